@@ -1,0 +1,97 @@
+// The one catalog of diagnostic codes, grouped by phase:
+//   P1xxx syntax (src/syntax), P2xxx names and imports, P3xxx types (src/check),
+//   P4xxx plan, parameters and config (src/plan), P5xxx TypeScript actions.
+// A code never changes meaning once released; tests pin every code to a fixture.
+
+import type { DiagnosticHead, Severity } from "./diagnostic.js";
+
+function def<A extends unknown[]>(code: string, severity: Severity, message: (...args: A) => string) {
+  const entry = (...args: A): DiagnosticHead => ({ code, severity, message: message(...args) });
+  return Object.assign(entry, { code });
+}
+
+export const Diag = {
+  // ---- syntax ----
+  unexpectedCharacter: def("P1001", "error", (text: string) => `unexpected character ${JSON.stringify(text)}`),
+  unterminatedString: def("P1002", "error", () => "unterminated string"),
+  syntaxError: def("P1003", "error", (message: string) => message),
+  tooDeep: def("P1004", "error", (limit: number) => `nesting deeper than ${limit} levels`),
+  tooLarge: def("P1005", "error", (bytes: number, limit: number) => `file is ${bytes} bytes, more than the limit of ${limit}`),
+  unknownActionItem: def("P1006", "error", (name: string) => `unknown action item \`${name}\``),
+  badActionItemForm: def("P1007", "error", (name: string, form: string) => `\`${name}\` takes ${form}`),
+  badTsReference: def("P1008", "error", (text: string) => `expected \`ts "module#export"\`, found ${text}`),
+  unterminatedInterpolation: def("P1009", "error", () => "unterminated interpolation `~{`"),
+  badNumber: def("P1010", "error", (text: string) => `number ${text} is out of range`),
+  tooManyErrors: def("P1011", "error", (n: number) => `too many errors; ${n} more not shown`),
+
+  // ---- names and imports ----
+  unknownName: def("P2001", "error", (name: string) => `unknown name \`${name}\``),
+  duplicateDefinition: def("P2002", "error", (what: string, name: string) => `duplicate ${what} \`${name}\``),
+  importNotFound: def("P2003", "error", (path: string) => `cannot find module "${path}"`),
+  importCycle: def("P2004", "error", (cycle: string) => `import cycle: ${cycle}`),
+  recursivePipeline: def("P2005", "error", (cycle: string) => `pipeline calls itself: ${cycle}`),
+  notCallable: def("P2006", "error", (name: string) => `\`${name}\` is not an action or pipeline`),
+  unknownModuleMember: def("P2007", "error", (alias: string, name: string) => `module \`${alias}\` has no action or pipeline \`${name}\``),
+  duplicateItem: def("P2008", "error", (what: string) => `duplicate ${what}`),
+  missingShell: def("P2009", "error", (name: string) => `action \`${name}\` has no \`shell\` command`),
+  unknownSetting: def("P2010", "error", (name: string) => `unknown setting \`${name}\``),
+  unknownResource: def("P2011", "error", (name: string) => `unknown resource \`${name}\``),
+  usesNotFound: def("P2012", "error", (path: string) => `\`uses\` file "${path}" does not exist`),
+  entryNotFound: def("P2013", "error", (name: string) => `no pipeline \`${name}\` to run`),
+  importedNameClash: def("P2014", "error", (name: string, module: string) => `\`${name}\` from "${module}" clashes with another definition`),
+
+  // ---- types ----
+  typeMismatch: def("P3001", "error", (actual: string, expected: string) => `\`${actual}\` is not assignable to \`${expected}\``),
+  unknownType: def("P3002", "error", (name: string) => `unknown type \`${name}\``),
+  missingArgument: def("P3003", "error", (name: string, callee: string) => `missing argument \`${name}\` for \`${callee}\``),
+  unknownArgument: def("P3004", "error", (name: string, callee: string) => `\`${callee}\` has no parameter \`${name}\``),
+  duplicateArgument: def("P3005", "error", (name: string) => `argument \`${name}\` given twice`),
+  positionalArgument: def("P3006", "error", (callee: string) => `arguments to \`${callee}\` must be named (\`name = value\`)`),
+  unknownOutput: def("P3007", "error", (name: string, owner: string) => `\`${owner}\` has no output \`${name}\``),
+  unknownField: def("P3008", "error", (name: string, type: string) => `\`${type}\` has no field \`${name}\``),
+  notInterpolatable: def("P3009", "error", (type: string) => `a value of type \`${type}\` cannot be interpolated into a command`),
+  unknownOut: def("P3010", "error", (name: string, action: string) => `action \`${action}\` declares no output \`${name}\``),
+  unusedWith: def("P3011", "warning", (name: string) => `\`with\` value \`${name}\` is not used by any call`),
+  withTypeMismatch: def("P3012", "error", (name: string, actual: string, expected: string, callee: string) =>
+    `\`with\` value \`${name}\` is \`${actual}\`, but \`${callee}\` expects \`${expected}\``),
+  missingReturn: def("P3013", "error", (name: string) => `output \`${name}\` is never returned`),
+  unknownReturn: def("P3014", "error", (name: string, pipeline: string) => `pipeline \`${pipeline}\` declares no output \`${name}\``),
+  notIterable: def("P3015", "error", (type: string) => `cannot iterate over \`${type}\`; a \`for\` needs a \`List\``),
+  callExpected: def("P3016", "error", () => "expected a call to an action or pipeline"),
+  callNotAllowed: def("P3017", "error", () => "a call is only allowed as the value of `let` or as a `for` body"),
+  heterogeneousList: def("P3018", "error", (a: string, b: string) => `list mixes \`${a}\` and \`${b}\``),
+  emptyListType: def("P3019", "error", () => "cannot infer the element type of an empty list here"),
+  badNegation: def("P3020", "error", (type: string) => `cannot negate \`${type}\``),
+  zipArity: def("P3021", "error", (vars: number, lists: number) => `${vars} loop variables but \`zip\` has ${lists} lists`),
+  noneNotAllowed: def("P3022", "error", (expected: string) => `\`none\` is only allowed for an optional type, not \`${expected}\``),
+  badOutputType: def("P3023", "error", (type: string) => `an output cannot be of type \`${type}\``),
+  badSettingValue: def("P3024", "error", (name: string, expected: string) => `\`${name}\` must be ${expected}`),
+  notARecord: def("P3025", "error", (type: string) => `\`${type}\` has no fields`),
+  badRawUse: def("P3026", "error", () => "`raw(...)` takes one value and is only allowed inside `~{...}`"),
+  duplicateField: def("P3027", "error", (name: string) => `field \`${name}\` given twice`),
+  zipExpected: def("P3028", "error", () => "a `for (a, b) in ...` loop needs `zip(...)`"),
+  badDefault: def("P3029", "error", () => "a default value must be a constant"),
+  noOutputs: def("P3030", "error", (name: string) => `\`${name}\` has no outputs to bind`),
+  badOutRef: def("P3031", "error", () => "`out` is only usable as `out.NAME` inside a `shell` command"),
+  unusedLet: def("P3032", "warning", (name: string) => `\`${name}\` is bound but never used`),
+
+  // ---- plan, parameters and config ----
+  badParamValue: def("P4001", "error", (name: string, reason: string) => `parameter \`${name}\`: ${reason}`),
+  unknownParam: def("P4002", "error", (name: string, entry: string) => `pipeline \`${entry}\` has no parameter \`${name}\``),
+  missingParam: def("P4003", "error", (name: string, entry: string) => `pipeline \`${entry}\` needs a value for parameter \`${name}\``),
+  badConfig: def("P4004", "error", (message: string) => `invalid config: ${message}`),
+  inputNotFound: def("P4005", "error", (path: string) => `input "${path}" does not exist`),
+  inputKind: def("P4006", "error", (path: string, expected: string) => `input "${path}" is not a ${expected}`),
+  pathOutsideProject: def("P4007", "error", (path: string) => `"${path}" is outside the project directory`),
+  badResource: def("P4008", "error", (name: string, reason: string) => `resource \`${name}\`: ${reason}`),
+  badParamsFile: def("P4009", "error", (message: string) => `invalid params file: ${message}`),
+  tooManyTasks: def("P4010", "error", (n: number, limit: number) => `the plan has ${n} tasks, more than the limit of ${limit}`),
+
+  // ---- TypeScript actions ----
+  tsModuleNotFound: def("P5001", "error", (path: string) => `cannot find TypeScript module "${path}"`),
+  tsExportNotFound: def("P5002", "error", (name: string, path: string) => `"${path}" has no exported function \`${name}\``),
+  tsSignatureMismatch: def("P5003", "error", (message: string) => `declared signature disagrees with the TypeScript function: ${message}`),
+  tsUnsupportedType: def("P5004", "error", (what: string, type: string) => `${what} has TypeScript type \`${type}\`, which has no .pipe equivalent`),
+} as const;
+
+export type DiagCode = (typeof Diag)[keyof typeof Diag]["code"];

@@ -1,0 +1,154 @@
+// The syntax phase's entry: `parse(text, file)` → untyped module + diagnostics.
+// Guards run before the grammar so that no input (random bytes, 10,000 nested brackets,
+// a huge file) can crash or hang the parser: such input gets one clean diagnostic.
+
+import type { IToken } from "chevrotain";
+import { Diag } from "../diagnostics/catalog.js";
+import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import type * as A from "./ast.js";
+import { dedent, PipeParser } from "./parser.js";
+import * as T from "./tokens.js";
+
+export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
+export const MAX_NESTING = 200;
+const MAX_SYNTAX_ERRORS = 50;
+
+export interface ParseResult {
+  readonly module: A.Module;
+  readonly diagnostics: Diagnostic[];
+}
+
+let shared: PipeParser | undefined;
+let forInterpolation: PipeParser | undefined;
+
+export function parse(text: string, file: string): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const empty: A.Module = { kind: "Module", file, declarations: [], span: { file, start: 0, end: text.length } };
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_SOURCE_BYTES) {
+    return { module: empty, diagnostics: [at(Diag.tooLarge(bytes, MAX_SOURCE_BYTES), { file, start: 0, end: 0 })] };
+  }
+  const tokens = lex(text, 0, file, diagnostics);
+  const deep = findTooDeep(tokens);
+  if (deep) return { module: empty, diagnostics: [...diagnostics, at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file))] };
+
+  shared ??= new PipeParser();
+  const declarations = runParser(shared, tokens, file, diagnostics, (p) => p.module());
+  return { module: { ...empty, declarations: declarations ?? [] }, diagnostics: capErrors(diagnostics) };
+}
+
+function runParser<R>(parser: PipeParser, tokens: IToken[], file: string, diagnostics: Diagnostic[], rule: (p: PipeParser) => R): R {
+  parser.file = file;
+  parser.hooks = {
+    template: (token, f) => parseTemplate(token, f, diagnostics),
+    report: (kind, span, ...args) => diagnostics.push(at((Diag[kind] as (...a: string[]) => ReturnType<typeof Diag.badNumber>)(...args), span)),
+  };
+  parser.input = tokens;
+  const result = rule(parser);
+  for (const error of parser.errors) {
+    diagnostics.push(at(Diag.syntaxError(error.message), tokenSpan(error.token, file, tokens)));
+  }
+  return result;
+}
+
+function lex(text: string, base: number, file: string, diagnostics: Diagnostic[]): IToken[] {
+  const result = T.lexer.tokenize(text);
+  for (const error of result.errors) {
+    const start = base + error.offset;
+    diagnostics.push(at(Diag.unexpectedCharacter(text.substr(error.offset, error.length)), { file, start, end: start + error.length }));
+  }
+  for (const token of result.groups["unterminated"] ?? []) {
+    const start = base + token.startOffset;
+    diagnostics.push(at(Diag.unterminatedString(), { file, start, end: start + 1 }));
+  }
+  if (base !== 0) for (const token of result.tokens) shift(token, base);
+  return result.tokens;
+}
+
+function shift(token: IToken, base: number): void {
+  token.startOffset += base;
+  token.endOffset = (token.endOffset ?? token.startOffset) + base;
+}
+
+function tokenSpan(token: IToken, file: string, tokens: IToken[] = []): Span {
+  if (!Number.isNaN(token.startOffset)) return { file, start: token.startOffset, end: (token.endOffset ?? token.startOffset) + 1 };
+  // End of file or a token invented by recovery: point just after the last real token.
+  const last = tokens[tokens.length - 1];
+  const end = last ? (last.endOffset ?? last.startOffset) + 1 : 0;
+  return { file, start: end, end };
+}
+
+/** The first token past the nesting limit, counting brackets and runs of unary minus. */
+function findTooDeep(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  let minusRun = 0;
+  for (const token of tokens) {
+    if (T.openers.has(token.tokenType)) depth++;
+    else if (T.closers.has(token.tokenType)) depth = Math.max(0, depth - 1);
+    minusRun = token.tokenType === T.Minus ? minusRun + 1 : 0;
+    if (depth + minusRun > MAX_NESTING) return token;
+  }
+  return undefined;
+}
+
+function capErrors(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_SYNTAX_ERRORS) return diagnostics;
+  const kept = diagnostics.slice(0, MAX_SYNTAX_ERRORS);
+  kept.push(at(Diag.tooManyErrors(diagnostics.length - MAX_SYNTAX_ERRORS), undefined));
+  return kept;
+}
+
+/**
+ * Splits a `shell` string into literal text and `~{expr}` interpolations. Offsets are kept
+ * against the source so that a mistake inside `~{...}` is reported where it is written.
+ */
+function parseTemplate(token: IToken, file: string, diagnostics: Diagnostic[]): A.Template {
+  const triple = token.image.startsWith('"""');
+  const quote = triple ? 3 : 1;
+  const body = token.image.slice(quote, token.image.length - quote);
+  const bodyStart = token.startOffset + quote;
+  const span = { file, start: token.startOffset, end: token.startOffset + token.image.length };
+
+  // Interpolations become markers so that dedenting the literal text cannot disturb them.
+  const interpolations: A.Interpolation[] = [];
+  let marked = "";
+  let i = 0;
+  for (;;) {
+    const open = body.indexOf("~{", i);
+    if (open < 0) break;
+    const close = body.indexOf("}", open + 2);
+    if (close < 0) {
+      diagnostics.push(at(Diag.unterminatedInterpolation(), { file, start: bodyStart + open, end: bodyStart + open + 2 }));
+      break;
+    }
+    marked += body.slice(i, open) + `\u0000${interpolations.length}\u0000`;
+    interpolations.push(parseInterpolation(body.slice(open + 2, close), bodyStart + open, bodyStart + close + 1, file, diagnostics));
+    i = close + 1;
+  }
+  marked += body.slice(i);
+  const text = triple ? dedent(marked) : marked.replace(/\\"/g, '"');
+
+  const parts: (string | A.Interpolation)[] = [];
+  text.split("\u0000").forEach((piece, index) => {
+    if (index % 2 === 1) parts.push(interpolations[Number(piece)]!);
+    else if (piece !== "") parts.push(piece);
+  });
+  return { kind: "Template", parts, span };
+}
+
+function parseInterpolation(source: string, start: number, end: number, file: string, diagnostics: Diagnostic[]): A.Interpolation {
+  const span = { file, start, end };
+  const tokens = lex(source, start + 2, file, diagnostics);
+  if (tokens.length === 0) {
+    diagnostics.push(at(Diag.syntaxError("empty interpolation `~{}`"), span));
+    return { kind: "Interpolation", expr: { kind: "NoneLiteral", span }, span };
+  }
+  const deep = findTooDeep(tokens);
+  if (deep) {
+    diagnostics.push(at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file)));
+    return { kind: "Interpolation", expr: { kind: "NoneLiteral", span }, span };
+  }
+  forInterpolation ??= new PipeParser();
+  const expr = runParser(forInterpolation, tokens, file, diagnostics, (p) => p.expr());
+  return { kind: "Interpolation", expr: expr ?? { kind: "NoneLiteral", span }, span };
+}

@@ -1,0 +1,625 @@
+// The chevrotain grammar of `.pipe`, building the untyped AST with embedded actions.
+// One parser instance is reused for every file (chevrotain's recommendation); recovery
+// is on, so a file with several mistakes reports them all. Spans are filled from tokens.
+
+import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { Span } from "../diagnostics/diagnostic.js";
+import type * as A from "./ast.js";
+import * as T from "./tokens.js";
+
+const describe = (token: IToken): string =>
+  token.tokenType === EOF ? "end of file" : `\`${token.image.length > 20 ? token.image.slice(0, 20) + "…" : token.image}\``;
+
+const label = (type: TokenType): string => (type === EOF ? "end of file" : (type.LABEL ?? type.name));
+
+const expectedFrom = (paths: TokenType[][][]): string => {
+  const labels = [...new Set(paths.flat().map((path) => label(path[0]!)))];
+  return labels.length > 3 ? labels.slice(0, 3).join(", ") + " or …" : labels.join(" or ");
+};
+
+const messages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, actual }) => `expected ${label(expected)}, found ${describe(actual)}`,
+  buildNotAllInputParsedMessage: ({ firstRedundant }) =>
+    `unexpected ${describe(firstRedundant)}; expected \`import\`, \`action\` or \`pipeline\``,
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, customUserDescription }) =>
+    `unexpected ${describe(actual[0]!)}; expected ${customUserDescription ?? expectedFrom(expectedPathsPerAlt)}`,
+  buildEarlyExitMessage: ({ expectedIterationPaths, actual, customUserDescription }) =>
+    `unexpected ${describe(actual[0]!)}; expected ${customUserDescription ?? expectedFrom([expectedIterationPaths])}`,
+};
+
+export interface Hooks {
+  /** Turns a shell string token into a template (it parses the `~{...}` parts). */
+  template(token: IToken, file: string): A.Template;
+  /** Reports a diagnostic found while building the tree (not a grammar mismatch). */
+  report(kind: "unknownActionItem" | "badActionItemForm" | "badTsReference" | "badNumber", span: Span, ...args: string[]): void;
+}
+
+export class PipeParser extends EmbeddedActionsParser {
+  file = "";
+  hooks!: Hooks;
+
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages });
+    this.performSelfAnalysis();
+  }
+
+  private span(first: IToken | Span, last: IToken | Span | undefined): Span {
+    const start = "file" in first ? first.start : first.startOffset;
+    let end = start;
+    if (last) end = "file" in last ? last.end : last.endOffset! + 1;
+    // Tokens inserted by error recovery carry no offsets.
+    return { file: this.file, start: Number.isNaN(start) ? 0 : start, end: Number.isNaN(end) || end < start ? start : end };
+  }
+
+  private ident(token: IToken): A.Identifier {
+    return { kind: "Identifier", name: token.image, span: this.span(token, token) };
+  }
+
+  // ---- declarations ----
+
+  public module = this.RULE("module", (): A.Declaration[] => {
+    const declarations: A.Declaration[] = [];
+    this.MANY(() => {
+      const decl = this.OR([
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.actionDecl) },
+        { ALT: () => this.SUBRULE(this.pipelineDecl) },
+      ]);
+      this.ACTION(() => decl && declarations.push(decl));
+    });
+    return declarations;
+  });
+
+  private importDecl = this.RULE("importDecl", (): A.ImportDecl => {
+    const first = this.CONSUME(T.Import);
+    const path = this.SUBRULE(this.stringLiteral);
+    let alias: IToken | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.As);
+      alias = this.CONSUME(T.Identifier);
+    });
+    return this.ACTION(() => ({
+      kind: "Import",
+      path,
+      ...(alias ? { alias: this.ident(alias) } : {}),
+      span: this.span(first, alias ?? path.span),
+    }));
+  });
+
+  private actionDecl = this.RULE("actionDecl", (): A.ActionDecl => {
+    const first = this.CONSUME(T.Action);
+    const name = this.CONSUME(T.Identifier);
+    let signature: A.Signature | undefined;
+    let body: readonly A.ActionItem[] | A.TsImpl | undefined;
+    let last: IToken | Span | undefined;
+    this.OPTION(() => (signature = this.SUBRULE(this.signature)));
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LBrace);
+          const items: A.ActionItem[] = [];
+          this.MANY(() => {
+            const item = this.SUBRULE(this.actionItem);
+            this.ACTION(() => item && items.push(item));
+          });
+          last = this.CONSUME(T.RBrace);
+          body = items;
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Equals);
+          const impl = this.SUBRULE(this.tsImpl);
+          this.ACTION(() => (last = impl.span));
+          body = impl;
+        },
+      },
+    ]);
+    return this.ACTION(() => ({
+      kind: "Action",
+      name: this.ident(name),
+      ...(signature ? { signature } : {}),
+      body: body ?? [],
+      span: this.span(first, last),
+    }));
+  });
+
+  private tsImpl = this.RULE("tsImpl", (): A.TsImpl => {
+    const word = this.CONSUME(T.Identifier);
+    const ref = this.SUBRULE(this.stringLiteral);
+    return this.ACTION(() => {
+      const span = this.span(word, ref.span);
+      const hash = ref.value.lastIndexOf("#");
+      if (word.image !== "ts" || hash <= 0 || hash === ref.value.length - 1) {
+        this.hooks.report("badTsReference", span, `${word.image} "${ref.value}"`);
+      }
+      return { kind: "TsImpl", module: hash > 0 ? ref.value.slice(0, hash) : ref.value, exportName: hash > 0 ? ref.value.slice(hash + 1) : "", span };
+    });
+  });
+
+  private signature = this.RULE("signature", (): A.Signature => {
+    const first = this.CONSUME(T.LParen);
+    const params = this.SUBRULE(this.paramList);
+    let last: IToken = this.CONSUME(T.RParen);
+    let outputs: A.OutputDecl[] = [];
+    this.OPTION(() => {
+      this.CONSUME(T.Arrow);
+      this.CONSUME2(T.LParen);
+      outputs = this.SUBRULE(this.outputList);
+      last = this.CONSUME2(T.RParen);
+    });
+    return this.ACTION(() => ({ kind: "Signature", params, outputs, span: this.span(first, last) }));
+  });
+
+  private paramList = this.RULE("paramList", (): A.Param[] => {
+    const params: A.Param[] = [];
+    this.OPTION(() => {
+      params.push(this.SUBRULE(this.param));
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RParen,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          params.push(this.SUBRULE2(this.param));
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    return params;
+  });
+
+  private param = this.RULE("param", (): A.Param => {
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    const type = this.SUBRULE(this.typeExpr);
+    let value: A.Expr | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.Equals);
+      value = this.SUBRULE(this.expr);
+    });
+    return this.ACTION(() => ({
+      kind: "Param",
+      name: this.ident(name),
+      type,
+      ...(value ? { default: value } : {}),
+      span: this.span(name, value?.span ?? type.span),
+    }));
+  });
+
+  private outputList = this.RULE("outputList", (): A.OutputDecl[] => {
+    const outputs: A.OutputDecl[] = [];
+    this.OPTION(() => {
+      outputs.push(this.SUBRULE(this.outputDecl));
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RParen,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          outputs.push(this.SUBRULE2(this.outputDecl));
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    return outputs;
+  });
+
+  private outputDecl = this.RULE("outputDecl", (): A.OutputDecl => {
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    const type = this.SUBRULE(this.typeExpr);
+    return this.ACTION(() => ({ kind: "OutputDecl", name: this.ident(name), type, span: this.span(name, type.span) }));
+  });
+
+  /** `uses "a", "b"` · `shell "..."` · `resources { ... }` · `env { ... }` · `retries = 2` */
+  private actionItem = this.RULE("actionItem", (): A.ActionItem => {
+    const word = this.CONSUME(T.Identifier);
+    return this.OR([
+      {
+        ALT: () => {
+          const strings = [this.SUBRULE(this.stringToken)];
+          this.MANY(() => {
+            this.CONSUME(T.Comma);
+            strings.push(this.SUBRULE2(this.stringToken));
+          });
+          return this.ACTION(() => this.stringItem(word, strings));
+        },
+      },
+      {
+        ALT: () => {
+          const record = this.SUBRULE(this.recordLiteral);
+          return this.ACTION(() => {
+            const span = this.span(word, record.span);
+            if (word.image === "resources") return { kind: "Resources" as const, record, span };
+            if (word.image !== "env") this.reportItem(word, "`name = value` or a string");
+            return { kind: "Env" as const, record, span };
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Equals);
+          const value = this.SUBRULE(this.expr);
+          return this.ACTION(() => ({ kind: "Setting" as const, name: this.ident(word), value, span: this.span(word, value.span) }));
+        },
+      },
+    ]);
+  });
+
+  private stringItem(word: IToken, strings: IToken[]): A.ActionItem {
+    const span = this.span(word, strings[strings.length - 1]!);
+    if (word.image === "shell") {
+      if (strings.length > 1) this.hooks.report("badActionItemForm", span, "shell", "one string");
+      return { kind: "Shell", template: this.hooks.template(strings[0]!, this.file), span };
+    }
+    if (word.image !== "uses") this.reportItem(word, "a `{ ... }` block or `= value`");
+    return { kind: "Uses", paths: strings.map((s) => this.stringValue(s)), span };
+  }
+
+  private reportItem(word: IToken, form: string): void {
+    const known = ["uses", "shell", "resources", "env", "retries", "cache"];
+    if (known.includes(word.image)) this.hooks.report("badActionItemForm", this.span(word, word), word.image, form);
+    else this.hooks.report("unknownActionItem", this.span(word, word), word.image);
+  }
+
+  private pipelineDecl = this.RULE("pipelineDecl", (): A.PipelineDecl => {
+    const first = this.CONSUME(T.Pipeline);
+    const name = this.CONSUME(T.Identifier);
+    const signature = this.SUBRULE(this.signature);
+    this.CONSUME(T.LBrace);
+    const body: A.Statement[] = [];
+    this.MANY(() => {
+      const statement = this.SUBRULE(this.statement);
+      this.ACTION(() => statement && body.push(statement));
+    });
+    const last = this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "Pipeline", name: this.ident(name), signature, body, span: this.span(first, last) }));
+  });
+
+  private statement = this.RULE("statement", (): A.Statement =>
+    this.OR([
+      {
+        ALT: () => {
+          const first = this.CONSUME(T.With);
+          const record = this.SUBRULE(this.recordLiteral);
+          return this.ACTION(() => ({ kind: "With" as const, fields: record.fields, span: this.span(first, record.span) }));
+        },
+      },
+      {
+        ALT: () => {
+          const first = this.CONSUME(T.Let);
+          const name = this.CONSUME(T.Identifier);
+          this.CONSUME(T.Equals);
+          const value = this.SUBRULE(this.expr);
+          return this.ACTION(() => ({ kind: "Let" as const, name: this.ident(name), value, span: this.span(first, value.span) }));
+        },
+      },
+      {
+        ALT: () => {
+          const first = this.CONSUME(T.Return);
+          this.CONSUME(T.LParen);
+          const fields = this.SUBRULE(this.fieldInitList);
+          const last = this.CONSUME(T.RParen);
+          return this.ACTION(() => ({ kind: "Return" as const, fields, span: this.span(first, last) }));
+        },
+      },
+    ]),
+  );
+
+  // ---- types ----
+
+  private typeExpr = this.RULE("typeExpr", (): A.TypeExpr => {
+    let type = this.OR([
+      { ALT: () => this.SUBRULE(this.namedType) },
+      { ALT: () => this.SUBRULE(this.recordType) },
+    ]);
+    this.OPTION(() => {
+      const q = this.CONSUME(T.Question);
+      this.ACTION(() => (type = { kind: "OptionalType", inner: type, span: this.span(type.span, q) }));
+    });
+    return type;
+  });
+
+  private namedType = this.RULE("namedType", (): A.NamedType => {
+    const name = this.CONSUME(T.Identifier);
+    const args: A.TypeExpr[] = [];
+    let last: IToken = name;
+    this.OPTION(() => {
+      this.CONSUME(T.LBracket);
+      args.push(this.SUBRULE(this.typeExpr));
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        args.push(this.SUBRULE2(this.typeExpr));
+      });
+      last = this.CONSUME(T.RBracket);
+    });
+    return this.ACTION(() => ({ kind: "NamedType", name: this.ident(name), args, span: this.span(name, last) }));
+  });
+
+  private recordType = this.RULE("recordType", (): A.RecordType => {
+    const first = this.CONSUME(T.LBrace);
+    const fields: A.FieldType[] = [];
+    this.OPTION(() => {
+      fields.push(this.SUBRULE(this.fieldType));
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RBrace,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          fields.push(this.SUBRULE2(this.fieldType));
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    const last = this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "RecordType", fields, span: this.span(first, last) }));
+  });
+
+  private fieldType = this.RULE("fieldType", (): A.FieldType => {
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Colon);
+    const type = this.SUBRULE(this.typeExpr);
+    return this.ACTION(() => ({ kind: "FieldType", name: this.ident(name), type, span: this.span(name, type.span) }));
+  });
+
+  // ---- expressions ----
+
+  public expr = this.RULE("expr", (): A.Expr =>
+    this.OR({ DEF: [{ ALT: () => this.SUBRULE(this.forExpr) }, { ALT: () => this.SUBRULE(this.unary) }], ERR_MSG: "an expression" }),
+  );
+
+  private forExpr = this.RULE("forExpr", (): A.ForExpr => {
+    const first = this.CONSUME(T.For);
+    const vars: IToken[] = [];
+    const sources: A.Expr[] = [];
+    let mode: "product" | "zip" = "product";
+    this.OR([
+      {
+        ALT: () => {
+          vars.push(this.CONSUME(T.Identifier));
+          this.CONSUME(T.In);
+          sources.push(this.SUBRULE(this.unary));
+          this.MANY(() => {
+            this.CONSUME(T.Comma);
+            vars.push(this.CONSUME2(T.Identifier));
+            this.CONSUME2(T.In);
+            sources.push(this.SUBRULE2(this.unary));
+          });
+        },
+      },
+      {
+        ALT: () => {
+          mode = "zip";
+          this.CONSUME(T.LParen);
+          vars.push(this.CONSUME3(T.Identifier));
+          this.MANY2(() => {
+            this.CONSUME2(T.Comma);
+            vars.push(this.CONSUME4(T.Identifier));
+          });
+          this.CONSUME(T.RParen);
+          this.CONSUME3(T.In);
+          sources.push(this.SUBRULE3(this.unary));
+        },
+      },
+    ]);
+    this.CONSUME(T.LBrace);
+    const body = this.SUBRULE(this.expr);
+    const last = this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "ForExpr", mode, vars: vars.map((v) => this.ident(v)), sources, body, span: this.span(first, last) }));
+  });
+
+  private unary = this.RULE("unary", (): A.Expr =>
+    this.OR({ ERR_MSG: "an expression", DEF: [
+      {
+        ALT: () => {
+          const minus = this.CONSUME(T.Minus);
+          const operand = this.SUBRULE(this.unary);
+          return this.ACTION(() => ({ kind: "Negate" as const, operand, span: this.span(minus, operand.span) }));
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix) },
+    ]}),
+  );
+
+  private postfix = this.RULE("postfix", (): A.Expr => {
+    let expr = this.SUBRULE(this.primary);
+    this.MANY(() =>
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            const field = this.CONSUME(T.Identifier);
+            this.ACTION(() => (expr = { kind: "FieldAccess", target: expr, field: this.ident(field), span: this.span(expr.span, field) }));
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            const args = this.SUBRULE(this.argumentList);
+            const close = this.CONSUME(T.RParen);
+            let resources: A.RecordLiteral | undefined;
+            this.OPTION({
+              GATE: () => this.LA(1).image === "resources" && this.LA(2).tokenType === T.LBrace,
+              DEF: () => {
+                this.CONSUME2(T.Identifier);
+                resources = this.SUBRULE(this.recordLiteral);
+              },
+            });
+            this.ACTION(() => {
+              expr = {
+                kind: "Call",
+                callee: expr,
+                args,
+                ...(resources ? { resources } : {}),
+                span: this.span(expr.span, resources?.span ?? close),
+              };
+            });
+          },
+        },
+      ]),
+    );
+    return expr;
+  });
+
+  private argumentList = this.RULE("argumentList", (): A.Argument[] => {
+    const args: A.Argument[] = [];
+    this.OPTION(() => {
+      args.push(this.SUBRULE(this.argument));
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RParen,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          args.push(this.SUBRULE2(this.argument));
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    return args;
+  });
+
+  private argument = this.RULE("argument", (): A.Argument =>
+    this.OR([
+      {
+        GATE: () => this.LA(2).tokenType === T.Equals,
+        ALT: () => {
+          const name = this.CONSUME(T.Identifier);
+          this.CONSUME(T.Equals);
+          const value = this.SUBRULE(this.expr);
+          return this.ACTION(() => ({ kind: "Argument" as const, name: this.ident(name), value, span: this.span(name, value.span) }));
+        },
+      },
+      {
+        ALT: () => {
+          const value = this.SUBRULE2(this.expr);
+          return this.ACTION(() => ({ kind: "Argument" as const, value, span: value.span }));
+        },
+      },
+    ]),
+  );
+
+  private primary = this.RULE("primary", (): A.Expr =>
+    this.OR({ ERR_MSG: "an expression", DEF: [
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.IntLit);
+          return this.ACTION(() => {
+            const value = Number(t.image);
+            if (!Number.isSafeInteger(value)) this.hooks.report("badNumber", this.span(t, t), t.image);
+            return { kind: "IntLiteral" as const, value, span: this.span(t, t) };
+          });
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.FloatLit);
+          return this.ACTION(() => {
+            const value = Number(t.image);
+            if (!Number.isFinite(value)) this.hooks.report("badNumber", this.span(t, t), t.image);
+            return { kind: "FloatLiteral" as const, value, span: this.span(t, t) };
+          });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.stringLiteral) },
+      {
+        ALT: () => {
+          const t = this.OR2([{ ALT: () => this.CONSUME(T.True) }, { ALT: () => this.CONSUME(T.False) }]);
+          return this.ACTION(() => ({ kind: "BoolLiteral" as const, value: t.tokenType === T.True, span: this.span(t, t) }));
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.None);
+          return this.ACTION(() => ({ kind: "NoneLiteral" as const, span: this.span(t, t) }));
+        },
+      },
+      {
+        ALT: () => {
+          const t = this.CONSUME(T.Identifier);
+          return this.ACTION(() => ({ kind: "NameRef" as const, name: t.image, span: this.span(t, t) }));
+        },
+      },
+      { ALT: () => this.SUBRULE(this.listLiteral) },
+      { ALT: () => this.SUBRULE(this.recordLiteral) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          const inner = this.SUBRULE(this.expr);
+          this.CONSUME(T.RParen);
+          return inner;
+        },
+      },
+    ]}),
+  );
+
+  private listLiteral = this.RULE("listLiteral", (): A.ListLiteral => {
+    const first = this.CONSUME(T.LBracket);
+    const items: A.Expr[] = [];
+    this.OPTION(() => {
+      items.push(this.SUBRULE(this.expr));
+      this.MANY({
+        GATE: () => this.LA(2).tokenType !== T.RBracket,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          items.push(this.SUBRULE2(this.expr));
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    const last = this.CONSUME(T.RBracket);
+    return this.ACTION(() => ({ kind: "ListLiteral", items, span: this.span(first, last) }));
+  });
+
+  private recordLiteral = this.RULE("recordLiteral", (): A.RecordLiteral => {
+    const first = this.CONSUME(T.LBrace);
+    const fields = this.SUBRULE(this.fieldInitList);
+    const last = this.CONSUME(T.RBrace);
+    return this.ACTION(() => ({ kind: "RecordLiteral", fields, span: this.span(first, last) }));
+  });
+
+  private fieldInitList = this.RULE("fieldInitList", (): A.FieldInit[] => {
+    const fields: A.FieldInit[] = [];
+    this.OPTION(() => {
+      fields.push(this.SUBRULE(this.fieldInit));
+      this.MANY({
+        GATE: () => this.LA(2).tokenType === T.Identifier,
+        DEF: () => {
+          this.CONSUME(T.Comma);
+          fields.push(this.SUBRULE2(this.fieldInit));
+        },
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    return fields;
+  });
+
+  private fieldInit = this.RULE("fieldInit", (): A.FieldInit => {
+    const name = this.CONSUME(T.Identifier);
+    this.CONSUME(T.Equals);
+    const value = this.SUBRULE(this.expr);
+    return this.ACTION(() => ({ kind: "FieldInit", name: this.ident(name), value, span: this.span(name, value.span) }));
+  });
+
+  private stringToken = this.RULE("stringToken", (): IToken =>
+    this.OR([{ ALT: () => this.CONSUME(T.StringLit) }, { ALT: () => this.CONSUME(T.TripleString) }]),
+  );
+
+  private stringLiteral = this.RULE("stringLiteral", (): A.StringLiteral => {
+    const t = this.SUBRULE(this.stringToken);
+    return this.ACTION(() => this.stringValue(t));
+  });
+
+  private stringValue(t: IToken): A.StringLiteral {
+    // Outside `shell`, `~{` has no meaning: the text is taken as written.
+    return { kind: "StringLiteral", value: decodeLiteral(t.image), span: this.span(t, t) };
+  }
+}
+
+/** The text of a string token with no interpolation: `\"` unescaped, triple quotes dedented. */
+export function decodeLiteral(image: string): string {
+  if (image.startsWith('"""')) return dedent(image.slice(3, -3));
+  return image.slice(1, -1).replace(/\\"/g, '"');
+}
+
+/** Drops a leading newline and the common indentation of a triple-quoted block. */
+export function dedent(body: string): string {
+  const lines = body.replace(/^[ \t]*\r?\n/, "").replace(/\r?\n[ \t]*$/, "").split("\n");
+  const indents = lines.filter((l) => l.trim() !== "").map((l) => /^[ \t]*/.exec(l)![0].length);
+  const common = indents.length ? Math.min(...indents) : 0;
+  return lines.map((l) => l.slice(Math.min(common, /^[ \t]*/.exec(l)![0].length))).join("\n");
+}

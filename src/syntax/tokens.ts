@@ -1,0 +1,92 @@
+// Every token of the language, in lexing order. Words such as `uses`, `shell`, `env`,
+// `resources`, `ts`, `zip` and `raw` are plain identifiers, given meaning by position,
+// so that they stay usable as parameter names.
+
+import { createToken, Lexer, type TokenType } from "chevrotain";
+
+export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
+
+function keyword(word: string): TokenType {
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `\`${word}\`` });
+}
+
+export const Import = keyword("import");
+export const As = keyword("as");
+export const Action = keyword("action");
+export const Pipeline = keyword("pipeline");
+export const Let = keyword("let");
+export const For = keyword("for");
+export const In = keyword("in");
+export const With = keyword("with");
+export const Return = keyword("return");
+export const True = keyword("true");
+export const False = keyword("false");
+export const None = keyword("none");
+
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
+
+// Triple-quoted blocks are raw; ordinary strings are raw except for `\"`.
+export const TripleString = createToken({ name: "TripleString", pattern: /"""[\s\S]*?"""/, line_breaks: true, label: "a string" });
+export const UnterminatedTriple = createToken({ name: "UnterminatedTriple", pattern: /"""[\s\S]*/, line_breaks: true, group: "unterminated" });
+export const StringLit = createToken({ name: "String", pattern: /"(?:[^"\\\n]|\\.)*"/, label: "a string" });
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n]|\\.)*/, group: "unterminated" });
+
+export const FloatLit = createToken({ name: "Float", pattern: /\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/, label: "a number" });
+export const IntLit = createToken({ name: "Int", pattern: /\d+/, label: "a number" });
+
+export const Arrow = createToken({ name: "Arrow", pattern: /->/, label: "`->`" });
+export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`" });
+export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`" });
+export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`" });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "`[`" });
+export const RBracket = createToken({ name: "RBracket", pattern: /]/, label: "`]`" });
+export const LBrace = createToken({ name: "LBrace", pattern: /{/, label: "`{`" });
+export const RBrace = createToken({ name: "RBrace", pattern: /}/, label: "`}`" });
+export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
+export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
+export const Dot = createToken({ name: "Dot", pattern: /\./, label: "`.`" });
+export const Question = createToken({ name: "Question", pattern: /\?/, label: "`?`" });
+
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  TripleString,
+  UnterminatedTriple,
+  StringLit,
+  UnterminatedString,
+  FloatLit,
+  IntLit,
+  Import,
+  As,
+  Action,
+  Pipeline,
+  Let,
+  For,
+  In,
+  With,
+  Return,
+  True,
+  False,
+  None,
+  Identifier,
+  Arrow,
+  Minus,
+  LParen,
+  RParen,
+  LBracket,
+  RBracket,
+  LBrace,
+  RBrace,
+  Comma,
+  Colon,
+  Equals,
+  Dot,
+  Question,
+];
+
+export const openers = new Set<TokenType>([LParen, LBracket, LBrace]);
+export const closers = new Set<TokenType>([RParen, RBracket, RBrace]);
+
+export const lexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true });
