@@ -30,28 +30,22 @@ node_usable() {
   grep -Eqx '(idle|mixed|allocated|completing)' <<<"$states"
 }
 
-node_idle() {
-  local states
-  states="$(timeout 10 sinfo -h -o %T 2>/dev/null)" || return 1
-  grep -Eqx 'idle' <<<"$states"
-}
-
 ready_line() {
   local name cpus
-  name="$(timeout 10 sinfo -h -N -o %N 2>/dev/null | head -n1)"
-  cpus="$(timeout 10 sinfo -h -N -o %c 2>/dev/null | head -n1)"
+  name="$(timeout 10 sinfo -h -N -o %N 2>/dev/null | head -n1)" || true
+  cpus="$(timeout 10 sinfo -h -N -o %c 2>/dev/null | head -n1)" || true
   echo "slurm: ready (node ${name:-?}, ${cpus:-?} cpus)"
 }
 
 # --- 0. already running? ---------------------------------------------------
-# (A stale slurmd pid file means our slurmd died; slurmctld would still report
-# the node idle until SlurmdTimeout, so do not trust sinfo in that case.)
-slurmd_dead=0
-if [[ -s /var/spool/slurmd/slurmd.pid ]]; then
-  pid="$(cat /var/spool/slurmd/slurmd.pid)"
-  [[ "$pid" =~ ^[0-9]+$ && -d "/proc/$pid" ]] || slurmd_dead=1
+# slurmctld keeps reporting the node idle for SlurmdTimeout after slurmd has
+# died, so with our own config (node = this host) also require a local slurmd.
+local_slurmd_ok=1
+if [[ -f "$CONF" ]] && head -n1 "$CONF" | grep -qxF "$MARKER" &&
+  ! pgrep -x slurmd >/dev/null 2>&1; then
+  local_slurmd_ok=0
 fi
-if [[ "$slurmd_dead" -eq 0 ]] && command -v sinfo >/dev/null 2>&1 && node_usable; then
+if [[ "$local_slurmd_ok" -eq 1 ]] && command -v sinfo >/dev/null 2>&1 && node_usable; then
   ready_line
   exit 0
 fi
@@ -203,10 +197,20 @@ EOF
   chmod 0644 "$CONF"
 }
 
-conf_is_ours || write_conf
+conf_written=0
+if ! conf_is_ours; then
+  write_conf
+  conf_written=1
+fi
 
 mkdir -p /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
 chmod 0755 /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
+
+# Daemons started from our pid files with an older config must be restarted.
+if [[ "$conf_written" -eq 1 ]]; then
+  pkill_pidfile /var/spool/slurmd/slurmd.pid
+  pkill_pidfile /var/spool/slurmctld/slurmctld.pid
+fi
 
 # --- 4. daemons ---------------------------------------------------------------
 dump_logs() {
@@ -228,7 +232,7 @@ pid_alive() {
   [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
 }
 
-if ! pid_alive /var/spool/slurmctld/slurmctld.pid; then
+if ! pid_alive /var/spool/slurmctld/slurmctld.pid && ! pgrep -x slurmctld >/dev/null; then
   log "starting slurmctld"
   slurmctld || { dump_logs; die "slurmctld failed to start"; }
 fi
@@ -237,7 +241,7 @@ for ((i = 0; i < WAIT_SECS * 2; i++)); do
   timeout 5 scontrol ping 2>/dev/null | grep -q 'is UP' && break
   sleep 0.5
 done
-if ! pid_alive /var/spool/slurmd/slurmd.pid; then
+if ! pid_alive /var/spool/slurmd/slurmd.pid && ! pgrep -x slurmd >/dev/null; then
   log "starting slurmd"
   slurmd || { dump_logs; die "slurmd failed to start"; }
 fi
@@ -246,7 +250,7 @@ fi
 deadline=$((SECONDS + WAIT_SECS))
 resumed=0
 while ((SECONDS < deadline)); do
-  if node_idle || node_usable; then
+  if node_usable; then
     ready_line
     exit 0
   fi

@@ -1,0 +1,163 @@
+// Checking an action's body: its command template, `uses` files, resources, env and settings.
+
+import path from "node:path";
+import { Diag } from "../diagnostics/catalog.js";
+import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { FileHost } from "../host.js";
+import type * as A from "../syntax/ast.js";
+import { checkExpr, Scope, type ExprContext } from "./expressions.js";
+import { parseMem, parseTime, resourceNames } from "./resources.js";
+import type { Signature } from "./signatures.js";
+import { didYouMean } from "./suggest.js";
+import type { Resources, TAction, TInterpolation, TShell } from "./typed.js";
+import * as Ty from "./types.js";
+
+export interface ActionContext {
+  readonly id: string;
+  readonly file: string;
+  readonly host: FileHost;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContext): TAction {
+  const dir = path.dirname(cx.file);
+  const diagnostics = cx.diagnostics;
+  const base = { kind: "Action" as const, id: cx.id, file: cx.file, name: decl.name.name, params: sig.params, outputs: sig.outputs, span: decl.span };
+  if (!Array.isArray(decl.body)) {
+    const impl = decl.body as A.TsImpl;
+    return { ...base, impl: { kind: "Ts", module: path.resolve(dir, impl.module), exportName: impl.exportName, span: impl.span }, uses: [], resources: {}, env: [], retries: 0, cache: true };
+  }
+  const scope = new Scope();
+  for (const p of sig.params) scope.define(p.name, { type: p.type, kind: "param" });
+  const exprs: ExprContext = { scope, dir, diagnostics, outputs: new Map(sig.outputs.map((o) => [o.name, o.type])), actionName: decl.name.name };
+
+  let shell: TShell | undefined;
+  let resources: Resources = {};
+  let env: { name: string; value: string }[] = [];
+  let retries = 0;
+  let cache = true;
+  const uses: { path: string; span: A.StringLiteral["span"] }[] = [];
+  const seen = new Set<string>();
+  const once = (item: A.ActionItem, what: string): boolean => {
+    if (seen.has(what)) {
+      diagnostics.push(at(Diag.duplicateItem(`\`${what}\``), item.span));
+      return false;
+    }
+    seen.add(what);
+    return true;
+  };
+
+  for (const item of decl.body as readonly A.ActionItem[]) {
+    switch (item.kind) {
+      case "Shell":
+        if (once(item, "shell")) shell = { kind: "Shell", parts: item.template.parts.map((p) => (typeof p === "string" ? p : checkInterpolation(p, exprs))) };
+        break;
+      case "Uses":
+        for (const p of item.paths) {
+          const abs = path.resolve(dir, p.value);
+          if (!cx.host.kind(abs)) diagnostics.push(at(Diag.usesNotFound(p.value), p.span, { hint: "paths are relative to this .pipe file" }));
+          uses.push({ path: abs, span: p.span });
+        }
+        break;
+      case "Resources":
+        if (once(item, "resources")) resources = checkResources(item.record, dir, diagnostics);
+        break;
+      case "Env":
+        if (once(item, "env")) env = checkEnv(item.record, dir, diagnostics);
+        break;
+      case "Setting": {
+        const name = item.name.name;
+        if (name !== "retries" && name !== "cache") {
+          diagnostics.push(at(Diag.unknownSetting(name), item.name.span, didYouMean(name, ["retries", "cache"])));
+          break;
+        }
+        if (!once(item, name)) break;
+        const value = checkExpr(item.value, { scope: new Scope(), dir, diagnostics });
+        if (name === "retries") {
+          if (value.kind === "Literal" && value.type.kind === "Int" && (value.value as number) >= 0) retries = value.value as number;
+          else diagnostics.push(at(Diag.badSettingValue("retries", "a whole number, 0 or more"), item.value.span));
+        } else if (value.kind === "Literal" && value.type.kind === "Bool") cache = value.value as boolean;
+        else diagnostics.push(at(Diag.badSettingValue("cache", "`true` or `false`"), item.value.span));
+        break;
+      }
+    }
+  }
+  if (!shell) {
+    diagnostics.push(at(Diag.missingShell(decl.name.name), decl.name.span, { hint: 'add `shell "..."`, or implement it in TypeScript with `= ts "module.ts#function"`' }));
+  }
+  uses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ...base, impl: shell ?? { kind: "Shell", parts: [] }, uses, resources, env, retries, cache };
+}
+
+function checkInterpolation(p: A.Interpolation, cx: ExprContext): TInterpolation {
+  let expr = p.expr;
+  let raw = false;
+  if (expr.kind === "Call" && expr.callee.kind === "NameRef" && expr.callee.name === "raw" && !cx.scope.lookup("raw")) {
+    if (expr.args.length !== 1 || expr.args[0]!.name) {
+      cx.diagnostics.push(at(Diag.badRawUse(), expr.span));
+      return { expr: { kind: "Literal", value: null, type: Ty.ErrorT, span: p.span }, raw: true, span: p.span };
+    }
+    expr = expr.args[0]!.value;
+    raw = true;
+  }
+  const typed = checkExpr(expr, cx);
+  if (!Ty.interpolatable(typed.type)) {
+    cx.diagnostics.push(at(Diag.notInterpolatable(Ty.show(typed.type)), expr.span, { hint: "interpolate one of its fields instead" }));
+  }
+  return { expr: typed, raw, span: p.span };
+}
+
+/** Resources are constants, checked here so that a typo fails `pipe check`, not a submission. */
+export function checkResources(record: A.RecordLiteral, dir: string, diagnostics: Diagnostic[]): Resources {
+  const out: Record<string, unknown> = {};
+  for (const f of record.fields) {
+    const name = f.name.name;
+    if (!(resourceNames as readonly string[]).includes(name)) {
+      diagnostics.push(at(Diag.unknownResource(name), f.name.span, didYouMean(name, resourceNames)));
+      continue;
+    }
+    if (name in out) {
+      diagnostics.push(at(Diag.duplicateField(name), f.name.span));
+      continue;
+    }
+    const value = checkExpr(f.value, { scope: new Scope(), dir, diagnostics });
+    const v = value.kind === "Literal" ? value.value : undefined;
+    const bad = (expected: string) => diagnostics.push(at(Diag.badSettingValue(name, expected), f.value.span));
+    switch (name) {
+      case "cpus":
+      case "gpus":
+        if (value.type.kind === "Int" && typeof v === "number" && v >= (name === "cpus" ? 1 : 0)) out[name] = v;
+        else bad(name === "cpus" ? "a whole number, 1 or more" : "a whole number, 0 or more");
+        break;
+      case "mem":
+        if (typeof v === "string" && parseMem(v) !== undefined) out[name] = v;
+        else bad('a size such as "512M" or "4G"');
+        break;
+      case "time":
+        if (typeof v === "string" && parseTime(v) !== undefined) out[name] = v;
+        else bad('a duration such as "30m", "24h", "1d12h" or "HH:MM:SS"');
+        break;
+      case "extra":
+        if (typeof v === "string") out[name] = [v];
+        else if (value.kind === "List" && value.items.every((i) => i.kind === "Literal" && typeof i.value === "string")) {
+          out[name] = value.items.map((i) => (i as { value: string }).value);
+        } else bad("a string or a list of strings");
+        break;
+      default:
+        if (typeof v === "string") out[name] = v;
+        else bad("a string");
+    }
+  }
+  return out as Resources;
+}
+
+function checkEnv(record: A.RecordLiteral, dir: string, diagnostics: Diagnostic[]): { name: string; value: string }[] {
+  const env: { name: string; value: string }[] = [];
+  for (const f of record.fields) {
+    const value = checkExpr(f.value, { scope: new Scope(), dir, diagnostics });
+    if (env.some((e) => e.name === f.name.name)) diagnostics.push(at(Diag.duplicateField(f.name.name), f.name.span));
+    else if (value.kind === "Literal" && value.value !== null && value.type.kind !== "Error") env.push({ name: f.name.name, value: String(value.value) });
+    else diagnostics.push(at(Diag.badSettingValue(`env ${f.name.name}`, "a constant string, number or boolean"), f.value.span));
+  }
+  return env.sort((a, b) => (a.name < b.name ? -1 : 1));
+}

@@ -1,0 +1,175 @@
+// Checking a pipeline's body: `with`, `let` bindings of calls and sweeps, and `return`.
+// Every call is recorded so that `with` reachability and recursion can be analysed after.
+
+import path from "node:path";
+import { Diag } from "../diagnostics/catalog.js";
+import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import type * as A from "../syntax/ast.js";
+import { resolveCallee, type ModuleScope } from "./declarations.js";
+import { checkExpr, checkFieldInits, reportUnlessAssignable, Scope, type ExprContext } from "./expressions.js";
+import { checkResources } from "./actions.js";
+import type { Signature } from "./signatures.js";
+import { didYouMean } from "./suggest.js";
+import type { TCall, TExpr, TField, TFor, TLet, TPipeline } from "./typed.js";
+import * as Ty from "./types.js";
+
+export interface CalleeInfo extends Signature {
+  readonly kind: "Action" | "Pipeline";
+  readonly id: string;
+  readonly name: string;
+}
+
+/** A call as the `with` analysis needs it. */
+export interface CallSite {
+  readonly callee: CalleeInfo;
+  readonly explicit: ReadonlySet<string>;
+  readonly span: Span;
+}
+
+export interface PipelineContext {
+  readonly id: string;
+  readonly file: string;
+  readonly module: ModuleScope;
+  readonly scopes: ReadonlyMap<string, ModuleScope>;
+  readonly callees: ReadonlyMap<string, CalleeInfo>;
+  readonly diagnostics: Diagnostic[];
+}
+
+export function checkPipeline(decl: A.PipelineDecl, sig: Signature, cx: PipelineContext): { pipeline: TPipeline; calls: CallSite[] } {
+  const diagnostics = cx.diagnostics;
+  const dir = path.dirname(cx.file);
+  const paramScope = new Scope();
+  for (const p of sig.params) paramScope.define(p.name, { type: p.type, kind: "param" });
+  const scope = new Scope(paramScope);
+  const calls: CallSite[] = [];
+  const withs: TField[] = [];
+  const lets: TLet[] = [];
+  let returns: TField[] | undefined;
+  let returnSpan: Span | undefined;
+
+  for (const stmt of decl.body) {
+    switch (stmt.kind) {
+      case "With":
+        // `with` values may use the pipeline's parameters only: they apply to every call.
+        for (const f of checkFieldInits(stmt.fields, { scope: paramScope, dir, diagnostics }, () => undefined)) {
+          const previous = withs.find((w) => w.name === f.name);
+          if (previous) diagnostics.push(at(Diag.duplicateField(f.name), f.span, { related: [{ message: "first set here", span: previous.span }] }));
+          else withs.push(f);
+        }
+        break;
+      case "Let": {
+        const name = stmt.name.name;
+        const value = checkBinding(stmt.value, { scope, dir, diagnostics }, cx, calls);
+        if (scope.lookup(name)) diagnostics.push(at(Diag.duplicateDefinition("name", name), stmt.name.span));
+        else if (value) {
+          scope.define(name, { type: value.type, kind: "let" });
+          lets.push({ name, value, span: stmt.span });
+        } else scope.define(name, { type: Ty.ErrorT, kind: "let" });
+        break;
+      }
+      case "Return": {
+        if (returns) {
+          diagnostics.push(at(Diag.duplicateItem("`return`"), stmt.span));
+          break;
+        }
+        returnSpan = stmt.span;
+        const declared = new Map(sig.outputs.map((o) => [o.name, o.type]));
+        returns = checkFieldInits(stmt.fields, { scope, dir, diagnostics }, (n) => declared.get(n));
+        for (const r of returns) {
+          const type = declared.get(r.name);
+          if (!type) diagnostics.push(at(Diag.unknownReturn(r.name, decl.name.name), r.span, didYouMean(r.name, declared.keys())));
+          else reportUnlessAssignable(r.value, type, diagnostics);
+        }
+        break;
+      }
+    }
+  }
+  for (const o of sig.outputs) {
+    if (!returns?.some((r) => r.name === o.name)) {
+      diagnostics.push(at(Diag.missingReturn(o.name), returnSpan ?? decl.name.span, { hint: `add \`return (${o.name} = ...)\`` }));
+    }
+  }
+  const pipeline: TPipeline = { kind: "Pipeline", id: cx.id, file: cx.file, name: decl.name.name, params: sig.params, outputs: sig.outputs, withs, lets, returns: returns ?? [], span: decl.span };
+  return { pipeline, calls };
+}
+
+function checkBinding(value: A.Expr, ex: ExprContext, cx: PipelineContext, calls: CallSite[]): TCall | TFor | undefined {
+  if (value.kind === "Call") return checkCall(value, ex, cx, calls);
+  if (value.kind === "ForExpr") return checkFor(value, ex, cx, calls);
+  ex.diagnostics.push(at(Diag.callExpected(), value.span, { hint: "`let` binds the outputs of a call or of a `for` sweep of calls" }));
+  return undefined;
+}
+
+function checkFor(e: A.ForExpr, ex: ExprContext, cx: PipelineContext, calls: CallSite[]): TFor | undefined {
+  const diagnostics = ex.diagnostics;
+  let sources: TExpr[] = [];
+  if (e.mode === "zip") {
+    const zip = e.sources[0]!;
+    if (zip.kind !== "Call" || zip.callee.kind !== "NameRef" || zip.callee.name !== "zip") {
+      diagnostics.push(at(Diag.zipExpected(), zip.span));
+      return undefined;
+    }
+    for (const arg of zip.args) if (arg.name) diagnostics.push(at(Diag.positionalArgument("zip"), arg.span, { hint: "write `zip(xs, ys)`" }));
+    sources = zip.args.map((a) => checkExpr(a.value, ex));
+    if (sources.length !== e.vars.length) diagnostics.push(at(Diag.zipArity(e.vars.length, sources.length), zip.span));
+  } else {
+    sources = e.sources.map((s) => checkExpr(s, ex));
+  }
+  const inner = new Scope(ex.scope);
+  e.vars.forEach((v, i) => {
+    const source = sources[i];
+    let element: Ty.Type = Ty.ErrorT;
+    if (source && source.type.kind === "List") element = source.type.element.kind === "Never" ? Ty.ErrorT : source.type.element;
+    else if (source && source.type.kind !== "Error") diagnostics.push(at(Diag.notIterable(Ty.show(source.type)), source.span));
+    if (inner.lookup(v.name)) diagnostics.push(at(Diag.duplicateDefinition("name", v.name), v.span));
+    inner.define(v.name, { type: element, kind: "loop" });
+  });
+  if (e.body.kind !== "Call") {
+    diagnostics.push(at(Diag.callExpected(), e.body.span, { hint: "the body of a `for` is one call" }));
+    return undefined;
+  }
+  const body = checkCall(e.body, { ...ex, scope: inner }, cx, calls);
+  if (!body) return undefined;
+  return { kind: "For", mode: e.mode, vars: e.vars.map((v) => v.name), sources, body, type: Ty.listOf(body.type), span: e.span };
+}
+
+function checkCall(call: A.Call, ex: ExprContext, cx: PipelineContext, calls: CallSite[]): TCall | undefined {
+  const diagnostics = ex.diagnostics;
+  const callable = resolveCallee(call.callee, cx.module, cx.scopes, diagnostics);
+  const callee = callable && cx.callees.get(callable.id);
+  const params = new Map(callee?.params.map((p) => [p.name, p]) ?? []);
+  const args: TField[] = [];
+  const explicit = new Set<string>();
+  for (const arg of call.args) {
+    if (!arg.name) {
+      diagnostics.push(at(Diag.positionalArgument(callable?.decl.name.name ?? "this call"), arg.span, positionalHint(arg, callee)));
+      checkExpr(arg.value, ex);
+      continue;
+    }
+    const name = arg.name.name;
+    const param = params.get(name);
+    const value = checkExpr(arg.value, ex, param?.type);
+    if (explicit.has(name)) {
+      diagnostics.push(at(Diag.duplicateArgument(name), arg.name.span));
+      continue;
+    }
+    explicit.add(name);
+    if (!callee) continue;
+    if (!param) {
+      diagnostics.push(at(Diag.unknownArgument(name, callee.name), arg.name.span, didYouMean(name, params.keys())));
+      continue;
+    }
+    if (reportUnlessAssignable(value, param.type, diagnostics)) args.push({ name, value, span: arg.span });
+  }
+  const resources = call.resources ? checkResources(call.resources, ex.dir, diagnostics) : {};
+  if (!callee) return undefined;
+  calls.push({ callee, explicit, span: call.span });
+  args.sort((a, b) => callee.params.findIndex((p) => p.name === a.name) - callee.params.findIndex((p) => p.name === b.name));
+  const type = Ty.recordOf(callee.outputs.map((o) => ({ name: o.name, type: o.type })));
+  return { kind: "Call", callee: { kind: callee.kind, id: callee.id }, args, resources, type, span: call.span };
+}
+
+function positionalHint(arg: A.Argument, callee: CalleeInfo | undefined): { hint?: string } {
+  const name = arg.value.kind === "NameRef" ? arg.value.name : callee?.params[0]?.name;
+  return name ? { hint: `write \`${name} = ...\`` } : {};
+}

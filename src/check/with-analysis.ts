@@ -1,0 +1,138 @@
+// What `with` can reach. A `with` in pipeline P supplies a parameter to every call below P,
+// transitively through nested pipelines, unless the call passes it explicitly or an inner
+// `with` shadows it. From the recorded call sites this module derives:
+//   - recursion (a pipeline that calls itself, directly or not), an error;
+//   - unused `with` names (a warning) and `with` values of the wrong type (an error);
+//   - required parameters that no argument, default or enclosing `with` supplies.
+
+import { Diag } from "../diagnostics/catalog.js";
+import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import type { CallSite } from "./pipelines.js";
+import { isRequired } from "./signatures.js";
+import type { TField } from "./typed.js";
+import * as Ty from "./types.js";
+
+export interface PipelineFacts {
+  readonly id: string;
+  readonly name: string;
+  readonly withs: readonly TField[];
+  readonly calls: readonly CallSite[];
+}
+
+interface Slot {
+  readonly type: Ty.Type;
+  readonly callee: string;
+}
+
+interface Need {
+  readonly name: string;
+  readonly callee: string;
+  readonly span: Span;
+}
+
+export function analyseWith(facts: ReadonlyMap<string, PipelineFacts>, diagnostics: Diagnostic[]): void {
+  const recursive = findRecursion(facts, diagnostics);
+  const follow = (call: CallSite) => (call.callee.kind === "Pipeline" && !recursive.has(call) ? facts.get(call.callee.id) : undefined);
+
+  const reachMemo = new Map<string, Map<string, Slot[]>>();
+  const reach = (p: PipelineFacts): Map<string, Slot[]> => {
+    const memo = reachMemo.get(p.id);
+    if (memo) return memo;
+    const slots = new Map<string, Slot[]>();
+    reachMemo.set(p.id, slots);
+    const add = (name: string, slot: Slot) => slots.set(name, [...(slots.get(name) ?? []), slot]);
+    for (const call of p.calls) {
+      for (const param of call.callee.params) if (!call.explicit.has(param.name)) add(param.name, { type: param.type, callee: call.callee.name });
+      const inner = follow(call);
+      if (!inner) continue;
+      for (const [name, innerSlots] of reach(inner)) {
+        if (!inner.withs.some((w) => w.name === name)) for (const s of innerSlots) add(name, s);
+      }
+    }
+    return slots;
+  };
+
+  const needMemo = new Map<string, Need[]>();
+  const needs = (p: PipelineFacts): Need[] => {
+    const memo = needMemo.get(p.id);
+    if (memo) return memo;
+    const result: Need[] = [];
+    needMemo.set(p.id, result);
+    const supplied = (name: string) => p.withs.some((w) => w.name === name);
+    for (const call of p.calls) {
+      for (const param of call.callee.params) {
+        if (isRequired(param) && !call.explicit.has(param.name) && !supplied(param.name)) {
+          result.push({ name: param.name, callee: call.callee.name, span: call.span });
+        }
+      }
+      const inner = follow(call);
+      if (inner) for (const n of needs(inner)) if (!supplied(n.name)) result.push(n);
+    }
+    return result;
+  };
+
+  for (const p of facts.values()) {
+    const slots = reach(p);
+    for (const w of p.withs) {
+      const targets = slots.get(w.name);
+      if (!targets) {
+        diagnostics.push(at(Diag.unusedWith(w.name), w.span, { hint: "no call below this pipeline declares a parameter of that name without receiving it" }));
+        continue;
+      }
+      const reported = new Set<string>();
+      for (const slot of targets) {
+        if (withFits(w, slot.type) || reported.has(slot.callee)) continue;
+        reported.add(slot.callee);
+        diagnostics.push(at(Diag.withTypeMismatch(w.name, Ty.show(w.value.type), Ty.show(slot.type), slot.callee), w.value.span));
+      }
+    }
+  }
+
+  // Needs left over at a pipeline that nothing calls can never be met.
+  const called = new Set<string>();
+  for (const p of facts.values()) for (const c of p.calls) if (c.callee.kind === "Pipeline") called.add(c.callee.id);
+  const reported = new Set<string>();
+  for (const p of facts.values()) {
+    if (called.has(p.id)) continue;
+    for (const n of needs(p)) {
+      const key = `${n.span.file}:${n.span.start}:${n.name}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      diagnostics.push(at(Diag.missingArgument(n.name, n.callee), n.span, { hint: `pass \`${n.name} = ...\`, or set it with \`with { ${n.name} = ... }\` in a calling pipeline` }));
+    }
+  }
+}
+
+/** A string literal in `with` may stand for a path, as it may as an argument. */
+function withFits(w: TField, type: Ty.Type): boolean {
+  if (Ty.assignable(w.value.type, type)) return true;
+  const target = type.kind === "Optional" ? type.inner : type;
+  return w.value.kind === "Literal" && typeof w.value.value === "string" && Ty.isPathType(target);
+}
+
+/** Call sites that close a cycle of pipeline calls; each is reported once. */
+function findRecursion(facts: ReadonlyMap<string, PipelineFacts>, diagnostics: Diagnostic[]): Set<CallSite> {
+  const closing = new Set<CallSite>();
+  const state = new Map<string, "active" | "done">();
+  const stack: string[] = [];
+  const visit = (p: PipelineFacts) => {
+    state.set(p.id, "active");
+    stack.push(p.name);
+    for (const call of p.calls) {
+      if (call.callee.kind !== "Pipeline") continue;
+      const s = state.get(call.callee.id);
+      if (s === "active") {
+        closing.add(call);
+        const cycle = [...stack.slice(stack.indexOf(call.callee.name)), call.callee.name].join(" → ");
+        diagnostics.push(at(Diag.recursivePipeline(cycle), call.span));
+      } else if (s === undefined) {
+        const inner = facts.get(call.callee.id);
+        if (inner) visit(inner);
+      }
+    }
+    stack.pop();
+    state.set(p.id, "done");
+  };
+  for (const p of [...facts.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) if (!state.has(p.id)) visit(p);
+  return closing;
+}

@@ -1,0 +1,53 @@
+// The `pipe` command line: argument parsing with commander, one small module per command.
+// Nothing below the CLI prints or exits; here user mistakes become exit code 2 and
+// unexpected failures a one-line message (the stack only with --debug).
+
+import path from "node:path";
+import { Command, CommanderError } from "commander";
+import { hasErrors } from "../diagnostics/diagnostic.js";
+import { nodeFileHost } from "../host.js";
+import { frontEnd } from "../phases.js";
+import { Exit, processIo, type Io } from "./io.js";
+import { diagnosticsJson, printDiagnostics, summary } from "./report.js";
+
+export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code: number = Exit.ok;
+  const program = new Command("pipe")
+    .description("Typed research workflows: check, plan with compile-time cache keys, run locally or on Slurm.")
+    .option("--debug", "show stack traces for internal errors")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  program
+    .command("check")
+    .description("parse and type-check a .pipe program")
+    .argument("<file>", "the entry .pipe file")
+    .option("--json", "print diagnostics as JSON")
+    .action((file: string, opts: { json?: boolean }) => {
+      code = checkCommand(path.resolve(io.cwd, file), opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? Exit.ok : Exit.invalid;
+    const debug = argv.includes("--debug");
+    io.err(`pipe: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (debug && error instanceof Error && error.stack) io.err(error.stack + "\n");
+    else io.err("(run with --debug for details)\n");
+    return Exit.failed;
+  }
+  return code;
+}
+
+function checkCommand(file: string, opts: { json?: boolean }, io: Io): number {
+  const result = frontEnd(file, nodeFileHost);
+  const failed = hasErrors(result.diagnostics);
+  if (opts.json) {
+    io.out(JSON.stringify({ ok: !failed, diagnostics: diagnosticsJson(io, result.diagnostics, result.sources) }, null, 2) + "\n");
+  } else {
+    printDiagnostics(io, result.diagnostics, result.sources);
+    io.err(failed ? `check failed: ${summary(result.diagnostics)}\n` : `ok${result.diagnostics.length ? ` (${summary(result.diagnostics)})` : ""}\n`);
+  }
+  return failed ? Exit.invalid : Exit.ok;
+}

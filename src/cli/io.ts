@@ -1,0 +1,29 @@
+// What the commands need from the process: output streams, the working directory and the
+// environment. Tests pass a recording `Io`; `bin/pipe.js` passes the real one.
+
+export interface Io {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stdoutIsTTY: boolean;
+  readonly stderrIsTTY: boolean;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processIo: Io = {
+  cwd: process.cwd(),
+  env: process.env,
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+/** Exit codes, as documented in the README. */
+export const Exit = {
+  ok: 0,
+  failed: 1,
+  invalid: 2,
+  /** `pipe plan` / `pipe diff`: the plan has work to do, or the two plans differ. */
+  changes: 3,
+} as const;
