@@ -152,3 +152,15 @@ function parseInterpolation(source: string, start: number, end: number, file: st
   const expr = runParser(forInterpolation, tokens, file, diagnostics, (p) => p.expr());
   return { kind: "Interpolation", expr: expr ?? { kind: "NoneLiteral", span }, span };
 }
+
+/** Parses one expression on its own, e.g. a `-p name=value` parameter given on the command line. */
+export function parseExpression(text: string, file: string): { expr?: A.Expr; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const tokens = lex(text, 0, file, diagnostics);
+  const deep = findTooDeep(tokens);
+  if (deep) return { diagnostics: [...diagnostics, at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file))] };
+  if (tokens.length === 0) return { diagnostics: [...diagnostics, at(Diag.syntaxError("expected a value"), { file, start: 0, end: 0 })] };
+  forInterpolation ??= new PipeParser();
+  const expr = runParser(forInterpolation, tokens, file, diagnostics, (p) => p.expr());
+  return diagnostics.length ? { diagnostics } : { expr, diagnostics };
+}
