@@ -9,6 +9,11 @@ import { nodeFileHost } from "../host.js";
 import { frontEnd } from "../phases.js";
 import { Exit, processIo, type Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics, summary } from "./report.js";
+import { planOptions, type PlanFlags } from "./build-plan.js";
+import { graphCommand } from "./graph-command.js";
+import { planCommand, type PlanCommandFlags } from "./plan-command.js";
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
   let code: number = Exit.ok;
@@ -25,6 +30,25 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     .option("--json", "print diagnostics as JSON")
     .action((file: string, opts: { json?: boolean }) => {
       code = checkCommand(path.resolve(io.cwd, file), opts, io);
+    });
+
+  planOptions(program.command("plan"))
+    .description("compile a program into its plan: what runs, what is cached, and why")
+    .argument("<file>", "the entry .pipe file")
+    .option("--json", "print the states and the plan as JSON")
+    .option("--force <pattern>", "treat matching tasks (and so their dependents) as to run; `*` is a wildcard", collect)
+    .option("--detailed-exitcode", "exit 3 when there is work to do, 0 when everything is cached")
+    .option("--plan-only", "print only the plan document (JSON)")
+    .action(async (file: string, opts: PlanCommandFlags) => {
+      code = await planCommand(file, opts, io);
+    });
+
+  planOptions(program.command("graph"))
+    .description("print the plan's task graph")
+    .argument("<file>", "the entry .pipe file")
+    .option("--format <format>", "dot or mermaid", "dot")
+    .action(async (file: string, opts: PlanFlags & { format?: string }) => {
+      code = await graphCommand(file, opts, io);
     });
 
   try {

@@ -1,0 +1,70 @@
+// The steps every plan-based command shares: check the program, load the config, read the
+// parameters, compile the plan. Diagnostics are printed here; a failure yields undefined.
+
+import path from "node:path";
+import { loadConfig, type Config } from "../config/index.js";
+import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { nodeFileHost } from "../host.js";
+import { compile } from "../plan/index.js";
+import { ContentHasher } from "../plan/content-hash.js";
+import { entryParams } from "../plan/params.js";
+import type { Plan } from "../plan/plan.js";
+import { frontEnd } from "../phases.js";
+import type { TypedProgram } from "../check/typed.js";
+import type { Io } from "./io.js";
+import { diagnosticsJson, printDiagnostics } from "./report.js";
+
+export interface PlanFlags {
+  readonly entry?: string;
+  readonly param?: string[];
+  readonly params?: string;
+  readonly config?: string;
+  readonly json?: boolean;
+}
+
+export interface BuiltPlan {
+  readonly plan: Plan;
+  readonly config: Config;
+  readonly program: TypedProgram;
+  readonly projectDir: string;
+}
+
+export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise<BuiltPlan | undefined> {
+  const entryFile = path.resolve(io.cwd, file);
+  const front = frontEnd(entryFile, nodeFileHost);
+  const sources = new Map(front.sources);
+  const fail = (diagnostics: Diagnostic[]) => {
+    if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, diagnostics, sources) }, null, 2) + "\n");
+    else printDiagnostics(io, diagnostics, sources);
+    return undefined;
+  };
+  if (!front.program) return fail(front.diagnostics);
+  const program = front.program;
+  if (!flags.json) printDiagnostics(io, front.diagnostics, sources);
+
+  const { config, diagnostics: configDiagnostics } = loadConfig(program.projectDir, flags.config && path.resolve(io.cwd, flags.config), nodeFileHost);
+  if (!config) return fail(configDiagnostics);
+
+  const entryName = flags.entry ?? "main";
+  const entryId = program.entryPipelines.get(entryName);
+  let params = new Map();
+  if (entryId) {
+    const given = entryParams(program, program.pipelines.get(entryId)!, { pairs: flags.param ?? [], ...(flags.params ? { paramsFile: flags.params } : {}), cwd: io.cwd }, nodeFileHost);
+    for (const [f, t] of given.sources) sources.set(f, t);
+    if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
+    params = given.params;
+  }
+  const hasher = new ContentHasher(path.join(program.projectDir, ".pipe", "hash-cache.json"));
+  const compiled = await compile(program, { entry: entryName, params, hasher });
+  if (!compiled.plan) return fail(compiled.diagnostics);
+  return { plan: compiled.plan, config, program, projectDir: program.projectDir };
+}
+
+/** Adds the flags of `buildPlan` to a commander command. */
+export function planOptions<C extends { option(flags: string, description: string, ...rest: never[]): C }>(command: C): C {
+  return command
+    .option("--entry <name>", "the pipeline to run (default: main)")
+    .option("-p, --param <name=value>", "a parameter of the entry pipeline (repeatable)", ((v: string, acc: string[] = []) => [...acc, v]) as never)
+    .option("--params <file.json>", "parameters of the entry pipeline, as a JSON object")
+    .option("--config <file>", "a config file laid over the project's pipe.config.json");
+}

@@ -1,0 +1,35 @@
+// `pipe graph`: the plan's DAG as Graphviz DOT or Mermaid, tasks labelled with their action.
+
+import type { Plan } from "../plan/plan.js";
+import { buildPlan, type PlanFlags } from "./build-plan.js";
+import { Exit, type Io } from "./io.js";
+
+export async function graphCommand(file: string, flags: PlanFlags & { format?: string }, io: Io): Promise<number> {
+  const format = flags.format ?? "dot";
+  if (format !== "dot" && format !== "mermaid") {
+    io.err(`pipe: unknown graph format "${format}"; use dot or mermaid\n`);
+    return Exit.invalid;
+  }
+  const built = await buildPlan(file, flags, io);
+  if (!built) return Exit.invalid;
+  io.out(format === "dot" ? toDot(built.plan) : toMermaid(built.plan));
+  return Exit.ok;
+}
+
+export function toDot(plan: Plan): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines = [`digraph ${q(plan.entry)} {`, "  rankdir=LR;", "  node [shape=box, fontname=monospace];"];
+  for (const t of plan.tasks) lines.push(`  ${q(t.id)} [label=${q(`${t.id}\n${plan.actions[t.action]!.name}`)}];`);
+  for (const t of plan.tasks) for (const d of t.deps) lines.push(`  ${q(d)} -> ${q(t.id)};`);
+  lines.push("}");
+  return lines.join("\n") + "\n";
+}
+
+export function toMermaid(plan: Plan): string {
+  const ids = new Map(plan.tasks.map((t, i) => [t.id, `t${i}`]));
+  const label = (s: string) => s.replace(/"/g, "#quot;");
+  const lines = ["flowchart LR"];
+  for (const t of plan.tasks) lines.push(`  ${ids.get(t.id)}["${label(t.id)}<br/>${label(plan.actions[t.action]!.name)}"]`);
+  for (const t of plan.tasks) for (const d of t.deps) lines.push(`  ${ids.get(d)} --> ${ids.get(t.id)}`);
+  return lines.join("\n") + "\n";
+}

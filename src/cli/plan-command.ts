@@ -1,0 +1,55 @@
+// `pipe plan`: every task with its state (cached / to run) and the reason, a summary line,
+// `--json` for tools, and with `--detailed-exitcode` exit 3 when there is work to do.
+
+import { planStates, type TaskState } from "../plan/state.js";
+import { buildPlan, type PlanFlags } from "./build-plan.js";
+import { Exit, type Io } from "./io.js";
+
+export interface PlanCommandFlags extends PlanFlags {
+  readonly force?: string[];
+  readonly detailedExitcode?: boolean;
+  readonly planOnly?: boolean;
+}
+
+export async function planCommand(file: string, flags: PlanCommandFlags, io: Io): Promise<number> {
+  const built = await buildPlan(file, flags, io);
+  if (!built) return Exit.invalid;
+  const { plan, config } = built;
+  if (flags.planOnly) {
+    io.out(JSON.stringify(plan, null, 1) + "\n");
+    return Exit.ok;
+  }
+  const states = planStates(plan, config.storeDir, flags.force ?? []);
+  const toRun = states.filter((s) => s.run).length;
+  if (flags.json) {
+    io.out(
+      JSON.stringify(
+        {
+          ok: true,
+          entry: plan.entry,
+          summary: { tasks: states.length, toRun, cached: states.length - toRun },
+          tasks: states.map((s) => ({ id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(s.because ? { because: s.because } : {}), deps: s.task.deps })),
+          plan,
+        },
+        null,
+        1,
+      ) + "\n",
+    );
+  } else {
+    io.out(renderPlan(states, plan.actions, io.stdoutIsTTY));
+  }
+  return flags.detailedExitcode && toRun > 0 ? Exit.changes : Exit.ok;
+}
+
+function renderPlan(states: TaskState[], actions: Record<string, { name: string }>, color: boolean): string {
+  const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const width = Math.min(60, Math.max(...states.map((s) => s.task.id.length), 4));
+  const lines = states.map((s) => {
+    const state = s.run ? paint(33, "run   ") : paint(32, "cached");
+    const why = s.run ? `${s.reason}${s.because ? ` (${s.because})` : ""}` : "";
+    return `  ${state}  ${s.task.id.padEnd(width)}  ${actions[s.task.action]!.name.padEnd(12)} ${s.task.key.slice(0, 12)}  ${why}`.trimEnd();
+  });
+  const toRun = states.filter((s) => s.run).length;
+  lines.push(`${toRun} to run, ${states.length - toRun} cached`);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,127 @@
+// The project configuration, `pipe.config.json`, found upward from the entry `.pipe` file
+// and optionally overlaid by a user file (`--config FILE`). Validated with zod; mistakes
+// are reported as diagnostics pointing into the JSON file.
+
+import path from "node:path";
+import { z } from "zod";
+import { Diag } from "../diagnostics/catalog.js";
+import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { parseMem, parseTime } from "../check/resources.js";
+import type { FileHost } from "../host.js";
+
+export const CONFIG_FILE = "pipe.config.json";
+
+const mem = z.string().refine((s) => parseMem(s) !== undefined, 'a size such as "512M" or "4G"');
+const time = z.string().refine((s) => parseTime(s) !== undefined, 'a duration such as "30m" or "1d12h"');
+
+const PartitionDefaults = z
+  .object({ cpus: z.number().int().positive(), gpus: z.number().int().nonnegative(), mem, time, extra: z.array(z.string()) })
+  .partial()
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    /** Where results live; relative paths are relative to the config file. */
+    store: z.string().default(".pipe/store"),
+    local: z
+      .object({
+        cpus: z.number().int().positive().optional(),
+        mem: mem.optional(),
+        /** GPU ids handed out one per requested GPU, as `CUDA_VISIBLE_DEVICES`. */
+        gpus: z.array(z.union([z.string(), z.number().int().nonnegative()])).optional(),
+      })
+      .strict()
+      .default({}),
+    slurm: z
+      .object({
+        partition: z.string().optional(),
+        account: z.string().optional(),
+        qos: z.string().optional(),
+        /** Defaults per partition for tasks that do not set a resource themselves. */
+        partitions: z.record(z.string(), PartitionDefaults).default({}),
+        /** Resources of tasks that set none and whose partition has no defaults. */
+        defaults: PartitionDefaults.default({}),
+        maxArraySize: z.number().int().positive().default(1001),
+        /** `%N`: at most N tasks of one array run at once. */
+        arrayThrottle: z.number().int().positive().optional(),
+        /** Shell lines run before each task (`module load ...`, environment activation). */
+        setup: z.array(z.string()).default([]),
+        /** Extra `#SBATCH` arguments for every job. */
+        extraArgs: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ partitions: {}, defaults: {}, maxArraySize: 1001, setup: [], extraArgs: [] }),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema> & {
+  /** Absolute store directory. */
+  readonly storeDir: string;
+  /** The config files that were read, innermost last. */
+  readonly files: readonly string[];
+};
+
+export function findConfig(startDir: string, host: FileHost): string | undefined {
+  for (let dir = startDir; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, CONFIG_FILE);
+    if (host.kind(candidate) === "file") return candidate;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+export function loadConfig(projectDir: string, userFile: string | undefined, host: FileHost): { config?: Config; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const files = [findConfig(projectDir, host), userFile].filter((f): f is string => f !== undefined);
+  let merged: Record<string, unknown> = {};
+  for (const file of files) {
+    const text = host.readFile(file);
+    if (text === undefined) {
+      diagnostics.push(at(Diag.badConfig(`cannot read ${file}`), undefined));
+      continue;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      diagnostics.push(at(Diag.badConfig((error as Error).message), { file, start: 0, end: 0 }));
+      continue;
+    }
+    const parsed = ConfigSchema.safeParse(json);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const where = issue.path.join(".");
+        diagnostics.push(at(Diag.badConfig(`${where ? `${where}: ` : ""}${issue.message}`), locate(text, file, issue.path.map(String))));
+      }
+      continue;
+    }
+    const raw = json as Record<string, unknown>;
+    // Relative store paths are relative to the file that names them.
+    if (typeof raw["store"] === "string") raw["store"] = path.resolve(path.dirname(file), raw["store"]);
+    merged = deepMerge(merged, raw);
+  }
+  if (diagnostics.length) return { diagnostics };
+  const config = ConfigSchema.parse(merged);
+  return { config: { ...config, storeDir: path.resolve(projectDir, config.store), files }, diagnostics };
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    const isObj = (x: unknown): x is Record<string, unknown> => !!x && typeof x === "object" && !Array.isArray(x);
+    out[k] = isObj(prev) && isObj(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+
+/** Approximate place of a JSON path in the text: the last key's occurrence after its parents'. */
+function locate(text: string, file: string, keys: string[]) {
+  let offset = 0;
+  for (const key of keys) {
+    const found = text.indexOf(JSON.stringify(key), offset);
+    if (found < 0) break;
+    offset = found;
+  }
+  const last = keys[keys.length - 1];
+  return { file, start: offset, end: offset + (last && text.startsWith(JSON.stringify(last), offset) ? JSON.stringify(last).length : 1) };
+}

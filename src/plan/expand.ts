@@ -1,0 +1,220 @@
+// Expansion: evaluates the entry pipeline into task drafts. Sweeps become one task per
+// combination, nested pipelines are inlined under their binding's name, `with` values flow
+// down to every call that declares the parameter and does not receive it, defaults fill
+// the rest. Each draft has its command rendered; keys are computed afterwards (keys.ts),
+// once the external files are hashed.
+
+import path from "node:path";
+import type { Resources, TAction, TCall, TExpr, TPipeline, TypedProgram } from "../check/typed.js";
+import { show, isPathType, type Type } from "../check/types.js";
+import { relativePosix } from "../host.js";
+import type { TaskInput } from "./plan.js";
+import { mergeResources } from "./resources.js";
+import { coerce, labelText, scalarText, shellQuote, type Value } from "./values.js";
+
+export interface TaskDraft {
+  readonly id: string;
+  readonly group: string;
+  readonly action: TAction;
+  readonly args: ReadonlyMap<string, Value>;
+  readonly deps: readonly string[];
+  readonly command: string;
+  readonly inputs: readonly Omit<TaskInput, "key">[];
+  /** External inputs: project-relative paths whose content the key covers. */
+  readonly inputPaths: readonly string[];
+  readonly resources: Resources;
+}
+
+interface WithValue {
+  readonly value: Value;
+}
+
+export class Expander {
+  readonly drafts: TaskDraft[] = [];
+  private readonly ids = new Set<string>();
+
+  constructor(private readonly program: TypedProgram) {}
+
+  /** Evaluates a pipeline under `prefix` (`main`, `main/inner`); returns its outputs. */
+  pipeline(p: TPipeline, args: ReadonlyMap<string, Value>, withs: ReadonlyMap<string, WithValue>, prefix: string, resources: Resources): Map<string, Value> {
+    const env = new Map(args);
+    const innerWiths = new Map(withs);
+    for (const w of p.withs) innerWiths.set(w.name, { value: this.expr(w.value, env) });
+    for (const letStmt of p.lets) {
+      const v = letStmt.value;
+      const id = `${prefix}/${letStmt.name}`;
+      if (v.kind === "Call") {
+        env.set(letStmt.name, this.call(v, env, innerWiths, id, id, resources));
+        continue;
+      }
+      const results: Value[] = [];
+      const labels = new Map<string, number>();
+      for (const combo of combinations(v.mode, v.sources.map((s) => this.expr(s, env)))) {
+        const loopEnv = new Map(env);
+        v.vars.forEach((name, i) => loopEnv.set(name, combo[i]!));
+        let label = `[${v.vars.map((name, i) => `${name}=${labelText(combo[i]!)}`).join(",")}]`;
+        const seen = (labels.get(label) ?? 0) + 1;
+        labels.set(label, seen);
+        if (seen > 1) label += `#${seen}`;
+        results.push(this.call(v.body, loopEnv, innerWiths, id + label, id, resources));
+      }
+      env.set(letStmt.name, { t: "list", items: results });
+    }
+    return new Map(p.returns.map((r) => [r.name, coerce(this.expr(r.value, env), p.outputs.find((o) => o.name === r.name)!.type)]));
+  }
+
+  private call(c: TCall, env: ReadonlyMap<string, Value>, withs: ReadonlyMap<string, WithValue>, id: string, group: string, outer: Resources): Value {
+    const callee = c.callee.kind === "Action" ? this.program.actions.get(c.callee.id)! : this.program.pipelines.get(c.callee.id)!;
+    const explicit = new Map(c.args.map((a) => [a.name, this.expr(a.value, env)]));
+    const args = new Map<string, Value>();
+    for (const param of callee.params) {
+      let value = explicit.get(param.name) ?? withs.get(param.name)?.value;
+      if (value === undefined && param.default) value = this.expr(param.default, new Map());
+      args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, callee.file));
+    }
+    const resources = mergeResources(outer, c.resources);
+    if (callee.kind === "Pipeline") {
+      const outputs = this.pipeline(callee, args, withs, id, resources);
+      return { t: "record", fields: Object.fromEntries(outputs) };
+    }
+    this.addTask(callee, args, id, group, resources);
+    return { t: "record", fields: Object.fromEntries(callee.outputs.map((o) => [o.name, { t: "ref", task: id, output: o.name, type: o.type }])) };
+  }
+
+  private addTask(action: TAction, args: Map<string, Value>, id: string, group: string, callResources: Resources): void {
+    if (this.ids.has(id)) throw new Error(`duplicate task id ${id}`);
+    this.ids.add(id);
+    const inputs: Omit<TaskInput, "key">[] = [];
+    const inputVar = (ref: Value & { t: "ref" }): string => {
+      let input = inputs.find((i) => i.task === ref.task && i.output === ref.output);
+      if (!input) {
+        input = { var: `in_${inputs.length}`, task: ref.task, output: ref.output, type: show(ref.type) };
+        inputs.push(input);
+      }
+      return input.var;
+    };
+    const paths = new Set<string>();
+    for (const v of args.values()) collectPaths(v, paths);
+    // Upstream values referenced by the arguments are read even when the command does not
+    // interpolate them, so that every dependency is an input of the script.
+    for (const v of args.values()) forEachRef(v, inputVar);
+    const command = action.impl.kind === "Shell" ? renderCommand(action, args, inputVar) : "";
+    const deps = [...new Set(inputs.map((i) => i.task))].sort();
+    this.drafts.push({
+      id,
+      group: group.replace(/\[[^\]]*\](#\d+)?/g, ""),
+      action,
+      args,
+      deps,
+      command,
+      inputs,
+      inputPaths: [...paths].sort(),
+      resources: mergeResources(action.resources, callResources),
+    });
+  }
+
+  expr(e: TExpr, env: ReadonlyMap<string, Value>): Value {
+    switch (e.kind) {
+      case "Literal":
+        if (e.value === null) return { t: "none" };
+        if (typeof e.value === "number") return e.type.kind === "Float" ? { t: "float", v: e.value } : { t: "int", v: e.value };
+        if (typeof e.value === "boolean") return { t: "bool", v: e.value };
+        return { t: "str", v: e.value };
+      case "Path":
+        return { t: "path", path: relativePosix(this.program.projectDir, e.path), dir: e.type.kind === "Dir" };
+      case "Var":
+        return env.get(e.name) ?? { t: "none" };
+      case "Field": {
+        const target = this.expr(e.target, env);
+        return target.t === "record" ? (target.fields[e.name] ?? { t: "none" }) : { t: "none" };
+      }
+      case "Project": {
+        const target = this.expr(e.target, env);
+        const items = target.t === "list" ? target.items : [];
+        return { t: "list", items: items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : { t: "none" })) };
+      }
+      case "List":
+        return { t: "list", items: e.items.map((i) => this.expr(i, env)) };
+      case "Record":
+        return { t: "record", fields: Object.fromEntries(e.fields.map((f) => [f.name, this.expr(f.value, env)])) };
+      case "Out":
+        return { t: "none" };
+    }
+  }
+}
+
+/** A `with` string standing for a path resolves against the file of the pipeline that set it. */
+function asParamType(value: Value, type: Type, projectDir: string, file: string): Value {
+  const target = type.kind === "Optional" ? type.inner : type;
+  if (value.t === "str" && isPathType(target)) {
+    return { t: "path", path: relativePosix(projectDir, path.resolve(path.dirname(file), value.v)), dir: target.kind === "Dir" };
+  }
+  return coerce(value, type);
+}
+
+function* combinations(mode: "product" | "zip", lists: Value[]): Generator<Value[]> {
+  const items = lists.map((l) => (l.t === "list" ? l.items : []));
+  if (mode === "zip") {
+    const n = Math.min(...items.map((i) => i.length));
+    for (let i = 0; i < n; i++) yield items.map((list) => list[i]!);
+    return;
+  }
+  if (items.some((i) => i.length === 0)) return;
+  const index = items.map(() => 0);
+  for (;;) {
+    yield index.map((i, k) => items[k]![i]!);
+    let k = items.length - 1;
+    while (k >= 0 && ++index[k]! === items[k]!.length) index[k--] = 0;
+    if (k < 0) return;
+  }
+}
+
+function collectPaths(v: Value, into: Set<string>): void {
+  if (v.t === "path") into.add(v.path);
+  else if (v.t === "list") for (const i of v.items) collectPaths(i, into);
+  else if (v.t === "record") for (const f of Object.values(v.fields)) collectPaths(f, into);
+}
+
+function forEachRef(v: Value, visit: (ref: Value & { t: "ref" }) => void): void {
+  if (v.t === "ref") visit(v);
+  else if (v.t === "list") for (const i of v.items) forEachRef(i, visit);
+  else if (v.t === "record") for (const f of Object.values(v.fields)) forEachRef(f, visit);
+}
+
+/** The command with every interpolation replaced by quoted words (or `"$in_N"` for upstream values). */
+function renderCommand(action: TAction, args: ReadonlyMap<string, Value>, inputVar: (ref: Value & { t: "ref" }) => string): string {
+  if (action.impl.kind !== "Shell") return "";
+  const words = (v: Value, raw: boolean): string[] => {
+    switch (v.t) {
+      case "none":
+        return [];
+      case "list":
+        return v.items.flatMap((i) => words(i, raw));
+      case "record":
+        return [];
+      case "ref":
+        return [raw ? `$${inputVar(v)}` : `"$${inputVar(v)}"`];
+      default:
+        return [raw ? scalarText(v) : shellQuote(scalarText(v))];
+    }
+  };
+  const evaluate = (e: TExpr): Value => {
+    if (e.kind === "Var") return args.get(e.name) ?? { t: "none" };
+    if (e.kind === "Field") {
+      const target = evaluate(e.target);
+      return target.t === "record" ? (target.fields[e.name] ?? { t: "none" }) : { t: "none" };
+    }
+    if (e.kind === "Project") {
+      const target = evaluate(e.target);
+      return { t: "list", items: target.t === "list" ? target.items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : { t: "none" })) : [] };
+    }
+    return { t: "none" };
+  };
+  return action.impl.parts
+    .map((part) => {
+      if (typeof part === "string") return part;
+      if (part.expr.kind === "Out") return part.raw ? `$out/${part.expr.name}` : `"$out/${part.expr.name}"`;
+      return words(evaluate(part.expr), part.raw).join(" ");
+    })
+    .join("");
+}

@@ -1,0 +1,121 @@
+// The plan phase's entry: `compile(program, options)` expands the entry pipeline into tasks,
+// hashes external inputs, computes every cache key and returns the plan (plan.ts) with the
+// diagnostics found on the way (a missing input, a parameter without a value).
+
+import path from "node:path";
+import { Diag } from "../diagnostics/catalog.js";
+import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { tsSourceFiles } from "../check/ts-actions.js";
+import type { TypedProgram } from "../check/typed.js";
+import { show } from "../check/types.js";
+import { relativePosix } from "../host.js";
+import type { ContentHasher } from "./content-hash.js";
+import { actionDef } from "./definition.js";
+import { Expander } from "./expand.js";
+import { taskKey } from "./keys.js";
+import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type Task } from "./plan.js";
+import { toPlanResources } from "./resources.js";
+import { toPlanValue, type Value } from "./values.js";
+
+export interface CompileOptions {
+  /** The entry pipeline's name. */
+  readonly entry: string;
+  /** Values for the entry pipeline's parameters, already parsed and type-checked (params.ts). */
+  readonly params: ReadonlyMap<string, Value>;
+  readonly hasher: ContentHasher;
+}
+
+export interface CompileResult {
+  readonly plan?: Plan;
+  readonly diagnostics: Diagnostic[];
+}
+
+export const MAX_TASKS = 2_000_000;
+
+export async function compile(program: TypedProgram, options: CompileOptions): Promise<CompileResult> {
+  const diagnostics: Diagnostic[] = [];
+  const entryId = program.entryPipelines.get(options.entry);
+  const entry = entryId && program.pipelines.get(entryId);
+  if (!entry) {
+    const names = [...program.entryPipelines.keys()];
+    return { diagnostics: [at(Diag.entryNotFound(options.entry), undefined, { hint: names.length ? `pipelines here: ${names.join(", ")}` : "declare `pipeline main() { ... }`" })] };
+  }
+
+  const expander = new Expander(program);
+  const outputs = expander.pipeline(entry, options.params, new Map(), entry.name, {});
+  const drafts = expander.drafts;
+  if (drafts.length > MAX_TASKS) return { diagnostics: [at(Diag.tooManyTasks(drafts.length, MAX_TASKS), entry.span)] };
+
+  // Hash every file a key covers, each once.
+  const projectDir = program.projectDir;
+  const filesOf = new Map<string, { role: KeyFile["role"]; path: string }[]>();
+  const wanted = new Set<string>();
+  for (const d of drafts) {
+    let files = filesOf.get(d.action.id);
+    if (!files) {
+      files = d.action.uses.map((u) => ({ role: "uses" as const, path: u.path }));
+      if (d.action.impl.kind === "Ts") files.push(...tsSourceFiles(d.action.impl.module).map((p) => ({ role: "ts" as const, path: p })));
+      filesOf.set(d.action.id, files);
+      for (const f of files) wanted.add(f.path);
+    }
+    for (const p of d.inputPaths) wanted.add(path.resolve(projectDir, p));
+  }
+  const hashes = await hashAll([...wanted].sort(), options.hasher, diagnostics, projectDir);
+  options.hasher.save();
+  if (diagnostics.length) return { diagnostics };
+
+  const actions: Record<string, ActionDef> = {};
+  const keys = new Map<string, string>();
+  const tasks: Task[] = [];
+  for (const d of drafts) {
+    const def = (actions[d.action.id] ??= actionDef(d.action, projectDir));
+    const files: KeyFile[] = [
+      ...filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! })),
+      ...d.inputPaths.map((p) => ({ role: "input" as const, path: p, hash: hashes.get(path.resolve(projectDir, p))! })),
+    ];
+    const key = taskKey({ definitionHash: def.definitionHash, args: d.args, files, cache: d.action.cache, upstreamKey: (id) => keys.get(id)! });
+    keys.set(d.id, key);
+    tasks.push({
+      id: d.id,
+      key,
+      action: d.action.id,
+      group: d.group,
+      deps: [...d.deps],
+      args: Object.fromEntries([...d.args].map(([k, v]) => [k, toPlanValue(v)])),
+      command: d.command,
+      inputs: d.inputs.map((i) => ({ ...i, key: keys.get(i.task)! })),
+      files,
+      resources: toPlanResources(d.resources),
+      retries: d.action.retries,
+      cache: d.action.cache,
+    });
+  }
+
+  const plan: Plan = {
+    format: PLAN_FORMAT,
+    entry: entry.name,
+    file: relativePosix(projectDir, program.entryFile),
+    params: Object.fromEntries([...options.params].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, toPlanValue(v)])),
+    actions: Object.fromEntries(Object.keys(actions).sort().map((k) => [k, actions[k]!])),
+    tasks,
+    outputs: entry.outputs.map((o) => ({ name: o.name, type: show(o.type), value: toPlanValue(outputs.get(o.name) ?? { t: "none" }) })),
+  };
+  return { plan, diagnostics };
+}
+
+async function hashAll(files: string[], hasher: ContentHasher, diagnostics: Diagnostic[], projectDir: string): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      try {
+        hashes.set(file, await hasher.hash(file));
+      } catch {
+        diagnostics.push(at(Diag.inputNotFound(relativePosix(projectDir, file)), undefined, { hint: "input paths are relative to the .pipe file that names them" }));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+  return hashes;
+}

@@ -1,0 +1,50 @@
+// Cache keys, computed at compile time, exactly over what determines a task's result:
+// the action's normalized definition, the canonical argument values (an external file or
+// directory by its content hash, an upstream output by its task's key and output name),
+// the content of every `uses` file and of a TypeScript action's sources, and whether the
+// action may be cached. Never over resources, retries, paths of inputs, or the machine.
+
+import type { Json } from "./canonical.js";
+import { cacheKey } from "./canonical.js";
+import type { KeyFile } from "./plan.js";
+import type { Value } from "./values.js";
+
+export interface KeyParts {
+  readonly definitionHash: string;
+  readonly args: ReadonlyMap<string, Value>;
+  readonly files: readonly KeyFile[];
+  readonly cache: boolean;
+  /** Key of each upstream task, by id. */
+  readonly upstreamKey: (taskId: string) => string;
+}
+
+export function taskKey(parts: KeyParts): string {
+  const hashOf = new Map(parts.files.filter((f) => f.role === "input").map((f) => [f.path, f.hash]));
+  const value = (v: Value): Json => {
+    switch (v.t) {
+      case "int":
+      case "float":
+      case "bool":
+      case "str":
+        return v.v;
+      case "none":
+        return null;
+      case "path":
+        return { content: hashOf.get(v.path) ?? "" };
+      case "list":
+        return v.items.map(value);
+      case "record":
+        return { record: Object.fromEntries(Object.entries(v.fields).map(([k, f]) => [k, value(f)])) };
+      case "ref":
+        return { upstream: parts.upstreamKey(v.task), output: v.output };
+    }
+  };
+  return cacheKey({
+    definition: parts.definitionHash,
+    args: Object.fromEntries([...parts.args].map(([k, v]) => [k, value(v)])),
+    uses: parts.files.filter((f) => f.role === "uses").map((f) => f.hash),
+    ts: parts.files.filter((f) => f.role === "ts").map((f) => f.hash),
+    // An uncached action's key is still stable; the planner marks its tasks to run every time.
+    cache: parts.cache,
+  });
+}

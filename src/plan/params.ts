@@ -1,0 +1,146 @@
+// Values for the entry pipeline's parameters: defaults, then `--params file.json`, then
+// `-p name=value` (parsed with the language's own expression grammar and type-checked with
+// the checker's rules, so `-p lrs=[0.1,0.2]` means what it would mean in a `.pipe` file).
+
+import path from "node:path";
+import { z } from "zod";
+import { Diag } from "../diagnostics/catalog.js";
+import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { checkExpr, reportUnlessAssignable, Scope } from "../check/expressions.js";
+import { didYouMean } from "../check/suggest.js";
+import type { TPipeline, TypedProgram } from "../check/typed.js";
+import { show, type Type } from "../check/types.js";
+import type { FileHost } from "../host.js";
+import { relativePosix } from "../host.js";
+import { parseExpression } from "../syntax/index.js";
+import { Expander } from "./expand.js";
+import { coerce, type Value } from "./values.js";
+
+export interface ParamSources {
+  /** `name=value` pairs from `-p`. */
+  readonly pairs: readonly string[];
+  readonly paramsFile?: string;
+  readonly cwd: string;
+}
+
+export interface ParamsResult {
+  readonly params: Map<string, Value>;
+  readonly diagnostics: Diagnostic[];
+  /** Texts of the `-p` values, by the pseudo file name their diagnostics point into. */
+  readonly sources: Map<string, string>;
+}
+
+export function entryParams(program: TypedProgram, entry: TPipeline, given: ParamSources, host: FileHost): ParamsResult {
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  const params = new Map<string, Value>();
+  const declared = new Map(entry.params.map((p) => [p.name, p]));
+  const evaluator = new Expander(program);
+  const unknown = (name: string) =>
+    diagnostics.push(at(Diag.unknownParam(name, entry.name), undefined, didYouMean(name, declared.keys())));
+
+  if (given.paramsFile) {
+    const file = path.resolve(given.cwd, given.paramsFile);
+    const text = host.readFile(file);
+    let json: unknown;
+    try {
+      json = text === undefined ? undefined : JSON.parse(text);
+    } catch (error) {
+      diagnostics.push(at(Diag.badParamsFile(`${given.paramsFile}: ${(error as Error).message}`), undefined));
+    }
+    const parsed = z.record(z.string(), z.unknown()).safeParse(json);
+    if (text === undefined) diagnostics.push(at(Diag.badParamsFile(`cannot read ${given.paramsFile}`), undefined));
+    else if (!parsed.success) diagnostics.push(at(Diag.badParamsFile(`${given.paramsFile} must hold a JSON object`), undefined));
+    else {
+      for (const [name, raw] of Object.entries(parsed.data)) {
+        const param = declared.get(name);
+        if (!param) unknown(name);
+        else {
+          const value = fromJson(raw, param.type, (p) => relativePosix(program.projectDir, path.resolve(path.dirname(file), p)));
+          if (typeof value === "string") diagnostics.push(at(Diag.badParamValue(name, value), undefined));
+          else params.set(name, value);
+        }
+      }
+    }
+  }
+
+  for (const pair of given.pairs) {
+    const eq = pair.indexOf("=");
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    const text = eq < 0 ? "" : pair.slice(eq + 1);
+    const param = declared.get(name);
+    if (eq < 0) {
+      diagnostics.push(at(Diag.badParamValue(name, "expected `-p name=value`"), undefined));
+      continue;
+    }
+    if (!param) {
+      unknown(name);
+      continue;
+    }
+    const target = param.type.kind === "Optional" ? param.type.inner : param.type;
+    // A bare word for a string or a path is taken as written: `-p src=data/x.csv`.
+    if ((target.kind === "String" || target.kind === "File" || target.kind === "Dir") && !text.startsWith('"')) {
+      params.set(name, target.kind === "String" ? { t: "str", v: text } : { t: "path", path: relativePosix(program.projectDir, path.resolve(given.cwd, text)), dir: target.kind === "Dir" });
+      continue;
+    }
+    const file = `-p ${name}`;
+    sources.set(file, text);
+    const parsed = parseExpression(text, file);
+    diagnostics.push(...parsed.diagnostics);
+    if (!parsed.expr) continue;
+    const typed = checkExpr(parsed.expr, { scope: new Scope(), dir: given.cwd, diagnostics }, param.type);
+    if (reportUnlessAssignable(typed, param.type, diagnostics)) params.set(name, coerce(evaluator.expr(typed, new Map()), param.type));
+  }
+
+  for (const param of entry.params) {
+    if (params.has(param.name)) continue;
+    if (param.default) params.set(param.name, coerce(evaluator.expr(param.default, new Map()), param.type));
+    else if (param.type.kind === "Optional") params.set(param.name, { t: "none" });
+    else diagnostics.push(at(Diag.missingParam(param.name, entry.name), param.span, { hint: `pass \`-p ${param.name}=...\` or give it a default` }));
+  }
+  return { params, diagnostics, sources };
+}
+
+/** A JSON value as a value of `type`, or a sentence saying why it is not one. */
+function fromJson(raw: unknown, type: Type, pathOf: (p: string) => string): Value | string {
+  const wrong = () => `expected \`${show(type)}\`, got ${JSON.stringify(raw)}`;
+  switch (type.kind) {
+    case "Optional":
+      return raw === null ? { t: "none" } : fromJson(raw, type.inner, pathOf);
+    case "Int":
+      return typeof raw === "number" && Number.isSafeInteger(raw) ? { t: "int", v: raw } : wrong();
+    case "Float":
+      return typeof raw === "number" ? { t: "float", v: raw } : wrong();
+    case "Bool":
+      return typeof raw === "boolean" ? { t: "bool", v: raw } : wrong();
+    case "String":
+      return typeof raw === "string" ? { t: "str", v: raw } : wrong();
+    case "File":
+    case "Dir":
+      return typeof raw === "string" ? { t: "path", path: pathOf(raw), dir: type.kind === "Dir" } : wrong();
+    case "List": {
+      if (!Array.isArray(raw)) return wrong();
+      const items: Value[] = [];
+      for (const item of raw) {
+        const v = fromJson(item, type.element, pathOf);
+        if (typeof v === "string") return v;
+        items.push(v);
+      }
+      return { t: "list", items };
+    }
+    case "Record": {
+      if (!raw || typeof raw !== "object" || Array.isArray(raw)) return wrong();
+      const obj = raw as Record<string, unknown>;
+      const fields: Record<string, Value> = {};
+      for (const f of type.fields) {
+        const v = fromJson(obj[f.name] ?? null, f.type, pathOf);
+        if (typeof v === "string") return `field \`${f.name}\`: ${v}`;
+        fields[f.name] = v;
+      }
+      const extra = Object.keys(obj).find((k) => !type.fields.some((f) => f.name === k));
+      return extra ? `unknown field \`${extra}\`` : { t: "record", fields };
+    }
+    default:
+      return wrong();
+  }
+}

@@ -1,0 +1,115 @@
+// The plan: a versioned JSON document, the contract between the compiler and every backend
+// (and `pipe diff`). A plan is a DAG of tasks, one per action call after sweeps are
+// expanded, each with a cache key computed before anything runs. Identical input gives a
+// byte-identical plan: nothing in it depends on the clock, the machine or a temp path.
+
+import { z } from "zod";
+
+export const PLAN_FORMAT = "pipe-plan/1";
+
+/**
+ * A value as the plan records it. Scalars are JSON scalars; the rest are tagged objects:
+ * `{"$path": "data/x.csv"}` (project-relative input), `{"$ref": "main/d", "output": "data"}`
+ * (an upstream task's output), `{"$record": {...}}`.
+ */
+export type PlanValue =
+  | null
+  | boolean
+  | number
+  | string
+  | PlanValue[]
+  | { $path: string }
+  | { $ref: string; output: string }
+  | { $record: { [field: string]: PlanValue } };
+
+export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
+  z.union([
+    z.null(),
+    z.boolean(),
+    z.number(),
+    z.string(),
+    z.array(PlanValueSchema),
+    z.object({ $path: z.string() }).strict(),
+    z.object({ $ref: z.string(), output: z.string() }).strict(),
+    z.object({ $record: z.record(z.string(), PlanValueSchema) }).strict(),
+  ]),
+);
+
+const OutputSchema = z.object({ name: z.string(), type: z.string() });
+
+export const ResourcesSchema = z.object({
+  cpus: z.number().int().positive().optional(),
+  gpus: z.number().int().nonnegative().optional(),
+  /** Mebibytes. */
+  mem: z.number().int().positive().optional(),
+  /** Seconds. */
+  time: z.number().int().positive().optional(),
+  partition: z.string().optional(),
+  account: z.string().optional(),
+  qos: z.string().optional(),
+  extra: z.array(z.string()).optional(),
+});
+export type PlanResources = z.infer<typeof ResourcesSchema>;
+
+export const ActionDefSchema = z.object({
+  name: z.string(),
+  kind: z.enum(["shell", "ts"]),
+  /** The normalized definition (parameters, outputs, command, env) that the key covers. */
+  definition: z.string(),
+  definitionHash: z.string(),
+  outputs: z.array(OutputSchema),
+  env: z.record(z.string(), z.string()),
+});
+export type ActionDef = z.infer<typeof ActionDefSchema>;
+
+/** An upstream output a task reads at run time, bound to a shell variable of its script. */
+export const InputSchema = z.object({ var: z.string(), task: z.string(), key: z.string(), output: z.string(), type: z.string() });
+export type TaskInput = z.infer<typeof InputSchema>;
+
+/** A file whose content is part of the key: a `uses` file, an external input, TypeScript source. */
+export const KeyFileSchema = z.object({ role: z.enum(["uses", "input", "ts"]), path: z.string(), hash: z.string() });
+export type KeyFile = z.infer<typeof KeyFileSchema>;
+
+export const TaskSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  action: z.string(),
+  /** Tasks of one sweep share a group (the id without its `[...]` labels). */
+  group: z.string(),
+  deps: z.array(z.string()),
+  args: z.record(z.string(), PlanValueSchema),
+  /** The rendered command: literal values quoted, upstream values as `"$in_N"`, outputs as `"$out/NAME"`. */
+  command: z.string(),
+  inputs: z.array(InputSchema),
+  files: z.array(KeyFileSchema),
+  resources: ResourcesSchema,
+  retries: z.number().int().nonnegative(),
+  cache: z.boolean(),
+});
+export type Task = z.infer<typeof TaskSchema>;
+
+export const PlanSchema = z.object({
+  format: z.literal(PLAN_FORMAT),
+  entry: z.string(),
+  file: z.string(),
+  params: z.record(z.string(), PlanValueSchema),
+  actions: z.record(z.string(), ActionDefSchema),
+  /** In dependency order; ties broken by id. */
+  tasks: z.array(TaskSchema),
+  outputs: z.array(z.object({ name: z.string(), type: z.string(), value: PlanValueSchema })),
+});
+export type Plan = z.infer<typeof PlanSchema>;
+
+export function planToJson(plan: Plan): string {
+  return JSON.stringify(plan, null, 1) + "\n";
+}
+
+/** All `$ref`s inside a value, in order of appearance. */
+export function refsIn(value: PlanValue, into: { $ref: string; output: string }[] = []): { $ref: string; output: string }[] {
+  if (Array.isArray(value)) for (const v of value) refsIn(v, into);
+  else if (value && typeof value === "object") {
+    if ("$ref" in value) into.push(value);
+    else if ("$record" in value) for (const v of Object.values(value.$record)) refsIn(v, into);
+  }
+  return into;
+}

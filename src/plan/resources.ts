@@ -1,0 +1,26 @@
+// Resources of a task: the action's, overridden by call-site `resources { ... }` (inner
+// calls over outer ones), converted to plan units (MiB, seconds).
+
+import type { Resources } from "../check/typed.js";
+import { parseMem, parseTime } from "../check/resources.js";
+import type { PlanResources } from "./plan.js";
+
+/** Layers `over` on top of `base`; both in source form or both in plan form. */
+export function mergeResources<R extends object>(base: R, over: R): R {
+  const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over)) if (v !== undefined) merged[k] = v;
+  return merged as R;
+}
+
+export function toPlanResources(r: Resources): PlanResources {
+  const out: PlanResources = {};
+  if (r.cpus !== undefined) out.cpus = r.cpus;
+  if (r.gpus !== undefined) out.gpus = r.gpus;
+  if (r.mem !== undefined) out.mem = parseMem(r.mem)!;
+  if (r.time !== undefined) out.time = parseTime(r.time)!;
+  if (r.partition !== undefined) out.partition = r.partition;
+  if (r.account !== undefined) out.account = r.account;
+  if (r.qos !== undefined) out.qos = r.qos;
+  if (r.extra !== undefined) out.extra = [...r.extra];
+  return out;
+}

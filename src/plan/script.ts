@@ -1,0 +1,118 @@
+// The task script: every task compiles to one bash script, the single unit of execution for
+// the local and the Slurm backends. It needs three variables from its runner — PIPE_STORE,
+// PIPE_PROJECT and, for TypeScript actions, PIPE_HOME — and:
+//   - exits 0 at once when its key is already in the store (unless PIPE_FORCE is set);
+//   - reads upstream outputs from the store (scalars by value, files and dirs by path);
+//   - runs the command from the project directory with the action's env, building the
+//     outputs in a fresh directory under the store's `.tmp/`;
+//   - verifies every declared output (and normalizes scalars), writes `meta.json`, and
+//     renames the directory into place: a task that fails or is killed leaves no entry.
+
+import type { Plan, Task } from "./plan.js";
+import { shellQuote } from "./values.js";
+
+const VALIDATE: Record<string, string> = {
+  Int: "^[+-]?[0-9]+$",
+  Float: "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$",
+  Bool: "^(true|false)$",
+};
+
+export function taskScript(plan: Plan, task: Task): string {
+  const action = plan.actions[task.action]!;
+  const lines: string[] = [
+    "#!/usr/bin/env bash",
+    `# pipe task ${oneLine(task.id)}`,
+    `# action ${oneLine(task.action)}, key ${task.key}`,
+    "set -uo pipefail",
+    ': "${PIPE_STORE:?set PIPE_STORE to the store directory}"',
+    ': "${PIPE_PROJECT:?set PIPE_PROJECT to the project directory}"',
+    `task=${shellQuote(task.id)}`,
+    `key=${task.key}`,
+    'final="$PIPE_STORE/$key"',
+    'if [ -z "${PIPE_FORCE:-}" ] && [ -f "$final/meta.json" ]; then exit 0; fi',
+    `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}"; }`,
+  ];
+
+  const upstream = new Map(task.inputs.map((i) => [i.key, i.task]));
+  for (const [key, id] of [...upstream].sort()) {
+    lines.push(`[ -f "$PIPE_STORE/${key}/meta.json" ] || fail ${shellQuote(`upstream ${id} (${key}) is not in the store`)}`);
+  }
+  for (const input of task.inputs) {
+    const file = `"$PIPE_STORE/${input.key}/${input.output}"`;
+    lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : `${input.var}=$(<${file})`);
+  }
+
+  lines.push(
+    'mkdir -p "$PIPE_STORE/.tmp" || fail "cannot create $PIPE_STORE/.tmp"',
+    'out=$(mktemp -d "$PIPE_STORE/.tmp/$key.XXXXXX") || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
+    "trap 'rm -rf \"$out\" \"$out.args.json\"' EXIT",
+    "trap 'exit 130' INT",
+    "trap 'exit 143' TERM",
+    'started=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
+    'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
+  );
+
+  if (action.kind === "ts") {
+    const [module, exportName] = splitTs(action.definition);
+    lines.push(
+      "cat > \"$out.args.json\" <<'PIPE_ARGS'",
+      JSON.stringify({ args: task.args, inputs: task.inputs }),
+      "PIPE_ARGS",
+    );
+    const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
+    task = { ...task, command: `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}` };
+  }
+  lines.push("(");
+  for (const [name, value] of Object.entries(action.env).sort()) lines.push(`  export ${name}=${shellQuote(value)}`);
+  lines.push("  set -e", task.command, ")", "status=$?", '[ "$status" -eq 0 ] || fail "command exited with status $status" "$status"');
+
+  for (const o of action.outputs) {
+    const where = `"$out/${o.name}"`;
+    const missing = shellQuote(`output ${o.name} (${o.type}) was not written: the command must create it at ~{out.${o.name}}`);
+    if (o.type === "Dir") {
+      lines.push(`[ -d ${where} ] || fail ${missing}`);
+      continue;
+    }
+    lines.push(`[ -f ${where} ] || fail ${missing}`);
+    const re = VALIDATE[o.type];
+    if (re) {
+      lines.push(
+        `v=$(<${where}); v="\${v#"\${v%%[![:space:]]*}"}"; v="\${v%"\${v##*[![:space:]]}"}"`,
+        `re=${shellQuote(re)}`,
+        `[[ $v =~ $re ]] || fail "output ${o.name} is not a ${o.type}: $(printf '%q' "$v")"`,
+        `printf '%s\\n' "$v" > ${where}`,
+      );
+    }
+  }
+
+  const meta = JSON.stringify({ task: task.id, key: task.key, action: task.action, args: task.args, upstream: Object.fromEntries([...upstream].map(([k, id]) => [id, k]).sort()) });
+  lines.push(
+    "{",
+    "cat <<'PIPE_META'",
+    meta.slice(0, -1) + ",",
+    "PIPE_META",
+    `printf '"start":"%s","end":"%s","exitCode":0,"host":"%s"}\\n' "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -n)"`,
+    '} > "$out/meta.json" || fail "cannot write meta.json"',
+    // A forced rerun replaces the old entry; otherwise a concurrent run may have committed the
+    // same key first, and its result is as good as this one.
+    'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
+    '  old=$(mktemp -d "$PIPE_STORE/.tmp/$key.old.XXXXXX") && mv -T "$final" "$old/entry"',
+    "fi",
+    'if ! mv -T "$out" "$final" 2>/dev/null; then',
+    '  [ -f "$final/meta.json" ] || fail "cannot move the result into $final"',
+    "fi",
+    '[ -z "${old:-}" ] || rm -rf "$old"',
+    "exit 0",
+    "",
+  );
+  return lines.join("\n");
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]/g, " ");
+}
+
+function splitTs(definition: string): [string, string] {
+  const m = /ts "([^"]*)#([^"#]*)"$/m.exec(definition);
+  return [m?.[1] ?? "", m?.[2] ?? ""];
+}

@@ -1,0 +1,104 @@
+// Values while a plan is being expanded, and their three renderings: as plan JSON, as a
+// canonical text for ids, and as shell words for commands (quoted like Python's shlex.quote).
+
+import type { Type } from "../check/types.js";
+import type { PlanValue } from "./plan.js";
+
+export type Value =
+  | { readonly t: "int"; readonly v: number }
+  | { readonly t: "float"; readonly v: number }
+  | { readonly t: "bool"; readonly v: boolean }
+  | { readonly t: "str"; readonly v: string }
+  | { readonly t: "none" }
+  /** An input path, relative to the project directory (POSIX separators). */
+  | { readonly t: "path"; readonly path: string; readonly dir: boolean }
+  | { readonly t: "list"; readonly items: readonly Value[] }
+  | { readonly t: "record"; readonly fields: Readonly<Record<string, Value>> }
+  /** An output of a task of this plan, known only when that task has run. */
+  | { readonly t: "ref"; readonly task: string; readonly output: string; readonly type: Type };
+
+/** Converts a value to a declared type where the language converts implicitly (`Int` → `Float`). */
+export function coerce(value: Value, type: Type): Value {
+  switch (type.kind) {
+    case "Float":
+      return value.t === "int" ? { t: "float", v: value.v } : value;
+    case "Optional":
+      return value.t === "none" ? value : coerce(value, type.inner);
+    case "List":
+      return value.t === "list" ? { t: "list", items: value.items.map((i) => coerce(i, type.element)) } : value;
+    case "Record":
+      if (value.t !== "record") return value;
+      return { t: "record", fields: Object.fromEntries(type.fields.map((f) => [f.name, coerce(value.fields[f.name] ?? { t: "none" }, f.type)])) };
+    default:
+      return value;
+  }
+}
+
+export function toPlanValue(value: Value): PlanValue {
+  switch (value.t) {
+    case "int":
+    case "float":
+    case "bool":
+    case "str":
+      return value.v;
+    case "none":
+      return null;
+    case "path":
+      return { $path: value.path };
+    case "list":
+      return value.items.map(toPlanValue);
+    case "record":
+      return { $record: Object.fromEntries(Object.keys(value.fields).sort().map((k) => [k, toPlanValue(value.fields[k]!)])) };
+    case "ref":
+      return { $ref: value.task, output: value.output };
+  }
+}
+
+/** Floats as Python prints them (`1.0`, `0.001`, `1e-07`), so commands read as users expect. */
+export function formatFloat(v: number): string {
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return v.toFixed(1);
+  const s = String(v);
+  return s.replace(/e([+-])(\d)$/, "e$10$2");
+}
+
+/** The text a scalar stands for in a command or an id. */
+export function scalarText(value: Value): string {
+  switch (value.t) {
+    case "int":
+      return String(value.v);
+    case "float":
+      return formatFloat(value.v);
+    case "bool":
+      return value.v ? "true" : "false";
+    case "str":
+      return value.v;
+    case "path":
+      return value.path;
+    default:
+      return "";
+  }
+}
+
+/** A compact, stable label for sweep ids: `0.001`, `{bs=32,lr=0.001}`. */
+export function labelText(value: Value): string {
+  switch (value.t) {
+    case "list":
+      return `[${value.items.map(labelText).join(",")}]`;
+    case "record":
+      return `{${Object.keys(value.fields).sort().map((k) => `${k}=${labelText(value.fields[k]!)}`).join(",")}}`;
+    case "none":
+      return "none";
+    case "ref":
+      return `${value.task}.${value.output}`;
+    default:
+      return scalarText(value);
+  }
+}
+
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Quotes a word for bash, minimally, like Python's `shlex.quote`. */
+export function shellQuote(text: string): string {
+  if (SAFE.test(text)) return text;
+  return `'${text.replace(/'/g, `'"'"'`)}'`;
+}
