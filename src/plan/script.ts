@@ -85,7 +85,18 @@ export function taskScript(plan: Plan, task: Task): string {
     }
   }
 
-  const meta = JSON.stringify({ task: task.id, key: task.key, action: task.action, args: task.args, upstream: Object.fromEntries([...upstream].map(([k, id]) => [id, k]).sort()) });
+  // What `pipe why` compares a later plan against: everything the key was computed from.
+  const meta = JSON.stringify({
+    task: task.id,
+    key: task.key,
+    action: task.action,
+    definition: action.definition,
+    definitionHash: action.definitionHash,
+    args: task.args,
+    files: task.files,
+    upstream: Object.fromEntries([...upstream].map(([k, id]) => [id, k]).sort()),
+    cache: task.cache,
+  });
   lines.push(
     "{",
     "cat <<'PIPE_META'",
