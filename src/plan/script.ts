@@ -39,16 +39,16 @@ export function taskScript(plan: Plan, task: Task): string {
   }
   for (const input of task.inputs) {
     const file = `"$PIPE_STORE/${input.key}/${input.output}"`;
-    lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : `${input.var}=$(<${file})`);
+    lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
   }
 
   lines.push(
-    'mkdir -p "$PIPE_STORE/.tmp" || fail "cannot create $PIPE_STORE/.tmp"',
-    'out=$(mktemp -d "$PIPE_STORE/.tmp/$key.XXXXXX") || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
-    "trap 'rm -rf \"$out\" \"$out.args.json\"' EXIT",
+    'out="$PIPE_STORE/.tmp/$key.$$.$RANDOM"',
+    'mkdir -p "$out" || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
+    "trap '[ ! -e \"$out\" ] || rm -rf \"$out\" \"$out.args.json\"' EXIT",
     "trap 'exit 130' INT",
     "trap 'exit 143' TERM",
-    'started=$(date -u +%Y-%m-%dT%H:%M:%SZ)',
+    now("started"),
     'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
   );
 
@@ -77,7 +77,8 @@ export function taskScript(plan: Plan, task: Task): string {
     const re = VALIDATE[o.type];
     if (re) {
       lines.push(
-        `v=$(<${where}); v="\${v#"\${v%%[![:space:]]*}"}"; v="\${v%"\${v##*[![:space:]]}"}"`,
+        slurp("v", where),
+        `v="\${v#"\${v%%[![:space:]]*}"}"; v="\${v%"\${v##*[![:space:]]}"}"`,
         `re=${shellQuote(re)}`,
         `[[ $v =~ $re ]] || fail "output ${o.name} is not a ${o.type}: $(printf '%q' "$v")"`,
         `printf '%s\\n' "$v" > ${where}`,
@@ -102,12 +103,13 @@ export function taskScript(plan: Plan, task: Task): string {
     "cat <<'PIPE_META'",
     meta.slice(0, -1) + ",",
     "PIPE_META",
-    `printf '"start":"%s","end":"%s","exitCode":0,"host":"%s"}\\n' "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -n)"`,
+    now("ended"),
+    `printf '"start":"%s","end":"%s","exitCode":0,"host":"%s"}\\n' "$started" "$ended" "$HOSTNAME"`,
     '} > "$out/meta.json" || fail "cannot write meta.json"',
     // A forced rerun replaces the old entry; otherwise a concurrent run may have committed the
     // same key first, and its result is as good as this one.
     'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
-    '  old=$(mktemp -d "$PIPE_STORE/.tmp/$key.old.XXXXXX") && mv -T "$final" "$old/entry"',
+    '  old="$PIPE_STORE/.tmp/$key.old.$$" && mv -T "$final" "$old"',
     "fi",
     'if ! mv -T "$out" "$final" 2>/dev/null; then',
     '  [ -f "$final/meta.json" ] || fail "cannot move the result into $final"',
@@ -117,6 +119,18 @@ export function taskScript(plan: Plan, task: Task): string {
     "",
   );
   return lines.join("\n");
+}
+
+// Builtins only, no command substitution: a task costs as few processes as possible
+// (bash, the command's subshell, mkdir, mv), which matters for sweeps of small tasks.
+
+/** Reads a file into a variable, dropping trailing newlines like `$(<file)` does. */
+function slurp(variable: string, file: string): string {
+  return `IFS= read -r -d '' ${variable} < ${file}; ${variable}=\${${variable}%"\${${variable}##*[!$'\\n']}"}`;
+}
+
+function now(variable: string): string {
+  return `TZ=UTC0 printf -v ${variable} '%(%Y-%m-%dT%H:%M:%SZ)T' -1`;
 }
 
 function oneLine(text: string): string {
