@@ -92,6 +92,8 @@ export const Diag = {
   tsExportNotFound: def("P5002", "error", (name: string, path: string) => `"${path}" has no exported function \`${name}\``),
   tsSignatureMismatch: def("P5003", "error", (message: string) => `declared signature disagrees with the TypeScript function: ${message}`),
   tsUnsupportedType: def("P5004", "error", (what: string, type: string) => `${what} has TypeScript type \`${type}\`, which has no .pipe equivalent`),
+  tsParameterCount: def("P5005", "error", (name: string, n: number) => `\`${name}\` takes ${n} parameters, but a TypeScript action takes one object parameter`),
+  tsOverloaded: def("P5006", "error", (name: string, n: number) => `\`${name}\` has ${n} overloads, but a TypeScript action needs exactly one signature`),
 } as const;
 
 export type DiagCode = (typeof Diag)[keyof typeof Diag]["code"];

@@ -1,0 +1,105 @@
+// The outputs of a TypeScript action: checking what the function returned against the
+// declared output types, then writing each one to `<out-dir>/<name>` the way a shell
+// command would have: scalars as text, File/Dir outputs as the file or directory itself.
+
+import fs from "node:fs";
+import path from "node:path";
+
+export const outputTypes = ["Int", "Float", "Bool", "String", "File", "Dir"] as const;
+export type OutputType = (typeof outputTypes)[number];
+
+/** An output ready to be written: text for a scalar, a path to move or copy for File/Dir. */
+export type Output =
+  | { readonly name: string; readonly text: string }
+  | { readonly name: string; readonly from: string; readonly copy: boolean };
+
+/** The function failed to keep its contract; the message completes "<module#export> ...". */
+export class OutputError extends Error {}
+
+/**
+ * Checks the returned value against `types` and decides how each output is committed.
+ * `inputs` are the action's argument values, and `since` the time the call started: a
+ * returned path that is an input, or existed before the call, is copied, so that returning
+ * one never removes it; a path the call produced is moved.
+ */
+export function collectOutputs(result: unknown, types: Readonly<Record<string, OutputType>>, inputs: unknown, since: number): Output[] {
+  const names = Object.keys(types);
+  if (result === undefined && names.length === 0) return [];
+  if (typeof result !== "object" || result === null || Array.isArray(result)) {
+    throw new OutputError(`returned ${result === null ? "null" : Array.isArray(result) ? "an array" : typeof result}, not an object of outputs`);
+  }
+  const values = result as Record<string, unknown>;
+  const missing = names.filter((n) => values[n] === undefined);
+  if (missing.length > 0) throw new OutputError(`returned no value for output ${missing.map((n) => `\`${n}\``).join(", ")}`);
+  const extra = Object.keys(values).filter((n) => !(n in types) && values[n] !== undefined);
+  if (extra.length > 0) throw new OutputError(`returned ${extra.map((n) => `\`${n}\``).join(", ")}, which the action does not declare as outputs`);
+  const inputPaths = existingPaths(inputs);
+  return names.sort().map((name) => {
+    const type = types[name]!;
+    const value = values[name];
+    if (type === "File" || type === "Dir") return pathOutput(name, type, value, inputPaths, since);
+    return { name, text: scalarText(name, type, value) };
+  });
+}
+
+function scalarText(name: string, type: Exclude<OutputType, "File" | "Dir">, value: unknown): string {
+  const bad = (): never => {
+    throw new OutputError(`returned ${JSON.stringify(value)} for output \`${name}\`, which is not ${type === "Int" ? "an" : "a"} ${type}`);
+  };
+  switch (type) {
+    case "Int":
+      // BigInt spells large integers out in full, where String(1e21) would write "1e+21".
+      return typeof value === "number" && Number.isInteger(value) ? BigInt(value).toString() : bad();
+    case "Float":
+      return typeof value === "number" && Number.isFinite(value) ? String(value) : bad();
+    case "Bool":
+      return typeof value === "boolean" ? String(value) : bad();
+    case "String":
+      return typeof value === "string" ? value : bad();
+  }
+}
+
+function pathOutput(name: string, type: "File" | "Dir", value: unknown, inputs: readonly string[], since: number): Output {
+  if (typeof value !== "string" || value === "") throw new OutputError(`returned ${JSON.stringify(value)} for ${type} output \`${name}\`, which must be a path`);
+  const stat = fs.statSync(value, { throwIfNoEntry: false });
+  if (!stat) throw new OutputError(`returned "${value}" for output \`${name}\`, but no such ${type === "File" ? "file" : "directory"} exists`);
+  if (type === "File" ? !stat.isFile() : !stat.isDirectory()) throw new OutputError(`returned "${value}" for ${type} output \`${name}\`, which is not a ${type === "File" ? "file" : "directory"}`);
+  const real = fs.realpathSync(value);
+  const isInput = inputs.some((i) => real === i || real.startsWith(i + path.sep) || i.startsWith(real + path.sep));
+  // Two seconds of slack for file systems that keep coarse timestamps.
+  return { name, from: real, copy: isInput || stat.ctimeMs < since - 2000 };
+}
+
+/** Real paths of the existing files and directories named by string argument values. */
+function existingPaths(value: unknown): string[] {
+  if (typeof value === "string") {
+    try {
+      return [fs.realpathSync(value)];
+    } catch {
+      return [];
+    }
+  }
+  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(existingPaths);
+  return [];
+}
+
+export function writeOutputs(outputs: readonly Output[], outDir: string): void {
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const o of outputs) {
+    const target = path.join(outDir, o.name);
+    fs.rmSync(target, { recursive: true, force: true });
+    if ("text" in o) fs.writeFileSync(target, o.text);
+    else if (o.copy) fs.cpSync(o.from, target, { recursive: true });
+    else move(o.from, target);
+  }
+}
+
+function move(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+    fs.cpSync(from, to, { recursive: true });
+    fs.rmSync(from, { recursive: true, force: true });
+  }
+}

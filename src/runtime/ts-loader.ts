@@ -1,0 +1,72 @@
+// Module hooks (for `module.register`) that let Node 20 import TypeScript sources without a
+// build step: `.ts`/`.mts` files are transpiled to ESM with the TypeScript compiler that
+// ts-morph ships, and a relative `./x.js` specifier loads `./x.ts` when that exists, as
+// NodeNext resolution reads it at compile time.
+//
+// Loading the compiler costs about half a second, and a sweep runs the same module in
+// many tasks, so transpiled output is cached per user, keyed by the source's content.
+
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import type { LoadHook, ResolveHook } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Bump when the transpile options change, so that old cache entries are not reused. */
+const CACHE_FORMAT = "pipe-ts-1";
+
+export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
+  const parent = context.parentURL;
+  // A published package means its own `.js` files, even where it also ships sources.
+  if (/^\.\.?\/.*\.m?js$/.test(specifier) && parent?.startsWith("file:") && !parent.includes("/node_modules/")) {
+    const twin = new URL(specifier.replace(/js$/, "ts"), parent);
+    if (fs.existsSync(twin)) return { url: twin.href, shortCircuit: true };
+  }
+  return nextResolve(specifier, context);
+};
+
+export const load: LoadHook = async (url, context, nextLoad) => {
+  if (!url.startsWith("file:") || !/\.m?ts$/.test(new URL(url).pathname)) return nextLoad(url, context);
+  const file = fileURLToPath(url);
+  return { format: "module", source: await transpile(file, fs.readFileSync(file, "utf8")), shortCircuit: true };
+};
+
+async function transpile(file: string, source: string): Promise<string> {
+  const key = createHash("sha256").update(`${CACHE_FORMAT}\0${file}\0${source}`).digest("hex");
+  const cached = path.join(cacheDir(), `${key}.mjs`);
+  try {
+    return fs.readFileSync(cached, "utf8");
+  } catch {
+    // Not cached yet: transpile below.
+  }
+  const { ts } = await import("ts-morph");
+  const output = ts.transpileModule(source, {
+    fileName: file,
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, inlineSources: true },
+  }).outputText;
+  store(cached, output);
+  return output;
+}
+
+/**
+ * A directory only this user can write: a shared temporary directory would let another
+ * user plant code that this user's tasks then run. In the home directory it is also shared
+ * by the nodes of a cluster.
+ */
+function cacheDir(): string {
+  const base = process.env["XDG_CACHE_HOME"] || path.join(os.homedir(), ".cache");
+  return path.join(base, "pipe", "ts");
+}
+
+/** Best effort: a cache that cannot be written only costs time, never correctness. */
+function store(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(temp, text);
+    fs.renameSync(temp, file); // atomic, so that concurrent tasks never read half a file
+  } catch {
+    fs.rmSync(temp, { force: true });
+  }
+}

@@ -1,0 +1,117 @@
+// The program a task runs for a TypeScript action:
+//
+//   node <pipe>/dist/runtime/ts-runner.js <module> <export> <args.json> <out-dir> <output-types>
+//
+// <args.json> is a file holding an object of parameter values (a `null` is an absent
+// optional and reaches the function as `undefined`); <output-types> is a JSON object such
+// as `{"report":"File","mean":"Float"}`. The runner imports <module> through ts-loader's
+// hooks (no build step), calls <export> with the parameters, awaits it, and writes each
+// returned output to <out-dir>/<name> (see outputs.ts). Relative paths are relative to the
+// working directory, the project directory. Any failure is one line on stderr and exit
+// status 1 (the action failed) or 2 (the runner was invoked wrongly).
+
+import fs from "node:fs";
+import { register } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { collectOutputs, OutputError, outputTypes, writeOutputs, type OutputType } from "./outputs.js";
+
+const usage = "usage: ts-runner.js <module> <export> <args.json> <out-dir> <output-types-json>";
+
+class Failure extends Error {
+  constructor(message: string, readonly status: 1 | 2, options?: { cause: unknown }) {
+    super(message, options);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  if (argv.length !== 5) throw new Failure(usage, 2);
+  const [module, exportName, argsFile, outDir, typesJson] = argv as [string, string, string, string, string];
+  const types = parseTypes(typesJson);
+  const args = readArgs(argsFile);
+  const where = `${module}#${exportName}`;
+
+  register("./ts-loader.js", import.meta.url);
+  process.setSourceMapsEnabled(true); // so that a thrown error points into the .ts source
+  let exports: Record<string, unknown>;
+  try {
+    exports = await import(pathToFileURL(path.resolve(module)).href);
+  } catch (error) {
+    throw new Failure(`cannot load ${module}: ${describe(error)}`, 1, { cause: error });
+  }
+  const fn = exports[exportName];
+  if (typeof fn !== "function") throw new Failure(`${module} has no exported function \`${exportName}\``, 1);
+
+  const since = Date.now();
+  let result: unknown;
+  try {
+    result = await fn(args);
+  } catch (error) {
+    throw new Failure(`${where} threw: ${describe(error)}`, 1, { cause: error });
+  }
+  try {
+    writeOutputs(collectOutputs(result, types, args, since), outDir);
+  } catch (error) {
+    const message = error instanceof OutputError ? `${where} ${error.message}` : `cannot write the outputs of ${where}: ${describe(error)}`;
+    throw new Failure(message, 1, { cause: error });
+  }
+}
+
+/**
+ * Both JSON inputs are written by the plan compiler, so a shape check is enough here;
+ * zod would add to the start-up time of every task.
+ */
+function parseTypes(json: string): Record<string, OutputType> {
+  const parsed: unknown = parseJson(json, "output types");
+  const valid = isObject(parsed) && Object.values(parsed).every((t) => (outputTypes as readonly unknown[]).includes(t));
+  if (!valid) throw new Failure(`output types must be an object of ${outputTypes.join("|")}, got ${json}`, 2);
+  return parsed as Record<string, OutputType>;
+}
+
+function readArgs(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Failure(`cannot read arguments: ${describe(error)}`, 2, { cause: error });
+  }
+  const args = parseJson(text, file, (_key, value) => (value === null ? undefined : value));
+  if (!isObject(args)) throw new Failure(`${file} must hold a JSON object of parameter values`, 2);
+  return args;
+}
+
+function parseJson(text: string, what: string, reviver?: (key: string, value: unknown) => unknown): unknown {
+  try {
+    return JSON.parse(text, reviver);
+  } catch (error) {
+    throw new Failure(`${what} is not valid JSON: ${describe(error)}`, 2, { cause: error });
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** An error as one line: its message, and where in a TypeScript source it was thrown. */
+function describe(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
+  // Source-mapped frames name a path, unmapped ones a file URL.
+  const frame = error instanceof Error ? /((?:file:\/\/)?\/[^\s()]+?\.m?ts):(\d+):(\d+)/.exec(error.stack ?? "") : null;
+  if (!frame) return message;
+  const file = frame[1]!.startsWith("file:") ? fileURLToPath(frame[1]!) : frame[1]!;
+  const shown = path.relative(process.cwd(), file);
+  return `${message} (at ${shown.startsWith("..") ? file : shown}:${frame[2]}:${frame[3]})`;
+}
+
+// The exit is explicit: a handle the action left open (a timer, a socket) must not keep
+// the task alive after its outputs are written.
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    const failure = error instanceof Failure ? error : new Failure(describe(error), 1, { cause: error });
+    process.stderr.write(`error: ${failure.message}\n`);
+    const cause = failure.cause instanceof Error ? failure.cause : undefined;
+    if (process.env["PIPE_DEBUG"] && cause?.stack) process.stderr.write(`${cause.stack}\n`);
+    process.exit(failure.status);
+  },
+);
