@@ -10,13 +10,20 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { Node, Project, ts, type Signature as TsSignature, type SourceFile, type Symbol as TsSymbol, type Type as TsType } from "ts-morph";
+import { createRequire } from "node:module";
+import type { Node, Project, Signature as TsSignature, SourceFile, Symbol as TsSymbol, Type as TsType } from "ts-morph";
+import type * as Morph from "ts-morph";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Related, type Span } from "../diagnostics/diagnostic.js";
 import { relativePosix, type FileHost } from "../host.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "./suggest.js";
 import * as Ty from "./types.js";
+
+// ts-morph carries the TypeScript compiler, a second to load: only programs that have
+// TypeScript actions pay for it.
+let loaded: typeof Morph | undefined;
+const morph = (): typeof Morph => (loaded ??= createRequire(import.meta.url)("ts-morph") as typeof Morph);
 
 export interface TsImplRef {
   /** Absolute path of the module. */
@@ -80,7 +87,7 @@ export function tsSourceFiles(module: string): string[] {
     }
     found.add(file);
     if (!/\.[cm]?[jt]sx?$/.test(file)) return; // e.g. an imported JSON file: content only
-    for (const ref of ts.preProcessFile(text, true, true).importedFiles) {
+    for (const ref of morph().ts.preProcessFile(text, true, true).importedFiles) {
       const target = resolveRelative(ref.fileName, path.dirname(file));
       if (target) visit(target);
     }
@@ -114,7 +121,7 @@ function stamp(file: string): string {
  * disk itself, which is why the freshness check looks there rather than at the host.
  */
 function sourceFileOf(module: string): SourceFile {
-  project ??= new Project({
+  project ??= new (morph().Project)({
     skipAddingFilesFromTsConfig: true,
     compilerOptions: {
       strict: true,
@@ -122,9 +129,9 @@ function sourceFileOf(module: string): SourceFile {
       noEmit: true,
       skipLibCheck: true,
       allowImportingTsExtensions: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: morph().ts.ScriptTarget.ES2022,
+      module: morph().ts.ModuleKind.NodeNext,
+      moduleResolution: morph().ts.ModuleResolutionKind.NodeNext,
       // Node's globals come from @types/node, found the way tsc finds them; the DOM lib
       // would only slow down every check.
       lib: ["lib.es2023.d.ts"],
@@ -142,7 +149,7 @@ function sourceFileOf(module: string): SourceFile {
 
 function tsSpan(node: Node): Span {
   // `a: number;` is shown without its separator.
-  const end = (Node.isPropertySignature(node) && node.getTypeNode()) || node;
+  const end = (morph().Node.isPropertySignature(node) && node.getTypeNode()) || node;
   return { file: node.getSourceFile().getFilePath(), start: node.getStart(), end: end.getEnd() };
 }
 
@@ -162,7 +169,7 @@ function readShape(impl: TsImplRef, host: FileHost, diagnostics: Diagnostic[]): 
     diagnostics.push(at(Diag.tsExportNotFound(impl.exportName, shown), impl.span, extra));
     return undefined;
   }
-  const name: Node = (Node.hasName(decl) ? decl.getNameNode() : undefined) ?? decl;
+  const name: Node = (morph().Node.hasName(decl) ? decl.getNameNode() : undefined) ?? decl;
   const used: Related[] = [{ message: "used by this action", span: impl.span }];
   if (signatures.length > 1) {
     diagnostics.push(at(Diag.tsOverloaded(impl.exportName, signatures.length), tsSpan(name), { related: used }));
@@ -198,7 +205,7 @@ interface ReadContext {
 
 function returnTypeNode(signature: TsSignature): Node | undefined {
   const decl = signature.getDeclaration();
-  return Node.isReturnTyped(decl) ? decl.getReturnTypeNode() : undefined;
+  return morph().Node.isReturnTyped(decl) ? decl.getReturnTypeNode() : undefined;
 }
 
 /** The declaration to point at: the user's own, not one inside a `.d.ts` library. */

@@ -1,0 +1,17 @@
+// What a local run reports while it goes, for the progress displays (progress.ts).
+
+export type RunEvent =
+  | { readonly type: "plan"; readonly total: number; readonly toRun: number; readonly cached: number }
+  | { readonly type: "start"; readonly task: string; readonly attempt: number }
+  | { readonly type: "done"; readonly task: string; readonly ms: number }
+  | { readonly type: "cached"; readonly task: string }
+  | { readonly type: "failed"; readonly task: string; readonly exitCode: number | null; readonly retrying: boolean }
+  | { readonly type: "waiting"; readonly task: string; readonly holder: string }
+  | { readonly type: "skipped"; readonly task: string; readonly because: string }
+  | { readonly type: "stopping"; readonly reason: "failure" | "interrupt" };
+
+export interface Reporter {
+  event(e: RunEvent): void;
+  /** Called once, after the last event. */
+  close(): void;
+}

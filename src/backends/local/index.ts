@@ -1,0 +1,279 @@
+// The local backend's entry: `runPlan(options)` runs a plan's task scripts on this machine.
+// It respects the DAG, `--jobs`, and the cpus, memory and GPUs tasks request; skips cached
+// tasks; retries; stops at the first failure (or keeps going); terminates whole process
+// groups on failure or interrupt; and records everything under `.pipe/runs/<run-id>/`.
+
+import fs from "node:fs";
+import path from "node:path";
+import { execa, type ResultPromise } from "execa";
+import type { Plan, Task } from "../../plan/plan.js";
+import { taskScript } from "../../plan/script.js";
+import { inStore, planStates } from "../../plan/state.js";
+import type { Reporter } from "./events.js";
+import { KeyLocks } from "./lock.js";
+import { MemorySampler } from "./memory.js";
+import { newRunId, runsDir, taskFileName, writeRecord, type RunRecord, type TaskRecord } from "./records.js";
+
+export interface LocalLimits {
+  readonly jobs: number;
+  readonly cpus: number;
+  readonly memMb: number;
+  /** GPU ids to hand out; empty when the machine has none configured. */
+  readonly gpus: readonly string[];
+}
+
+export interface RunOptions {
+  readonly plan: Plan;
+  readonly storeDir: string;
+  readonly projectDir: string;
+  /** The pipe installation, for TypeScript actions' runner. */
+  readonly pipeHome: string;
+  readonly limits: LocalLimits;
+  readonly force: readonly string[];
+  readonly keepGoing: boolean;
+  readonly reporter: Reporter;
+  readonly signal: AbortSignal;
+  readonly now?: () => Date;
+}
+
+export interface RunOutcome {
+  readonly runDir: string;
+  readonly record: RunRecord;
+}
+
+const KILL_GRACE_MS = 5000;
+const LOCK_POLL_MS = 250;
+
+interface Need {
+  readonly cpus: number;
+  readonly memMb: number;
+  readonly gpus: number;
+}
+
+const needOf = (task: Task): Need => ({ cpus: task.resources.cpus ?? 1, memMb: task.resources.mem ?? 0, gpus: task.resources.gpus ?? 0 });
+
+/** Tasks that can never fit this machine: reported before anything starts. */
+export function unfittable(plan: Plan, limits: LocalLimits): string[] {
+  const problems: string[] = [];
+  for (const task of plan.tasks) {
+    const need = needOf(task);
+    if (need.cpus > limits.cpus) problems.push(`${task.id} needs ${need.cpus} cpus; this machine allows ${limits.cpus}`);
+    if (need.memMb > limits.memMb) problems.push(`${task.id} needs ${need.memMb} MiB of memory; this machine allows ${limits.memMb} MiB`);
+    if (need.gpus > limits.gpus.length) problems.push(`${task.id} needs ${need.gpus} GPUs; ${limits.gpus.length} configured (local.gpus in pipe.config.json)`);
+  }
+  return problems;
+}
+
+export async function runPlan(options: RunOptions): Promise<RunOutcome> {
+  const { plan, storeDir, limits, reporter } = options;
+  const now = options.now ?? (() => new Date());
+  const runId = newRunId(now());
+  const runDir = path.join(runsDir(options.projectDir), runId);
+  for (const sub of ["scripts", "logs"]) fs.mkdirSync(path.join(runDir, sub), { recursive: true });
+  fs.writeFileSync(path.join(runDir, "plan.json"), JSON.stringify(plan, null, 1) + "\n");
+
+  const states = planStates(plan, storeDir, options.force);
+  const index = new Map(plan.tasks.map((t, i) => [t.id, i]));
+  const records = new Map<string, TaskRecord>();
+  const forced = new Set<string>();
+  for (const s of states) {
+    records.set(s.task.id, { id: s.task.id, key: s.task.key, state: s.run ? "pending" : "cached", ...(s.reason ? { reason: s.reason } : {}) });
+    if (s.run && s.reason !== "new key") forced.add(s.task.id);
+  }
+  const record: RunRecord = { id: runId, file: plan.file, entry: plan.entry, started: now().toISOString(), status: "running", pid: process.pid, tasks: [] };
+  const save = () => writeRecord(runDir, { ...record, tasks: plan.tasks.map((t) => records.get(t.id)!) });
+  save();
+
+  const toRun = states.filter((s) => s.run);
+  reporter.event({ type: "plan", total: states.length, toRun: toRun.length, cached: states.length - toRun.length });
+  for (const s of states) if (!s.run) reporter.event({ type: "cached", task: s.task.id });
+
+  // Dependency counts over the tasks that run; cached upstreams are already satisfied.
+  const waitingOn = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const s of toRun) {
+    const deps = s.task.deps.filter((d) => records.get(d)!.state === "pending");
+    waitingOn.set(s.task.id, deps.length);
+    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), s.task.id]);
+  }
+  const ready: Task[] = toRun.filter((s) => waitingOn.get(s.task.id) === 0).map((s) => s.task);
+  const running = new Map<string, { child: ResultPromise; need: Need; gpus: string[] }>();
+  const lockWaits = new Set<string>();
+  const freeGpus = [...limits.gpus];
+  let freeCpus = limits.cpus;
+  let freeMem = limits.memMb;
+  let stopping: "failure" | "interrupt" | undefined;
+  let failedAny = false;
+  const locks = new KeyLocks(storeDir, runId);
+  const memory = new MemorySampler();
+  const env = { PIPE_STORE: storeDir, PIPE_PROJECT: options.projectDir, PIPE_HOME: options.pipeHome };
+
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const checkDone = () => {
+    if (running.size === 0 && lockWaits.size === 0 && (ready.length === 0 || stopping)) finish();
+  };
+
+  const stop = (reason: "failure" | "interrupt") => {
+    if (stopping) return;
+    stopping = reason;
+    reporter.event({ type: "stopping", reason });
+    for (const { child } of running.values()) terminate(child);
+    checkDone();
+  };
+  const onAbort = () => stop("interrupt");
+  options.signal.addEventListener("abort", onAbort);
+  if (options.signal.aborted) stop("interrupt");
+
+  const insertReady = (task: Task) => {
+    const i = ready.findIndex((t) => index.get(t.id)! > index.get(task.id)!);
+    if (i < 0) ready.push(task);
+    else ready.splice(i, 0, task);
+  };
+
+  const succeeded = (task: Task) => {
+    for (const d of dependents.get(task.id) ?? []) {
+      const left = waitingOn.get(d)! - 1;
+      waitingOn.set(d, left);
+      if (left === 0) insertReady(plan.tasks[index.get(d)!]!);
+    }
+  };
+
+  const skipDependents = (id: string, because: string) => {
+    for (const d of dependents.get(id) ?? []) {
+      const r = records.get(d)!;
+      if (r.state !== "pending") continue;
+      records.set(d, { ...r, state: "skipped", reason: `upstream ${because} failed` });
+      reporter.event({ type: "skipped", task: d, because });
+      skipDependents(d, because);
+    }
+  };
+
+  const start = (task: Task) => {
+    const owner = locks.acquire(task.key);
+    if (owner) {
+      // Another run is computing the same key: wait for its result rather than run it twice.
+      lockWaits.add(task.id);
+      reporter.event({ type: "waiting", task: task.id, holder: `run ${owner.run} (pid ${owner.pid} on ${owner.host})` });
+      const poll = () => {
+        if (stopping) {
+          lockWaits.delete(task.id);
+          return checkDone();
+        }
+        if (inStore(storeDir, task.key)) {
+          lockWaits.delete(task.id);
+          records.set(task.id, { ...records.get(task.id)!, state: "cached", reason: "computed by a concurrent run" });
+          reporter.event({ type: "cached", task: task.id });
+          succeeded(task);
+          pump();
+          return checkDone();
+        }
+        if (!locks.acquire(task.key)) {
+          lockWaits.delete(task.id);
+          locks.release(task.key);
+          insertReady(task);
+          return pump();
+        }
+        setTimeout(poll, LOCK_POLL_MS);
+      };
+      setTimeout(poll, LOCK_POLL_MS);
+      return;
+    }
+    const need = needOf(task);
+    const gpus = freeGpus.splice(0, need.gpus);
+    freeCpus -= need.cpus;
+    freeMem -= need.memMb;
+    const name = taskFileName(index.get(task.id)!, task.id);
+    const script = path.join(runDir, "scripts", `${name}.sh`);
+    fs.writeFileSync(script, taskScript(plan, task));
+    const previous = records.get(task.id)!;
+    const attempt = (previous.attempts ?? 0) + 1;
+    const started = now();
+    records.set(task.id, { ...previous, state: "pending", start: started.toISOString(), attempts: attempt, stdout: `logs/${name}.out`, stderr: `logs/${name}.err` });
+    reporter.event({ type: "start", task: task.id, attempt });
+    const child = execa("bash", [script], {
+      cwd: options.projectDir,
+      env: { ...env, ...(forced.has(task.id) ? { PIPE_FORCE: "1" } : {}), ...(limits.gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.join(",") } : {}) },
+      detached: true,
+      stdin: "ignore",
+      stdout: { file: path.join(runDir, "logs", `${name}.out`), append: true },
+      stderr: { file: path.join(runDir, "logs", `${name}.err`), append: true },
+      reject: false,
+    });
+    running.set(task.id, { child, need, gpus });
+    if (child.pid) memory.track(child.pid);
+    void child.then((result) => {
+      running.delete(task.id);
+      locks.release(task.key);
+      freeGpus.push(...gpus);
+      freeCpus += need.cpus;
+      freeMem += need.memMb;
+      const ended = now();
+      const peak = child.pid ? memory.untrack(child.pid) : null;
+      const base = { ...records.get(task.id)!, end: ended.toISOString(), durationMs: ended.getTime() - started.getTime(), exitCode: result.exitCode ?? null, peakRssKb: peak };
+      if (result.exitCode === 0) {
+        records.set(task.id, { ...base, state: "done" });
+        reporter.event({ type: "done", task: task.id, ms: base.durationMs });
+        succeeded(task);
+      } else if (stopping) {
+        records.set(task.id, { ...base, state: stopping === "interrupt" ? "interrupted" : "cancelled" });
+      } else {
+        const retrying = attempt <= task.retries;
+        reporter.event({ type: "failed", task: task.id, exitCode: result.exitCode ?? null, retrying });
+        records.set(task.id, { ...base, state: retrying ? "pending" : "failed" });
+        if (retrying) insertReady(task);
+        else {
+          failedAny = true;
+          skipDependents(task.id, task.id);
+          if (!options.keepGoing) stop("failure");
+        }
+      }
+      pump();
+      checkDone();
+    });
+  };
+
+  const pump = () => {
+    if (stopping) return;
+    for (let i = 0; i < ready.length && running.size < limits.jobs; ) {
+      const task = ready[i]!;
+      const need = needOf(task);
+      if (need.cpus <= freeCpus && need.memMb <= freeMem && need.gpus <= freeGpus.length) {
+        ready.splice(i, 1);
+        start(task);
+      } else i++;
+    }
+  };
+
+  pump();
+  checkDone();
+  await finished;
+  options.signal.removeEventListener("abort", onAbort);
+  locks.releaseAll();
+
+  for (const [id, r] of records) {
+    if (r.state === "pending") records.set(id, { ...r, state: stopping === "interrupt" ? "interrupted" : "cancelled" });
+  }
+  record.status = stopping === "interrupt" ? "interrupted" : failedAny ? "failed" : "ok";
+  record.ended = now().toISOString();
+  save();
+  reporter.close();
+  return { runDir, record: { ...record, tasks: plan.tasks.map((t) => records.get(t.id)!) } };
+}
+
+/** SIGTERM to the task's whole process group, SIGKILL if it is still there after a grace period. */
+function terminate(child: ResultPromise): void {
+  const pid = child.pid;
+  if (!pid) return;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // Already gone.
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), KILL_GRACE_MS);
+  timer.unref();
+  void child.finally(() => clearTimeout(timer));
+}

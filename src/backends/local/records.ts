@@ -1,0 +1,85 @@
+// Run records: every `pipe run` gets `.pipe/runs/<run-id>/` with the plan, each task's
+// script and logs, and `run.json` (status and a table of start, end, duration, exit code
+// and peak memory per task; `tasks.tsv` holds the same table for people).
+
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+export const TaskRecordSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  state: z.enum(["cached", "done", "failed", "skipped", "cancelled", "interrupted", "pending"]),
+  reason: z.string().optional(),
+  start: z.string().optional(),
+  end: z.string().optional(),
+  durationMs: z.number().optional(),
+  exitCode: z.number().nullable().optional(),
+  /** Peak resident memory of the task's process group, sampled; null when it ended between samples. */
+  peakRssKb: z.number().nullable().optional(),
+  attempts: z.number().optional(),
+  /** Paths of the logs, relative to the run directory. */
+  stdout: z.string().optional(),
+  stderr: z.string().optional(),
+});
+export type TaskRecord = z.infer<typeof TaskRecordSchema>;
+
+export const RunRecordSchema = z.object({
+  id: z.string(),
+  file: z.string(),
+  entry: z.string(),
+  started: z.string(),
+  ended: z.string().optional(),
+  status: z.enum(["running", "ok", "failed", "interrupted"]),
+  pid: z.number(),
+  tasks: z.array(TaskRecordSchema),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+export function runsDir(projectDir: string): string {
+  return path.join(projectDir, ".pipe", "runs");
+}
+
+export function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace("T", "-");
+  return `${stamp}-${process.pid}`;
+}
+
+/** A file-name-safe, unique name for a task's files: its index and a slug of its id. */
+export function taskFileName(index: number, id: string): string {
+  return `${String(index).padStart(5, "0")}-${id.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80)}`;
+}
+
+export function writeRecord(dir: string, record: RunRecord): void {
+  const tmp = path.join(dir, `run.json.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify(record, null, 1) + "\n");
+  fs.renameSync(tmp, path.join(dir, "run.json"));
+  const rows = record.tasks.map((t) =>
+    [t.id, t.state, t.start ?? "", t.end ?? "", t.durationMs ?? "", t.exitCode ?? "", t.peakRssKb ?? "", t.attempts ?? ""].join("\t"),
+  );
+  fs.writeFileSync(path.join(dir, "tasks.tsv"), ["task\tstate\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tattempts", ...rows].join("\n") + "\n");
+}
+
+export function readRecord(dir: string): RunRecord | undefined {
+  try {
+    const parsed = RunRecordSchema.safeParse(JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs of a project, oldest first. */
+export function listRuns(projectDir: string): { dir: string; record: RunRecord }[] {
+  const root = runsDir(projectDir);
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(root).sort();
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    const record = readRecord(path.join(root, name));
+    return record ? [{ dir: path.join(root, name), record }] : [];
+  });
+}

@@ -1,0 +1,118 @@
+// `pipe run`: compile the plan and run it with the local backend; print the failures'
+// details or the entry pipeline's outputs at the end.
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runPlan, unfittable, type LocalLimits } from "../backends/local/index.js";
+import type { Reporter } from "../backends/local/events.js";
+import { jsonReporter, plainReporter, quietReporter, ttyReporter } from "../backends/local/progress.js";
+import { parseMem } from "../check/resources.js";
+import type { Config } from "../config/index.js";
+import { packageRoot } from "../host.js";
+import type { Plan, PlanValue } from "../plan/plan.js";
+import { buildPlan, type PlanFlags } from "./build-plan.js";
+import { Exit, type Io } from "./io.js";
+
+export interface RunFlags extends PlanFlags {
+  readonly jobs?: string;
+  readonly force?: string[];
+  readonly keepGoing?: boolean;
+  readonly quiet?: boolean;
+}
+
+export async function runCommand(file: string, flags: RunFlags, io: Io, signal: AbortSignal): Promise<number> {
+  const built = await buildPlan(file, flags, io);
+  if (!built) return Exit.invalid;
+  const { plan, config, projectDir } = built;
+  const limits = localLimits(config, flags.jobs);
+  if (typeof limits === "string") {
+    io.err(`pipe: ${limits}\n`);
+    return Exit.invalid;
+  }
+  const problems = unfittable(plan, limits);
+  if (problems.length) {
+    io.err(problems.map((p) => `pipe: error: ${p}`).join("\n") + "\nnothing was started\n");
+    return Exit.invalid;
+  }
+  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: reporterFor(flags, io), signal });
+  const { record, runDir } = outcome;
+  const failed = record.tasks.filter((t) => t.state === "failed");
+  if (flags.json) {
+    io.out(JSON.stringify({ type: "result", status: record.status, run: record.id, failed: failed.map((t) => t.id), outputs: record.status === "ok" ? outputValues(plan, config.storeDir) : {} }) + "\n");
+  } else {
+    for (const t of failed) {
+      io.err(`\nfailed: ${t.id} (exit ${t.exitCode ?? "signal"})\n`);
+      const err = path.join(runDir, t.stderr ?? "");
+      for (const line of tail(err, 10)) io.err(`  | ${line}\n`);
+      io.err(`  full log: ${path.relative(io.cwd, err)}\n`);
+    }
+    const counts = countStates(record.tasks.map((t) => t.state));
+    io.err(`run ${record.id}: ${record.status} (${counts})\n`);
+    if (record.status === "ok" && !flags.quiet) {
+      for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${text}\n`);
+    }
+  }
+  return record.status === "ok" ? Exit.ok : record.status === "interrupted" ? 130 : Exit.failed;
+}
+
+function reporterFor(flags: RunFlags, io: Io): Reporter {
+  if (flags.json) return jsonReporter(io.out);
+  if (flags.quiet) return quietReporter();
+  if (io.stderrIsTTY && io === processIoLike(io)) return ttyReporter(process.stderr);
+  return plainReporter(io.err);
+}
+
+// The live display draws on the real terminal; a recording Io (tests) gets plain lines.
+function processIoLike(io: Io): Io {
+  return io.stderrIsTTY && process.stderr.isTTY ? io : ({} as Io);
+}
+
+export function localLimits(config: Config, jobs: string | undefined): LocalLimits | string {
+  const cpus = config.local.cpus ?? os.availableParallelism();
+  const n = jobs === undefined ? cpus : Number(jobs);
+  if (!Number.isInteger(n) || n < 1) return `--jobs takes a whole number, 1 or more (got ${jobs})`;
+  return {
+    jobs: n,
+    cpus,
+    memMb: config.local.mem ? parseMem(config.local.mem)! : Math.floor(os.totalmem() / 1024 / 1024),
+    gpus: (config.local.gpus ?? []).map(String),
+  };
+}
+
+/** The entry pipeline's outputs as text: scalars by value, files and dirs by store path. */
+export function outputValues(plan: Plan, storeDir: string): Record<string, string> {
+  const keyOf = new Map(plan.tasks.map((t) => [t.id, t.key]));
+  const typeOf = new Map(plan.tasks.map((t) => [t.id, plan.actions[t.action]!.outputs]));
+  const text = (v: PlanValue): string => {
+    if (v === null) return "none";
+    if (Array.isArray(v)) return `[${v.map(text).join(", ")}]`;
+    if (typeof v !== "object") return String(v);
+    if ("$path" in v) return v.$path;
+    if ("$record" in v) return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
+    const file = path.join(storeDir, keyOf.get(v.$ref)!, v.output);
+    const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
+    if (type === "File" || type === "Dir") return file;
+    try {
+      return fs.readFileSync(file, "utf8").replace(/\n+$/, "");
+    } catch {
+      return `(missing: ${file})`;
+    }
+  };
+  return Object.fromEntries(plan.outputs.map((o) => [o.name, text(o.value)]));
+}
+
+function tail(file: string, n: number): string[] {
+  try {
+    const lines = fs.readFileSync(file, "utf8").replace(/\n$/, "").split("\n");
+    return lines.slice(-n).filter((l, i, all) => l !== "" || i < all.length - 1);
+  } catch {
+    return [];
+  }
+}
+
+function countStates(states: string[]): string {
+  const counts = new Map<string, number>();
+  for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].map(([s, n]) => `${n} ${s}`).join(", ");
+}
