@@ -7,6 +7,7 @@ import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 import { dedent, PipeParser } from "./parser.js";
+import { pruneIncomplete } from "./prune.js";
 import * as T from "./tokens.js";
 
 export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
@@ -19,7 +20,7 @@ export interface ParseResult {
 }
 
 let shared: PipeParser | undefined;
-let forInterpolation: PipeParser | undefined;
+let forExpressions: PipeParser | undefined;
 
 export function parse(text: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
@@ -32,9 +33,9 @@ export function parse(text: string, file: string): ParseResult {
   const deep = findTooDeep(tokens);
   if (deep) return { module: empty, diagnostics: [...diagnostics, at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file))] };
 
-  shared ??= new PipeParser();
+  shared ??= new PipeParser({ end: "end of file", after: "`import`, `action` or `pipeline`" });
   const declarations = runParser(shared, tokens, file, diagnostics, (p) => p.module());
-  return { module: { ...empty, declarations: declarations ?? [] }, diagnostics: capErrors(diagnostics) };
+  return { module: { ...empty, declarations: pruneIncomplete(declarations) }, diagnostics: capErrors(diagnostics) };
 }
 
 function runParser<R>(parser: PipeParser, tokens: IToken[], file: string, diagnostics: Diagnostic[], rule: (p: PipeParser) => R): R {
@@ -78,15 +79,26 @@ function tokenSpan(token: IToken, file: string, tokens: IToken[] = []): Span {
   return { file, start: end, end };
 }
 
-/** The first token past the nesting limit, counting brackets and runs of unary minus. */
+/**
+ * The first token past the nesting limit. The tree nests at brackets, at runs of unary
+ * minus, and along postfix chains (`a.b.c`, `f()()`), so all three are counted: a chain
+ * is the `.`s and call parentheses in a row at one bracket level.
+ */
 function findTooDeep(tokens: IToken[]): IToken | undefined {
   let depth = 0;
   let minusRun = 0;
+  const chains = [0];
+  let previous: IToken | undefined;
   for (const token of tokens) {
-    if (T.openers.has(token.tokenType)) depth++;
-    else if (T.closers.has(token.tokenType)) depth = Math.max(0, depth - 1);
-    minusRun = token.tokenType === T.Minus ? minusRun + 1 : 0;
-    if (depth + minusRun > MAX_NESTING) return token;
+    const type = token.tokenType;
+    const call = type === T.LParen && (previous?.tokenType === T.Identifier || previous?.tokenType === T.RParen);
+    if (type === T.Dot || call) chains[depth]!++;
+    else if (type !== T.Identifier && !T.openers.has(type) && !T.closers.has(type)) chains[depth] = 0;
+    if (T.openers.has(type)) chains[++depth] = 0;
+    else if (T.closers.has(type)) depth = Math.max(0, depth - 1);
+    minusRun = type === T.Minus ? minusRun + 1 : 0;
+    if (depth + minusRun + chains[depth]! > MAX_NESTING) return token;
+    previous = token;
   }
   return undefined;
 }
@@ -121,8 +133,9 @@ function parseTemplate(token: IToken, file: string, diagnostics: Diagnostic[]): 
       diagnostics.push(at(Diag.unterminatedInterpolation(), { file, start: bodyStart + open, end: bodyStart + open + 2 }));
       break;
     }
-    marked += body.slice(i, open) + `\u0000${interpolations.length}\u0000`;
-    interpolations.push(parseInterpolation(body.slice(open + 2, close), bodyStart + open, bodyStart + close + 1, file, diagnostics));
+    const interpolation = parseInterpolation(body.slice(open + 2, close), bodyStart + open, bodyStart + close + 1, file, diagnostics);
+    // A broken interpolation (already reported) is left out rather than checked again.
+    marked += body.slice(i, open) + (interpolation ? `\u0000${interpolations.push(interpolation) - 1}\u0000` : "");
     i = close + 1;
   }
   marked += body.slice(i);
@@ -136,21 +149,21 @@ function parseTemplate(token: IToken, file: string, diagnostics: Diagnostic[]): 
   return { kind: "Template", parts, span };
 }
 
-function parseInterpolation(source: string, start: number, end: number, file: string, diagnostics: Diagnostic[]): A.Interpolation {
+/** The expression of one `~{...}`, or `undefined` when it has a mistake (reported here). */
+function parseInterpolation(source: string, start: number, end: number, file: string, diagnostics: Diagnostic[]): A.Interpolation | undefined {
   const span = { file, start, end };
+  const before = diagnostics.length;
   const tokens = lex(source, start + 2, file, diagnostics);
-  if (tokens.length === 0) {
+  if (tokens.length === 0 && diagnostics.length === before) {
     diagnostics.push(at(Diag.syntaxError("empty interpolation `~{}`"), span));
-    return { kind: "Interpolation", expr: { kind: "NoneLiteral", span }, span };
   }
   const deep = findTooDeep(tokens);
-  if (deep) {
-    diagnostics.push(at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file)));
-    return { kind: "Interpolation", expr: { kind: "NoneLiteral", span }, span };
-  }
-  forInterpolation ??= new PipeParser();
-  const expr = runParser(forInterpolation, tokens, file, diagnostics, (p) => p.expr());
-  return { kind: "Interpolation", expr: expr ?? { kind: "NoneLiteral", span }, span };
+  if (deep) diagnostics.push(at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file)));
+  if (diagnostics.length > before) return undefined;
+  const parser = expressionParser("`}`");
+  const expr = runParser(parser, tokens, file, diagnostics, (p) => p.expr());
+  const [whole] = pruneIncomplete([expr]);
+  return diagnostics.length > before || !whole ? undefined : { kind: "Interpolation", expr: whole, span };
 }
 
 /** Parses one expression on its own, e.g. a `-p name=value` parameter given on the command line. */
@@ -160,7 +173,14 @@ export function parseExpression(text: string, file: string): { expr?: A.Expr; di
   const deep = findTooDeep(tokens);
   if (deep) return { diagnostics: [...diagnostics, at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file))] };
   if (tokens.length === 0) return { diagnostics: [...diagnostics, at(Diag.syntaxError("expected a value"), { file, start: 0, end: 0 })] };
-  forInterpolation ??= new PipeParser();
-  const expr = runParser(forInterpolation, tokens, file, diagnostics, (p) => p.expr());
-  return diagnostics.length ? { diagnostics } : { expr, diagnostics };
+  const expr = runParser(expressionParser("the end of the value"), tokens, file, diagnostics, (p) => p.expr());
+  const [whole] = pruneIncomplete([expr]);
+  return diagnostics.length || !whole ? { diagnostics } : { expr: whole, diagnostics };
+}
+
+/** The parser for lone expressions, its messages naming `end` as where the input stops. */
+function expressionParser(end: string): PipeParser {
+  forExpressions ??= new PipeParser({ end, after: end });
+  forExpressions.wording.end = forExpressions.wording.after = end;
+  return forExpressions;
 }

@@ -7,25 +7,44 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 import * as T from "./tokens.js";
 
-const describe = (token: IToken): string =>
-  token.tokenType === EOF ? "end of file" : `\`${token.image.length > 20 ? token.image.slice(0, 20) + "…" : token.image}\``;
+/** How messages name the end of the input and what may follow a complete one. */
+export interface Wording {
+  /** "end of file", or "`}`" inside an interpolation. */
+  end: string;
+  /** What may come after a complete input, e.g. "`import`, `action` or `pipeline`". */
+  after: string;
+}
 
-const label = (type: TokenType): string => (type === EOF ? "end of file" : (type.LABEL ?? type.name));
-
-const expectedFrom = (paths: TokenType[][][]): string => {
-  const labels = [...new Set(paths.flat().map((path) => label(path[0]!)))];
-  return labels.length > 3 ? labels.slice(0, 3).join(", ") + " or …" : labels.join(" or ");
+const messagesFor = (wording: Wording): IParserErrorMessageProvider => {
+  const describe = (token: IToken): string =>
+    token.tokenType === EOF ? wording.end : `\`${token.image.length > 20 ? token.image.slice(0, 20) + "…" : token.image}\``;
+  const label = (type: TokenType): string => (type === EOF ? wording.end : (type.LABEL ?? type.name));
+  const expectedFrom = (paths: TokenType[][][]): string => {
+    const labels = [...new Set(paths.flat().map((path) => label(path[0]!)))];
+    return labels.length > 3 ? labels.slice(0, 3).join(", ") + " or …" : labels.join(" or ");
+  };
+  return {
+    buildMismatchTokenMessage: ({ expected, actual }) => `expected ${label(expected)}, found ${describe(actual)}`,
+    buildNotAllInputParsedMessage: ({ firstRedundant }) => `unexpected ${describe(firstRedundant)}; expected ${wording.after}`,
+    buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, customUserDescription }) =>
+      `unexpected ${describe(actual[0]!)}; expected ${customUserDescription ?? expectedFrom(expectedPathsPerAlt)}`,
+    buildEarlyExitMessage: ({ expectedIterationPaths, actual, customUserDescription }) =>
+      `unexpected ${describe(actual[0]!)}; expected ${customUserDescription ?? expectedFrom([expectedIterationPaths])}`,
+  };
 };
 
-const messages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage: ({ expected, actual }) => `expected ${label(expected)}, found ${describe(actual)}`,
-  buildNotAllInputParsedMessage: ({ firstRedundant }) =>
-    `unexpected ${describe(firstRedundant)}; expected \`import\`, \`action\` or \`pipeline\``,
-  buildNoViableAltMessage: ({ expectedPathsPerAlt, actual, customUserDescription }) =>
-    `unexpected ${describe(actual[0]!)}; expected ${customUserDescription ?? expectedFrom(expectedPathsPerAlt)}`,
-  buildEarlyExitMessage: ({ expectedIterationPaths, actual, customUserDescription }) =>
-    `unexpected ${describe(actual[0]!)}; expected ${customUserDescription ?? expectedFrom([expectedIterationPaths])}`,
-};
+/** What each action item takes, for "`shell` takes one string". */
+const itemForms = new Map([
+  ["uses", "one or more strings"],
+  ["shell", "one string"],
+  ["resources", "a `{ ... }` block"],
+  ["env", "a `{ ... }` block"],
+  ["retries", "`= value`"],
+  ["cache", "`= value`"],
+]);
+
+/** List rules recover to an empty list, so that a broken list never leaves `undefined` behind. */
+const emptyOnError = { recoveryValueFunc: () => [] };
 
 export interface Hooks {
   /** Turns a shell string token into a template (it parses the `~{...}` parts). */
@@ -38,17 +57,21 @@ export class PipeParser extends EmbeddedActionsParser {
   file = "";
   hooks!: Hooks;
 
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messages });
+  /** `wording` is read when a message is built, so a caller may change it between runs. */
+  constructor(readonly wording: Wording) {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, errorMessageProvider: messagesFor(wording) });
     this.performSelfAnalysis();
   }
 
-  private span(first: IToken | Span, last: IToken | Span | undefined): Span {
-    const start = "file" in first ? first.start : first.startOffset;
+  // Error recovery may hand back `undefined` for a sub-rule, so either end may be missing;
+  // such half-built nodes are dropped afterwards (see prune.ts).
+  private span(first: IToken | Span | undefined, last: IToken | Span | undefined): Span {
+    const start = first === undefined ? NaN : "file" in first ? first.start : first.startOffset;
     let end = start;
     if (last) end = "file" in last ? last.end : last.endOffset! + 1;
     // Tokens inserted by error recovery carry no offsets.
-    return { file: this.file, start: Number.isNaN(start) ? 0 : start, end: Number.isNaN(end) || end < start ? start : end };
+    if (Number.isNaN(start)) return { file: this.file, start: Number.isNaN(end) ? 0 : end, end: Number.isNaN(end) ? 0 : end };
+    return { file: this.file, start, end: Number.isNaN(end) || end < start ? start : end };
   }
 
   private ident(token: IToken): A.Identifier {
@@ -68,7 +91,7 @@ export class PipeParser extends EmbeddedActionsParser {
       this.ACTION(() => decl && declarations.push(decl));
     });
     return declarations;
-  });
+  }, emptyOnError);
 
   private importDecl = this.RULE("importDecl", (): A.ImportDecl => {
     const first = this.CONSUME(T.Import);
@@ -82,7 +105,7 @@ export class PipeParser extends EmbeddedActionsParser {
       kind: "Import",
       path,
       ...(alias ? { alias: this.ident(alias) } : {}),
-      span: this.span(first, alias ?? path.span),
+      span: this.span(first, alias ?? path?.span),
     }));
   });
 
@@ -110,7 +133,7 @@ export class PipeParser extends EmbeddedActionsParser {
         ALT: () => {
           this.CONSUME(T.Equals);
           const impl = this.SUBRULE(this.tsImpl);
-          this.ACTION(() => (last = impl.span));
+          this.ACTION(() => (last = impl?.span));
           body = impl;
         },
       },
@@ -128,12 +151,13 @@ export class PipeParser extends EmbeddedActionsParser {
     const word = this.CONSUME(T.Identifier);
     const ref = this.SUBRULE(this.stringLiteral);
     return this.ACTION(() => {
-      const span = this.span(word, ref.span);
+      const span = this.span(word, ref?.span);
+      if (!ref) return { kind: "TsImpl", module: "", exportName: "", span };
       const hash = ref.value.lastIndexOf("#");
-      if (word.image !== "ts" || hash <= 0 || hash === ref.value.length - 1) {
-        this.hooks.report("badTsReference", span, `${word.image} "${ref.value}"`);
-      }
-      return { kind: "TsImpl", module: hash > 0 ? ref.value.slice(0, hash) : ref.value, exportName: hash > 0 ? ref.value.slice(hash + 1) : "", span };
+      // A malformed reference (no `#export`, or not `ts`) keeps an empty export name: unusable.
+      const valid = word.image === "ts" && hash > 0 && hash < ref.value.length - 1;
+      if (!valid) this.hooks.report("badTsReference", span, `${word.image} "${ref.value}"`);
+      return { kind: "TsImpl", module: hash > 0 ? ref.value.slice(0, hash) : ref.value, exportName: valid ? ref.value.slice(hash + 1) : "", span };
     });
   });
 
@@ -165,7 +189,7 @@ export class PipeParser extends EmbeddedActionsParser {
       this.OPTION2(() => this.CONSUME2(T.Comma));
     });
     return params;
-  });
+  }, emptyOnError);
 
   private param = this.RULE("param", (): A.Param => {
     const name = this.CONSUME(T.Identifier);
@@ -181,7 +205,7 @@ export class PipeParser extends EmbeddedActionsParser {
       name: this.ident(name),
       type,
       ...(value ? { default: value } : {}),
-      span: this.span(name, value?.span ?? type.span),
+      span: this.span(name, value?.span ?? type?.span),
     }));
   });
 
@@ -199,13 +223,13 @@ export class PipeParser extends EmbeddedActionsParser {
       this.OPTION2(() => this.CONSUME2(T.Comma));
     });
     return outputs;
-  });
+  }, emptyOnError);
 
   private outputDecl = this.RULE("outputDecl", (): A.OutputDecl => {
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
     const type = this.SUBRULE(this.typeExpr);
-    return this.ACTION(() => ({ kind: "OutputDecl", name: this.ident(name), type, span: this.span(name, type.span) }));
+    return this.ACTION(() => ({ kind: "OutputDecl", name: this.ident(name), type, span: this.span(name, type?.span) }));
   });
 
   /** `uses "a", "b"` · `shell "..."` · `resources { ... }` · `env { ... }` · `retries = 2` */
@@ -226,10 +250,10 @@ export class PipeParser extends EmbeddedActionsParser {
         ALT: () => {
           const record = this.SUBRULE(this.recordLiteral);
           return this.ACTION(() => {
-            const span = this.span(word, record.span);
+            const span = this.span(word, record?.span);
             if (word.image === "resources") return { kind: "Resources" as const, record, span };
-            if (word.image !== "env") this.reportItem(word, "`name = value` or a string");
-            return { kind: "Env" as const, record, span };
+            if (word.image === "env") return { kind: "Env" as const, record, span };
+            return this.misplacedItem(word, span);
           });
         },
       },
@@ -237,26 +261,34 @@ export class PipeParser extends EmbeddedActionsParser {
         ALT: () => {
           this.CONSUME(T.Equals);
           const value = this.SUBRULE(this.expr);
-          return this.ACTION(() => ({ kind: "Setting" as const, name: this.ident(word), value, span: this.span(word, value.span) }));
+          return this.ACTION(() => {
+            const span = this.span(word, value?.span);
+            // Unknown words stay settings: the checker names the settings that exist.
+            if (itemForms.has(word.image) && word.image !== "retries" && word.image !== "cache") return this.misplacedItem(word, span);
+            return { kind: "Setting" as const, name: this.ident(word), value, span };
+          });
         },
       },
     ]);
   });
 
-  private stringItem(word: IToken, strings: IToken[]): A.ActionItem {
-    const span = this.span(word, strings[strings.length - 1]!);
-    if (word.image === "shell") {
-      if (strings.length > 1) this.hooks.report("badActionItemForm", span, "shell", "one string");
+  private stringItem(word: IToken, found: (IToken | undefined)[]): A.ActionItem {
+    const strings = found.filter((s) => s !== undefined);
+    const span = this.span(word, strings[strings.length - 1]);
+    if (word.image === "shell" && strings.length > 0) {
+      if (strings.length > 1) this.hooks.report("badActionItemForm", span, "shell", itemForms.get("shell")!);
       return { kind: "Shell", template: this.hooks.template(strings[0]!, this.file), span };
     }
-    if (word.image !== "uses") this.reportItem(word, "a `{ ... }` block or `= value`");
+    if (word.image !== "uses") return this.misplacedItem(word, span);
     return { kind: "Uses", paths: strings.map((s) => this.stringValue(s)), span };
   }
 
-  private reportItem(word: IToken, form: string): void {
-    const known = ["uses", "shell", "resources", "env", "retries", "cache"];
-    if (known.includes(word.image)) this.hooks.report("badActionItemForm", this.span(word, word), word.image, form);
+  /** Reports an item written in the wrong form (or unknown) and stands in an item that means nothing. */
+  private misplacedItem(word: IToken, span: Span): A.ActionItem {
+    const form = itemForms.get(word.image);
+    if (form) this.hooks.report("badActionItemForm", this.span(word, word), word.image, form);
     else this.hooks.report("unknownActionItem", this.span(word, word), word.image);
+    return { kind: "Uses", paths: [], span };
   }
 
   private pipelineDecl = this.RULE("pipelineDecl", (): A.PipelineDecl => {
@@ -279,7 +311,7 @@ export class PipeParser extends EmbeddedActionsParser {
         ALT: () => {
           const first = this.CONSUME(T.With);
           const record = this.SUBRULE(this.recordLiteral);
-          return this.ACTION(() => ({ kind: "With" as const, fields: record.fields, span: this.span(first, record.span) }));
+          return this.ACTION(() => ({ kind: "With" as const, fields: record?.fields, span: this.span(first, record?.span) }));
         },
       },
       {
@@ -288,7 +320,7 @@ export class PipeParser extends EmbeddedActionsParser {
           const name = this.CONSUME(T.Identifier);
           this.CONSUME(T.Equals);
           const value = this.SUBRULE(this.expr);
-          return this.ACTION(() => ({ kind: "Let" as const, name: this.ident(name), value, span: this.span(first, value.span) }));
+          return this.ACTION(() => ({ kind: "Let" as const, name: this.ident(name), value, span: this.span(first, value?.span) }));
         },
       },
       {
@@ -312,7 +344,7 @@ export class PipeParser extends EmbeddedActionsParser {
     ]);
     this.OPTION(() => {
       const q = this.CONSUME(T.Question);
-      this.ACTION(() => (type = { kind: "OptionalType", inner: type, span: this.span(type.span, q) }));
+      this.ACTION(() => (type = { kind: "OptionalType", inner: type, span: this.span(type?.span, q) }));
     });
     return type;
   });
@@ -355,7 +387,7 @@ export class PipeParser extends EmbeddedActionsParser {
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
     const type = this.SUBRULE(this.typeExpr);
-    return this.ACTION(() => ({ kind: "FieldType", name: this.ident(name), type, span: this.span(name, type.span) }));
+    return this.ACTION(() => ({ kind: "FieldType", name: this.ident(name), type, span: this.span(name, type?.span) }));
   });
 
   // ---- expressions ----
@@ -410,7 +442,7 @@ export class PipeParser extends EmbeddedActionsParser {
         ALT: () => {
           const minus = this.CONSUME(T.Minus);
           const operand = this.SUBRULE(this.unary);
-          return this.ACTION(() => ({ kind: "Negate" as const, operand, span: this.span(minus, operand.span) }));
+          return this.ACTION(() => ({ kind: "Negate" as const, operand, span: this.span(minus, operand?.span) }));
         },
       },
       { ALT: () => this.SUBRULE(this.postfix) },
@@ -425,7 +457,7 @@ export class PipeParser extends EmbeddedActionsParser {
           ALT: () => {
             this.CONSUME(T.Dot);
             const field = this.CONSUME(T.Identifier);
-            this.ACTION(() => (expr = { kind: "FieldAccess", target: expr, field: this.ident(field), span: this.span(expr.span, field) }));
+            this.ACTION(() => (expr = { kind: "FieldAccess", target: expr, field: this.ident(field), span: this.span(expr?.span, field) }));
           },
         },
         {
@@ -447,7 +479,7 @@ export class PipeParser extends EmbeddedActionsParser {
                 callee: expr,
                 args,
                 ...(resources ? { resources } : {}),
-                span: this.span(expr.span, resources?.span ?? close),
+                span: this.span(expr?.span, resources?.span ?? close),
               };
             });
           },
@@ -471,7 +503,7 @@ export class PipeParser extends EmbeddedActionsParser {
       this.OPTION2(() => this.CONSUME2(T.Comma));
     });
     return args;
-  });
+  }, emptyOnError);
 
   private argument = this.RULE("argument", (): A.Argument =>
     this.OR([
@@ -481,13 +513,13 @@ export class PipeParser extends EmbeddedActionsParser {
           const name = this.CONSUME(T.Identifier);
           this.CONSUME(T.Equals);
           const value = this.SUBRULE(this.expr);
-          return this.ACTION(() => ({ kind: "Argument" as const, name: this.ident(name), value, span: this.span(name, value.span) }));
+          return this.ACTION(() => ({ kind: "Argument" as const, name: this.ident(name), value, span: this.span(name, value?.span) }));
         },
       },
       {
         ALT: () => {
           const value = this.SUBRULE2(this.expr);
-          return this.ACTION(() => ({ kind: "Argument" as const, value, span: value.span }));
+          return this.ACTION(() => ({ kind: "Argument" as const, value, span: value?.span }));
         },
       },
     ]),
@@ -586,13 +618,13 @@ export class PipeParser extends EmbeddedActionsParser {
       this.OPTION2(() => this.CONSUME2(T.Comma));
     });
     return fields;
-  });
+  }, emptyOnError);
 
   private fieldInit = this.RULE("fieldInit", (): A.FieldInit => {
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Equals);
     const value = this.SUBRULE(this.expr);
-    return this.ACTION(() => ({ kind: "FieldInit", name: this.ident(name), value, span: this.span(name, value.span) }));
+    return this.ACTION(() => ({ kind: "FieldInit", name: this.ident(name), value, span: this.span(name, value?.span) }));
   });
 
   private stringToken = this.RULE("stringToken", (): IToken =>
@@ -601,7 +633,7 @@ export class PipeParser extends EmbeddedActionsParser {
 
   private stringLiteral = this.RULE("stringLiteral", (): A.StringLiteral => {
     const t = this.SUBRULE(this.stringToken);
-    return this.ACTION(() => this.stringValue(t));
+    return this.ACTION(() => t && this.stringValue(t));
   });
 
   private stringValue(t: IToken): A.StringLiteral {
