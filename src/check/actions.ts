@@ -102,7 +102,9 @@ function checkInterpolation(p: A.Interpolation, cx: ExprContext): TInterpolation
   }
   const typed = checkExpr(expr, cx);
   if (!Ty.interpolatable(typed.type)) {
-    cx.diagnostics.push(at(Diag.notInterpolatable(Ty.show(typed.type)), expr.span, { hint: "interpolate one of its fields instead" }));
+    const element = typed.type.kind === "List" ? typed.type.element : typed.type;
+    const hint = element.kind === "Record" ? { hint: "interpolate one of its fields instead" } : {};
+    cx.diagnostics.push(at(Diag.notInterpolatable(Ty.show(typed.type)), expr.span, hint));
   }
   return { expr: typed, raw, span: p.span };
 }

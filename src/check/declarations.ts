@@ -11,12 +11,21 @@ import { didYouMean } from "./suggest.js";
 export type Callable = { readonly kind: "Action"; readonly decl: A.ActionDecl; readonly id: string; readonly file: string }
   | { readonly kind: "Pipeline"; readonly decl: A.PipelineDecl; readonly id: string; readonly file: string };
 
+/** Two unqualified imports that bring different definitions of one name. */
+export interface Clash {
+  readonly kind: "Clash";
+  readonly first: Callable;
+  readonly second: Callable;
+  /** The import (as written) that brought `second`. */
+  readonly via: string;
+}
+
 export interface ModuleScope {
   readonly file: string;
   /** The module's own definitions. */
   readonly own: ReadonlyMap<string, Callable>;
   /** Own definitions plus those of unqualified imports (own ones win). */
-  readonly visible: ReadonlyMap<string, Callable | "ambiguous">;
+  readonly visible: ReadonlyMap<string, Callable | Clash>;
   readonly aliases: ReadonlyMap<string, string>;
 }
 
@@ -50,7 +59,7 @@ export function buildScopes(loaded: LoadedProgram, projectDir: string, diagnosti
   const scopes = new Map<string, ModuleScope>();
   for (const [file, loadedModule] of loaded.modules) {
     const own = owns.get(file)!;
-    const visible = new Map<string, Callable | "ambiguous">(own);
+    const visible = new Map<string, Callable | Clash>(own);
     const aliases = new Map<string, string>();
     for (const { decl, target } of loadedModule.imports) {
       if (decl.alias) {
@@ -63,7 +72,9 @@ export function buildScopes(loaded: LoadedProgram, projectDir: string, diagnosti
       for (const [name, callable] of owns.get(target) ?? []) {
         if (own.has(name)) continue;
         const existing = visible.get(name);
-        visible.set(name, existing && existing !== callable ? "ambiguous" : callable);
+        if (existing && existing !== callable) {
+          if (existing.kind !== "Clash") visible.set(name, { kind: "Clash", first: existing, second: callable, via: decl.path.value });
+        } else visible.set(name, callable);
       }
     }
     scopes.set(file, { file, own, visible, aliases });
@@ -75,8 +86,16 @@ export function buildScopes(loaded: LoadedProgram, projectDir: string, diagnosti
 export function resolveCallee(callee: A.Expr, scope: ModuleScope, scopes: ReadonlyMap<string, ModuleScope>, diagnostics: Diagnostic[]): Callable | undefined {
   if (callee.kind === "NameRef") {
     const found = scope.visible.get(callee.name);
-    if (found === "ambiguous") {
-      diagnostics.push(at(Diag.importedNameClash(callee.name, "an import"), callee.span, { hint: "import one of the modules with `as` and qualify the call" }));
+    if (found?.kind === "Clash") {
+      diagnostics.push(
+        at(Diag.importedNameClash(callee.name, found.via), callee.span, {
+          hint: "import one of the modules with `as` and qualify the call",
+          related: [
+            { message: "one definition", span: found.first.decl.name.span },
+            { message: "the other definition", span: found.second.decl.name.span },
+          ],
+        }),
+      );
       return undefined;
     }
     if (!found) {

@@ -61,7 +61,10 @@ export function checkExpr(e: A.Expr, cx: ExprContext, expected?: Ty.Type): TExpr
     case "Negate": {
       const operand = checkExpr(e.operand, cx, expected);
       if (operand.kind === "Literal" && typeof operand.value === "number") return { ...operand, value: -operand.value, span: e.span };
-      if (operand.type.kind !== "Error") cx.diagnostics.push(at(Diag.badNegation(Ty.show(operand.type)), e.span));
+      if (operand.type.kind !== "Error") {
+        const numeric = operand.type.kind === "Int" || operand.type.kind === "Float";
+        cx.diagnostics.push(at(Diag.badNegation(Ty.show(operand.type)), e.span, numeric ? { hint: "`-` applies to number literals only; there is no arithmetic" } : {}));
+      }
       return { ...operand, type: Ty.ErrorT };
     }
     case "NameRef":
@@ -89,7 +92,7 @@ function callMisplaced(call: A.Call) {
 function checkName(e: A.NameRef, cx: ExprContext): TExpr {
   const binding = cx.scope.lookup(e.name);
   if (binding) return { kind: "Var", name: e.name, type: binding.type, span: e.span };
-  if (e.name === "out" && cx.outputs) {
+  if (e.name === "out") {
     cx.diagnostics.push(at(Diag.badOutRef(), e.span));
   } else {
     cx.diagnostics.push(at(Diag.unknownName(e.name), e.span, didYouMean(e.name, cx.scope.all())));
@@ -143,8 +146,8 @@ function checkList(e: A.ListLiteral, cx: ExprContext, element?: Ty.Type): TExpr 
       const joined = Ty.join(type, item.type);
       if (!joined) {
         cx.diagnostics.push(at(Diag.heterogeneousList(Ty.show(type), Ty.show(item.type)), item.span));
-        type = Ty.ErrorT;
-        break;
+        // The list as a whole has no type then, so it raises no further mismatch.
+        return { kind: "List", items, type: Ty.ErrorT, span: e.span };
       }
       type = joined;
     }

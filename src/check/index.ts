@@ -31,7 +31,8 @@ export function check(loaded: LoadedProgram, host: FileHost): CheckResult {
     const dir = path.dirname(scope.file);
     for (const c of scope.own.values()) {
       let sig: Signature | undefined = c.decl.signature && resolveSignature(c.decl.signature, dir, diagnostics, c.kind === "Action" ? "action" : "pipeline");
-      if (c.kind === "Action" && !Array.isArray(c.decl.body)) {
+      // A malformed `ts` reference has no export name; it was reported by the parser.
+      if (c.kind === "Action" && !Array.isArray(c.decl.body) && (c.decl.body as A.TsImpl).exportName !== "") {
         const impl = c.decl.body as A.TsImpl;
         sig = tsSignature({ module: path.resolve(dir, impl.module), exportName: impl.exportName, span: impl.span }, sig, host, diagnostics);
       }

@@ -47,7 +47,7 @@ export function load(entryFile: string, host: FileHost): LoadedProgram {
       if (decl.kind !== "Import") continue;
       const target = resolveImport(decl.path.value, file);
       if (host.kind(target) !== "file") {
-        diagnostics.push(at(Diag.importNotFound(decl.path.value), decl.path.span, importHint(decl.path.value)));
+        diagnostics.push(at(Diag.importNotFound(decl.path.value), decl.path.span, importHint(decl.path.value, target, host)));
         imports.push({ decl });
         continue;
       }
@@ -72,8 +72,8 @@ export function load(entryFile: string, host: FileHost): LoadedProgram {
   return { entry, modules, sources, diagnostics };
 }
 
-function importHint(spec: string): { hint?: string } {
+function importHint(spec: string, target: string, host: FileHost): { hint?: string } {
   if (spec.startsWith("std/")) return { hint: "standard modules live in the `stdlib/` folder of pipe" };
-  if (!spec.endsWith(".pipe")) return { hint: `did you mean "${spec}.pipe"?` };
+  if (!spec.endsWith(".pipe") && host.kind(target + ".pipe") === "file") return { hint: `did you mean "${spec}.pipe"?` };
   return { hint: "paths are relative to the importing file" };
 }

@@ -5,11 +5,12 @@ import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type * as A from "../syntax/ast.js";
-import { resolveCallee, type ModuleScope } from "./declarations.js";
+import { resolveCallee, type Callable, type ModuleScope } from "./declarations.js";
 import { checkExpr, checkFieldInits, reportUnlessAssignable, Scope, type ExprContext } from "./expressions.js";
 import { checkResources } from "./actions.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "./suggest.js";
+import { reportUnusedLets } from "./unused-lets.js";
 import type { TCall, TExpr, TField, TFor, TLet, TPipeline } from "./typed.js";
 import * as Ty from "./types.js";
 
@@ -84,6 +85,7 @@ export function checkPipeline(decl: A.PipelineDecl, sig: Signature, cx: Pipeline
       }
     }
   }
+  reportUnusedLets(decl, diagnostics);
   for (const o of sig.outputs) {
     if (!returns?.some((r) => r.name === o.name)) {
       diagnostics.push(at(Diag.missingReturn(o.name), returnSpan ?? decl.name.span, { hint: `add \`return (${o.name} = ...)\`` }));
@@ -109,7 +111,7 @@ function checkFor(e: A.ForExpr, ex: ExprContext, cx: PipelineContext, calls: Cal
       diagnostics.push(at(Diag.zipExpected(), zip.span));
       return undefined;
     }
-    for (const arg of zip.args) if (arg.name) diagnostics.push(at(Diag.positionalArgument("zip"), arg.span, { hint: "write `zip(xs, ys)`" }));
+    for (const arg of zip.args) if (arg.name) diagnostics.push(at(Diag.namedZipArgument(), arg.span, { hint: "write `zip(xs, ys)`" }));
     sources = zip.args.map((a) => checkExpr(a.value, ex));
     if (sources.length !== e.vars.length) diagnostics.push(at(Diag.zipArity(e.vars.length, sources.length), zip.span));
   } else {
@@ -119,7 +121,9 @@ function checkFor(e: A.ForExpr, ex: ExprContext, cx: PipelineContext, calls: Cal
   e.vars.forEach((v, i) => {
     const source = sources[i];
     let element: Ty.Type = Ty.ErrorT;
-    if (source && source.type.kind === "List") element = source.type.element.kind === "Never" ? Ty.ErrorT : source.type.element;
+    if (source?.type.kind === "List" && source.type.element.kind === "Never") {
+      diagnostics.push(at(Diag.emptyListType(), source.span, { hint: `give \`${v.name}\` a list of values, or a parameter of type \`List[T]\`` }));
+    } else if (source?.type.kind === "List") element = source.type.element;
     else if (source && source.type.kind !== "Error") diagnostics.push(at(Diag.notIterable(Ty.show(source.type)), source.span));
     if (inner.lookup(v.name)) diagnostics.push(at(Diag.duplicateDefinition("name", v.name), v.span));
     inner.define(v.name, { type: element, kind: "loop" });
@@ -135,14 +139,15 @@ function checkFor(e: A.ForExpr, ex: ExprContext, cx: PipelineContext, calls: Cal
 
 function checkCall(call: A.Call, ex: ExprContext, cx: PipelineContext, calls: CallSite[]): TCall | undefined {
   const diagnostics = ex.diagnostics;
-  const callable = resolveCallee(call.callee, cx.module, cx.scopes, diagnostics);
+  const callable = calleeOf(call, ex, cx);
   const callee = callable && cx.callees.get(callable.id);
   const params = new Map(callee?.params.map((p) => [p.name, p]) ?? []);
   const args: TField[] = [];
   const explicit = new Set<string>();
   for (const arg of call.args) {
     if (!arg.name) {
-      diagnostics.push(at(Diag.positionalArgument(callable?.decl.name.name ?? "this call"), arg.span, positionalHint(arg, callee)));
+      // With no callee found (already reported) there is no telling which names were meant.
+      if (callable) diagnostics.push(at(Diag.positionalArgument(callable.decl.name.name), arg.span, positionalHint(arg, callee)));
       checkExpr(arg.value, ex);
       continue;
     }
@@ -167,6 +172,27 @@ function checkCall(call: A.Call, ex: ExprContext, cx: PipelineContext, calls: Ca
   args.sort((a, b) => callee.params.findIndex((p) => p.name === a.name) - callee.params.findIndex((p) => p.name === b.name));
   const type = Ty.recordOf(callee.outputs.map((o) => ({ name: o.name, type: o.type })));
   return { kind: "Call", callee: { kind: callee.kind, id: callee.id }, args, resources, type, span: call.span };
+}
+
+/** The callable a call names; a value or the built-in `raw` in callee position is reported here. */
+function calleeOf(call: A.Call, ex: ExprContext, cx: PipelineContext): Callable | undefined {
+  const c = call.callee;
+  const local =
+    c.kind === "NameRef" && !cx.module.visible.has(c.name) ? c.name
+    : c.kind === "FieldAccess" && c.target.kind === "NameRef" && !cx.module.aliases.has(c.target.name) ? c.target.name
+    : undefined;
+  const binding = local === undefined ? undefined : ex.scope.lookup(local);
+  if (binding) {
+    const what = { param: "a parameter", let: "bound to the outputs of a call", loop: "a loop variable" }[binding.kind];
+    const shown = c.kind === "FieldAccess" ? `${local}.${c.field.name}` : local!;
+    ex.diagnostics.push(at(Diag.notCallable(shown), c.span, { hint: `\`${local}\` is ${what}; only actions and pipelines can be called` }));
+    return undefined;
+  }
+  if (c.kind === "NameRef" && c.name === "raw" && !cx.module.visible.has("raw")) {
+    ex.diagnostics.push(at(Diag.badRawUse(), call.span));
+    return undefined;
+  }
+  return resolveCallee(c, cx.module, cx.scopes, ex.diagnostics);
 }
 
 function positionalHint(arg: A.Argument, callee: CalleeInfo | undefined): { hint?: string } {

@@ -37,7 +37,7 @@ export function resolveType(t: A.TypeExpr, diagnostics: Diagnostic[]): Ty.Type {
         }
         return Ty.listOf(resolveType(t.args[0]!, diagnostics));
       }
-      const primitive = (Ty.primitives as Record<string, Ty.Type>)[name];
+      const primitive = Object.hasOwn(Ty.primitives, name) ? Ty.primitives[name as Ty.PrimitiveKind] : undefined;
       if (!primitive) {
         diagnostics.push(at(Diag.unknownType(name), t.name.span, didYouMean(name, [...Object.keys(Ty.primitives), "List"])));
         return Ty.ErrorT;

@@ -9,6 +9,7 @@ import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { CallSite } from "./pipelines.js";
 import { isRequired } from "./signatures.js";
+import { didYouMean } from "./suggest.js";
 import type { TField } from "./typed.js";
 import * as Ty from "./types.js";
 
@@ -76,7 +77,8 @@ export function analyseWith(facts: ReadonlyMap<string, PipelineFacts>, diagnosti
     for (const w of p.withs) {
       const targets = slots.get(w.name);
       if (!targets) {
-        diagnostics.push(at(Diag.unusedWith(w.name), w.span, { hint: "no call below this pipeline declares a parameter of that name without receiving it" }));
+        const near = didYouMean(w.name, slots.keys());
+        diagnostics.push(at(Diag.unusedWith(w.name), w.span, near.hint ? near : { hint: "no call below this pipeline declares a parameter of that name without receiving it" }));
         continue;
       }
       const reported = new Set<string>();

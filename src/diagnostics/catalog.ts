@@ -2,6 +2,7 @@
 //   P1xxx syntax (src/syntax), P2xxx names and imports, P3xxx types (src/check),
 //   P4xxx plan, parameters and config (src/plan), P5xxx TypeScript actions.
 // A code never changes meaning once released; tests pin every code to a fixture.
+// P3030 was withdrawn before release and is not reused.
 
 import type { DiagnosticHead, Severity } from "./diagnostic.js";
 
@@ -62,7 +63,7 @@ export const Diag = {
   heterogeneousList: def("P3018", "error", (a: string, b: string) => `list mixes \`${a}\` and \`${b}\``),
   emptyListType: def("P3019", "error", () => "cannot infer the element type of an empty list here"),
   badNegation: def("P3020", "error", (type: string) => `cannot negate \`${type}\``),
-  zipArity: def("P3021", "error", (vars: number, lists: number) => `${vars} loop variables but \`zip\` has ${lists} lists`),
+  zipArity: def("P3021", "error", (vars: number, lists: number) => `${vars} loop variables but \`zip\` has ${lists} ${lists === 1 ? "list" : "lists"}`),
   noneNotAllowed: def("P3022", "error", (expected: string) => `\`none\` is only allowed for an optional type, not \`${expected}\``),
   badOutputType: def("P3023", "error", (type: string) => `an output cannot be of type \`${type}\``),
   badSettingValue: def("P3024", "error", (name: string, expected: string) => `\`${name}\` must be ${expected}`),
@@ -71,9 +72,9 @@ export const Diag = {
   duplicateField: def("P3027", "error", (name: string) => `field \`${name}\` given twice`),
   zipExpected: def("P3028", "error", () => "a `for (a, b) in ...` loop needs `zip(...)`"),
   badDefault: def("P3029", "error", () => "a default value must be a constant"),
-  noOutputs: def("P3030", "error", (name: string) => `\`${name}\` has no outputs to bind`),
   badOutRef: def("P3031", "error", () => "`out` is only usable as `out.NAME` inside a `shell` command"),
   unusedLet: def("P3032", "warning", (name: string) => `\`${name}\` is bound but never used`),
+  namedZipArgument: def("P3033", "error", () => "`zip` takes its lists in order, without names"),
 
   // ---- plan, parameters and config ----
   badParamValue: def("P4001", "error", (name: string, reason: string) => `parameter \`${name}\`: ${reason}`),
