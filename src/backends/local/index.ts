@@ -5,7 +5,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { execa, type ResultPromise } from "execa";
+import { spawn, type ChildProcess } from "node:child_process";
 import type { Plan, Task } from "../../plan/plan.js";
 import { taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
@@ -97,7 +97,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), s.task.id]);
   }
   const ready: Task[] = toRun.filter((s) => waitingOn.get(s.task.id) === 0).map((s) => s.task);
-  const running = new Map<string, { child: ResultPromise; need: Need; gpus: string[] }>();
+  const running = new Map<string, { child: ChildProcess; need: Need; gpus: string[] }>();
   const lockWaits = new Set<string>();
   const freeGpus = [...limits.gpus];
   let freeCpus = limits.cpus;
@@ -191,18 +191,23 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const started = now();
     records.set(task.id, { ...previous, state: "pending", start: started.toISOString(), attempts: attempt, stdout: `logs/${name}.out`, stderr: `logs/${name}.err` });
     reporter.event({ type: "start", task: task.id, attempt });
-    const child = execa("bash", [script], {
+    // Plain `spawn` rather than execa here: a sweep starts thousands of short tasks, and
+    // execa's stream machinery doubles the cost of each start; logs go straight to files.
+    const logs = [fs.openSync(path.join(runDir, "logs", `${name}.out`), "a"), fs.openSync(path.join(runDir, "logs", `${name}.err`), "a")] as const;
+    const child = spawn("bash", [script], {
       cwd: options.projectDir,
-      env: { ...env, ...(forced.has(task.id) ? { PIPE_FORCE: "1" } : {}), ...(limits.gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.join(",") } : {}) },
+      env: { ...process.env, ...env, ...(forced.has(task.id) ? { PIPE_FORCE: "1" } : {}), ...(limits.gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.join(",") } : {}) },
       detached: true,
-      stdin: "ignore",
-      stdout: { file: path.join(runDir, "logs", `${name}.out`), append: true },
-      stderr: { file: path.join(runDir, "logs", `${name}.err`), append: true },
-      reject: false,
+      stdio: ["ignore", logs[0], logs[1]],
     });
+    for (const fd of logs) fs.closeSync(fd);
     running.set(task.id, { child, need, gpus });
     if (child.pid) memory.track(child.pid);
-    void child.then((result) => {
+    const exited = new Promise<number | null>((resolve) => {
+      child.on("error", () => resolve(null));
+      child.on("exit", (code) => resolve(code));
+    });
+    void exited.then((exitCode) => {
       running.delete(task.id);
       locks.release(task.key);
       freeGpus.push(...gpus);
@@ -210,8 +215,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       freeMem += need.memMb;
       const ended = now();
       const peak = child.pid ? memory.untrack(child.pid) : null;
-      const base = { ...records.get(task.id)!, end: ended.toISOString(), durationMs: ended.getTime() - started.getTime(), exitCode: result.exitCode ?? null, peakRssKb: peak };
-      if (result.exitCode === 0) {
+      const base = { ...records.get(task.id)!, end: ended.toISOString(), durationMs: ended.getTime() - started.getTime(), exitCode, peakRssKb: peak };
+      if (exitCode === 0) {
         records.set(task.id, { ...base, state: "done" });
         reporter.event({ type: "done", task: task.id, ms: base.durationMs });
         succeeded(task);
@@ -219,7 +224,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         records.set(task.id, { ...base, state: stopping === "interrupt" ? "interrupted" : "cancelled" });
       } else {
         const retrying = attempt <= task.retries;
-        reporter.event({ type: "failed", task: task.id, exitCode: result.exitCode ?? null, retrying });
+        reporter.event({ type: "failed", task: task.id, exitCode, retrying });
         records.set(task.id, { ...base, state: retrying ? "pending" : "failed" });
         if (retrying) insertReady(task);
         else {
@@ -262,9 +267,9 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
 }
 
 /** SIGTERM to the task's whole process group, SIGKILL if it is still there after a grace period. */
-function terminate(child: ResultPromise): void {
+function terminate(child: ChildProcess): void {
   const pid = child.pid;
-  if (!pid) return;
+  if (!pid || child.exitCode !== null) return;
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pid, sig);
@@ -275,5 +280,5 @@ function terminate(child: ResultPromise): void {
   signal("SIGTERM");
   const timer = setTimeout(() => signal("SIGKILL"), KILL_GRACE_MS);
   timer.unref();
-  void child.finally(() => clearTimeout(timer));
+  child.once("exit", () => clearTimeout(timer));
 }
