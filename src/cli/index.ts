@@ -12,6 +12,7 @@ import { diagnosticsJson, printDiagnostics, summary } from "./report.js";
 import { planOptions, type PlanFlags } from "./build-plan.js";
 import { graphCommand } from "./graph-command.js";
 import { planCommand, type PlanCommandFlags } from "./plan-command.js";
+import { registerDiffCommands } from "./diff-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -50,6 +51,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     .action(async (file: string, opts: PlanFlags & { format?: string }) => {
       code = await graphCommand(file, opts, io);
     });
+
+  registerDiffCommands(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });

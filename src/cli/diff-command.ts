@@ -1,0 +1,88 @@
+// `pipe diff A B`: what reruns between two versions of a workflow, and the root cause. Each
+// side is a `.pipe` file, a plan JSON (`pipe plan --plan-only` or `--json`), or a git
+// revision of either (`REV:path`). Exit 0 when nothing differs, 3 when something does,
+// 2 when a side cannot be read or compiled.
+
+import fs from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import { diffPlans, hasChanges } from "../diff/index.js";
+import { checkoutRevision, GitError, parseRevisionPath, showAtRevision } from "../diff/git-revision.js";
+import { readPlanJson } from "../diff/plan-json.js";
+import { diffJson, renderDiff } from "../diff/render.js";
+import type { Plan } from "../plan/plan.js";
+import { buildPlan, planOptions, type PlanFlags } from "./build-plan.js";
+import { Exit, type Io } from "./io.js";
+import { whyCommand } from "./why-command.js";
+
+export interface DiffFlags extends PlanFlags {
+  readonly verbose?: boolean;
+}
+
+export async function diffCommand(before: string, after: string, flags: DiffFlags, io: Io): Promise<number> {
+  // Files named by flags are the working tree's, whichever side is compiled where.
+  const sideFlags: PlanFlags = {
+    ...flags,
+    ...(flags.params ? { params: path.resolve(io.cwd, flags.params) } : {}),
+    ...(flags.config ? { config: path.resolve(io.cwd, flags.config) } : {}),
+  };
+  const a = await loadSide(before, sideFlags, io);
+  if (!a) return Exit.invalid;
+  const b = await loadSide(after, sideFlags, io);
+  if (!b) return Exit.invalid;
+  const diff = diffPlans(a, b);
+  if (flags.json) io.out(JSON.stringify({ ok: true, before, after, ...(diffJson(diff) as object) }, null, 1) + "\n");
+  else io.out(renderDiff(diff, { verbose: flags.verbose ?? false, color: io.stdoutIsTTY && !io.env["NO_COLOR"] }));
+  return hasChanges(diff) ? Exit.changes : Exit.ok;
+}
+
+/** The plan of one side; problems are reported here and give undefined. */
+export async function loadSide(spec: string, flags: PlanFlags, io: Io): Promise<Plan | undefined> {
+  const fail = (message: string) => {
+    if (flags.json) io.out(JSON.stringify({ ok: false, error: `${spec}: ${message}` }, null, 1) + "\n");
+    else io.err(`pipe diff: ${spec}: ${message}\n`);
+    return undefined;
+  };
+  const local = path.resolve(io.cwd, spec);
+  const revision = fs.existsSync(local) ? undefined : parseRevisionPath(spec);
+  try {
+    if (!revision) {
+      if (!fs.existsSync(local)) return fail("no such file (nor a git revision REV:path)");
+      if (!spec.endsWith(".json")) return (await buildPlan(local, flags, io))?.plan;
+      const read = readPlanJson(fs.readFileSync(local, "utf8"));
+      return "plan" in read ? read.plan : fail(read.error);
+    }
+    if (revision.path.endsWith(".json")) {
+      const read = readPlanJson(await showAtRevision(io.cwd, revision));
+      return "plan" in read ? read.plan : fail(read.error);
+    }
+    const checkout = await checkoutRevision(io.cwd, revision);
+    try {
+      // Diagnostics name the revision's files as if they were the working tree's.
+      return (await buildPlan(checkout.file, flags, { ...io, cwd: checkout.cwd }))?.plan;
+    } finally {
+      await checkout.remove();
+    }
+  } catch (e) {
+    if (e instanceof GitError) return fail(e.message);
+    throw e;
+  }
+}
+
+/** Adds `pipe diff` and `pipe why` to the command line. */
+export function registerDiffCommands(program: Command, io: Io, setCode: (code: number) => void): void {
+  planOptions(program.command("diff"))
+    .description("what reruns between two versions of a workflow, and the root cause (exit 0: no changes, 3: changes, 2: error)")
+    .argument("<a>", "the old version: a .pipe file, a plan JSON, or a git revision REV:path")
+    .argument("<b>", "the new version, likewise")
+    .option("--json", "print the differences as JSON")
+    .option("--verbose", "list every task instead of grouping by cause")
+    .action(async (a: string, b: string, opts: DiffFlags) => setCode(await diffCommand(a, b, opts, io)));
+
+  planOptions(program.command("why"))
+    .description("why a task is not cached: what differs from its most recent run in the store")
+    .argument("<task>", "the task id, e.g. main/prepare")
+    .argument("<file>", "the entry .pipe file")
+    .option("--json", "print the explanation as JSON")
+    .action(async (task: string, file: string, opts: PlanFlags & { json?: boolean }) => setCode(await whyCommand(task, file, opts, io)));
+}

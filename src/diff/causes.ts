@@ -1,0 +1,137 @@
+// Why one task's key differs between two versions: the key inputs it owns, compared item
+// by item — the action's definition, each argument (upstream outputs by task id, not key,
+// so an upstream change is not mistaken for an argument change), the content of every
+// `uses`, input and TypeScript file, and `cache`. Upstream keys are left to the caller,
+// which walks them to the root tasks (index.ts). Also used by `pipe why` against meta.json.
+
+import { canonicalJson, type Json } from "../plan/canonical.js";
+import type { KeyFile, Plan, PlanValue, Task } from "../plan/plan.js";
+import { unifiedDiff } from "./line-diff.js";
+
+/** One difference in a task's own key inputs. */
+export type Cause =
+  /** An argument's value; `from`/`to` absent when the parameter did not exist on that side. */
+  | { readonly kind: "argument"; readonly name: string; readonly from?: PlanValue; readonly to?: PlanValue }
+  /** The action's normalized definition; `fromAction` when the task now calls another action. */
+  | { readonly kind: "definition"; readonly action: string; readonly fromAction?: string; readonly diff: readonly string[] }
+  /** A file's content hash; `from`/`to` absent when the file was added or removed. */
+  | { readonly kind: "file"; readonly role: KeyFile["role"]; readonly path: string; readonly from?: string; readonly to?: string }
+  /** `cache` was switched. */
+  | { readonly kind: "cache"; readonly from: boolean; readonly to: boolean }
+  /** `cache = false` on both sides: the task reruns every time. */
+  | { readonly kind: "uncached" }
+  /** The key differs though nothing recorded does (a new key format). */
+  | { readonly kind: "key" };
+
+/** Everything a task's key is computed from, apart from upstream keys. */
+export interface KeyInputs {
+  readonly action: string;
+  readonly actionName: string;
+  readonly definition: string;
+  readonly definitionHash: string;
+  readonly args: Readonly<Record<string, PlanValue>>;
+  readonly files: readonly KeyFile[];
+  readonly cache: boolean;
+}
+
+export function taskInputs(plan: Plan, task: Task): KeyInputs {
+  const action = plan.actions[task.action];
+  return {
+    action: task.action,
+    actionName: action?.name ?? actionName(task.action),
+    definition: action?.definition ?? "",
+    definitionHash: action?.definitionHash ?? "",
+    args: task.args,
+    files: task.files,
+    cache: task.cache,
+  };
+}
+
+/** `main.pipe#train` → `train`. */
+export function actionName(actionId: string): string {
+  return actionId.slice(actionId.lastIndexOf("#") + 1);
+}
+
+/** Definition diffs are shared by every task of an action; compute each pair once. */
+export class CauseComparer {
+  private readonly definitionDiffs = new Map<string, readonly string[]>();
+
+  compare(a: KeyInputs, b: KeyInputs): Cause[] {
+    const causes: Cause[] = [];
+    if (a.definitionHash !== b.definitionHash) {
+      const memo = `${a.definitionHash}\0${b.definitionHash}`;
+      let diff = this.definitionDiffs.get(memo);
+      if (!diff) this.definitionDiffs.set(memo, (diff = unifiedDiff(a.definition, b.definition)));
+      causes.push({ kind: "definition", action: b.actionName, ...(a.actionName !== b.actionName ? { fromAction: a.actionName } : {}), diff });
+    }
+    argumentCauses(a, b, causes);
+    fileCauses(a.files, b.files, causes);
+    if (a.cache !== b.cache) causes.push({ kind: "cache", from: a.cache, to: b.cache });
+    else if (!b.cache) causes.push({ kind: "uncached" });
+    return causes;
+  }
+}
+
+function argumentCauses(a: KeyInputs, b: KeyInputs, into: Cause[]): void {
+  const names = [...new Set([...Object.keys(a.args), ...Object.keys(b.args)])].sort();
+  let hashesA: Map<string, string> | undefined;
+  let hashesB: Map<string, string> | undefined;
+  for (const name of names) {
+    const from = a.args[name];
+    const to = b.args[name];
+    if (from !== undefined && to !== undefined) {
+      // Same text (paths by path, upstream outputs by task id): not an argument change; a
+      // changed file behind the same path is a file cause.
+      if (canonicalJson(from as Json) === canonicalJson(to as Json)) continue;
+      // A path renamed to one with the same content does not change the key.
+      hashesA ??= inputHashes(a.files);
+      hashesB ??= inputHashes(b.files);
+      if (canonicalJson(keyForm(from, hashesA)) === canonicalJson(keyForm(to, hashesB))) continue;
+    }
+    into.push({ kind: "argument", name, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+  }
+}
+
+function inputHashes(files: readonly KeyFile[]): Map<string, string> {
+  return new Map(files.filter((f) => f.role === "input").map((f) => [f.path, f.hash]));
+}
+
+/** A value as the key sees it: an input path by its content. */
+function keyForm(value: PlanValue, hashes: ReadonlyMap<string, string>): Json {
+  if (Array.isArray(value)) return value.map((v) => keyForm(v, hashes));
+  if (value && typeof value === "object") {
+    if ("$path" in value) return { content: hashes.get(value.$path) ?? value.$path };
+    if ("$record" in value) return { record: Object.fromEntries(Object.entries(value.$record).map(([k, v]) => [k, keyForm(v, hashes)])) };
+    return value;
+  }
+  return value;
+}
+
+const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts"];
+
+function fileCauses(a: readonly KeyFile[], b: readonly KeyFile[], into: Cause[]): void {
+  for (const role of ROLES) {
+    const before = new Map(a.filter((f) => f.role === role).map((f) => [f.path, f.hash]));
+    const after = new Map(b.filter((f) => f.role === role).map((f) => [f.path, f.hash]));
+    if (role === "input") {
+      // Inputs that appear or disappear are argument changes; only changed content is news.
+      for (const [path, to] of [...after].sort(byKey)) {
+        const from = before.get(path);
+        if (from !== undefined && from !== to) into.push({ kind: "file", role, path, from, to });
+      }
+      continue;
+    }
+    // The key covers `uses` and TypeScript files by content only: a renamed file with the
+    // same content changes nothing.
+    if ([...before.values()].sort().join() === [...after.values()].sort().join()) continue;
+    for (const path of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+      const from = before.get(path);
+      const to = after.get(path);
+      if (from !== to) into.push({ kind: "file", role, path, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
+    }
+  }
+}
+
+function byKey(x: [string, string], y: [string, string]): number {
+  return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0;
+}

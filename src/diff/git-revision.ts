@@ -1,0 +1,116 @@
+// One side of `pipe diff` taken from git: `REV:path` as `git show` reads it (the path from
+// the repository's top, or from the current directory when it starts with `./` or `../`).
+//
+// A plan JSON is read with `git show`. A `.pipe` file needs its world — imports, `uses`
+// files, TypeScript actions, inputs, the project config — which only compiling it reveals,
+// and the compiler reads those from disk. So the revision's whole tree is written into a
+// temporary directory with a private index (`git read-tree` + `git checkout-index`, which
+// leaves the repository's index and working tree alone and applies its filters, e.g. LFS),
+// and the compiler runs there. A source tree is small next to a compile; the alternative,
+// materializing file by file as the compiler asks, would need the compiler to read through
+// a host everywhere. Files git does not track (data kept out of version control,
+// node_modules) are linked from the working tree: git has no older version of them, so the
+// current one is the best answer, and their content is then the same on both sides.
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+
+export interface RevisionPath {
+  /** Empty for the index (`:path`). */
+  readonly rev: string;
+  readonly path: string;
+}
+
+/** `HEAD~1:examples/sweep.pipe` → {rev, path}; undefined when the text is not of that form. */
+export function parseRevisionPath(text: string): RevisionPath | undefined {
+  const colon = text.indexOf(":");
+  if (colon < 0 || colon === text.length - 1) return undefined;
+  return { rev: text.slice(0, colon), path: text.slice(colon + 1) };
+}
+
+export class GitError extends Error {}
+
+interface Repo {
+  readonly top: string;
+  /** The current directory relative to the top, with a trailing slash, or empty. */
+  readonly prefix: string;
+  /** The path relative to the top (POSIX). */
+  readonly path: string;
+}
+
+async function git(cwd: string, args: string[], env?: Record<string, string>): Promise<string> {
+  const r = await execa("git", args, { cwd, reject: false, stripFinalNewline: true, ...(env ? { env } : {}) });
+  if (r.exitCode !== 0) throw new GitError(`git ${args.join(" ")}: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
+  return r.stdout;
+}
+
+async function locate(cwd: string, spec: RevisionPath): Promise<Repo> {
+  const top = await git(cwd, ["rev-parse", "--show-toplevel"]);
+  const prefix = await git(cwd, ["rev-parse", "--show-prefix"]);
+  const relative = spec.path.startsWith("./") || spec.path.startsWith("../");
+  const p = path.posix.normalize(relative ? prefix + spec.path : spec.path);
+  if (p.startsWith("../")) throw new GitError(`${spec.path} is outside the repository`);
+  await git(top, ["cat-file", "-e", `${spec.rev}:${p}`]).catch(() => {
+    throw new GitError(spec.rev ? `${p} does not exist in ${spec.rev}` : `${p} is not in the index`);
+  });
+  return { top, prefix, path: p };
+}
+
+/** The file's content at the revision. */
+export async function showAtRevision(cwd: string, spec: RevisionPath): Promise<string> {
+  const repo = await locate(cwd, spec);
+  const r = await execa("git", ["show", `${spec.rev}:${repo.path}`], { cwd: repo.top, reject: false, stripFinalNewline: false });
+  if (r.exitCode !== 0) throw new GitError(r.stderr.trim());
+  return r.stdout;
+}
+
+export interface Checkout {
+  /** The entry file inside the checkout. */
+  readonly file: string;
+  /** The current directory's counterpart inside the checkout. */
+  readonly cwd: string;
+  remove(): Promise<void>;
+}
+
+/** Writes the revision's tree to a temporary directory (see the header). */
+export async function checkoutRevision(cwd: string, spec: RevisionPath): Promise<Checkout> {
+  const repo = await locate(cwd, spec);
+  const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), "pipe-diff-"));
+  const remove = () => fs.promises.rm(tmp, { recursive: true, force: true });
+  try {
+    const tree = path.join(tmp, "tree");
+    const env = spec.rev ? { GIT_INDEX_FILE: path.join(tmp, "index") } : undefined;
+    if (spec.rev) await git(repo.top, ["read-tree", `${spec.rev}^{tree}`], env);
+    await git(repo.top, ["checkout-index", "--all", "--force", `--prefix=${tree}/`], env);
+    await linkUntracked(repo.top, tree);
+    return { file: path.join(tree, repo.path), cwd: path.join(tree, repo.prefix), remove };
+  } catch (e) {
+    await remove();
+    throw e;
+  }
+}
+
+async function linkUntracked(top: string, tree: string): Promise<void> {
+  // `--directory` names an untracked directory once instead of listing its files.
+  const listed = await git(top, ["ls-files", "-z", "--others", "--directory", "--no-empty-directory"]);
+  for (const entry of listed.split("\0")) {
+    const rel = entry.replace(/\/$/, "");
+    // A project's own `.pipe` (store, hash cache) stays out: the checkout gets fresh ones.
+    if (!rel || rel.split("/").includes(".pipe")) continue;
+    const dest = path.join(tree, rel);
+    try {
+      await fs.promises.lstat(dest);
+      continue; // tracked at the revision: that version wins
+    } catch {
+      // absent: link it
+    }
+    try {
+      await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+      await fs.promises.symlink(path.join(top, rel), dest);
+    } catch {
+      // A file at the revision where the working tree has a directory: the revision wins.
+    }
+  }
+}

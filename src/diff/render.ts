@@ -1,0 +1,100 @@
+// `pipe diff` as text, in the spirit of `terraform plan`: `-` tasks only in the first plan,
+// `+` tasks only in the second, `~` tasks that rerun with their root cause, grouped so that
+// a large sweep stays short (`--verbose` lists every task); unchanged tasks are counted.
+// And the same information as JSON for tools. The CLI prints what these return.
+
+import { formatCost, plural } from "./cost.js";
+import { causeLines, causeSummary, causesBrief } from "./describe.js";
+import { hasChanges, type CauseGroup, type ChangedTask, type PlanDiff, type TaskRef } from "./index.js";
+
+export interface RenderOptions {
+  readonly verbose?: boolean;
+  readonly color?: boolean;
+}
+
+/** Listed in full up to this many; beyond, the first LISTED and a count. */
+const FULL_LIST = 6;
+const LISTED = 5;
+const ROOTS_NAMED = 3;
+
+export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string {
+  const paint = (sign: string) => (options.color ? `\x1b[${{ "-": 31, "+": 32, "~": 33 }[sign]}m${sign}\x1b[0m` : sign);
+  const lines: string[] = [];
+  for (const [sign, refs] of [["-", diff.removed], ["+", diff.added]] as const) {
+    for (const bucket of bySweepGroup(refs)) {
+      if (options.verbose || bucket.length <= FULL_LIST) for (const r of bucket) lines.push(`${paint(sign)} ${r.id}`);
+      else lines.push(`${paint(sign)} ${bucket.length} tasks in ${bucket[0]!.group}`, ...listIds(sign, bucket.map((r) => r.id), false));
+    }
+  }
+  const context: Context = {
+    byId: new Map(diff.changed.map((t) => [t.id, t])),
+    groupOf: new Map(diff.groups.filter((g) => g.causes.length).flatMap((g) => g.tasks.map((id) => [id, g] as const))),
+  };
+  for (const g of diff.groups) lines.push(...renderGroup(g, context, paint("~"), options.verbose ?? false));
+
+  if (!hasChanges(diff)) return `no changes: ${plural(diff.unchanged, "task")} unchanged\n`;
+  if (lines.length) lines.push("");
+  lines.push(`${diff.added.length} to add, ${diff.changed.length} to rerun, ${diff.removed.length} to remove, ${diff.unchanged} unchanged`);
+  if (diff.cost.tasks > 0) lines.push(formatCost(diff.cost));
+  return lines.join("\n") + "\n";
+}
+
+function renderGroup(g: CauseGroup, context: Context, sign: string, verbose: boolean): string[] {
+  const subject = g.tasks.length === 1 ? g.tasks[0]! : `${g.tasks.length} tasks${g.group ? ` in ${g.group}` : ""}`;
+  const lines: string[] = [];
+  if (g.causes.length === 0) lines.push(`${sign} ${subject}: ${upstreamText(g.upstream, context)}`);
+  else {
+    lines.push(`${sign} ${subject}`, ...g.causes.flatMap(causeLines).map((l) => `    ${l}`));
+    if (g.upstream.length) lines.push(`    and ${upstreamText(g.upstream, context)}`);
+  }
+  if (g.tasks.length > 1) lines.push(...listIds("~", g.tasks, verbose));
+  return lines;
+}
+
+interface Context {
+  readonly byId: ReadonlyMap<string, ChangedTask>;
+  /** The group of each root task. */
+  readonly groupOf: ReadonlyMap<string, CauseGroup>;
+}
+
+/** `upstream main/d changed (argument seed: 1 → 2)`; roots with one cause are counted, not named. */
+function upstreamText(roots: readonly string[], context: Context): string {
+  const groups = new Set(roots.map((r) => context.groupOf.get(r)));
+  const shared = groups.size === 1 ? [...groups][0] : undefined;
+  const brief = shared ? ` (${causesBrief(shared.causes)})` : "";
+  if (roots.length === 1) return `upstream ${roots[0]} changed${brief}`;
+  if (!shared) return `upstream ${namedRoots(roots)} changed`;
+  const sweeps = new Set(roots.map((r) => context.byId.get(r)!.group));
+  return `upstream ${roots.length} tasks${sweeps.size === 1 ? ` in ${[...sweeps][0]}` : ""} changed${brief}`;
+}
+
+function namedRoots(ids: readonly string[]): string {
+  if (ids.length <= ROOTS_NAMED + 1) return ids.join(", ");
+  return `${ids.slice(0, ROOTS_NAMED).join(", ")} and ${ids.length - ROOTS_NAMED} more`;
+}
+
+function listIds(sign: string, ids: readonly string[], verbose: boolean): string[] {
+  if (verbose || ids.length <= FULL_LIST) return ids.map((id) => `    ${sign} ${id}`);
+  return [...ids.slice(0, LISTED).map((id) => `    ${sign} ${id}`), `    … and ${ids.length - LISTED} more (--verbose lists every task)`];
+}
+
+/** Consecutive tasks of one sweep group together, groups in order of appearance. */
+function bySweepGroup(refs: readonly TaskRef[]): TaskRef[][] {
+  const buckets = new Map<string, TaskRef[]>();
+  for (const r of refs) (buckets.get(r.group) ?? buckets.set(r.group, []).get(r.group)!).push(r);
+  return [...buckets.values()];
+}
+
+/** The JSON of `pipe diff --json`: everything, every task listed. */
+export function diffJson(diff: PlanDiff): unknown {
+  const cause = (c: ChangedTask["causes"][number]) => ({ ...c, text: causeSummary(c) });
+  return {
+    changes: hasChanges(diff),
+    summary: { add: diff.added.length, rerun: diff.changed.length, remove: diff.removed.length, unchanged: diff.unchanged },
+    cost: diff.cost,
+    added: diff.added,
+    removed: diff.removed,
+    changed: diff.changed.map((t) => ({ id: t.id, action: t.action, group: t.group, key: { from: t.from, to: t.to }, causes: t.causes.map(cause), upstream: t.upstream })),
+    groups: diff.groups.map((g) => ({ ...(g.group !== undefined ? { group: g.group } : {}), causes: g.causes.map(cause), upstream: g.upstream, tasks: g.tasks })),
+  };
+}
