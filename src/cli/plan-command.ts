@@ -1,6 +1,7 @@
 // `pipe plan`: every task with its state (cached / to run) and the reason, a summary line,
 // `--json` for tools, and with `--detailed-exitcode` exit 3 when there is work to do.
 
+import { formatCost, rerunCost } from "../diff/cost.js";
 import { planStates, type TaskState } from "../plan/state.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
@@ -27,7 +28,7 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
         {
           ok: true,
           entry: plan.entry,
-          summary: { tasks: states.length, toRun, cached: states.length - toRun },
+          summary: { tasks: states.length, toRun, cached: states.length - toRun, cost: rerunCost(states.filter((s) => s.run).map((s) => s.task)) },
           tasks: states.map((s) => ({ id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(s.because ? { because: s.because } : {}), deps: s.task.deps })),
           plan,
         },
@@ -51,5 +52,6 @@ function renderPlan(states: TaskState[], actions: Record<string, { name: string 
   });
   const toRun = states.filter((s) => s.run).length;
   lines.push(`${toRun} to run, ${states.length - toRun} cached`);
+  if (toRun > 0) lines.push(formatCost(rerunCost(states.filter((s) => s.run).map((s) => s.task))));
   return lines.join("\n") + "\n";
 }
