@@ -14,6 +14,7 @@ import fs from "node:fs";
 import { register } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { resolveArgs } from "./args.js";
 import { collectOutputs, OutputError, outputTypes, writeOutputs, type OutputType } from "./outputs.js";
 
 const usage = "usage: ts-runner.js <module> <export> <args.json> <out-dir> <output-types-json>";
@@ -75,14 +76,24 @@ function readArgs(file: string): Record<string, unknown> {
   } catch (error) {
     throw new Failure(`cannot read arguments: ${describe(error)}`, 2, { cause: error });
   }
-  const args = parseJson(text, file, (_key, value) => (value === null ? undefined : value));
-  if (!isObject(args)) throw new Failure(`${file} must hold a JSON object of parameter values`, 2);
-  return args;
+  const parsed = parseJson(text, file);
+  if (!isObject(parsed)) throw new Failure(`${file} must hold a JSON object of parameter values`, 2);
+  // A task script hands over the plan's values and its inputs; a plain object is taken as is.
+  if (isObject(parsed["args"]) && Array.isArray(parsed["inputs"])) {
+    const store = process.env["PIPE_STORE"];
+    if (!store) throw new Failure("PIPE_STORE is not set", 2);
+    try {
+      return resolveArgs(parsed["args"], parsed["inputs"] as Parameters<typeof resolveArgs>[1], store);
+    } catch (error) {
+      throw new Failure(`cannot read the arguments' upstream values: ${describe(error)}`, 1, { cause: error });
+    }
+  }
+  return resolveArgs(parsed, [], "");
 }
 
-function parseJson(text: string, what: string, reviver?: (key: string, value: unknown) => unknown): unknown {
+function parseJson(text: string, what: string): unknown {
   try {
-    return JSON.parse(text, reviver);
+    return JSON.parse(text);
   } catch (error) {
     throw new Failure(`${what} is not valid JSON: ${describe(error)}`, 2, { cause: error });
   }

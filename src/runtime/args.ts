@@ -1,0 +1,36 @@
+// The arguments of a TypeScript action as its task script hands them over: the plan's
+// values (`{"$path"}`, `{"$record"}`, `{"$ref"}` to an upstream output) beside the task's
+// inputs. Upstream outputs are resolved here, at run time, from the store: a file or a
+// directory by its path, a scalar by its parsed value.
+
+import fs from "node:fs";
+import path from "node:path";
+
+interface Input {
+  readonly task: string;
+  readonly key: string;
+  readonly output: string;
+  readonly type: string;
+}
+
+export function resolveArgs(args: Record<string, unknown>, inputs: readonly Input[], storeDir: string): Record<string, unknown> {
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value === null || typeof value !== "object") return value === null ? undefined : value;
+    const v = value as Record<string, unknown>;
+    if (typeof v["$path"] === "string") return v["$path"];
+    if (v["$record"] && typeof v["$record"] === "object") {
+      return Object.fromEntries(Object.entries(v["$record"] as Record<string, unknown>).map(([k, f]) => [k, resolve(f)]));
+    }
+    if (typeof v["$ref"] === "string") {
+      const input = inputs.find((i) => i.task === v["$ref"] && i.output === v["output"]);
+      if (!input) throw new Error(`no input for ${String(v["$ref"])}.${String(v["output"])}`);
+      const file = path.join(storeDir, input.key, input.output);
+      if (input.type === "File" || input.type === "Dir") return file;
+      const text = fs.readFileSync(file, "utf8").trim();
+      return input.type === "Int" || input.type === "Float" ? Number(text) : input.type === "Bool" ? text === "true" : text;
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, f]) => [k, resolve(f)]));
+  };
+  return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, resolve(v)]));
+}
