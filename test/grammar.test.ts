@@ -3,7 +3,7 @@
 // token and keyword must be documented in the EBNF and known to the TextMate grammar, and
 // the TextMate grammar is run through the engine VS Code uses on real examples.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { TokenType } from "chevrotain";
@@ -329,7 +329,8 @@ describe("highlighting with vscode-textmate", () => {
 
   it("starts every declaration afresh in the sample and in every example (no string or block leaks)", () => {
     const files = readdirSync(path.join(root, "examples"), { recursive: true, encoding: "utf8" })
-      .filter((f) => f.endsWith(".pipe"))
+      // `.pipe/` directories (a project's store and records) end like program files.
+      .filter((f) => f.endsWith(".pipe") && statSync(path.join(root, "examples", f)).isFile())
       .map((f) => ({ name: f, text: read(path.join("examples", f)) }));
     for (const { name, text } of [{ name: "sample", text: sample }, ...files]) {
       tokenize(text).forEach((line, i) => {

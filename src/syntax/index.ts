@@ -3,8 +3,9 @@
 // a huge file) can crash or hang the parser: such input gets one clean diagnostic.
 
 import type { IToken } from "chevrotain";
+import { EOF } from "./chevrotain.js";
 import { Diag } from "../diagnostics/catalog.js";
-import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import { at, sortDiagnostics, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 import { dedent, PipeParser } from "./parser.js";
 import { pruneIncomplete } from "./prune.js";
@@ -34,11 +35,13 @@ export function parse(text: string, file: string): ParseResult {
   if (deep) return { module: empty, diagnostics: [...diagnostics, at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file))] };
 
   shared ??= new PipeParser({ end: "end of file", after: "`import`, `action` or `pipeline`" });
-  const declarations = runParser(shared, tokens, file, diagnostics, (p) => p.module());
+  // An unterminated `"""` runs to the end of the file: a complaint about the end is its echo.
+  const quiet = diagnostics.some((d) => d.code === Diag.unterminatedString.code && text.startsWith('"""', d.span!.start)) ? "end" : undefined;
+  const declarations = runParser(shared, tokens, file, diagnostics, (p) => p.module(), quiet);
   return { module: { ...empty, declarations: pruneIncomplete(declarations) }, diagnostics: capErrors(diagnostics) };
 }
 
-function runParser<R>(parser: PipeParser, tokens: IToken[], file: string, diagnostics: Diagnostic[], rule: (p: PipeParser) => R): R {
+function runParser<R>(parser: PipeParser, tokens: IToken[], file: string, diagnostics: Diagnostic[], rule: (p: PipeParser) => R, quiet?: "end"): R {
   parser.file = file;
   parser.hooks = {
     template: (token, f) => parseTemplate(token, f, diagnostics),
@@ -46,8 +49,13 @@ function runParser<R>(parser: PipeParser, tokens: IToken[], file: string, diagno
   };
   parser.input = tokens;
   const result = rule(parser);
+  let previous: Span | undefined;
   for (const error of parser.errors) {
-    diagnostics.push(at(Diag.syntaxError(error.message), tokenSpan(error.token, file, tokens)));
+    if (quiet === "end" && error.token.tokenType === EOF) continue;
+    const span = tokenSpan(error.token, file, tokens);
+    // Recovery can fail twice on one token (the list, then the block around it): one report.
+    if (previous?.start !== span.start) diagnostics.push(at(Diag.syntaxError(error.message), span));
+    previous = span;
   }
   return result;
 }
@@ -103,10 +111,12 @@ function findTooDeep(tokens: IToken[]): IToken | undefined {
   return undefined;
 }
 
+/** The first errors in reading order, and a note where the unshown ones begin. */
 function capErrors(diagnostics: Diagnostic[]): Diagnostic[] {
   if (diagnostics.length <= MAX_SYNTAX_ERRORS) return diagnostics;
-  const kept = diagnostics.slice(0, MAX_SYNTAX_ERRORS);
-  kept.push(at(Diag.tooManyErrors(diagnostics.length - MAX_SYNTAX_ERRORS), undefined));
+  const sorted = sortDiagnostics(diagnostics);
+  const kept = sorted.slice(0, MAX_SYNTAX_ERRORS);
+  kept.push(at(Diag.tooManyErrors(sorted.length - MAX_SYNTAX_ERRORS), sorted[MAX_SYNTAX_ERRORS]!.span));
   return kept;
 }
 

@@ -2,7 +2,8 @@
 // One parser instance is reused for every file (chevrotain's recommendation); recovery
 // is on, so a file with several mistakes reports them all. Spans are filled from tokens.
 
-import { EmbeddedActionsParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EmbeddedActionsParser, EOF } from "./chevrotain.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 import * as T from "./tokens.js";

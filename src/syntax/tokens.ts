@@ -2,7 +2,8 @@
 // `resources`, `ts`, `zip` and `raw` are plain identifiers, given meaning by position,
 // so that they stay usable as parameter names.
 
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
 
