@@ -12,6 +12,7 @@ import { diagnosticsJson, printDiagnostics, summary } from "./report.js";
 import { planOptions, type PlanFlags } from "./build-plan.js";
 import { graphCommand } from "./graph-command.js";
 import { planCommand, type PlanCommandFlags } from "./plan-command.js";
+import { registerSlurmCommands } from "./slurm-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -53,6 +54,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     });
 
   registerDiffCommands(program, io, (c) => (code = c));
+
+  registerSlurmCommands(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,0 +1,111 @@
+// `bundle.json`, the index of a Slurm bundle: its jobs (one per task or one job array per
+// group of like tasks), each job's tasks in array-index order, and the dependencies between
+// jobs. `pipe submit/status/logs/cancel DIR` read it back (validated with zod) together with
+// `bundle.env` (the machine's paths) and `jobs.tsv` (what submit.sh submitted).
+
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+export const BUNDLE_FORMAT = "pipe-slurm-bundle/1";
+export const BUNDLE_FILE = "bundle.json";
+export const ENV_FILE = "bundle.env";
+export const RECORDS_FILE = "jobs.tsv";
+
+export const DependencyTypeSchema = z.enum(["afterok", "aftercorr"]);
+export type DependencyType = z.infer<typeof DependencyTypeSchema>;
+
+const BundleTaskSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  /** The task script, relative to the bundle. */
+  script: z.string(),
+  /** Runs even when its key is in the store (`cache = false`, or downstream of such a task). */
+  force: z.boolean(),
+});
+export type BundleTask = z.infer<typeof BundleTaskSchema>;
+
+export const BundleJobSchema = z.object({
+  name: z.string(),
+  script: z.string(),
+  /** A job array: task i runs as array index i. */
+  array: z.boolean(),
+  group: z.string(),
+  action: z.string(),
+  options: z.array(z.string()),
+  after: z.array(z.object({ job: z.string(), type: DependencyTypeSchema })),
+  tasks: z.array(BundleTaskSchema).min(1),
+});
+export type BundleJob = z.infer<typeof BundleJobSchema>;
+
+export const BundleSchema = z.object({
+  format: z.literal(BUNDLE_FORMAT),
+  entry: z.string(),
+  file: z.string(),
+  /** In submission order: every job after the jobs it depends on. */
+  jobs: z.array(BundleJobSchema),
+});
+export type Bundle = z.infer<typeof BundleSchema>;
+
+export function bundleToJson(bundle: Bundle): string {
+  return JSON.stringify(bundle, null, 1) + "\n";
+}
+
+export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export function readBundle(dir: string): Read<Bundle> {
+  const file = path.join(dir, BUNDLE_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    return { ok: false, error: `${dir} is not a pipe bundle (no ${BUNDLE_FILE}); write one with \`pipe emit slurm FILE -o ${dir}\`` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: `${file}: ${(error as Error).message}` };
+  }
+  const parsed = BundleSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return { ok: false, error: `${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}` };
+  }
+  return { ok: true, value: parsed.data };
+}
+
+/**
+ * The variables of `bundle.env`: `NAME=value` lines, values bare or quoted the way the
+ * bundle writes them (single quotes, `'"'"'` for a quote) or plainly double-quoted.
+ */
+export function readBundleEnv(dir: string): Read<Record<string, string>> {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, ENV_FILE), "utf8");
+  } catch {
+    return { ok: false, error: `cannot read ${path.join(dir, ENV_FILE)}` };
+  }
+  const vars: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (m) vars[m[1]!] = unquote(m[2]!.trim());
+  }
+  return { ok: true, value: vars };
+}
+
+function unquote(value: string): string {
+  let out = "";
+  for (const [, single, double, bare] of value.matchAll(/'([^']*)'|"((?:[^"\\]|\\.)*)"|([^'"\s]+)/g)) {
+    out += single ?? double?.replace(/\\(.)/g, "$1") ?? bare ?? "";
+  }
+  return out;
+}
+
+/** The store directory a bundle's jobs write to. */
+export function bundleStore(dir: string): Read<string> {
+  const env = readBundleEnv(dir);
+  if (!env.ok) return env;
+  const store = env.value["PIPE_STORE"];
+  return store ? { ok: true, value: path.resolve(dir, store) } : { ok: false, error: `${path.join(dir, ENV_FILE)} does not set PIPE_STORE` };
+}

@@ -1,0 +1,92 @@
+// The bundle as files. `emitSlurm` is pure and deterministic: the same plan and config give
+// the same bytes, with no path of the machine in them. The machine's paths (store, project,
+// pipe installation) go to one file, `bundle.env`, written by `writeBundle`.
+
+import fs from "node:fs";
+import path from "node:path";
+import { planToJson, type Plan } from "../../plan/plan.js";
+import { taskScript } from "../../plan/script.js";
+import { shellQuote } from "../../plan/values.js";
+import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, RECORDS_FILE, type Bundle } from "./bundle.js";
+import type { SlurmConfig } from "./directives.js";
+import { jobScript } from "./job-script.js";
+import { planJobs } from "./jobs.js";
+import { bundleReadme } from "./readme.js";
+import { submitScript } from "./submit-script.js";
+
+export interface EmittedBundle {
+  readonly bundle: Bundle;
+  /** Path relative to the bundle → content. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+export function emitSlurm(plan: Plan, slurm: SlurmConfig): EmittedBundle {
+  const jobs = planJobs(plan, slurm);
+  const bundle: Bundle = { format: BUNDLE_FORMAT, entry: plan.entry, file: plan.file, jobs };
+  const files = new Map<string, string>([
+    [BUNDLE_FILE, bundleToJson(bundle)],
+    ["plan.json", planToJson(plan)],
+    ["README.md", bundleReadme(bundle)],
+    ["submit.sh", submitScript(bundle, slurm.arrayThrottle)],
+  ]);
+  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  for (const job of jobs) {
+    const retries = byId.get(job.tasks[0]!.id)!.retries;
+    files.set(job.script, jobScript(job, { setup: slurm.setup, retries }));
+    const list = job.tasks.map((t) => [t.script, t.key, t.force ? "1" : "0", t.id.replace(/[\t\r\n]/g, " ")].join("\t") + "\n");
+    files.set(job.script.replace(/\.sh$/, ".tasks"), list.join(""));
+    for (const t of job.tasks) files.set(t.script, taskScript(plan, byId.get(t.id)!));
+  }
+  return { bundle, files };
+}
+
+export interface MachinePaths {
+  readonly store: string;
+  readonly project: string;
+  /** The pipe installation, for TypeScript actions. */
+  readonly pipeHome?: string;
+}
+
+export function bundleEnv(paths: MachinePaths): string {
+  return [
+    "# The paths of the machine this bundle was written on (the only file that names them):",
+    "# the result store, the project directory commands run in, and for TypeScript actions the",
+    "# pipe installation. Edit them when the bundle moves to another machine.",
+    `PIPE_STORE=${shellQuote(paths.store)}`,
+    `PIPE_PROJECT=${shellQuote(paths.project)}`,
+    ...(paths.pipeHome ? [`PIPE_HOME=${shellQuote(paths.pipeHome)}`] : []),
+    "",
+  ].join("\n");
+}
+
+export interface WriteResult {
+  /** Job ids recorded by an earlier, different bundle in the same directory, now dropped. */
+  readonly droppedJobIds: string[];
+  readonly error?: string;
+}
+
+/**
+ * Writes a bundle into `dir`. Over an earlier bundle the generated files are replaced and
+ * `logs/` is kept; so is `jobs.tsv` when the jobs are the same, otherwise its records belong
+ * to other jobs and are dropped (their ids are returned so the caller can mention them).
+ */
+export function writeBundle(dir: string, emitted: EmittedBundle, paths: MachinePaths): WriteResult {
+  const existing = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  let droppedJobIds: string[] = [];
+  if (existing.length > 0) {
+    if (!existing.includes(BUNDLE_FILE)) return { droppedJobIds, error: `${dir} is not empty and holds no pipe bundle; choose another directory` };
+    const same = fs.readFileSync(path.join(dir, BUNDLE_FILE), "utf8") === emitted.files.get(BUNDLE_FILE);
+    const records = path.join(dir, RECORDS_FILE);
+    if (!same && fs.existsSync(records)) {
+      droppedJobIds = [...new Set(fs.readFileSync(records, "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t")[2]!))];
+      fs.rmSync(records);
+    }
+    for (const sub of ["jobs", "tasks"]) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
+  }
+  for (const sub of ["jobs", "tasks", "logs"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  for (const [file, content] of emitted.files) {
+    fs.writeFileSync(path.join(dir, file), content, { mode: file.endsWith(".sh") ? 0o755 : 0o644 });
+  }
+  fs.writeFileSync(path.join(dir, ENV_FILE), bundleEnv(paths));
+  return { droppedJobIds };
+}

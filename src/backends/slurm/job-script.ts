@@ -1,0 +1,84 @@
+// The sbatch script of one job: `#SBATCH` lines, then it finds its task — line i+1 of
+// `jobs/NAME.tasks` for array index i (0 for a single job) — reads the machine's paths from
+// `bundle.env`, runs the config's setup lines and hands over to the task script, which does
+// all the work (store check, atomic commit). Paths are relative to the bundle directory,
+// which Slurm makes the working directory because submit.sh submits from there.
+
+import type { BundleJob } from "./bundle.js";
+
+export interface JobScriptOptions {
+  readonly setup: readonly string[];
+  readonly retries: number;
+}
+
+export function jobScript(job: BundleJob, options: JobScriptOptions): string {
+  const list = job.script.replace(/\.sh$/, ".tasks");
+  const log = job.array ? `logs/${job.name}_%A_%a.out` : `logs/${job.name}_%j.out`;
+  const lines = [
+    "#!/usr/bin/env bash",
+    ...describe(job, list).map((l) => `# ${l}`),
+    `#SBATCH --job-name=${job.name}`,
+    `#SBATCH --output=${log}`,
+    ...job.options.map((o) => `#SBATCH ${o}`),
+    "set -euo pipefail",
+    'cd "${SLURM_SUBMIT_DIR:-.}"',
+    "if [ ! -f bundle.json ]; then",
+    '  echo "pipe: $PWD is not the bundle directory; submit from there" >&2',
+    "  exit 2",
+    "fi",
+    "set -a",
+    "# shellcheck source=/dev/null",
+    ". ./bundle.env",
+    "set +a",
+    "index=${SLURM_ARRAY_TASK_ID:-0}",
+    `line=$(sed -n "$((index + 1))p" ${list})`,
+    `[ -n "$line" ] || { echo "pipe: ${list} has no task at index $index" >&2; exit 2; }`,
+    "IFS=$'\\t' read -r script _ force task <<<\"$line\"",
+    `echo "pipe: task $task ($script), job ${job.array ? "${SLURM_ARRAY_JOB_ID:-none}_$index" : "${SLURM_JOB_ID:-none}"} on $(uname -n)"`,
+    ...setupBlock(options.setup),
+    'if [ "$force" = 1 ]; then export PIPE_FORCE=1; fi',
+    ...run(options.retries),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+function describe(job: BundleJob, list: string): string[] {
+  const what = job.array
+    ? [`pipe job ${job.name}: an array of ${job.tasks.length} ${job.action} tasks of ${oneLine(job.group)};`, `array index i runs the task on line i+1 of ${list}.`]
+    : [`pipe job ${job.name}: task ${oneLine(job.tasks[0]!.id)} (${job.action}).`];
+  const by = job.array ? `sbatch --array=0-${job.tasks.length - 1} ${job.script}` : `sbatch ${job.script}`;
+  return [...what, "submit.sh submits it (only what is missing from the store); by hand, from", `the bundle directory: ${by}`];
+}
+
+function setupBlock(setup: readonly string[]): string[] {
+  if (setup.length === 0) return [];
+  return [
+    "# Setup from the project config (slurm.setup). Activation scripts often read unset",
+    "# variables, so -u is off while it runs.",
+    "set +u",
+    "# shellcheck disable=SC1090,SC1091",
+    "{",
+    ...setup.map((l) => `  ${l}`),
+    "}",
+    "set -u",
+  ];
+}
+
+function run(retries: number): string[] {
+  if (retries === 0) return ['exec bash "$script"'];
+  const attempts = retries + 1;
+  return [
+    `attempts=${attempts}`,
+    "for ((attempt = 1; ; attempt++)); do",
+    "  status=0",
+    '  bash "$script" || status=$?',
+    '  if [ "$status" -eq 0 ] || [ "$attempt" -ge "$attempts" ]; then exit "$status"; fi',
+    '  echo "pipe: $task: attempt $attempt of $attempts failed (status $status); retrying" >&2',
+    "done",
+  ];
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]/g, " ");
+}

@@ -1,0 +1,154 @@
+// From tasks to Slurm jobs. Tasks of one sweep (same group) with the same action, retries
+// and `#SBATCH` options become one job array, split at `maxArraySize`; any other task is a
+// job of its own. A job waits for the jobs holding its tasks' upstream tasks: with
+// `aftercorr` when its task i depends on exactly task i of an upstream array of the same
+// size (train[i] → eval[i]: eval[i] starts as soon as train[i] is done), else `afterok`
+// (the whole upstream job). Jobs come out in an order that submits every job after its
+// upstream jobs.
+
+import type { Plan, Task } from "../../plan/plan.js";
+import type { BundleJob, DependencyType } from "./bundle.js";
+import { sbatchOptions, type SlurmConfig } from "./directives.js";
+
+interface TaskSet {
+  readonly group: string;
+  readonly options: string[];
+  tasks: Task[];
+}
+
+export function planJobs(plan: Plan, slurm: SlurmConfig): BundleJob[] {
+  const number = new Map(plan.tasks.map((t, i) => [t.id, i]));
+  const forced = new Set<string>();
+  for (const t of plan.tasks) if (!t.cache || t.deps.some((d) => forced.has(d))) forced.add(t.id);
+
+  const sets = alignSets(groupTasks(plan, slurm));
+  const jobs: BundleJob[] = [];
+  const jobOf = new Map<string, BundleJob>();
+  const names = new Set<string>();
+  for (const set of sets) {
+    const chunks = chunk(set.tasks, slurm.maxArraySize);
+    chunks.forEach((tasks, k) => {
+      const base = jobBaseName(set.group, plan.entry);
+      const name = unique(chunks.length > 1 ? `${base}-${k + 1}` : base, names);
+      const job: BundleJob = {
+        name,
+        script: `jobs/${name}.sh`,
+        array: set.tasks.length > 1,
+        group: set.group,
+        action: plan.actions[tasks[0]!.action]!.name,
+        options: set.options,
+        after: [],
+        tasks: tasks.map((t) => ({ id: t.id, key: t.key, script: `tasks/${number.get(t.id)}.sh`, force: forced.has(t.id) })),
+      };
+      for (const t of tasks) jobOf.set(t.id, job);
+      jobs.push(job);
+    });
+  }
+
+  const depsOf = new Map(plan.tasks.map((t) => [t.id, t.deps]));
+  const position = new Map(jobs.map((j, i) => [j, i]));
+  for (const job of jobs) {
+    const upstream = [...new Set(job.tasks.flatMap((t) => depsOf.get(t.id)!.map((d) => jobOf.get(d)!)))].sort((a, b) => position.get(a)! - position.get(b)!);
+    job.after = upstream.filter((u) => u !== job).map((u) => ({ job: u.name, type: dependencyType(job, u, depsOf) }));
+  }
+  return submissionOrder(jobs);
+}
+
+/** Tasks by (group, action, retries, options), in plan order. */
+function groupTasks(plan: Plan, slurm: SlurmConfig): TaskSet[] {
+  const sets = new Map<string, TaskSet>();
+  for (const t of plan.tasks) {
+    const options = sbatchOptions(t.resources, slurm);
+    const key = JSON.stringify([t.group, t.action, t.retries, options]);
+    const set = sets.get(key);
+    if (set) set.tasks.push(t);
+    else sets.set(key, { group: t.group, options, tasks: [t] });
+  }
+  return [...sets.values()];
+}
+
+/**
+ * Orders a set whose tasks each depend on exactly one task of an upstream set of the same
+ * size, one to one, like that set, so that equal array indices correspond. An upstream set
+ * starts earlier in the plan than its dependents, so it is already in its final order.
+ */
+function alignSets(sets: TaskSet[]): TaskSet[] {
+  const setOf = new Map<string, TaskSet>();
+  for (const s of sets) for (const t of s.tasks) setOf.set(t.id, s);
+  for (const set of sets) {
+    const candidates = [...new Set(set.tasks[0]!.deps.map((d) => setOf.get(d)!))].filter((u) => u !== set && u.tasks.length === set.tasks.length);
+    for (const up of candidates) {
+      const position = new Map(up.tasks.map((t, i) => [t.id, i]));
+      const partner = set.tasks.map((t) => t.deps.filter((d) => position.has(d)));
+      if (partner.some((p) => p.length !== 1) || new Set(partner.map((p) => p[0])).size !== set.tasks.length) continue;
+      const index = new Map(set.tasks.map((t, i) => [t.id, position.get(partner[i]![0]!)!]));
+      set.tasks = [...set.tasks].sort((a, b) => index.get(a.id)! - index.get(b.id)!);
+      break;
+    }
+  }
+  return sets;
+}
+
+function dependencyType(job: BundleJob, up: BundleJob, depsOf: ReadonlyMap<string, readonly string[]>): DependencyType {
+  if (!job.array || !up.array || job.tasks.length !== up.tasks.length) return "afterok";
+  const upIds = new Set(up.tasks.map((t) => t.id));
+  const corresponds = job.tasks.every((t, i) => {
+    const inUp = depsOf.get(t.id)!.filter((d) => upIds.has(d));
+    return inUp.length === 1 && inUp[0] === up.tasks[i]!.id;
+  });
+  return corresponds ? "aftercorr" : "afterok";
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `main/inner/t` → `inner-t`: the entry's name is on every task, so it is left out. */
+function jobBaseName(group: string, entry: string): string {
+  const local = group.startsWith(`${entry}/`) ? group.slice(entry.length + 1) : group;
+  return local.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|-+$/g, "") || "job";
+}
+
+function unique(name: string, used: Set<string>): string {
+  let candidate = name;
+  for (let n = 2; used.has(candidate); n++) candidate = `${name}-${n}`;
+  used.add(candidate);
+  return candidate;
+}
+
+/**
+ * Every job after its upstream jobs, otherwise in plan order (hand-written rather than
+ * graphlib's topsort, whose depth-first order from the sinks makes submit.sh hard to read).
+ * Jobs follow the plan's task DAG, so their graph has no cycle.
+ */
+function submissionOrder(jobs: BundleJob[]): BundleJob[] {
+  const waiting = new Map(jobs.map((j) => [j.name, j.after.length]));
+  const downstream = new Map<string, BundleJob[]>(jobs.map((j) => [j.name, []]));
+  for (const j of jobs) for (const a of j.after) downstream.get(a.job)!.push(j);
+  const position = new Map(jobs.map((j, i) => [j.name, i]));
+  const ready = jobs.filter((j) => j.after.length === 0);
+  const order: BundleJob[] = [];
+  while (ready.length) {
+    const next = ready.shift()!;
+    order.push(next);
+    for (const d of downstream.get(next.name)!) {
+      const left = waiting.get(d.name)! - 1;
+      waiting.set(d.name, left);
+      if (left === 0) ready.splice(sortedIndex(ready, position.get(d.name)!, position), 0, d);
+    }
+  }
+  return order;
+}
+
+function sortedIndex(ready: readonly BundleJob[], at: number, position: ReadonlyMap<string, number>): number {
+  let lo = 0;
+  let hi = ready.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (position.get(ready[mid]!.name)! < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

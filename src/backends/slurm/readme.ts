@@ -1,0 +1,56 @@
+// README.md of a bundle: what is in it and how to submit, watch and cancel it, for someone
+// who has the bundle and Slurm but maybe not pipe.
+
+import type { Bundle } from "./bundle.js";
+
+export function bundleReadme(bundle: Bundle): string {
+  const tasks = bundle.jobs.reduce((n, j) => n + j.tasks.length, 0);
+  const jobRows = bundle.jobs.map((j) => {
+    const after = j.after.map((a) => `${a.type} ${a.job}`).join(", ") || "-";
+    return `| ${j.name} | ${j.action} | ${j.array ? `array of ${j.tasks.length}` : "single"} | ${after} |`;
+  });
+  return [
+    `# pipe bundle: ${bundle.file}, pipeline \`${bundle.entry}\``,
+    "",
+    `${tasks} tasks in ${bundle.jobs.length} Slurm jobs. Results go to the store named in \`bundle.env\``,
+    "(with the project directory the commands run in): edit it if the bundle moves to another machine.",
+    "The store and the project directory must be on a file system the compute nodes share.",
+    "",
+    "## Submit",
+    "",
+    "    bash submit.sh          # or: pipe submit <this directory>",
+    "",
+    "Only tasks whose results are not in the store are submitted; jobs wait for their upstream jobs",
+    "(`--dependency`, with `--kill-on-invalid-dep=yes`: when a task fails, the jobs that need it are",
+    "cancelled instead of pending forever). Run it again after a failure: it submits only what is",
+    "missing, and waits for jobs that are still queued or running instead of submitting them twice.",
+    "Every submitted task is recorded in `jobs.tsv` (task, job, Slurm job id, array index).",
+    "",
+    "## Watch",
+    "",
+    "    pipe status <this directory>          # per task: pending, running, done, failed, cancelled",
+    "    pipe logs <this directory> TASK_ID    # the task's log",
+    "    squeue --me                           # without pipe",
+    "",
+    "Logs are in `logs/`: `NAME_JOBID.out` for a single job, `NAME_ARRAYJOBID_INDEX.out` for a task",
+    "of a job array (index i is the task on line i+1 of `jobs/NAME.tasks`).",
+    "",
+    "## Cancel",
+    "",
+    "    pipe cancel <this directory>          # or: scancel with the job ids of jobs.tsv",
+    "",
+    "## Contents",
+    "",
+    "- `submit.sh`: submits the jobs below in this order.",
+    "- `jobs/NAME.sh`: the sbatch script of a job; `jobs/NAME.tasks`: its tasks, one per array index",
+    "  (task script, cache key, forced, task id).",
+    "- `tasks/N.sh`: the script of one task; it exits at once when its result is in the store and",
+    "  commits its outputs to the store atomically.",
+    "- `plan.json`: the compiled plan; `bundle.json`: the jobs, their tasks and dependencies.",
+    "",
+    "| job | action | kind | after |",
+    "| --- | --- | --- | --- |",
+    ...jobRows,
+    "",
+  ].join("\n");
+}

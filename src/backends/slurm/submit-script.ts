@@ -1,0 +1,109 @@
+// submit.sh: plain bash + sbatch/squeue (no node on the login node). It submits the
+// bundle's jobs in dependency order with `sbatch --parsable --kill-on-invalid-dep=yes`,
+// each for the tasks whose results are missing from the store (an array gets the list of
+// those indices), chained on the job ids of this submit or of jobs still queued or running
+// from an earlier one (one squeue call). It never depends on an old, finished job: Slurm
+// counts a dependency on a purged job as satisfied, so the store is the only judge of
+// what is done. Every submitted task is recorded in jobs.tsv (task, job, job id, index).
+
+import type { Bundle } from "./bundle.js";
+
+export function submitScript(bundle: Bundle, throttle: number | undefined): string {
+  const calls = bundle.jobs.flatMap((job) => {
+    const deps = job.after.map((a) => `${a.type}:${a.job}`);
+    const kind = job.array ? `array${throttle ? `%${throttle}` : ""}` : "single";
+    return [`# ${job.name}: ${job.tasks.length} ${job.action} task${job.tasks.length > 1 ? "s" : ""}`, ["job", job.name, kind, ...deps].join(" ")];
+  });
+  return [...HEAD, ...calls, ...TAIL].join("\n");
+}
+
+const HEAD = [
+  "#!/usr/bin/env bash",
+  "# Submits this pipe bundle to Slurm: bash submit.sh (from anywhere). Only tasks whose",
+  "# results are missing from the store are submitted; jobs of an earlier submit that are",
+  "# still queued or running are waited for, not submitted again. Job ids go to jobs.tsv.",
+  "set -euo pipefail",
+  'cd "$(dirname "${BASH_SOURCE[0]}")"',
+  "set -a",
+  "# shellcheck source=/dev/null",
+  ". ./bundle.env",
+  "set +a",
+  ': "${PIPE_STORE:?bundle.env must set PIPE_STORE}"',
+  "mkdir -p logs",
+  "[ -f jobs.tsv ] || printf '# task\\tjob\\tslurm_job\\tarray_index\\n' > jobs.tsv",
+  "",
+  "# The last Slurm job of each job name, and which of those are still queued or running",
+  "# (%F is the array job id of an array's tasks, the job id of a plain job).",
+  "declare -A last=() active=() jobid=()",
+  "while IFS=$'\\t' read -r name id; do last[$name]=$id; done < <(awk -F '\\t' '!/^#/ { last[$2] = $3 } END { for (j in last) print j \"\\t\" last[j] }' jobs.tsv)",
+  "if [ ${#last[@]} -gt 0 ]; then",
+  '  ids=$(IFS=,; echo "${last[*]}")',
+  "  while read -r id state; do",
+  '    case "$state" in',
+  "      PENDING | RUNNING | CONFIGURING | COMPLETING | SUSPENDED | REQUEUED | REQUEUE_HOLD | REQUEUE_FED | RESIZING | SIGNALING | STAGE_OUT | STOPPED) active[$id]=1 ;;",
+  "    esac",
+  "  done < <(squeue -h -t all -j \"$ids\" -o '%F %T' 2>/dev/null || true)",
+  "fi",
+  "",
+  "# 0 2 3 4 7 -> 0,2-4,7",
+  "ranges() {",
+  '  local out="" start=$1 prev=$1 i',
+  "  shift",
+  '  for i in "$@" ""; do',
+  '    if [ -n "$i" ] && [ "$i" -eq $((prev + 1)) ]; then prev=$i; continue; fi',
+  '    if [ "$start" -eq "$prev" ]; then out+=",$start"; else out+=",$start-$prev"; fi',
+  "    start=$i prev=$i",
+  "  done",
+  '  echo "${out#,}"',
+  "}",
+  "",
+  "submitted=0 tasks=0 cached=0",
+  "# job NAME single|array[%N] [TYPE:UPSTREAM...]",
+  "job() {",
+  "  local name=$1 kind=$2 n=0 i key force task missing=() todo=()",
+  "  shift 2",
+  '  while IFS=$\'\\t\' read -r _ key force task; do',
+  '    if [ "$force" = 1 ] || [ ! -f "$PIPE_STORE/$key/meta.json" ]; then missing+=("$n"); todo+=("$task"); fi',
+  "    n=$((n + 1))",
+  '  done < "jobs/$name.tasks"',
+  "  cached=$((cached + n - ${#missing[@]}))",
+  "  if [ ${#missing[@]} -eq 0 ]; then",
+  '    echo "$name: in the store"',
+  "    return",
+  "  fi",
+  '  local old=${last[$name]:-}',
+  '  if [ -n "$old" ] && [ -n "${active[$old]:-}" ]; then',
+  '    jobid[$name]=$old',
+  '    echo "$name: still queued or running as job $old"',
+  "    return",
+  "  fi",
+  '  local args=(--parsable --kill-on-invalid-dep=yes) deps=() dep up id index after=""',
+  '  for dep in "$@"; do',
+  '    up=${jobid[${dep#*:}]:-}',
+  '    if [ -n "$up" ]; then deps+=("${dep%%:*}:$up"); fi',
+  "  done",
+  "  if [ ${#deps[@]} -gt 0 ]; then",
+  '    args+=("--dependency=$(IFS=,; echo "${deps[*]}")")',
+  '    after=", after ${deps[*]}"',
+  "  fi",
+  '  case "$kind" in',
+  '    array*) args+=("--array=$(ranges "${missing[@]}")${kind#array}") ;;',
+  "  esac",
+  '  id=$(sbatch "${args[@]}" "jobs/$name.sh") || { echo "$name: sbatch failed" >&2; exit 1; }',
+  "  id=${id%%;*}",
+  '  jobid[$name]=$id',
+  '  for i in "${!missing[@]}"; do',
+  '    if [ "$kind" = single ]; then index=-; else index=${missing[$i]}; fi',
+  "    printf '%s\\t%s\\t%s\\t%s\\n' \"${todo[$i]}\" \"$name\" \"$id\" \"$index\"",
+  "  done >> jobs.tsv",
+  "  submitted=$((submitted + 1)) tasks=$((tasks + ${#missing[@]}))",
+  '  echo "$name: submitted job $id (${#missing[@]} of $n tasks$after)"',
+  "}",
+  "",
+];
+
+const TAIL = [
+  "",
+  'echo "submitted $submitted jobs ($tasks tasks); $cached tasks already in the store"',
+  "",
+];

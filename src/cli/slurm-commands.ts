@@ -1,0 +1,61 @@
+// The Slurm commands: `pipe emit slurm FILE -o DIR` writes a bundle; `pipe submit DIR`,
+// `pipe status DIR` and `pipe cancel DIR` work on one (`pipe logs DIR TASK` is
+// slurmLogs, wired by the logs command).
+
+import path from "node:path";
+import type { Command } from "commander";
+import { packageRoot } from "../host.js";
+import { emitSlurm, slurmCancel, slurmStatus, slurmSubmit, writeBundle } from "../backends/slurm/index.js";
+import { inStore } from "../plan/state.js";
+import { buildPlan, planOptions, type PlanFlags } from "./build-plan.js";
+import { Exit, type Io } from "./io.js";
+
+export function registerSlurmCommands(program: Command, io: Io, setCode: (code: number) => void): void {
+  const emit = program.command("emit").description("write the files of a backend for a program");
+  planOptions(emit.command("slurm"))
+    .description("write a self-contained Slurm bundle: sbatch job scripts and job arrays, submit.sh, the plan")
+    .argument("<file>", "the entry .pipe file")
+    .requiredOption("-o, --output <dir>", "the bundle directory")
+    .action(async (file: string, opts: PlanFlags & { output: string }) => setCode(await emitCommand(file, opts, io)));
+
+  program
+    .command("submit")
+    .description("submit a Slurm bundle (runs its submit.sh): only what is missing from the store")
+    .argument("<dir>", "the bundle directory")
+    .action(async (dir: string) => setCode(await slurmSubmit(path.resolve(io.cwd, dir), io)));
+
+  program
+    .command("status")
+    .description("the state of every task of a submitted Slurm bundle; exit 1 if one failed or was cancelled")
+    .argument("<dir>", "the bundle directory")
+    .option("--json", "print the states as JSON")
+    .action(async (dir: string, opts: { json?: boolean }) => setCode(await slurmStatus(path.resolve(io.cwd, dir), io, opts)));
+
+  program
+    .command("cancel")
+    .description("cancel the queued and running jobs of a Slurm bundle")
+    .argument("<dir>", "the bundle directory")
+    .action(async (dir: string) => setCode(await slurmCancel(path.resolve(io.cwd, dir), io)));
+}
+
+async function emitCommand(file: string, flags: PlanFlags & { output: string }, io: Io): Promise<number> {
+  const built = await buildPlan(file, flags, io);
+  if (!built) return Exit.invalid;
+  const { plan, config, projectDir } = built;
+  const dir = path.resolve(io.cwd, flags.output);
+  const emitted = emitSlurm(plan, config.slurm);
+  const hasTs = Object.values(plan.actions).some((a) => a.kind === "ts");
+  const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(hasTs ? { pipeHome: packageRoot } : {}) });
+  if (written.error) {
+    io.err(`pipe: ${written.error}\n`);
+    return Exit.invalid;
+  }
+  if (written.droppedJobIds.length) {
+    io.err(`pipe: warning: ${flags.output} held a different bundle; its job records were dropped (jobs ${written.droppedJobIds.join(" ")}: cancel any still queued with scancel)\n`);
+  }
+  const jobs = emitted.bundle.jobs;
+  const cached = jobs.flatMap((j) => j.tasks).filter((t) => !t.force && inStore(config.storeDir, t.key)).length;
+  io.out(`wrote ${flags.output}: ${plan.tasks.length} tasks in ${jobs.length} jobs (${jobs.filter((j) => j.array).length} arrays), ${cached} in the store already\n`);
+  io.out(`submit with: bash ${path.join(flags.output, "submit.sh")}   (or pipe submit ${flags.output})\n`);
+  return Exit.ok;
+}
