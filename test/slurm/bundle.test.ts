@@ -1,0 +1,192 @@
+// The Slurm bundle without a cluster: golden bundles (UPDATE_GOLDEN=1 rewrites them), the
+// #SBATCH options, the grouping of tasks into arrays and their dependency types, and
+// shellcheck over every generated script of every example.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseTime } from "../../src/check/resources.js";
+import { ConfigSchema } from "../../src/config/index.js";
+import { emitSlurm, readBundle, sbatchOptions } from "../../src/backends/slurm/index.js";
+import { buildPlan } from "../../src/cli/build-plan.js";
+import { run } from "../../src/cli/index.js";
+import type { Plan } from "../../src/plan/plan.js";
+import { recordingIo } from "../helpers.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const fixtures = path.join(root, "test/fixtures/slurm");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-bundle-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A copy of a project directory (so compiling it leaves the repository alone). */
+function copyProject(from: string, name: string, config?: object): string {
+  const dir = path.join(tmp, name);
+  fs.cpSync(from, dir, { recursive: true, filter: (src) => path.basename(src) !== ".pipe" });
+  if (config) fs.writeFileSync(path.join(dir, "pipe.config.json"), JSON.stringify(config));
+  return dir;
+}
+
+async function emit(project: string, out: string): Promise<void> {
+  const io = recordingIo(tmp);
+  const code = await run(["emit", "slurm", path.join(project, "main.pipe"), "-o", out], io);
+  expect(code, io.stderr()).toBe(0);
+}
+
+function filesUnder(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => f.split(path.sep).join("/")).sort();
+}
+
+const slurmDefaults = ConfigSchema.parse({}).slurm;
+
+describe("golden bundles", () => {
+  // The sweep's bundle whole; elsewhere only the files of the bundle's own (no task
+  // scripts, no plan: the plan phase has golden tests of its own).
+  const cases = [
+    { name: "sweep", source: path.join(root, "examples/sweep"), only: () => true },
+    { name: "configured", source: path.join(fixtures, "configured"), only: (f: string) => !f.startsWith("tasks/") && f !== "plan.json" },
+  ];
+  for (const { name, source, only } of cases) {
+    it(`${name} matches test/fixtures/slurm/golden/${name}`, async () => {
+      const project = copyProject(source, `golden-${name}`);
+      const out = path.join(tmp, `golden-${name}-bundle`);
+      await emit(project, out);
+      const actual = new Map(filesUnder(out).filter(only).map((f) => [f, fs.readFileSync(path.join(out, f), "utf8").split(tmp).join("<tmp>")]));
+      const golden = path.join(fixtures, "golden", name);
+      if (process.env["UPDATE_GOLDEN"]) {
+        fs.rmSync(golden, { recursive: true, force: true });
+        for (const [f, text] of actual) {
+          fs.mkdirSync(path.dirname(path.join(golden, f)), { recursive: true });
+          fs.writeFileSync(path.join(golden, f), text);
+        }
+      }
+      expect([...actual.keys()]).toEqual(filesUnder(golden));
+      for (const [f, text] of actual) expect(text, f).toBe(fs.readFileSync(path.join(golden, f), "utf8"));
+    });
+  }
+
+  it("emitting twice gives the same bytes, and an emitted bundle reads back", async () => {
+    const project = copyProject(path.join(fixtures, "chain"), "twice");
+    const built = await buildPlan(path.join(project, "main.pipe"), {}, recordingIo(tmp));
+    const a = emitSlurm(built!.plan, built!.config.slurm);
+    const b = emitSlurm(structuredClone(built!.plan), built!.config.slurm);
+    expect([...a.files]).toEqual([...b.files]);
+    const out = path.join(tmp, "twice-bundle");
+    await emit(project, out);
+    const read = readBundle(out);
+    expect(read.ok && read.value).toEqual(a.bundle);
+  });
+
+  it("refuses to write into a directory that holds something else", async () => {
+    const project = copyProject(path.join(root, "examples/hello"), "refuse");
+    const out = path.join(tmp, "not-a-bundle");
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, "notes.txt"), "mine");
+    const io = recordingIo(tmp);
+    expect(await run(["emit", "slurm", path.join(project, "main.pipe"), "-o", out], io)).toBe(2);
+    expect(io.stderr()).toContain("holds no pipe bundle");
+  });
+});
+
+describe("#SBATCH options", () => {
+  it("renders times, memory, GPUs and the scheduling names", () => {
+    const times = ["30m", "24h", "1d12h", "01:30:00", "90s"].map((t) => sbatchOptions({ time: parseTime(t)! }, slurmDefaults));
+    expect(times).toEqual([["--time=00:30:00"], ["--time=1-00:00:00"], ["--time=1-12:00:00"], ["--time=01:30:00"], ["--time=00:01:30"]]);
+    expect(sbatchOptions({ cpus: 4, gpus: 2, mem: 1536, partition: "gpu", account: "lab", qos: "high", extra: ["--exclusive"] }, slurmDefaults)).toEqual([
+      "--partition=gpu",
+      "--account=lab",
+      "--qos=high",
+      "--cpus-per-task=4",
+      "--gres=gpu:2",
+      "--mem=1536M",
+      "--exclusive",
+    ]);
+    expect(sbatchOptions({ gpus: 0, mem: 4096 }, slurmDefaults)).toEqual(["--mem=4G"]);
+  });
+
+  it("fills in per-partition defaults, then general defaults, then config names", () => {
+    const slurm = ConfigSchema.parse({
+      slurm: {
+        partition: "cpu",
+        account: "lab",
+        partitions: { gpu: { cpus: 8, mem: "32G", time: "2h" } },
+        defaults: { cpus: 1, mem: "2G", time: "4h", extra: ["--nice"] },
+        extraArgs: ["--requeue"],
+      },
+    }).slurm;
+    expect(sbatchOptions({ partition: "gpu", gpus: 1 }, slurm)).toEqual(["--partition=gpu", "--account=lab", "--cpus-per-task=8", "--gres=gpu:1", "--mem=32G", "--time=02:00:00", "--nice", "--requeue"]);
+    expect(sbatchOptions({ cpus: 2 }, slurm)).toEqual(["--partition=cpu", "--account=lab", "--cpus-per-task=2", "--mem=2G", "--time=04:00:00", "--nice", "--requeue"]);
+    expect(sbatchOptions({ account: "other", extra: [] }, slurm)).toEqual(["--partition=cpu", "--account=other", "--cpus-per-task=1", "--mem=2G", "--time=04:00:00", "--requeue"]);
+  });
+});
+
+describe("jobs", () => {
+  async function planOf(name: string, config?: object): Promise<Plan> {
+    const project = copyProject(path.join(fixtures, name), `plan-${name}-${Math.random().toString(36).slice(2)}`, config);
+    const built = await buildPlan(path.join(project, "main.pipe"), {}, recordingIo(tmp));
+    return built!.plan;
+  }
+
+  it("makes a sweep one array, an element-wise step an aftercorr array, a fan-in afterok", async () => {
+    const { bundle } = emitSlurm(await planOf("chain"), slurmDefaults);
+    expect(bundle.jobs.map((j) => [j.name, j.array, j.tasks.length, j.after])).toEqual([
+      ["runs", true, 6, []],
+      ["evals", true, 6, [{ job: "runs", type: "aftercorr" }]],
+      ["p", false, 1, [{ job: "evals", type: "afterok" }]],
+    ]);
+  });
+
+  it("lines an element-wise array up with its upstream array whatever the plan order", async () => {
+    const plan = await planOf("chain");
+    const evals = plan.tasks.filter((t) => t.group === "main/evals").reverse();
+    const reordered = { ...plan, tasks: [...plan.tasks.filter((t) => t.group === "main/runs"), ...evals, ...plan.tasks.filter((t) => t.group === "main/p")] };
+    const [runs, evalJob] = emitSlurm(reordered, slurmDefaults).bundle.jobs;
+    expect(evalJob!.after).toEqual([{ job: "runs", type: "aftercorr" }]);
+    const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+    evalJob!.tasks.forEach((t, i) => expect(byId.get(t.id)!.deps).toEqual([runs!.tasks[i]!.id]));
+  });
+
+  it("splits arrays at maxArraySize, chains the parts element-wise and fans in after all", async () => {
+    const slurm = ConfigSchema.parse({ slurm: { maxArraySize: 4, arrayThrottle: 3 } }).slurm;
+    const { bundle, files } = emitSlurm(await planOf("chain"), slurm);
+    expect(bundle.jobs.map((j) => `${j.name}:${j.tasks.length}:${j.after.map((a) => `${a.type}:${a.job}`).join(",")}`)).toEqual([
+      "runs-1:4:",
+      "runs-2:2:",
+      "evals-1:4:aftercorr:runs-1",
+      "evals-2:2:aftercorr:runs-2",
+      "p:1:afterok:evals-1,afterok:evals-2",
+    ]);
+    expect(files.get("submit.sh")).toContain("job runs-1 array%3\n");
+  });
+
+  it("runs tasks with cache = false, and what depends on them, even when their key is in the store", async () => {
+    const { bundle, files } = emitSlurm(await planOf("configured"), slurmDefaults);
+    const forced = bundle.jobs.flatMap((j) => j.tasks).filter((t) => t.force).map((t) => t.id);
+    expect(forced).toEqual(["main/s", "main/r"]);
+    expect(files.get("jobs/r.tasks")).toMatch(/\t1\tmain\/r\n$/);
+  });
+});
+
+describe("shellcheck", () => {
+  const projects = [
+    ...fs.readdirSync(path.join(root, "examples")).map((d) => path.join(root, "examples", d)),
+    ...["chain", "configured", "slow"].map((d) => path.join(fixtures, d)),
+  ].filter((d) => fs.existsSync(path.join(d, "main.pipe")));
+
+  it.each(projects.map((p) => [path.relative(root, p), p]))("passes on every script of the %s bundle", async (name, project) => {
+    const hasShellcheck = (await execa("shellcheck", ["--version"], { reject: false })).exitCode === 0;
+    if (!hasShellcheck) {
+      if (process.env["PIPE_REQUIRE_SLURM"]) throw new Error("shellcheck is not installed (apt-get install shellcheck)");
+      console.warn("skipping shellcheck tests: shellcheck is not installed (apt-get install shellcheck)");
+      return;
+    }
+    const copy = copyProject(project, `shellcheck-${name.replace(/\W/g, "-")}`);
+    const out = path.join(tmp, `shellcheck-${name.replace(/\W/g, "-")}-bundle`);
+    await emit(copy, out);
+    const scripts = filesUnder(out).filter((f) => f.endsWith(".sh"));
+    expect(scripts).toContain("submit.sh");
+    const result = await execa("shellcheck", ["--shell=bash", ...scripts], { cwd: out, reject: false });
+    expect(result.stdout, result.stdout).toBe("");
+    expect(result.exitCode).toBe(0);
+  });
+});

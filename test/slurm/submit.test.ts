@@ -1,0 +1,218 @@
+// Bundles submitted to a real single-node Slurm (test/slurm/start-slurm.sh): example 3 as
+// one job array and a fan-in, matching a local run; a failure cancels its dependents, and
+// the next submit runs only the failed task and what depends on it; a cached bundle
+// submits nothing; a bundle still queued is not submitted twice and can be cancelled.
+// Without a Slurm (an ordinary laptop) the tests skip with a message, unless
+// PIPE_REQUIRE_SLURM is set (CI), where a skip is a failure.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { slurmLogs, type Bundle } from "../../src/backends/slurm/index.js";
+import { ACTIVE_STATES, queueStates } from "../../src/backends/slurm/queue.js";
+import { run } from "../../src/cli/index.js";
+import type { Plan } from "../../src/plan/plan.js";
+import { recordingIo } from "../helpers.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-slurm-"));
+const shims = path.join(tmp, "bin");
+const sbatchLog = path.join(tmp, "sbatch.log");
+let slurm = false;
+
+beforeAll(async () => {
+  const started = await execa("bash", [path.join(root, "test/slurm/start-slurm.sh")], { reject: false, all: true, timeout: 300_000 });
+  if (started.exitCode !== 0) {
+    const why = `no Slurm could be started (test/slurm/start-slurm.sh: ${String(started.all).trim().split("\n").pop()})`;
+    if (process.env["PIPE_REQUIRE_SLURM"]) throw new Error(why);
+    console.warn(`skipping the Slurm submit tests: ${why}`);
+    return;
+  }
+  slurm = true;
+  // Count sbatch calls: a shim first on PATH logs each call, then runs the real sbatch.
+  const real = (await execa("bash", ["-c", "command -v sbatch"])).stdout.trim();
+  fs.mkdirSync(shims);
+  fs.writeFileSync(path.join(shims, "sbatch"), `#!/usr/bin/env bash\nprintf '%s\\n' "$*" >> ${JSON.stringify(sbatchLog)}\nexec ${real} "$@"\n`, { mode: 0o755 });
+});
+
+afterAll(async () => {
+  // Leave the cluster idle: cancel whatever a failed test left queued.
+  for (const dir of fs.readdirSync(tmp)) {
+    if (fs.existsSync(path.join(tmp, dir, "bundle", "jobs.tsv"))) await pipe("cancel", path.join(tmp, dir, "bundle"));
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function needSlurm(ctx: TestContext): void {
+  if (!slurm) ctx.skip();
+}
+
+const env = () => ({ PATH: `${shims}:${process.env["PATH"]}` });
+
+async function pipe(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = recordingIo(tmp, env());
+  const code = await run(args, io);
+  return { code, out: io.stdout(), err: io.stderr() };
+}
+
+/** The sbatch calls since the last call of this function. */
+function sbatchCalls(): string[] {
+  const calls = fs.existsSync(sbatchLog) ? fs.readFileSync(sbatchLog, "utf8").split("\n").filter(Boolean) : [];
+  fs.rmSync(sbatchLog, { force: true });
+  return calls;
+}
+
+/** A copy of a project, its store beside it, and jobs that share cores (2-CPU node). */
+function project(source: string, name: string): { dir: string; proj: string; bundle: string; store: string } {
+  const dir = path.join(tmp, name);
+  const proj = path.join(dir, "proj");
+  fs.cpSync(source, proj, { recursive: true, filter: (src) => path.basename(src) !== ".pipe" });
+  fs.writeFileSync(path.join(proj, "pipe.config.json"), JSON.stringify({ store: "../store", slurm: { extraArgs: ["--oversubscribe"] } }));
+  return { dir, proj, bundle: path.join(dir, "bundle"), store: path.join(dir, "store") };
+}
+
+function records(bundle: string): string[][] {
+  return fs.readFileSync(path.join(bundle, "jobs.tsv"), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t"));
+}
+
+/** Waits until no job of the bundle is queued or running. */
+async function settle(bundle: string, seconds = 90): Promise<void> {
+  const ids = [...new Set(records(bundle).map((r) => r[2]!))];
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const { states, error } = await queueStates(ids, env());
+    expect(error).toBeUndefined();
+    const active = [...states].filter(([, q]) => ACTIVE_STATES.has(q.state));
+    if (active.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`still queued or running after ${seconds}s: ${active.map(([id, q]) => `${id} ${q.state} ${q.reason}`).join(", ")}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function statusOf(bundle: string): Promise<{ code: number; states: Map<string, string> }> {
+  const r = await pipe("status", bundle, "--json");
+  const json = JSON.parse(r.out) as { tasks: { task: string; status: string }[] };
+  return { code: r.code, states: new Map(json.tasks.map((t) => [t.task, t.status])) };
+}
+
+/** Every output file of every task (meta.json aside), by task id. */
+function outputs(plan: Plan, store: string): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    plan.tasks.map((t) => {
+      const dir = path.join(store, t.key);
+      const files = fs.readdirSync(dir).filter((f) => f !== "meta.json").sort();
+      return [t.id, Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]))];
+    }),
+  );
+}
+
+describe("a bundle on a real Slurm", () => {
+  it("runs example 3: the six train tasks as one job array, pick after it, outputs as a local run", async (ctx) => {
+    needSlurm(ctx);
+    const p = project(path.join(root, "examples/sweep"), "sweep");
+    expect((await pipe("emit", "slurm", path.join(p.proj, "main.pipe"), "-o", p.bundle)).code).toBe(0);
+    sbatchCalls();
+
+    const submitted = await pipe("submit", p.bundle);
+    expect(submitted.code, submitted.err).toBe(0);
+    const calls = sbatchCalls();
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toMatch(/--array=0-5 jobs\/runs\.sh$/);
+    const rows = records(p.bundle);
+    const trainJobs = new Set(rows.filter((r) => r[1] === "runs").map((r) => r[2]));
+    expect(trainJobs.size).toBe(1);
+    expect(rows.filter((r) => r[1] === "runs").map((r) => r[3])).toEqual(["0", "1", "2", "3", "4", "5"]);
+    expect(calls[1]).toContain(`--dependency=afterok:${[...trainJobs][0]}`);
+
+    await settle(p.bundle);
+    const status = await statusOf(p.bundle);
+    expect(status.code).toBe(0);
+    expect([...status.states.values()]).toEqual(Array(7).fill("done"));
+
+    // The same plan run locally into another store gives the same outputs.
+    fs.writeFileSync(path.join(p.dir, "local.json"), JSON.stringify({ store: path.join(p.dir, "local-store") }));
+    expect((await pipe("run", path.join(p.proj, "main.pipe"), "--config", path.join(p.dir, "local.json"), "--quiet")).code).toBe(0);
+    const plan = JSON.parse(fs.readFileSync(path.join(p.bundle, "plan.json"), "utf8")) as Plan;
+    expect(outputs(plan, p.store)).toEqual(outputs(plan, path.join(p.dir, "local-store")));
+    expect(outputs(plan, p.store)["main/p"]).toEqual({ best: "0.1\n" });
+
+    const logs = recordingIo(tmp);
+    expect(await slurmLogs(p.bundle, "main/runs[lr=0.01,epochs=2]", logs)).toBe(0);
+    expect(logs.stdout()).toContain("pipe: task main/runs[lr=0.01,epochs=2] (tasks/3.sh)");
+
+    // Everything cached: nothing is submitted.
+    const again = await pipe("submit", p.bundle);
+    expect(again.code).toBe(0);
+    expect(sbatchCalls()).toEqual([]);
+    expect(again.out).toContain("submitted 0 jobs (0 tasks); 7 tasks already in the store");
+    expect(records(p.bundle)).toEqual(rows);
+  });
+
+  it("cancels the dependents of a failed task, then resubmits only the failed task and its dependents", async (ctx) => {
+    needSlurm(ctx);
+    const p = project(path.join(root, "test/fixtures/slurm/chain"), "chain");
+    fs.writeFileSync(path.join(p.proj, "fail-0.01-2"), "");
+    expect((await pipe("emit", "slurm", path.join(p.proj, "main.pipe"), "-o", p.bundle)).code).toBe(0);
+    sbatchCalls();
+    expect((await pipe("submit", p.bundle)).code).toBe(0);
+    const calls = sbatchCalls();
+    expect(calls).toHaveLength(3);
+    expect(calls[1]).toMatch(/--dependency=aftercorr:\d+ .*--array=0-5 jobs\/evals\.sh$/);
+
+    await settle(p.bundle);
+    const failed = "main/runs[lr=0.01,epochs=2]"; // array index 3, as its evaluation's
+    const bundle = JSON.parse(fs.readFileSync(path.join(p.bundle, "bundle.json"), "utf8")) as Bundle;
+    const failedEval = bundle.jobs.find((j) => j.name === "evals")!.tasks[3]!.id;
+    const first = await statusOf(p.bundle);
+    expect(first.code).toBe(1);
+    expect(first.states.get(failed)).toBe("failed");
+    expect(first.states.get(failedEval)).toBe("cancelled");
+    expect(first.states.get("main/p")).toBe("cancelled");
+    expect([...first.states.values()].filter((s) => s === "done")).toHaveLength(10);
+    const logs = recordingIo(tmp);
+    expect(await slurmLogs(p.bundle, failed, logs)).toBe(0);
+    expect(logs.stdout()).toContain("failing on purpose");
+
+    // The cause fixed, a second submit runs only the failed task and its dependents.
+    fs.rmSync(path.join(p.proj, "fail-0.01-2"));
+    const before = records(p.bundle).length;
+    const second = await pipe("submit", p.bundle);
+    expect(second.code, second.err).toBe(0);
+    const resubmitted = sbatchCalls();
+    expect(resubmitted).toHaveLength(3);
+    expect(resubmitted[0]).toMatch(/--array=3 jobs\/runs\.sh$/);
+    expect(resubmitted[1]).toMatch(/--dependency=aftercorr:\d+ .*--array=3 jobs\/evals\.sh$/);
+    expect(records(p.bundle).slice(before).map((r) => r[0])).toEqual([failed, failedEval, "main/p"]);
+    await settle(p.bundle);
+    const second2 = await statusOf(p.bundle);
+    expect(second2.code).toBe(0);
+    expect([...second2.states.values()].every((s) => s === "done")).toBe(true);
+
+    expect((await pipe("submit", p.bundle)).out).toContain("submitted 0 jobs");
+    expect(sbatchCalls()).toEqual([]);
+  });
+
+  it("does not submit jobs still queued or running a second time, and cancels them", async (ctx) => {
+    needSlurm(ctx);
+    const p = project(path.join(root, "test/fixtures/slurm/slow"), "slow");
+    expect((await pipe("emit", "slurm", path.join(p.proj, "main.pipe"), "-o", p.bundle)).code).toBe(0);
+    sbatchCalls();
+    expect((await pipe("submit", p.bundle)).code).toBe(0);
+    expect(sbatchCalls()).toHaveLength(2);
+
+    const again = await pipe("submit", p.bundle);
+    expect(sbatchCalls()).toEqual([]);
+    expect(again.out).toMatch(/waits: still queued or running as job \d+/);
+    expect(again.out).toMatch(/t: still queued or running as job \d+/);
+    const running = await statusOf(p.bundle);
+    expect(running.code).toBe(0);
+    expect([...running.states.values()].every((s) => s === "pending" || s === "running")).toBe(true);
+
+    expect((await pipe("cancel", p.bundle)).code).toBe(0);
+    await settle(p.bundle, 30);
+    const cancelled = await statusOf(p.bundle);
+    expect(cancelled.code).toBe(1);
+    expect([...cancelled.states.values()]).toEqual(Array(4).fill("cancelled"));
+  });
+});
