@@ -44,9 +44,9 @@ function detail(q: QueueEntry): { detail?: string } {
 
 export async function slurmStatus(dir: string, io: Io, flags: { json?: boolean } = {}): Promise<number> {
   const bundle = readBundle(dir);
-  const store = bundleStore(dir);
+  const store = bundle.ok ? bundleStore(dir) : bundle;
   if (!bundle.ok || !store.ok) {
-    io.err(`pipe: ${!bundle.ok ? bundle.error : !store.ok ? store.error : ""}\n`);
+    io.err(`pipe: ${store.ok ? "" : store.error}\n`);
     return Exit.invalid;
   }
   const records = readRecords(dir);
