@@ -27,6 +27,8 @@ export interface TaskDraft {
 
 interface WithValue {
   readonly value: Value;
+  /** The file of the pipeline that set it: a string standing for a path resolves there. */
+  readonly file: string;
 }
 
 export class Expander {
@@ -35,28 +37,35 @@ export class Expander {
 
   constructor(private readonly program: TypedProgram) {}
 
-  /** Evaluates a pipeline under `prefix` (`main`, `main/inner`); returns its outputs. */
-  pipeline(p: TPipeline, args: ReadonlyMap<string, Value>, withs: ReadonlyMap<string, WithValue>, prefix: string, resources: Resources): Map<string, Value> {
+  /**
+   * Evaluates a pipeline under `prefix` (`main`, `main/inner`); returns its outputs. `group`
+   * is the prefix without sweep labels (`main/runs` for `main/runs[lr=0.1]`).
+   */
+  pipeline(p: TPipeline, args: ReadonlyMap<string, Value>, withs: ReadonlyMap<string, WithValue>, prefix: string, resources: Resources, group = prefix): Map<string, Value> {
     const env = new Map(args);
     const innerWiths = new Map(withs);
-    for (const w of p.withs) innerWiths.set(w.name, { value: this.expr(w.value, env) });
+    for (const w of p.withs) innerWiths.set(w.name, { value: this.expr(w.value, env), file: p.file });
     for (const letStmt of p.lets) {
       const v = letStmt.value;
       const id = `${prefix}/${letStmt.name}`;
+      const letGroup = `${group}/${letStmt.name}`;
       if (v.kind === "Call") {
-        env.set(letStmt.name, this.call(v, env, innerWiths, id, id, resources));
+        env.set(letStmt.name, this.call(v, env, innerWiths, id, letGroup, resources));
         continue;
       }
       const results: Value[] = [];
       const labels = new Map<string, number>();
-      for (const combo of combinations(v.mode, v.sources.map((s) => this.expr(s, env)))) {
+      const lists = v.sources.map((s) => this.expr(s, env)).map((l) => (l.t === "list" ? l.items : []));
+      for (const at of combinations(v.mode, lists.map((l) => l.length))) {
+        const combo = at.map((i, k) => lists[k]![i]!);
         const loopEnv = new Map(env);
         v.vars.forEach((name, i) => loopEnv.set(name, combo[i]!));
-        let label = `[${v.vars.map((name, i) => `${name}=${labelText(combo[i]!)}`).join(",")}]`;
+        // Values known only at run time (upstream outputs) are labelled by their position.
+        let label = `[${v.vars.map((name, i) => `${name}=${hasRef(combo[i]!) ? `#${at[i]}` : labelText(combo[i]!)}`).join(",")}]`;
         const seen = (labels.get(label) ?? 0) + 1;
         labels.set(label, seen);
         if (seen > 1) label += `#${seen}`;
-        results.push(this.call(v.body, loopEnv, innerWiths, id + label, id, resources));
+        results.push(this.call(v.body, loopEnv, innerWiths, id + label, letGroup, resources));
       }
       env.set(letStmt.name, { t: "list", items: results });
     }
@@ -68,13 +77,15 @@ export class Expander {
     const explicit = new Map(c.args.map((a) => [a.name, this.expr(a.value, env)]));
     const args = new Map<string, Value>();
     for (const param of callee.params) {
-      let value = explicit.get(param.name) ?? withs.get(param.name)?.value;
+      const given = explicit.get(param.name);
+      const inherited = given === undefined ? withs.get(param.name) : undefined;
+      let value = given ?? inherited?.value;
       if (value === undefined && param.default) value = this.expr(param.default, new Map());
-      args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, callee.file));
+      args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, inherited?.file ?? callee.file));
     }
     const resources = mergeResources(outer, c.resources);
     if (callee.kind === "Pipeline") {
-      const outputs = this.pipeline(callee, args, withs, id, resources);
+      const outputs = this.pipeline(callee, args, withs, id, resources, group);
       return { t: "record", fields: Object.fromEntries(outputs) };
     }
     this.addTask(callee, args, id, group, resources);
@@ -85,13 +96,17 @@ export class Expander {
     if (this.ids.has(id)) throw new Error(`duplicate task id ${id}`);
     this.ids.add(id);
     const inputs: Omit<TaskInput, "key">[] = [];
+    // By task and output: a fan-in over a sweep reads thousands of upstream outputs.
+    const inputOf = new Map<string, string>();
     const inputVar = (ref: Value & { t: "ref" }): string => {
-      let input = inputs.find((i) => i.task === ref.task && i.output === ref.output);
-      if (!input) {
-        input = { var: `in_${inputs.length}`, task: ref.task, output: ref.output, type: show(ref.type) };
-        inputs.push(input);
+      const at = `${ref.task}\n${ref.output}`;
+      let name = inputOf.get(at);
+      if (name === undefined) {
+        name = `in_${inputs.length}`;
+        inputs.push({ var: name, task: ref.task, output: ref.output, type: show(ref.type) });
+        inputOf.set(at, name);
       }
-      return input.var;
+      return name;
     };
     const paths = new Set<string>();
     for (const v of args.values()) collectPaths(v, paths);
@@ -102,7 +117,7 @@ export class Expander {
     const deps = [...new Set(inputs.map((i) => i.task))].sort();
     this.drafts.push({
       id,
-      group: group.replace(/\[[^\]]*\](#\d+)?/g, ""),
+      group,
       action,
       args,
       deps,
@@ -152,21 +167,25 @@ function asParamType(value: Value, type: Type, projectDir: string, file: string)
   return coerce(value, type);
 }
 
-function* combinations(mode: "product" | "zip", lists: Value[]): Generator<Value[]> {
-  const items = lists.map((l) => (l.t === "list" ? l.items : []));
+/** Index tuples of a sweep: the cartesian product (last variable fastest) or a zip. */
+function* combinations(mode: "product" | "zip", lengths: number[]): Generator<number[]> {
   if (mode === "zip") {
-    const n = Math.min(...items.map((i) => i.length));
-    for (let i = 0; i < n; i++) yield items.map((list) => list[i]!);
+    const n = Math.min(...lengths);
+    for (let i = 0; i < n; i++) yield lengths.map(() => i);
     return;
   }
-  if (items.some((i) => i.length === 0)) return;
-  const index = items.map(() => 0);
+  if (lengths.some((n) => n === 0)) return;
+  const index = lengths.map(() => 0);
   for (;;) {
-    yield index.map((i, k) => items[k]![i]!);
-    let k = items.length - 1;
-    while (k >= 0 && ++index[k]! === items[k]!.length) index[k--] = 0;
+    yield [...index];
+    let k = lengths.length - 1;
+    while (k >= 0 && ++index[k]! === lengths[k]!) index[k--] = 0;
     if (k < 0) return;
   }
+}
+
+function hasRef(v: Value): boolean {
+  return v.t === "ref" || (v.t === "list" && v.items.some(hasRef)) || (v.t === "record" && Object.values(v.fields).some(hasRef));
 }
 
 function collectPaths(v: Value, into: Set<string>): void {
