@@ -2,7 +2,7 @@
 // SHA-256 under a key-format version. Any change to what goes into a key must bump
 // KEY_VERSION; golden tests pin the keys of the examples so an accidental change fails.
 
-import { createHash } from "node:crypto";
+import crypto from "node:crypto";
 
 export const KEY_VERSION = 1;
 
@@ -10,14 +10,32 @@ export type Json = null | boolean | number | string | readonly Json[] | { readon
 
 export function canonicalJson(value: Json): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (Array.isArray(value)) {
+    let text = "[";
+    for (let i = 0; i < value.length; i++) text += (i ? "," : "") + canonicalJson(value[i] as Json);
+    return text + "]";
+  }
   const obj = value as { readonly [key: string]: Json };
-  const keys = Object.keys(obj).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k]!)}`).join(",")}}`;
+  const keys = Object.keys(obj);
+  // An object of scalars whose keys are already in order is its own canonical form, and the
+  // native JSON.stringify is many times faster (a fan-in's key covers 100,000 upstream keys).
+  let flat = true;
+  for (let i = 0; flat && i < keys.length; i++) {
+    const v = obj[keys[i]!];
+    flat = (v === null || typeof v !== "object") && (i === 0 || keys[i - 1]! < keys[i]!);
+  }
+  if (flat) return JSON.stringify(obj);
+  keys.sort();
+  let text = "{";
+  for (let i = 0; i < keys.length; i++) text += `${i ? "," : ""}${JSON.stringify(keys[i])}:${canonicalJson(obj[keys[i]!]!)}`;
+  return text + "}";
 }
 
+// `crypto.hash` (Node 20.12+) skips the Hash object: a third of the cost for short texts.
+const oneShot: typeof crypto.hash | undefined = crypto.hash;
+
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return oneShot ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text).digest("hex");
 }
 
 /** A cache key: the versioned hash of everything that determines a task's result. */

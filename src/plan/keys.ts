@@ -19,7 +19,14 @@ export interface KeyParts {
 }
 
 export function taskKey(parts: KeyParts): string {
-  const hashOf = new Map(parts.files.filter((f) => f.role === "input").map((f) => [f.path, f.hash]));
+  const uses: string[] = [];
+  const ts: string[] = [];
+  const hashOf = new Map<string, string>();
+  for (const f of parts.files) {
+    if (f.role === "uses") uses.push(f.hash);
+    else if (f.role === "ts") ts.push(f.hash);
+    else hashOf.set(f.path, f.hash);
+  }
   const value = (v: Value): Json => {
     switch (v.t) {
       case "int":
@@ -36,14 +43,14 @@ export function taskKey(parts: KeyParts): string {
       case "record":
         return { record: Object.fromEntries(Object.entries(v.fields).map(([k, f]) => [k, value(f)])) };
       case "ref":
-        return { upstream: parts.upstreamKey(v.task), output: v.output };
+        return { output: v.output, upstream: parts.upstreamKey(v.task) };
     }
   };
   return cacheKey({
     definition: parts.definitionHash,
     args: Object.fromEntries([...parts.args].map(([k, v]) => [k, value(v)])),
-    uses: parts.files.filter((f) => f.role === "uses").map((f) => f.hash),
-    ts: parts.files.filter((f) => f.role === "ts").map((f) => f.hash),
+    uses,
+    ts,
     // An uncached action's key is still stable; the planner marks its tasks to run every time.
     cache: parts.cache,
   });

@@ -7,6 +7,8 @@ import type { PlanResources } from "./plan.js";
 
 /** Layers `over` on top of `base`; both in source form or both in plan form. */
 export function mergeResources<R extends object>(base: R, over: R): R {
+  // Most calls override nothing: share the base rather than copy it for every task of a sweep.
+  if (!Object.values(over).some((v) => v !== undefined)) return base;
   const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over)) if (v !== undefined) merged[k] = v;
   return merged as R;
