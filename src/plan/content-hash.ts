@@ -13,6 +13,9 @@ const Entry = z.object({ dev: z.number(), ino: z.number(), size: z.number(), mti
 const CacheFile = z.object({ version: z.literal(1), entries: z.record(z.string(), Entry) });
 type Entry = z.infer<typeof Entry>;
 
+/** How much older than its read a file's mtime must be for the stat cache to trust it. */
+const RACY_NS = 2_000_000_000n;
+
 export class ContentHasher {
   private entries = new Map<string, Entry>();
   private dirty = false;
@@ -43,14 +46,20 @@ export class ContentHasher {
     if (cached && cached.dev === Number(stat.dev) && cached.ino === Number(stat.ino) && cached.size === Number(stat.size) && cached.mtimeNs === mtimeNs) {
       return cached.hash;
     }
+    const started = BigInt(Date.now()) * 1_000_000n;
     const digest = createHash("sha256");
     for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
       digest.update(chunk as Buffer);
       this.bytesRead += (chunk as Buffer).length;
     }
     const hash = digest.digest("hex");
-    this.entries.set(file, { dev: Number(stat.dev), ino: Number(stat.ino), size: Number(stat.size), mtimeNs, hash });
-    this.dirty = true;
+    // A file written just before it was read may be written again within the same timestamp
+    // tick, same size, and look unchanged (git's "racily clean" entries): remember only files
+    // whose mtime is safely older than the read.
+    if (stat.mtimeNs < started - RACY_NS) {
+      this.entries.set(file, { dev: Number(stat.dev), ino: Number(stat.ino), size: Number(stat.size), mtimeNs, hash });
+      this.dirty = true;
+    } else if (this.entries.delete(file)) this.dirty = true;
     return hash;
   }
 
