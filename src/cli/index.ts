@@ -2,6 +2,7 @@
 // Nothing below the CLI prints or exits; here user mistakes become exit code 2 and
 // unexpected failures a one-line message (the stack only with --debug).
 
+import fs from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { hasErrors } from "../diagnostics/diagnostic.js";
@@ -14,6 +15,8 @@ import { graphCommand } from "./graph-command.js";
 import { planCommand, type PlanCommandFlags } from "./plan-command.js";
 import { registerSlurmCommands } from "./slurm-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
+import { historyCommand, logsCommand } from "./history-command.js";
+import { runCommand, type RunFlags } from "./run-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -53,9 +56,44 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
       code = await graphCommand(file, opts, io);
     });
 
-  registerDiffCommands(program, io, (c) => (code = c));
+  planOptions(program.command("run"))
+    .description("run a program's plan on this machine")
+    .argument("<file>", "the entry .pipe file")
+    .option("-j, --jobs <n>", "run at most n tasks at once (default: the cpus of pipe.config.json, or of the machine)")
+    .option("--force <pattern>", "rerun matching tasks (and so their dependents); `*` is a wildcard", collect)
+    .option("--keep-going", "after a failure, run everything that does not depend on it")
+    .option("--quiet", "print nothing but errors")
+    .option("--json", "print one JSON event per line")
+    .action(async (file: string, opts: RunFlags) => {
+      code = await withInterrupts((signal) => runCommand(file, opts, io, signal));
+    });
+
+  program
+    .command("logs")
+    .description("print a task's logs from the latest run that ran it; `pipe logs DIR TASK` for a Slurm bundle")
+    .argument("<task-or-bundle>", "a task id or pattern (or a Slurm bundle directory)")
+    .argument("[task]", "with a bundle directory: the task")
+    .option("--run <id>", "a run id from `pipe history`")
+    .option("--project <dir>", "the project directory (default: found upward from here)")
+    .action(async (first: string, second: string | undefined, opts: { run?: string; project?: string }) => {
+      const bundle = path.resolve(io.cwd, first);
+      if (second !== undefined && fs.existsSync(path.join(bundle, "bundle.json"))) {
+        const { slurmLogs } = await import("../backends/slurm/index.js");
+        code = await slurmLogs(bundle, second, io);
+      } else code = logsCommand(second ?? first, opts, io);
+    });
+
+  program
+    .command("history")
+    .description("list the recorded runs of a project")
+    .option("--project <dir>", "the project directory (default: found upward from here)")
+    .option("--json", "print JSON")
+    .action((opts: { project?: string; json?: boolean }) => {
+      code = historyCommand(opts, io);
+    });
 
   registerSlurmCommands(program, io, (c) => (code = c));
+  registerDiffCommands(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -68,6 +106,20 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     return Exit.failed;
   }
   return code;
+}
+
+/** Ctrl-C and SIGTERM abort the run (which terminates its tasks) instead of killing pipe. */
+async function withInterrupts(body: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await body(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
 
 function checkCommand(file: string, opts: { json?: boolean }, io: Io): number {
