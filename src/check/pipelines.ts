@@ -24,6 +24,8 @@ export interface CalleeInfo extends Signature {
 export interface CallSite {
   readonly callee: CalleeInfo;
   readonly explicit: ReadonlySet<string>;
+  /** A positional argument was reported: which parameters it meant is unknown. */
+  readonly positional: boolean;
   readonly span: Span;
 }
 
@@ -85,7 +87,7 @@ export function checkPipeline(decl: A.PipelineDecl, sig: Signature, cx: Pipeline
       }
     }
   }
-  reportUnusedLets(decl, diagnostics);
+  reportUnusedLets(decl, new Set(lets.map((l) => l.name)), diagnostics);
   for (const o of sig.outputs) {
     if (!returns?.some((r) => r.name === o.name)) {
       diagnostics.push(at(Diag.missingReturn(o.name), returnSpan ?? decl.name.span, { hint: `add \`return (${o.name} = ...)\`` }));
@@ -168,7 +170,7 @@ function checkCall(call: A.Call, ex: ExprContext, cx: PipelineContext, calls: Ca
   }
   const resources = call.resources ? checkResources(call.resources, ex.dir, diagnostics) : {};
   if (!callee) return undefined;
-  calls.push({ callee, explicit, span: call.span });
+  calls.push({ callee, explicit, positional: call.args.some((a) => !a.name), span: call.span });
   args.sort((a, b) => callee.params.findIndex((p) => p.name === a.name) - callee.params.findIndex((p) => p.name === b.name));
   const type = Ty.recordOf(callee.outputs.map((o) => ({ name: o.name, type: o.type })));
   return { kind: "Call", callee: { kind: callee.kind, id: callee.id }, args, resources, type, span: call.span };

@@ -60,14 +60,20 @@ export function resolveSignature(sig: A.Signature, dir: string, diagnostics: Dia
     return true;
   };
   const params: TParam[] = [];
+  // Parameters are in scope only so that `b: Int = a` is told it is not a constant,
+  // rather than that `a` is unknown.
+  const siblings = new Scope();
   for (const p of sig.params) {
     const type = resolveType(p.type, diagnostics);
     if (!unique(p.name, "parameter")) continue;
+    siblings.define(p.name.name, { type, kind: "param" });
     let value;
     if (p.default) {
-      value = checkExpr(p.default, { scope: new Scope(), dir, diagnostics }, type);
-      if (!isConstant(value)) diagnostics.push(at(Diag.badDefault(), p.default.span));
-      else reportUnlessAssignable(value, type, diagnostics);
+      const before = diagnostics.length;
+      value = checkExpr(p.default, { scope: siblings, dir, diagnostics }, type);
+      if (!isConstant(value)) {
+        if (diagnostics.length === before) diagnostics.push(at(Diag.badDefault(), p.default.span, { hint: "a default cannot refer to a parameter" }));
+      } else reportUnlessAssignable(value, type, diagnostics);
     }
     params.push({ name: p.name.name, type, ...(value ? { default: value } : {}), span: p.span });
   }

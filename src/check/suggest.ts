@@ -3,6 +3,7 @@
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
+  let extended: string | undefined;
   for (const candidate of candidates) {
     if (candidate === name) continue;
     const d = distance(name.toLowerCase(), candidate.toLowerCase());
@@ -10,13 +11,23 @@ export function closest(name: string, candidates: Iterable<string>): string | un
       best = candidate;
       bestDistance = d;
     }
+    // `retry` for `retries`, `memory` for `mem`: a shared start that covers half of both.
+    const shared = commonPrefix(name.toLowerCase(), candidate.toLowerCase());
+    const shorter = Math.min(name.length, candidate.length);
+    if (!extended && shorter >= 3 && shared >= Math.min(4, shorter) && 2 * shared >= Math.max(name.length, candidate.length)) extended = candidate;
   }
-  return best;
+  return best ?? extended;
 }
 
 export function didYouMean(name: string, candidates: Iterable<string>): { hint?: string } {
   const match = closest(name, candidates);
   return match ? { hint: `did you mean \`${match}\`?` } : {};
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
 }
 
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */

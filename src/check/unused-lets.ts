@@ -1,19 +1,20 @@
 // `let` bindings that nothing refers to. Their tasks still run, but their outputs go
 // nowhere, which is most often a forgotten `return`: a warning. A name starting with `_`
-// says the task is wanted only for its effect.
+// says the task is wanted only for its effect. Bindings whose value did not check are
+// left alone: they have an error already.
 
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type * as A from "../syntax/ast.js";
 
-export function reportUnusedLets(decl: A.PipelineDecl, diagnostics: Diagnostic[]): void {
+export function reportUnusedLets(decl: A.PipelineDecl, bound: ReadonlySet<string>, diagnostics: Diagnostic[]): void {
   const used = new Set<string>();
   for (const stmt of decl.body) {
     if (stmt.kind === "Let") namesIn(stmt.value, used);
     else for (const f of stmt.fields) namesIn(f.value, used);
   }
   for (const stmt of decl.body) {
-    if (stmt.kind !== "Let" || stmt.name.name.startsWith("_") || used.has(stmt.name.name)) continue;
+    if (stmt.kind !== "Let" || !bound.has(stmt.name.name) || stmt.name.name.startsWith("_") || used.has(stmt.name.name)) continue;
     diagnostics.push(at(Diag.unusedLet(stmt.name.name), stmt.name.span, { hint: `return or pass on its outputs, or name it \`_${stmt.name.name}\` if the task is wanted only for its effect` }));
   }
 }

@@ -62,7 +62,7 @@ export function analyseWith(facts: ReadonlyMap<string, PipelineFacts>, diagnosti
     const supplied = (name: string) => p.withs.some((w) => w.name === name);
     for (const call of p.calls) {
       for (const param of call.callee.params) {
-        if (isRequired(param) && !call.explicit.has(param.name) && !supplied(param.name)) {
+        if (isRequired(param) && !call.positional && !call.explicit.has(param.name) && !supplied(param.name)) {
           result.push({ name: param.name, callee: call.callee.name, span: call.span });
         }
       }
@@ -81,10 +81,11 @@ export function analyseWith(facts: ReadonlyMap<string, PipelineFacts>, diagnosti
         diagnostics.push(at(Diag.unusedWith(w.name), w.span, near.hint ? near : { hint: "no call below this pipeline declares a parameter of that name without receiving it" }));
         continue;
       }
+      // One error per expected type: the same mistake is not repeated for every callee.
       const reported = new Set<string>();
       for (const slot of targets) {
-        if (withFits(w, slot.type) || reported.has(slot.callee)) continue;
-        reported.add(slot.callee);
+        if (withFits(w, slot.type) || reported.has(Ty.show(slot.type))) continue;
+        reported.add(Ty.show(slot.type));
         diagnostics.push(at(Diag.withTypeMismatch(w.name, Ty.show(w.value.type), Ty.show(slot.type), slot.callee), w.value.span));
       }
     }
