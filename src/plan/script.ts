@@ -28,6 +28,8 @@ export function taskScript(plan: Plan, task: Task): string {
     ': "${PIPE_PROJECT:?set PIPE_PROJECT to the project directory}"',
     `task=${shellQuote(task.id)}`,
     `key=${task.key}`,
+    // The command runs from the project directory: a relative store must not move with it.
+    'case $PIPE_STORE in /*) ;; *) PIPE_STORE="$PWD/$PIPE_STORE" ;; esac',
     'final="$PIPE_STORE/$key"',
     'if [ -z "${PIPE_FORCE:-}" ] && [ -f "$final/meta.json" ]; then exit 0; fi',
     `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}"; }`,
@@ -43,9 +45,11 @@ export function taskScript(plan: Plan, task: Task): string {
   }
 
   lines.push(
-    'out="$PIPE_STORE/.tmp/$key.$$.$RANDOM"',
-    'mkdir -p "$out" || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
-    "trap '[ ! -e \"$out\" ] || rm -rf \"$out\" \"$out.args.json\"' EXIT",
+    // Without -p on the last step: two runs (on two nodes of a shared store) never share one.
+    'out="$PIPE_STORE/.tmp/$key.$HOSTNAME.$$.$RANDOM"',
+    '[ -d "$PIPE_STORE/.tmp" ] || mkdir -p "$PIPE_STORE/.tmp" || fail "cannot create $PIPE_STORE/.tmp"',
+    'mkdir "$out" || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
+    "trap '[ ! -e \"$out\" ] && [ ! -e \"$out.args.json\" ] || rm -rf \"$out\" \"$out.args.json\"' EXIT",
     "trap 'exit 130' INT",
     "trap 'exit 143' TERM",
     now("started"),
@@ -80,7 +84,7 @@ export function taskScript(plan: Plan, task: Task): string {
         slurp("v", where),
         `v="\${v#"\${v%%[![:space:]]*}"}"; v="\${v%"\${v##*[![:space:]]}"}"`,
         `re=${shellQuote(re)}`,
-        `[[ $v =~ $re ]] || fail "output ${o.name} is not a ${o.type}: $(printf '%q' "$v")"`,
+        `[[ $v =~ $re ]] || fail "output ${o.name} is not ${o.type === "Int" ? "an" : "a"} ${o.type}: $(printf '%q' "$v")"`,
         `printf '%s\\n' "$v" > ${where}`,
       );
     }
