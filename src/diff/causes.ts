@@ -4,7 +4,6 @@
 // `uses`, input and TypeScript file, and `cache`. Upstream keys are left to the caller,
 // which walks them to the root tasks (index.ts). Also used by `pipe why` against meta.json.
 
-import { canonicalJson, type Json } from "../plan/canonical.js";
 import type { KeyFile, Plan, PlanValue, Task } from "../plan/plan.js";
 import { unifiedDiff } from "./line-diff.js";
 
@@ -52,11 +51,14 @@ export function actionName(actionId: string): string {
   return actionId.slice(actionId.lastIndexOf("#") + 1);
 }
 
+const NONE: readonly Cause[] = Object.freeze([]);
+
 /** Definition diffs are shared by every task of an action; compute each pair once. */
 export class CauseComparer {
   private readonly definitionDiffs = new Map<string, readonly string[]>();
 
-  compare(a: KeyInputs, b: KeyInputs): Cause[] {
+  /** The differences; one shared empty array when there are none. */
+  compare(a: KeyInputs, b: KeyInputs): readonly Cause[] {
     const causes: Cause[] = [];
     if (a.definitionHash !== b.definitionHash) {
       const memo = `${a.definitionHash}\0${b.definitionHash}`;
@@ -68,11 +70,12 @@ export class CauseComparer {
     fileCauses(a.files, b.files, causes);
     if (a.cache !== b.cache) causes.push({ kind: "cache", from: a.cache, to: b.cache });
     else if (!b.cache) causes.push({ kind: "uncached" });
-    return causes;
+    return causes.length ? causes : NONE;
   }
 }
 
 function argumentCauses(a: KeyInputs, b: KeyInputs, into: Cause[]): void {
+  if (sameArgs(a.args, b.args)) return;
   const names = [...new Set([...Object.keys(a.args), ...Object.keys(b.args)])].sort();
   let hashesA: Map<string, string> | undefined;
   let hashesB: Map<string, string> | undefined;
@@ -82,34 +85,59 @@ function argumentCauses(a: KeyInputs, b: KeyInputs, into: Cause[]): void {
     if (from !== undefined && to !== undefined) {
       // Same text (paths by path, upstream outputs by task id): not an argument change; a
       // changed file behind the same path is a file cause.
-      if (canonicalJson(from as Json) === canonicalJson(to as Json)) continue;
+      if (sameValue(from, to)) continue;
       // A path renamed to one with the same content does not change the key.
       hashesA ??= inputHashes(a.files);
       hashesB ??= inputHashes(b.files);
-      if (canonicalJson(keyForm(from, hashesA)) === canonicalJson(keyForm(to, hashesB))) continue;
+      if (sameValue(from, to, hashesA, hashesB)) continue;
     }
     into.push({ kind: "argument", name, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
   }
+}
+
+type Hashes = ReadonlyMap<string, string>;
+
+function sameArgs(a: Readonly<Record<string, PlanValue>>, b: Readonly<Record<string, PlanValue>>, ha?: Hashes, hb?: Hashes): boolean {
+  let n = 0;
+  for (const k in a) {
+    const v = b[k];
+    if (v === undefined || !sameValue(a[k]!, v, ha, hb)) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
+
+/**
+ * Structural equality of plan values, without building canonical text (this runs for every
+ * changed task). With the input hashes of both sides, paths compare as the key sees them:
+ * by content.
+ */
+export function sameValue(a: PlanValue, b: PlanValue, ha?: Hashes, hb?: Hashes): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i]!, b[i]!, ha, hb)) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  if ("$ref" in a) return "$ref" in b && a.$ref === b.$ref && a.output === b.output;
+  if ("$path" in a) {
+    if (!("$path" in b)) return false;
+    return ha && hb ? (ha.get(a.$path) ?? a.$path) === (hb.get(b.$path) ?? b.$path) : a.$path === b.$path;
+  }
+  return "$record" in a && "$record" in b && sameArgs(a.$record, b.$record, ha, hb);
 }
 
 function inputHashes(files: readonly KeyFile[]): Map<string, string> {
   return new Map(files.filter((f) => f.role === "input").map((f) => [f.path, f.hash]));
 }
 
-/** A value as the key sees it: an input path by its content. */
-function keyForm(value: PlanValue, hashes: ReadonlyMap<string, string>): Json {
-  if (Array.isArray(value)) return value.map((v) => keyForm(v, hashes));
-  if (value && typeof value === "object") {
-    if ("$path" in value) return { content: hashes.get(value.$path) ?? value.$path };
-    if ("$record" in value) return { record: Object.fromEntries(Object.entries(value.$record).map(([k, v]) => [k, keyForm(v, hashes)])) };
-    return value;
-  }
-  return value;
-}
-
 const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts"];
 
 function fileCauses(a: readonly KeyFile[], b: readonly KeyFile[], into: Cause[]): void {
+  if (a.length === b.length && a.every((f, i) => f.hash === b[i]!.hash && f.path === b[i]!.path && f.role === b[i]!.role)) return;
   for (const role of ROLES) {
     const before = new Map(a.filter((f) => f.role === role).map((f) => [f.path, f.hash]));
     const after = new Map(b.filter((f) => f.role === role).map((f) => [f.path, f.hash]));

@@ -44,7 +44,7 @@ function listChange(from: readonly PlanValue[], to: readonly PlanValue[]): strin
   const count = (items: readonly PlanValue[]) => {
     const m = new Map<string, { value: PlanValue; n: number }>();
     for (const v of items) {
-      const k = canonicalJson(v as Json);
+      const k = itemKey(v);
       const e = m.get(k);
       if (e) e.n++;
       else m.set(k, { value: v, n: 1 });
@@ -68,6 +68,13 @@ function listChange(from: readonly PlanValue[], to: readonly PlanValue[]): strin
   return parts.join(", ");
 }
 
+/** A text that identifies a list item; cheap for the upstream outputs a fan-in lists by the 100,000. */
+function itemKey(v: PlanValue): string {
+  if (v === null || typeof v !== "object") return typeof v + ":" + String(v);
+  if ("$ref" in v) return `ref:${v.$ref}\0${v.output}`;
+  return canonicalJson(v as Json);
+}
+
 const ROLE: Record<string, string> = { uses: "uses", input: "input", ts: "TypeScript implementation" };
 
 /**
@@ -75,6 +82,15 @@ const ROLE: Record<string, string> = { uses: "uses", input: "input", ts: "TypeSc
  * change — `what: old → new` — so that it reads inside the parentheses of an upstream cause.
  */
 export function causeSummary(c: Cause): string {
+  // Shared cause objects are described once: a list argument of a large fan-in takes time.
+  let text = summaries.get(c);
+  if (text === undefined) summaries.set(c, (text = summarize(c)));
+  return text;
+}
+
+const summaries = new WeakMap<Cause, string>();
+
+function summarize(c: Cause): string {
   switch (c.kind) {
     case "argument":
       return `argument ${argumentChange(c.name, c.from, c.to)}`;

@@ -71,7 +71,7 @@ class Explainer {
     this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
   }
 
-  explain(task: Task, entry: StoreEntry): { causes: Cause[]; upstream: UpstreamWhy[] } {
+  explain(task: Task, entry: StoreEntry): { causes: readonly Cause[]; upstream: UpstreamWhy[] } {
     const causes = this.comparer.compare(metaInputs(entry.meta), taskInputs(this.plan, task));
     const upstream: UpstreamWhy[] = [];
     const current = new Map(task.inputs.map((i) => [i.task, i.key]));
@@ -81,8 +81,7 @@ class Explainer {
       if (old === undefined || old === key) continue;
       upstream.push(this.upstreamWhy(id, old, key));
     }
-    if (causes.length === 0 && upstream.length === 0) causes.push({ kind: "key" });
-    return { causes, upstream };
+    return { causes: causes.length === 0 && upstream.length === 0 ? [{ kind: "key" }] : causes, upstream };
   }
 
   private upstreamWhy(id: string, from: string, to: string): UpstreamWhy {

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Benchmark of `pipe diff` on two plans of 100,000 tasks: a `prepare` task, a sweep of
+// 100 × 1,000 `train` tasks reading its output, and one `pick` over all of them (a fan-in
+// with 100,000 dependencies). The plans are compiled from a generated `.pipe` file with
+// `pipe plan --plan-only`, in three versions: the original, one with prepare's seed
+// changed (every task reruns, one root cause) and one with the sweep's values renamed
+// (100,000 removed, 100,000 added, the fan-in reruns). For each pair it times, in process,
+// reading the two plan JSON files, the comparison (`diffPlans`) and the rendering (text and
+// JSON), and end to end the CLI `pipe diff a.json b.json`, against the 2 s target.
+// Uses dist/: run `npx tsc -p .` first.
+//
+//   node bench/diff.mjs [--folds N] [--repeat R] [--keep]
+
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const pipeBin = path.join(root, "bin", "pipe.js");
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const LRS = 100;
+const FOLDS = option("--folds", 1000);
+const REPEAT = option("--repeat", 3);
+const TARGET = 2;
+
+if (!fs.existsSync(path.join(root, "dist", "diff", "index.js"))) {
+  console.error("bench: dist/ is missing; run `npx tsc -p .` first");
+  process.exit(2);
+}
+const { diffPlans } = await import(path.join(root, "dist", "diff", "index.js"));
+const { readPlanJson } = await import(path.join(root, "dist", "diff", "plan-json.js"));
+const { diffJson, renderDiff } = await import(path.join(root, "dist", "diff", "render.js"));
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-bench-diff-"));
+
+function source({ seed = 1, lrOffset = 0 } = {}) {
+  const lrs = Array.from({ length: LRS }, (_, i) => ((i + 1 + lrOffset) / 1000).toString()).join(", ");
+  const folds = Array.from({ length: FOLDS }, (_, i) => i).join(", ");
+  return [
+    "action prepare(seed: Int) -> (data: File) {",
+    '  resources { time = "20m" }',
+    '  shell "echo ~{seed} > ~{out.data}"',
+    "}",
+    "action train(data: File, lr: Float, fold: Int) -> (score: Float) {",
+    '  resources { gpus = 1, cpus = 4, time = "1h" }',
+    '  shell "echo ~{lr} ~{fold} > ~{out.score}"',
+    "}",
+    "action pick(scores: List[Float]) -> (best: Float) {",
+    "  shell \"printf '%s\\n' ~{scores} | sort -g | tail -1 > ~{out.best}\"",
+    "}",
+    `pipeline main(seed: Int = ${seed}) -> (best: Float) {`,
+    "  let d = prepare(seed = seed)",
+    `  let runs = for lr in [${lrs}], fold in [${folds}] { train(data = d.data, lr = lr, fold = fold) }`,
+    "  let p = pick(scores = runs.score)",
+    "  return (best = p.best)",
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** Wall time of one run, in seconds, and its stdout; throws when it fails unexpectedly. */
+function timed(argv, cwd, okCodes = [0]) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [pipeBin, ...argv], { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (!okCodes.includes(r.status)) throw new Error(`pipe ${argv.join(" ")} exited ${r.status}:\n${r.stderr}`);
+  return { s, stdout: r.stdout };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (s) => `${(s * 1000).toFixed(0).padStart(6)} ms`;
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+function plan(name, options) {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, "main.pipe"), source(options));
+  const { s, stdout } = timed(["plan", "--plan-only", "main.pipe"], dir);
+  const file = path.join(work, `${name}.json`);
+  fs.writeFileSync(file, stdout);
+  console.log(`compiled ${name}: ${(stdout.length / 1e6).toFixed(0)} MB of plan JSON in ${s.toFixed(1)} s`);
+  return file;
+}
+
+console.log(`pipe diff benchmark: ${LRS * FOLDS + 2} tasks per plan (node ${process.version}, ${os.cpus().length} CPUs)`);
+const base = plan("base", {});
+const pairs = [
+  ["upstream change (seed 1 → 2)", base, plan("seed", { seed: 2 })],
+  ["renamed sweep values", base, plan("renamed", { lrOffset: 1000 })],
+  ["no change", base, base],
+];
+
+let worst = 0;
+for (const [label, a, b] of pairs) {
+  const times = { read: [], diff: [], text: [], json: [], cli: [] };
+  let summary = "";
+  for (let r = 0; r < REPEAT; r++) {
+    let t = now();
+    const before = readPlanJson(fs.readFileSync(a, "utf8")).plan;
+    const after = readPlanJson(fs.readFileSync(b, "utf8")).plan;
+    times.read.push(now() - t);
+    t = now();
+    const diff = diffPlans(before, after);
+    times.diff.push(now() - t);
+    t = now();
+    const text = renderDiff(diff);
+    times.text.push(now() - t);
+    t = now();
+    JSON.stringify(diffJson(diff));
+    times.json.push(now() - t);
+    summary = text.trimEnd().split("\n").slice(-2).join(" | ");
+    times.cli.push(timed(["diff", a, b], work, [0, 3]).s);
+  }
+  const compare = median(times.diff) + median(times.text);
+  const cli = median(times.cli);
+  worst = Math.max(worst, cli);
+  console.log(`\n${label}: ${summary}`);
+  console.log(`  read + parse + check both plans ${ms(median(times.read))}`);
+  console.log(`  compare (diffPlans)             ${ms(median(times.diff))}`);
+  console.log(`  render text                     ${ms(median(times.text))}`);
+  console.log(`  render JSON (--json)            ${ms(median(times.json))}`);
+  console.log(`  compare + render                ${ms(compare)}   ${compare < TARGET ? "under" : "OVER"} the ${TARGET} s target`);
+  console.log(`  CLI end to end, median of ${REPEAT}   ${ms(cli)}   ${cli < TARGET ? "under" : "OVER"} the ${TARGET} s target`);
+}
+console.log(`\nslowest CLI run: ${worst.toFixed(2)} s (target ${TARGET} s; the CLI's own start-up is part of it)`);
+
+if (args.includes("--keep")) console.log(`plans kept in ${work}`);
+else fs.rmSync(work, { recursive: true, force: true });
