@@ -83,14 +83,16 @@ export function loadConfig(projectDir: string, userFile: string | undefined, hos
     try {
       json = JSON.parse(text);
     } catch (error) {
-      diagnostics.push(at(Diag.badConfig((error as Error).message), { file, start: 0, end: 0 }));
+      diagnostics.push(at(Diag.badConfig((error as Error).message), syntaxErrorSpan(text, file, error as Error)));
       continue;
     }
     const parsed = ConfigSchema.safeParse(json);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const where = issue.path.join(".");
-        diagnostics.push(at(Diag.badConfig(`${where ? `${where}: ` : ""}${issue.message}`), locate(text, file, issue.path.map(String))));
+        // An unknown key is pointed at itself, not at the object that holds it.
+        const keys = [...issue.path.map(String), ...(issue.code === "unrecognized_keys" ? issue.keys.slice(0, 1) : [])];
+        diagnostics.push(at(Diag.badConfig(`${where ? `${where}: ` : ""}${issue.message}`), locateInJson(text, file, keys)));
       }
       continue;
     }
@@ -114,14 +116,30 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   return out;
 }
 
-/** Approximate place of a JSON path in the text: the last key's occurrence after its parents'. */
-function locate(text: string, file: string, keys: string[]) {
+/**
+ * Approximate place of a JSON path in the text: each key's first occurrence as a key (a
+ * string followed by `:`) after its parent's; array indices are skipped. Also used for the
+ * parameters file.
+ */
+export function locateInJson(text: string, file: string, keys: readonly string[]): { file: string; start: number; end: number } {
   let offset = 0;
+  let length = 1;
   for (const key of keys) {
-    const found = text.indexOf(JSON.stringify(key), offset);
-    if (found < 0) break;
-    offset = found;
+    if (/^\d+$/.test(key)) continue;
+    const quoted = JSON.stringify(key);
+    const re = new RegExp(`${quoted.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*:`, "g");
+    re.lastIndex = offset;
+    const found = re.exec(text);
+    if (!found) break;
+    offset = found.index;
+    length = quoted.length;
   }
-  const last = keys[keys.length - 1];
-  return { file, start: offset, end: offset + (last && text.startsWith(JSON.stringify(last), offset) ? JSON.stringify(last).length : 1) };
+  return { file, start: offset, end: offset + length };
+}
+
+/** Where JSON.parse gave up, when its message says (`... at position 12`); the end for a truncated file. */
+function syntaxErrorSpan(text: string, file: string, error: Error): { file: string; start: number; end: number } {
+  const position = /at position (\d+)/.exec(error.message);
+  const start = position ? Math.min(Number(position[1]), text.length) : /end of JSON input/.test(error.message) ? text.trimEnd().length : 0;
+  return { file, start, end: start };
 }

@@ -4,8 +4,9 @@
 
 import path from "node:path";
 import { z } from "zod";
+import { locateInJson } from "../config/index.js";
 import { Diag } from "../diagnostics/catalog.js";
-import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { checkExpr, reportUnlessAssignable, Scope } from "../check/expressions.js";
 import { didYouMean } from "../check/suggest.js";
 import type { TPipeline, TypedProgram } from "../check/typed.js";
@@ -35,29 +36,39 @@ export function entryParams(program: TypedProgram, entry: TPipeline, given: Para
   const sources = new Map<string, string>();
   const params = new Map<string, Value>();
   const declared = new Map(entry.params.map((p) => [p.name, p]));
+  // Given, even if wrongly: such a parameter is reported once, not also as missing.
+  const mentioned = new Set<string>();
+  // An unreadable params file may have held any of them: none is reported as missing then.
+  let fileFailed = false;
   const evaluator = new Expander(program);
-  const unknown = (name: string) =>
-    diagnostics.push(at(Diag.unknownParam(name, entry.name), undefined, didYouMean(name, declared.keys())));
+  const unknown = (name: string, span?: Span) => diagnostics.push(at(Diag.unknownParam(name, entry.name), span, didYouMean(name, declared.keys())));
 
   if (given.paramsFile) {
     const file = path.resolve(given.cwd, given.paramsFile);
     const text = host.readFile(file);
     let json: unknown;
+    let syntaxError = false;
     try {
       json = text === undefined ? undefined : JSON.parse(text);
     } catch (error) {
+      syntaxError = true;
       diagnostics.push(at(Diag.badParamsFile(`${given.paramsFile}: ${(error as Error).message}`), undefined));
     }
     const parsed = z.record(z.string(), z.unknown()).safeParse(json);
+    fileFailed = text === undefined || syntaxError || !parsed.success;
     if (text === undefined) diagnostics.push(at(Diag.badParamsFile(`cannot read ${given.paramsFile}`), undefined));
-    else if (!parsed.success) diagnostics.push(at(Diag.badParamsFile(`${given.paramsFile} must hold a JSON object`), undefined));
+    else if (syntaxError) {
+      // Reported above; the file gives no values.
+    } else if (!parsed.success) diagnostics.push(at(Diag.badParamsFile(`${given.paramsFile} must hold a JSON object`), undefined));
     else {
       for (const [name, raw] of Object.entries(parsed.data)) {
         const param = declared.get(name);
-        if (!param) unknown(name);
+        const span = locateInJson(text, file, [name]);
+        mentioned.add(name);
+        if (!param) unknown(name, span);
         else {
           const value = fromJson(raw, param.type, (p) => relativePosix(program.projectDir, path.resolve(path.dirname(file), p)));
-          if (typeof value === "string") diagnostics.push(at(Diag.badParamValue(name, value), undefined));
+          if (typeof value === "string") diagnostics.push(at(Diag.badParamValue(name, value), span));
           else params.set(name, value);
         }
       }
@@ -69,6 +80,7 @@ export function entryParams(program: TypedProgram, entry: TPipeline, given: Para
     const name = eq < 0 ? pair : pair.slice(0, eq);
     const text = eq < 0 ? "" : pair.slice(eq + 1);
     const param = declared.get(name);
+    mentioned.add(name);
     if (eq < 0) {
       diagnostics.push(at(Diag.badParamValue(name, "expected `-p name=value`"), undefined));
       continue;
@@ -93,10 +105,10 @@ export function entryParams(program: TypedProgram, entry: TPipeline, given: Para
   }
 
   for (const param of entry.params) {
-    if (params.has(param.name)) continue;
+    if (params.has(param.name) || mentioned.has(param.name)) continue;
     if (param.default) params.set(param.name, coerce(evaluator.expr(param.default, new Map()), param.type));
     else if (param.type.kind === "Optional") params.set(param.name, { t: "none" });
-    else diagnostics.push(at(Diag.missingParam(param.name, entry.name), param.span, { hint: `pass \`-p ${param.name}=...\` or give it a default` }));
+    else if (!fileFailed) diagnostics.push(at(Diag.missingParam(param.name, entry.name), param.span, { hint: `pass \`-p ${param.name}=...\` or give it a default` }));
   }
   return { params, diagnostics, sources };
 }
