@@ -41,22 +41,30 @@ function argumentChange(name: string, from: PlanValue | undefined, to: PlanValue
 }
 
 function listChange(from: readonly PlanValue[], to: readonly PlanValue[]): string {
-  const count = (items: readonly PlanValue[]) => {
-    const m = new Map<string, { value: PlanValue; n: number }>();
-    for (const v of items) {
-      const k = itemKey(v);
-      const e = m.get(k);
-      if (e) e.n++;
-      else m.set(k, { value: v, n: 1 });
-    }
-    return m;
-  };
-  const a = count(from);
-  const b = count(to);
-  const gone: PlanValue[] = [];
+  // Multiset difference by item text, in one pass over each list (a fan-in's list can hold
+  // 100,000 upstream outputs).
+  const itemKey = keyFor(from, to);
+  const left = new Map<string, number>();
+  for (const v of from) {
+    const k = itemKey(v);
+    left.set(k, (left.get(k) ?? 0) + 1);
+  }
   const came: PlanValue[] = [];
-  for (const [k, e] of a) for (let i = b.get(k)?.n ?? 0; i < e.n; i++) gone.push(e.value);
-  for (const [k, e] of b) for (let i = a.get(k)?.n ?? 0; i < e.n; i++) came.push(e.value);
+  for (const v of to) {
+    const k = itemKey(v);
+    const n = left.get(k);
+    if (n) left.set(k, n - 1);
+    else came.push(v);
+  }
+  const gone: PlanValue[] = [];
+  for (const v of from) {
+    const k = itemKey(v);
+    const n = left.get(k);
+    if (n) {
+      left.set(k, n - 1);
+      gone.push(v);
+    }
+  }
   const parts = [`${from.length} → ${to.length} items`];
   const some = (sign: string, items: PlanValue[]) => {
     const shown = items.slice(0, MAX_ITEMS).map((v) => sign + clip(showValue(v)));
@@ -68,11 +76,17 @@ function listChange(from: readonly PlanValue[], to: readonly PlanValue[]): strin
   return parts.join(", ");
 }
 
-/** A text that identifies a list item; cheap for the upstream outputs a fan-in lists by the 100,000. */
-function itemKey(v: PlanValue): string {
-  if (v === null || typeof v !== "object") return typeof v + ":" + String(v);
-  if ("$ref" in v) return `ref:${v.$ref}\0${v.output}`;
-  return canonicalJson(v as Json);
+/**
+ * A text that identifies a list item. Upstream outputs, which a fan-in lists by the
+ * 100,000, are named by their task id alone when every item is an output of that name:
+ * the id strings exist already, and building one more string per item is what costs.
+ */
+function keyFor(from: readonly PlanValue[], to: readonly PlanValue[]): (v: PlanValue) => string {
+  const first = from[0] ?? to[0];
+  const output = first && typeof first === "object" && "$ref" in first ? first.output : undefined;
+  const sameOutput = (v: PlanValue) => v !== null && typeof v === "object" && "$ref" in v && v.output === output;
+  if (output !== undefined && from.every(sameOutput) && to.every(sameOutput)) return (v) => (v as { $ref: string }).$ref;
+  return (v) => (v === null || typeof v !== "object" ? `${typeof v}:${String(v)}` : canonicalJson(v as Json));
 }
 
 const ROLE: Record<string, string> = { uses: "uses", input: "input", ts: "TypeScript implementation" };

@@ -85,6 +85,7 @@ export async function checkoutRevision(cwd: string, spec: RevisionPath): Promise
     if (spec.rev) await git(repo.top, ["read-tree", `${spec.rev}^{tree}`], env);
     await git(repo.top, ["checkout-index", "--all", "--force", `--prefix=${tree}/`], env);
     await linkUntracked(repo.top, tree);
+    await seedHashCache(path.join(repo.top, path.dirname(repo.path)), path.join(tree, path.dirname(repo.path)), repo.top, tree);
     return { file: path.join(tree, repo.path), cwd: path.join(tree, repo.prefix), remove };
   } catch (e) {
     await remove();
@@ -112,5 +113,28 @@ async function linkUntracked(top: string, tree: string): Promise<void> {
     } catch {
       // A file at the revision where the working tree has a directory: the revision wins.
     }
+  }
+}
+
+/**
+ * Starts the checkout's hash cache from the working tree's, its paths moved into the
+ * checkout, so that large untracked inputs (linked, so with the same device, inode and
+ * mtime) are not read again; files written by the checkout are new inodes and are hashed.
+ * The format is plan/content-hash.ts's; anything unexpected means no seed.
+ */
+async function seedHashCache(projectDir: string, checkoutProjectDir: string, top: string, tree: string): Promise<void> {
+  const source = path.join(projectDir, ".pipe", "hash-cache.json");
+  try {
+    const cache = JSON.parse(await fs.promises.readFile(source, "utf8")) as { version?: unknown; entries?: Record<string, unknown> };
+    if (cache.version !== 1 || typeof cache.entries !== "object" || cache.entries === null) return;
+    const entries: Record<string, unknown> = {};
+    for (const [file, entry] of Object.entries(cache.entries)) {
+      if (file.startsWith(top + path.sep)) entries[path.join(tree, path.relative(top, file))] = entry;
+    }
+    const target = path.join(checkoutProjectDir, ".pipe", "hash-cache.json");
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    await fs.promises.writeFile(target, JSON.stringify({ version: 1, entries }));
+  } catch {
+    // No cache in the working tree: everything is hashed.
   }
 }

@@ -151,7 +151,7 @@ function groupByCause(changed: readonly ChangedTask[]): CauseGroup[] {
     if (!inner) byIdentity.set(t.causes, (inner = new Map()));
     let g = inner.get(t.upstream);
     if (!g) {
-      const key = `${canonicalJson(t.causes as unknown as Json)}\n${t.upstream.join("\n")}`;
+      const key = `${causesKey(t.causes)}\n${t.upstream.join("\n")}`;
       g = groups.get(key);
       if (!g) groups.set(key, (g = { causes: t.causes, upstream: t.upstream, tasks: [], group: t.group }));
       inner.set(t.upstream, g);
@@ -160,6 +160,22 @@ function groupByCause(changed: readonly ChangedTask[]): CauseGroup[] {
     if (g.group !== t.group) g.group = undefined;
   }
   return [...groups.values()].map((g) => ({ causes: g.causes, upstream: g.upstream, tasks: g.tasks, ...(g.group !== undefined ? { group: g.group } : {}) }));
+}
+
+/** Above this many items, a list argument's change is not worth its canonical text. */
+const LONG_LIST = 1000;
+let unique = 0;
+
+/**
+ * A text equal for equal causes, so that tasks with the same root cause (one argument or
+ * definition change across a sweep) share a group. A change of a long list argument (a
+ * fan-in's) gets a key of its own instead: grouping two such tasks is not worth hashing
+ * 100,000 items.
+ */
+function causesKey(causes: readonly Cause[]): string {
+  const long = (v: unknown) => Array.isArray(v) && v.length > LONG_LIST;
+  if (causes.some((c) => c.kind === "argument" && (long(c.from) || long(c.to)))) return `#${unique++}`;
+  return canonicalJson(causes as unknown as Json);
 }
 
 /**
