@@ -37,18 +37,19 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, signal: 
   }
   const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: reporterFor(flags, io), signal });
   const { record, runDir } = outcome;
-  const failed = record.tasks.filter((t) => t.state === "failed");
+  const failures = record.tasks
+    .filter((t) => t.state === "failed")
+    .map((t) => ({ task: t.id, exitCode: t.exitCode ?? null, stderrTail: tail(path.join(runDir, t.stderr ?? ""), 10), log: path.relative(io.cwd, path.join(runDir, t.stderr ?? "")) }));
   if (flags.json) {
-    io.out(JSON.stringify({ type: "result", status: record.status, run: record.id, failed: failed.map((t) => t.id), outputs: record.status === "ok" ? outputValues(plan, config.storeDir) : {} }) + "\n");
+    const outputs = record.status === "ok" ? outputValues(plan, config.storeDir) : {};
+    io.out(JSON.stringify({ type: "result", status: record.status, run: record.id, failed: failures.map((f) => f.task), failures, outputs }) + "\n");
   } else {
-    for (const t of failed) {
-      io.err(`\nfailed: ${t.id} (exit ${t.exitCode ?? "signal"})\n`);
-      const err = path.join(runDir, t.stderr ?? "");
-      for (const line of tail(err, 10)) io.err(`  | ${line}\n`);
-      io.err(`  full log: ${path.relative(io.cwd, err)}\n`);
+    for (const f of failures) {
+      io.err(`\nfailed: ${f.task} (exit ${f.exitCode ?? "signal"})\n`);
+      for (const line of f.stderrTail) io.err(`  | ${line}\n`);
+      io.err(`  full log: ${f.log}\n`);
     }
-    const counts = countStates(record.tasks.map((t) => t.state));
-    io.err(`run ${record.id}: ${record.status} (${counts})\n`);
+    if (!flags.quiet || record.status !== "ok") io.err(`run ${record.id}: ${record.status} (${countStates(record.tasks.map((t) => t.state))})\n`);
     if (record.status === "ok" && !flags.quiet) {
       for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${text}\n`);
     }

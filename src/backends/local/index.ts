@@ -12,7 +12,7 @@ import { inStore, planStates } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
 import { KeyLocks } from "./lock.js";
 import { MemorySampler } from "./memory.js";
-import { newRunId, runsDir, taskFileName, writeRecord, type RunRecord, type TaskRecord } from "./records.js";
+import { createRunDir, taskFileName, writeRecord, type RunRecord, type TaskRecord } from "./records.js";
 
 export interface LocalLimits {
   readonly jobs: number;
@@ -67,8 +67,7 @@ export function unfittable(plan: Plan, limits: LocalLimits): string[] {
 export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const { plan, storeDir, limits, reporter } = options;
   const now = options.now ?? (() => new Date());
-  const runId = newRunId(now());
-  const runDir = path.join(runsDir(options.projectDir), runId);
+  const { id: runId, dir: runDir } = createRunDir(options.projectDir, now());
   for (const sub of ["scripts", "logs"]) fs.mkdirSync(path.join(runDir, sub), { recursive: true });
   fs.writeFileSync(path.join(runDir, "plan.json"), JSON.stringify(plan, null, 1) + "\n");
 
@@ -117,7 +116,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const stop = (reason: "failure" | "interrupt") => {
     if (stopping) return;
     stopping = reason;
-    reporter.event({ type: "stopping", reason });
+    if ([...records.values()].some((r) => r.state === "pending")) reporter.event({ type: "stopping", reason });
     for (const { child } of running.values()) terminate(child);
     checkDone();
   };

@@ -40,9 +40,23 @@ export function runsDir(projectDir: string): string {
   return path.join(projectDir, ".pipe", "runs");
 }
 
-export function newRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace("T", "-");
-  return `${stamp}-${process.pid}`;
+/**
+ * Creates the directory of a new run and returns its id: the UTC time to the millisecond and
+ * the pid, so that names sort by start time; a suffix keeps two runs of one process apart.
+ */
+export function createRunDir(projectDir: string, now: Date): { id: string; dir: string } {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-");
+  fs.mkdirSync(runsDir(projectDir), { recursive: true });
+  for (let n = 0; ; n++) {
+    const id = `${stamp}-${process.pid}${n ? `.${n}` : ""}`;
+    const dir = path.join(runsDir(projectDir), id);
+    try {
+      fs.mkdirSync(dir);
+      return { id, dir };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
 }
 
 /** A file-name-safe, unique name for a task's files: its index and a slug of its id. */
