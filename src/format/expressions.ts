@@ -1,0 +1,68 @@
+// Printing expressions (grammar: expr, forExpr, unary, postfix, argumentList, primary,
+// listLiteral, recordLiteral, fieldInit). Literals are printed as written (`1e-3` stays
+// `1e-3`); parentheses, which the tree does not keep, are put back only where the grammar
+// needs them: around a `for` or a negation that is called, projected or negated.
+
+import type * as A from "../syntax/ast.js";
+import { printOpenComments } from "./comments.js";
+import { group, indent, join, line, printEach, type AstPath, type Doc, type Print, type PrintArgs } from "./doc.js";
+import { bracketed } from "./layout.js";
+import { printString } from "./templates.js";
+
+export function printLiteral(node: A.IntLiteral | A.FloatLiteral | A.BoolLiteral | A.NoneLiteral | A.StringLiteral, text: string): Doc {
+  if (node.kind === "StringLiteral") return printString(node, text);
+  return text.slice(node.span.start, node.span.end);
+}
+
+/**
+ * Whether `child` needs parentheses to parse back as it is: a `for` anywhere but as a whole
+ * expression, a negation when it is called or projected (`(-x).y` is not `-x.y`) or negated.
+ */
+const tight = (child: A.Expr, postfix = true) => child.kind === "ForExpr" || (postfix && child.kind === "Negate");
+const parens = (doc: Doc, needed: boolean): Doc => (needed ? ["(", doc, ")"] : doc);
+
+export function printFieldAccess(node: A.FieldAccess, print: Print): Doc {
+  return [parens(print("target"), tight(node.target)), ".", print("field")];
+}
+
+export function printNegate(node: A.Negate, print: Print): Doc {
+  // `--x` would parse back too; `-(-x)` reads better.
+  return ["-", parens(print("operand"), tight(node.operand))];
+}
+
+export function printList(path: AstPath<A.ListLiteral>, print: Print): Doc {
+  return bracketed(path.node, printEach(path, print, "items"), { open: "[", close: "]", marker: "items" });
+}
+
+/** `{lr = 1e-3, bs = 32}` as a value; `{ cpus = 2 }` as a block (`args.spaced`). */
+export function printRecord(path: AstPath<A.RecordLiteral>, print: Print, args?: PrintArgs): Doc {
+  return bracketed(path.node, printEach(path, print, "fields"), { open: "{", close: "}", marker: "fields", spaced: args?.spaced ?? false });
+}
+
+export function printFieldInit(print: Print): Doc {
+  return [print("name"), " = ", print("value")];
+}
+
+export function printArgument(node: A.Argument, print: Print): Doc {
+  return node.name ? [print("name"), " = ", print("value")] : print("value");
+}
+
+export function printCall(path: AstPath<A.Call>, print: Print): Doc {
+  const node = path.node;
+  return [
+    parens(print("callee"), tight(node.callee)),
+    bracketed(node, printEach(path, print, "args"), { open: "(", close: ")", marker: "args" }),
+    node.resources ? [" resources ", print("resources", { spaced: true })] : "",
+  ];
+}
+
+export function printFor(path: AstPath<A.ForExpr>, print: Print): Doc {
+  const node = path.node;
+  const vars = printEach(path, print, "vars");
+  const sources = path.map((source) => parens(print(), tight(source.node, true)), "sources");
+  const head =
+    node.mode === "zip"
+      ? ["for ", bracketed(node, vars, { open: "(", close: ")", marker: "vars", trailingComma: false }), " in ", sources[0]!]
+      : ["for ", join(", ", vars.map((v, i) => [v, " in ", sources[i]!]))];
+  return [head, " ", group(["{", printOpenComments(node, "body"), indent([line, print("body")]), line, "}"])];
+}
