@@ -34,7 +34,7 @@ if (!fs.existsSync(path.join(root, "dist", "diff", "index.js"))) {
   process.exit(2);
 }
 const { diffPlans } = await import(path.join(root, "dist", "diff", "index.js"));
-const { readPlanJson } = await import(path.join(root, "dist", "diff", "plan-json.js"));
+const { readPlanFile } = await import(path.join(root, "dist", "diff", "plan-json.js"));
 const { diffJson, renderDiff } = await import(path.join(root, "dist", "diff", "render.js"));
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-bench-diff-"));
@@ -102,8 +102,8 @@ for (const [label, a, b] of pairs) {
   let summary = "";
   for (let r = 0; r < REPEAT; r++) {
     let t = now();
-    const before = readPlanJson(fs.readFileSync(a, "utf8")).plan;
-    const after = readPlanJson(fs.readFileSync(b, "utf8")).plan;
+    const before = readPlanFile(a).plan;
+    const after = readPlanFile(b).plan;
     times.read.push(now() - t);
     t = now();
     const diff = diffPlans(before, after);

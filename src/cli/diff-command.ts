@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { diffPlans, hasChanges } from "../diff/index.js";
 import { checkoutRevision, GitError, parseRevisionPath, showAtRevision } from "../diff/git-revision.js";
-import { readPlanJson } from "../diff/plan-json.js";
+import { readPlanFile, readPlanJson } from "../diff/plan-json.js";
 import { diffJson, renderDiff } from "../diff/render.js";
 import type { Plan } from "../plan/plan.js";
 import { buildPlan, planOptions, type PlanFlags } from "./build-plan.js";
@@ -49,7 +49,7 @@ export async function loadSide(spec: string, flags: PlanFlags, io: Io): Promise<
     if (!revision) {
       if (!fs.existsSync(local)) return fail("no such file (nor a git revision REV:path)");
       if (!spec.endsWith(".json")) return (await buildPlan(local, flags, io))?.plan;
-      const read = readPlanJson(fs.readFileSync(local, "utf8"));
+      const read = readPlanFile(local);
       return "plan" in read ? read.plan : fail(read.error);
     }
     if (revision.path.endsWith(".json")) {

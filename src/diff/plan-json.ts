@@ -6,6 +6,8 @@
 // on a 100,000-task plan, most of the 2 s that `pipe diff` of two such plans may take.
 // Fields the diff does not read are not checked.
 
+import { isAscii } from "node:buffer";
+import fs from "node:fs";
 import { PLAN_FORMAT, PlanSchema, type Plan } from "../plan/plan.js";
 
 export type ReadPlan = { readonly plan: Plan } | { readonly error: string };
@@ -25,6 +27,16 @@ export function readPlanJson(text: string): ReadPlan {
     return { error: `not a plan (${issue.path.length ? `at ${issue.path.join(".")}: ` : ""}${issue.message})` };
   }
   return { plan: parsed.data };
+}
+
+/**
+ * Reads a plan file. Plans are ASCII unless a value is not, and an ASCII file decoded as
+ * latin1 is the same text, decoded faster into a one-byte string (which JSON.parse also
+ * reads faster): a 100,000-task plan is some 100 MB.
+ */
+export function readPlanFile(file: string): ReadPlan {
+  const bytes = fs.readFileSync(file);
+  return readPlanJson(bytes.toString(isAscii(bytes) ? "latin1" : "utf8"));
 }
 
 type Obj = Record<string, unknown>;
