@@ -5,7 +5,7 @@
 
 import { formatCost, plural } from "./cost.js";
 import { causeLines, causeSummary, causesBrief } from "./describe.js";
-import { hasChanges, type CauseGroup, type ChangedTask, type PlanDiff, type TaskRef } from "./index.js";
+import { hasChanges, type Cause, type CauseGroup, type ChangedTask, type PlanDiff, type TaskRef } from "./index.js";
 
 export interface RenderOptions {
   readonly verbose?: boolean;
@@ -30,7 +30,20 @@ export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string 
     byId: new Map(diff.changed.map((t) => [t.id, t])),
     groupOf: new Map(diff.groups.filter((g) => g.causes.length).flatMap((g) => g.tasks.map((id) => [id, g] as const))),
   };
-  for (const g of diff.groups) lines.push(...renderGroup(g, context, paint("~"), options.verbose ?? false));
+  // Many groups of one shape (a sweep whose tasks each changed in their own way: each its
+  // own input file) show as one entry, unless --verbose.
+  const shapes = new Map<string, CauseGroup[]>();
+  if (!options.verbose) {
+    for (const g of diff.groups) {
+      const shape = shapeOf(g, context);
+      if (shape !== undefined) (shapes.get(shape) ?? shapes.set(shape, []).get(shape)!).push(g);
+    }
+  }
+  for (const g of diff.groups) {
+    const alike = shapes.get(shapeOf(g, context) ?? "");
+    if (!alike || alike.length <= FULL_LIST) lines.push(...renderGroup(g, context, paint("~"), options.verbose ?? false));
+    else if (alike[0] === g) lines.push(...renderAlike(alike, context, paint("~")));
+  }
 
   if (!hasChanges(diff)) return `no changes: ${plural(diff.unchanged, "task")} unchanged\n`;
   if (lines.length) lines.push("");
@@ -51,6 +64,40 @@ function renderGroup(g: CauseGroup, context: Context, sign: string, verbose: boo
   return lines;
 }
 
+/** Groups of one sweep group whose causes differ only in values, or whose roots are in one sweep group. */
+function shapeOf(g: CauseGroup, context: Context): string | undefined {
+  if (g.group === undefined) return undefined;
+  const causes = g.causes.map((c) => `${c.kind}:${c.kind === "argument" ? c.name : c.kind === "file" ? c.role : c.kind === "definition" ? c.action : ""}`);
+  const roots = [...new Set(g.upstream.map((r) => context.byId.get(r)!.group))];
+  return `${g.group}\n${causes.join(",")}\n${roots.join(",")}`;
+}
+
+function renderAlike(groups: readonly CauseGroup[], context: Context, sign: string): string[] {
+  const g = groups[0]!;
+  const tasks = groups.reduce((n, x) => n + x.tasks.length, 0);
+  const what = g.causes.length
+    ? `${g.causes.map(shapeText).join(", ")} changed, differently for each`
+    : `upstream tasks in ${[...new Set(g.upstream.map((r) => context.byId.get(r)!.group))].join(", ")} changed, different ones for each`;
+  const brief = (x: CauseGroup) => (x.causes.length ? causesBrief(x.causes) : upstreamText(x.upstream, context));
+  const lines = [`${sign} ${tasks} tasks in ${g.group}: ${what}`];
+  for (const x of groups.slice(0, LISTED)) lines.push(`    ~ ${x.tasks[0]}${x.tasks.length > 1 ? ` and ${x.tasks.length - 1} more` : ""}: ${brief(x)}`);
+  lines.push(`    … and ${groups.slice(LISTED).reduce((n, x) => n + x.tasks.length, 0)} more (--verbose lists every task)`);
+  return lines;
+}
+
+function shapeText(c: Cause): string {
+  switch (c.kind) {
+    case "argument":
+      return `argument ${c.name}`;
+    case "file":
+      return c.role === "ts" ? "TypeScript implementation" : c.role;
+    case "definition":
+      return `definition of ${c.action}`;
+    default:
+      return causeSummary(c);
+  }
+}
+
 interface Context {
   readonly byId: ReadonlyMap<string, ChangedTask>;
   /** The group of each root task. */
@@ -63,8 +110,8 @@ function upstreamText(roots: readonly string[], context: Context): string {
   const shared = groups.size === 1 ? [...groups][0] : undefined;
   const brief = shared ? ` (${causesBrief(shared.causes)})` : "";
   if (roots.length === 1) return `upstream ${roots[0]} changed${brief}`;
-  if (!shared) return `upstream ${namedRoots(roots)} changed`;
   const sweeps = new Set(roots.map((r) => context.byId.get(r)!.group));
+  if (!shared) return roots.length > ROOTS_NAMED + 1 && sweeps.size === 1 ? `upstream ${roots.length} tasks in ${[...sweeps][0]} changed` : `upstream ${namedRoots(roots)} changed`;
   return `upstream ${roots.length} tasks${sweeps.size === 1 ? ` in ${[...sweeps][0]}` : ""} changed${brief}`;
 }
 
