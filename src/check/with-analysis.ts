@@ -35,19 +35,27 @@ export function analyseWith(facts: ReadonlyMap<string, PipelineFacts>, diagnosti
   const recursive = findRecursion(facts, diagnostics);
   const follow = (call: CallSite) => (call.callee.kind === "Pipeline" && !recursive.has(call) ? facts.get(call.callee.id) : undefined);
 
-  const reachMemo = new Map<string, Map<string, Slot[]>>();
-  const reach = (p: PipelineFacts): Map<string, Slot[]> => {
+  // Slots by parameter name, then by callee and parameter: a parameter reached by many
+  // calls is one slot, so the sets stay small however wide or deep the program is.
+  const reachMemo = new Map<string, Map<string, Map<string, Slot>>>();
+  const reach = (p: PipelineFacts): Map<string, Map<string, Slot>> => {
     const memo = reachMemo.get(p.id);
     if (memo) return memo;
-    const slots = new Map<string, Slot[]>();
+    const slots = new Map<string, Map<string, Slot>>();
     reachMemo.set(p.id, slots);
-    const add = (name: string, slot: Slot) => slots.set(name, [...(slots.get(name) ?? []), slot]);
+    const add = (name: string, key: string, slot: Slot) => {
+      let byKey = slots.get(name);
+      if (!byKey) slots.set(name, (byKey = new Map()));
+      if (!byKey.has(key)) byKey.set(key, slot);
+    };
     for (const call of p.calls) {
-      for (const param of call.callee.params) if (!call.explicit.has(param.name)) add(param.name, { type: param.type, callee: call.callee.name });
+      for (const param of call.callee.params) {
+        if (!call.explicit.has(param.name)) add(param.name, `${call.callee.id}\0${param.name}`, { type: param.type, callee: call.callee.name });
+      }
       const inner = follow(call);
       if (!inner) continue;
       for (const [name, innerSlots] of reach(inner)) {
-        if (!inner.withs.some((w) => w.name === name)) for (const s of innerSlots) add(name, s);
+        if (!inner.withs.some((w) => w.name === name)) for (const [key, s] of innerSlots) add(name, key, s);
       }
     }
     return slots;
@@ -83,7 +91,7 @@ export function analyseWith(facts: ReadonlyMap<string, PipelineFacts>, diagnosti
       }
       // One error per expected type: the same mistake is not repeated for every callee.
       const reported = new Set<string>();
-      for (const slot of targets) {
+      for (const slot of targets.values()) {
         if (withFits(w, slot.type) || reported.has(Ty.show(slot.type))) continue;
         reported.add(Ty.show(slot.type));
         diagnostics.push(at(Diag.withTypeMismatch(w.name, Ty.show(w.value.type), Ty.show(slot.type), slot.callee), w.value.span));

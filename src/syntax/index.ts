@@ -8,6 +8,7 @@ import { Diag } from "../diagnostics/catalog.js";
 import { at, sortDiagnostics, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 import { dedent, PipeParser } from "./parser.js";
+import { dottedPath } from "./dotted-path.js";
 import { pruneIncomplete } from "./prune.js";
 import * as T from "./tokens.js";
 
@@ -38,7 +39,9 @@ export function parse(text: string, file: string): ParseResult {
   // An unterminated `"""` runs to the end of the file: a complaint about the end is its echo.
   const quiet = diagnostics.some((d) => d.code === Diag.unterminatedString.code && text.startsWith('"""', d.span!.start)) ? "end" : undefined;
   const declarations = runParser(shared, tokens, file, diagnostics, (p) => p.module(), quiet);
-  return { module: { ...empty, declarations: pruneIncomplete(declarations) }, diagnostics: capErrors(diagnostics) };
+  // Only error recovery leaves nodes half-built, so a clean parse needs no pruning.
+  const whole = shared.errors.length > 0 ? pruneIncomplete(declarations) : declarations;
+  return { module: { ...empty, declarations: whole }, diagnostics: capErrors(diagnostics) };
 }
 
 function runParser<R>(parser: PipeParser, tokens: IToken[], file: string, diagnostics: Diagnostic[], rule: (p: PipeParser) => R, quiet?: "end"): R {
@@ -70,20 +73,15 @@ function lex(text: string, base: number, file: string, diagnostics: Diagnostic[]
     const start = base + token.startOffset;
     diagnostics.push(at(Diag.unterminatedString(), { file, start, end: start + 1 }));
   }
-  if (base !== 0) for (const token of result.tokens) shift(token, base);
+  if (base !== 0) for (const token of result.tokens) token.startOffset += base;
   return result.tokens;
 }
 
-function shift(token: IToken, base: number): void {
-  token.startOffset += base;
-  token.endOffset = (token.endOffset ?? token.startOffset) + base;
-}
-
 function tokenSpan(token: IToken, file: string, tokens: IToken[] = []): Span {
-  if (!Number.isNaN(token.startOffset)) return { file, start: token.startOffset, end: (token.endOffset ?? token.startOffset) + 1 };
+  if (!Number.isNaN(token.startOffset)) return { file, start: token.startOffset, end: token.startOffset + token.image.length };
   // End of file or a token invented by recovery: point just after the last real token.
   const last = tokens[tokens.length - 1];
-  const end = last ? (last.endOffset ?? last.startOffset) + 1 : 0;
+  const end = last ? last.startOffset + last.image.length : 0;
   return { file, start: end, end };
 }
 
@@ -162,6 +160,8 @@ function parseTemplate(token: IToken, file: string, diagnostics: Diagnostic[]): 
 /** The expression of one `~{...}`, or `undefined` when it has a mistake (reported here). */
 function parseInterpolation(source: string, start: number, end: number, file: string, diagnostics: Diagnostic[]): A.Interpolation | undefined {
   const span = { file, start, end };
+  const path = dottedPath(source, start + 2, file, MAX_NESTING);
+  if (path) return { kind: "Interpolation", expr: path, span };
   const before = diagnostics.length;
   const tokens = lex(source, start + 2, file, diagnostics);
   if (tokens.length === 0 && diagnostics.length === before) {
@@ -172,8 +172,8 @@ function parseInterpolation(source: string, start: number, end: number, file: st
   if (diagnostics.length > before) return undefined;
   const parser = expressionParser("`}`");
   const expr = runParser(parser, tokens, file, diagnostics, (p) => p.expr());
-  const [whole] = pruneIncomplete([expr]);
-  return diagnostics.length > before || !whole ? undefined : { kind: "Interpolation", expr: whole, span };
+  // With no mistake there was no error recovery, so the expression is whole.
+  return diagnostics.length > before ? undefined : { kind: "Interpolation", expr, span };
 }
 
 /** Parses one expression on its own, e.g. a `-p name=value` parameter given on the command line. */
@@ -184,8 +184,7 @@ export function parseExpression(text: string, file: string): { expr?: A.Expr; di
   if (deep) return { diagnostics: [...diagnostics, at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file))] };
   if (tokens.length === 0) return { diagnostics: [...diagnostics, at(Diag.syntaxError("expected a value"), { file, start: 0, end: 0 })] };
   const expr = runParser(expressionParser("the end of the value"), tokens, file, diagnostics, (p) => p.expr());
-  const [whole] = pruneIncomplete([expr]);
-  return diagnostics.length || !whole ? { diagnostics } : { expr: whole, diagnostics };
+  return diagnostics.length ? { diagnostics } : { expr, diagnostics };
 }
 
 /** The parser for lone expressions, its messages naming `end` as where the input stops. */

@@ -69,10 +69,21 @@ export class PipeParser extends EmbeddedActionsParser {
   private span(first: IToken | Span | undefined, last: IToken | Span | undefined): Span {
     const start = first === undefined ? NaN : "file" in first ? first.start : first.startOffset;
     let end = start;
-    if (last) end = "file" in last ? last.end : last.endOffset! + 1;
+    if (last) end = "file" in last ? last.end : last.startOffset + last.image.length;
     // Tokens inserted by error recovery carry no offsets.
     if (Number.isNaN(start)) return { file: this.file, start: Number.isNaN(end) ? 0 : end, end: Number.isNaN(end) ? 0 : end };
     return { file: this.file, start, end: Number.isNaN(end) || end < start ? start : end };
+  }
+
+  /**
+   * The alternatives of an `OR` whose branches capture nothing of one call, built once:
+   * chevrotain's advice for hot rules, as building them per call is most of a rule's cost.
+   */
+  private readonly alternatives = new Map<string, unknown>();
+  private cachedAlts<T>(key: string, build: () => T): T {
+    let alts = this.alternatives.get(key) as T | undefined;
+    if (alts === undefined) this.alternatives.set(key, (alts = build()));
+    return alts;
   }
 
   private ident(token: IToken): A.Identifier {
@@ -84,11 +95,11 @@ export class PipeParser extends EmbeddedActionsParser {
   public module = this.RULE("module", (): A.Declaration[] => {
     const declarations: A.Declaration[] = [];
     this.MANY(() => {
-      const decl = this.OR([
+      const decl = this.OR(this.cachedAlts("module", () => [
         { ALT: () => this.SUBRULE(this.importDecl) },
         { ALT: () => this.SUBRULE(this.actionDecl) },
         { ALT: () => this.SUBRULE(this.pipelineDecl) },
-      ]);
+      ]));
       this.ACTION(() => decl && declarations.push(decl));
     });
     return declarations;
@@ -307,7 +318,7 @@ export class PipeParser extends EmbeddedActionsParser {
   });
 
   private statement = this.RULE("statement", (): A.Statement =>
-    this.OR([
+    this.OR(this.cachedAlts("statement", () => [
       {
         ALT: () => {
           const first = this.CONSUME(T.With);
@@ -333,16 +344,16 @@ export class PipeParser extends EmbeddedActionsParser {
           return this.ACTION(() => ({ kind: "Return" as const, fields, span: this.span(first, last) }));
         },
       },
-    ]),
+    ])),
   );
 
   // ---- types ----
 
   private typeExpr = this.RULE("typeExpr", (): A.TypeExpr => {
-    let type = this.OR([
+    let type = this.OR(this.cachedAlts("typeExpr", () => [
       { ALT: () => this.SUBRULE(this.namedType) },
       { ALT: () => this.SUBRULE(this.recordType) },
-    ]);
+    ]));
     this.OPTION(() => {
       const q = this.CONSUME(T.Question);
       this.ACTION(() => (type = { kind: "OptionalType", inner: type, span: this.span(type?.span, q) }));
@@ -394,7 +405,7 @@ export class PipeParser extends EmbeddedActionsParser {
   // ---- expressions ----
 
   public expr = this.RULE("expr", (): A.Expr =>
-    this.OR({ DEF: [{ ALT: () => this.SUBRULE(this.forExpr) }, { ALT: () => this.SUBRULE(this.unary) }], ERR_MSG: "an expression" }),
+    this.OR(this.cachedAlts("expr", () => ({ DEF: [{ ALT: () => this.SUBRULE(this.forExpr) }, { ALT: () => this.SUBRULE(this.unary) }], ERR_MSG: "an expression" }))),
   );
 
   private forExpr = this.RULE("forExpr", (): A.ForExpr => {
@@ -438,7 +449,7 @@ export class PipeParser extends EmbeddedActionsParser {
   });
 
   private unary = this.RULE("unary", (): A.Expr =>
-    this.OR({ ERR_MSG: "an expression", DEF: [
+    this.OR(this.cachedAlts("unary", () => ({ ERR_MSG: "an expression", DEF: [
       {
         ALT: () => {
           const minus = this.CONSUME(T.Minus);
@@ -447,7 +458,7 @@ export class PipeParser extends EmbeddedActionsParser {
         },
       },
       { ALT: () => this.SUBRULE(this.postfix) },
-    ]}),
+    ]}))),
   );
 
   private postfix = this.RULE("postfix", (): A.Expr => {
@@ -507,7 +518,7 @@ export class PipeParser extends EmbeddedActionsParser {
   }, emptyOnError);
 
   private argument = this.RULE("argument", (): A.Argument =>
-    this.OR([
+    this.OR(this.cachedAlts("argument", () => [
       {
         GATE: () => this.LA(2).tokenType === T.Equals,
         ALT: () => {
@@ -523,11 +534,11 @@ export class PipeParser extends EmbeddedActionsParser {
           return this.ACTION(() => ({ kind: "Argument" as const, value, span: value?.span }));
         },
       },
-    ]),
+    ])),
   );
 
   private primary = this.RULE("primary", (): A.Expr =>
-    this.OR({ ERR_MSG: "an expression", DEF: [
+    this.OR(this.cachedAlts("primary", () => ({ ERR_MSG: "an expression", DEF: [
       {
         ALT: () => {
           const t = this.CONSUME(T.IntLit);
@@ -577,7 +588,7 @@ export class PipeParser extends EmbeddedActionsParser {
           return inner;
         },
       },
-    ]}),
+    ]}))),
   );
 
   private listLiteral = this.RULE("listLiteral", (): A.ListLiteral => {
@@ -629,7 +640,7 @@ export class PipeParser extends EmbeddedActionsParser {
   });
 
   private stringToken = this.RULE("stringToken", (): IToken =>
-    this.OR([{ ALT: () => this.CONSUME(T.StringLit) }, { ALT: () => this.CONSUME(T.TripleString) }]),
+    this.OR(this.cachedAlts("stringToken", () => [{ ALT: () => this.CONSUME(T.StringLit) }, { ALT: () => this.CONSUME(T.TripleString) }])),
   );
 
   private stringLiteral = this.RULE("stringLiteral", (): A.StringLiteral => {

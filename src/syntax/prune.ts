@@ -10,7 +10,7 @@
 /** Lists whose elements pair up with another list's by position: one lost element spoils the node. */
 const positional = new Set(["sources", "vars"]);
 
-/** Drops incomplete elements of `items` in place and returns it. */
+/** Drops incomplete elements of `items` in place and returns it (only needed after a syntax error). */
 export function pruneIncomplete<T>(items: T[]): T[] {
   keepWhole(items);
   return items;
@@ -20,7 +20,8 @@ function whole(value: unknown): boolean {
   if (value === undefined) return false;
   if (typeof value !== "object" || value === null) return true;
   if (Array.isArray(value)) return keepWhole(value);
-  for (const [key, child] of Object.entries(value)) {
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
     if (Array.isArray(child) && positional.has(key) ? !child.every(whole) : !whole(child)) return false;
   }
   return true;

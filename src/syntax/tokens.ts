@@ -7,7 +7,11 @@ import { createToken, Lexer } from "./chevrotain.js";
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
 
+/** The reserved words: never a name. */
+export const keywords = new Set<string>();
+
 function keyword(word: string): TokenType {
+  keywords.add(word);
   return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `\`${word}\`` });
 }
 
@@ -90,4 +94,6 @@ export const allTokens: TokenType[] = [
 export const openers = new Set<TokenType>([LParen, LBracket, LBrace]);
 export const closers = new Set<TokenType>([RParen, RBracket, RBrace]);
 
-export const lexer = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true });
+// Offsets only: spans end at `startOffset + image.length`, and lines are counted once per
+// file by the renderer, so the lexer's own line tracking would be wasted work.
+export const lexer = new Lexer(allTokens, { positionTracking: "onlyOffset", ensureOptimizations: true });
