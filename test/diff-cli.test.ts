@@ -301,3 +301,26 @@ describe("pipe why", () => {
     expect(unknown.err).toContain("did you mean main/runs[lr=0.1,epochs=1]?");
   });
 });
+
+describe("the cost of what reruns", () => {
+  it("sums declared time × GPUs and × CPUs, and says what it could not count", async () => {
+    const { formatCost, rerunCost } = await import("../src/diff/cost.js");
+    const cost = rerunCost([
+      { resources: { gpus: 2, cpus: 8, time: 9000 } },
+      { resources: { time: 300 } },
+      { resources: {} },
+    ]);
+    expect(cost).toEqual({ tasks: 3, gpuHours: 5, cpuHours: 20.083, untimed: 1 });
+    expect(formatCost(cost)).toBe("reruns: 3 tasks, up to 5 GPU-hours and 20 CPU-hours (1 task without a declared time not counted)");
+    expect(formatCost(rerunCost([{ resources: { time: 300 } }]))).toBe("reruns: 1 task, up to 0.083 CPU-hours");
+    expect(formatCost(rerunCost([{ resources: {} }]))).toBe("reruns: 1 task (none declares a time)");
+  });
+
+  it("is shown by pipe plan, in text and JSON", async () => {
+    const dir = scratch(path.join(fixtures, "chain", "a"));
+    const text = await pipe(dir, "plan", "main.pipe");
+    expect(text.out).toContain("4 to run, 0 cached\nreruns: 4 tasks, up to 2.5 GPU-hours and 17 CPU-hours (1 task without a declared time not counted)\n");
+    const json = JSON.parse((await pipe(dir, "plan", "--json", "main.pipe")).out);
+    expect(json.summary.cost).toEqual({ tasks: 4, gpuHours: 2.5, cpuHours: 16.667, untimed: 1 });
+  });
+});
