@@ -1,6 +1,7 @@
 // The task script: every task compiles to one bash script, the single unit of execution for
 // the local and the Slurm backends. It needs three variables from its runner — PIPE_STORE,
-// PIPE_PROJECT and, for TypeScript actions, PIPE_HOME — and:
+// PIPE_PROJECT and, for TypeScript actions, PIPE_HOME (PIPE_FORCE and PIPE_WORK are
+// optional) — and:
 //   - exits 0 at once when its key is already in the store (unless PIPE_FORCE is set);
 //   - reads upstream outputs from the store (scalars by value, files and dirs by path);
 //   - runs the command from the project directory with the action's env, building the
@@ -45,10 +46,17 @@ export function taskScript(plan: Plan, task: Task): string {
   }
 
   lines.push(
+    // A runner may make the work directory itself (PIPE_WORK: fresh, empty, under `.tmp/`),
+    // which saves a mkdir process per task.
+    'if [ -n "${PIPE_WORK:-}" ]; then',
+    '  out=$PIPE_WORK',
+    '  [ -d "$out" ] || fail "PIPE_WORK is not a directory: $out"',
+    "else",
     // Without -p on the last step: two runs (on two nodes of a shared store) never share one.
-    'out="$PIPE_STORE/.tmp/$key.$HOSTNAME.$$.$RANDOM"',
-    '[ -d "$PIPE_STORE/.tmp" ] || mkdir -p "$PIPE_STORE/.tmp" || fail "cannot create $PIPE_STORE/.tmp"',
-    'mkdir "$out" || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
+    '  out="$PIPE_STORE/.tmp/$key.$HOSTNAME.$$.$RANDOM"',
+    '  [ -d "$PIPE_STORE/.tmp" ] || mkdir -p "$PIPE_STORE/.tmp" || fail "cannot create $PIPE_STORE/.tmp"',
+    '  mkdir "$out" || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
+    "fi",
     "trap '[ ! -e \"$out\" ] && [ ! -e \"$out.args.json\" ] || rm -rf \"$out\" \"$out.args.json\"' EXIT",
     "trap 'exit 130' INT",
     "trap 'exit 143' TERM",
@@ -103,10 +111,12 @@ export function taskScript(plan: Plan, task: Task): string {
     cache: task.cache,
   });
   lines.push(
-    "{",
-    "cat <<'PIPE_META'",
+    // `read` from the here-document, not `cat`: one process less.
+    "IFS= read -r -d '' meta <<'PIPE_META'",
     meta.slice(0, -1) + ",",
     "PIPE_META",
+    "{",
+    `printf '%s' "$meta"`,
     now("ended"),
     `printf '"start":"%s","end":"%s","exitCode":0,"host":"%s"}\\n' "$started" "$ended" "$HOSTNAME"`,
     '} > "$out/meta.json" || fail "cannot write meta.json"',
@@ -126,7 +136,8 @@ export function taskScript(plan: Plan, task: Task): string {
 }
 
 // Builtins only, no command substitution: a task costs as few processes as possible
-// (bash, the command's subshell, mkdir, mv), which matters for sweeps of small tasks.
+// (bash, the command's subshell, mkdir unless the runner made the directory, mv), which
+// matters for sweeps of small tasks.
 
 /** Reads a file into a variable, dropping trailing newlines like `$(<file)` does. */
 function slurp(variable: string, file: string): string {
