@@ -56,9 +56,10 @@ export class Expander {
       const results: Value[] = [];
       const labels = new Map<string, number>();
       const lists = v.sources.map((s) => this.expr(s, env)).map((l) => (l.t === "list" ? l.items : []));
+      // One environment for the whole loop: a call reads it and keeps nothing of it.
+      const loopEnv = new Map(env);
       for (const at of combinations(v.mode, lists.map((l) => l.length))) {
         const combo = at.map((i, k) => lists[k]![i]!);
-        const loopEnv = new Map(env);
         v.vars.forEach((name, i) => loopEnv.set(name, combo[i]!));
         // Values known only at run time (upstream outputs) are labelled by their position.
         let label = `[${v.vars.map((name, i) => `${name}=${hasRef(combo[i]!) ? `#${at[i]}` : labelText(combo[i]!)}`).join(",")}]`;
@@ -96,16 +97,21 @@ export class Expander {
     if (this.ids.has(id)) throw new Error(`duplicate task id ${id}`);
     this.ids.add(id);
     const inputs: Omit<TaskInput, "key">[] = [];
-    // By task and output: a fan-in over a sweep reads thousands of upstream outputs.
-    const inputOf = new Map<string, string>();
+    // A fan-in over a sweep reads thousands of upstream outputs: look each up by the ref
+    // itself (one object per task output, shared by every use), then by task and output.
+    const byRef = new Map<Value, string>();
+    const byName = new Map<string, string>();
     const inputVar = (ref: Value & { t: "ref" }): string => {
+      let name = byRef.get(ref);
+      if (name !== undefined) return name;
       const at = `${ref.task}\n${ref.output}`;
-      let name = inputOf.get(at);
+      name = byName.get(at);
       if (name === undefined) {
         name = `in_${inputs.length}`;
         inputs.push({ var: name, task: ref.task, output: ref.output, type: show(ref.type) });
-        inputOf.set(at, name);
+        byName.set(at, name);
       }
+      byRef.set(ref, name);
       return name;
     };
     const paths = new Set<string>();
@@ -114,7 +120,7 @@ export class Expander {
     // interpolate them, so that every dependency is an input of the script.
     for (const v of args.values()) forEachRef(v, inputVar);
     const command = action.impl.kind === "Shell" ? renderCommand(action, args, inputVar) : "";
-    const deps = [...new Set(inputs.map((i) => i.task))].sort();
+    const deps = inputs.length ? [...new Set(inputs.map((i) => i.task))].sort() : [];
     this.drafts.push({
       id,
       group,
@@ -123,7 +129,7 @@ export class Expander {
       deps,
       command,
       inputs,
-      inputPaths: [...paths].sort(),
+      inputPaths: paths.size ? [...paths].sort() : [],
       resources: mergeResources(action.resources, callResources),
     });
   }

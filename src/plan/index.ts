@@ -13,7 +13,7 @@ import type { ContentHasher } from "./content-hash.js";
 import { actionDef } from "./definition.js";
 import { Expander } from "./expand.js";
 import { taskKey } from "./keys.js";
-import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type Task } from "./plan.js";
+import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type PlanValue, type Task } from "./plan.js";
 import { toPlanResources } from "./resources.js";
 import { toPlanValue, type Value } from "./values.js";
 
@@ -65,23 +65,31 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
   if (diagnostics.length) return { diagnostics };
 
   const actions: Record<string, ActionDef> = {};
+  // Per action, once: its `uses` and TypeScript files as the key and the plan record them.
+  const actionFiles = new Map<string, KeyFile[]>();
   const keys = new Map<string, string>();
+  const upstreamKey = (id: string) => keys.get(id)!;
   const tasks: Task[] = [];
   for (const d of drafts) {
     const def = (actions[d.action.id] ??= actionDef(d.action, projectDir));
-    const files: KeyFile[] = [
-      ...filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! })),
-      ...d.inputPaths.map((p) => ({ role: "input" as const, path: p, hash: hashes.get(path.resolve(projectDir, p))! })),
-    ];
-    const key = taskKey({ definitionHash: def.definitionHash, args: d.args, files, cache: d.action.cache, upstreamKey: (id) => keys.get(id)! });
+    let own = actionFiles.get(d.action.id);
+    if (!own) {
+      own = filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
+      actionFiles.set(d.action.id, own);
+    }
+    const files: KeyFile[] = own.map((f) => ({ ...f }));
+    for (const p of d.inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+    const key = taskKey({ definitionHash: def.definitionHash, args: d.args, files, cache: d.action.cache, upstreamKey });
     keys.set(d.id, key);
+    const args: Record<string, PlanValue> = {};
+    for (const [k, v] of d.args) args[k] = toPlanValue(v);
     tasks.push({
       id: d.id,
       key,
       action: d.action.id,
       group: d.group,
       deps: [...d.deps],
-      args: Object.fromEntries([...d.args].map(([k, v]) => [k, toPlanValue(v)])),
+      args,
       command: d.command,
       inputs: d.inputs.map((i) => ({ ...i, key: keys.get(i.task)! })),
       files,

@@ -46,9 +46,11 @@ export function taskKey(parts: KeyParts): string {
         return { output: v.output, upstream: parts.upstreamKey(v.task) };
     }
   };
+  const argsJson: Record<string, Json> = {};
+  for (const [k, v] of parts.args) argsJson[k] = value(v);
   return cacheKey({
     definition: parts.definitionHash,
-    args: Object.fromEntries([...parts.args].map(([k, v]) => [k, value(v)])),
+    args: argsJson,
     uses,
     ts,
     // An uncached action's key is still stable; the planner marks its tasks to run every time.

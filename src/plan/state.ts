@@ -18,7 +18,7 @@ export interface TaskState {
 }
 
 export function inStore(storeDir: string, key: string): boolean {
-  return fs.existsSync(path.join(storeDir, key, "meta.json"));
+  return fs.existsSync(`${storeDir}${path.sep}${key}${path.sep}meta.json`);
 }
 
 /** Glob-like task patterns for `--force`: `*` matches any run of characters. */
@@ -29,6 +29,8 @@ export function taskMatcher(patterns: readonly string[]): (id: string) => boolea
 
 export function planStates(plan: Plan, storeDir: string, force: readonly string[] = []): TaskState[] {
   const forced = taskMatcher(force);
+  // No store yet (a first plan): nothing is cached, and no task needs a look.
+  const storeExists = fs.existsSync(storeDir);
   const rerunsAnyway = new Set<string>();
   return plan.tasks.map((task) => {
     let state: TaskState;
@@ -36,7 +38,7 @@ export function planStates(plan: Plan, storeDir: string, force: readonly string[
     if (!task.cache) state = { task, run: true, reason: "cache = false" };
     else if (forced(task.id)) state = { task, run: true, reason: "forced" };
     else if (upstream) state = { task, run: true, reason: "upstream reruns", because: upstream };
-    else if (!inStore(storeDir, task.key)) state = { task, run: true, reason: "new key" };
+    else if (!storeExists || !inStore(storeDir, task.key)) state = { task, run: true, reason: "new key" };
     else state = { task, run: false };
     if (state.run && state.reason !== "new key") rerunsAnyway.add(task.id);
     return state;
