@@ -1,11 +1,11 @@
 // Printing declarations (grammar: module, importDecl, actionDecl, tsImpl, signature, param,
 // outputDecl, pipelineDecl). One blank line between declarations; consecutive imports stay
-// together unless the source separates them. A signature breaks its parameters first, one
-// per line, and keeps `-> (outputs)` on the closing line while that fits.
+// together unless the source separates them. A signature that does not fit breaks the longer
+// of its parameter and output lists first.
 
 import type * as A from "../syntax/ast.js";
 import { printFileComments } from "./comments.js";
-import { group, hardline, printEach, type AstPath, type Doc, type Print } from "./doc.js";
+import { conditionalGroup, group, hardline, printEach, type AstPath, type Doc, type Print } from "./doc.js";
 import { block, bracketed } from "./layout.js";
 import type { Root } from "./parser.js";
 import { blankLineAfter } from "./source-text.js";
@@ -52,9 +52,14 @@ export function printTsImpl(node: A.TsImpl, text: string): Doc {
 export function printSignature(path: AstPath<A.Signature>, print: Print): Doc {
   const node = path.node;
   const params = bracketed(node, printEach(path, print, "params"), { open: "(", close: ")", marker: "params", grouped: false });
-  const outputs = bracketed(node, printEach(path, print, "outputs"), { open: "(", close: ")", marker: "outputs" });
-  const arrow = outputs === "()" ? "" : [" -> ", outputs];
-  return group([params, arrow]);
+  const outputs = bracketed(node, printEach(path, print, "outputs"), { open: "(", close: ")", marker: "outputs", grouped: false });
+  if (outputs === "()") return group(params);
+  // The first layout that fits: all on one line; else the longer list (by count; the
+  // parameters on a tie) one element per line, then the other one too if it still does not fit.
+  const breakOutputs = [group(params), " -> ", group(outputs, { shouldBreak: true })];
+  const breakParams = [group(params, { shouldBreak: true }), " -> ", group(outputs)];
+  const outputsFirst = node.outputs.length > node.params.length;
+  return conditionalGroup([[group(params), " -> ", group(outputs)], outputsFirst ? breakOutputs : breakParams, outputsFirst ? breakParams : breakOutputs]);
 }
 
 export function printParam(node: A.Param, print: Print): Doc {

@@ -3,7 +3,7 @@
 
 import { doc, type AstPath, type Doc } from "prettier";
 
-export const { breakParent, dedentToRoot, group, hardline, ifBreak, indent, join, line, lineSuffix, literalline, markAsRoot, softline } = doc.builders;
+export const { breakParent, conditionalGroup, dedentToRoot, group, hardline, ifBreak, indent, join, line, lineSuffix, literalline, markAsRoot, softline } = doc.builders;
 
 export type { AstPath, Doc };
 

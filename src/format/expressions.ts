@@ -59,10 +59,11 @@ export function printCall(path: AstPath<A.Call>, print: Print): Doc {
 export function printFor(path: AstPath<A.ForExpr>, print: Print): Doc {
   const node = path.node;
   const vars = printEach(path, print, "vars");
-  const sources = path.map((source) => parens(print(), tight(source.node, true)), "sources");
+  const sources = path.map((source) => parens(print(), tight(source.node, false)), "sources");
   const head =
     node.mode === "zip"
       ? ["for ", bracketed(node, vars, { open: "(", close: ")", marker: "vars", trailingComma: false }), " in ", sources[0]!]
       : ["for ", join(", ", vars.map((v, i) => [v, " in ", sources[i]!]))];
-  return [head, " ", group(["{", printOpenComments(node, "body"), indent([line, print("body")]), line, "}"])];
+  // One group: a header that breaks puts the body on its own line too.
+  return group([head, " {", printOpenComments(node, "body"), indent([line, print("body")]), line, "}"]);
 }
