@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Diagnostic } from "../src/diagnostics/diagnostic.js";
 import { nodeFileHost } from "../src/host.js";
 import { frontEnd } from "../src/phases.js";
-import { MAX_SOURCE_BYTES, parse } from "../src/syntax/index.js";
+import { MAX_NESTING, MAX_SOURCE_BYTES, parse } from "../src/syntax/index.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-robustness-"));
@@ -101,6 +101,17 @@ describe("truncated and mutated programs", () => {
     }
   }, 120_000);
 
+  it("checks prefixes of every example and fixture, cut at 40 places each", () => {
+    const files = ["examples", "test/fixtures"].flatMap((dir) =>
+      fs.readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".pipe")).map((f) => path.join(root, dir, f)),
+    ).filter((f) => fs.statSync(f).isFile());
+    expect(files.length).toBeGreaterThan(60);
+    for (const file of files) {
+      const text = fs.readFileSync(file, "utf8");
+      for (let i = 1; i <= 40; i++) checkSafely(text.slice(0, Math.round((text.length * i) / 41)));
+    }
+  }, 120_000);
+
   it("checks seeded mutations of real programs", () => {
     const next = random(99);
     const inserts = ["(", ")", "[", "]", "{", "}", ",", "=", ".", "-", '"', '"""', "~{", "}", "let x = ", "for a in ", "zip(", "raw(", "out.", "none", "?", ":", "->", "resources ", "List[", "\n"];
@@ -158,6 +169,17 @@ describe("extreme sizes", () => {
     tooDeep(`pipeline main() {\n  let x = ${"for a in b { ".repeat(5_000)}f()${" }".repeat(5_000)}\n}\n`);
     tooDeep(`action a(x: ${"List[".repeat(5_000)}Int${"]".repeat(5_000)}) -> (o: File) {\n  shell "~{out.o}"\n}\n`);
   }, 20_000);
+
+  it("recovers from a mistake at the deepest nesting allowed, in every kind of bracket", () => {
+    const openers = ["[", "[1 ", "(", "(1 ", "{a = ", "g(a = ", "for a in b { ", "for (a, b) in zip(", "[{a = (-g(b = "];
+    for (const opener of openers) {
+      for (let n = MAX_NESTING - 3; n <= MAX_NESTING + 1; n++) {
+        checkSafely(`pipeline main() {\n  let x = ${opener.repeat(n)}`);
+        checkSafely(`pipeline main() {\n  let x = f(a = ${opener.repeat(n)}) }\n`);
+      }
+    }
+    checkSafely(`action a(x: ${"List[".repeat(MAX_NESTING)}`);
+  }, 60_000);
 
   it("checks a 5 MB program of repeated declarations", () => {
     const chunks: string[] = [];

@@ -13,7 +13,10 @@ import { pruneIncomplete } from "./prune.js";
 import * as T from "./tokens.js";
 
 export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
-export const MAX_NESTING = 200;
+// Chevrotain's error recovery walks the grammar along the whole rule stack, recursively:
+// an unclosed `[` about 85 levels deep overflows Node's default stack. 40 levels leaves
+// room for any caller and is far beyond what a program needs.
+export const MAX_NESTING = 40;
 const MAX_SYNTAX_ERRORS = 50;
 
 export interface ParseResult {
