@@ -163,7 +163,7 @@ for (const n of SIZES) {
       ? `timed out after ${fmtS(sm.s)}`
       : `${fmtS(sm.s)} (CPU ${fmtS(sm.cpu)}), ${fmtM(sm.mib)} (measured)`
     : ref
-      ? `${fmtS(ref.s)}${ref.mib ? `, ${fmtM(ref.mib)}` : ""} (reference, not measured${hasSnakemake ? "; --full measures it" : "; snakemake not installed"})`
+      ? `${fmtS(ref.s)}${ref.mib ? `, ${fmtM(ref.mib)}` : ""} (reference, not measured${!withSnakemake ? "" : hasSnakemake ? "; --full measures it" : "; snakemake not installed"})`
       : "not measured";
   console.log(`${String(n).padStart(7)} tasks  pipe plan: ${fmtS(p.s)} (CPU ${fmtS(p.cpu)}), ${fmtM(p.mib)} peak RSS  [${summary.trim()}]`);
   console.log(`${" ".repeat(14)}snakemake -n: ${smText}`);

@@ -94,7 +94,7 @@ export const PlanSchema = z.object({
   file: z.string(),
   params: z.record(z.string(), PlanValueSchema),
   actions: z.record(z.string(), ActionDefSchema),
-  /** In dependency order; ties broken by id. */
+  /** In dependency order: the order of expansion (calls in source order, sweeps in iteration order). */
   tasks: z.array(TaskSchema),
   outputs: z.array(z.object({ name: z.string(), type: z.string(), value: PlanValueSchema })),
 });
