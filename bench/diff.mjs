@@ -64,13 +64,22 @@ function source({ seed = 1, lrOffset = 0 } = {}) {
   ].join("\n");
 }
 
-/** Wall time of one run, in seconds, and its stdout; throws when it fails unexpectedly. */
+/**
+ * One run of the CLI: wall time and CPU time (user + system, from bash's `time`, which is
+ * steadier than wall time on a busy machine), in seconds, and its stdout.
+ */
 function timed(argv, cwd, okCodes = [0]) {
+  const errors = path.join(work, "stderr.txt");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [pipeBin, ...argv], { cwd, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+  const r = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; time "$@" 2>"${errors}"`, "bench", process.execPath, pipeBin, ...argv], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 1 << 30,
+  });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (!okCodes.includes(r.status)) throw new Error(`pipe ${argv.join(" ")} exited ${r.status}:\n${r.stderr}`);
-  return { s, stdout: r.stdout };
+  if (!okCodes.includes(r.status)) throw new Error(`pipe ${argv.join(" ")} exited ${r.status}:\n${fs.readFileSync(errors, "utf8")}`);
+  const [user, sys] = r.stderr.toString().trim().split(" ").map(Number);
+  return { s, cpu: user + sys, stdout: r.stdout };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -88,7 +97,8 @@ function plan(name, options) {
   return file;
 }
 
-console.log(`pipe diff benchmark: ${LRS * FOLDS + 2} tasks per plan (node ${process.version}, ${os.cpus().length} CPUs)`);
+const load = () => os.loadavg()[0].toFixed(1);
+console.log(`pipe diff benchmark: ${LRS * FOLDS + 2} tasks per plan (node ${process.version}, ${os.cpus().length} CPUs, load average ${load()})`);
 const base = plan("base", {});
 const pairs = [
   ["upstream change (seed 1 → 2)", base, plan("seed", { seed: 2 })],
@@ -98,7 +108,7 @@ const pairs = [
 
 let worst = 0;
 for (const [label, a, b] of pairs) {
-  const times = { read: [], diff: [], text: [], json: [], cli: [] };
+  const times = { read: [], diff: [], text: [], json: [], cli: [], cliCpu: [] };
   let summary = "";
   for (let r = 0; r < REPEAT; r++) {
     let t = now();
@@ -115,7 +125,9 @@ for (const [label, a, b] of pairs) {
     JSON.stringify(diffJson(diff));
     times.json.push(now() - t);
     summary = text.trimEnd().split("\n").slice(-2).join(" | ");
-    times.cli.push(timed(["diff", a, b], work, [0, 3]).s);
+    const cliRun = timed(["diff", a, b], work, [0, 3]);
+    times.cli.push(cliRun.s);
+    times.cliCpu.push(cliRun.cpu);
   }
   const compare = median(times.diff) + median(times.text);
   const cli = median(times.cli);
@@ -127,8 +139,9 @@ for (const [label, a, b] of pairs) {
   console.log(`  render JSON (--json)            ${ms(median(times.json))}`);
   console.log(`  compare + render                ${ms(compare)}   ${compare < TARGET ? "under" : "OVER"} the ${TARGET} s target`);
   console.log(`  CLI end to end, median of ${REPEAT}   ${ms(cli)}   ${cli < TARGET ? "under" : "OVER"} the ${TARGET} s target`);
+  console.log(`  CLI CPU time (user + sys)       ${ms(median(times.cliCpu))}   (GC threads count here too)`);
 }
-console.log(`\nslowest CLI run: ${worst.toFixed(2)} s (target ${TARGET} s; the CLI's own start-up is part of it)`);
+console.log(`\nslowest CLI run: ${worst.toFixed(2)} s (target ${TARGET} s; the CLI's own start-up is part of it; load average now ${load()})`);
 
 if (args.includes("--keep")) console.log(`plans kept in ${work}`);
 else fs.rmSync(work, { recursive: true, force: true });
