@@ -15,6 +15,7 @@ import { graphCommand } from "./graph-command.js";
 import { planCommand, type PlanCommandFlags } from "./plan-command.js";
 import { registerSlurmCommands } from "./slurm-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
+import { registerFmtCommand } from "./fmt-command.js";
 import { historyCommand, logsCommand } from "./history-command.js";
 import { runCommand, type RunFlags } from "./run-command.js";
 
@@ -94,6 +95,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
 
   registerSlurmCommands(program, io, (c) => (code = c));
   registerDiffCommands(program, io, (c) => (code = c));
+  registerFmtCommand(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });
