@@ -285,6 +285,23 @@ describe("content hashing", () => {
     expect(await hasher.hash(single)).not.toBe(await hasher.hash(path.join(single, "x")));
   });
 
+  it("symbolic links in an input directory: followed, and a dangling or looping one counts by its target", async () => {
+    const d = tmp();
+    fs.mkdirSync(path.join(d, "in", "sub"), { recursive: true });
+    fs.writeFileSync(path.join(d, "in", "sub", "x.txt"), "x");
+    fs.writeFileSync(path.join(d, "elsewhere.txt"), "e");
+    const hasher = new ContentHasher();
+    const plain = await hasher.hash(path.join(d, "in"));
+    fs.symlinkSync("..", path.join(d, "in", "sub", "up"));
+    fs.symlinkSync("missing.txt", path.join(d, "in", "dangling"));
+    fs.symlinkSync(path.join(d, "elsewhere.txt"), path.join(d, "in", "linked.txt"));
+    const linked = await hasher.hash(path.join(d, "in"));
+    expect(linked).not.toBe(plain);
+    // Following the link: the target's content counts, not the link.
+    fs.writeFileSync(path.join(d, "elsewhere.txt"), "E");
+    expect(await hasher.hash(path.join(d, "in"))).not.toBe(linked);
+  });
+
   it("streams large files: hashes a file bigger than one read chunk correctly", async () => {
     const d = tmp();
     const file = path.join(d, "big");

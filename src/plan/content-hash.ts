@@ -36,7 +36,7 @@ export class ContentHasher {
   /** The content hash of a file or directory; throws if it does not exist. */
   async hash(p: string): Promise<string> {
     const stat = await fs.promises.stat(p, { bigint: true });
-    if (stat.isDirectory()) return this.hashDir(p);
+    if (stat.isDirectory()) return this.hashDir(p, new Set([`${stat.dev}:${stat.ino}`]));
     return this.hashFile(p, stat);
   }
 
@@ -63,14 +63,25 @@ export class ContentHasher {
     return hash;
   }
 
-  private async hashDir(dir: string): Promise<string> {
+  /**
+   * Symbolic links are followed; one that dangles, or that leads back into a directory being
+   * hashed (`latest -> .`), counts by its target text instead. `open` holds the directories
+   * on the current path, by device and inode.
+   */
+  private async hashDir(dir: string, open: Set<string>): Promise<string> {
     const names = (await fs.promises.readdir(dir)).sort();
     const entries = [];
     for (const name of names) {
       const full = path.join(dir, name);
-      const stat = await fs.promises.stat(full, { bigint: true });
-      if (stat.isDirectory()) entries.push([name, "dir", await this.hashDir(full)]);
-      else if (stat.isFile()) entries.push([name, (stat.mode & 0o111n) !== 0n ? "exe" : "file", await this.hashFile(full, stat)]);
+      const stat = await fs.promises.stat(full, { bigint: true }).catch(() => undefined);
+      const id = stat && `${stat.dev}:${stat.ino}`;
+      if (!stat || (stat.isDirectory() && open.has(id!))) {
+        entries.push([name, "link", await fs.promises.readlink(full).catch(() => "")]);
+      } else if (stat.isDirectory()) {
+        open.add(id!);
+        entries.push([name, "dir", await this.hashDir(full, open)]);
+        open.delete(id!);
+      } else if (stat.isFile()) entries.push([name, (stat.mode & 0o111n) !== 0n ? "exe" : "file", await this.hashFile(full, stat)]);
     }
     return createHash("sha256").update(canonicalJson(entries)).digest("hex");
   }
