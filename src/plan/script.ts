@@ -111,12 +111,10 @@ export function taskScript(plan: Plan, task: Task): string {
     cache: task.cache,
   });
   lines.push(
-    // `read` from the here-document, not `cat`: one process less.
-    "IFS= read -r -d '' meta <<'PIPE_META'",
-    meta.slice(0, -1) + ",",
-    "PIPE_META",
     "{",
-    `printf '%s' "$meta"`,
+    // `printf` of a quoted string rather than `cat` of a here-document: no process.
+    "# shellcheck disable=SC2016 # JSON: nothing in it is to be expanded",
+    `printf '%s' ${shellQuote(meta.slice(0, -1) + ",")}`,
     now("ended"),
     `printf '"start":"%s","end":"%s","exitCode":0,"host":"%s"}\\n' "$started" "$ended" "$HOSTNAME"`,
     '} > "$out/meta.json" || fail "cannot write meta.json"',
