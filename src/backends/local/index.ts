@@ -4,12 +4,13 @@
 // groups on failure or interrupt; and records everything under `.pipe/runs/<run-id>/`.
 
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
 import type { Plan, Task } from "../../plan/plan.js";
 import { taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
+import { Launchers } from "./launcher.js";
 import { KeyLocks } from "./lock.js";
 import { MemorySampler } from "./memory.js";
 import { createRunDir, taskFileName, writeRecord, type RunRecord, type TaskRecord } from "./records.js";
@@ -96,7 +97,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), s.task.id]);
   }
   const ready: Task[] = toRun.filter((s) => waitingOn.get(s.task.id) === 0).map((s) => s.task);
-  const running = new Map<string, { child: ChildProcess; need: Need; gpus: string[] }>();
+  const running = new Map<string, Running>();
   const lockWaits = new Set<string>();
   const freeGpus = [...limits.gpus];
   let freeCpus = limits.cpus;
@@ -105,7 +106,12 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   let failedAny = false;
   const locks = new KeyLocks(storeDir, runId);
   const memory = new MemorySampler();
-  const env = { PIPE_STORE: storeDir, PIPE_PROJECT: options.projectDir, PIPE_HOME: options.pipeHome };
+  const launchers = new Launchers(options.projectDir, { ...process.env, PIPE_STORE: storeDir, PIPE_PROJECT: options.projectDir, PIPE_HOME: options.pipeHome });
+  // Work directories are made here rather than by each script (see PIPE_WORK in script.ts):
+  // a process less per task, and pipe knows what to clean up after a task that was killed.
+  const workBase = path.join(storeDir, ".tmp", `%s.${os.hostname()}.${process.pid}.`);
+  fs.mkdirSync(path.dirname(workBase), { recursive: true });
+  let attempts = 0;
 
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -117,7 +123,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     if (stopping) return;
     stopping = reason;
     if ([...records.values()].some((r) => r.state === "pending")) reporter.event({ type: "stopping", reason });
-    for (const { child } of running.values()) terminate(child);
+    for (const r of running.values()) terminate(r);
     checkDone();
   };
   const onAbort = () => stop("interrupt");
@@ -161,6 +167,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         }
         if (inStore(storeDir, task.key)) {
           lockWaits.delete(task.id);
+          // A lock left by a run that died once its task committed: clear it.
+          if (!locks.acquire(task.key)) locks.release(task.key);
           records.set(task.id, { ...records.get(task.id)!, state: "cached", reason: "computed by a concurrent run" });
           reporter.event({ type: "cached", task: task.id });
           succeeded(task);
@@ -185,35 +193,36 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const name = taskFileName(index.get(task.id)!, task.id);
     const script = path.join(runDir, "scripts", `${name}.sh`);
     fs.writeFileSync(script, taskScript(plan, task));
+    const work = workBase.replace("%s", task.key) + ++attempts;
+    fs.mkdirSync(work);
     const previous = records.get(task.id)!;
     const attempt = (previous.attempts ?? 0) + 1;
     const started = now();
     records.set(task.id, { ...previous, state: "pending", start: started.toISOString(), attempts: attempt, stdout: `logs/${name}.out`, stderr: `logs/${name}.err` });
     reporter.event({ type: "start", task: task.id, attempt });
-    // Plain `spawn` rather than execa here: a sweep starts thousands of short tasks, and
-    // execa's stream machinery doubles the cost of each start; logs go straight to files.
-    const logs = [fs.openSync(path.join(runDir, "logs", `${name}.out`), "a"), fs.openSync(path.join(runDir, "logs", `${name}.err`), "a")] as const;
-    const child = spawn("bash", [script], {
-      cwd: options.projectDir,
-      env: { ...process.env, ...env, ...(forced.has(task.id) ? { PIPE_FORCE: "1" } : {}), ...(limits.gpus.length ? { CUDA_VISIBLE_DEVICES: gpus.join(",") } : {}) },
-      detached: true,
-      stdio: ["ignore", logs[0], logs[1]],
-    });
-    for (const fd of logs) fs.closeSync(fd);
-    running.set(task.id, { child, need, gpus });
-    if (child.pid) memory.track(child.pid);
-    const exited = new Promise<number | null>((resolve) => {
-      child.on("error", () => resolve(null));
-      child.on("exit", (code) => resolve(code));
-    });
-    void exited.then((exitCode) => {
+    const vars: Record<string, string> = { PIPE_WORK: work };
+    if (forced.has(task.id)) vars["PIPE_FORCE"] = "1";
+    if (limits.gpus.length) vars["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
+    const entry: Running = {};
+    running.set(task.id, entry);
+    const onStart = (pid: number) => {
+      entry.pgid = pid;
+      memory.track(pid);
+      locks.noteTask(task.key, pid);
+      if (entry.terminate) terminate(entry);
+    };
+    void launchers.run({ script, stdout: path.join(runDir, "logs", `${name}.out`), stderr: path.join(runDir, "logs", `${name}.err`), env: vars, started: onStart }).then((exitCode) => {
       running.delete(task.id);
+      clearTimeout(entry.killTimer);
+      // Gone after a commit; left behind only when the script could not clean up (SIGKILL).
+      fs.rmSync(work, { recursive: true, force: true });
+      fs.rmSync(`${work}.args.json`, { force: true });
       locks.release(task.key);
       freeGpus.push(...gpus);
       freeCpus += need.cpus;
       freeMem += need.memMb;
       const ended = now();
-      const peak = child.pid ? memory.untrack(child.pid) : null;
+      const peak = entry.pgid ? memory.untrack(entry.pgid) : null;
       const base = { ...records.get(task.id)!, end: ended.toISOString(), durationMs: ended.getTime() - started.getTime(), exitCode, peakRssKb: peak };
       if (exitCode === 0) {
         records.set(task.id, { ...base, state: "done" });
@@ -253,6 +262,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   checkDone();
   await finished;
   options.signal.removeEventListener("abort", onAbort);
+  launchers.close();
   locks.releaseAll();
 
   for (const [id, r] of records) {
@@ -265,19 +275,27 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   return { runDir, record: { ...record, tasks: plan.tasks.map((t) => records.get(t.id)!) } };
 }
 
+interface Running {
+  /** The task's pid and process group, once its launcher has started it. */
+  pgid?: number;
+  /** Set when the task is to be terminated: at once if it runs, else as soon as it starts. */
+  terminate?: true;
+  killTimer?: NodeJS.Timeout;
+}
+
 /** SIGTERM to the task's whole process group, SIGKILL if it is still there after a grace period. */
-function terminate(child: ChildProcess): void {
-  const pid = child.pid;
-  if (!pid || child.exitCode !== null) return;
+function terminate(task: Running): void {
+  task.terminate = true;
+  const pgid = task.pgid;
+  if (!pgid || task.killTimer) return;
   const signal = (sig: NodeJS.Signals) => {
     try {
-      process.kill(-pid, sig);
+      process.kill(-pgid, sig);
     } catch {
       // Already gone.
     }
   };
   signal("SIGTERM");
-  const timer = setTimeout(() => signal("SIGKILL"), KILL_GRACE_MS);
-  timer.unref();
-  child.once("exit", () => clearTimeout(timer));
+  task.killTimer = setTimeout(() => signal("SIGKILL"), KILL_GRACE_MS);
+  task.killTimer.unref();
 }

@@ -1,6 +1,7 @@
 // Per-key locks, so that two `pipe run` on one store never run the same key at once.
-// A lock is a file created with O_EXCL holding its owner's pid; a lock whose owner is no
-// longer alive (a killed run) is taken over.
+// A lock is a file created with O_EXCL holding its owner's pid and, once it runs, the process
+// group of the task. A lock is taken over only when both are gone: a run killed with SIGKILL
+// leaves its tasks running (each in its own process group), and they may still commit.
 
 import fs from "node:fs";
 import os from "node:os";
@@ -10,6 +11,8 @@ export interface LockOwner {
   readonly pid: number;
   readonly host: string;
   readonly run: string;
+  /** The process group of the task that computes the key, once it runs. */
+  readonly pgid?: number;
 }
 
 export class KeyLocks {
@@ -34,11 +37,22 @@ export class KeyLocks {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
       const owner = readOwner(file);
-      if (owner && (owner.host !== me.host || alive(owner.pid))) return owner;
+      // An unreadable lock is one being written right now, unless it has been so for long.
+      if (!owner && !olderThan(file, UNREADABLE_GRACE_MS)) return { pid: 0, host: "?", run: "?" };
+      if (owner && (owner.host !== me.host || alive(owner.pid) || (owner.pgid !== undefined && alive(-owner.pgid)))) return owner;
       // The owner died without releasing it: take it over.
       fs.rmSync(file, { force: true });
     }
     return readOwner(file) ?? { pid: 0, host: "?", run: "?" };
+  }
+
+  /** Records in a held lock the process group of the task computing its key. */
+  noteTask(key: string, pgid: number): void {
+    if (!this.held.has(key)) return;
+    const file = path.join(this.dir, key);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, host: os.hostname(), run: this.run, pgid } satisfies LockOwner));
+    fs.renameSync(tmp, file);
   }
 
   release(key: string): void {
@@ -48,6 +62,16 @@ export class KeyLocks {
 
   releaseAll(): void {
     for (const key of [...this.held]) this.release(key);
+  }
+}
+
+const UNREADABLE_GRACE_MS = 10_000;
+
+function olderThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs > ms;
+  } catch {
+    return true;
   }
 }
 

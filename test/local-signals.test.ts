@@ -1,0 +1,118 @@
+// `pipe run` as a real process (bin/pipe.js, so dist/ must be built): SIGINT and SIGTERM in
+// the middle of a run and the resume after them, and two runs on one store at once.
+import fs from "node:fs";
+import path from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanLocalProjects, localProject, readRuns, root, storeKeys, tmpLeft } from "./local-harness.js";
+
+const bin = path.join(root, "bin", "pipe.js");
+afterAll(cleanLocalProjects);
+beforeAll(() => {
+  if (!fs.existsSync(path.join(root, "dist", "cli", "index.js"))) throw new Error("these tests run bin/pipe.js: build dist/ first (npx tsc -p .)");
+});
+
+function pipe(dir: string, ...args: string[]): ResultPromise<{ cwd: string; reject: false; all: true }> {
+  return execa("node", [bin, ...args], { cwd: dir, reject: false, all: true });
+}
+
+async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Whether a process runs (a zombie, dead but not yet reaped by init, does not). */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+const pidsOf = (dir: string, ids: number[]) => ids.map((i) => Number(fs.readFileSync(path.join(dir, "started", String(i)), "utf8")));
+
+describe.each(["SIGINT", "SIGTERM"] as const)("%s in the middle of a run", (signal) => {
+  it("terminates the running tasks' process groups, commits nothing half-done, and the next run resumes", async () => {
+    const dir = localProject("slow");
+    // Tasks 1 and 2 finish at once; 3 and 4 sleep until they are terminated; 5 and 6 never start.
+    for (const i of [3, 4, 5, 6]) fs.writeFileSync(path.join(dir, `delay-${i}`), "60\n");
+    const child = pipe(dir, "run", "main.pipe", "-j", "2");
+    await until("tasks 3 and 4 to start", () => fs.existsSync(path.join(dir, "started", "3")) && fs.existsSync(path.join(dir, "started", "4")));
+    const sleepers = pidsOf(dir, [3, 4]);
+    expect(sleepers.every(alive)).toBe(true);
+    const t0 = Date.now();
+    child.kill(signal);
+    const r = await child;
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(r.exitCode).toBe(130);
+    expect(r.all).toContain("interrupted: terminating running tasks");
+    expect(sleepers.some(alive)).toBe(false);
+
+    const [record] = readRuns(dir);
+    expect(record!.status).toBe("interrupted");
+    expect(record!.tasks.map((t) => t.state)).toEqual(["done", "done", "interrupted", "interrupted", "interrupted", "interrupted"]);
+    expect(storeKeys(dir)).toEqual([record!.tasks[0]!.key, record!.tasks[1]!.key].sort());
+    expect(tmpLeft(dir)).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, ".pipe", "store", ".locks"))).toEqual([]);
+
+    for (const i of [3, 4, 5, 6]) fs.rmSync(path.join(dir, `delay-${i}`));
+    const resumed = await pipe(dir, "run", "main.pipe", "-j", "2");
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.all).toContain("6 tasks: 4 to run, 2 cached");
+    expect(resumed.stdout).toBe("xs = [1, 2, 3, 4, 5, 6]");
+    expect(storeKeys(dir)).toHaveLength(6);
+    expect(tmpLeft(dir)).toEqual([]);
+    expect(readRuns(dir)[1]!.tasks.map((t) => t.state)).toEqual(["cached", "cached", "done", "done", "done", "done"]);
+  });
+});
+
+describe("two runs on one store at once", () => {
+  it("never run the same key twice: the second waits for the first's result and reports it", async () => {
+    const dir = localProject("shared");
+    const events = path.join(dir, "events.log");
+    const first = pipe(dir, "run", "main.pipe", "-j", "2");
+    await until("the first run to start a task", () => fs.existsSync(events) && fs.readFileSync(events, "utf8").includes("start"));
+    const second = pipe(dir, "run", "main.pipe", "-j", "2");
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.exitCode).toBe(0);
+    expect(b.exitCode).toBe(0);
+    expect(a.stdout).toBe("xs = [1, 2, 3, 4]");
+    expect(b.stdout).toBe("xs = [1, 2, 3, 4]");
+    expect(b.all).toMatch(/waiting  main\/s\[i=\d\]: the same key is being computed by run \S+ \(pid \d+ on /);
+
+    // Each task ran exactly once, across both runs.
+    const lines = fs.readFileSync(events, "utf8").trim().split("\n");
+    const starts = lines.filter((l) => l.startsWith("start")).map((l) => l.split(" ")[1]).sort();
+    expect(starts).toEqual(["1", "2", "3", "4"]);
+    expect(storeKeys(dir)).toHaveLength(4);
+    expect(tmpLeft(dir)).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, ".pipe", "store", ".locks"))).toEqual([]);
+    const runs = readRuns(dir);
+    expect(runs).toHaveLength(2);
+    const states = runs.flatMap((r) => r.tasks.map((t) => t.state));
+    expect(states.filter((s) => s === "done")).toHaveLength(4);
+    expect(runs.every((r) => r.status === "ok")).toBe(true);
+  });
+
+  it("a lock left by a run that died is taken over, but not while its task still runs", async () => {
+    const dir = localProject("shared");
+    const first = pipe(dir, "run", "main.pipe", "-j", "1");
+    await until("the first run to start a task", () => fs.existsSync(path.join(dir, "events.log")));
+    first.kill("SIGKILL");
+    await first;
+    const locks = fs.readdirSync(path.join(dir, ".pipe", "store", ".locks"));
+    expect(locks).toHaveLength(1);
+    // The killed run's task goes on (it is in its own process group) and commits its key.
+    const r = await pipe(dir, "run", "main.pipe", "-j", "2");
+    expect(r.exitCode).toBe(0);
+    expect(storeKeys(dir)).toHaveLength(4);
+    const starts = fs.readFileSync(path.join(dir, "events.log"), "utf8").trim().split("\n").filter((l) => l.startsWith("start")).map((l) => l.split(" ")[1]).sort();
+    expect(starts).toEqual(["1", "2", "3", "4"]);
+    expect(fs.readdirSync(path.join(dir, ".pipe", "store", ".locks"))).toEqual([]);
+  });
+});
