@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Diagnostic } from "../src/diagnostics/diagnostic.js";
 import { nodeFileHost } from "../src/host.js";
 import { frontEnd } from "../src/phases.js";
-import { MAX_NESTING, MAX_SOURCE_BYTES, parse } from "../src/syntax/index.js";
+import { dottedPath } from "../src/syntax/dotted-path.js";
+import { MAX_NESTING, MAX_SOURCE_BYTES, parse, parseExpression } from "../src/syntax/index.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-robustness-"));
@@ -46,10 +47,9 @@ function parseSafely(text: string): Diagnostic[] {
   return diagnostics;
 }
 
-let fileCount = 0;
-/** Runs the whole front end on `text` written to a fresh temp file. */
+/** Runs the whole front end on `text` written to a temp file. */
 function checkSafely(text: string | Buffer): Diagnostic[] {
-  const file = path.join(tmp, `case-${fileCount++}.pipe`);
+  const file = path.join(tmp, "case.pipe");
   fs.writeFileSync(file, text);
   const result = frontEnd(file, nodeFileHost);
   expect(badSpans(result.diagnostics, (f) => result.sources.get(f))).toEqual([]);
@@ -92,6 +92,23 @@ describe("random input", () => {
       checkSafely(bytes);
     }
   }, 60_000);
+});
+
+describe("plain interpolations", () => {
+  it("are read into exactly the nodes and spans the parser builds", () => {
+    const next = random(5);
+    const words = ["a", "lr", "out", "model", "_x9", "B_2", "none", "in", "raw"];
+    let compared = 0;
+    for (let i = 0; i < 2000; i++) {
+      const names = Array.from({ length: 1 + Math.floor(next() * 4) }, () => words[Math.floor(next() * words.length)]!);
+      const source = " ".repeat(Math.floor(next() * 3)) + names.join(".") + "\t".repeat(Math.floor(next() * 2));
+      const fast = dottedPath(source, 7, "f.pipe", MAX_NESTING);
+      if (!fast) continue;
+      expect(fast).toEqual(parseExpression(" ".repeat(7) + source, "f.pipe").expr);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(500);
+  });
 });
 
 describe("truncated and mutated programs", () => {
