@@ -4,7 +4,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { nodeFileHost } from "../src/host.js";
+import { frontEnd } from "../src/phases.js";
+import { ContentHasher } from "../src/plan/content-hash.js";
+import { compile } from "../src/plan/index.js";
 import { PlanSchema, planToJson, type Plan } from "../src/plan/plan.js";
+import type { Value } from "../src/plan/values.js";
 import { cleanProjects, mustPlan, planOf, project } from "./fixtures/plan/harness.js";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -211,6 +216,19 @@ pipeline other(v: Int = 5) { let y = a(v = v) }
     expect(missing.plan).toBeUndefined();
     expect(missing.diagnostics.map((d) => [d.code, d.message])).toEqual([["P2013", "no pipeline `nope` to run"]]);
     expect(missing.diagnostics[0]!.hint).toContain("main, other");
+  });
+
+  it("too many tasks is P4010, found without expanding them all", async () => {
+    const dir = project({
+      "main.pipe": `action a(x: Int, y: Int) -> (o: File) { shell "echo ~{x} ~{y} > ~{out.o}" }\npipeline main(xs: List[Int]) { let r = for x in xs, y in xs { a(x = x, y = y) } }\n`,
+    });
+    const front = frontEnd(path.join(dir, "main.pipe"), nodeFileHost);
+    const xs: Value = { t: "list", items: Array.from({ length: 3000 }, (_, i) => ({ t: "int", v: i })) };
+    const started = Date.now();
+    const r = await compile(front.program!, { entry: "main", params: new Map([["xs", xs]]), hasher: new ContentHasher(), maxTasks: 100 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.plan).toBeUndefined();
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["P4010", "the plan has 101 tasks, more than the limit of 100"]]);
   });
 
   it("a missing input file is a diagnostic, not a crash", async () => {

@@ -35,7 +35,11 @@ export class Expander {
   readonly drafts: TaskDraft[] = [];
   private readonly ids = new Set<string>();
 
-  constructor(private readonly program: TypedProgram) {}
+  /** @param maxTasks expansion stops once there are more tasks than this (the caller reports it). */
+  constructor(
+    private readonly program: TypedProgram,
+    private readonly maxTasks = Infinity,
+  ) {}
 
   /**
    * Evaluates a pipeline under `prefix` (`main`, `main/inner`); returns its outputs. `group`
@@ -59,6 +63,7 @@ export class Expander {
       // One environment for the whole loop: a call reads it and keeps nothing of it.
       const loopEnv = new Map(env);
       for (const at of combinations(v.mode, lists.map((l) => l.length))) {
+        if (this.drafts.length > this.maxTasks) break;
         const combo = at.map((i, k) => lists[k]![i]!);
         v.vars.forEach((name, i) => loopEnv.set(name, combo[i]!));
         // Values known only at run time (upstream outputs) are labelled by their position.

@@ -23,6 +23,8 @@ export interface CompileOptions {
   /** Values for the entry pipeline's parameters, already parsed and type-checked (params.ts). */
   readonly params: ReadonlyMap<string, Value>;
   readonly hasher: ContentHasher;
+  /** At most this many tasks (default MAX_TASKS); more is a diagnostic, found without expanding them all. */
+  readonly maxTasks?: number;
 }
 
 export interface CompileResult {
@@ -30,7 +32,11 @@ export interface CompileResult {
   readonly diagnostics: Diagnostic[];
 }
 
-export const MAX_TASKS = 2_000_000;
+/**
+ * About 2 KB of memory per task while compiling, and 600 bytes of plan JSON: half a million
+ * tasks stay well inside Node's default heap and its longest string (512 MiB).
+ */
+export const MAX_TASKS = 500_000;
 
 export async function compile(program: TypedProgram, options: CompileOptions): Promise<CompileResult> {
   const diagnostics: Diagnostic[] = [];
@@ -41,10 +47,11 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
     return { diagnostics: [at(Diag.entryNotFound(options.entry), undefined, { hint: names.length ? `pipelines here: ${names.join(", ")}` : "declare `pipeline main() { ... }`" })] };
   }
 
-  const expander = new Expander(program);
+  const maxTasks = options.maxTasks ?? MAX_TASKS;
+  const expander = new Expander(program, maxTasks);
   const outputs = expander.pipeline(entry, options.params, new Map(), entry.name, {});
   const drafts = expander.drafts;
-  if (drafts.length > MAX_TASKS) return { diagnostics: [at(Diag.tooManyTasks(drafts.length, MAX_TASKS), entry.span)] };
+  if (drafts.length > maxTasks) return { diagnostics: [at(Diag.tooManyTasks(drafts.length, maxTasks), entry.span, { hint: "expansion stopped there; split the sweep, or sweep inside a task" })] };
 
   // Hash every file a key covers, each once.
   const projectDir = program.projectDir;
