@@ -231,11 +231,29 @@ pipeline other(v: Int = 5) { let y = a(v = v) }
     expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["P4010", "the plan has 101 tasks, more than the limit of 100"]]);
   });
 
-  it("a missing input file is a diagnostic, not a crash", async () => {
-    const dir = project({ "main.pipe": `action a(f: File) -> (o: File) { shell "cp ~{f} ~{out.o}" }\npipeline main() { let x = a(f = "nope.txt") }\n` });
+  it("missing inputs are diagnostics in path order, not a crash", async () => {
+    const dir = project({
+      "main.pipe": `action a(f: File) -> (o: File) { shell "cp ~{f} ~{out.o}" }\npipeline main() {\n  let x = a(f = "zzz.txt")\n  let y = a(f = "nope.txt")\n}\n`,
+    });
     const { plan, diagnostics } = await planOf(dir);
     expect(plan).toBeUndefined();
-    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([["P4005", 'input "nope.txt" does not exist']]);
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["P4005", 'input "nope.txt" does not exist'],
+      ["P4005", 'input "zzz.txt" does not exist'],
+    ]);
+  });
+
+  it("a File argument that is a directory, or a Dir argument that is a file, is P4006", async () => {
+    const dir = project({
+      "data/x.csv": "x\n",
+      "main.pipe": `action f(src: File) -> (o: File) { shell "cp ~{src} ~{out.o}" }\naction d(src: Dir) -> (o: File) { shell "ls ~{src} > ~{out.o}" }\npipeline main() {\n  let a = f(src = "data")\n  let b = d(src = "data/x.csv")\n}\n`,
+    });
+    const { plan, diagnostics } = await planOf(dir);
+    expect(plan).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([
+      ["P4006", 'input "data" is not a file', "its parameter is a `File`"],
+      ["P4006", 'input "data/x.csv" is not a directory', "its parameter is a `Dir`"],
+    ]);
   });
 });
 

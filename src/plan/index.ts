@@ -2,6 +2,7 @@
 // hashes external inputs, computes every cache key and returns the plan (plan.ts) with the
 // diagnostics found on the way (a missing input, a parameter without a value).
 
+import fs from "node:fs";
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
@@ -55,6 +56,8 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
 
   // Hash every file a key covers, each once.
   const projectDir = program.projectDir;
+  /** External inputs, and whether their parameter's type is `Dir`. */
+  const expectDir = new Map<string, boolean>();
   const filesOf = new Map<string, { role: KeyFile["role"]; path: string }[]>();
   const wanted = new Set<string>();
   for (const d of drafts) {
@@ -66,8 +69,9 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
       for (const f of files) wanted.add(f.path);
     }
     for (const p of d.inputPaths) wanted.add(path.resolve(projectDir, p));
+    if (d.inputPaths.length) for (const v of d.args.values()) forEachPath(v, (p) => expectDir.set(path.resolve(projectDir, p.path), p.dir));
   }
-  const hashes = await hashAll([...wanted].sort(), options.hasher, diagnostics, projectDir);
+  const hashes = await hashAll([...wanted].sort(), expectDir, options.hasher, diagnostics, projectDir);
   options.hasher.save();
   if (diagnostics.length) return { diagnostics };
 
@@ -118,19 +122,35 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
   return { plan, diagnostics };
 }
 
-async function hashAll(files: string[], hasher: ContentHasher, diagnostics: Diagnostic[], projectDir: string): Promise<Map<string, string>> {
+async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>, hasher: ContentHasher, diagnostics: Diagnostic[], projectDir: string): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
+  const problems = new Map<string, Diagnostic>();
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++]!;
+      const shown = relativePosix(projectDir, file);
       try {
+        const dir = expectDir.get(file);
+        if (dir !== undefined && (await fs.promises.stat(file)).isDirectory() !== dir) {
+          problems.set(file, at(Diag.inputKind(shown, dir ? "directory" : "file"), undefined, { hint: `its parameter is a \`${dir ? "Dir" : "File"}\`` }));
+          continue;
+        }
         hashes.set(file, await hasher.hash(file));
-      } catch {
-        diagnostics.push(at(Diag.inputNotFound(relativePosix(projectDir, file)), undefined, { hint: "input paths are relative to the .pipe file that names them" }));
+      } catch (error) {
+        const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+        problems.set(file, at(Diag.inputNotFound(shown), undefined, { hint: missing ? "input paths are relative to the .pipe file that names them" : `it cannot be read: ${(error as Error).message}` }));
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+  // In path order, whichever finished first.
+  for (const file of files) if (problems.has(file)) diagnostics.push(problems.get(file)!);
   return hashes;
+}
+
+function forEachPath(v: Value, visit: (p: Value & { t: "path" }) => void): void {
+  if (v.t === "path") visit(v);
+  else if (v.t === "list") for (const i of v.items) forEachPath(i, visit);
+  else if (v.t === "record") for (const f of Object.values(v.fields)) forEachPath(f, visit);
 }
