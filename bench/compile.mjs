@@ -110,6 +110,20 @@ function measure(argv, cwd, timeoutS) {
   return { s: m ? Number(m[1]) : s, mib: m ? Number(m[2]) / 1024 : undefined, cpu: m ? Number(m[3]) + Number(m[4]) : undefined, stdout: r.stdout };
 }
 
+/**
+ * CPU seconds of this process's main thread alone (Linux): what its wall time would be on
+ * an idle machine, garbage-collector helper threads aside.
+ */
+function mainThreadCpu() {
+  try {
+    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
 /** Breakdown by phase, in one process: front end, compile, store lookup, plan JSON. */
 async function phases(dir) {
   const { frontEnd } = await import(path.join(root, "dist", "phases.js"));
@@ -120,10 +134,13 @@ async function phases(dir) {
   const { planToJson } = await import(path.join(root, "dist", "plan", "plan.js"));
   const out = {};
   let t = performance.now();
+  let c = mainThreadCpu();
   const lap = (name) => {
     const now = performance.now();
-    out[name] = (now - t) / 1000;
+    const cpu = mainThreadCpu();
+    out[name] = { wall: (now - t) / 1000, cpu: cpu === undefined ? undefined : cpu - c };
     t = now;
+    c = cpu;
   };
   const front = frontEnd(path.join(dir, "main.pipe"), nodeFileHost);
   lap("parse + check");
@@ -173,7 +190,13 @@ const big = rows.find((r) => r.n === TARGET.tasks);
 if (big) {
   console.log(`\nbreakdown at ${TARGET.tasks.toLocaleString("en")} tasks (one process, warm):`);
   const b = await phases(path.join(work, `pipe-${TARGET.tasks}`));
-  for (const [k, v] of Object.entries(b)) if (typeof v === "number" && k !== "tasks" && k !== "jsonMiB") console.log(`  ${k.padEnd(26)} ${fmtS(v)}`);
+  let total = 0;
+  for (const [k, v] of Object.entries(b)) {
+    if (typeof v !== "object") continue;
+    total += v.cpu ?? 0;
+    console.log(`  ${k.padEnd(26)} ${fmtS(v.wall)} wall, ${fmtS(v.cpu)} main-thread CPU`);
+  }
+  console.log(`  ${"total main-thread CPU".padEnd(26)} ${fmtS(total)}`);
   console.log(`  ${"plan JSON size".padEnd(26)} ${b.jsonMiB.toFixed(0)} MiB (${b.tasks} tasks)`);
   console.log(`  ${"peak RSS of this process".padEnd(26)} ${fmtM(process.resourceUsage().maxRSS / 1024)}`);
   const ok = big.pipe.s < TARGET.seconds && (big.pipe.mib === undefined || big.pipe.mib < TARGET.mib);

@@ -160,6 +160,27 @@ describe("a key does not change for", () => {
   });
 });
 
+describe("TypeScript actions", () => {
+  it("the function's module and the project modules it imports are in the key, and nothing else", async () => {
+    const dir = project({});
+    const ts = path.resolve(import.meta.dirname, "fixtures", "ts");
+    fs.cpSync(path.join(ts, "actions"), path.join(dir, "actions"), { recursive: true });
+    fs.copyFileSync(path.join(ts, "ok.pipe"), path.join(dir, "main.pipe"));
+    const before = keysOf(await mustPlan(dir));
+    expect(Object.keys(before)).toEqual(["main/b", "main/s", "main/t"]);
+    // stats.ts is imported by report.ts only: both summarize calls rerun, best_index does not.
+    edit("actions/stats.ts", (t) => t + "\nexport const unused = 1;\n")(dir);
+    const afterStats = keysOf(await mustPlan(dir));
+    expect(afterStats["main/b"]).toBe(before["main/b"]);
+    expect(afterStats["main/s"]).not.toBe(before["main/s"]);
+    expect(afterStats["main/t"]).not.toBe(before["main/t"]);
+    edit("actions/select.ts", (t) => t.replace("let best = 0;", "let best = 0; // first"))(dir);
+    const afterSelect = keysOf(await mustPlan(dir));
+    expect(afterSelect["main/b"]).not.toBe(before["main/b"]);
+    expect(afterSelect["main/s"]).toBe(afterStats["main/s"]);
+  });
+});
+
 describe("cache = false", () => {
   it("its task and every task downstream run even when their keys are in the store", async () => {
     const dir = project({

@@ -84,6 +84,19 @@ describe("pipe plan", () => {
     expect(JSON.stringify(again.json.plan)).toBe(JSON.stringify(json.plan));
   });
 
+  it("--entry picks the pipeline; an unknown one exits 2 naming those there are", async () => {
+    const dir = project({
+      "main.pipe": `action a(v: Int) -> (o: File) { shell "echo ~{v} > ~{out.o}" }\npipeline main() { let x = a(v = 1) }\npipeline small(v: Int = 2) { let y = a(v = v) }\n`,
+    });
+    const { json } = await planJson(dir, "--entry", "small", "-p", "v=5");
+    expect(json.tasks.map((t) => t.id)).toEqual(["small/y"]);
+    expect(json.plan.entry).toBe("small");
+    const r = await pipe(dir, "plan", "main.pipe", "--entry", "big");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("no pipeline `big` to run");
+    expect(r.stderr).toContain("pipelines here: main, small");
+  });
+
   it("invalid input exits 2; --json reports it as data", async () => {
     const dir = project({ "main.pipe": `action t(lr: Float) -> (m: File) { shell "touch ~{out.m}" }\npipeline main() { let x = t(lr = "fast") }\n` });
     const r = await pipe(dir, "plan", "main.pipe", "--json");
