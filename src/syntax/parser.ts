@@ -44,6 +44,9 @@ const itemForms = new Map([
   ["cache", "`= value`"],
 ]);
 
+/** What follows an expression: `.field`, or `(args)` with optional call-site resources. */
+type Suffix = { readonly field: IToken } | { readonly args: A.Argument[]; readonly close: IToken; readonly resources: A.RecordLiteral | undefined };
+
 /** List rules recover to an empty list, so that a broken list never leaves `undefined` behind. */
 const emptyOnError = { recoveryValueFunc: () => [] };
 
@@ -463,43 +466,45 @@ export class PipeParser extends EmbeddedActionsParser {
 
   private postfix = this.RULE("postfix", (): A.Expr => {
     let expr = this.SUBRULE(this.primary);
-    this.MANY(() =>
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(T.Dot);
-            const field = this.CONSUME(T.Identifier);
-            this.ACTION(() => (expr = { kind: "FieldAccess", target: expr, field: this.ident(field), span: this.span(expr?.span, field) }));
+    this.MANY(() => {
+      const suffix = this.OR(
+        this.cachedAlts("postfix", () => [
+          {
+            ALT: (): Suffix => {
+              this.CONSUME(T.Dot);
+              return { field: this.CONSUME(T.Identifier) };
+            },
           },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.LParen);
-            const args = this.SUBRULE(this.argumentList);
-            const close = this.CONSUME(T.RParen);
-            let resources: A.RecordLiteral | undefined;
-            this.OPTION({
-              GATE: () => this.LA(1).image === "resources" && this.LA(2).tokenType === T.LBrace,
-              DEF: () => {
-                this.CONSUME2(T.Identifier);
-                resources = this.SUBRULE(this.recordLiteral);
-              },
-            });
-            this.ACTION(() => {
-              expr = {
-                kind: "Call",
-                callee: expr,
-                args,
-                ...(resources ? { resources } : {}),
-                span: this.span(expr?.span, resources?.span ?? close),
-              };
-            });
+          {
+            ALT: (): Suffix => {
+              this.CONSUME(T.LParen);
+              const args = this.SUBRULE(this.argumentList);
+              const close = this.CONSUME(T.RParen);
+              let resources: A.RecordLiteral | undefined;
+              this.OPTION({
+                GATE: () => this.LA(1).image === "resources" && this.LA(2).tokenType === T.LBrace,
+                DEF: () => {
+                  this.CONSUME2(T.Identifier);
+                  resources = this.SUBRULE(this.recordLiteral);
+                },
+              });
+              return { args, close, resources };
+            },
           },
-        },
-      ]),
-    );
+        ]),
+      );
+      this.ACTION(() => suffix && (expr = this.applySuffix(expr, suffix)));
+    });
     return expr;
   });
+
+  private applySuffix(target: A.Expr, suffix: Suffix): A.Expr {
+    if ("field" in suffix) {
+      return { kind: "FieldAccess", target, field: this.ident(suffix.field), span: this.span(target?.span, suffix.field) };
+    }
+    const { args, close, resources } = suffix;
+    return { kind: "Call", callee: target, args, ...(resources ? { resources } : {}), span: this.span(target?.span, resources?.span ?? close) };
+  }
 
   private argumentList = this.RULE("argumentList", (): A.Argument[] => {
     const args: A.Argument[] = [];
