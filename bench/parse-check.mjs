@@ -144,7 +144,7 @@ try {
 
   const total = first.parseMs + first.checkMs;
   const ms = (n) => n.toFixed(0).padStart(5);
-  const line = (label, r) => `${label.padEnd(19)}parse ${ms(r.parseMs)} ms + check ${ms(r.checkMs)} ms = ${ms(r.parseMs + r.checkMs)} ms (CPU ${ms(r.cpu)} ms)`;
+  const line = (label, r) => `${label.padEnd(19)}parse ${ms(r.parseMs)} ms + check ${ms(r.checkMs)} ms = ${ms(r.parseMs + r.checkMs)} ms (CPU, all threads, ${ms(r.cpu)} ms)`;
   console.log(`lines              ${lines} in ${files} files (${groups} sweep pipelines, ${groups * 3} actions)`);
   console.log(line("first run", first));
   console.log(line(`best of ${REPEAT} warm`, best));
