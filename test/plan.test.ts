@@ -142,6 +142,22 @@ pipeline main() { let r = for s in ["]x[", "y"] { inner(s = s) } }
     expect(plan.tasks.map((t) => t.group)).toEqual(["main/r/x", "main/r/x"]);
   });
 
+  it("sweep labels that spell another combination's id still give unique ids", async () => {
+    const dir = project({
+      "main.pipe": `
+action a(s: String, k: String) -> (o: File) { shell "echo ~{s} ~{k} > ~{out.o}" }
+pipeline inner(s: String, ks: List[String]) { let t = for k in ks { a(s = s, k = k) } }
+pipeline main() {
+  let r = for s in ["x]/t[k=y", "x"] { inner(s = s, ks = ["z", "y]/t[k=z"]) }
+}
+`,
+    });
+    const plan = await mustPlan(dir);
+    const ids = plan.tasks.map((t) => t.id);
+    expect(ids).toEqual(["main/r[s=x]/t[k=y]/t[k=z]", "main/r[s=x]/t[k=y]/t[k=y]/t[k=z]", "main/r[s=x]/t[k=z]", "main/r[s=x]/t[k=y]/t[k=z]#2"]);
+    expect(new Set(plan.tasks.map((t) => t.key)).size).toBe(4);
+  });
+
   it("`with` flows to nested calls; explicit arguments win; an inner `with` shadows an outer one", async () => {
     const dir = project({
       "main.pipe": `

@@ -94,12 +94,15 @@ export class Expander {
       const outputs = this.pipeline(callee, args, withs, id, resources, group);
       return { t: "record", fields: Object.fromEntries(outputs) };
     }
-    this.addTask(callee, args, id, group, resources);
+    id = this.addTask(callee, args, id, group, resources);
     return { t: "record", fields: Object.fromEntries(callee.outputs.map((o) => [o.name, { t: "ref", task: id, output: o.name, type: o.type }])) };
   }
 
-  private addTask(action: TAction, args: Map<string, Value>, id: string, group: string, callResources: Resources): void {
-    if (this.ids.has(id)) throw new Error(`duplicate task id ${id}`);
+  /** Adds the task; returns its id, made unique if sweep labels made of odd strings collide. */
+  private addTask(action: TAction, args: Map<string, Value>, wanted: string, group: string, callResources: Resources): string {
+    let id = wanted;
+    // `for s in ["x]/t[k=y", ...]` over a nested sweep can spell another combination's id.
+    for (let n = 2; this.ids.has(id); n++) id = `${wanted}#${n}`;
     this.ids.add(id);
     const inputs: Omit<TaskInput, "key">[] = [];
     // A fan-in over a sweep reads thousands of upstream outputs: look each up by the ref
@@ -137,6 +140,7 @@ export class Expander {
       inputPaths: paths.size ? [...paths].sort() : [],
       resources: mergeResources(action.resources, callResources),
     });
+    return id;
   }
 
   expr(e: TExpr, env: ReadonlyMap<string, Value>): Value {
