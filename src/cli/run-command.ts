@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { runPlan, unfittable, type LocalLimits } from "../backends/local/index.js";
 import type { Reporter } from "../backends/local/events.js";
-import { jsonReporter, plainReporter, quietReporter, ttyReporter } from "../backends/local/progress.js";
+import { jsonReporter, plainReporter, quietReporter } from "../backends/local/progress.js";
 import { parseMem } from "../check/resources.js";
 import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
@@ -35,7 +35,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, signal: 
     io.err(problems.map((p) => `pipe: error: ${p}`).join("\n") + "\nnothing was started\n");
     return Exit.invalid;
   }
-  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: reporterFor(flags, io), signal });
+  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal });
   const { record, runDir } = outcome;
   const failures = record.tasks
     .filter((t) => t.state === "failed")
@@ -57,10 +57,10 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, signal: 
   return record.status === "ok" ? Exit.ok : record.status === "interrupted" ? 130 : Exit.failed;
 }
 
-function reporterFor(flags: RunFlags, io: Io): Reporter {
+async function reporterFor(flags: RunFlags, io: Io): Promise<Reporter> {
   if (flags.json) return jsonReporter(io.out);
   if (flags.quiet) return quietReporter();
-  if (io.stderrIsTTY && io === processIoLike(io)) return ttyReporter(process.stderr);
+  if (io.stderrIsTTY && io === processIoLike(io)) return (await import("../backends/local/tty-progress.js")).ttyReporter(process.stderr);
   return plainReporter(io.err);
 }
 

@@ -18,6 +18,7 @@ export interface LockOwner {
 export class KeyLocks {
   private readonly dir: string;
   private readonly held = new Set<string>();
+  private readonly host = os.hostname();
 
   constructor(storeDir: string, private readonly run: string) {
     this.dir = path.join(storeDir, ".locks");
@@ -27,7 +28,7 @@ export class KeyLocks {
   /** Takes the lock of `key`; returns the owner that holds it when it cannot. */
   acquire(key: string): LockOwner | undefined {
     const file = path.join(this.dir, key);
-    const me: LockOwner = { pid: process.pid, host: os.hostname(), run: this.run };
+    const me: LockOwner = { pid: process.pid, host: this.host, run: this.run };
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         fs.writeFileSync(file, JSON.stringify(me), { flag: "wx" });
@@ -49,10 +50,9 @@ export class KeyLocks {
   /** Records in a held lock the process group of the task computing its key. */
   noteTask(key: string, pgid: number): void {
     if (!this.held.has(key)) return;
-    const file = path.join(this.dir, key);
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ pid: process.pid, host: os.hostname(), run: this.run, pgid } satisfies LockOwner));
-    fs.renameSync(tmp, file);
+    // Rewritten in place, not renamed over: a reader that sees it half-written takes it as
+    // held (see acquire), and the directory is left alone (a sweep writes one per task).
+    fs.writeFileSync(path.join(this.dir, key), JSON.stringify({ pid: process.pid, host: this.host, run: this.run, pgid } satisfies LockOwner));
   }
 
   release(key: string): void {

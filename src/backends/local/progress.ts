@@ -1,7 +1,7 @@
-// Progress displays for `pipe run`: a live panel on a TTY (redrawn with log-update), one
-// plain line per event elsewhere, JSON lines with `--json`, nothing with `--quiet`.
+// Progress displays for `pipe run`: one plain line per event off a TTY, JSON lines with
+// `--json`, nothing with `--quiet`. The live panel of a TTY is in tty-progress.ts, loaded
+// only on a TTY (log-update and its dependencies take tens of milliseconds to load).
 
-import { createLogUpdate } from "log-update";
 import type { Reporter, RunEvent } from "./events.js";
 
 export function jsonReporter(write: (line: string) => void, clock: () => number = Date.now): Reporter {
@@ -22,7 +22,7 @@ export function plainReporter(write: (line: string) => void): Reporter {
   };
 }
 
-function plainLine(e: RunEvent): string | undefined {
+export function plainLine(e: RunEvent): string | undefined {
   switch (e.type) {
     case "plan":
       return `${e.total} tasks: ${e.toRun} to run, ${e.cached} cached`;
@@ -43,73 +43,11 @@ function plainLine(e: RunEvent): string | undefined {
   }
 }
 
-/** The live panel: counts, elapsed time, an ETA from the tasks done so far, running tasks. */
-export function ttyReporter(stream: NodeJS.WriteStream, clock: () => number = Date.now): Reporter {
-  const logUpdate = createLogUpdate(stream);
-  const started = clock();
-  let total = 0;
-  let toRun = 0;
-  let done = 0;
-  let cached = 0;
-  let failed = 0;
-  const running = new Set<string>();
-  const lines: string[] = [];
-  const render = () => {
-    const elapsed = clock() - started;
-    const eta = done > 0 && toRun > done ? ` · ETA ${clockText((elapsed / done) * (toRun - done - failed))}` : "";
-    const width = stream.columns || 80;
-    const names = [...running].slice(0, 4).map((n) => `  ▸ ${n}`.slice(0, width));
-    const more = running.size > 4 ? [`  … and ${running.size - 4} more`] : [];
-    const status = `${done + cached + failed}/${total} · ${done} done · ${running.size} running · ${cached} cached · ${failed} failed · ${clockText(elapsed)}${eta}`;
-    logUpdate([...names, ...more, status].join("\n"));
-  };
-  const timer = setInterval(render, 100);
-  timer.unref();
-  return {
-    event(e) {
-      switch (e.type) {
-        case "plan":
-          ({ total, toRun } = e);
-          break;
-        case "start":
-          running.add(e.task);
-          break;
-        case "done":
-          running.delete(e.task);
-          done++;
-          break;
-        case "cached":
-          cached++;
-          break;
-        case "failed":
-          running.delete(e.task);
-          if (!e.retrying) failed++;
-          lines.push(plainLine(e)!);
-          break;
-        case "skipped":
-        case "waiting":
-        case "stopping":
-          lines.push(plainLine(e)!);
-          break;
-      }
-      if (lines.length) {
-        logUpdate.clear();
-        stream.write(lines.splice(0).join("\n") + "\n");
-      }
-    },
-    close() {
-      clearInterval(timer);
-      render();
-      logUpdate.done();
-    },
-  };
-}
-
 function seconds(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : clockText(ms);
 }
 
-function clockText(ms: number): string {
+export function clockText(ms: number): string {
   const s = Math.round(ms / 1000);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
