@@ -112,6 +112,11 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const workBase = path.join(storeDir, ".tmp", `%s.${os.hostname()}.${process.pid}.`);
   fs.mkdirSync(path.dirname(workBase), { recursive: true });
   let attempts = 0;
+  // Clean-ups done off the critical path, awaited before the run returns.
+  const cleanups: Promise<unknown>[] = [];
+  const later = (...work: Promise<unknown>[]) => {
+    for (const w of work) cleanups.push(w.catch(() => {}));
+  };
 
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -155,8 +160,11 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   };
 
   const start = (task: Task) => {
-    const owner = locks.acquire(task.key);
+    // The launcher is chosen first: its pid goes into the key's lock (see lock.ts).
+    const launcher = launchers.take();
+    const owner = locks.holds(task.key) ? undefined : locks.acquire(task.key, launcher.pid);
     if (owner) {
+      launchers.giveBack(launcher);
       // Another run is computing the same key: wait for its result rather than run it twice.
       lockWaits.add(task.id);
       reporter.event({ type: "waiting", task: task.id, holder: `run ${owner.run} (pid ${owner.pid} on ${owner.host})` });
@@ -168,7 +176,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         if (inStore(storeDir, task.key)) {
           lockWaits.delete(task.id);
           // A lock left by a run that died once its task committed: clear it.
-          if (!locks.acquire(task.key)) locks.release(task.key);
+          if (!locks.acquire(task.key)) later(locks.release(task.key));
           records.set(task.id, { ...records.get(task.id)!, state: "cached", reason: "computed by a concurrent run" });
           reporter.event({ type: "cached", task: task.id });
           succeeded(task);
@@ -176,8 +184,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
           return checkDone();
         }
         if (!locks.acquire(task.key)) {
+          // Ours now (the holder failed or was interrupted): start() finds it held.
           lockWaits.delete(task.id);
-          locks.release(task.key);
           insertReady(task);
           return pump();
         }
@@ -190,11 +198,12 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const gpus = freeGpus.splice(0, need.gpus);
     freeCpus -= need.cpus;
     freeMem -= need.memMb;
+    const entry: Running = {};
+    running.set(task.id, entry);
     const name = taskFileName(index.get(task.id)!, task.id);
     const script = path.join(runDir, "scripts", `${name}.sh`);
-    fs.writeFileSync(script, taskScript(plan, task));
+    const logs = { stdout: path.join(runDir, "logs", `${name}.out`), stderr: path.join(runDir, "logs", `${name}.err`) };
     const work = workBase.replace("%s", task.key) + ++attempts;
-    fs.mkdirSync(work);
     const previous = records.get(task.id)!;
     const attempt = (previous.attempts ?? 0) + 1;
     const started = now();
@@ -203,27 +212,21 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const vars: Record<string, string> = { PIPE_WORK: work };
     if (forced.has(task.id)) vars["PIPE_FORCE"] = "1";
     if (limits.gpus.length) vars["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
-    const entry: Running = {};
-    running.set(task.id, entry);
-    const onStart = (pid: number) => {
-      entry.pgid = pid;
-      memory.track(pid);
-      locks.noteTask(task.key, pid);
-      if (entry.terminate) terminate(entry);
-    };
-    void launchers.run({ script, stdout: path.join(runDir, "logs", `${name}.out`), stderr: path.join(runDir, "logs", `${name}.err`), env: vars, started: onStart }).then((exitCode) => {
+
+    const ended = (exitCode: number | null) => {
       running.delete(task.id);
       clearTimeout(entry.killTimer);
       // Gone after a commit; left behind only when the script could not clean up (SIGKILL).
-      fs.rmSync(work, { recursive: true, force: true });
-      fs.rmSync(`${work}.args.json`, { force: true });
-      locks.release(task.key);
+      later(fs.promises.rm(work, { recursive: true, force: true }), fs.promises.rm(`${work}.args.json`, { force: true }));
       freeGpus.push(...gpus);
       freeCpus += need.cpus;
       freeMem += need.memMb;
-      const ended = now();
+      const end = now();
       const peak = entry.pgid ? memory.untrack(entry.pgid) : null;
-      const base = { ...records.get(task.id)!, end: ended.toISOString(), durationMs: ended.getTime() - started.getTime(), exitCode, peakRssKb: peak };
+      const base = { ...records.get(task.id)!, end: end.toISOString(), durationMs: end.getTime() - started.getTime(), exitCode, peakRssKb: peak };
+      const retrying = exitCode !== 0 && !stopping && attempt <= task.retries;
+      // A retry keeps the key's lock; everything else lets it go.
+      if (!retrying) later(locks.release(task.key));
       if (exitCode === 0) {
         records.set(task.id, { ...base, state: "done" });
         reporter.event({ type: "done", task: task.id, ms: base.durationMs });
@@ -231,7 +234,6 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       } else if (stopping) {
         records.set(task.id, { ...base, state: stopping === "interrupt" ? "interrupted" : "cancelled" });
       } else {
-        const retrying = attempt <= task.retries;
         reporter.event({ type: "failed", task: task.id, exitCode, retrying });
         records.set(task.id, { ...base, state: retrying ? "pending" : "failed" });
         if (retrying) insertReady(task);
@@ -243,7 +245,29 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       }
       pump();
       checkDone();
-    });
+    };
+
+    // The script and the work directory are written off the event loop and at once: on a
+    // slow file system their latency, not the scripts, bounded a sweep of small tasks.
+    Promise.all([fs.promises.writeFile(script, taskScript(plan, task)), fs.promises.mkdir(work)]).then(
+      () => {
+        if (stopping) {
+          launchers.giveBack(launcher);
+          return ended(null);
+        }
+        const onStart = (pid: number) => {
+          entry.pgid = pid;
+          memory.track(pid);
+          if (entry.terminate) terminate(entry);
+        };
+        void launchers.run(launcher, { script, ...logs, env: vars, started: onStart }).then(ended);
+      },
+      (error: Error) => {
+        launchers.giveBack(launcher);
+        fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot prepare the task: ${error.message}\n`);
+        ended(null);
+      },
+    );
   };
 
   const pump = () => {
@@ -264,6 +288,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   options.signal.removeEventListener("abort", onAbort);
   launchers.close();
   locks.releaseAll();
+  await Promise.all(cleanups);
 
   for (const [id, r] of records) {
     if (r.state === "pending") records.set(id, { ...r, state: stopping === "interrupt" ? "interrupted" : "cancelled" });

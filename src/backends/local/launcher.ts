@@ -35,8 +35,9 @@ export interface LaunchRequest {
   readonly started: (pid: number) => void;
 }
 
-interface Launcher {
+export interface Launcher {
   readonly child: ChildProcessByStdio<Writable, Readable, null>;
+  readonly pid: number | undefined;
   current?: { readonly request: LaunchRequest; readonly resolve: (status: number | null) => void };
   buffer: string;
   dead: boolean;
@@ -51,9 +52,18 @@ export class Launchers {
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
+  /** An idle launcher, started if there is none; `run` it or give it back. */
+  take(): Launcher {
+    return this.idle.pop() ?? this.create();
+  }
+
+  giveBack(launcher: Launcher): void {
+    if (!launcher.dead && !launcher.current) this.idle.push(launcher);
+  }
+
   /** Runs a task script; resolves with its exit status, or null when its launcher died. */
-  run(request: LaunchRequest): Promise<number | null> {
-    const launcher = this.idle.pop() ?? this.create();
+  run(launcher: Launcher, request: LaunchRequest): Promise<number | null> {
+    if (launcher.dead) return Promise.resolve(null);
     return new Promise((resolve) => {
       launcher.current = { request, resolve };
       const vars = Object.entries(request.env).map(([k, v]) => `${k}=${v}`);
@@ -69,7 +79,7 @@ export class Launchers {
 
   private create(): Launcher {
     const child = spawn("bash", ["-c", LAUNCHER], { cwd: this.cwd, env: this.env, detached: true, stdio: ["pipe", "pipe", "ignore"] });
-    const launcher: Launcher = { child, buffer: "", dead: false };
+    const launcher: Launcher = { child, pid: child.pid, buffer: "", dead: false };
     this.all.add(launcher);
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {

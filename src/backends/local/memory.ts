@@ -45,7 +45,8 @@ export class MemorySampler {
       // Fields after the parenthesised command: state ppid pgrp ... rss is field 24.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       const pgrp = Number(fields[2]);
-      if (!this.peaks.has(pgrp)) continue;
+      // A zombie has no memory left: counting it would record a peak of 0.
+      if (!this.peaks.has(pgrp) || fields[0] === "Z") continue;
       totals.set(pgrp, (totals.get(pgrp) ?? 0) + Number(fields[21]) * this.pageKb);
     }
     for (const [pgrp, kb] of totals) this.peaks.set(pgrp, Math.max(this.peaks.get(pgrp) ?? -1, kb));
