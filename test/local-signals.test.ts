@@ -107,12 +107,16 @@ describe("two runs on one store at once", () => {
     await first;
     const locks = fs.readdirSync(path.join(dir, ".pipe", "store", ".locks"));
     expect(locks).toHaveLength(1);
-    // The killed run's task goes on (it is in its own process group) and commits its key.
+    // The killed run's task goes on (it is in its own process group): its key is not run
+    // again until it has ended. (Its result is not committed: pipe commits, and pipe died.)
     const r = await pipe(dir, "run", "main.pipe", "-j", "2");
     expect(r.exitCode).toBe(0);
+    expect(r.all).toMatch(/waiting  main\/s\[i=1\]: the same key is being computed by run/);
     expect(storeKeys(dir)).toHaveLength(4);
-    const starts = fs.readFileSync(path.join(dir, "events.log"), "utf8").trim().split("\n").filter((l) => l.startsWith("start")).map((l) => l.split(" ")[1]).sort();
-    expect(starts).toEqual(["1", "2", "3", "4"]);
+    const log = fs.readFileSync(path.join(dir, "events.log"), "utf8").trim().split("\n").map((l) => l.split(" "));
+    const ofOne = log.filter(([, i]) => i === "1").map(([what]) => what);
+    expect(ofOne).toEqual(["start", "end", "start", "end"]);
+    expect(log.filter(([what]) => what === "start").map(([, i]) => i).sort()).toEqual(["1", "1", "2", "3", "4"]);
     expect(fs.readdirSync(path.join(dir, ".pipe", "store", ".locks"))).toEqual([]);
   });
 });

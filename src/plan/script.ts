@@ -1,7 +1,7 @@
 // The task script: every task compiles to one bash script, the single unit of execution for
 // the local and the Slurm backends. It needs three variables from its runner — PIPE_STORE,
-// PIPE_PROJECT and, for TypeScript actions, PIPE_HOME (PIPE_FORCE and PIPE_WORK are
-// optional) — and:
+// PIPE_PROJECT and, for TypeScript actions, PIPE_HOME (PIPE_FORCE, PIPE_WORK and
+// PIPE_COMMIT are optional) — and:
 //   - exits 0 at once when its key is already in the store (unless PIPE_FORCE is set);
 //   - reads upstream outputs from the store (scalars by value, files and dirs by path);
 //   - runs the command from the project directory with the action's env, building the
@@ -118,6 +118,9 @@ export function taskScript(plan: Plan, task: Task): string {
     now("ended"),
     `printf '"start":"%s","end":"%s","exitCode":0,"host":"%s"}\\n' "$started" "$ended" "$HOSTNAME"`,
     '} > "$out/meta.json" || fail "cannot write meta.json"',
+    // A runner may commit the verified result itself, with the same renames (PIPE_COMMIT=runner:
+    // the local backend does, which saves a process per task).
+    'if [ "${PIPE_COMMIT:-}" = runner ]; then trap - EXIT; exit 0; fi',
     // A forced rerun replaces the old entry; otherwise a concurrent run may have committed the
     // same key first, and its result is as good as this one.
     'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',

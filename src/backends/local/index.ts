@@ -10,6 +10,7 @@ import type { Plan, Task } from "../../plan/plan.js";
 import { taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
+import { commitResult } from "./commit.js";
 import { Launchers } from "./launcher.js";
 import { KeyLocks } from "./lock.js";
 import { MemorySampler } from "./memory.js";
@@ -209,11 +210,19 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const started = now();
     records.set(task.id, { ...previous, state: "pending", start: started.toISOString(), attempts: attempt, stdout: `logs/${name}.out`, stderr: `logs/${name}.err` });
     reporter.event({ type: "start", task: task.id, attempt });
-    const vars: Record<string, string> = { PIPE_WORK: work };
+    const vars: Record<string, string> = { PIPE_WORK: work, PIPE_COMMIT: "runner" };
     if (forced.has(task.id)) vars["PIPE_FORCE"] = "1";
     if (limits.gpus.length) vars["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
 
-    const ended = (exitCode: number | null) => {
+    const ended = (status: number | null) => {
+      let exitCode = status;
+      if (exitCode === 0) {
+        const problem = commitResult(work, path.join(storeDir, task.key), forced.has(task.id));
+        if (problem) {
+          fs.appendFileSync(logs.stderr, `pipe: ${task.id}: ${problem}\n`);
+          exitCode = 1;
+        }
+      }
       running.delete(task.id);
       clearTimeout(entry.killTimer);
       // Gone after a commit; left behind only when the script could not clean up (SIGKILL).
