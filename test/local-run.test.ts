@@ -213,7 +213,7 @@ describe("forcing, records, logs and history", () => {
     expect(second!.tasks.find((t) => t.id === "main/b")).toMatchObject({ state: "done", reason: "upstream reruns" });
   });
 
-  it("records the plan, each task's script and logs, and a table with times, exit codes and memory", async () => {
+  it("records the plan, logs that are not empty, failed tasks' scripts, and a table with times, exit codes and memory", async () => {
     const dir = localProject("outputs");
     await pipe(dir, "run", "main.pipe", "--keep-going");
     const [record] = readRuns(dir);
@@ -224,9 +224,16 @@ describe("forcing, records, logs and history", () => {
       expect(t.durationMs).toBeGreaterThanOrEqual(0);
       expect(t.exitCode).toBe(t.state === "done" ? 0 : 1);
       expect(t).toHaveProperty("peakRssKb");
-      expect(fs.existsSync(path.join(record!.dir, t.stdout!))).toBe(true);
-      expect(fs.existsSync(path.join(record!.dir, t.stdout!.replace("logs/", "scripts/").replace(/\.out$/, ".sh")))).toBe(true);
+      // A script is kept for a task that failed, to run it again by hand.
+      const script = path.join(record!.dir, t.stdout!.replace("logs/", "scripts/").replace(/\.out$/, ".sh"));
+      expect(fs.existsSync(script)).toBe(t.state === "failed");
+      expect(fs.existsSync(path.join(record!.dir, t.stderr!))).toBe(t.state === "failed");
     }
+    const [forgets, , fine] = record!.tasks;
+    expect(fs.readFileSync(path.join(record!.dir, forgets!.stdout!), "utf8")).toBe("working but writing nothing\n");
+    // Empty logs are not kept.
+    expect(fs.existsSync(path.join(record!.dir, fine!.stdout!))).toBe(false);
+    expect(fs.readdirSync(path.join(record!.dir, "logs")).filter((f) => f.startsWith("."))).toEqual([]);
     const table = fs.readFileSync(path.join(record!.dir, "tasks.tsv"), "utf8").trim().split("\n");
     expect(table[0]).toBe("task\tstate\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tattempts");
     expect(table).toHaveLength(4);

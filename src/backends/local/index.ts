@@ -107,7 +107,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   let failedAny = false;
   const locks = new KeyLocks(storeDir, runId);
   const memory = new MemorySampler();
-  const launchers = new Launchers(options.projectDir, { ...process.env, PIPE_STORE: storeDir, PIPE_PROJECT: options.projectDir, PIPE_HOME: options.pipeHome });
+  const launchers = new Launchers(runDir, options.projectDir, { ...process.env, PIPE_STORE: storeDir, PIPE_PROJECT: options.projectDir, PIPE_HOME: options.pipeHome }, (pids) => locks.setLaunchers(pids));
   // Work directories are made here rather than by each script (see PIPE_WORK in script.ts):
   // a process less per task, and pipe knows what to clean up after a task that was killed.
   const workBase = path.join(storeDir, ".tmp", `%s.${os.hostname()}.${process.pid}.`);
@@ -161,9 +161,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   };
 
   const start = (task: Task) => {
-    // The launcher is chosen first: its pid goes into the key's lock (see lock.ts).
     const launcher = launchers.take();
-    const owner = locks.holds(task.key) ? undefined : locks.acquire(task.key, launcher.pid);
+    const owner = locks.holds(task.key) ? undefined : locks.acquire(task.key);
     if (owner) {
       launchers.giveBack(launcher);
       // Another run is computing the same key: wait for its result rather than run it twice.
@@ -203,6 +202,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     running.set(task.id, entry);
     const name = taskFileName(index.get(task.id)!, task.id);
     const script = path.join(runDir, "scripts", `${name}.sh`);
+    const text = taskScript(plan, task);
     const logs = { stdout: path.join(runDir, "logs", `${name}.out`), stderr: path.join(runDir, "logs", `${name}.err`) };
     const work = workBase.replace("%s", task.key) + ++attempts;
     const previous = records.get(task.id)!;
@@ -223,6 +223,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
           exitCode = 1;
         }
       }
+      if (exitCode !== 0 && !fs.existsSync(script)) fs.writeFileSync(script, text);
       running.delete(task.id);
       clearTimeout(entry.killTimer);
       // Gone after a commit; left behind only when the script could not clean up (SIGKILL).
@@ -256,9 +257,10 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       checkDone();
     };
 
-    // The script and the work directory are written off the event loop and at once: on a
-    // slow file system their latency, not the scripts, bounded a sweep of small tasks.
-    Promise.all([fs.promises.writeFile(script, taskScript(plan, task)), fs.promises.mkdir(work)]).then(
+    // The work directory and (in launchers.run) the script are written off the event loop:
+    // on a slow file system their latency, not the scripts, bounded a sweep of small tasks.
+    // The script is kept in the record only when its task fails.
+    fs.promises.mkdir(work).then(
       () => {
         if (stopping) {
           launchers.giveBack(launcher);
@@ -269,7 +271,10 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
           memory.track(pid);
           if (entry.terminate) terminate(entry);
         };
-        void launchers.run(launcher, { script, ...logs, env: vars, started: onStart }).then(ended);
+        launchers.run(launcher, { script: text, ...logs, env: vars, started: onStart }).then(ended, (error: Error) => {
+          fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot start the task: ${error.message}\n`);
+          ended(null);
+        });
       },
       (error: Error) => {
         launchers.giveBack(launcher);

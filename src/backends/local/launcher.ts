@@ -3,20 +3,27 @@
 // every child, which made a sweep of 1,000 trivial tasks take twice as long as `xargs -P 2`
 // running the same commands; a launcher forks a small bash instead, as xargs does.
 //
-// A launcher reads one request at a time on stdin (NUL-separated: script, stdout log, stderr
-// log, a count and that many NAME=VALUE variables), starts `bash SCRIPT` in its own process
-// group (`set -m`), so that a task's whole group can be signalled, and answers `s PID` when
-// it started and `e PID STATUS` when it ended (STATUS is 128+N after signal N). Launchers
+// A launcher owns three scratch files, reused from task to task: a script, which pipe
+// overwrites with the next task's script (its variables exported first), and the task's
+// stdout and stderr. A one-line request on stdin makes the launcher start `bash SCRIPT` in
+// its own process group (`set -m`), so that a task's whole group can be signalled; it
+// answers `s PID` when the task started and `e PID STATUS` when it ended (STATUS is 128+N
+// after signal N). The request is one byte because bash reads a pipe a byte per system
+// call, and the files are reused because creating a file is what costs most on some file
+// systems (ext4 scans recently deleted inodes at every creation). A task's logs are moved
+// into place only when they are not empty: most tasks of a sweep print nothing. Launchers
 // run in their own session: a Ctrl-C at the terminal reaches pipe, which decides what ends.
 
 import { spawn, type ChildProcessByStdio } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import type { Readable, Writable } from "node:stream";
+import { shellQuote } from "../../plan/values.js";
 
 const LAUNCHER = `set -m
-while IFS= read -r -d '' script && IFS= read -r -d '' out && IFS= read -r -d '' err && IFS= read -r -d '' n; do
-  vars=()
-  for ((i = 0; i < n; i++)); do IFS= read -r -d '' v && vars+=("$v"); done
-  ( ((n == 0)) || export "\${vars[@]}"; exec bash "$script" ) </dev/null >>"$out" 2>>"$err" &
+script=$1 out=$2 err=$3
+while IFS= read -r _; do
+  bash "$script" </dev/null >"$out" 2>"$err" &
   pid=$!
   printf 's %d\\n' "$pid"
   wait "$pid"
@@ -25,8 +32,9 @@ done
 `;
 
 export interface LaunchRequest {
+  /** The script's text. */
   readonly script: string;
-  /** Log files, appended to. */
+  /** Log files, made or appended to when the task printed anything. */
   readonly stdout: string;
   readonly stderr: string;
   /** Variables set for this task only, on top of the launchers' environment. */
@@ -38,6 +46,7 @@ export interface LaunchRequest {
 export interface Launcher {
   readonly child: ChildProcessByStdio<Writable, Readable, null>;
   readonly pid: number | undefined;
+  readonly scratch: { readonly script: string; readonly stdout: string; readonly stderr: string };
   current?: { readonly request: LaunchRequest; readonly resolve: (status: number | null) => void };
   buffer: string;
   dead: boolean;
@@ -47,9 +56,15 @@ export class Launchers {
   private readonly idle: Launcher[] = [];
   private readonly all = new Set<Launcher>();
 
+  private count = 0;
+
   constructor(
+    /** Where the launchers' scratch files are kept. */
+    private readonly scratchDir: string,
     private readonly cwd: string,
     private readonly env: NodeJS.ProcessEnv,
+    /** Told the pids of the launchers whenever one starts (for the key locks). */
+    private readonly onStarted: (pids: number[]) => void = () => {},
   ) {}
 
   /** An idle launcher, started if there is none; `run` it or give it back. */
@@ -64,10 +79,18 @@ export class Launchers {
   /** Runs a task script; resolves with its exit status, or null when its launcher died. */
   run(launcher: Launcher, request: LaunchRequest): Promise<number | null> {
     if (launcher.dead) return Promise.resolve(null);
-    return new Promise((resolve) => {
+    const exports = Object.entries(request.env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`);
+    return new Promise((resolve, reject) => {
       launcher.current = { request, resolve };
-      const vars = Object.entries(request.env).map(([k, v]) => `${k}=${v}`);
-      launcher.child.stdin.write([request.script, request.stdout, request.stderr, String(vars.length), ...vars].map((f) => f + "\0").join(""));
+      // Rewritten in place (the launcher's previous task has ended): no file is created.
+      fs.promises.writeFile(launcher.scratch.script, exports.join("") + request.script).then(
+        () => launcher.child.stdin.write("\n"),
+        (error: unknown) => {
+          launcher.current = undefined;
+          this.giveBack(launcher);
+          reject(error);
+        },
+      );
     });
   }
 
@@ -75,12 +98,19 @@ export class Launchers {
   close(): void {
     for (const l of this.all) l.child.stdin.end();
     this.idle.length = 0;
+    for (let n = 1; n <= this.count; n++) {
+      for (const ext of ["sh", "out", "err"]) fs.rmSync(path.join(this.scratchDir, `.launcher-${n}.${ext}`), { force: true });
+    }
   }
 
   private create(): Launcher {
-    const child = spawn("bash", ["-c", LAUNCHER], { cwd: this.cwd, env: this.env, detached: true, stdio: ["pipe", "pipe", "ignore"] });
-    const launcher: Launcher = { child, pid: child.pid, buffer: "", dead: false };
+    const n = ++this.count;
+    const [script, stdout, stderr] = ["sh", "out", "err"].map((ext) => path.join(this.scratchDir, `.launcher-${n}.${ext}`)) as [string, string, string];
+    const scratch = { script, stdout, stderr };
+    const child = spawn("bash", ["-c", LAUNCHER, "pipe-launcher", script, stdout, stderr], { cwd: this.cwd, env: this.env, detached: true, stdio: ["pipe", "pipe", "ignore"] });
+    const launcher: Launcher = { child, pid: child.pid, scratch, buffer: "", dead: false };
     this.all.add(launcher);
+    this.onStarted([...this.all].flatMap((l) => (l.pid ? [l.pid] : [])));
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
       launcher.buffer += chunk;
@@ -92,6 +122,8 @@ export class Launchers {
         if (kind === "s") current.request.started(Number(pid));
         else if (kind === "e") {
           launcher.current = undefined;
+          keepLog(scratch.stdout, current.request.stdout);
+          keepLog(scratch.stderr, current.request.stderr);
           if (!launcher.dead) this.idle.push(launcher);
           current.resolve(Number(status));
         }
@@ -105,6 +137,10 @@ export class Launchers {
       if (i >= 0) this.idle.splice(i, 1);
       const current = launcher.current;
       launcher.current = undefined;
+      if (current) {
+        keepLog(scratch.stdout, current.request.stdout);
+        keepLog(scratch.stderr, current.request.stderr);
+      }
       current?.resolve(null);
     };
     // Writing to a launcher that died fails asynchronously; "close" reports the death itself.
@@ -112,5 +148,18 @@ export class Launchers {
     child.on("error", died);
     child.on("close", died);
     return launcher;
+  }
+}
+
+/** Moves a scratch log that is not empty to its task's log (appended to it after a retry). */
+function keepLog(scratch: string, log: string): void {
+  try {
+    if (fs.statSync(scratch).size === 0) return;
+    if (fs.existsSync(log)) {
+      fs.appendFileSync(log, fs.readFileSync(scratch));
+      fs.truncateSync(scratch);
+    } else fs.renameSync(scratch, log);
+  } catch {
+    // Not there: the launcher could not start the task.
   }
 }

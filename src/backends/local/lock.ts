@@ -1,7 +1,11 @@
 // Per-key locks, so that two `pipe run` on one store never run the same key at once.
-// A lock is a file created with O_EXCL holding its owner's pid and the pid of the launcher
-// that runs the key's task (launcher.ts). It is taken over only when both are gone: a run
-// killed with SIGKILL leaves its task running, and the launcher waits for that task.
+// A run writes one owner file, `.locks/run-<id>.owner` (its pid, host, run id and the pids
+// of its launchers), and takes the lock of a key by hard-linking that file as `.locks/<key>`:
+// atomic, it fails while the key is held, and it creates no inode. (A sweep takes one lock
+// per task; on ext4, creating and deleting a file per task made every later file creation
+// of the run slower.) A lock is taken over only when its run and all the run's launchers
+// are gone: a run killed with SIGKILL leaves its tasks running, and each launcher lives
+// until its task has ended.
 
 import fs from "node:fs";
 import os from "node:os";
@@ -11,63 +15,76 @@ export interface LockOwner {
   readonly pid: number;
   readonly host: string;
   readonly run: string;
-  /** The launcher that runs the key's task: it lives as long as the task does. */
-  readonly launcher?: number;
+  /** The run's launchers (launcher.ts): each lives as long as the task it runs. */
+  readonly launchers?: readonly number[];
 }
+
+const UNKNOWN: LockOwner = { pid: 0, host: "?", run: "?" };
 
 export class KeyLocks {
   private readonly dir: string;
+  private readonly ownerFile: string;
   private readonly held = new Set<string>();
   private readonly host = os.hostname();
 
   constructor(storeDir: string, private readonly run: string) {
     this.dir = path.join(storeDir, ".locks");
     fs.mkdirSync(this.dir, { recursive: true });
+    this.ownerFile = path.join(this.dir, `run-${run}.owner`);
+    this.setLaunchers([]);
+  }
+
+  /** Rewrites the owner file in place, so that every lock (a link to it) names the launchers. */
+  setLaunchers(launchers: readonly number[]): void {
+    fs.writeFileSync(this.ownerFile, JSON.stringify({ pid: process.pid, host: this.host, run: this.run, launchers } satisfies LockOwner));
   }
 
   /** Takes the lock of `key`; returns the owner that holds it when it cannot. */
-  acquire(key: string, launcher?: number): LockOwner | undefined {
+  acquire(key: string): LockOwner | undefined {
     const file = path.join(this.dir, key);
-    const me: LockOwner = { pid: process.pid, host: this.host, run: this.run, ...(launcher ? { launcher } : {}) };
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        fs.writeFileSync(file, JSON.stringify(me), { flag: "wx" });
+        fs.linkSync(this.ownerFile, file);
         this.held.add(key);
         return undefined;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       }
       const owner = readOwner(file);
-      // An unreadable lock is one being written right now, unless it has been so for long.
-      if (!owner && !olderThan(file, UNREADABLE_GRACE_MS)) return { pid: 0, host: "?", run: "?" };
-      if (owner && (owner.host !== me.host || alive(owner.pid) || (owner.launcher !== undefined && alive(owner.launcher)))) return owner;
-      // The owner died without releasing it: take it over.
+      // An unreadable lock is one being (re)written right now, unless it has been so for long.
+      if (!owner && !olderThan(file, UNREADABLE_GRACE_MS)) return UNKNOWN;
+      if (owner && !gone(owner, this.host)) return owner;
+      // The owner died without releasing it, and none of its tasks runs: take it over.
       fs.rmSync(file, { force: true });
     }
-    return readOwner(file) ?? { pid: 0, host: "?", run: "?" };
+    return readOwner(file) ?? UNKNOWN;
   }
 
   holds(key: string): boolean {
     return this.held.has(key);
   }
 
-  /** Lets a lock go; the file is removed asynchronously (a sweep releases one per task). */
+  /** Lets a lock go; the link is removed asynchronously (a sweep releases one per task). */
   release(key: string): Promise<void> {
     if (!this.held.delete(key)) return Promise.resolve();
     return fs.promises.rm(path.join(this.dir, key), { force: true });
   }
 
-  /** Lets every held lock go, and removes those left by runs (and tasks) that are gone. */
+  /** Lets every held lock go, and removes the locks and owner files of runs that are gone. */
   releaseAll(): void {
     for (const key of this.held) fs.rmSync(path.join(this.dir, key), { force: true });
     this.held.clear();
+    fs.rmSync(this.ownerFile, { force: true });
     for (const name of fs.readdirSync(this.dir)) {
       const owner = readOwner(path.join(this.dir, name));
-      if (owner && owner.host === this.host && !alive(owner.pid) && !(owner.launcher !== undefined && alive(owner.launcher))) {
-        fs.rmSync(path.join(this.dir, name), { force: true });
-      }
+      if (owner && gone(owner, this.host)) fs.rmSync(path.join(this.dir, name), { force: true });
     }
   }
+}
+
+/** Whether a lock's owner is known to be gone: on this host, with no process left. */
+function gone(owner: LockOwner, host: string): boolean {
+  return owner.host === host && !alive(owner.pid) && !(owner.launchers ?? []).some(alive);
 }
 
 const UNREADABLE_GRACE_MS = 10_000;

@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// Benchmark of the local backend: 1,000 trivial tasks (each writes one small output) run by
+// `pipe run -j 2`, beside the floor (`xargs -P 2` running the same 1,000 commands) and
+// `snakemake --cores 2` on the same DAG. Also times the no-op reruns, and splits pipe's
+// per-task cost into its bash side (the generated task scripts run by `xargs -P 2`) and
+// its Node side (the rest). Uses dist/: run `npx tsc -p .` first.
+//
+//   node bench/local-run.mjs [--tasks N] [--repeat R] [--no-snakemake] [--keep]
+
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const pipeBin = path.join(root, "bin", "pipe.js");
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const N = option("--tasks", 1000);
+const REPEAT = option("--repeat", 3);
+const withSnakemake = !args.includes("--no-snakemake");
+
+if (!fs.existsSync(path.join(root, "dist", "cli", "index.js"))) {
+  console.error("bench: dist/ is missing; run `npx tsc -p .` first");
+  process.exit(2);
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-bench-local-"));
+const command = (i) => `echo ${i} > out/${i}.txt`;
+
+/** Wall time of one run of a command, in seconds; throws when it fails. */
+function timed(file, argv, cwd, env = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(file, argv, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${file} ${argv.join(" ")} exited ${r.status}:\n${r.stderr}`);
+  return s;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const fmt = (s) => `${s.toFixed(2)} s`;
+
+// --- the project -------------------------------------------------------------------------
+function makePipeProject(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const values = Array.from({ length: N }, (_, i) => i).join(", ");
+  fs.writeFileSync(
+    path.join(dir, "main.pipe"),
+    [
+      "action write(i: Int) -> (o: File) {",
+      '  shell "echo ~{i} > ~{out.o}"',
+      "}",
+      "pipeline main() -> (ws: List[File]) {",
+      `  let w = for i in [${values}] { write(i = i) }`,
+      "  return (ws = w.o)",
+      "}",
+      "",
+    ].join("\n"),
+  );
+  // Enough cpus that `-j 2` is the limit, as it is for xargs and snakemake.
+  fs.writeFileSync(path.join(dir, "pipe.config.json"), JSON.stringify({ local: { cpus: 2 } }) + "\n");
+}
+
+function makeXargsInput(dir) {
+  fs.mkdirSync(path.join(dir, "out"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "commands.txt"), Array.from({ length: N }, (_, i) => command(i)).join("\n") + "\n");
+}
+
+function makeSnakefile(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "Snakefile"),
+    [
+      `IDS = range(${N})`,
+      "rule all:",
+      '    input: expand("out/{i}.txt", i=IDS)',
+      "rule write:",
+      '    output: "out/{i}.txt"',
+      '    shell: "echo {wildcards.i} > {output}"',
+      "",
+    ].join("\n"),
+  );
+}
+
+// --- measurements ------------------------------------------------------------------------
+const xargsRun = () => {
+  const dir = fs.mkdtempSync(path.join(work, "xargs-"));
+  makeXargsInput(dir);
+  // The same 1,000 commands, each in its own bash, two at a time: the floor.
+  return timed("bash", ["-c", "xargs -P 2 -d '\\n' -n 1 bash -c < commands.txt"], dir);
+};
+
+const pipeRun = () => {
+  const dir = fs.mkdtempSync(path.join(work, "pipe-"));
+  makePipeProject(dir);
+  // Compile once first so that the hash cache and module loading are like a user's second run
+  // of an edited file (the plan itself is not cached anywhere).
+  const cold = timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], dir);
+  const noop = [];
+  for (let i = 0; i < REPEAT; i++) noop.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], dir));
+  return { dir, cold, noop: median(noop) };
+};
+
+/**
+ * The bash side alone: the task scripts of the run's plan (as the Slurm backend runs them:
+ * each makes its work directory and commits with mv) into a fresh store, under xargs -P 2.
+ */
+const scriptsRun = async (pipeDir) => {
+  const { taskScript } = await import(path.join(root, "dist", "plan", "script.js"));
+  const runs = path.join(pipeDir, ".pipe", "runs");
+  const plan = JSON.parse(fs.readFileSync(path.join(runs, fs.readdirSync(runs).sort()[0], "plan.json"), "utf8"));
+  const dir = fs.mkdtempSync(path.join(work, "scripts-"));
+  fs.mkdirSync(path.join(dir, "store"));
+  fs.mkdirSync(path.join(dir, "scripts"));
+  const files = plan.tasks.map((task, i) => {
+    const file = path.join(dir, "scripts", `${i}.sh`);
+    fs.writeFileSync(file, taskScript(plan, task));
+    return file;
+  });
+  fs.writeFileSync(path.join(dir, "list.txt"), files.join("\n") + "\n");
+  return timed("bash", ["-c", "xargs -P 2 -d '\\n' -n 1 bash < list.txt"], dir, { PIPE_STORE: path.join(dir, "store"), PIPE_PROJECT: pipeDir });
+};
+
+/** Node's start-up and the front end alone: `pipe plan` of the same file. */
+const planRun = (pipeDir) => median(Array.from({ length: REPEAT }, () => timed("node", [pipeBin, "plan", "main.pipe", "--json"], pipeDir)));
+
+const nodeStart = () => median(Array.from({ length: REPEAT }, () => timed("node", ["-e", ""], work)));
+
+function snakemakeRuns() {
+  const found = spawnSync("snakemake", ["--version"], { encoding: "utf8" });
+  if (found.status !== 0) return undefined;
+  const dir = fs.mkdtempSync(path.join(work, "snakemake-"));
+  makeSnakefile(dir);
+  const cold = timed("snakemake", ["--cores", "2", "--quiet"], dir);
+  const noop = timed("snakemake", ["--cores", "2", "--quiet"], dir);
+  return { version: found.stdout.trim(), cold, noop };
+}
+
+console.log(`local backend benchmark: ${N} tasks, -j 2, on ${os.cpus().length} cpus (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
+console.log(`work dir: ${work}`);
+
+const rows = [];
+const xs = [];
+const ps = [];
+const noops = [];
+for (let r = 0; r < REPEAT; r++) {
+  // Interleaved, so that both see the same load on a shared machine.
+  xs.push(xargsRun());
+  const p = pipeRun();
+  ps.push(p);
+  noops.push(p.noop);
+}
+const x = median(xs);
+const p = median(ps.map((r) => r.cold));
+const noop = median(noops);
+const scriptTimes = [];
+for (let r = 0; r < REPEAT; r++) scriptTimes.push(await scriptsRun(ps[0].dir));
+const scripts = median(scriptTimes);
+const plan = planRun(ps[0].dir);
+const node = nodeStart();
+
+rows.push(["xargs -P 2 (the floor)", fmt(x), "1.00x"]);
+rows.push(["pipe run -j 2", fmt(p), `${(p / x).toFixed(2)}x`]);
+rows.push(["  its task scripts alone (self-committing), xargs -P 2", fmt(scripts), `${(scripts / x).toFixed(2)}x`]);
+rows.push(["pipe run, no-op rerun", fmt(noop), ""]);
+rows.push(["  pipe plan --json (front end + states)", fmt(plan), ""]);
+rows.push(["  node -e '' (start-up)", fmt(node), ""]);
+if (withSnakemake) {
+  const sm = snakemakeRuns();
+  if (sm) {
+    rows.push([`snakemake ${sm.version} --cores 2`, fmt(sm.cold), `${(sm.cold / x).toFixed(2)}x`]);
+    rows.push(["snakemake, no-op rerun", fmt(sm.noop), ""]);
+  } else rows.push(["snakemake --cores 2", "not installed", ""]);
+}
+
+const width = Math.max(...rows.map((r) => r[0].length));
+for (const [name, time, ratio] of rows) console.log(`${name.padEnd(width)}  ${time.padStart(13)}  ${ratio}`);
+console.log(`pipe per task: ${((p * 1000) / N).toFixed(2)} ms wall (xargs ${((x * 1000) / N).toFixed(2)} ms); node side ≈ ${(((p - scripts - plan) * 1000) / N).toFixed(2)} ms`);
+console.log(`targets: pipe within 2x of xargs (${(p / x).toFixed(2)}x), no-op rerun under 0.5 s (${fmt(noop)})`);
+if (!args.includes("--keep")) fs.rmSync(work, { recursive: true, force: true });
