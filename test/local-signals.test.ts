@@ -71,6 +71,23 @@ describe.each(["SIGINT", "SIGTERM"] as const)("%s in the middle of a run", (sign
   });
 });
 
+describe("a task that ignores SIGTERM", () => {
+  it("is killed after the grace period, and its work directory is removed", async () => {
+    const dir = localProject("stubborn");
+    const child = pipe(dir, "run", "main.pipe");
+    await until("the task to start", () => fs.existsSync(path.join(dir, "started")));
+    expect(tmpLeft(dir)).toHaveLength(1);
+    const t0 = Date.now();
+    child.kill("SIGINT");
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(Date.now() - t0).toBeGreaterThan(4000);
+    expect(readRuns(dir)[0]!.tasks[0]).toMatchObject({ state: "interrupted", exitCode: 137 });
+    expect(storeKeys(dir)).toEqual([]);
+    expect(tmpLeft(dir)).toEqual([]);
+  });
+});
+
 describe("two runs on one store at once", () => {
   it("never run the same key twice: the second waits for the first's result and reports it", async () => {
     const dir = localProject("shared");
