@@ -4,6 +4,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "../src/cli/index.js";
+import { recordingIo } from "./helpers.js";
 import { cleanLocalProjects, localProject, readRuns, root, storeKeys, tmpLeft } from "./local-harness.js";
 
 const bin = path.join(root, "bin", "pipe.js");
@@ -12,13 +14,20 @@ beforeAll(() => {
   if (!fs.existsSync(path.join(root, "dist", "cli", "index.js"))) throw new Error("these tests run bin/pipe.js: build dist/ first (npx tsc -p .)");
 });
 
+/** A quick command (logs, history) run in this process. */
+async function inProcess(dir: string, ...args: string[]): Promise<{ out: string }> {
+  const io = recordingIo(dir);
+  await run(args, io);
+  return { out: io.stdout() };
+}
+
 function pipe(dir: string, ...args: string[]): ResultPromise<{ cwd: string; reject: false; all: true }> {
   return execa("node", [bin, ...args], { cwd: dir, reject: false, all: true });
 }
 
-async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void> {
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!ok()) {
+  while (!(await ok())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -45,6 +54,9 @@ describe.each(["SIGINT", "SIGTERM"] as const)("%s in the middle of a run", (sign
     await until("tasks 3 and 4 to start", () => fs.existsSync(path.join(dir, "started", "3")) && fs.existsSync(path.join(dir, "started", "4")));
     const sleepers = pidsOf(dir, [3, 4]);
     expect(sleepers.every(alive)).toBe(true);
+    // While it runs, `pipe logs` shows a task's output so far, and `pipe history` the run.
+    await until("pipe logs to show task 3", async () => (await inProcess(dir, "logs", "main/s[i=3]")).out.includes("step 3 sleeping"));
+    expect((await inProcess(dir, "history")).out).toMatch(/ running +main\.pipe \(main\)/);
     const t0 = Date.now();
     child.kill(signal);
     const r = await child;
@@ -124,6 +136,7 @@ describe("two runs on one store at once", () => {
     await first;
     const locks = fs.readdirSync(path.join(dir, ".pipe", "store", ".locks")).filter((n) => !n.endsWith(".owner"));
     expect(locks).toHaveLength(1);
+    expect((await inProcess(dir, "history")).out).toMatch(/ killed +main\.pipe \(main\)/);
     // The killed run's task goes on (it is in its own process group): its key is not run
     // again until it has ended. (Its result is not committed: pipe commits, and pipe died.)
     const r = await pipe(dir, "run", "main.pipe", "-j", "2");

@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { listRuns, runsDir } from "../backends/local/records.js";
+import { listRuns, runsDir, type RunRecord } from "../backends/local/records.js";
 import { taskMatcher } from "../plan/state.js";
 import { Exit, type Io } from "./io.js";
 
@@ -30,7 +30,7 @@ export function historyCommand(flags: { project?: string; json?: boolean }, io: 
   for (const { record } of runs) {
     const c = counts(record.tasks.map((t) => t.state));
     const summary = Object.entries(c).map(([s, n]) => `${n} ${s}`).join(", ");
-    io.out(`${record.id}  ${record.status.padEnd(11)} ${record.file} (${record.entry})  ${summary}\n`);
+    io.out(`${record.id}  ${shownStatus(record).padEnd(11)} ${record.file} (${record.entry})  ${summary}\n`);
   }
   return Exit.ok;
 }
@@ -54,6 +54,17 @@ export function logsCommand(task: string, flags: { project?: string; run?: strin
   }
   io.err(`pipe: no recorded run ran a task matching "${task}"${flags.run ? ` in run ${flags.run}` : ""}\n`);
   return Exit.failed;
+}
+
+/** A run still "running" whose pipe is gone was killed (on this host: pids mean nothing elsewhere). */
+function shownStatus(record: RunRecord): string {
+  if (record.status !== "running") return record.status;
+  try {
+    process.kill(record.pid, 0);
+    return "running";
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM" ? "running" : "killed";
+  }
 }
 
 function readOr(file: string): string {

@@ -45,6 +45,7 @@ export interface RunOutcome {
 
 const KILL_GRACE_MS = 5000;
 const LOCK_POLL_MS = 250;
+const SAVE_EVERY_MS = 1000;
 
 interface Need {
   readonly cpus: number;
@@ -84,6 +85,15 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const record: RunRecord = { id: runId, file: plan.file, entry: plan.entry, started: now().toISOString(), status: "running", pid: process.pid, tasks: [] };
   const save = () => writeRecord(runDir, { ...record, tasks: plan.tasks.map((t) => records.get(t.id)!) });
   save();
+  // Saved again at most every second while tasks start and end, for `pipe logs` and
+  // `pipe history` during the run (and after a run that was killed).
+  let saveTimer: NodeJS.Timeout | undefined;
+  const saveSoon = () => {
+    saveTimer ??= setTimeout(() => {
+      saveTimer = undefined;
+      save();
+    }, SAVE_EVERY_MS);
+  };
 
   const toRun = states.filter((s) => s.run);
   reporter.event({ type: "plan", total: states.length, toRun: toRun.length, cached: states.length - toRun.length });
@@ -233,7 +243,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       freeMem += need.memMb;
       const end = now();
       const peak = entry.pgid ? memory.untrack(entry.pgid) : null;
-      const base = { ...records.get(task.id)!, end: end.toISOString(), durationMs: end.getTime() - started.getTime(), exitCode, peakRssKb: peak };
+      const base = { ...records.get(task.id)!, stdout: `logs/${name}.out`, stderr: `logs/${name}.err`, end: end.toISOString(), durationMs: end.getTime() - started.getTime(), exitCode, peakRssKb: peak };
       const retrying = exitCode !== 0 && !stopping && attempt <= task.retries;
       // A retry keeps the key's lock; everything else lets it go.
       if (!retrying) later(locks.release(task.key));
@@ -253,6 +263,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
           if (!options.keepGoing) stop("failure");
         }
       }
+      saveSoon();
       pump();
       checkDone();
     };
@@ -270,6 +281,10 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
           entry.pgid = pid;
           memory.track(pid);
           if (entry.terminate) terminate(entry);
+          // While it runs, its output is in the launcher's files.
+          const { stdout, stderr } = launcher.scratch;
+          records.set(task.id, { ...records.get(task.id)!, stdout: path.relative(runDir, stdout), stderr: path.relative(runDir, stderr) });
+          saveSoon();
         };
         launchers.run(launcher, { script: text, ...logs, env: vars, started: onStart }).then(ended, (error: Error) => {
           fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot start the task: ${error.message}\n`);
@@ -303,6 +318,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   launchers.close();
   locks.releaseAll();
   await Promise.all(cleanups);
+  clearTimeout(saveTimer);
 
   for (const [id, r] of records) {
     if (r.state === "pending") records.set(id, { ...r, state: stopping === "interrupt" ? "interrupted" : "cancelled" });
