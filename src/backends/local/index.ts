@@ -105,7 +105,11 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   for (const s of toRun) {
     const deps = s.task.deps.filter((d) => records.get(d)!.state === "pending");
     waitingOn.set(s.task.id, deps.length);
-    for (const d of deps) dependents.set(d, [...(dependents.get(d) ?? []), s.task.id]);
+    for (const d of deps) {
+      const list = dependents.get(d);
+      if (list) list.push(s.task.id);
+      else dependents.set(d, [s.task.id]);
+    }
   }
   const ready: Task[] = toRun.filter((s) => waitingOn.get(s.task.id) === 0).map((s) => s.task);
   const running = new Map<string, Running>();
