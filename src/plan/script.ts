@@ -53,7 +53,7 @@ export function taskScript(plan: Plan, task: Task): string {
     '  [ -d "$out" ] || fail "PIPE_WORK is not a directory: $out"',
     "else",
     // Without -p on the last step: two runs (on two nodes of a shared store) never share one.
-    '  out="$PIPE_STORE/.tmp/$key.$HOSTNAME.$$.$RANDOM"',
+    '  out="$PIPE_STORE/.tmp/$key.$HOSTNAME.$BASHPID.$RANDOM"',
     '  [ -d "$PIPE_STORE/.tmp" ] || mkdir -p "$PIPE_STORE/.tmp" || fail "cannot create $PIPE_STORE/.tmp"',
     '  mkdir "$out" || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
     "fi",
@@ -124,7 +124,7 @@ export function taskScript(plan: Plan, task: Task): string {
     // A forced rerun replaces the old entry; otherwise a concurrent run may have committed the
     // same key first, and its result is as good as this one.
     'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
-    '  old="$PIPE_STORE/.tmp/$key.old.$$" && mv -T "$final" "$old"',
+    '  old="$PIPE_STORE/.tmp/$key.old.$BASHPID" && mv -T "$final" "$old"',
     "fi",
     'if ! mv -T "$out" "$final" 2>/dev/null; then',
     '  [ -f "$final/meta.json" ] || fail "cannot move the result into $final"',

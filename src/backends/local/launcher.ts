@@ -23,7 +23,7 @@ import { shellQuote } from "../../plan/values.js";
 const LAUNCHER = `set -m
 script=$1 out=$2 err=$3
 while IFS= read -r _; do
-  bash "$script" </dev/null >"$out" 2>"$err" &
+  ( . "$script" ) </dev/null >"$out" 2>"$err" &
   pid=$!
   printf 's %d\\n' "$pid"
   wait "$pid"
