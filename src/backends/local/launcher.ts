@@ -5,8 +5,9 @@
 //
 // A launcher owns three scratch files, reused from task to task: a script, which pipe
 // overwrites with the next task's script (its variables exported first), and the task's
-// stdout and stderr. A one-line request on stdin makes the launcher start `bash SCRIPT` in
-// its own process group (`set -m`), so that a task's whole group can be signalled; it
+// stdout and stderr. A one-line request on stdin makes the launcher run the script in a
+// subshell (`( . SCRIPT ) &`: a fork, no new bash to start) in its own process group
+// (`set -m`), so that a task's whole group can be signalled; it
 // answers `s PID` when the task started and `e PID STATUS` when it ended (STATUS is 128+N
 // after signal N). The request is one byte because bash reads a pipe a byte per system
 // call, and the files are reused because creating a file is what costs most on some file
