@@ -241,7 +241,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       running.delete(task.id);
       clearTimeout(entry.killTimer);
       // Gone after a commit; left behind only when the script could not clean up (SIGKILL).
-      later(fs.promises.rm(work, { recursive: true, force: true }), fs.promises.rm(`${work}.args.json`, { force: true }));
+      if (exitCode !== 0) later(fs.promises.rm(work, { recursive: true, force: true }), fs.promises.rm(`${work}.args.json`, { force: true }));
       freeGpus.push(...gpus);
       freeCpus += need.cpus;
       freeMem += need.memMb;
