@@ -35,8 +35,8 @@ export function rerunCost(tasks: Iterable<{ readonly resources: PlanResources }>
 /** `reruns: 18 tasks, up to 36 GPU-hours and 72 CPU-hours`. */
 export function formatCost(cost: RerunCost): string {
   const parts: string[] = [];
-  if (cost.gpuHours > 0) parts.push(`${hours(cost.gpuHours)} GPU-hours`);
-  if (cost.cpuHours > 0) parts.push(`${hours(cost.cpuHours)} CPU-hours`);
+  if (cost.gpuHours > 0) parts.push(hoursOf(cost.gpuHours, "GPU"));
+  if (cost.cpuHours > 0) parts.push(hoursOf(cost.cpuHours, "CPU"));
   let line = `reruns: ${plural(cost.tasks, "task")}`;
   if (parts.length) line += `, up to ${parts.join(" and ")}`;
   if (cost.untimed === cost.tasks && cost.tasks > 0) line += " (none declares a time)";
@@ -44,9 +44,10 @@ export function formatCost(cost: RerunCost): string {
   return line;
 }
 
-/** Whole hours from ten up, two significant digits below: `36`, `2.5`, `0.083`. */
-function hours(h: number): string {
-  return String(h >= 10 ? Math.round(h) : Number(h.toPrecision(2)));
+/** Whole hours from ten up, two significant digits below: `36 GPU-hours`, `2.5`, `0.083`, `1 CPU-hour`. */
+function hoursOf(h: number, what: string): string {
+  const n = String(h >= 10 ? Math.round(h) : Number(h.toPrecision(2)));
+  return `${n} ${what}-hour${n === "1" ? "" : "s"}`;
 }
 
 export function plural(n: number, word: string): string {
