@@ -312,6 +312,7 @@ describe("the cost of what reruns", () => {
     ]);
     expect(cost).toEqual({ tasks: 3, gpuHours: 5, cpuHours: 20.083, untimed: 1 });
     expect(formatCost(cost)).toBe("reruns: 3 tasks, up to 5 GPU-hours and 20 CPU-hours (1 task without a declared time not counted)");
+    expect(formatCost({ tasks: 1, gpuHours: 0, cpuHours: 1, untimed: 0 })).toBe("reruns: 1 task, up to 1 CPU-hour");
     expect(formatCost(rerunCost([{ resources: { time: 300 } }]))).toBe("reruns: 1 task, up to 0.083 CPU-hours");
     expect(formatCost(rerunCost([{ resources: {} }]))).toBe("reruns: 1 task (none declares a time)");
   });
