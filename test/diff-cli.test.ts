@@ -85,7 +85,7 @@ describe("pipe diff sides", () => {
       file: "main.pipe",
       params: {},
       actions: { "main.pipe#a": { name: "a", kind: "shell", definition: "action a() -> ()\ntrue", definitionHash: "h", outputs: [], env: {} } },
-      tasks: [{ id: "main/a", key: "k1", action: "main.pipe#a", group: "main/a", deps: [], args: {}, command: "true", inputs: [], files: [], resources: {}, retries: 0, cache: true }],
+      tasks: [{ id: "main/a", key: "k1", action: "main.pipe#a", group: "main/a", deps: [], args: {}, command: "true", files: [], resources: {}, retries: 0, cache: true }],
       outputs: [],
     };
     const next = { ...plan, tasks: [{ ...plan.tasks[0]!, key: "k2" }] };

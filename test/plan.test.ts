@@ -8,7 +8,7 @@ import { nodeFileHost } from "../src/host.js";
 import { frontEnd } from "../src/phases.js";
 import { ContentHasher } from "../src/plan/content-hash.js";
 import { compile } from "../src/plan/index.js";
-import { PlanSchema, planToJson, type Plan } from "../src/plan/plan.js";
+import { PlanSchema, planToJson, upstreamInputs, type Plan } from "../src/plan/plan.js";
 import type { Value } from "../src/plan/values.js";
 import { cleanProjects, mustPlan, planOf, project } from "./fixtures/plan/harness.js";
 
@@ -47,9 +47,10 @@ describe("normative examples", () => {
     const pick = task(plan, "main/p");
     expect(pick.deps).toEqual(trains.map((t) => t.id).sort());
     // Each upstream score is read from the store and passed as its own word, in sweep order.
-    expect(pick.inputs.map((i) => [i.task, i.output, i.type])).toEqual(trains.map((t) => [t.id, "score", "Float"]));
-    expect(pick.inputs.every((i) => i.key === task(plan, i.task).key)).toBe(true);
-    expect(pick.command).toBe(`printf '%s\\n' ${pick.inputs.map((i) => `"$${i.var}"`).join(" ")} | sort -g | tail -1 > "$out/best"`);
+    const inputs = upstreamInputs(plan, pick);
+    expect(inputs.map((i) => [i.task, i.output, i.type])).toEqual(trains.map((t) => [t.id, "score", "Float"]));
+    expect(inputs.every((i) => i.key === task(plan, i.task).key)).toBe(true);
+    expect(pick.command).toBe(`printf '%s\\n' ${inputs.map((i) => `"$${i.var}"`).join(" ")} | sort -g | tail -1 > "$out/best"`);
     // Tasks come in dependency order.
     expect(plan.tasks.at(-1)!.id).toBe("main/p");
   });

@@ -60,11 +60,10 @@ function fitsDiff(d: unknown): d is Plan {
 
 function fitsTask(t: unknown): boolean {
   if (!isObject(t) || !isString(t["id"]) || !isString(t["key"]) || !isString(t["action"]) || !isString(t["group"]) || typeof t["cache"] !== "boolean") return false;
-  const { deps, args, files, inputs, resources } = t;
+  const { deps, args, files, resources } = t;
   if (!Array.isArray(deps) || !deps.every(isString)) return false;
   if (!isObject(args) || !Object.values(args).every(isPlanValue)) return false;
   if (!Array.isArray(files) || !files.every((f) => isObject(f) && ROLES.has(f["role"] as string) && isString(f["path"]) && isString(f["hash"]))) return false;
-  if (!Array.isArray(inputs) || !inputs.every((i) => isObject(i) && isString(i["task"]) && isString(i["key"]))) return false;
   return isObject(resources) && isOptionalNumber(resources["cpus"]) && isOptionalNumber(resources["gpus"]) && isOptionalNumber(resources["time"]);
 }
 

@@ -74,7 +74,7 @@ class Explainer {
   explain(task: Task, entry: StoreEntry): { causes: readonly Cause[]; upstream: UpstreamWhy[] } {
     const causes = this.comparer.compare(metaInputs(entry.meta), taskInputs(this.plan, task));
     const upstream: UpstreamWhy[] = [];
-    const current = new Map(task.inputs.map((i) => [i.task, i.key]));
+    const current = new Map(task.deps.map((id) => [id, this.byId.get(id)!.key]));
     for (const [id, key] of [...current].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const old = entry.meta.upstream[id];
       // An upstream the old run did not read shows as an argument change.

@@ -212,7 +212,8 @@ function collectPaths(v: Value, into: Set<string>): void {
 function forEachRef(v: Value, visit: (ref: Value & { t: "ref" }) => void): void {
   if (v.t === "ref") visit(v);
   else if (v.t === "list") for (const i of v.items) forEachRef(i, visit);
-  else if (v.t === "record") for (const f of Object.values(v.fields)) forEachRef(f, visit);
+  // Fields by name, as the plan records them, so that `upstreamInputs` numbers them alike.
+  else if (v.t === "record") for (const k of Object.keys(v.fields).sort()) forEachRef(v.fields[k]!, visit);
 }
 
 /** The command with every interpolation replaced by quoted words (or `"$in_N"` for upstream values). */

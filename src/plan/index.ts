@@ -102,7 +102,6 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
       deps: [...d.deps],
       args,
       command: d.command,
-      inputs: d.inputs.map((i) => ({ var: i.var, task: i.task, output: i.output, type: i.type, key: keys.get(i.task)! })),
       files,
       resources: toPlanResources(d.resources),
       retries: d.action.retries,

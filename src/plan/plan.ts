@@ -63,8 +63,13 @@ export const ActionDefSchema = z.object({
 export type ActionDef = z.infer<typeof ActionDefSchema>;
 
 /** An upstream output a task reads at run time, bound to a shell variable of its script. */
-export const InputSchema = z.object({ var: z.string(), task: z.string(), key: z.string(), output: z.string(), type: z.string() });
-export type TaskInput = z.infer<typeof InputSchema>;
+export interface TaskInput {
+  readonly var: string;
+  readonly task: string;
+  readonly key: string;
+  readonly output: string;
+  readonly type: string;
+}
 
 /** A file whose content is part of the key: a `uses` file, an external input, TypeScript source. */
 export const KeyFileSchema = z.object({ role: z.enum(["uses", "input", "ts"]), path: z.string(), hash: z.string() });
@@ -78,9 +83,8 @@ export const TaskSchema = z.object({
   group: z.string(),
   deps: z.array(z.string()),
   args: z.record(z.string(), PlanValueSchema),
-  /** The rendered command: literal values quoted, upstream values as `"$in_N"`, outputs as `"$out/NAME"`. */
+  /** The rendered command: literal values quoted, upstream values as `"$in_N"` (see `upstreamInputs`), outputs as `"$out/NAME"`. */
   command: z.string(),
-  inputs: z.array(InputSchema),
   files: z.array(KeyFileSchema),
   resources: ResourcesSchema,
   retries: z.number().int().nonnegative(),
@@ -109,7 +113,32 @@ export function refsIn(value: PlanValue, into: { $ref: string; output: string }[
   if (Array.isArray(value)) for (const v of value) refsIn(v, into);
   else if (value && typeof value === "object") {
     if ("$ref" in value) into.push(value);
-    else if ("$record" in value) for (const v of Object.values(value.$record)) refsIn(v, into);
+    else if ("$record" in value) for (const k of Object.keys(value.$record).sort()) refsIn(value.$record[k]!, into);
   }
   return into;
+}
+
+const tasksById = new WeakMap<Plan, Map<string, Task>>();
+
+/**
+ * The upstream outputs a task reads, numbered `in_0`, `in_1`, … in the order its arguments
+ * name them (parameters in order, record fields by name): the variables of its command.
+ * Derived from the arguments rather than stored, which keeps a plan with large fan-ins small.
+ */
+export function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
+  let byId = tasksById.get(plan);
+  if (!byId) tasksById.set(plan, (byId = new Map(plan.tasks.map((t) => [t.id, t]))));
+  const inputs: TaskInput[] = [];
+  const seen = new Set<string>();
+  for (const value of Object.values(task.args)) {
+    for (const ref of refsIn(value)) {
+      const id = `${ref.$ref}\0${ref.output}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const upstream = byId.get(ref.$ref)!;
+      const type = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
+      inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type });
+    }
+  }
+  return inputs;
 }

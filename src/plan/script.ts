@@ -9,7 +9,7 @@
 //   - verifies every declared output (and normalizes scalars), writes `meta.json`, and
 //     renames the directory into place: a task that fails or is killed leaves no entry.
 
-import type { Plan, Task } from "./plan.js";
+import { upstreamInputs, type Plan, type Task } from "./plan.js";
 import { shellQuote } from "./values.js";
 
 const VALIDATE: Record<string, string> = {
@@ -36,11 +36,12 @@ export function taskScript(plan: Plan, task: Task): string {
     `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}"; }`,
   ];
 
-  const upstream = new Map(task.inputs.map((i) => [i.key, i.task]));
+  const inputs = upstreamInputs(plan, task);
+  const upstream = new Map(inputs.map((i) => [i.key, i.task]));
   for (const [key, id] of [...upstream].sort()) {
     lines.push(`[ -f "$PIPE_STORE/${key}/meta.json" ] || fail ${shellQuote(`upstream ${id} (${key}) is not in the store`)}`);
   }
-  for (const input of task.inputs) {
+  for (const input of inputs) {
     const file = `"$PIPE_STORE/${input.key}/${input.output}"`;
     lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
   }
@@ -68,7 +69,7 @@ export function taskScript(plan: Plan, task: Task): string {
     const [module, exportName] = splitTs(action.definition);
     lines.push(
       "cat > \"$out.args.json\" <<'PIPE_ARGS'",
-      JSON.stringify({ args: task.args, inputs: task.inputs }),
+      JSON.stringify({ args: task.args, inputs }),
       "PIPE_ARGS",
     );
     const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
