@@ -67,7 +67,7 @@ export class KeyLocks {
   /** Lets a lock go; the link is removed asynchronously (a sweep releases one per task). */
   release(key: string): Promise<void> {
     if (!this.held.delete(key)) return Promise.resolve();
-    return fs.promises.rm(path.join(this.dir, key), { force: true });
+    return fs.promises.unlink(path.join(this.dir, key)).catch(() => {});
   }
 
   /** Lets every held lock go, and removes the locks and owner files of runs that are gone. */
