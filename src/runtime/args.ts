@@ -14,6 +14,7 @@ interface Input {
 }
 
 export function resolveArgs(args: Record<string, unknown>, inputs: readonly Input[], storeDir: string): Record<string, unknown> {
+  const inputOf = new Map(inputs.map((i) => [`${i.task}\0${i.output}`, i]));
   const resolve = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(resolve);
     if (value === null || typeof value !== "object") return value === null ? undefined : value;
@@ -23,7 +24,7 @@ export function resolveArgs(args: Record<string, unknown>, inputs: readonly Inpu
       return Object.fromEntries(Object.entries(v["$record"] as Record<string, unknown>).map(([k, f]) => [k, resolve(f)]));
     }
     if (typeof v["$ref"] === "string") {
-      const input = inputs.find((i) => i.task === v["$ref"] && i.output === v["output"]);
+      const input = inputOf.get(`${v["$ref"]}\0${String(v["output"])}`);
       if (!input) throw new Error(`no input for ${String(v["$ref"])}.${String(v["output"])}`);
       const file = path.join(storeDir, input.key, input.output);
       if (input.type === "File" || input.type === "Dir") return file;
