@@ -127,7 +127,7 @@ export class Expander {
     // Upstream values referenced by the arguments are read even when the command does not
     // interpolate them, so that every dependency is an input of the script.
     for (const v of args.values()) forEachRef(v, inputVar);
-    const command = action.impl.kind === "Shell" ? renderCommand(action, args, inputVar) : "";
+    const command = renderCommand(action, (e) => this.expr(e, args), inputVar);
     const deps = inputs.length ? [...new Set(inputs.map((i) => i.task))].sort() : [];
     this.drafts.push({
       id,
@@ -217,7 +217,7 @@ function forEachRef(v: Value, visit: (ref: Value & { t: "ref" }) => void): void 
 }
 
 /** The command with every interpolation replaced by quoted words (or `"$in_N"` for upstream values). */
-function renderCommand(action: TAction, args: ReadonlyMap<string, Value>, inputVar: (ref: Value & { t: "ref" }) => string): string {
+function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar: (ref: Value & { t: "ref" }) => string): string {
   if (action.impl.kind !== "Shell") return "";
   const words = (v: Value, raw: boolean): string[] => {
     switch (v.t) {
@@ -232,18 +232,6 @@ function renderCommand(action: TAction, args: ReadonlyMap<string, Value>, inputV
       default:
         return [raw ? scalarText(v) : shellQuote(scalarText(v))];
     }
-  };
-  const evaluate = (e: TExpr): Value => {
-    if (e.kind === "Var") return args.get(e.name) ?? { t: "none" };
-    if (e.kind === "Field") {
-      const target = evaluate(e.target);
-      return target.t === "record" ? (target.fields[e.name] ?? { t: "none" }) : { t: "none" };
-    }
-    if (e.kind === "Project") {
-      const target = evaluate(e.target);
-      return { t: "list", items: target.t === "list" ? target.items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : { t: "none" })) : [] };
-    }
-    return { t: "none" };
   };
   return action.impl.parts
     .map((part) => {
