@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { listRuns, runsDir, type RunRecord } from "../backends/local/records.js";
+import { listRuns, runsDir, stateCounts, stateSummary, type RunRecord } from "../backends/local/records.js";
 import { taskMatcher } from "../plan/state.js";
 import { Exit, type Io } from "./io.js";
 
@@ -20,7 +20,7 @@ export function historyCommand(flags: { project?: string; json?: boolean }, io: 
   const project = findProject(io, flags.project);
   const runs = project ? listRuns(project) : [];
   if (flags.json) {
-    io.out(JSON.stringify(runs.map(({ record }) => ({ ...record, tasks: undefined, counts: counts(record.tasks.map((t) => t.state)) })), null, 1) + "\n");
+    io.out(JSON.stringify(runs.map(({ record }) => ({ ...record, tasks: undefined, counts: stateCounts(record) })), null, 1) + "\n");
     return Exit.ok;
   }
   if (runs.length === 0) {
@@ -28,9 +28,7 @@ export function historyCommand(flags: { project?: string; json?: boolean }, io: 
     return Exit.ok;
   }
   for (const { record } of runs) {
-    const c = counts(record.tasks.map((t) => t.state));
-    const summary = Object.entries(c).map(([s, n]) => `${n} ${s}`).join(", ");
-    io.out(`${record.id}  ${shownStatus(record).padEnd(11)} ${record.file} (${record.entry})  ${summary}\n`);
+    io.out(`${record.id}  ${shownStatus(record).padEnd(11)} ${record.file} (${record.entry})  ${stateSummary(record)}\n`);
   }
   return Exit.ok;
 }
@@ -75,8 +73,3 @@ function readOr(file: string): string {
   }
 }
 
-function counts(states: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const s of states) out[s] = (out[s] ?? 0) + 1;
-  return out;
-}

@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnosticsToJson, renderDiagnostics, Sources } from "../diagnostics/render.js";
+import { plural } from "../diff/cost.js";
 import type { Io } from "./io.js";
 
 export function sourcesFor(diagnostics: readonly Diagnostic[], known: ReadonlyMap<string, string>): Sources {
@@ -37,6 +38,5 @@ export function diagnosticsJson(io: Io, diagnostics: readonly Diagnostic[], know
 export function summary(diagnostics: readonly Diagnostic[]): string {
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.length - errors;
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   return `${plural(errors, "error")}, ${plural(warnings, "warning")}`;
 }

@@ -7,6 +7,7 @@ import path from "node:path";
 import { runPlan, unfittable, type LocalLimits } from "../backends/local/index.js";
 import type { Reporter } from "../backends/local/events.js";
 import { jsonReporter, plainReporter, quietReporter } from "../backends/local/progress.js";
+import { stateSummary } from "../backends/local/records.js";
 import { parseMem } from "../check/resources.js";
 import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
@@ -49,7 +50,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, signal: 
       for (const line of f.stderrTail) io.err(`  | ${line}\n`);
       io.err(`  full log: ${f.log}\n`);
     }
-    if (!flags.quiet || record.status !== "ok") io.err(`run ${record.id}: ${record.status} (${countStates(record.tasks.map((t) => t.state))})\n`);
+    if (!flags.quiet || record.status !== "ok") io.err(`run ${record.id}: ${record.status} (${stateSummary(record)})\n`);
     if (record.status === "ok" && !flags.quiet) {
       for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${text}\n`);
     }
@@ -110,10 +111,4 @@ function tail(file: string, n: number): string[] {
   } catch {
     return [];
   }
-}
-
-function countStates(states: string[]): string {
-  const counts = new Map<string, number>();
-  for (const s of states) counts.set(s, (counts.get(s) ?? 0) + 1);
-  return [...counts].map(([s, n]) => `${n} ${s}`).join(", ");
 }

@@ -97,3 +97,17 @@ export function listRuns(projectDir: string): { dir: string; record: RunRecord }
     return record ? [{ dir: path.join(root, name), record }] : [];
   });
 }
+
+/** How many of a run's tasks are in each state, in order of first appearance. */
+export function stateCounts(record: RunRecord): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of record.tasks) out[t.state] = (out[t.state] ?? 0) + 1;
+  return out;
+}
+
+/** `7 done, 1 cached` */
+export function stateSummary(record: RunRecord): string {
+  return Object.entries(stateCounts(record))
+    .map(([state, n]) => `${n} ${state}`)
+    .join(", ");
+}
