@@ -13,6 +13,7 @@ import type { Reporter } from "./events.js";
 import { commitResult } from "./commit.js";
 import { Launchers } from "./launcher.js";
 import { KeyLocks } from "./lock.js";
+import { ReadyQueue } from "./ready-queue.js";
 import { MemorySampler } from "./memory.js";
 import { createRunDir, taskFileName, writeRecord, type RunRecord, type TaskRecord } from "./records.js";
 
@@ -111,7 +112,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       else dependents.set(d, [s.task.id]);
     }
   }
-  const ready: Task[] = toRun.filter((s) => waitingOn.get(s.task.id) === 0).map((s) => s.task);
+  const ready = new ReadyQueue<Task>((t) => index.get(t.id)!);
+  for (const s of toRun) if (waitingOn.get(s.task.id) === 0) ready.push(s.task);
   const running = new Map<string, Running>();
   const lockWaits = new Set<string>();
   const freeGpus = [...limits.gpus];
@@ -136,7 +138,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const checkDone = () => {
-    if (running.size === 0 && lockWaits.size === 0 && (ready.length === 0 || stopping)) finish();
+    if (running.size === 0 && lockWaits.size === 0 && (ready.size === 0 || stopping)) finish();
   };
 
   const stop = (reason: "failure" | "interrupt") => {
@@ -150,11 +152,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   options.signal.addEventListener("abort", onAbort);
   if (options.signal.aborted) stop("interrupt");
 
-  const insertReady = (task: Task) => {
-    const i = ready.findIndex((t) => index.get(t.id)! > index.get(task.id)!);
-    if (i < 0) ready.push(task);
-    else ready.splice(i, 0, task);
-  };
+  const insertReady = (task: Task) => ready.push(task);
 
   const succeeded = (task: Task) => {
     for (const d of dependents.get(task.id) ?? []) {
@@ -305,14 +303,16 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
 
   const pump = () => {
     if (stopping) return;
-    for (let i = 0; i < ready.length && running.size < limits.jobs; ) {
-      const task = ready[i]!;
+    // In plan order; a task that does not fit now waits for the next pump.
+    const waiting: Task[] = [];
+    while (running.size < limits.jobs) {
+      const task = ready.pop();
+      if (!task) break;
       const need = needOf(task);
-      if (need.cpus <= freeCpus && need.memMb <= freeMem && need.gpus <= freeGpus.length) {
-        ready.splice(i, 1);
-        start(task);
-      } else i++;
+      if (need.cpus <= freeCpus && need.memMb <= freeMem && need.gpus <= freeGpus.length) start(task);
+      else waiting.push(task);
     }
+    for (const task of waiting) ready.push(task);
   };
 
   pump();
