@@ -4,8 +4,11 @@
 // Interrupts and concurrent runs are in local-signals.test.ts (real processes, real signals).
 import fs from "node:fs";
 import path from "node:path";
+import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../src/cli/index.js";
+import type { Plan } from "../src/plan/plan.js";
+import { taskScript } from "../src/plan/script.js";
 import { recordingIo } from "./helpers.js";
 import { cleanLocalProjects, localProject, readRuns, storeKeys, tmpLeft } from "./local-harness.js";
 
@@ -144,6 +147,46 @@ describe("failures", () => {
     expect(keys).toEqual([record!.tasks[2]!.key]);
     expect(fs.readFileSync(path.join(dir, ".pipe/store", keys[0]!, "ok"), "utf8")).toBe("true\n");
     expect(tmpLeft(dir)).toEqual([]);
+  });
+});
+
+describe("the store protocol", () => {
+  it("pipe's half of it commits what the self-contained task scripts commit, byte for byte", async () => {
+    const dir = localProject("protocol");
+    const r = await pipe(dir, "run", "main.pipe");
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe("all = 42 1.50 true [ a b ] data inside\n");
+
+    // The same plan, run by its self-contained scripts (as on Slurm) into a second store.
+    const [record] = readRuns(dir);
+    const plan = JSON.parse(fs.readFileSync(path.join(record!.dir, "plan.json"), "utf8")) as Plan;
+    const other = path.join(dir, "other-store");
+    for (const task of plan.tasks) {
+      const script = path.join(dir, `${task.key}.sh`);
+      fs.writeFileSync(script, taskScript(plan, task));
+      const s = await execa("bash", [script], { env: { PIPE_STORE: other, PIPE_PROJECT: dir }, reject: false });
+      expect(s.exitCode, s.stderr).toBe(0);
+    }
+
+    const tree = (store: string) =>
+      Object.fromEntries(
+        fs
+          .readdirSync(store, { recursive: true, encoding: "utf8" })
+          .filter((f) => !f.startsWith(".") && fs.statSync(path.join(store, f)).isFile())
+          .sort()
+          .map((f) => {
+            const text = fs.readFileSync(path.join(store, f), "utf8");
+            if (!f.endsWith("meta.json")) return [f, text];
+            const { start, end, host, ...rest } = JSON.parse(text) as Record<string, unknown>;
+            expect([start, end, host].every((v) => typeof v === "string")).toBe(true);
+            return [f, rest];
+          }),
+      );
+    const ours = tree(path.join(dir, ".pipe", "store"));
+    expect(ours).toEqual(tree(other));
+    const makeKey = plan.tasks[0]!.key;
+    expect([ours[`${makeKey}/i`], ours[`${makeKey}/x`], ours[`${makeKey}/s`]]).toEqual(["42\n", "1.50\n", " a b "]);
+    expect(ours[`${plan.tasks[1]!.key}/meta.json`]).toMatchObject({ task: "main/u", upstream: { "main/m": makeKey }, exitCode: 0 });
   });
 });
 

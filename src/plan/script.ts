@@ -1,116 +1,63 @@
 // The task script: every task compiles to one bash script, the single unit of execution for
 // the local and the Slurm backends. It needs three variables from its runner — PIPE_STORE,
-// PIPE_PROJECT and, for TypeScript actions, PIPE_HOME (PIPE_FORCE, PIPE_WORK and
-// PIPE_COMMIT are optional) — and:
+// PIPE_PROJECT and, for TypeScript actions, PIPE_HOME (PIPE_FORCE is optional) — and:
 //   - exits 0 at once when its key is already in the store (unless PIPE_FORCE is set);
 //   - reads upstream outputs from the store (scalars by value, files and dirs by path);
 //   - runs the command from the project directory with the action's env, building the
 //     outputs in a fresh directory under the store's `.tmp/`;
 //   - verifies every declared output (and normalizes scalars), writes `meta.json`, and
 //     renames the directory into place: a task that fails or is killed leaves no entry.
+// The local backend runs a shorter form of it (`runnerScript`) and does the store's part itself.
 
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
 import { shellQuote } from "./values.js";
 
-const VALIDATE: Record<string, string> = {
-  Int: "^[+-]?[0-9]+$",
-  Float: "^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$",
-  Bool: "^(true|false)$",
-};
-
 export function taskScript(plan: Plan, task: Task): string {
   const action = plan.actions[task.action]!;
   const lines: string[] = [
-    "#!/usr/bin/env bash",
-    `# pipe task ${oneLine(task.id)}`,
-    `# action ${oneLine(task.action)}, key ${task.key}`,
-    "set -uo pipefail",
-    ': "${PIPE_STORE:?set PIPE_STORE to the store directory}"',
-    ': "${PIPE_PROJECT:?set PIPE_PROJECT to the project directory}"',
-    `task=${shellQuote(task.id)}`,
-    `key=${task.key}`,
+    ...header(task),
     // The command runs from the project directory: a relative store must not move with it.
     'case $PIPE_STORE in /*) ;; *) PIPE_STORE="$PWD/$PIPE_STORE" ;; esac',
     'final="$PIPE_STORE/$key"',
     'if [ -z "${PIPE_FORCE:-}" ] && [ -f "$final/meta.json" ]; then exit 0; fi',
-    `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}"; }`,
-  ];
-
-  const inputs = upstreamInputs(plan, task);
-  const upstream = new Map(inputs.map((i) => [i.key, i.task]));
-  for (const [key, id] of [...upstream].sort()) {
-    lines.push(`[ -f "$PIPE_STORE/${key}/meta.json" ] || fail ${shellQuote(`upstream ${id} (${key}) is not in the store`)}`);
-  }
-  for (const input of inputs) {
-    const file = `"$PIPE_STORE/${input.key}/${input.output}"`;
-    lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
-  }
-
-  lines.push(
-    // A runner may make the work directory itself (PIPE_WORK: fresh, empty, under `.tmp/`),
-    // which saves a mkdir process per task.
-    'if [ -n "${PIPE_WORK:-}" ]; then',
-    '  out=$PIPE_WORK',
-    '  [ -d "$out" ] || fail "PIPE_WORK is not a directory: $out"',
-    "else",
+    FAIL,
+    ...inputLines(plan, task),
     // Without -p on the last step: two runs (on two nodes of a shared store) never share one.
-    '  out="$PIPE_STORE/.tmp/$key.$HOSTNAME.$BASHPID.$RANDOM"',
-    '  [ -d "$PIPE_STORE/.tmp" ] || mkdir -p "$PIPE_STORE/.tmp" || fail "cannot create $PIPE_STORE/.tmp"',
-    '  mkdir "$out" || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
-    "fi",
+    'out="$PIPE_STORE/.tmp/$key.$HOSTNAME.$BASHPID.$RANDOM"',
+    '[ -d "$PIPE_STORE/.tmp" ] || mkdir -p "$PIPE_STORE/.tmp" || fail "cannot create $PIPE_STORE/.tmp"',
+    'mkdir "$out" || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
     "trap '[ ! -e \"$out\" ] && [ ! -e \"$out.args.json\" ] || rm -rf \"$out\" \"$out.args.json\"' EXIT",
     "trap 'exit 130' INT",
     "trap 'exit 143' TERM",
     now("started"),
     'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
-  );
-
-  if (action.kind === "ts") {
-    const [module, exportName] = splitTs(action.definition);
-    lines.push(
-      "cat > \"$out.args.json\" <<'PIPE_ARGS'",
-      JSON.stringify({ args: task.args, inputs }),
-      "PIPE_ARGS",
-    );
-    const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
-    task = { ...task, command: `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}` };
-  }
-  lines.push("(");
-  for (const [name, value] of Object.entries(action.env).sort()) lines.push(`  export ${name}=${shellQuote(value)}`);
-  lines.push("  set -e", task.command, ")", "status=$?", '[ "$status" -eq 0 ] || fail "command exited with status $status" "$status"');
+    "(",
+    ...commandLines(plan, task),
+    ")",
+    "status=$?",
+    '[ "$status" -eq 0 ] || fail "command exited with status $status" "$status"',
+  ];
 
   for (const o of action.outputs) {
     const where = `"$out/${o.name}"`;
-    const missing = shellQuote(`output ${o.name} (${o.type}) was not written: the command must create it at ~{out.${o.name}}`);
     if (o.type === "Dir") {
-      lines.push(`[ -d ${where} ] || fail ${missing}`);
+      lines.push(`[ -d ${where} ] || fail ${shellQuote(missingOutput(o.name, o.type))}`);
       continue;
     }
-    lines.push(`[ -f ${where} ] || fail ${missing}`);
+    lines.push(`[ -f ${where} ] || fail ${shellQuote(missingOutput(o.name, o.type))}`);
     const re = VALIDATE[o.type];
     if (re) {
       lines.push(
         slurp("v", where),
         `v="\${v#"\${v%%[![:space:]]*}"}"; v="\${v%"\${v##*[![:space:]]}"}"`,
-        `re=${shellQuote(re)}`,
-        `[[ $v =~ $re ]] || fail "output ${o.name} is not ${o.type === "Int" ? "an" : "a"} ${o.type}: $(printf '%q' "$v")"`,
+        `re=${shellQuote(re.source)}`,
+        `[[ $v =~ $re ]] || fail "${invalidOutput(o.name, o.type, "$(printf '%q' \"$v\")")}"`,
         `printf '%s\\n' "$v" > ${where}`,
       );
     }
   }
 
-  // What `pipe why` compares a later plan against: everything the key was computed from.
-  const meta = JSON.stringify({
-    task: task.id,
-    key: task.key,
-    action: task.action,
-    definition: action.definition,
-    definitionHash: action.definitionHash,
-    args: task.args,
-    files: task.files,
-    upstream: Object.fromEntries([...upstream].map(([k, id]) => [id, k]).sort()),
-    cache: task.cache,
-  });
+  const meta = JSON.stringify(taskMeta(plan, task));
   lines.push(
     "{",
     // `printf` of a quoted string rather than `cat` of a here-document: no process.
@@ -119,9 +66,6 @@ export function taskScript(plan: Plan, task: Task): string {
     now("ended"),
     `printf '"start":"%s","end":"%s","exitCode":0,"host":"%s"}\\n' "$started" "$ended" "$HOSTNAME"`,
     '} > "$out/meta.json" || fail "cannot write meta.json"',
-    // A runner may commit the verified result itself, with the same renames (PIPE_COMMIT=runner:
-    // the local backend does, which saves a process per task).
-    'if [ "${PIPE_COMMIT:-}" = runner ]; then trap - EXIT; exit 0; fi',
     // A forced rerun replaces the old entry; otherwise a concurrent run may have committed the
     // same key first, and its result is as good as this one.
     'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
@@ -137,9 +81,97 @@ export function taskScript(plan: Plan, task: Task): string {
   return lines.join("\n");
 }
 
-// Builtins only, no command substitution: a task costs as few processes as possible
-// (bash, the command's subshell, mkdir unless the runner made the directory, mv), which
-// matters for sweeps of small tasks.
+/**
+ * The script as the local backend runs it: its inputs and its command, no more. The backend
+ * makes the work directory (PIPE_WORK) and, once the command succeeded, verifies the outputs,
+ * writes meta.json and commits (backends/local/finish.ts), with the same rules and messages as
+ * `taskScript`. The command runs in the script's own shell: for a sweep of small tasks, the
+ * subshell that `taskScript` needs around it was a third of the cost of a task.
+ */
+export function runnerScript(plan: Plan, task: Task): string {
+  return [
+    ...header(task),
+    FAIL,
+    ...inputLines(plan, task),
+    'out="${PIPE_WORK:?set PIPE_WORK to the work directory}"',
+    'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
+    ...commandLines(plan, task),
+    "",
+  ].join("\n");
+}
+
+/** The rules both backends check outputs with (bash extended regular expressions and JavaScript alike). */
+export const VALIDATE: Readonly<Record<string, RegExp>> = {
+  Int: /^[+-]?[0-9]+$/,
+  Float: /^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$/,
+  Bool: /^(true|false)$/,
+};
+
+export const missingOutput = (name: string, type: string) => `output ${name} (${type}) was not written: the command must create it at ~{out.${name}}`;
+
+export const invalidOutput = (name: string, type: string, value: string) => `output ${name} is not ${type === "Int" ? "an" : "a"} ${type}: ${value}`;
+
+/** What `pipe why` compares a later plan against: everything the key was computed from. */
+export function taskMeta(plan: Plan, task: Task) {
+  const action = plan.actions[task.action]!;
+  return {
+    task: task.id,
+    key: task.key,
+    action: task.action,
+    definition: action.definition,
+    definitionHash: action.definitionHash,
+    args: task.args,
+    files: task.files,
+    upstream: Object.fromEntries(upstreamInputs(plan, task).map((i) => [i.task, i.key]).sort()),
+    cache: task.cache,
+  };
+}
+
+const FAIL = `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}"; }`;
+
+function header(task: Task): string[] {
+  return [
+    "#!/usr/bin/env bash",
+    `# pipe task ${oneLine(task.id)}`,
+    `# action ${oneLine(task.action)}, key ${task.key}`,
+    "set -uo pipefail",
+    ': "${PIPE_STORE:?set PIPE_STORE to the store directory}"',
+    ': "${PIPE_PROJECT:?set PIPE_PROJECT to the project directory}"',
+    `task=${shellQuote(task.id)}`,
+    `key=${task.key}`,
+  ];
+}
+
+/** Checks that the upstream entries are in the store, and sets the variables of their outputs. */
+function inputLines(plan: Plan, task: Task): string[] {
+  const inputs = upstreamInputs(plan, task);
+  const upstream = new Map(inputs.map((i) => [i.key, i.task]));
+  const lines = [...upstream].sort().map(([key, id]) => `[ -f "$PIPE_STORE/${key}/meta.json" ] || fail ${shellQuote(`upstream ${id} (${key}) is not in the store`)}`);
+  for (const input of inputs) {
+    const file = `"$PIPE_STORE/${input.key}/${input.output}"`;
+    lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
+  }
+  return lines;
+}
+
+/** The action's environment and its command, under `set -e`; a TypeScript action's call of the runner. */
+function commandLines(plan: Plan, task: Task): string[] {
+  const action = plan.actions[task.action]!;
+  const lines: string[] = [];
+  let command = task.command;
+  if (action.kind === "ts") {
+    const [module, exportName] = splitTs(action.definition);
+    lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
+    const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
+    command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}`;
+  }
+  for (const [name, value] of Object.entries(action.env).sort()) lines.push(`export ${name}=${shellQuote(value)}`);
+  lines.push("set -e", command);
+  return lines;
+}
+
+// Builtins only, no command substitution: a task costs as few processes as possible (bash,
+// the command's subshell, mkdir, mv), which matters for sweeps of small tasks.
 
 /** Reads a file into a variable, dropping trailing newlines like `$(<file)` does. */
 function slurp(variable: string, file: string): string {

@@ -7,10 +7,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Plan, Task } from "../../plan/plan.js";
-import { taskScript } from "../../plan/script.js";
+import { runnerScript, taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
-import { commitResult } from "./commit.js";
+import { finishResult } from "./finish.js";
 import { Launchers } from "./launcher.js";
 import { KeyLocks } from "./lock.js";
 import { ReadyQueue } from "./ready-queue.js";
@@ -154,6 +154,13 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
 
   const insertReady = (task: Task) => ready.push(task);
 
+  // Another run computed the key since the plan was made: its result is as good.
+  const computedMeanwhile = (task: Task) => {
+    records.set(task.id, { ...records.get(task.id)!, state: "cached", reason: "computed by a concurrent run" });
+    reporter.event({ type: "cached", task: task.id });
+    succeeded(task);
+  };
+
   const succeeded = (task: Task) => {
     for (const d of dependents.get(task.id) ?? []) {
       const left = waitingOn.get(d)! - 1;
@@ -189,9 +196,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
           lockWaits.delete(task.id);
           // A lock left by a run that died once its task committed: clear it.
           if (!locks.acquire(task.key)) later(locks.release(task.key));
-          records.set(task.id, { ...records.get(task.id)!, state: "cached", reason: "computed by a concurrent run" });
-          reporter.event({ type: "cached", task: task.id });
-          succeeded(task);
+          computedMeanwhile(task);
           pump();
           return checkDone();
         }
@@ -206,6 +211,11 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       setTimeout(poll, LOCK_POLL_MS);
       return;
     }
+    if (!forced.has(task.id) && inStore(storeDir, task.key)) {
+      launchers.giveBack(launcher);
+      later(locks.release(task.key));
+      return computedMeanwhile(task);
+    }
     const need = needOf(task);
     const gpus = freeGpus.splice(0, need.gpus);
     freeCpus -= need.cpus;
@@ -214,7 +224,6 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     running.set(task.id, entry);
     const name = taskFileName(index.get(task.id)!, task.id);
     const script = path.join(runDir, "scripts", `${name}.sh`);
-    const text = taskScript(plan, task);
     const logs = { stdout: path.join(runDir, "logs", `${name}.out`), stderr: path.join(runDir, "logs", `${name}.err`) };
     const work = workBase.replace("%s", task.key) + ++attempts;
     const previous = records.get(task.id)!;
@@ -222,28 +231,32 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const started = now();
     records.set(task.id, { ...previous, state: "pending", start: started.toISOString(), attempts: attempt, stdout: `logs/${name}.out`, stderr: `logs/${name}.err` });
     reporter.event({ type: "start", task: task.id, attempt });
-    const vars: Record<string, string> = { PIPE_WORK: work, PIPE_COMMIT: "runner" };
-    if (forced.has(task.id)) vars["PIPE_FORCE"] = "1";
+    const vars: Record<string, string> = { PIPE_WORK: work };
     if (limits.gpus.length) vars["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
 
     const ended = (status: number | null) => {
+      const end = now();
       let exitCode = status;
-      if (exitCode === 0) {
-        const problem = commitResult(work, path.join(storeDir, task.key), forced.has(task.id));
-        if (problem) {
-          fs.appendFileSync(logs.stderr, `pipe: ${task.id}: ${problem}\n`);
-          exitCode = 1;
-        }
+      const problem =
+        exitCode === 0
+          ? finishResult(plan, task, work, path.join(storeDir, task.key), forced.has(task.id), { start: started, end })
+          : exitCode !== null && !entry.terminate
+            ? `command exited with status ${exitCode}`
+            : undefined;
+      if (problem) {
+        fs.appendFileSync(logs.stderr, `pipe: ${task.id}: ${problem}\n`);
+        exitCode ||= 1;
       }
-      if (exitCode !== 0 && !fs.existsSync(script)) fs.writeFileSync(script, text);
+      // The self-contained form of the script, to rerun the task by hand.
+      if (exitCode !== 0 && !fs.existsSync(script)) fs.writeFileSync(script, taskScript(plan, task));
       running.delete(task.id);
       clearTimeout(entry.killTimer);
-      // Gone after a commit; left behind only when the script could not clean up (SIGKILL).
-      if (exitCode !== 0) later(fs.promises.rm(work, { recursive: true, force: true }), fs.promises.rm(`${work}.args.json`, { force: true }));
+      // The work directory is gone after a commit.
+      if (exitCode !== 0) later(fs.promises.rm(work, { recursive: true, force: true }));
+      if (plan.actions[task.action]!.kind === "ts") later(fs.promises.rm(`${work}.args.json`, { force: true }));
       freeGpus.push(...gpus);
       freeCpus += need.cpus;
       freeMem += need.memMb;
-      const end = now();
       const peak = entry.pgid ? memory.untrack(entry.pgid) : null;
       const base = { ...records.get(task.id)!, stdout: `logs/${name}.out`, stderr: `logs/${name}.err`, end: end.toISOString(), durationMs: end.getTime() - started.getTime(), exitCode, peakRssKb: peak };
       const retrying = exitCode !== 0 && !stopping && attempt <= task.retries;
@@ -288,7 +301,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
           records.set(task.id, { ...records.get(task.id)!, stdout: path.relative(runDir, stdout), stderr: path.relative(runDir, stderr) });
           saveSoon();
         };
-        launchers.run(launcher, { script: text, ...logs, env: vars, started: onStart }).then(ended, (error: Error) => {
+        launchers.run(launcher, { script: runnerScript(plan, task), ...logs, env: vars, started: onStart }).then(ended, (error: Error) => {
           fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot start the task: ${error.message}\n`);
           ended(null);
         });
