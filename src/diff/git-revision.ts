@@ -15,7 +15,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 
 export interface RevisionPath {
   /** Empty for the index (`:path`). */
@@ -41,6 +40,8 @@ interface Repo {
 }
 
 async function git(cwd: string, args: string[], env?: Record<string, string>): Promise<string> {
+  // Loaded on first use, not with the CLI: execa is a third of the start-up of every command.
+  const { execa } = await import("execa");
   const r = await execa("git", args, { cwd, reject: false, stripFinalNewline: true, ...(env ? { env } : {}) });
   if (r.exitCode !== 0) throw new GitError(`git ${args.join(" ")}: ${(r.stderr || r.stdout).trim().split("\n")[0]}`);
   return r.stdout;
@@ -61,6 +62,7 @@ async function locate(cwd: string, spec: RevisionPath): Promise<Repo> {
 /** The file's content at the revision. */
 export async function showAtRevision(cwd: string, spec: RevisionPath): Promise<string> {
   const repo = await locate(cwd, spec);
+  const { execa } = await import("execa");
   const r = await execa("git", ["show", `${spec.rev}:${repo.path}`], { cwd: repo.top, reject: false, stripFinalNewline: false });
   if (r.exitCode !== 0) throw new GitError(r.stderr.trim());
   return r.stdout;

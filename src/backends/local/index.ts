@@ -296,9 +296,9 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
           entry.pgid = pid;
           memory.track(pid);
           if (entry.terminate) terminate(entry);
-          // While it runs, its output is in the launcher's files.
+          // While it runs, its output is in the launcher's files (in the run directory).
           const { stdout, stderr } = launcher.scratch;
-          records.set(task.id, { ...records.get(task.id)!, stdout: path.relative(runDir, stdout), stderr: path.relative(runDir, stderr) });
+          records.set(task.id, { ...records.get(task.id)!, stdout: path.basename(stdout), stderr: path.basename(stderr) });
           saveSoon();
         };
         launchers.run(launcher, { script: runnerScript(plan, task), ...logs, env: vars, started: onStart }).then(ended, (error: Error) => {

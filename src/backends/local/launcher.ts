@@ -8,12 +8,13 @@
 // stdout and stderr. A one-line request on stdin makes the launcher run the script in a
 // subshell (`( . SCRIPT ) &`: a fork, no new bash to start) in its own process group
 // (`set -m`), so that a task's whole group can be signalled; it
-// answers `s PID` when the task started and `e PID STATUS` when it ended (STATUS is 128+N
-// after signal N). The request is one byte because bash reads a pipe a byte per system
-// call, and the files are reused because creating a file is what costs most on some file
-// systems (ext4 scans recently deleted inodes at every creation). A task's logs are moved
-// into place only when they are not empty: most tasks of a sweep print nothing. Launchers
-// run in their own session: a Ctrl-C at the terminal reaches pipe, which decides what ends.
+// answers `s PID` when the task started and `e PID STATUS OUT ERR` when it ended (STATUS is
+// 128+N after signal N; OUT and ERR are 1 when the task printed to stdout or stderr). The
+// request is one byte because bash reads a pipe a byte per system call, and the files are
+// reused because creating a file is what costs most on some file systems (ext4 scans recently
+// deleted inodes at every creation). A task's logs are moved into place only when they are
+// not empty: most tasks of a sweep print nothing. Launchers run in their own session: a
+// Ctrl-C at the terminal reaches pipe, which decides what ends.
 
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import fs from "node:fs";
@@ -28,7 +29,11 @@ while IFS= read -r _; do
   pid=$!
   printf 's %d\\n' "$pid"
   wait "$pid"
-  printf 'e %d %d\\n' "$pid" "$?"
+  status=$?
+  o=0 e=0
+  [ -s "$out" ] && o=1
+  [ -s "$err" ] && e=1
+  printf 'e %d %d %d %d\\n' "$pid" "$status" "$o" "$e"
 done
 `;
 
@@ -48,6 +53,8 @@ export interface Launcher {
   readonly child: ChildProcessByStdio<Writable, Readable, null>;
   readonly pid: number | undefined;
   readonly scratch: { readonly script: string; readonly stdout: string; readonly stderr: string };
+  /** The scratch script, kept open. */
+  readonly scriptFd: number;
   current?: { readonly request: LaunchRequest; readonly resolve: (status: number | null) => void };
   buffer: string;
   dead: boolean;
@@ -81,23 +88,28 @@ export class Launchers {
   run(launcher: Launcher, request: LaunchRequest): Promise<number | null> {
     if (launcher.dead) return Promise.resolve(null);
     const exports = Object.entries(request.env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`);
-    return new Promise((resolve, reject) => {
+    const text = Buffer.from(exports.join("") + request.script);
+    try {
+      // Rewritten in place (the launcher's previous task has ended): no file is created. Two
+      // system calls, done synchronously: cheaper than a round trip through libuv's threads.
+      fs.writeSync(launcher.scriptFd, text, 0, text.length, 0);
+      fs.ftruncateSync(launcher.scriptFd, text.length);
+    } catch (error) {
+      this.giveBack(launcher);
+      return Promise.reject(error as Error);
+    }
+    return new Promise((resolve) => {
       launcher.current = { request, resolve };
-      // Rewritten in place (the launcher's previous task has ended): no file is created.
-      fs.promises.writeFile(launcher.scratch.script, exports.join("") + request.script).then(
-        () => launcher.child.stdin.write("\n"),
-        (error: unknown) => {
-          launcher.current = undefined;
-          this.giveBack(launcher);
-          reject(error);
-        },
-      );
+      launcher.child.stdin.write("\n");
     });
   }
 
   /** Ends the idle launchers (a busy one ends when pipe's side of its stdin closes). */
   close(): void {
-    for (const l of this.all) l.child.stdin.end();
+    for (const l of this.all) {
+      l.child.stdin.end();
+      fs.closeSync(l.scriptFd);
+    }
     this.idle.length = 0;
     for (let n = 1; n <= this.count; n++) {
       for (const ext of ["sh", "out", "err"]) fs.rmSync(path.join(this.scratchDir, `.launcher-${n}.${ext}`), { force: true });
@@ -109,22 +121,22 @@ export class Launchers {
     const [script, stdout, stderr] = ["sh", "out", "err"].map((ext) => path.join(this.scratchDir, `.launcher-${n}.${ext}`)) as [string, string, string];
     const scratch = { script, stdout, stderr };
     const child = spawn("bash", ["-c", LAUNCHER, "pipe-launcher", script, stdout, stderr], { cwd: this.cwd, env: this.env, detached: true, stdio: ["pipe", "pipe", "ignore"] });
-    const launcher: Launcher = { child, pid: child.pid, scratch, buffer: "", dead: false };
+    const launcher: Launcher = { child, pid: child.pid, scratch, scriptFd: fs.openSync(script, "w"), buffer: "", dead: false };
     this.all.add(launcher);
     this.onStarted([...this.all].flatMap((l) => (l.pid ? [l.pid] : [])));
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
       launcher.buffer += chunk;
       for (let nl = launcher.buffer.indexOf("\n"); nl >= 0; nl = launcher.buffer.indexOf("\n")) {
-        const [kind, pid, status] = launcher.buffer.slice(0, nl).split(" ");
+        const [kind, pid, status, out, err] = launcher.buffer.slice(0, nl).split(" ");
         launcher.buffer = launcher.buffer.slice(nl + 1);
         const current = launcher.current;
         if (!current) continue;
         if (kind === "s") current.request.started(Number(pid));
         else if (kind === "e") {
           launcher.current = undefined;
-          keepLog(scratch.stdout, current.request.stdout);
-          keepLog(scratch.stderr, current.request.stderr);
+          if (out === "1") keepLog(scratch.stdout, current.request.stdout);
+          if (err === "1") keepLog(scratch.stderr, current.request.stderr);
           if (!launcher.dead) this.idle.push(launcher);
           current.resolve(Number(status));
         }
@@ -152,7 +164,7 @@ export class Launchers {
   }
 }
 
-/** Moves a scratch log that is not empty to its task's log (appended to it after a retry). */
+/** Moves a scratch log to its task's log (appended to it after a retry), unless it is empty. */
 function keepLog(scratch: string, log: string): void {
   try {
     if (fs.statSync(scratch).size === 0) return;

@@ -3,7 +3,6 @@
 // one scancel call.
 
 import path from "node:path";
-import { execa } from "execa";
 import { Exit, type Io } from "../../cli/io.js";
 import { readBundle } from "./bundle.js";
 import { cancelJobs } from "./queue.js";
@@ -15,6 +14,8 @@ export async function slurmSubmit(dir: string, io: Io): Promise<number> {
     io.err(`pipe: ${bundle.error}\n`);
     return Exit.invalid;
   }
+  // Loaded on first use, not with the CLI: execa is a third of the start-up of every command.
+  const { execa } = await import("execa");
   const result = await execa("bash", [path.join(dir, "submit.sh")], { reject: false, env: io.env as Record<string, string>, cwd: io.cwd });
   if (result.stdout) io.out(String(result.stdout) + "\n");
   if (result.stderr) io.err(String(result.stderr) + "\n");

@@ -5,7 +5,6 @@
 // task, and `%i` names it `ARRAYJOBID_INDEX` (its own job id, `%A`, differs once Slurm
 // has split the array).
 
-import { execa } from "execa";
 
 export interface QueueEntry {
   /** `PENDING`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`, `TIMEOUT`, ... */
@@ -21,6 +20,8 @@ export const ACTIVE_STATES = new Set(["PENDING", "RUNNING", "CONFIGURING", "COMP
 export async function queueStates(jobIds: readonly string[], env: Env): Promise<{ states: Map<string, QueueEntry>; error?: string }> {
   const states = new Map<string, QueueEntry>();
   if (jobIds.length === 0) return { states };
+  // Loaded on first use, not with the CLI: execa is a third of the start-up of every command.
+  const { execa } = await import("execa");
   const result = await execa("squeue", ["-h", "-r", "-t", "all", "-j", jobIds.join(","), "-o", "%i|%T|%r"], { reject: false, env: env as Record<string, string> });
   if (result.exitCode !== 0) {
     const stderr = String(result.stderr ?? "");
@@ -36,6 +37,7 @@ export async function queueStates(jobIds: readonly string[], env: Env): Promise<
 
 export async function cancelJobs(jobIds: readonly string[], env: Env): Promise<{ error?: string }> {
   if (jobIds.length === 0) return {};
+  const { execa } = await import("execa");
   const result = await execa("scancel", [...jobIds], { reject: false, env: env as Record<string, string> });
   return result.exitCode === 0 ? {} : { error: `scancel failed: ${String(result.stderr ?? "").trim() || result.shortMessage}` };
 }
