@@ -195,7 +195,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         if (inStore(storeDir, task.key)) {
           lockWaits.delete(task.id);
           // A lock left by a run that died once its task committed: clear it.
-          if (!locks.acquire(task.key)) later(locks.release(task.key));
+          if (!locks.acquire(task.key)) locks.release(task.key);
           computedMeanwhile(task);
           pump();
           return checkDone();
@@ -213,7 +213,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     }
     if (!forced.has(task.id) && inStore(storeDir, task.key)) {
       launchers.giveBack(launcher);
-      later(locks.release(task.key));
+      locks.release(task.key);
       return computedMeanwhile(task);
     }
     const need = needOf(task);
@@ -261,7 +261,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       const base = { ...records.get(task.id)!, stdout: `logs/${name}.out`, stderr: `logs/${name}.err`, end: end.toISOString(), durationMs: end.getTime() - started.getTime(), exitCode, peakRssKb: peak };
       const retrying = exitCode !== 0 && !stopping && attempt <= task.retries;
       // A retry keeps the key's lock; everything else lets it go.
-      if (!retrying) later(locks.release(task.key));
+      if (!retrying) locks.release(task.key);
       if (exitCode === 0) {
         records.set(task.id, { ...base, state: "done" });
         reporter.event({ type: "done", task: task.id, ms: base.durationMs });
@@ -283,35 +283,28 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       checkDone();
     };
 
-    // The work directory and (in launchers.run) the script are written off the event loop:
-    // on a slow file system their latency, not the scripts, bounded a sweep of small tasks.
-    // The script is kept in the record only when its task fails.
-    fs.promises.mkdir(work).then(
-      () => {
-        if (stopping) {
-          launchers.giveBack(launcher);
-          return ended(null);
-        }
-        const onStart = (pid: number) => {
-          entry.pgid = pid;
-          memory.track(pid);
-          if (entry.terminate) terminate(entry);
-          // While it runs, its output is in the launcher's files (in the run directory).
-          const { stdout, stderr } = launcher.scratch;
-          records.set(task.id, { ...records.get(task.id)!, stdout: path.basename(stdout), stderr: path.basename(stderr) });
-          saveSoon();
-        };
-        launchers.run(launcher, { script: runnerScript(plan, task), ...logs, env: vars, started: onStart }).then(ended, (error: Error) => {
-          fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot start the task: ${error.message}\n`);
-          ended(null);
-        });
-      },
-      (error: Error) => {
-        launchers.giveBack(launcher);
-        fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot prepare the task: ${error.message}\n`);
-        ended(null);
-      },
-    );
+    // Synchronous, as is every file operation of a task's life in pipe: each is one system
+    // call, and a round trip through libuv's threads cost more than the call.
+    try {
+      fs.mkdirSync(work);
+    } catch (error) {
+      launchers.giveBack(launcher);
+      fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot prepare the task: ${(error as Error).message}\n`);
+      return ended(null);
+    }
+    const onStart = (pid: number) => {
+      entry.pgid = pid;
+      memory.track(pid);
+      if (entry.terminate) terminate(entry);
+      // While it runs, its output is in the launcher's files (in the run directory).
+      const { stdout, stderr } = launcher.scratch;
+      records.set(task.id, { ...records.get(task.id)!, stdout: path.basename(stdout), stderr: path.basename(stderr) });
+      saveSoon();
+    };
+    launchers.run(launcher, { script: runnerScript(plan, task), ...logs, env: vars, started: onStart }).then(ended, (error: Error) => {
+      fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot start the task: ${error.message}\n`);
+      ended(null);
+    });
   };
 
   const pump = () => {

@@ -64,10 +64,8 @@ export class KeyLocks {
     return this.held.has(key);
   }
 
-  /** Lets a lock go; the link is removed asynchronously (a sweep releases one per task). */
-  release(key: string): Promise<void> {
-    if (!this.held.delete(key)) return Promise.resolve();
-    return fs.promises.unlink(path.join(this.dir, key)).catch(() => {});
+  release(key: string): void {
+    if (this.held.delete(key)) fs.rmSync(path.join(this.dir, key), { force: true });
   }
 
   /** Lets every held lock go, and removes the locks and owner files of runs that are gone. */
