@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // Benchmark of the local backend: 1,000 trivial tasks (each writes one small output) run by
 // `pipe run -j 2`, beside the floor (`xargs -P 2` running the same 1,000 commands) and
-// `snakemake --cores 2` on the same DAG. Also times the no-op reruns, and splits pipe's
-// per-task cost into its bash side (the generated task scripts run by `xargs -P 2`) and
-// its Node side (the rest). Uses dist/: run `npx tsc -p .` first.
+// `snakemake --cores 2` on the same DAG. Also times the no-op reruns and pipe's fixed costs.
+// Uses dist/: run `npx tsc -p .` first.
 //
-//   node bench/local-run.mjs [--tasks N] [--repeat R] [--no-snakemake] [--keep]
+// Each round also times the creation of 1,000 empty files in the work directory: a task
+// creates three files or directories in pipe's store (its entry, its output, meta.json) and
+// one under xargs, so the file system's cost of a creation moves the ratio. On ext4 without a
+// journal, a creation scans the inodes deleted in the last minutes (more after a test run).
+//
+//   node bench/local-run.mjs [--tasks N] [--repeat R] [--dir D] [--no-snakemake] [--keep]
 
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -23,13 +27,15 @@ const option = (name, fallback) => {
 const N = option("--tasks", 1000);
 const REPEAT = option("--repeat", 3);
 const withSnakemake = !args.includes("--no-snakemake");
+const dirIndex = args.indexOf("--dir");
+const parent = dirIndex >= 0 ? path.resolve(args[dirIndex + 1]) : os.tmpdir();
 
 if (!fs.existsSync(path.join(root, "dist", "cli", "index.js"))) {
   console.error("bench: dist/ is missing; run `npx tsc -p .` first");
   process.exit(2);
 }
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-bench-local-"));
+const work = fs.mkdtempSync(path.join(parent, "pipe-bench-local-"));
 const command = (i) => `echo ${i} > out/${i}.txt`;
 
 /** Wall time of one run of a command, in seconds; throws when it fails. */
@@ -109,24 +115,12 @@ const pipeRun = () => {
   return { dir, cold, noop: median(noop) };
 };
 
-/**
- * The bash side alone: the task scripts of the run's plan (as the Slurm backend runs them:
- * each makes its work directory and commits with mv) into a fresh store, under xargs -P 2.
- */
-const scriptsRun = async (pipeDir) => {
-  const { taskScript } = await import(path.join(root, "dist", "plan", "script.js"));
-  const runs = path.join(pipeDir, ".pipe", "runs");
-  const plan = JSON.parse(fs.readFileSync(path.join(runs, fs.readdirSync(runs).sort()[0], "plan.json"), "utf8"));
-  const dir = fs.mkdtempSync(path.join(work, "scripts-"));
-  fs.mkdirSync(path.join(dir, "store"));
-  fs.mkdirSync(path.join(dir, "scripts"));
-  const files = plan.tasks.map((task, i) => {
-    const file = path.join(dir, "scripts", `${i}.sh`);
-    fs.writeFileSync(file, taskScript(plan, task));
-    return file;
-  });
-  fs.writeFileSync(path.join(dir, "list.txt"), files.join("\n") + "\n");
-  return timed("bash", ["-c", "xargs -P 2 -d '\\n' -n 1 bash < list.txt"], dir, { PIPE_STORE: path.join(dir, "store"), PIPE_PROJECT: pipeDir });
+/** Milliseconds to create 1,000 empty files in a fresh directory (left in place until the end). */
+const creationProbe = () => {
+  const dir = fs.mkdtempSync(path.join(work, "probe-"));
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < 1000; i++) fs.closeSync(fs.openSync(path.join(dir, String(i)), "w"));
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 };
 
 /** Node's start-up and the front end alone: `pipe plan` of the same file. */
@@ -153,23 +147,21 @@ const ps = [];
 const noops = [];
 for (let r = 0; r < REPEAT; r++) {
   // Interleaved, so that both see the same load on a shared machine.
+  const probe = creationProbe();
   xs.push(xargsRun());
   const p = pipeRun();
   ps.push(p);
   noops.push(p.noop);
+  console.log(`round ${r + 1}: xargs ${fmt(xs.at(-1))}, pipe ${fmt(p.cold)} (${(p.cold / xs.at(-1)).toFixed(2)}x), no-op ${fmt(p.noop)}; 1,000 file creations ${probe.toFixed(0)} ms`);
 }
 const x = median(xs);
 const p = median(ps.map((r) => r.cold));
 const noop = median(noops);
-const scriptTimes = [];
-for (let r = 0; r < REPEAT; r++) scriptTimes.push(await scriptsRun(ps[0].dir));
-const scripts = median(scriptTimes);
 const plan = planRun(ps[0].dir);
 const node = nodeStart();
 
 rows.push(["xargs -P 2 (the floor)", fmt(x), "1.00x"]);
 rows.push(["pipe run -j 2", fmt(p), `${(p / x).toFixed(2)}x`]);
-rows.push(["  its task scripts alone (self-committing), xargs -P 2", fmt(scripts), `${(scripts / x).toFixed(2)}x`]);
 rows.push(["pipe run, no-op rerun", fmt(noop), ""]);
 rows.push(["  pipe plan --json (front end + states)", fmt(plan), ""]);
 rows.push(["  node -e '' (start-up)", fmt(node), ""]);
@@ -183,6 +175,6 @@ if (withSnakemake) {
 
 const width = Math.max(...rows.map((r) => r[0].length));
 for (const [name, time, ratio] of rows) console.log(`${name.padEnd(width)}  ${time.padStart(13)}  ${ratio}`);
-console.log(`pipe per task: ${((p * 1000) / N).toFixed(2)} ms wall (xargs ${((x * 1000) / N).toFixed(2)} ms); node side ≈ ${(((p - scripts - plan) * 1000) / N).toFixed(2)} ms`);
+console.log(`pipe per task: ${(((p - plan) * 1000) / N).toFixed(2)} ms wall after planning (xargs ${((x * 1000) / N).toFixed(2)} ms)`);
 console.log(`targets: pipe within 2x of xargs (${(p / x).toFixed(2)}x), no-op rerun under 0.5 s (${fmt(noop)})`);
 if (!args.includes("--keep")) fs.rmSync(work, { recursive: true, force: true });

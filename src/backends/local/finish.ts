@@ -28,7 +28,7 @@ export function finishResult(plan: Plan, task: Task, work: string, final: string
     if (!re.test(value)) return invalidOutput(o.name, o.type, shellQuote(value));
     fs.writeFileSync(file, `${value}\n`);
   }
-  const meta = { ...taskMeta(plan, task), start: seconds(times.start), end: seconds(times.end), exitCode: 0, host: os.hostname() };
+  const meta = { ...taskMeta(plan, task), start: seconds(times.start), end: seconds(times.end), exitCode: 0, host };
   try {
     fs.writeFileSync(path.join(work, "meta.json"), JSON.stringify(meta) + "\n");
   } catch (error) {
@@ -58,3 +58,5 @@ function normalized(text: string): string {
 function seconds(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, "Z");
 }
+
+const host = os.hostname();
