@@ -95,6 +95,21 @@ describe("failures", () => {
     expect(fs.readFileSync(path.join(dir, log), "utf8")).toContain("last words of broken");
   });
 
+  it("fail-fast also holds for the task queued behind the failing one: it never starts", async () => {
+    const dir = localProject("queue");
+    const r = await pipe(dir, "run", "main.pipe", "-j", "1", "--json");
+    expect(r.code).toBe(1);
+    expect(started(r.out)).toEqual(["main/b"]);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith("ran-"))).toEqual([]);
+    expect(readRuns(dir)[0]!.tasks.map((t) => t.state)).toEqual(["failed", "cancelled", "cancelled", "cancelled"]);
+    expect(tmpLeft(dir)).toEqual([]);
+
+    const going = await pipe(dir, "run", "main.pipe", "-j", "1", "--keep-going");
+    expect(going.code).toBe(1);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith("ran-")).sort()).toEqual(["ran-1", "ran-2", "ran-3"]);
+    expect(storeKeys(dir)).toHaveLength(3);
+  });
+
   it("--keep-going runs everything that does not depend on the failure", async () => {
     const dir = localProject("branches");
     const r = await pipe(dir, "run", "main.pipe", "-j", "2", "--keep-going");

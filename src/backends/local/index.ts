@@ -11,7 +11,7 @@ import { runnerScript, taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
 import { finishResult } from "./finish.js";
-import { Launchers } from "./launcher.js";
+import { Launchers, type Launcher } from "./launcher.js";
 import { KeyLocks } from "./lock.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { MemorySampler } from "./memory.js";
@@ -53,6 +53,8 @@ interface Need {
   readonly memMb: number;
   readonly gpus: number;
 }
+
+const sameNeed = (a: Need, b: Need) => a.cpus === b.cpus && a.memMb === b.memMb && a.gpus === 0 && b.gpus === 0;
 
 const needOf = (task: Task): Need => ({ cpus: task.resources.cpus ?? 1, memMb: task.resources.mem ?? 0, gpus: task.resources.gpus ?? 0 });
 
@@ -123,7 +125,11 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   let failedAny = false;
   const locks = new KeyLocks(storeDir, runId);
   const memory = new MemorySampler();
-  const launchers = new Launchers(runDir, options.projectDir, { ...process.env, PIPE_STORE: storeDir, PIPE_PROJECT: options.projectDir, PIPE_HOME: options.pipeHome }, (pids) => locks.setLaunchers(pids));
+  const env = { ...process.env, PIPE_STORE: storeDir, PIPE_PROJECT: options.projectDir, PIPE_HOME: options.pipeHome };
+  const launchers = new Launchers(runDir, options.projectDir, env, () => !stopping, (pids) => locks.setLaunchers(pids));
+  // Tasks queued behind another on its launcher (launcher.ts): each takes over the resources
+  // of the one before it, so they do not count against --jobs.
+  let queuedTasks = 0;
   // Work directories are made here rather than by each script (see PIPE_WORK in script.ts):
   // a process less per task, and pipe knows what to clean up after a task that was killed.
   const workBase = path.join(storeDir, ".tmp", `%s.${os.hostname()}.${process.pid}.`);
@@ -179,8 +185,9 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     }
   };
 
-  const start = (task: Task) => {
-    const launcher = launchers.take();
+  /** Starts a task on an idle launcher, or queues it behind `ahead` (a task needing the same resources) on its launcher. */
+  const start = (task: Task, ahead?: Running) => {
+    const launcher = ahead?.launcher ?? launchers.take();
     const owner = locks.holds(task.key) ? undefined : locks.acquire(task.key);
     if (owner) {
       launchers.giveBack(launcher);
@@ -217,10 +224,13 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       return computedMeanwhile(task);
     }
     const need = needOf(task);
-    const gpus = freeGpus.splice(0, need.gpus);
-    freeCpus -= need.cpus;
-    freeMem -= need.memMb;
-    const entry: Running = {};
+    const gpus = ahead ? [] : freeGpus.splice(0, need.gpus);
+    if (ahead) queuedTasks++;
+    else {
+      freeCpus -= need.cpus;
+      freeMem -= need.memMb;
+    }
+    const entry: Running = { launcher, need, queued: Boolean(ahead) };
     running.set(task.id, entry);
     const name = taskFileName(index.get(task.id)!, task.id);
     const script = path.join(runDir, "scripts", `${name}.sh`);
@@ -228,9 +238,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const work = workBase.replace("%s", task.key) + ++attempts;
     const previous = records.get(task.id)!;
     const attempt = (previous.attempts ?? 0) + 1;
-    const started = now();
-    records.set(task.id, { ...previous, state: "pending", start: started.toISOString(), attempts: attempt, stdout: `logs/${name}.out`, stderr: `logs/${name}.err` });
-    reporter.event({ type: "start", task: task.id, attempt });
+    let started = now();
+    records.set(task.id, { ...previous, state: "pending", attempts: attempt, stdout: `logs/${name}.out`, stderr: `logs/${name}.err` });
     const vars: Record<string, string> = { PIPE_WORK: work };
     if (limits.gpus.length) vars["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
 
@@ -251,12 +260,11 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       if (exitCode !== 0 && !fs.existsSync(script)) fs.writeFileSync(script, taskScript(plan, task));
       running.delete(task.id);
       clearTimeout(entry.killTimer);
+      // Dropped from its launcher's queue before it ran: it held no resources.
+      if (entry.queued) queuedTasks--;
       // The work directory is gone after a commit.
       if (exitCode !== 0) later(fs.promises.rm(work, { recursive: true, force: true }));
       if (plan.actions[task.action]!.kind === "ts") later(fs.promises.rm(`${work}.args.json`, { force: true }));
-      freeGpus.push(...gpus);
-      freeCpus += need.cpus;
-      freeMem += need.memMb;
       const peak = entry.pgid ? memory.untrack(entry.pgid) : null;
       const base = { ...records.get(task.id)!, stdout: `logs/${name}.out`, stderr: `logs/${name}.err`, end: end.toISOString(), durationMs: end.getTime() - started.getTime(), exitCode, peakRssKb: peak };
       const retrying = exitCode !== 0 && !stopping && attempt <= task.retries;
@@ -278,6 +286,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
           if (!options.keepGoing) stop("failure");
         }
       }
+      if (!entry.queued) handOver(entry, gpus);
       saveSoon();
       pump();
       checkDone();
@@ -285,33 +294,52 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
 
     // Synchronous, as is every file operation of a task's life in pipe: each is one system
     // call, and a round trip through libuv's threads cost more than the call.
+    const cannot = (what: string, error: unknown) => {
+      launchers.giveBack(launcher);
+      fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot ${what} the task: ${(error as Error).message}\n`);
+      ended(null);
+    };
     try {
       fs.mkdirSync(work);
     } catch (error) {
-      launchers.giveBack(launcher);
-      fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot prepare the task: ${(error as Error).message}\n`);
-      return ended(null);
+      return cannot("prepare", error);
     }
-    const onStart = (pid: number) => {
+    const onStart = (pid: number, scratch: { stdout: string; stderr: string }) => {
+      started = now();
       entry.pgid = pid;
       memory.track(pid);
       if (entry.terminate) terminate(entry);
       // While it runs, its output is in the launcher's files (in the run directory).
-      const { stdout, stderr } = launcher.scratch;
-      records.set(task.id, { ...records.get(task.id)!, stdout: path.basename(stdout), stderr: path.basename(stderr) });
+      records.set(task.id, { ...records.get(task.id)!, start: started.toISOString(), stdout: path.basename(scratch.stdout), stderr: path.basename(scratch.stderr) });
+      reporter.event({ type: "start", task: task.id, attempt });
       saveSoon();
     };
-    launchers.run(launcher, { script: runnerScript(plan, task), ...logs, env: vars, started: onStart }).then(ended, (error: Error) => {
-      fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot start the task: ${error.message}\n`);
-      ended(null);
-    });
+    try {
+      launchers.run(launcher, { task: task.id, script: runnerScript(plan, task), ...logs, env: vars, started: onStart, ended });
+    } catch (error) {
+      cannot("start", error);
+    }
+  };
+
+  /** A task's resources when it ends: to the task queued behind it on its launcher if that one runs, else back to the pool. */
+  const handOver = (from: Running, gpus: readonly string[]) => {
+    const job = from.launcher.running ?? (stopping ? undefined : from.launcher.queued);
+    const next = job && running.get(job.request.task);
+    if (next?.queued) {
+      next.queued = false;
+      queuedTasks--;
+      return;
+    }
+    freeGpus.push(...gpus);
+    freeCpus += from.need.cpus;
+    freeMem += from.need.memMb;
   };
 
   const pump = () => {
     if (stopping) return;
     // In plan order; a task that does not fit now waits for the next pump.
     const waiting: Task[] = [];
-    while (running.size < limits.jobs) {
+    while (running.size - queuedTasks < limits.jobs) {
       const task = ready.pop();
       if (!task) break;
       const need = needOf(task);
@@ -319,6 +347,16 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       else waiting.push(task);
     }
     for (const task of waiting) ready.push(task);
+    if (waiting.length > 0) return;
+    // The next ready tasks wait on busy launchers, each behind a task that needs the same
+    // resources (and no GPU), whose resources it takes over: it starts the moment that one ends.
+    for (const launcher of launchers.queueable()) {
+      const task = ready.pop();
+      if (!task) break;
+      const ahead = running.get(launcher.running!.request.task);
+      if (ahead && sameNeed(needOf(task), ahead.need)) start(task, ahead);
+      else ready.push(task);
+    }
   };
 
   pump();
@@ -341,6 +379,10 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
 }
 
 interface Running {
+  readonly launcher: Launcher;
+  readonly need: Need;
+  /** Waiting behind another task on its launcher. */
+  queued: boolean;
   /** The task's pid and process group, once its launcher has started it. */
   pgid?: number;
   /** Set when the task is to be terminated: at once if it runs, else as soon as it starts. */

@@ -3,14 +3,20 @@
 // every child, which made a sweep of 1,000 trivial tasks take twice as long as `xargs -P 2`
 // running the same commands; a launcher forks a small bash instead, as xargs does.
 //
-// A launcher owns three scratch files, reused from task to task: a script, which pipe
-// overwrites with the next task's script (its variables exported first), and the task's
-// stdout and stderr. A one-line request on stdin makes the launcher run the script in a
-// subshell (`( . SCRIPT ) &`: a fork, no new bash to start) in its own process group
-// (`set -m`), so that a task's whole group can be signalled; it
-// answers `s PID` when the task started and `e PID STATUS OUT ERR` when it ended (STATUS is
-// 128+N after signal N; OUT and ERR are 1 when the task printed to stdout or stderr). The
-// request is one byte because bash reads a pipe a byte per system call, and the files are
+// A launcher has two slots, `a` and `b`, each three scratch files reused from task to task: a
+// script, which pipe overwrites with a task's script (its variables exported first), and the
+// task's stdout and stderr. A request on stdin, the name of a slot, makes the launcher run
+// that slot's script in a subshell (`( . SCRIPT ) &`: a fork, no new bash to start) in its own
+// process group (`set -m`), so that a task's whole group can be signalled; it answers
+// `s PID` when the task started and `e PID STATUS OUT ERR` when it ended (STATUS is 128+N
+// after signal N; OUT and ERR are 1 when the task printed to stdout or stderr).
+//
+// Two slots let pipe queue the next task on a busy launcher: it starts the moment the one
+// before it ends, without waiting for pipe to hear of the end. After a task that failed, the
+// launcher runs what was queued behind it only when pipe answers `go` (pipe answers `drop`
+// when the run stops), so that a failure never starts more work than pipe allows.
+//
+// Requests are short because bash reads a pipe a byte per system call, and the files are
 // reused because creating a file is what costs most on some file systems (ext4 scans recently
 // deleted inodes at every creation). A task's logs are moved into place only when they are
 // not empty: most tasks of a sweep print nothing. Launchers run in their own session: a
@@ -18,26 +24,42 @@
 
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { shellQuote } from "../../plan/values.js";
 
 const LAUNCHER = `set -m
-script=$1 out=$2 err=$3
-while IFS= read -r _; do
-  ( . "$script" ) </dev/null >"$out" 2>"$err" &
+p=$1
+queue=()
+while :; do
+  if [ \${#queue[@]} -eq 0 ]; then
+    IFS= read -r slot || break
+    queue=("$slot")
+  fi
+  slot=\${queue[0]}
+  queue=("\${queue[@]:1}")
+  ( . "$p.$slot.sh" ) </dev/null >"$p.$slot.out" 2>"$p.$slot.err" &
   pid=$!
   printf 's %d\\n' "$pid"
   wait "$pid"
   status=$?
   o=0 e=0
-  [ -s "$out" ] && o=1
-  [ -s "$err" ] && e=1
+  [ -s "$p.$slot.out" ] && o=1
+  [ -s "$p.$slot.err" ] && e=1
   printf 'e %d %d %d %d\\n' "$pid" "$status" "$o" "$e"
+  [ "$status" -eq 0 ] && continue
+  while IFS= read -r line || exit 0; do
+    case $line in
+      go) break ;;
+      drop) queue=(); break ;;
+      *) queue+=("$line") ;;
+    esac
+  done
 done
 `;
 
 export interface LaunchRequest {
+  /** The task's id. */
+  readonly task: string;
   /** The script's text. */
   readonly script: string;
   /** Log files, made or appended to when the task printed anything. */
@@ -45,17 +67,35 @@ export interface LaunchRequest {
   readonly stderr: string;
   /** Variables set for this task only, on top of the launchers' environment. */
   readonly env: Readonly<Record<string, string>>;
-  /** Called with the task's pid (and process group id) once it runs. */
-  readonly started: (pid: number) => void;
+  /** Called with the task's pid (and process group id) once it runs, and the files its output goes to meanwhile. */
+  readonly started: (pid: number, scratch: { readonly stdout: string; readonly stderr: string }) => void;
+  /** Called with the exit status, or null when the task never ran or its launcher died. */
+  readonly ended: (status: number | null) => void;
+}
+
+interface Slot {
+  readonly name: "a" | "b";
+  readonly script: string;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The script, kept open. */
+  readonly fd: number;
+}
+
+interface Job {
+  readonly request: LaunchRequest;
+  readonly slot: Slot;
 }
 
 export interface Launcher {
   readonly child: ChildProcessByStdio<Writable, Readable, null>;
   readonly pid: number | undefined;
-  readonly scratch: { readonly script: string; readonly stdout: string; readonly stderr: string };
-  /** The scratch script, kept open. */
-  readonly scriptFd: number;
-  current?: { readonly request: LaunchRequest; readonly resolve: (status: number | null) => void };
+  readonly slots: readonly [Slot, Slot];
+  /** The task running, and the one queued to start when it ends. */
+  running?: Job;
+  queued?: Job;
+  /** A task failed and the launcher waits to hear whether the queued one runs. */
+  undecided: boolean;
   buffer: string;
   dead: boolean;
 }
@@ -71,6 +111,8 @@ export class Launchers {
     private readonly scratchDir: string,
     private readonly cwd: string,
     private readonly env: NodeJS.ProcessEnv,
+    /** After a task failed and its `ended` was called: whether the task queued behind it runs. */
+    private readonly goOn: () => boolean,
     /** Told the pids of the launchers whenever one starts (for the key locks). */
     private readonly onStarted: (pids: number[]) => void = () => {},
   ) {}
@@ -81,65 +123,55 @@ export class Launchers {
   }
 
   giveBack(launcher: Launcher): void {
-    if (!launcher.dead && !launcher.current) this.idle.push(launcher);
+    if (!launcher.dead && !launcher.running && !launcher.queued && !launcher.undecided && !this.idle.includes(launcher)) this.idle.push(launcher);
   }
 
-  /** Runs a task script; resolves with its exit status, or null when its launcher died. */
-  run(launcher: Launcher, request: LaunchRequest): Promise<number | null> {
-    if (launcher.dead) return Promise.resolve(null);
-    const exports = Object.entries(request.env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`);
-    const text = Buffer.from(exports.join("") + request.script);
-    try {
-      // Rewritten in place (the launcher's previous task has ended): no file is created. Two
-      // system calls, done synchronously: cheaper than a round trip through libuv's threads.
-      fs.writeSync(launcher.scriptFd, text, 0, text.length, 0);
-      fs.ftruncateSync(launcher.scriptFd, text.length);
-    } catch (error) {
-      this.giveBack(launcher);
-      return Promise.reject(error as Error);
-    }
-    return new Promise((resolve) => {
-      launcher.current = { request, resolve };
-      launcher.child.stdin.write("\n");
-    });
+  /** Busy launchers with nothing queued: where a task can wait to start. */
+  queueable(): Launcher[] {
+    return [...this.all].filter((l) => l.running && !l.queued && !l.undecided);
   }
 
-  /** Ends the idle launchers (a busy one ends when pipe's side of its stdin closes). */
+  /** Runs a task script on an idle launcher, or queues it behind the task of a busy one; throws when the script cannot be written. */
+  run(launcher: Launcher, request: LaunchRequest): void {
+    if (launcher.dead) return request.ended(null);
+    const slot = launcher.slots[launcher.running?.slot.name === "a" ? 1 : 0];
+    const text = Buffer.from(Object.entries(request.env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join("") + request.script);
+    // Rewritten in place (the slot's previous task has ended): no file is created. Two system
+    // calls, done synchronously: cheaper than a round trip through libuv's threads.
+    fs.writeSync(slot.fd, text, 0, text.length, 0);
+    fs.ftruncateSync(slot.fd, text.length);
+    if (launcher.running) launcher.queued = { request, slot };
+    else launcher.running = { request, slot };
+    launcher.child.stdin.write(`${slot.name}\n`);
+  }
+
+  /** Ends the launchers (a busy one ends when its task has). */
   close(): void {
     for (const l of this.all) {
       l.child.stdin.end();
-      fs.closeSync(l.scriptFd);
+      for (const slot of l.slots) fs.closeSync(slot.fd);
     }
     this.idle.length = 0;
-    for (let n = 1; n <= this.count; n++) {
-      for (const ext of ["sh", "out", "err"]) fs.rmSync(path.join(this.scratchDir, `.launcher-${n}.${ext}`), { force: true });
-    }
+    for (const l of this.all) for (const slot of l.slots) for (const file of [slot.script, slot.stdout, slot.stderr]) fs.rmSync(file, { force: true });
   }
 
   private create(): Launcher {
-    const n = ++this.count;
-    const [script, stdout, stderr] = ["sh", "out", "err"].map((ext) => path.join(this.scratchDir, `.launcher-${n}.${ext}`)) as [string, string, string];
-    const scratch = { script, stdout, stderr };
-    const child = spawn("bash", ["-c", LAUNCHER, "pipe-launcher", script, stdout, stderr], { cwd: this.cwd, env: this.env, detached: true, stdio: ["pipe", "pipe", "ignore"] });
-    const launcher: Launcher = { child, pid: child.pid, scratch, scriptFd: fs.openSync(script, "w"), buffer: "", dead: false };
+    const prefix = `${this.scratchDir}/.launcher-${++this.count}`;
+    const slot = (name: "a" | "b"): Slot => {
+      const script = `${prefix}.${name}.sh`;
+      return { name, script, stdout: `${prefix}.${name}.out`, stderr: `${prefix}.${name}.err`, fd: fs.openSync(script, "w") };
+    };
+    const child = spawn("bash", ["-c", LAUNCHER, "pipe-launcher", prefix], { cwd: this.cwd, env: this.env, detached: true, stdio: ["pipe", "pipe", "ignore"] });
+    const launcher: Launcher = { child, pid: child.pid, slots: [slot("a"), slot("b")], undecided: false, buffer: "", dead: false };
     this.all.add(launcher);
     this.onStarted([...this.all].flatMap((l) => (l.pid ? [l.pid] : [])));
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
       launcher.buffer += chunk;
       for (let nl = launcher.buffer.indexOf("\n"); nl >= 0; nl = launcher.buffer.indexOf("\n")) {
-        const [kind, pid, status, out, err] = launcher.buffer.slice(0, nl).split(" ");
+        const line = launcher.buffer.slice(0, nl);
         launcher.buffer = launcher.buffer.slice(nl + 1);
-        const current = launcher.current;
-        if (!current) continue;
-        if (kind === "s") current.request.started(Number(pid));
-        else if (kind === "e") {
-          launcher.current = undefined;
-          if (out === "1") keepLog(scratch.stdout, current.request.stdout);
-          if (err === "1") keepLog(scratch.stderr, current.request.stderr);
-          if (!launcher.dead) this.idle.push(launcher);
-          current.resolve(Number(status));
-        }
+        this.message(launcher, line);
       }
     });
     const died = () => {
@@ -148,19 +180,46 @@ export class Launchers {
       this.all.delete(launcher);
       const i = this.idle.indexOf(launcher);
       if (i >= 0) this.idle.splice(i, 1);
-      const current = launcher.current;
-      launcher.current = undefined;
-      if (current) {
-        keepLog(scratch.stdout, current.request.stdout);
-        keepLog(scratch.stderr, current.request.stderr);
+      const { running, queued } = launcher;
+      launcher.running = launcher.queued = undefined;
+      if (running) {
+        keepLog(running.slot.stdout, running.request.stdout);
+        keepLog(running.slot.stderr, running.request.stderr);
+        running.request.ended(null);
       }
-      current?.resolve(null);
+      queued?.request.ended(null);
     };
     // Writing to a launcher that died fails asynchronously; "close" reports the death itself.
     child.stdin.on("error", () => {});
     child.on("error", died);
     child.on("close", died);
     return launcher;
+  }
+
+  private message(launcher: Launcher, line: string): void {
+    const [kind, pid, status, out, err] = line.split(" ");
+    const job = launcher.running;
+    if (!job) return;
+    if (kind === "s") return job.request.started(Number(pid), job.slot);
+    if (kind !== "e") return;
+    if (out === "1") keepLog(job.slot.stdout, job.request.stdout);
+    if (err === "1") keepLog(job.slot.stderr, job.request.stderr);
+    const failed = status !== "0";
+    // On success the launcher has gone on to the queued task already.
+    launcher.running = failed ? undefined : launcher.queued;
+    if (!failed) launcher.queued = undefined;
+    launcher.undecided = failed;
+    job.request.ended(Number(status));
+    if (failed) {
+      const go = this.goOn();
+      launcher.undecided = false;
+      launcher.child.stdin.write(go ? "go\n" : "drop\n");
+      const queued = launcher.queued;
+      launcher.queued = undefined;
+      if (go) launcher.running = queued;
+      else queued?.request.ended(null);
+    }
+    this.giveBack(launcher);
   }
 }
 
