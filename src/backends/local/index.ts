@@ -292,13 +292,13 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       checkDone();
     };
 
-    // Synchronous, as is every file operation of a task's life in pipe: each is one system
-    // call, and a round trip through libuv's threads cost more than the call.
     const cannot = (what: string, error: unknown) => {
       launchers.giveBack(launcher);
       fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot ${what} the task: ${(error as Error).message}\n`);
       ended(null);
     };
+    // Synchronous, as is every file operation of a task's life in pipe: each is one system
+    // call, and a round trip through libuv's threads cost more than the call.
     try {
       fs.mkdirSync(work);
     } catch (error) {
