@@ -98,6 +98,24 @@ describe("a task that ignores SIGTERM", () => {
     expect(storeKeys(dir)).toEqual([]);
     expect(tmpLeft(dir)).toEqual([]);
   });
+
+  it("a second interrupt kills it at once", async () => {
+    const dir = localProject("stubborn");
+    const child = pipe(dir, "run", "main.pipe");
+    await until("the task to start", () => fs.existsSync(path.join(dir, "started")));
+    const t0 = Date.now();
+    child.kill("SIGINT");
+    // The task ignores the SIGTERM of the first; without a second, it would be killed after 5 s.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill("SIGINT");
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(r.all).toContain("interrupted again: killing running tasks");
+    expect(readRuns(dir)[0]!.tasks[0]).toMatchObject({ state: "interrupted", exitCode: 137 });
+    expect(storeKeys(dir)).toEqual([]);
+    expect(tmpLeft(dir)).toEqual([]);
+  });
 });
 
 describe("two runs on one store at once", () => {

@@ -17,7 +17,7 @@ import { registerSlurmCommands } from "./slurm-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
 import { registerFmtCommand } from "./fmt-command.js";
 import { historyCommand, logsCommand } from "./history-command.js";
-import { runCommand, type RunFlags } from "./run-command.js";
+import { runCommand, type Interrupts, type RunFlags } from "./run-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -66,7 +66,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     .option("--quiet", "print nothing but errors")
     .option("--json", "print one JSON event per line")
     .action(async (file: string, opts: RunFlags) => {
-      code = await withInterrupts((signal) => runCommand(file, opts, io, signal));
+      code = await withInterrupts((signals) => runCommand(file, opts, io, signals));
     });
 
   program
@@ -110,14 +110,18 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   return code;
 }
 
-/** Ctrl-C and SIGTERM abort the run (which terminates its tasks) instead of killing pipe. */
-async function withInterrupts(body: (signal: AbortSignal) => Promise<number>): Promise<number> {
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
+/**
+ * Ctrl-C and SIGTERM abort the run (which terminates its tasks) instead of killing pipe; a
+ * second one kills the tasks at once instead of after their grace period.
+ */
+async function withInterrupts(body: (signals: Interrupts) => Promise<number>): Promise<number> {
+  const first = new AbortController();
+  const second = new AbortController();
+  const onSignal = () => (first.signal.aborted ? second : first).abort();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    return await body(controller.signal);
+    return await body({ signal: first.signal, urgent: second.signal });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

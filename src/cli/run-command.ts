@@ -22,7 +22,13 @@ export interface RunFlags extends PlanFlags {
   readonly quiet?: boolean;
 }
 
-export async function runCommand(file: string, flags: RunFlags, io: Io, signal: AbortSignal): Promise<number> {
+/** The first interrupt stops a run; a second (`urgent`) kills its tasks at once. */
+export interface Interrupts {
+  readonly signal: AbortSignal;
+  readonly urgent?: AbortSignal;
+}
+
+export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
   const built = await buildPlan(file, flags, io);
   if (!built) return Exit.invalid;
   const { plan, config, projectDir } = built;
@@ -36,7 +42,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, signal: 
     io.err(problems.map((p) => `pipe: error: ${p}`).join("\n") + "\nnothing was started\n");
     return Exit.invalid;
   }
-  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal });
+  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, ...(urgent ? { urgent } : {}) });
   const { record, runDir } = outcome;
   const failures = record.tasks
     .filter((t) => t.state === "failed")

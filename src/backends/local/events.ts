@@ -8,7 +8,7 @@ export type RunEvent =
   | { readonly type: "failed"; readonly task: string; readonly exitCode: number | null; readonly retrying: boolean }
   | { readonly type: "waiting"; readonly task: string; readonly holder: string }
   | { readonly type: "skipped"; readonly task: string; readonly because: string }
-  | { readonly type: "stopping"; readonly reason: "failure" | "interrupt" };
+  | { readonly type: "stopping"; readonly reason: "failure" | "interrupt" | "kill" };
 
 export interface Reporter {
   event(e: RunEvent): void;

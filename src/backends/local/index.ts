@@ -36,6 +36,8 @@ export interface RunOptions {
   readonly keepGoing: boolean;
   readonly reporter: Reporter;
   readonly signal: AbortSignal;
+  /** Once aborted (a second interrupt), running tasks are killed without their grace period. */
+  readonly urgent?: AbortSignal;
   readonly now?: () => Date;
 }
 
@@ -157,6 +159,12 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const onAbort = () => stop("interrupt");
   options.signal.addEventListener("abort", onAbort);
   if (options.signal.aborted) stop("interrupt");
+  const onUrgent = () => {
+    stop("interrupt");
+    if (running.size > 0) reporter.event({ type: "stopping", reason: "kill" });
+    for (const r of running.values()) kill(r);
+  };
+  options.urgent?.addEventListener("abort", onUrgent);
 
   const insertReady = (task: Task) => ready.push(task);
 
@@ -363,6 +371,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   checkDone();
   await finished;
   options.signal.removeEventListener("abort", onAbort);
+  options.urgent?.removeEventListener("abort", onUrgent);
   launchers.close();
   locks.releaseAll();
   await Promise.all(cleanups);
@@ -393,16 +402,23 @@ interface Running {
 /** SIGTERM to the task's whole process group, SIGKILL if it is still there after a grace period. */
 function terminate(task: Running): void {
   task.terminate = true;
-  const pgid = task.pgid;
-  if (!pgid || task.killTimer) return;
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pgid, sig);
-    } catch {
-      // Already gone.
-    }
-  };
-  signal("SIGTERM");
-  task.killTimer = setTimeout(() => signal("SIGKILL"), KILL_GRACE_MS);
+  if (!task.pgid || task.killTimer) return;
+  signalGroup(task.pgid, "SIGTERM");
+  task.killTimer = setTimeout(() => kill(task), KILL_GRACE_MS);
   task.killTimer.unref();
+}
+
+/** SIGKILL to the task's whole process group, now. */
+function kill(task: Running): void {
+  task.terminate = true;
+  clearTimeout(task.killTimer);
+  if (task.pgid) signalGroup(task.pgid, "SIGKILL");
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // Already gone.
+  }
 }

@@ -39,6 +39,7 @@ export function plainLine(e: RunEvent): string | undefined {
     case "skipped":
       return `skipped  ${e.task}: upstream ${e.because} failed`;
     case "stopping":
+      if (e.reason === "kill") return "interrupted again: killing running tasks";
       return e.reason === "interrupt" ? "interrupted: terminating running tasks" : "stopping after a failure: terminating running tasks (use --keep-going to continue)";
   }
 }
