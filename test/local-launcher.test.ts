@@ -1,5 +1,6 @@
 // The launchers of the local backend (launcher.ts), driven directly with real bash: a task
-// queued behind another starts when that one ends, and after a failure only when pipe says so.
+// queued behind another starts when that one ends, and after a failure only when pipe says
+// so; processes a task leaves behind end with it.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -72,5 +73,27 @@ describe("a task queued behind another on its launcher", () => {
       expect(fs.existsSync(path.join(dir, "after-ran"))).toBe(true);
       launchers.close();
     }
+  });
+});
+
+describe("what a task leaves running in its process group", () => {
+  it("is sent SIGTERM when the task ends, so that it cannot write into a later task's log", async () => {
+    const { dir, launchers, task } = setUp(() => true);
+    const launcher = launchers.take();
+    const [first, firstDone] = task("first", "( sleep 0.5; echo late ) & echo $! > stray.pid");
+    const [second, secondDone] = task("second", "true");
+    launchers.run(launcher, first);
+    launchers.run(launcher, second);
+    await Promise.all([firstDone, secondDone]);
+    // The third task uses the first one's slot (and scratch files) again.
+    const [third, thirdDone] = task("third", "sleep 1");
+    launchers.run(launchers.take(), third);
+    expect(await thirdDone).toMatchObject({ status: 0 });
+    const stray = Number(fs.readFileSync(path.join(dir, "stray.pid"), "utf8"));
+    // Gone, or a zombie that nobody reaps (some containers' init does not).
+    const stat = fs.existsSync(`/proc/${stray}/stat`) ? fs.readFileSync(`/proc/${stray}/stat`, "utf8") : "";
+    expect(stat === "" || stat[stat.lastIndexOf(")") + 2] === "Z").toBe(true);
+    for (const name of ["first", "second", "third"]) expect(fs.existsSync(path.join(dir, `${name}.out`))).toBe(false);
+    launchers.close();
   });
 });

@@ -9,7 +9,9 @@
 // that slot's script in a subshell (`( . SCRIPT ) &`: a fork, no new bash to start) in its own
 // process group (`set -m`), so that a task's whole group can be signalled; it answers
 // `s PID` when the task started and `e PID STATUS OUT ERR` when it ended (STATUS is 128+N
-// after signal N; OUT and ERR are 1 when the task printed to stdout or stderr).
+// after signal N; OUT and ERR are 1 when the task printed to stdout or stderr). Processes the
+// task left behind in its group are sent SIGTERM when it ends, as Slurm does at a job's end:
+// they would otherwise write into the logs of a later task of the same launcher.
 //
 // Two slots let pipe queue the next task on a busy launcher: it starts the moment the one
 // before it ends, without waiting for pipe to hear of the end. After a task that failed, the
@@ -42,6 +44,7 @@ while :; do
   printf 's %d\\n' "$pid"
   wait "$pid"
   status=$?
+  kill -TERM -- "-$pid" 2>/dev/null
   o=0 e=0
   [ -s "$p.$slot.out" ] && o=1
   [ -s "$p.$slot.err" ] && e=1
