@@ -40,11 +40,7 @@ export function taskScript(plan: Plan, task: Task): string {
 
   for (const o of action.outputs) {
     const where = `"$out/${o.name}"`;
-    if (o.type === "Dir") {
-      lines.push(`[ -d ${where} ] || fail ${shellQuote(missingOutput(o.name, o.type))}`);
-      continue;
-    }
-    lines.push(`[ -f ${where} ] || fail ${shellQuote(missingOutput(o.name, o.type))}`);
+    lines.push(`[ ${o.type === "Dir" ? "-d" : "-f"} ${where} ] || fail ${shellQuote(missingOutput(o.name, o.type))}`);
     const re = VALIDATE[o.type];
     if (re) {
       lines.push(
