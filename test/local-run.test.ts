@@ -206,6 +206,44 @@ describe("the store protocol", () => {
 });
 
 describe("resources", () => {
+  // Each of -j and the cpus bounds the tasks running at once, queued ones included.
+  it.each([
+    { jobs: 3, cpus: 8 },
+    { jobs: 8, cpus: 3 },
+  ])("with -j $jobs and $cpus cpus, at most 3 tasks run at once, through failures and retries", async ({ jobs, cpus }) => {
+    const dir = localProject("queue");
+    fs.writeFileSync(path.join(dir, "pipe.config.json"), JSON.stringify({ local: { cpus } }));
+    const values = Array.from({ length: 60 }, (_, i) => i + 1);
+    fs.writeFileSync(
+      path.join(dir, "main.pipe"),
+      [
+        "action step(i: Int) -> (o: Int) {",
+        "  retries = 1",
+        // Multiples of 7 fail twice (so for good), multiples of 5 once (so a retry succeeds).
+        '  shell "echo start ~{i} >> trace; n=$(cat tries-~{i} 2>/dev/null || echo 0); echo $((n + 1)) > tries-~{i}; echo end ~{i} >> trace; [ $((~{i} % 7)) -ne 0 ] && { [ $((~{i} % 5)) -ne 0 ] || [ $n -gt 0 ]; } && echo ~{i} > ~{out.o}"',
+        "}",
+        "pipeline main() -> (xs: List[Int]) {",
+        `  let s = for i in [${values.join(", ")}] { step(i = i) }`,
+        "  return (xs = s.o)",
+        "}",
+      ].join("\n"),
+    );
+    const r = await pipe(dir, "run", "main.pipe", "-j", String(jobs), "--keep-going");
+    expect(r.code).toBe(1);
+    const states = readRuns(dir)[0]!.tasks.map((t) => t.state);
+    expect(states).toEqual(values.map((i) => (i % 7 === 0 ? "failed" : "done")));
+    let now = 0;
+    let most = 0;
+    for (const line of fs.readFileSync(path.join(dir, "trace"), "utf8").trim().split("\n")) {
+      now += line.startsWith("start") ? 1 : -1;
+      most = Math.max(most, now);
+    }
+    expect(most).toBeLessThanOrEqual(3);
+    expect(storeKeys(dir)).toHaveLength(values.filter((i) => i % 7 !== 0).length);
+    expect(tmpLeft(dir)).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, ".pipe", "store", ".locks"))).toEqual([]);
+  });
+
   it("GPU tasks each see their own CUDA_VISIBLE_DEVICES; tasks without GPUs see none", async () => {
     const dir = localProject("gpus");
     const r = await pipe(dir, "run", "main.pipe", "-j", "8", "--json");

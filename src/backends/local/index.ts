@@ -355,16 +355,19 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       else waiting.push(task);
     }
     for (const task of waiting) ready.push(task);
-    if (waiting.length > 0) return;
     // The next ready tasks wait on busy launchers, each behind a task that needs the same
-    // resources (and no GPU), whose resources it takes over: it starts the moment that one ends.
+    // resources (and no GPU), whose resources it takes over: it starts the moment that one
+    // ends. In plan order: a task that can wait nowhere stops the queueing, so that a larger
+    // task waiting for resources is not overtaken again and again.
+    let next = ready.pop();
     for (const launcher of launchers.queueable()) {
-      const task = ready.pop();
-      if (!task) break;
+      if (!next) break;
       const ahead = running.get(launcher.running!.request.task);
-      if (ahead && sameNeed(needOf(task), ahead.need)) start(task, ahead);
-      else ready.push(task);
+      if (!ahead || !sameNeed(needOf(next), ahead.need)) continue;
+      start(next, ahead);
+      next = ready.pop();
     }
+    if (next) ready.push(next);
   };
 
   pump();
