@@ -44,7 +44,7 @@ while :; do
   printf 's %d\\n' "$pid"
   wait "$pid"
   status=$?
-  kill -TERM -- "-$pid" 2>/dev/null
+  kill -TERM -- "-$pid"
   o=0 e=0
   [ -s "$p.$slot.out" ] && o=1
   [ -s "$p.$slot.err" ] && e=1
