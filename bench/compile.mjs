@@ -16,11 +16,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { args, pipeBin, requireBuild, root } from "./common.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const pipeBin = path.join(root, "bin", "pipe.js");
-const args = process.argv.slice(2);
 const full = args.includes("--full");
 const withSnakemake = !args.includes("--no-snakemake");
 const sizesArg = args.indexOf("--sizes");
@@ -30,10 +27,7 @@ const TARGET = { seconds: 3, mib: 1024, tasks: 100000 };
 /** snakemake 7.21 -n on this DAG, measured on the development machine when the target was set. */
 const SNAKEMAKE_REFERENCE = { 1000: { s: 1.2 }, 10000: { s: 4.2 }, 100000: { s: 191, mib: 1.4 * 1024 } };
 
-if (!fs.existsSync(path.join(root, "dist", "cli", "index.js"))) {
-  console.error("bench: dist/ is missing; run `npx tsc -p .` first");
-  process.exit(2);
-}
+requireBuild();
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-bench-compile-"));
 const hasTime = fs.existsSync("/usr/bin/time");

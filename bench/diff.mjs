@@ -15,24 +15,14 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { args, median, option, pipeBin, requireBuild, root } from "./common.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const pipeBin = path.join(root, "bin", "pipe.js");
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const LRS = 100;
 const FOLDS = option("--folds", 1000);
 const REPEAT = option("--repeat", 3);
 const TARGET = 2;
 
-if (!fs.existsSync(path.join(root, "dist", "diff", "index.js"))) {
-  console.error("bench: dist/ is missing; run `npx tsc -p .` first");
-  process.exit(2);
-}
+requireBuild("diff/index.js");
 const { diffPlans } = await import(path.join(root, "dist", "diff", "index.js"));
 const { readPlanFile } = await import(path.join(root, "dist", "diff", "plan-json.js"));
 const { diffJson, renderDiff } = await import(path.join(root, "dist", "diff", "render.js"));
@@ -82,7 +72,6 @@ function timed(argv, cwd, okCodes = [0]) {
   return { s, cpu: user + sys, stdout: r.stdout };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (s) => `${(s * 1000).toFixed(0).padStart(6)} ms`;
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 

@@ -12,17 +12,11 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { args, option, pipeBin, requireBuild, root } from "./common.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const mibArg = args.indexOf("--mib");
-const MIB = mibArg >= 0 ? Number(args[mibArg + 1]) : 1024;
+const MIB = option("--mib", 1024);
 
-if (!fs.existsSync(path.join(root, "dist", "cli", "index.js"))) {
-  console.error("bench: dist/ is missing; run `npx tsc -p .` first");
-  process.exit(2);
-}
+requireBuild();
 const { ContentHasher } = await import(path.join(root, "dist", "plan", "content-hash.js"));
 const { frontEnd } = await import(path.join(root, "dist", "phases.js"));
 const { nodeFileHost } = await import(path.join(root, "dist", "host.js"));
@@ -118,7 +112,6 @@ console.log(`  re-plan after a touch             ${fmt(touched.s)}  ${touched.by
 const settled = await plan();
 console.log(`  re-plan after that                ${fmt(settled.s)}  ${settled.bytes.toLocaleString("en")} bytes read`);
 
-const pipeBin = path.join(root, "bin", "pipe.js");
 const cli = timed("node", [pipeBin, "plan", "main.pipe"], work);
 console.log(`\n  pipe plan (CLI), nothing changed  ${fmt(cli.s)}  (process start included)`);
 if (again.bytes !== 0 || settled.bytes !== 0) {

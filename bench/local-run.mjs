@@ -11,29 +11,19 @@
 //
 //   node bench/local-run.mjs [--tasks N] [--repeat R] [--dir D] [--no-snakemake] [--keep]
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { args, median, option, pipeBin, requireBuild } from "./common.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const pipeBin = path.join(root, "bin", "pipe.js");
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const N = option("--tasks", 1000);
 const REPEAT = option("--repeat", 3);
 const withSnakemake = !args.includes("--no-snakemake");
 const dirIndex = args.indexOf("--dir");
 const parent = dirIndex >= 0 ? path.resolve(args[dirIndex + 1]) : os.tmpdir();
 
-if (!fs.existsSync(path.join(root, "dist", "cli", "index.js"))) {
-  console.error("bench: dist/ is missing; run `npx tsc -p .` first");
-  process.exit(2);
-}
+requireBuild();
 
 const work = fs.mkdtempSync(path.join(parent, "pipe-bench-local-"));
 const command = (i) => `echo ${i} > out/${i}.txt`;
@@ -45,11 +35,6 @@ function timed(file, argv, cwd, env = {}) {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${file} ${argv.join(" ")} exited ${r.status}:\n${r.stderr}`);
   return s;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 const fmt = (s) => `${s.toFixed(2)} s`;

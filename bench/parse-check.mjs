@@ -11,23 +11,14 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { args, option, requireBuild, root } from "./common.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const LINES = option("--lines", 20_000);
 const REPEAT = option("--repeat", 5);
 const MODULES = 8;
 const TARGET_MS = 1000;
 
-if (!fs.existsSync(path.join(root, "dist", "phases.js"))) {
-  console.error("bench: dist/ is missing; run `npx tsc -p .` first");
-  process.exit(2);
-}
+requireBuild("phases.js");
 const { load } = await import(path.join(root, "dist", "check", "load.js"));
 const { check } = await import(path.join(root, "dist", "check", "index.js"));
 const { nodeFileHost } = await import(path.join(root, "dist", "host.js"));

@@ -12,22 +12,12 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { args, option, pipeBin, requireBuild, root } from "./common.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const pipeBin = path.join(root, "bin", "pipe.js");
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
 const A = option("--a", 50);
 const B = option("--b", 100);
 
-if (!fs.existsSync(path.join(root, "dist", "cli", "index.js"))) {
-  console.error("bench: dist/ is missing; run `npx tsc -p .` first");
-  process.exit(2);
-}
+requireBuild();
 
 /** Runs a command; returns its wall time in seconds and its output; throws when it fails. */
 function timed(file, argv, env = {}) {
