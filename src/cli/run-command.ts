@@ -25,7 +25,7 @@ export interface RunFlags extends PlanFlags {
 /** The first interrupt stops a run; a second (`urgent`) kills its tasks at once. */
 export interface Interrupts {
   readonly signal: AbortSignal;
-  readonly urgent?: AbortSignal;
+  readonly urgent: AbortSignal;
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
@@ -42,7 +42,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     io.err(problems.map((p) => `pipe: error: ${p}`).join("\n") + "\nnothing was started\n");
     return Exit.invalid;
   }
-  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, ...(urgent ? { urgent } : {}) });
+  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent });
   const { record, runDir } = outcome;
   const failures = record.tasks
     .filter((t) => t.state === "failed")

@@ -5,7 +5,6 @@
 // task, and `%i` names it `ARRAYJOBID_INDEX` (its own job id, `%A`, differs once Slurm
 // has split the array).
 
-
 export interface QueueEntry {
   /** `PENDING`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELLED`, `TIMEOUT`, ... */
   readonly state: string;
