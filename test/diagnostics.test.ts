@@ -15,10 +15,10 @@ import { renderDiagnostics } from "../src/diagnostics/render.js";
 import { nodeFileHost } from "../src/host.js";
 import { frontEnd } from "../src/phases.js";
 import { MAX_SOURCE_BYTES, parse } from "../src/syntax/index.js";
+import { expectGolden } from "./golden.js";
 import { recordingIo } from "./helpers.js";
 
 const root = path.resolve(import.meta.dirname, "..");
-const update = process.env["UPDATE_GOLDEN"] === "1";
 
 /** Codes no fixture can show, and why. Everything else in the catalog must be covered. */
 const excluded: Record<string, string> = {
@@ -81,9 +81,7 @@ describe("error fixtures", () => {
     it(relative(file), async () => {
       const actual = render(file);
       const expectedFile = expectedPath(file);
-      if (update) fs.writeFileSync(expectedFile, actual);
-      expect(fs.existsSync(expectedFile), `${relative(expectedFile)} is missing; run with UPDATE_GOLDEN=1`).toBe(true);
-      expect(actual).toBe(fs.readFileSync(expectedFile, "utf8"));
+      expectGolden(expectedFile, actual);
       expect(actual).not.toBe("");
 
       // The golden text is what the command prints, before its summary line.

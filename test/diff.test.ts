@@ -6,10 +6,10 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../src/cli/index.js";
+import { expectGolden } from "./golden.js";
 import { recordingIo } from "./helpers.js";
 
 const fixtures = path.resolve(import.meta.dirname, "fixtures", "diff");
-const update = Boolean(process.env["UPDATE_GOLDEN"]);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-diff-golden-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -30,8 +30,7 @@ describe("pipe diff golden outputs", () => {
     it(name, async () => {
       const actual = await diffCase(name);
       const expectedFile = path.join(fixtures, name, "expected.txt");
-      if (update || !fs.existsSync(expectedFile)) fs.writeFileSync(expectedFile, actual);
-      expect(actual).toBe(fs.readFileSync(expectedFile, "utf8"));
+      expectGolden(expectedFile, actual);
     });
   }
 });

@@ -6,10 +6,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatText } from "../src/format/index.js";
 import { lexer } from "../src/syntax/tokens.js";
+import { expectGolden } from "./golden.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const casesDir = path.join(root, "test", "fixtures", "format");
-const update = process.env["UPDATE_GOLDEN"] === "1";
 const relative = (file: string) => path.relative(root, file);
 
 /** Every `.pipe` file under `dir`, sorted; directories named `.pipe` are stores and skipped. */
@@ -49,8 +49,7 @@ describe("format fixtures", () => {
       const input = fs.readFileSync(path.join(casesDir, name, "_input.pipe"), "utf8");
       const outputFile = path.join(casesDir, name, "_output.pipe");
       const formatted = await format(input, `${name}/_input.pipe`);
-      if (update) fs.writeFileSync(outputFile, formatted);
-      expect(formatted).toBe(fs.readFileSync(outputFile, "utf8"));
+      expectGolden(outputFile, formatted);
       expect(await format(formatted), "formatting twice changes nothing").toBe(formatted);
       expect(commentsOf(formatted)).toEqual(commentsOf(input));
     });

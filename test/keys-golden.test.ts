@@ -6,11 +6,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { KEY_VERSION } from "../src/plan/canonical.js";
+import { expectGolden } from "./golden.js";
 import { cleanProjects, keysOf, mustPlan, project } from "./fixtures/plan/harness.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const goldenFile = path.join(root, "test", "fixtures", "plan", "golden-keys.json");
-const update = Boolean(process.env["UPDATE_GOLDEN"]);
 const sources: Record<string, string> = {
   hello: "examples/hello",
   sweep: "examples/sweep",
@@ -36,7 +36,6 @@ describe("golden keys", () => {
       expect(there, `${name}: keys depend on the project directory`).toEqual(here);
       actual[name] = here;
     }
-    if (update || !fs.existsSync(goldenFile)) fs.writeFileSync(goldenFile, JSON.stringify(actual, null, 2) + "\n");
-    expect(actual).toEqual(JSON.parse(fs.readFileSync(goldenFile, "utf8")));
+    expectGolden(goldenFile, JSON.stringify(actual, null, 2) + "\n");
   });
 });

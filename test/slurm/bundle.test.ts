@@ -12,6 +12,7 @@ import { emitSlurm, readBundle, sbatchOptions } from "../../src/backends/slurm/i
 import { buildPlan } from "../../src/cli/build-plan.js";
 import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
+import { expectGoldenTree, filesUnder } from "../golden.js";
 import { recordingIo } from "../helpers.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -33,9 +34,6 @@ async function emit(project: string, out: string): Promise<void> {
   expect(code, io.stderr()).toBe(0);
 }
 
-function filesUnder(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => f.split(path.sep).join("/")).sort();
-}
 
 const slurmDefaults = ConfigSchema.parse({}).slurm;
 
@@ -53,15 +51,7 @@ describe("golden bundles", () => {
       await emit(project, out);
       const actual = new Map(filesUnder(out).filter(only).map((f) => [f, fs.readFileSync(path.join(out, f), "utf8").split(tmp).join("<tmp>")]));
       const golden = path.join(fixtures, "golden", name);
-      if (process.env["UPDATE_GOLDEN"]) {
-        fs.rmSync(golden, { recursive: true, force: true });
-        for (const [f, text] of actual) {
-          fs.mkdirSync(path.dirname(path.join(golden, f)), { recursive: true });
-          fs.writeFileSync(path.join(golden, f), text);
-        }
-      }
-      expect([...actual.keys()]).toEqual(filesUnder(golden));
-      for (const [f, text] of actual) expect(text, f).toBe(fs.readFileSync(path.join(golden, f), "utf8"));
+      expectGoldenTree(golden, actual);
     });
   }
 
