@@ -8,7 +8,7 @@ import type * as A from "../syntax/ast.js";
 import { checkExpr, Scope, type ExprContext } from "./expressions.js";
 import { parseMem, parseTime, resourceNames } from "./resources.js";
 import type { Signature } from "./signatures.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import type { Resources, TAction, TInterpolation, TShell } from "./typed.js";
 import * as Ty from "./types.js";
 

@@ -6,7 +6,7 @@ import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { relativePosix, stdlibDir } from "../host.js";
 import type * as A from "../syntax/ast.js";
 import type { LoadedProgram } from "./load.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 
 export type Callable = { readonly kind: "Action"; readonly decl: A.ActionDecl; readonly id: string; readonly file: string }
   | { readonly kind: "Pipeline"; readonly decl: A.PipelineDecl; readonly id: string; readonly file: string };

@@ -9,7 +9,7 @@ import { resolveCallee, type Callable, type ModuleScope } from "./declarations.j
 import { checkExpr, checkFieldInits, reportUnlessAssignable, Scope, type ExprContext } from "./expressions.js";
 import { checkResources } from "./actions.js";
 import type { Signature } from "./signatures.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import { reportUnusedLets } from "./unused-lets.js";
 import type { TCall, TExpr, TField, TFor, TLet, TPipeline } from "./typed.js";
 import * as Ty from "./types.js";

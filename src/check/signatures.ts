@@ -5,7 +5,7 @@ import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type * as A from "../syntax/ast.js";
 import { checkExpr, isConstant, reportUnlessAssignable, Scope } from "./expressions.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import type { TOutput, TParam } from "./typed.js";
 import * as Ty from "./types.js";
 

@@ -17,7 +17,7 @@ import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Related, type Span } from "../diagnostics/diagnostic.js";
 import { relativePosix, type FileHost } from "../host.js";
 import type { Signature } from "./signatures.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import * as Ty from "./types.js";
 
 // ts-morph carries the TypeScript compiler, a second to load: only programs that have

@@ -9,7 +9,7 @@ import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { CallSite } from "./pipelines.js";
 import { isRequired } from "./signatures.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import type { TField } from "./typed.js";
 import * as Ty from "./types.js";
 

@@ -1,7 +1,7 @@
 // `pipe why TASK FILE`: why a task is not cached — its state in the plan and, for a new key,
 // what differs from the task's most recent store entry (diff/why.ts).
 
-import { closest } from "../check/suggest.js";
+import { closest } from "../diagnostics/suggest.js";
 import { entriesOf, entryAt } from "../diff/store-entries.js";
 import { whyTask } from "../diff/why.js";
 import { renderWhy } from "../diff/render-why.js";

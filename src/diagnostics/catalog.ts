@@ -2,12 +2,13 @@
 //   P1xxx syntax (src/syntax), P2xxx names and imports, P3xxx types (src/check),
 //   P4xxx plan, parameters and config (src/plan), P5xxx TypeScript actions.
 // A code never changes meaning once released; tests pin every code to a fixture.
-// P3030 was withdrawn before release and is not reused.
+// Withdrawn before release and not reused: P3030, P4007, P4008.
 
-import type { DiagnosticHead, Severity } from "./diagnostic.js";
+import type { Severity } from "./diagnostic.js";
 
-function def<A extends unknown[]>(code: string, severity: Severity, message: (...args: A) => string) {
-  const entry = (...args: A): DiagnosticHead => ({ code, severity, message: message(...args) });
+function def<C extends `P${number}`, A extends unknown[]>(code: C, severity: Severity, message: (...args: A) => string) {
+  // The code stays a literal type here, which is what makes `DiagCode` a union of the codes.
+  const entry = (...args: A): { readonly code: C; readonly severity: Severity; readonly message: string } => ({ code, severity, message: message(...args) });
   return Object.assign(entry, { code });
 }
 
@@ -83,8 +84,6 @@ export const Diag = {
   badConfig: def("P4004", "error", (message: string) => `invalid config: ${message}`),
   inputNotFound: def("P4005", "error", (path: string) => `input "${path}" does not exist`),
   inputKind: def("P4006", "error", (path: string, expected: string) => `input "${path}" is not a ${expected}`),
-  pathOutsideProject: def("P4007", "error", (path: string) => `"${path}" is outside the project directory`),
-  badResource: def("P4008", "error", (name: string, reason: string) => `resource \`${name}\`: ${reason}`),
   badParamsFile: def("P4009", "error", (message: string) => `invalid params file: ${message}`),
   tooManyTasks: def("P4010", "error", (n: number, limit: number) => `the plan has ${n} tasks, more than the limit of ${limit}`),
 

@@ -1,6 +1,8 @@
 // Diagnostics as data: what every phase reports, and how a span maps to line and column.
 // Nothing here prints; rendering is the CLI's job (see render.ts).
 
+import type { DiagCode } from "./catalog.js";
+
 export type Severity = "error" | "warning";
 
 /** A half-open range of UTF-16 offsets [start, end) in one source file. */
@@ -16,7 +18,7 @@ export interface Related {
 }
 
 export interface Diagnostic {
-  readonly code: string;
+  readonly code: DiagCode;
   readonly severity: Severity;
   readonly message: string;
   readonly span?: Span;
@@ -26,7 +28,7 @@ export interface Diagnostic {
 
 /** A catalog entry, applied to its message arguments: everything but the place. */
 export interface DiagnosticHead {
-  readonly code: string;
+  readonly code: DiagCode;
   readonly severity: Severity;
   readonly message: string;
 }

@@ -8,7 +8,7 @@ import { locateInJson } from "../config/index.js";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { checkExpr, reportUnlessAssignable, Scope } from "../check/expressions.js";
-import { didYouMean } from "../check/suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import type { TPipeline, TypedProgram } from "../check/typed.js";
 import { show, type Type } from "../check/types.js";
 import type { FileHost } from "../host.js";
