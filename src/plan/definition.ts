@@ -33,11 +33,13 @@ export function actionDef(action: TAction, projectDir: string): ActionDef {
     .map((o) => `${o.name}: ${show(o.type)}`)
     .join(", ")})`;
   let body: string;
+  let ts: ActionDef["ts"];
   if (action.impl.kind === "Shell") {
     const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${p.raw ? `raw(${exprText(p.expr)})` : exprText(p.expr)}}`)).join("");
     body = normalizeCommand(command);
   } else {
-    body = `ts "${relativePosix(projectDir, action.impl.module)}#${action.impl.exportName}"`;
+    ts = { module: relativePosix(projectDir, action.impl.module), export: action.impl.exportName };
+    body = `ts "${ts.module}#${ts.export}"`;
   }
   const env = action.env.map((e) => `env ${e.name} = ${JSON.stringify(e.value)}`);
   const definition = [signature, ...env, body].join("\n");
@@ -48,6 +50,7 @@ export function actionDef(action: TAction, projectDir: string): ActionDef {
     definitionHash: sha256(definition),
     outputs: action.outputs.map((o) => ({ name: o.name, type: show(o.type) })),
     env: Object.fromEntries(action.env.map((e) => [e.name, e.value])),
+    ...(ts ? { ts } : {}),
   };
 }
 

@@ -59,6 +59,8 @@ export const ActionDefSchema = z.object({
   definitionHash: z.string(),
   outputs: z.array(OutputSchema),
   env: z.record(z.string(), z.string()),
+  /** A TypeScript action's implementation: its module (project-relative) and exported function. */
+  ts: z.object({ module: z.string(), export: z.string() }).optional(),
 });
 export type ActionDef = z.infer<typeof ActionDefSchema>;
 

@@ -155,8 +155,8 @@ function commandLines(plan: Plan, task: Task): string[] {
   const action = plan.actions[task.action]!;
   const lines: string[] = [];
   let command = task.command;
-  if (action.kind === "ts") {
-    const [module, exportName] = splitTs(action.definition);
+  if (action.ts) {
+    const { module, export: exportName } = action.ts;
     lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
     const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
     command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}`;
@@ -180,9 +180,4 @@ function now(variable: string): string {
 
 function oneLine(text: string): string {
   return text.replace(/[\r\n]/g, " ");
-}
-
-function splitTs(definition: string): [string, string] {
-  const m = /ts "([^"]*)#([^"#]*)"$/m.exec(definition);
-  return [m?.[1] ?? "", m?.[2] ?? ""];
 }
