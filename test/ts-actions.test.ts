@@ -233,6 +233,16 @@ describe("the TypeScript runner (dist/runtime/ts-runner.js)", () => {
     expect(fs.lstatSync(path.join(cwd, "results/link.txt")).isSymbolicLink()).toBe(true);
   });
 
+  it("copies a directory of its own that links out, so that the store holds content, not links", async () => {
+    const result = await run("linked", { target: "input.txt" }, { dir: "Dir" }, "out-linked");
+    expect(result.stderr).toBe("");
+    const link = path.join(cwd, "out-linked/dir/link.txt");
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(false);
+    expect(fs.readFileSync(link, "utf8")).toBe("kept\n");
+    expect(fs.readFileSync(path.join(cwd, "out-linked/dir/made.txt"), "utf8")).toBe("made\n");
+    expect(fs.existsSync(path.join(cwd, "out-linked/.scratch"))).toBe(false);
+  });
+
   it("copies a file the call wrote into the project rather than into its own directory", async () => {
     const result = await run("litter", {}, { report: "File" }, "out-litter");
     expect(result.exitCode).toBe(0);

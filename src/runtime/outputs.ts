@@ -66,7 +66,14 @@ function pathOutput(name: string, type: "File" | "Dir", value: unknown, scratch:
   if (!stat) throw new OutputError(`returned "${value}" for output \`${name}\`, but no such ${type === "File" ? "file" : "directory"} exists`);
   if (type === "File" ? !stat.isFile() : !stat.isDirectory()) throw new OutputError(`returned "${value}" for ${type} output \`${name}\`, which is not a ${type === "File" ? "file" : "directory"}`);
   const real = fs.realpathSync(value);
-  return { name, from: real, copy: real !== scratch && !real.startsWith(scratch + path.sep) };
+  const made = real === scratch || real.startsWith(scratch + path.sep);
+  // A directory holding symlinks is copied with them followed, as any copy is: moved, the
+  // store would keep links to files the call does not own.
+  return { name, from: real, copy: !made || (stat.isDirectory() && holdsSymlink(real)) };
+}
+
+function holdsSymlink(dir: string): boolean {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).some((e) => e.isSymbolicLink());
 }
 
 export function writeOutputs(outputs: readonly Output[], outDir: string): void {
