@@ -20,8 +20,8 @@ const graph: Record<string, string> = {
   "package.json": `{ "type": "module" }\n`,
   "main.ts": [
     `import { a } from "./a.js";`, // `.js` naming a `.ts` file
-    `import { b, type Count } from "./b";`, // extensionless, `.ts` before `.js`
-    `import { c } from "./c";`, // extensionless `.mts`
+    `import { b } from "./b";`, // extensionless, `.ts` before `.js`
+    `import { c, type Count } from "./c";`, // extensionless `.mts`, which TypeScript alone would not find
     `import { d } from "./d";`, // extensionless `.js`
     `import { lib, type Label } from "./lib";`, // a directory's index.ts
     `import { e } from "./e.ts";`, // as written
@@ -31,9 +31,9 @@ const graph: Record<string, string> = {
     `}`,
   ].join("\n"),
   "a.ts": `export const a: string = "a";\n`,
-  "b.ts": `export const b: string = "b";\nexport type Count = number;\n`,
+  "b.ts": `export const b: string = "b";\n`,
   "b.js": `throw new Error("the decoy b.js was loaded");\n`,
-  "c.mts": `export const c: string = "c";\n`,
+  "c.mts": `export const c: string = "c";\nexport type Count = number;\n`,
   "d.js": `export const d = "d";\n`,
   "e.ts": `export const e: string = "e";\n`,
   "lib/index.ts": `import { inner } from "./inner.js";\nimport { up } from "../up";\nexport const lib: string = inner + up;\nexport type Label = string;\n`,
