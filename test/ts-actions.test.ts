@@ -204,9 +204,50 @@ describe("the TypeScript runner (dist/runtime/ts-runner.js)", () => {
     expect([out("mean"), out("count"), out("ok"), out("label")]).toEqual(["2.5", "3", "true", "run"]);
     expect(out("report")).toBe("run: 2.5\n");
     expect(fs.readdirSync(path.join(cwd, "out/parts")).sort()).toEqual(["0.txt", "1.txt", "2.txt"]);
-    // Produced by the call, so moved rather than copied.
-    expect(fs.existsSync(path.join(cwd, "report.txt"))).toBe(false);
+    // Made in the call's own directory, so moved; that directory is gone with the call.
+    expect(fs.readdirSync(path.join(cwd, "out")).sort()).toEqual(["count", "label", "mean", "ok", "parts", "report"]);
+    expect(fs.readdirSync(cwd).sort()).toEqual(["args.json", "input.txt", "out"]);
     expect(fs.readdirSync(cache).length).toBeGreaterThan(0);
+  });
+
+  it("copies a returned project file, one it appended to, a directory and a symlink, leaving each in place", async () => {
+    fs.writeFileSync(path.join(cwd, "log.txt"), "before\n");
+    fs.mkdirSync(path.join(cwd, "results/deep"), { recursive: true });
+    fs.writeFileSync(path.join(cwd, "results/deep/a.txt"), "a\n");
+    fs.symlinkSync("../input.txt", path.join(cwd, "results/link.txt"));
+    fs.symlinkSync("log.txt", path.join(cwd, "log-link.txt"));
+    const result = await run("project", { log: "log-link.txt", dir: "results" }, { log: "File", same: "File", dir: "Dir" }, "out-project");
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
+    const read = (p: string) => fs.readFileSync(path.join(cwd, p), "utf8");
+    expect(read("log.txt")).toBe("before\nappended\n");
+    expect(read("out-project/log")).toBe("before\nappended\n");
+    expect(fs.lstatSync(path.join(cwd, "log-link.txt")).isSymbolicLink()).toBe(true);
+    expect(read("input.txt")).toBe("kept\n");
+    expect(read("out-project/same")).toBe("kept\n");
+    expect(read("results/deep/a.txt")).toBe("a\n");
+    expect(read("out-project/dir/deep/a.txt")).toBe("a\n");
+    // The store holds the content, not a link back into the project.
+    expect(fs.lstatSync(path.join(cwd, "out-project/dir/link.txt")).isSymbolicLink()).toBe(false);
+    expect(read("out-project/dir/link.txt")).toBe("kept\n");
+    expect(fs.lstatSync(path.join(cwd, "results/link.txt")).isSymbolicLink()).toBe(true);
+  });
+
+  it("copies a directory of its own that links out, so that the store holds content, not links", async () => {
+    const result = await run("linked", { target: "input.txt" }, { dir: "Dir" }, "out-linked");
+    expect(result.stderr).toBe("");
+    const link = path.join(cwd, "out-linked/dir/link.txt");
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(false);
+    expect(fs.readFileSync(link, "utf8")).toBe("kept\n");
+    expect(fs.readFileSync(path.join(cwd, "out-linked/dir/made.txt"), "utf8")).toBe("made\n");
+    expect(fs.existsSync(path.join(cwd, "out-linked/.scratch"))).toBe(false);
+  });
+
+  it("copies a file the call wrote into the project rather than into its own directory", async () => {
+    const result = await run("litter", {}, { report: "File" }, "out-litter");
+    expect(result.exitCode).toBe(0);
+    expect(fs.readFileSync(path.join(cwd, "litter.txt"), "utf8")).toBe("made here\n");
+    expect(fs.readFileSync(path.join(cwd, "out-litter/report"), "utf8")).toBe("made here\n");
   });
 
   it("copies a returned path that is one of the inputs", async () => {

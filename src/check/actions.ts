@@ -6,7 +6,7 @@ import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { FileHost } from "../host.js";
 import type * as A from "../syntax/ast.js";
 import { checkExpr, Scope, type ExprContext } from "./expressions.js";
-import { parseMem, parseTime, resourceNames } from "./resources.js";
+import { parseMem, readTime, resourceNames, timeForms } from "./resources.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Resources, TAction, TInterpolation, TShell } from "./typed.js";
@@ -135,10 +135,12 @@ export function checkResources(record: A.RecordLiteral, dir: string, diagnostics
         if (typeof v === "string" && parseMem(v) !== undefined) out[name] = v;
         else bad('a size such as "512M" or "4G"');
         break;
-      case "time":
-        if (typeof v === "string" && parseTime(v) !== undefined) out[name] = v;
-        else bad('a duration such as "30m", "24h", "1d12h" or "HH:MM:SS"');
+      case "time": {
+        const read = typeof v === "string" ? readTime(v) : undefined;
+        if (read && "seconds" in read) out[name] = v;
+        else diagnostics.push(at(Diag.badSettingValue(name, timeForms), f.value.span, read ? { hint: read.problem } : {}));
         break;
+      }
       case "extra":
         if (typeof v === "string") out[name] = [v];
         else if (value.kind === "List" && value.items.every((i) => i.kind === "Literal" && typeof i.value === "string")) {

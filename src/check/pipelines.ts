@@ -116,6 +116,11 @@ function checkFor(e: A.ForExpr, ex: ExprContext, cx: PipelineContext, calls: Cal
     for (const arg of zip.args) if (arg.name) diagnostics.push(at(Diag.namedZipArgument(), arg.span, { hint: "write `zip(xs, ys)`" }));
     sources = zip.args.map((a) => checkExpr(a.value, ex));
     if (sources.length !== e.vars.length) diagnostics.push(at(Diag.zipArity(e.vars.length, sources.length), zip.span));
+    // Literal lists are known here; lists from parameters or sweeps are checked when planned.
+    else if (sources.every((s) => s.kind === "List")) {
+      const mismatch = zipMismatch(zip.span, sources.map((s) => ({ length: (s as { items: readonly unknown[] }).items.length, span: s.span })));
+      if (mismatch) diagnostics.push(mismatch);
+    }
   } else {
     sources = e.sources.map((s) => checkExpr(s, ex));
   }
@@ -136,7 +141,18 @@ function checkFor(e: A.ForExpr, ex: ExprContext, cx: PipelineContext, calls: Cal
   }
   const body = checkCall(e.body, { ...ex, scope: inner }, cx, calls);
   if (!body) return undefined;
-  return { kind: "For", mode: e.mode, vars: e.vars.map((v) => v.name), sources, body, type: Ty.listOf(body.type), span: e.span };
+  const zipSpan = e.mode === "zip" ? { zip: e.sources[0]!.span } : {};
+  return { kind: "For", mode: e.mode, vars: e.vars.map((v) => v.name), sources, body, type: Ty.listOf(body.type), span: e.span, ...zipSpan };
+}
+
+/**
+ * The error for a `zip` over lists of different lengths, or undefined when they agree:
+ * `zip` pairs values one to one and never drops the ones a shorter list has no partner for.
+ */
+export function zipMismatch(zip: Span, lists: readonly { readonly length: number; readonly span: Span }[]): Diagnostic | undefined {
+  if (lists.every((l) => l.length === lists[0]!.length)) return undefined;
+  const related = lists.map((l) => ({ message: `${l.length} ${l.length === 1 ? "value" : "values"}`, span: l.span }));
+  return at(Diag.zipLengths(lists.map((l) => l.length)), zip, { hint: "`zip` pairs values one to one and drops none: give the lists one length", related });
 }
 
 function checkCall(call: A.Call, ex: ExprContext, cx: PipelineContext, calls: CallSite[]): TCall | undefined {

@@ -1,5 +1,5 @@
 // Resource values: which names exist, what they accept, and the parsing of memory sizes
-// and durations (`4G`, `30m`, `1d12h`, `HH:MM:SS`) shared by the planner and the backends.
+// and durations (`4G`, `30m`, `1d12h`, Slurm's `D-HH:MM`) shared by the planner and the backends.
 
 export const resourceNames = ["cpus", "gpus", "mem", "time", "partition", "account", "qos", "extra"] as const;
 export type ResourceName = (typeof resourceNames)[number];
@@ -12,21 +12,64 @@ export function parseMem(text: string): number | undefined {
   return Math.ceil(Number(m[1]) * factor);
 }
 
-/** Duration in seconds: `90s`, `30m`, `24h`, `1d12h`, `2d`, `HH:MM:SS`, `MM:SS`, `D-HH:MM:SS`. */
+/**
+ * Duration in seconds: `90s`, `30m`, `24h`, `1d12h`, `2d`, or one of Slurm's `--time`
+ * forms read as Slurm reads them (see `readTime`); undefined when it is not a duration.
+ */
 export function parseTime(text: string): number | undefined {
+  const read = readTime(text);
+  return "seconds" in read ? read.seconds : undefined;
+}
+
+/** What a time is expected to look like, for messages. */
+export const timeForms = 'a duration such as "30m", "2h", "1d12h", "HH:MM:SS" or "D-HH:MM"';
+
+/**
+ * A duration, or why it is not one. Slurm's forms (sbatch `--time`) are `MM`, `MM:SS`,
+ * `HH:MM:SS`, `D-HH`, `D-HH:MM` and `D-HH:MM:SS`: a bare number is minutes and a day
+ * turns the next field into hours. Slurm takes any number in any field; here only the
+ * first field may exceed its unit (`90:00` is 90 minutes), because `25:99` is far more
+ * likely a typo than 26 minutes 39 seconds. Zero is refused: Slurm reads a zero limit as
+ * none at all, while the cost of a rerun would count it as nothing, and a task that wants
+ * no limit of its own leaves `time` out.
+ */
+export function readTime(text: string): { readonly seconds: number } | { readonly problem: string } {
   const t = text.trim();
-  const clock = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)$/.exec(t);
-  if (clock) {
-    const [, d, h, m, s] = clock;
-    if (Number(s) >= 60 || (h !== undefined && Number(m) >= 60)) return undefined;
-    return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(m) * 60 + Number(s);
-  }
-  if (!/^(\d+(\.\d+)?[dhms])+$/i.test(t)) return undefined;
+  const seconds = /^[\d.]+[dhms]/i.test(t) ? unitTime(t) : slurmClock(t);
+  if (typeof seconds === "string") return { problem: seconds };
+  if (seconds === 0) return { problem: "a time limit of zero means no limit to Slurm; leave `time` out for the partition's limit" };
+  return { seconds };
+}
+
+/** `1d12h`, `30m`, `1.5h`: seconds, rounded up, or why not. */
+function unitTime(t: string): number | string {
+  if (!/^(\d+(\.\d+)?[dhms])+$/i.test(t)) return `\`${t}\` mixes units with other text; write a number before each of d, h, m and s`;
   let seconds = 0;
   for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)([dhms])/gi)) {
     seconds += Number(n) * { d: 86400, h: 3600, m: 60, s: 1 }[unit!.toLowerCase() as "d" | "h" | "m" | "s"];
   }
   return Math.ceil(seconds);
+}
+
+/** Slurm's `[D-]...` clock forms: seconds, or why not. */
+function slurmClock(t: string): number | string {
+  const m = /^(?:(\d+)-)?(\d+(?::\d+)*)$/.exec(t);
+  if (!m) return `\`${t}\` is not a duration: Slurm's forms are MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM and D-HH:MM:SS`;
+  const fields = m[2]!.split(":").map(Number);
+  const days = m[1] === undefined ? undefined : Number(m[1]);
+  if (fields.length > 3) return `\`${t}\` has ${fields.length} fields separated by \`:\`; Slurm reads at most three, as in [D-]HH:MM:SS`;
+  // Without a day: MM, MM:SS, HH:MM:SS. With one: D-HH, D-HH:MM, D-HH:MM:SS.
+  const units = days !== undefined ? ["hours", "minutes", "seconds"] : fields.length === 3 ? ["hours", "minutes", "seconds"] : ["minutes", "seconds"];
+  const limits: Record<string, number> = { hours: 24, minutes: 60, seconds: 60 };
+  const factor: Record<string, number> = { hours: 3600, minutes: 60, seconds: 1 };
+  let seconds = (days ?? 0) * 86400;
+  for (const [i, value] of fields.entries()) {
+    const unit = units[i]!;
+    const leading = i === 0 && days === undefined;
+    if (!leading && value >= limits[unit]!) return `\`${t}\` has ${value} ${unit}, more than ${unit === "hours" ? "a day" : unit === "minutes" ? "an hour" : "a minute"} holds`;
+    seconds += value * factor[unit]!;
+  }
+  return seconds;
 }
 
 /** `D-HH:MM:SS` as Slurm's `--time` wants it. */

@@ -18,6 +18,7 @@ import { at, type Diagnostic, type Related, type Span } from "../diagnostics/dia
 import { relativePosix, type FileHost } from "../host.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
+import { isRelative, resolveRelative } from "../runtime/module-resolution.js";
 import * as Ty from "./types.js";
 
 // ts-morph carries the TypeScript compiler, a second to load: only programs that have
@@ -72,8 +73,8 @@ export function tsSignature(impl: TsImplRef, declared: Signature | undefined, ho
 
 /**
  * The absolute paths of `module` and of every module it imports through relative
- * specifiers, transitively, sorted. Specifiers resolve as NodeNext does for TypeScript
- * sources (`./x.js` names `./x.ts` when that exists), so the list is what the action runs.
+ * specifiers, transitively, sorted. Specifiers resolve by the rule the runtime loader
+ * follows (module-resolution.ts), so the list is what the action runs.
  */
 export function tsSourceFiles(module: string): string[] {
   const found = new Set<string>();
@@ -96,16 +97,11 @@ export function tsSourceFiles(module: string): string[] {
   return [...found].sort();
 }
 
-function resolveRelative(specifier: string, dir: string): string | undefined {
-  if (!/^\.\.?(\/|$)/.test(specifier)) return undefined;
-  const base = path.resolve(dir, specifier);
-  const candidates = /\.m?js$/.test(base) ? [base.replace(/js$/, "ts"), base] : [base, `${base}.ts`, path.join(base, "index.ts")];
-  return candidates.find((c) => fs.statSync(c, { throwIfNoEntry: false })?.isFile());
-}
-
 // ---- reading the module ----
 
 let project: Project | undefined;
+/** The extensions TypeScript can read a resolved project module as (`Morph.ts.Extension`). */
+const tsExtensions = [".d.ts", ".ts", ".mts", ".js", ".mjs", ".json"] as Morph.ts.Extension[];
 /** Per module: the files it was read from and their stamps, to notice edits cheaply. */
 const readAt = new Map<string, { readonly files: readonly string[]; readonly stamps: readonly string[] }>();
 
@@ -136,6 +132,17 @@ function sourceFileOf(module: string): SourceFile {
       // would only slow down every check.
       lib: ["lib.es2023.d.ts"],
     },
+    // Project modules resolve by the runtime loader's rule, so that the types read here
+    // come from the files the task runs; packages resolve as TypeScript resolves them.
+    resolutionHost: (host, options) => ({
+      resolveModuleNames: (names, containingFile) =>
+        names.map((name) => {
+          if (!isRelative(name)) return morph().ts.resolveModuleName(name, containingFile, options(), host).resolvedModule;
+          const file = resolveRelative(name, path.dirname(containingFile));
+          const extension = file && tsExtensions.find((e) => file.endsWith(e));
+          return file && extension ? { resolvedFileName: file, extension, isExternalLibraryImport: false } : undefined;
+        }),
+    }),
   });
   const existing = project.getSourceFile(module);
   const previous = readAt.get(module);

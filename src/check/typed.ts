@@ -122,6 +122,8 @@ export interface TFor {
   readonly body: TCall;
   readonly type: Type;
   readonly span: Span;
+  /** The `zip(...)` call of a zip loop, where a mismatch of lengths is reported. */
+  readonly zip?: Span;
 }
 
 export type TExpr =

@@ -6,13 +6,16 @@ import path from "node:path";
 import { z } from "zod";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { parseMem, parseTime } from "../check/resources.js";
+import { parseMem, readTime, timeForms } from "../check/resources.js";
 import type { FileHost } from "../host.js";
 
 export const CONFIG_FILE = "pipe.config.json";
 
 const mem = z.string().refine((s) => parseMem(s) !== undefined, 'a size such as "512M" or "4G"');
-const time = z.string().refine((s) => parseTime(s) !== undefined, 'a duration such as "30m" or "1d12h"');
+const time = z.string().superRefine((s, ctx) => {
+  const read = readTime(s);
+  if ("problem" in read) ctx.addIssue({ code: "custom", message: `${timeForms}: ${read.problem}` });
+});
 
 const PartitionDefaults = z
   .object({ cpus: z.number().int().positive(), gpus: z.number().int().nonnegative(), mem, time, extra: z.array(z.string()) })

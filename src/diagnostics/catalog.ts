@@ -76,6 +76,7 @@ export const Diag = {
   badOutRef: def("P3031", "error", () => "`out` is only usable as `out.NAME` inside a `shell` command"),
   unusedLet: def("P3032", "warning", (name: string) => `\`${name}\` is bound but never used`),
   namedZipArgument: def("P3033", "error", () => "`zip` takes its lists in order, without names"),
+  zipLengths: def("P3034", "error", (lengths: readonly number[]) => `zip of lists of lengths ${lengths.slice(0, -1).join(", ")} and ${lengths.at(-1)}`),
 
   // ---- plan, parameters and config ----
   badParamValue: def("P4001", "error", (name: string, reason: string) => `parameter \`${name}\`: ${reason}`),

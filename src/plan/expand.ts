@@ -6,7 +6,9 @@
 
 import path from "node:path";
 import type { Resources, TAction, TCall, TExpr, TPipeline, TypedProgram } from "../check/typed.js";
+import { zipMismatch } from "../check/pipelines.js";
 import { show, isPathType, type Type } from "../check/types.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { relativePosix } from "../host.js";
 import type { TaskInput } from "./plan.js";
 import { mergeResources } from "./resources.js";
@@ -33,6 +35,8 @@ interface WithValue {
 
 export class Expander {
   readonly drafts: TaskDraft[] = [];
+  /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
+  readonly diagnostics: Diagnostic[] = [];
   private readonly ids = new Set<string>();
 
   /** @param maxTasks expansion stops once there are more tasks than this (the caller reports it). */
@@ -60,6 +64,15 @@ export class Expander {
       const results: Value[] = [];
       const labels = new Map<string, number>();
       const lists = v.sources.map((s) => this.expr(s, env)).map((l) => (l.t === "list" ? l.items : []));
+      if (v.mode === "zip") {
+        const mismatch = zipMismatch(v.zip ?? v.span, lists.map((l, k) => ({ length: l.length, span: v.sources[k]!.span })));
+        if (mismatch) {
+          // A pipeline called in a sweep meets the same mismatch once per call.
+          if (!this.diagnostics.some((d) => d.message === mismatch.message && d.span === mismatch.span)) this.diagnostics.push(mismatch);
+          env.set(letStmt.name, { t: "list", items: [] });
+          continue;
+        }
+      }
       // One environment for the whole loop: a call reads it and keeps nothing of it.
       const loopEnv = new Map(env);
       for (const at of combinations(v.mode, lists.map((l) => l.length))) {
@@ -185,7 +198,8 @@ function asParamType(value: Value, type: Type, projectDir: string, file: string)
 /** Index tuples of a sweep: the cartesian product (last variable fastest) or a zip. */
 function* combinations(mode: "product" | "zip", lengths: number[]): Generator<number[]> {
   if (mode === "zip") {
-    const n = Math.min(...lengths);
+    // The lengths agree: the caller reports a mismatch rather than cut the longer lists.
+    const n = lengths[0] ?? 0;
     for (let i = 0; i < n; i++) yield lengths.map(() => i);
     return;
   }

@@ -53,6 +53,7 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
   const outputs = expander.pipeline(entry, options.params, new Map(), entry.name, {});
   const drafts = expander.drafts;
   if (drafts.length > maxTasks) return { diagnostics: [at(Diag.tooManyTasks(drafts.length, maxTasks), entry.span, { hint: "expansion stopped there; split the sweep, or sweep inside a task" })] };
+  if (expander.diagnostics.length) return { diagnostics: expander.diagnostics };
 
   // Hash every file a key covers, each once.
   const projectDir = program.projectDir;

@@ -18,11 +18,12 @@ export class OutputError extends Error {}
 
 /**
  * Checks the returned value against `types` and decides how each output is committed.
- * `inputs` are the action's argument values, and `since` the time the call started: a
- * returned path that is an input, or existed before the call, is copied, so that returning
- * one never removes it; a path the call produced is moved.
+ * `scratch` is the directory the call was given for its own files (its `os.tmpdir()`):
+ * a returned path inside it was made by the call and is moved; any other path (a project
+ * file, an input, an upstream result, a file the call appended to) is copied, so that
+ * returning it never takes it from its owner. A symlink counts as the path it points to.
  */
-export function collectOutputs(result: unknown, types: Readonly<Record<string, OutputType>>, inputs: unknown, since: number): Output[] {
+export function collectOutputs(result: unknown, types: Readonly<Record<string, OutputType>>, scratch: string): Output[] {
   const names = Object.keys(types);
   if (result === undefined && names.length === 0) return [];
   if (typeof result !== "object" || result === null || Array.isArray(result)) {
@@ -33,11 +34,11 @@ export function collectOutputs(result: unknown, types: Readonly<Record<string, O
   if (missing.length > 0) throw new OutputError(`returned no value for output ${missing.map((n) => `\`${n}\``).join(", ")}`);
   const extra = Object.keys(values).filter((n) => !(n in types) && values[n] !== undefined);
   if (extra.length > 0) throw new OutputError(`returned ${extra.map((n) => `\`${n}\``).join(", ")}, which the action does not declare as outputs`);
-  const inputPaths = existingPaths(inputs);
+  const own = fs.realpathSync(scratch);
   return names.sort().map((name) => {
     const type = types[name]!;
     const value = values[name];
-    if (type === "File" || type === "Dir") return pathOutput(name, type, value, inputPaths, since);
+    if (type === "File" || type === "Dir") return pathOutput(name, type, value, own);
     return { name, text: scalarText(name, type, value) };
   });
 }
@@ -59,28 +60,20 @@ function scalarText(name: string, type: Exclude<OutputType, "File" | "Dir">, val
   }
 }
 
-function pathOutput(name: string, type: "File" | "Dir", value: unknown, inputs: readonly string[], since: number): Output {
+function pathOutput(name: string, type: "File" | "Dir", value: unknown, scratch: string): Output {
   if (typeof value !== "string" || value === "") throw new OutputError(`returned ${JSON.stringify(value)} for ${type} output \`${name}\`, which must be a path`);
   const stat = fs.statSync(value, { throwIfNoEntry: false });
   if (!stat) throw new OutputError(`returned "${value}" for output \`${name}\`, but no such ${type === "File" ? "file" : "directory"} exists`);
   if (type === "File" ? !stat.isFile() : !stat.isDirectory()) throw new OutputError(`returned "${value}" for ${type} output \`${name}\`, which is not a ${type === "File" ? "file" : "directory"}`);
   const real = fs.realpathSync(value);
-  const isInput = inputs.some((i) => real === i || real.startsWith(i + path.sep) || i.startsWith(real + path.sep));
-  // Two seconds of slack for file systems that keep coarse timestamps.
-  return { name, from: real, copy: isInput || stat.ctimeMs < since - 2000 };
+  const made = real === scratch || real.startsWith(scratch + path.sep);
+  // A directory holding symlinks is copied with them followed, as any copy is: moved, the
+  // store would keep links to files the call does not own.
+  return { name, from: real, copy: !made || (stat.isDirectory() && holdsSymlink(real)) };
 }
 
-/** Real paths of the existing files and directories named by string argument values. */
-function existingPaths(value: unknown): string[] {
-  if (typeof value === "string") {
-    try {
-      return [fs.realpathSync(value)];
-    } catch {
-      return [];
-    }
-  }
-  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(existingPaths);
-  return [];
+function holdsSymlink(dir: string): boolean {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).some((e) => e.isSymbolicLink());
 }
 
 export function writeOutputs(outputs: readonly Output[], outDir: string): void {
@@ -89,7 +82,8 @@ export function writeOutputs(outputs: readonly Output[], outDir: string): void {
     const target = path.join(outDir, o.name);
     fs.rmSync(target, { recursive: true, force: true });
     if ("text" in o) fs.writeFileSync(target, o.text);
-    else if (o.copy) fs.cpSync(o.from, target, { recursive: true });
+    // A copy follows symlinks, so that the store never points back into what it copied.
+    else if (o.copy) fs.cpSync(o.from, target, { recursive: true, dereference: true });
     else move(o.from, target);
   }
 }

@@ -1,7 +1,7 @@
 // Module hooks (for `module.register`) that let Node 20 import TypeScript sources without a
 // build step: `.ts`/`.mts` files are transpiled to ESM with the TypeScript compiler that
-// ts-morph ships, and a relative `./x.js` specifier loads `./x.ts` when that exists, as
-// NodeNext resolution reads it at compile time.
+// ts-morph ships, and a relative specifier names the file the checker read for it
+// (module-resolution.ts: `./x.js` → `./x.ts`, `./x` → `./x.ts`, `./dir` → `./dir/index.ts`).
 //
 // Loading the compiler costs about half a second, and a sweep runs the same module in
 // many tasks, so transpiled output is cached per user, keyed by the source's content.
@@ -11,7 +11,8 @@ import fs from "node:fs";
 import type { LoadHook, ResolveHook } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { isRelative, resolveRelative } from "./module-resolution.js";
 
 /** Bump when the transpile options change, so that old cache entries are not reused. */
 const CACHE_FORMAT = "pipe-ts-1";
@@ -19,9 +20,9 @@ const CACHE_FORMAT = "pipe-ts-1";
 export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   const parent = context.parentURL;
   // A published package means its own `.js` files, even where it also ships sources.
-  if (/^\.\.?\/.*\.m?js$/.test(specifier) && parent?.startsWith("file:") && !parent.includes("/node_modules/")) {
-    const twin = new URL(specifier.replace(/js$/, "ts"), parent);
-    if (fs.existsSync(twin)) return { url: twin.href, shortCircuit: true };
+  if (isRelative(specifier) && parent?.startsWith("file:") && !parent.includes("/node_modules/")) {
+    const file = resolveRelative(specifier, path.dirname(fileURLToPath(parent)));
+    if (file) return { url: pathToFileURL(file).href, shortCircuit: true };
   }
   return nextResolve(specifier, context);
 };

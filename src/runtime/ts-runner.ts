@@ -7,7 +7,9 @@
 // as `{"report":"File","mean":"Float"}`. The runner imports <module> through ts-loader's
 // hooks (no build step), calls <export> with the parameters, awaits it, and writes each
 // returned output to <out-dir>/<name> (see outputs.ts). Relative paths are relative to the
-// working directory, the project directory. Any failure is one line on stderr and exit
+// working directory, the project directory. The call's `os.tmpdir()` is a fresh directory
+// of its own (<out-dir>/.scratch): a returned path there is moved into the store, any
+// other is copied. Any failure is one line on stderr and exit
 // status 1 (the action failed) or 2 (the runner was invoked wrongly).
 
 import fs from "node:fs";
@@ -43,18 +45,26 @@ async function main(argv: readonly string[]): Promise<void> {
   const fn = exports[exportName];
   if (typeof fn !== "function") throw new Failure(`${module} has no exported function \`${exportName}\``, 1);
 
-  const since = Date.now();
-  let result: unknown;
+  // The call's own directory, inside the work directory so that what it returns from
+  // there is renamed into the store and a failed task's script removes it with the rest.
+  const scratch = path.resolve(outDir, ".scratch");
+  fs.mkdirSync(scratch, { recursive: true });
+  process.env["TMPDIR"] = scratch; // os.tmpdir() reads it on every call
   try {
-    result = await fn(args);
-  } catch (error) {
-    throw new Failure(`${where} threw: ${describe(error)}`, 1, { cause: error });
-  }
-  try {
-    writeOutputs(collectOutputs(result, types, args, since), outDir);
-  } catch (error) {
-    const message = error instanceof OutputError ? `${where} ${error.message}` : `cannot write the outputs of ${where}: ${describe(error)}`;
-    throw new Failure(message, 1, { cause: error });
+    let result: unknown;
+    try {
+      result = await fn(args);
+    } catch (error) {
+      throw new Failure(`${where} threw: ${describe(error)}`, 1, { cause: error });
+    }
+    try {
+      writeOutputs(collectOutputs(result, types, scratch), outDir);
+    } catch (error) {
+      const message = error instanceof OutputError ? `${where} ${error.message}` : `cannot write the outputs of ${where}: ${describe(error)}`;
+      throw new Failure(message, 1, { cause: error });
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
