@@ -24,6 +24,7 @@ export const Diag = {
   unterminatedInterpolation: def("P1009", "error", () => "unterminated interpolation `~{`"),
   badNumber: def("P1010", "error", (text: string) => `number ${text} is out of range`),
   tooManyErrors: def("P1011", "error", (n: number) => `too many errors; ${n} more not shown`),
+  nulInString: def("P1012", "error", () => "a string cannot hold a NUL byte"),
 
   // ---- names and imports ----
   unknownName: def("P2001", "error", (name: string) => `unknown name \`${name}\``),
