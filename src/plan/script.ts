@@ -10,6 +10,7 @@
 // The local backend runs a shorter form of it (`runnerScript`) and does the store's part itself.
 
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
+import { printable } from "../printable.js";
 import { shellQuote } from "./values.js";
 
 export function taskScript(plan: Plan, task: Task): string {
@@ -128,12 +129,13 @@ const FAIL = `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}
 function header(task: Task): string[] {
   return [
     "#!/usr/bin/env bash",
-    `# pipe task ${oneLine(task.id)}`,
-    `# action ${oneLine(task.action)}, key ${task.key}`,
+    `# pipe task ${printable(task.id)}`,
+    `# action ${printable(task.action)}, key ${task.key}`,
     "set -uo pipefail",
     ': "${PIPE_STORE:?set PIPE_STORE to the store directory}"',
     ': "${PIPE_PROJECT:?set PIPE_PROJECT to the project directory}"',
-    `task=${shellQuote(task.id)}`,
+    // Only messages use it: printed as an id is printed everywhere.
+    `task=${shellQuote(printable(task.id))}`,
     `key=${task.key}`,
   ];
 }
@@ -142,7 +144,7 @@ function header(task: Task): string[] {
 function inputLines(plan: Plan, task: Task): string[] {
   const inputs = upstreamInputs(plan, task);
   const upstream = new Map(inputs.map((i) => [i.key, i.task]));
-  const lines = [...upstream].sort().map(([key, id]) => `[ -f "$PIPE_STORE/${key}/meta.json" ] || fail ${shellQuote(`upstream ${id} (${key}) is not in the store`)}`);
+  const lines = [...upstream].sort().map(([key, id]) => `[ -f "$PIPE_STORE/${key}/meta.json" ] || fail ${shellQuote(`upstream ${printable(id)} (${key}) is not in the store`)}`);
   for (const input of inputs) {
     const file = `"$PIPE_STORE/${input.key}/${input.output}"`;
     lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
@@ -176,10 +178,6 @@ function slurp(variable: string, file: string): string {
 
 function now(variable: string): string {
   return `TZ=UTC0 printf -v ${variable} '%(%Y-%m-%dT%H:%M:%SZ)T' -1`;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]/g, " ");
 }
 
 function splitTs(definition: string): [string, string] {
