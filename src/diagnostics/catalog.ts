@@ -4,6 +4,7 @@
 // A code never changes meaning once released; tests pin every code to a fixture.
 // P3030 was withdrawn before release and is not reused.
 
+import { printableQuoted } from "../printable.js";
 import type { DiagnosticHead, Severity } from "./diagnostic.js";
 
 function def<A extends unknown[]>(code: string, severity: Severity, message: (...args: A) => string) {
@@ -13,7 +14,7 @@ function def<A extends unknown[]>(code: string, severity: Severity, message: (..
 
 export const Diag = {
   // ---- syntax ----
-  unexpectedCharacter: def("P1001", "error", (text: string) => `unexpected character ${JSON.stringify(text)}`),
+  unexpectedCharacter: def("P1001", "error", (text: string) => `unexpected character ${printableQuoted(text)}`),
   unterminatedString: def("P1002", "error", () => "unterminated string"),
   syntaxError: def("P1003", "error", (message: string) => message),
   tooDeep: def("P1004", "error", (limit: number) => `nesting deeper than ${limit} levels`),
