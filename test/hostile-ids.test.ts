@@ -187,6 +187,21 @@ describe("hostile task ids in a Slurm bundle", () => {
   });
 });
 
+describe("the outputs pipe run prints", () => {
+  it("show control characters escaped, on one line each; --json keeps them exact", async () => {
+    const d = project({
+      "main.pipe": `action say() -> (v: String) { shell "printf 'a\\033[2Jb\\nc\\td' > ~{out.v}" }\npipeline main() -> (v: String) {\n  let s = say()\n  return (v = s.v)\n}\n`,
+    });
+    const io = recordingIo(d);
+    expect(await run(["run", "main.pipe"], io)).toBe(0);
+    expect(io.stdout()).toBe("v = a\\x1b[2Jb\\nc\td\n");
+    const json = recordingIo(d);
+    expect(await run(["run", "main.pipe", "--json"], json)).toBe(0);
+    const result = JSON.parse(json.stdout().trim().split("\n").at(-1)!) as { outputs: Record<string, string> };
+    expect(result.outputs).toEqual({ v: "a\x1b[2Jb\nc\td" });
+  });
+});
+
 describe("a task script names its task as printed", () => {
   it("in its header comment and its messages; the command still gets the exact value", async () => {
     const io = recordingIo(dir);

@@ -60,7 +60,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     }
     if (!flags.quiet || record.status !== "ok") io.err(`run ${record.id}: ${record.status} (${stateSummary(record)})\n`);
     if (record.status === "ok" && !flags.quiet) {
-      for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${text}\n`);
+      for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${printableLine(text)}\n`);
     }
   }
   return record.status === "ok" ? Exit.ok : record.status === "interrupted" ? 130 : Exit.failed;
