@@ -65,6 +65,15 @@ describe("finding and merging", () => {
 describe("invalid configs", () => {
   const spanText = (file: string, span: { start: number; end: number }) => fs.readFileSync(file, "utf8").slice(span.start, span.end);
 
+  it("a NUL byte in a string the shell would read is a P4004 on that string", () => {
+    const text = JSON.stringify({ slurm: { setup: ["module load x\u0000"], extraArgs: ["--exclusive"] } }, null, 1);
+    const dir = project({ "pipe.config.json": text, "main.pipe": HELLO });
+    const { config, diagnostics } = loadConfig(dir, undefined, nodeFileHost);
+    expect(config).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([["P4004", "invalid config: slurm.setup.0: a string without a NUL byte (a shell cannot read one)"]]);
+    expect(spanText(path.join(dir, "pipe.config.json"), diagnostics[0]!.span!)).toBe('"setup"');
+  });
+
   it("each mistake is a P4004 with a span on the offending key", () => {
     const text = `{
   "local": { "mem": "store" },

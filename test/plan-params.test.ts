@@ -102,4 +102,18 @@ describe("entry parameters", () => {
     const broken = await plan(dir, ["--params", "params.json"]);
     expect(broken.json.diagnostics!.map((d) => d.code)).toEqual(["P4009"]);
   });
+
+  it("a NUL byte in a value, from -p or --params, is a P4001 that points at it", async () => {
+    const dir = project(files());
+    const bare = await plan(dir, ["-p", "n=1", "-p", "tag=a\0b"]);
+    expect(bare.code).toBe(2);
+    expect(bare.json.diagnostics!.map((d) => [d.code, d.message, d.span?.file, d.span?.column])).toEqual([["P4001", "parameter `tag`: the value holds a NUL byte", "-p tag", 2]]);
+    expect(bare.json.diagnostics![0]!.hint).toMatch(/cannot carry a NUL/);
+    const quoted = await plan(dir, ["-p", "n=1", "-p", 'tag="a\0b"']);
+    expect(quoted.json.diagnostics!.map((d) => [d.code, d.span?.column])).toEqual([["P1012", 3]]);
+    fs.writeFileSync(path.join(dir, "params.json"), JSON.stringify({ n: 1, cfg: { a: 1, b: "x\u0000" } }));
+    const file = await plan(dir, ["--params", "params.json"]);
+    expect(file.json.diagnostics!.map((d) => [d.code, d.message, d.span?.line])).toEqual([["P4001", "parameter `cfg`: field `b`: the value holds a NUL byte (`\\u0000`)", 1]]);
+    expect(file.json.diagnostics![0]!.hint).toMatch(/cannot carry a NUL/);
+  });
 });

@@ -1,6 +1,7 @@
 // `pipe graph`: the plan's DAG as Graphviz DOT or Mermaid, tasks labelled with their action.
 
 import type { Plan } from "../plan/plan.js";
+import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
@@ -17,9 +18,10 @@ export async function graphCommand(file: string, flags: PlanFlags & { format?: s
 }
 
 export function toDot(plan: Plan): string {
-  const q = (s: string) => JSON.stringify(s);
+  // Ids as printed everywhere, then quoted: DOT reads `\\` as a backslash, as JSON writes it.
+  const q = (s: string) => JSON.stringify(printable(s));
   const lines = [`digraph ${q(plan.entry)} {`, "  rankdir=LR;", "  node [shape=box, fontname=monospace];"];
-  for (const t of plan.tasks) lines.push(`  ${q(t.id)} [label=${q(`${t.id}\n${plan.actions[t.action]!.name}`)}];`);
+  for (const t of plan.tasks) lines.push(`  ${q(t.id)} [label=${JSON.stringify(`${printable(t.id)}\n${printable(plan.actions[t.action]!.name)}`)}];`);
   for (const t of plan.tasks) for (const d of t.deps) lines.push(`  ${q(d)} -> ${q(t.id)};`);
   lines.push("}");
   return lines.join("\n") + "\n";
@@ -27,7 +29,7 @@ export function toDot(plan: Plan): string {
 
 export function toMermaid(plan: Plan): string {
   const ids = new Map(plan.tasks.map((t, i) => [t.id, `t${i}`]));
-  const label = (s: string) => s.replace(/"/g, "#quot;");
+  const label = (s: string) => printable(s).replace(/"/g, "#quot;");
   const lines = ["flowchart LR"];
   for (const t of plan.tasks) lines.push(`  ${ids.get(t.id)}["${label(t.id)}<br/>${label(plan.actions[t.action]!.name)}"]`);
   for (const t of plan.tasks) for (const d of t.deps) lines.push(`  ${ids.get(d)} --> ${ids.get(t.id)}`);

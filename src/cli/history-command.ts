@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { listRuns, runsDir, stateCounts, stateSummary, type RunRecord } from "../backends/local/records.js";
 import { taskMatcher } from "../plan/state.js";
+import { printable, printableQuoted } from "../printable.js";
 import { Exit, type Io } from "./io.js";
 
 export function findProject(io: Io, project: string | undefined): string | undefined {
@@ -42,7 +43,7 @@ export function logsCommand(task: string, flags: { project?: string; run?: strin
     const ran = record.tasks.filter((t) => matches(t.id) && t.stdout);
     if (ran.length === 0) continue;
     for (const t of ran) {
-      io.out(`==> ${t.id} (run ${record.id}, ${t.state}${t.exitCode != null ? `, exit ${t.exitCode}` : ""}) <==\n`);
+      io.out(`==> ${printable(t.id)} (run ${record.id}, ${t.state}${t.exitCode != null ? `, exit ${t.exitCode}` : ""}) <==\n`);
       for (const [label, file] of [["stdout", t.stdout], ["stderr", t.stderr]] as const) {
         const text = file ? readOr(path.join(dir, file)) : "";
         if (text) io.out(`--- ${label} ---\n${text}${text.endsWith("\n") ? "" : "\n"}`);
@@ -50,7 +51,7 @@ export function logsCommand(task: string, flags: { project?: string; run?: strin
     }
     return Exit.ok;
   }
-  io.err(`pipe: no recorded run ran a task matching "${task}"${flags.run ? ` in run ${flags.run}` : ""}\n`);
+  io.err(`pipe: no recorded run ran a task matching ${printableQuoted(task)}${flags.run ? ` in run ${flags.run}` : ""}\n`);
   return Exit.failed;
 }
 

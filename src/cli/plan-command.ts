@@ -3,6 +3,7 @@
 
 import { formatCost, rerunCost } from "../diff/cost.js";
 import { planStates, type TaskState } from "../plan/state.js";
+import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
@@ -44,11 +45,11 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
 
 function renderPlan(states: TaskState[], actions: Record<string, { name: string }>, color: boolean): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const width = Math.min(60, Math.max(...states.map((s) => s.task.id.length), 4));
+  const width = Math.min(60, Math.max(...states.map((s) => printable(s.task.id).length), 4));
   const lines = states.map((s) => {
     const state = s.run ? paint(33, "run   ") : paint(32, "cached");
-    const why = s.run ? `${s.reason}${s.because ? ` (${s.because})` : ""}` : "";
-    return `  ${state}  ${s.task.id.padEnd(width)}  ${actions[s.task.action]!.name.padEnd(12)} ${s.task.key.slice(0, 12)}  ${why}`.trimEnd();
+    const why = s.run ? `${s.reason}${s.because ? ` (${printable(s.because)})` : ""}` : "";
+    return `  ${state}  ${printable(s.task.id).padEnd(width)}  ${actions[s.task.action]!.name.padEnd(12)} ${s.task.key.slice(0, 12)}  ${why}`.trimEnd();
   });
   const toRun = states.filter((s) => s.run).length;
   lines.push(`${toRun} to run, ${states.length - toRun} cached`);

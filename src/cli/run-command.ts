@@ -12,6 +12,7 @@ import { parseMem } from "../check/resources.js";
 import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
+import { printable, printableLine } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
@@ -52,13 +53,14 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     io.out(JSON.stringify({ type: "result", status: record.status, run: record.id, failed: failures.map((f) => f.task), failures, outputs }) + "\n");
   } else {
     for (const f of failures) {
-      io.err(`\nfailed: ${f.task} (exit ${f.exitCode ?? "signal"})\n`);
-      for (const line of f.stderrTail) io.err(`  | ${line}\n`);
+      io.err(`\nfailed: ${printable(f.task)} (exit ${f.exitCode ?? "signal"})\n`);
+      // A log's line shows as a terminal would show it: what follows its last carriage return.
+      for (const line of f.stderrTail) io.err(`  | ${printableLine(line.slice(line.lastIndexOf("\r") + 1))}\n`);
       io.err(`  full log: ${f.log}\n`);
     }
     if (!flags.quiet || record.status !== "ok") io.err(`run ${record.id}: ${record.status} (${stateSummary(record)})\n`);
     if (record.status === "ok" && !flags.quiet) {
-      for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${text}\n`);
+      for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${printableLine(text)}\n`);
     }
   }
   return record.status === "ok" ? Exit.ok : record.status === "interrupted" ? 130 : Exit.failed;

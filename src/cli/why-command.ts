@@ -6,6 +6,7 @@ import { entriesOf, entryAt } from "../diff/store-entries.js";
 import { whyTask } from "../diff/why.js";
 import { renderWhy } from "../diff/render-why.js";
 import { planStates } from "../plan/state.js";
+import { namesId, printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
@@ -13,10 +14,11 @@ export async function whyCommand(taskId: string, file: string, flags: PlanFlags,
   const built = await buildPlan(file, flags, io);
   if (!built) return Exit.invalid;
   const { plan, config } = built;
-  const index = plan.tasks.findIndex((t) => t.id === taskId);
+  let index = plan.tasks.findIndex((t) => t.id === taskId);
+  if (index < 0) index = plan.tasks.findIndex((t) => namesId(taskId, t.id));
   if (index < 0) {
-    const near = closest(taskId, plan.tasks.map((t) => t.id));
-    const message = `no task ${taskId} in the plan of ${file}${near ? `; did you mean ${near}?` : ""}`;
+    const near = closest(taskId, plan.tasks.map((t) => printable(t.id)));
+    const message = `no task ${printable(taskId)} in the plan of ${file}${near ? `; did you mean ${near}?` : ""}`;
     if (flags.json) io.out(JSON.stringify({ ok: false, error: message }, null, 1) + "\n");
     else io.err(`pipe why: ${message}\n`);
     return Exit.invalid;

@@ -11,6 +11,8 @@ import type { FileHost } from "../host.js";
 
 export const CONFIG_FILE = "pipe.config.json";
 
+// Config strings reach the shell (`setup` lines, #SBATCH arguments, bundle.env), which cannot read a NUL.
+const text = z.string().refine((s) => !s.includes("\0"), "a string without a NUL byte (a shell cannot read one)");
 const mem = z.string().refine((s) => parseMem(s) !== undefined, 'a size such as "512M" or "4G"');
 const time = z.string().superRefine((s, ctx) => {
   const read = readTime(s);
@@ -18,28 +20,28 @@ const time = z.string().superRefine((s, ctx) => {
 });
 
 const PartitionDefaults = z
-  .object({ cpus: z.number().int().positive(), gpus: z.number().int().nonnegative(), mem, time, extra: z.array(z.string()) })
+  .object({ cpus: z.number().int().positive(), gpus: z.number().int().nonnegative(), mem, time, extra: z.array(text) })
   .partial()
   .strict();
 
 export const ConfigSchema = z
   .object({
     /** Where results live; relative paths are relative to the config file. */
-    store: z.string().default(".pipe/store"),
+    store: text.default(".pipe/store"),
     local: z
       .object({
         cpus: z.number().int().positive().optional(),
         mem: mem.optional(),
         /** GPU ids handed out one per requested GPU, as `CUDA_VISIBLE_DEVICES`. */
-        gpus: z.array(z.union([z.string(), z.number().int().nonnegative()])).optional(),
+        gpus: z.array(z.union([text, z.number().int().nonnegative()])).optional(),
       })
       .strict()
       .default({}),
     slurm: z
       .object({
-        partition: z.string().optional(),
-        account: z.string().optional(),
-        qos: z.string().optional(),
+        partition: text.optional(),
+        account: text.optional(),
+        qos: text.optional(),
         /** Defaults per partition for tasks that do not set a resource themselves. */
         partitions: z.record(z.string(), PartitionDefaults).default({}),
         /** Resources of tasks that set none and whose partition has no defaults. */
@@ -48,9 +50,9 @@ export const ConfigSchema = z
         /** `%N`: at most N tasks of one array run at once. */
         arrayThrottle: z.number().int().positive().optional(),
         /** Shell lines run before each task (`module load ...`, environment activation). */
-        setup: z.array(z.string()).default([]),
+        setup: z.array(text).default([]),
         /** Extra `#SBATCH` arguments for every job. */
-        extraArgs: z.array(z.string()).default([]),
+        extraArgs: z.array(text).default([]),
       })
       .strict()
       .default({ partitions: {}, defaults: {}, maxArraySize: 1001, setup: [], extraArgs: [] }),

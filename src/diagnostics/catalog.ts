@@ -4,6 +4,7 @@
 // A code never changes meaning once released; tests pin every code to a fixture.
 // Withdrawn before release and not reused: P3030, P4007, P4008.
 
+import { printableQuoted } from "../printable.js";
 import type { Severity } from "./diagnostic.js";
 
 function def<C extends `P${number}`, A extends unknown[]>(code: C, severity: Severity, message: (...args: A) => string) {
@@ -14,7 +15,7 @@ function def<C extends `P${number}`, A extends unknown[]>(code: C, severity: Sev
 
 export const Diag = {
   // ---- syntax ----
-  unexpectedCharacter: def("P1001", "error", (text: string) => `unexpected character ${JSON.stringify(text)}`),
+  unexpectedCharacter: def("P1001", "error", (text: string) => `unexpected character ${printableQuoted(text)}`),
   unterminatedString: def("P1002", "error", () => "unterminated string"),
   syntaxError: def("P1003", "error", (message: string) => message),
   tooDeep: def("P1004", "error", (limit: number) => `nesting deeper than ${limit} levels`),
@@ -25,6 +26,7 @@ export const Diag = {
   unterminatedInterpolation: def("P1009", "error", () => "unterminated interpolation `~{`"),
   badNumber: def("P1010", "error", (text: string) => `number ${text} is out of range`),
   tooManyErrors: def("P1011", "error", (n: number) => `too many errors; ${n} more not shown`),
+  nulInString: def("P1012", "error", () => "a string cannot hold a NUL byte"),
 
   // ---- names and imports ----
   unknownName: def("P2001", "error", (name: string) => `unknown name \`${name}\``),

@@ -74,9 +74,23 @@ function frame(span: Span, sources: Sources, style: Style): string[] {
   const width = end.line === start.line ? Math.max(1, end.column - start.column + 1) : Math.max(1, text.length - start.column + 1);
   return [
     `${" ".repeat(gutter)} ${style.dim("|")}`,
-    `${style.dim(String(start.line))} ${style.dim("|")} ${text.replace(/\t/g, " ")}`,
+    `${style.dim(String(start.line))} ${style.dim("|")} ${visible(text)}`,
     `${" ".repeat(gutter)} ${style.dim("|")} ${" ".repeat(start.column - 1)}${style.red("^".repeat(width))}`,
   ];
+}
+
+/**
+ * A source line as it can be shown on a terminal, one character for one so that the carets
+ * stay under their column: a tab as a space, another control character as its picture
+ * (`␀`, `␛`, `␡`), a C1 control as `�`.
+ */
+function visible(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === "\t") return " ";
+    if (code < 0x20) return String.fromCharCode(0x2400 + code);
+    return code === 0x7f ? "\u2421" : "\ufffd";
+  });
 }
 
 export function diagnosticsToJson(diagnostics: readonly Diagnostic[], sources: Sources, cwd: string): unknown[] {

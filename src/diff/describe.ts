@@ -1,8 +1,9 @@
 // Causes as short text, shared by the renderings of `pipe diff` and `pipe why`: values in
 // `.pipe` syntax (upstream outputs as `task.output`), hashes shortened, long lists shown
-// as the items that came and went.
+// as the items that came and went; control characters escaped (printable.ts).
 
 import type { PlanValue } from "../plan/plan.js";
+import { printable, printableLine, printableQuoted } from "../printable.js";
 import { canonicalJson, type Json } from "../plan/canonical.js";
 import type { Cause } from "./causes.js";
 
@@ -16,11 +17,11 @@ export function shortHash(hash: string): string {
 /** A value in `.pipe` syntax: `0.001`, `"cuda"`, `data/x.csv`, `main/d.data`, `{lr = 0.1}`. */
 export function showValue(v: PlanValue): string {
   if (v === null) return "none";
-  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "string") return printableQuoted(v);
   if (typeof v !== "object") return String(v);
   if (Array.isArray(v)) return `[${v.map(showValue).join(", ")}]`;
-  if ("$path" in v) return v.$path;
-  if ("$ref" in v) return `${v.$ref}.${v.output}`;
+  if ("$path" in v) return printable(v.$path);
+  if ("$ref" in v) return `${printable(v.$ref)}.${v.output}`;
   return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${showValue(f)}`).join(", ")}}`;
 }
 
@@ -111,7 +112,7 @@ function summarize(c: Cause): string {
     case "definition":
       return c.fromAction ? `now calls action ${c.action}, was ${c.fromAction}` : `definition of ${c.action} changed`;
     case "file": {
-      const what = `${ROLE[c.role]} ${c.path}`;
+      const what = `${ROLE[c.role]} ${printable(c.path)}`;
       if (c.from === undefined) return `${what}: added, ${shortHash(c.to!)}`;
       if (c.to === undefined) return `${what}: removed, was ${shortHash(c.from)}`;
       return `${what}: ${shortHash(c.from)} → ${shortHash(c.to)}`;
@@ -128,7 +129,7 @@ function summarize(c: Cause): string {
 /** The cause as lines: the summary, then for a definition its diff. */
 export function causeLines(c: Cause): string[] {
   if (c.kind !== "definition" || c.diff.length === 0) return [causeSummary(c)];
-  return [`${causeSummary(c)}:`, ...c.diff.map((l) => `  ${l}`)];
+  return [`${causeSummary(c)}:`, ...c.diff.map((l) => `  ${printableLine(l)}`)];
 }
 
 /** One cause in brief, with how many more there are: `argument seed: 1 → 2, and 1 more`. */

@@ -1,8 +1,10 @@
 // `pipe diff` as text, in the spirit of `terraform plan`: `-` tasks only in the first plan,
 // `+` tasks only in the second, `~` tasks that rerun with their root cause, grouped so that
 // a large sweep stays short (`--verbose` lists every task); unchanged tasks are counted.
-// And the same information as JSON for tools. The CLI prints what these return.
+// And the same information as JSON for tools. The CLI prints what these return; ids and
+// groups in the text are escaped by printable.ts.
 
+import { printable } from "../printable.js";
 import { formatCost, plural } from "./cost.js";
 import { causeLines, causeSummary, causesBrief } from "./describe.js";
 import { hasChanges, type Cause, type CauseGroup, type ChangedTask, type PlanDiff, type TaskRef } from "./index.js";
@@ -22,8 +24,8 @@ export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string 
   const lines: string[] = [];
   for (const [sign, refs] of [["-", diff.removed], ["+", diff.added]] as const) {
     for (const bucket of bySweepGroup(refs)) {
-      if (options.verbose || bucket.length <= FULL_LIST) for (const r of bucket) lines.push(`${paint(sign)} ${r.id}`);
-      else lines.push(`${paint(sign)} ${bucket.length} tasks in ${bucket[0]!.group}`, ...listIds(sign, bucket.map((r) => r.id), false));
+      if (options.verbose || bucket.length <= FULL_LIST) for (const r of bucket) lines.push(`${paint(sign)} ${printable(r.id)}`);
+      else lines.push(`${paint(sign)} ${bucket.length} tasks in ${printable(bucket[0]!.group)}`, ...listIds(sign, bucket.map((r) => r.id), false));
     }
   }
   const context: Context = {
@@ -53,7 +55,7 @@ export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string 
 }
 
 function renderGroup(g: CauseGroup, context: Context, sign: string, verbose: boolean): string[] {
-  const subject = g.tasks.length === 1 ? g.tasks[0]! : `${g.tasks.length} tasks${g.group ? ` in ${g.group}` : ""}`;
+  const subject = g.tasks.length === 1 ? printable(g.tasks[0]!) : `${g.tasks.length} tasks${g.group ? ` in ${printable(g.group)}` : ""}`;
   const lines: string[] = [];
   if (g.causes.length === 0) lines.push(`${sign} ${subject}: ${upstreamText(g.upstream, context)}`);
   else {
@@ -77,10 +79,10 @@ function renderAlike(groups: readonly CauseGroup[], context: Context, sign: stri
   const tasks = groups.reduce((n, x) => n + x.tasks.length, 0);
   const what = g.causes.length
     ? `${g.causes.map(shapeText).join(", ")} changed, differently for each`
-    : `upstream tasks in ${[...new Set(g.upstream.map((r) => context.byId.get(r)!.group))].join(", ")} changed, different ones for each`;
+    : `upstream tasks in ${[...new Set(g.upstream.map((r) => context.byId.get(r)!.group))].map(printable).join(", ")} changed, different ones for each`;
   const brief = (x: CauseGroup) => (x.causes.length ? causesBrief(x.causes) : upstreamText(x.upstream, context));
-  const lines = [`${sign} ${tasks} tasks in ${g.group}: ${what}`];
-  for (const x of groups.slice(0, LISTED)) lines.push(`    ~ ${x.tasks[0]}${x.tasks.length > 1 ? ` and ${x.tasks.length - 1} more` : ""}: ${brief(x)}`);
+  const lines = [`${sign} ${tasks} tasks in ${printable(g.group ?? "")}: ${what}`];
+  for (const x of groups.slice(0, LISTED)) lines.push(`    ~ ${printable(x.tasks[0]!)}${x.tasks.length > 1 ? ` and ${x.tasks.length - 1} more` : ""}: ${brief(x)}`);
   lines.push(`    … and ${groups.slice(LISTED).reduce((n, x) => n + x.tasks.length, 0)} more (--verbose lists every task)`);
   return lines;
 }
@@ -109,20 +111,20 @@ function upstreamText(roots: readonly string[], context: Context): string {
   const groups = new Set(roots.map((r) => context.groupOf.get(r)));
   const shared = groups.size === 1 ? [...groups][0] : undefined;
   const brief = shared ? ` (${causesBrief(shared.causes)})` : "";
-  if (roots.length === 1) return `upstream ${roots[0]} changed${brief}`;
+  if (roots.length === 1) return `upstream ${printable(roots[0]!)} changed${brief}`;
   const sweeps = new Set(roots.map((r) => context.byId.get(r)!.group));
-  if (!shared) return roots.length > ROOTS_NAMED + 1 && sweeps.size === 1 ? `upstream ${roots.length} tasks in ${[...sweeps][0]} changed` : `upstream ${namedRoots(roots)} changed`;
-  return `upstream ${roots.length} tasks${sweeps.size === 1 ? ` in ${[...sweeps][0]}` : ""} changed${brief}`;
+  if (!shared) return roots.length > ROOTS_NAMED + 1 && sweeps.size === 1 ? `upstream ${roots.length} tasks in ${printable([...sweeps][0]!)} changed` : `upstream ${namedRoots(roots)} changed`;
+  return `upstream ${roots.length} tasks${sweeps.size === 1 ? ` in ${printable([...sweeps][0]!)}` : ""} changed${brief}`;
 }
 
 function namedRoots(ids: readonly string[]): string {
-  if (ids.length <= ROOTS_NAMED + 1) return ids.join(", ");
-  return `${ids.slice(0, ROOTS_NAMED).join(", ")} and ${ids.length - ROOTS_NAMED} more`;
+  if (ids.length <= ROOTS_NAMED + 1) return ids.map(printable).join(", ");
+  return `${ids.slice(0, ROOTS_NAMED).map(printable).join(", ")} and ${ids.length - ROOTS_NAMED} more`;
 }
 
 function listIds(sign: string, ids: readonly string[], verbose: boolean): string[] {
-  if (verbose || ids.length <= FULL_LIST) return ids.map((id) => `    ${sign} ${id}`);
-  return [...ids.slice(0, LISTED).map((id) => `    ${sign} ${id}`), `    … and ${ids.length - LISTED} more (--verbose lists every task)`];
+  if (verbose || ids.length <= FULL_LIST) return ids.map((id) => `    ${sign} ${printable(id)}`);
+  return [...ids.slice(0, LISTED).map((id) => `    ${sign} ${printable(id)}`), `    … and ${ids.length - LISTED} more (--verbose lists every task)`];
 }
 
 /** Consecutive tasks of one sweep group together, groups in order of appearance. */

@@ -13,7 +13,7 @@ import type { TPipeline, TypedProgram } from "../check/typed.js";
 import { show, type Type } from "../check/types.js";
 import type { FileHost } from "../host.js";
 import { relativePosix } from "../host.js";
-import { parseExpression } from "../syntax/index.js";
+import { NUL_HINT, parseExpression } from "../syntax/index.js";
 import { Expander } from "./expand.js";
 import { coerce, type Value } from "./values.js";
 
@@ -68,7 +68,7 @@ export function entryParams(program: TypedProgram, entry: TPipeline, given: Para
         if (!param) unknown(name, span);
         else {
           const value = fromJson(raw, param.type, (p) => relativePosix(program.projectDir, path.resolve(path.dirname(file), p)));
-          if (typeof value === "string") diagnostics.push(at(Diag.badParamValue(name, value), span));
+          if (typeof value === "string") diagnostics.push(at(Diag.badParamValue(name, value), span, value.endsWith(HOLDS_NUL) ? { hint: NUL_HINT } : {}));
           else params.set(name, value);
         }
       }
@@ -92,6 +92,13 @@ export function entryParams(program: TypedProgram, entry: TPipeline, given: Para
     const target = param.type.kind === "Optional" ? param.type.inner : param.type;
     // A bare word for a string or a path is taken as written: `-p src=data/x.csv`.
     if ((target.kind === "String" || target.kind === "File" || target.kind === "Dir") && !text.startsWith('"')) {
+      const nul = text.indexOf("\0");
+      if (nul >= 0) {
+        const file = `-p ${name}`;
+        sources.set(file, text);
+        diagnostics.push(at(Diag.badParamValue(name, "the value holds a NUL byte"), { file, start: nul, end: nul + 1 }, { hint: NUL_HINT }));
+        continue;
+      }
       params.set(name, target.kind === "String" ? { t: "str", v: text } : { t: "path", path: relativePosix(program.projectDir, path.resolve(given.cwd, text)), dir: target.kind === "Dir" });
       continue;
     }
@@ -113,9 +120,12 @@ export function entryParams(program: TypedProgram, entry: TPipeline, given: Para
   return { params, diagnostics, sources };
 }
 
+const HOLDS_NUL = "the value holds a NUL byte (`\\u0000`)";
+
 /** A JSON value as a value of `type`, or a sentence saying why it is not one. */
 function fromJson(raw: unknown, type: Type, pathOf: (p: string) => string): Value | string {
   const wrong = () => `expected \`${show(type)}\`, got ${JSON.stringify(raw)}`;
+  if (typeof raw === "string" && raw.includes("\0")) return HOLDS_NUL;
   switch (type.kind) {
     case "Optional":
       return raw === null ? { t: "none" } : fromJson(raw, type.inner, pathOf);

@@ -10,12 +10,15 @@
 // The local backend runs a shorter form of it (`runnerScript`) and does the store's part itself.
 
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
+import { printable } from "../printable.js";
 import { shellQuote } from "./values.js";
 
 export function taskScript(plan: Plan, task: Task): string {
   const action = plan.actions[task.action]!;
   const lines: string[] = [
     ...header(task),
+    // The runner form has no use for it (the backend finds the entry).
+    `key=${task.key}`,
     // The command runs from the project directory: a relative store must not move with it.
     'case $PIPE_STORE in /*) ;; *) PIPE_STORE="$PWD/$PIPE_STORE" ;; esac',
     'final="$PIPE_STORE/$key"',
@@ -128,13 +131,13 @@ const FAIL = `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}
 function header(task: Task): string[] {
   return [
     "#!/usr/bin/env bash",
-    `# pipe task ${oneLine(task.id)}`,
-    `# action ${oneLine(task.action)}, key ${task.key}`,
+    `# pipe task ${printable(task.id)}`,
+    `# action ${printable(task.action)}, key ${task.key}`,
     "set -uo pipefail",
     ': "${PIPE_STORE:?set PIPE_STORE to the store directory}"',
     ': "${PIPE_PROJECT:?set PIPE_PROJECT to the project directory}"',
-    `task=${shellQuote(task.id)}`,
-    `key=${task.key}`,
+    // Only messages use it: printed as an id is printed everywhere.
+    ...literal(`task=${shellQuote(printable(task.id))}`),
   ];
 }
 
@@ -142,7 +145,9 @@ function header(task: Task): string[] {
 function inputLines(plan: Plan, task: Task): string[] {
   const inputs = upstreamInputs(plan, task);
   const upstream = new Map(inputs.map((i) => [i.key, i.task]));
-  const lines = [...upstream].sort().map(([key, id]) => `[ -f "$PIPE_STORE/${key}/meta.json" ] || fail ${shellQuote(`upstream ${id} (${key}) is not in the store`)}`);
+  const lines = [...upstream].sort().flatMap(([key, id]) => literal(`[ -f "$PIPE_STORE/${key}/meta.json" ] || fail ${shellQuote(`upstream ${printable(id)} (${key}) is not in the store`)}`));
+  // The TypeScript runner reads its inputs from the store itself (runtime/args.ts).
+  if (plan.actions[task.action]!.kind === "ts") return lines;
   for (const input of inputs) {
     const file = `"$PIPE_STORE/${input.key}/${input.output}"`;
     lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
@@ -161,9 +166,38 @@ function commandLines(plan: Plan, task: Task): string[] {
     const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
     command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}`;
   }
-  for (const [name, value] of Object.entries(action.env).sort()) lines.push(`export ${name}=${shellQuote(value)}`);
-  lines.push("set -e", command);
+  for (const [name, value] of Object.entries(action.env).sort()) lines.push(...literal(`export ${name}=${shellQuote(value)}`));
+  lines.push("set -e");
+  // In a group, so that the directive covers every line of the command.
+  if (quotesExpansion(command)) lines.push(LITERAL_DIRECTIVE, "{", command, "}");
+  else lines.push(command);
   return lines;
+}
+
+const LITERAL_DIRECTIVE = "# shellcheck disable=SC2016 # quoted values are literal text, not to be expanded";
+
+/** A generated line, with the directive before it when it quotes a `$` or a backtick. */
+function literal(line: string): string[] {
+  return quotesExpansion(line) ? [LITERAL_DIRECTIVE, line] : [line];
+}
+
+/**
+ * Whether shell text holds a `$` or a backtick inside single quotes, which shellcheck takes
+ * for a mistake (SC2016): a value quoted into a line is literal text, never to be expanded.
+ */
+function quotesExpansion(text: string): boolean {
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = "";
+      else if (c === "$" || c === "`") return true;
+    } else if (c === "\\") i++;
+    else if (quote === '"') {
+      if (c === '"') quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+  }
+  return false;
 }
 
 // Builtins only, no command substitution: a task costs as few processes as possible (bash,
@@ -178,6 +212,3 @@ function now(variable: string): string {
   return `TZ=UTC0 printf -v ${variable} '%(%Y-%m-%dT%H:%M:%SZ)T' -1`;
 }
 
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]/g, " ");
-}

@@ -5,6 +5,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { printable } from "../printable.js";
 import type { Plan, Task } from "./plan.js";
 
 export type Reason = "new key" | "cache = false" | "forced" | "upstream reruns";
@@ -21,10 +22,14 @@ export function inStore(storeDir: string, key: string): boolean {
   return fs.existsSync(`${storeDir}${path.sep}${key}${path.sep}meta.json`);
 }
 
-/** Glob-like task patterns for `--force`: `*` matches any run of characters. */
+/**
+ * Glob-like task patterns for `--force` and `pipe logs`: `*` matches any run of characters.
+ * A pattern matches an id as written or as printed (control characters escaped), so that
+ * an id copied from pipe's output finds its task.
+ */
 export function taskMatcher(patterns: readonly string[]): (id: string) => boolean {
-  const res = patterns.map((p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
-  return (id) => res.some((re) => re.test(id));
+  const res = patterns.map((p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "s"));
+  return (id) => res.some((re) => re.test(id) || re.test(printable(id)));
 }
 
 export function planStates(plan: Plan, storeDir: string, force: readonly string[] = []): TaskState[] {

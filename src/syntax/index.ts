@@ -17,6 +17,8 @@ export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
 // an unclosed `[` about 85 levels deep overflows Node's default stack. 40 levels leaves
 // room for any caller and is far beyond what a program needs.
 export const MAX_NESTING = 40;
+/** Why a NUL cannot be in a string: every string may reach a command, and none can carry one. */
+export const NUL_HINT = "a command's arguments and environment cannot carry a NUL (bash would drop it): remove it, or write the bytes to a file and pass its path";
 const MAX_SYNTAX_ERRORS = 50;
 
 export interface ParseResult {
@@ -76,6 +78,13 @@ function lex(text: string, base: number, file: string, diagnostics: Diagnostic[]
     const start = base + token.startOffset;
     diagnostics.push(at(Diag.unterminatedString(), { file, start, end: start + 1 }));
   }
+  for (const token of result.tokens) {
+    if (token.tokenType !== T.StringLit && token.tokenType !== T.TripleString) continue;
+    for (let i = token.image.indexOf("\0"); i >= 0; i = token.image.indexOf("\0", i + 1)) {
+      const start = base + token.startOffset + i;
+      diagnostics.push(at(Diag.nulInString(), { file, start, end: start + 1 }, { hint: NUL_HINT }));
+    }
+  }
   if (base !== 0) for (const token of result.tokens) token.startOffset += base;
   return result.tokens;
 }
@@ -128,7 +137,8 @@ function capErrors(diagnostics: Diagnostic[]): Diagnostic[] {
 function parseTemplate(token: IToken, file: string, diagnostics: Diagnostic[]): A.Template {
   const triple = token.image.startsWith('"""');
   const quote = triple ? 3 : 1;
-  const body = token.image.slice(quote, token.image.length - quote);
+  // A NUL is reported by the lexer; here it would pass for a marker below. U+FFFD keeps the offsets.
+  const body = token.image.slice(quote, token.image.length - quote).replace(/\0/g, "\ufffd");
   const bodyStart = token.startOffset + quote;
   const span = { file, start: token.startOffset, end: token.startOffset + token.image.length };
 

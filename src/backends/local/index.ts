@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Plan, Task } from "../../plan/plan.js";
+import { printable } from "../../printable.js";
 import { runnerScript, taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
@@ -65,9 +66,9 @@ export function unfittable(plan: Plan, limits: LocalLimits): string[] {
   const problems: string[] = [];
   for (const task of plan.tasks) {
     const need = needOf(task);
-    if (need.cpus > limits.cpus) problems.push(`${task.id} needs ${need.cpus} cpus; this machine allows ${limits.cpus}`);
-    if (need.memMb > limits.memMb) problems.push(`${task.id} needs ${need.memMb} MiB of memory; this machine allows ${limits.memMb} MiB`);
-    if (need.gpus > limits.gpus.length) problems.push(`${task.id} needs ${need.gpus} GPUs; ${limits.gpus.length} configured (local.gpus in pipe.config.json)`);
+    if (need.cpus > limits.cpus) problems.push(`${printable(task.id)} needs ${need.cpus} cpus; this machine allows ${limits.cpus}`);
+    if (need.memMb > limits.memMb) problems.push(`${printable(task.id)} needs ${need.memMb} MiB of memory; this machine allows ${limits.memMb} MiB`);
+    if (need.gpus > limits.gpus.length) problems.push(`${printable(task.id)} needs ${need.gpus} GPUs; ${limits.gpus.length} configured (local.gpus in pipe.config.json)`);
   }
   return problems;
 }
@@ -261,7 +262,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
             ? `command exited with status ${exitCode}`
             : undefined;
       if (problem) {
-        fs.appendFileSync(logs.stderr, `pipe: ${task.id}: ${problem}\n`);
+        fs.appendFileSync(logs.stderr, `pipe: ${printable(task.id)}: ${problem}\n`);
         exitCode ||= 1;
       }
       // The self-contained form of the script, to rerun the task by hand.
@@ -302,7 +303,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
 
     const cannot = (what: string, error: unknown) => {
       launchers.giveBack(launcher);
-      fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot ${what} the task: ${(error as Error).message}\n`);
+      fs.appendFileSync(logs.stderr, `pipe: ${printable(task.id)}: cannot ${what} the task: ${(error as Error).message}\n`);
       ended(null);
     };
     // Synchronous, as is every file operation of a task's life in pipe: each is one system

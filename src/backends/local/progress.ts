@@ -2,6 +2,7 @@
 // `--json`, nothing with `--quiet`. The live panel of a TTY is in tty-progress.ts, loaded
 // only on a TTY (log-update and its dependencies take tens of milliseconds to load).
 
+import { printable } from "../../printable.js";
 import type { Reporter, RunEvent } from "./events.js";
 
 export function jsonReporter(write: (line: string) => void, clock: () => number = Date.now): Reporter {
@@ -27,17 +28,17 @@ export function plainLine(e: RunEvent): string | undefined {
     case "plan":
       return `${e.total} tasks: ${e.toRun} to run, ${e.cached} cached`;
     case "start":
-      return `start    ${e.task}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`;
+      return `start    ${printable(e.task)}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`;
     case "done":
-      return `done     ${e.task} (${seconds(e.ms)})`;
+      return `done     ${printable(e.task)} (${seconds(e.ms)})`;
     case "cached":
       return undefined;
     case "failed":
-      return `failed   ${e.task} (exit ${e.exitCode ?? "signal"})${e.retrying ? ", retrying" : ""}`;
+      return `failed   ${printable(e.task)} (exit ${e.exitCode ?? "signal"})${e.retrying ? ", retrying" : ""}`;
     case "waiting":
-      return `waiting  ${e.task}: the same key is being computed by ${e.holder}`;
+      return `waiting  ${printable(e.task)}: the same key is being computed by ${e.holder}`;
     case "skipped":
-      return `skipped  ${e.task}: upstream ${e.because} failed`;
+      return `skipped  ${printable(e.task)}: upstream ${printable(e.because)} failed`;
     case "stopping":
       if (e.reason === "kill") return "interrupted again: killing running tasks";
       return e.reason === "interrupt" ? "interrupted: terminating running tasks" : "stopping after a failure: terminating running tasks (use --keep-going to continue)";

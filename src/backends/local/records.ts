@@ -1,10 +1,12 @@
 // Run records: every `pipe run` gets `.pipe/runs/<run-id>/` with the plan, each task's
 // script and logs, and `run.json` (status and a table of start, end, duration, exit code
-// and peak memory per task; `tasks.tsv` holds the same table for people).
+// and peak memory per task; `tasks.tsv` holds the same table for people, ids escaped by
+// printable.ts so that each task stays one line of its columns).
 
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { printable } from "../../printable.js";
 
 export const TaskRecordSchema = z.object({
   id: z.string(),
@@ -69,7 +71,7 @@ export function writeRecord(dir: string, record: RunRecord): void {
   fs.writeFileSync(tmp, JSON.stringify(record, null, 1) + "\n");
   fs.renameSync(tmp, path.join(dir, "run.json"));
   const rows = record.tasks.map((t) =>
-    [t.id, t.state, t.start ?? "", t.end ?? "", t.durationMs ?? "", t.exitCode ?? "", t.peakRssKb ?? "", t.attempts ?? ""].join("\t"),
+    [printable(t.id), t.state, t.start ?? "", t.end ?? "", t.durationMs ?? "", t.exitCode ?? "", t.peakRssKb ?? "", t.attempts ?? ""].join("\t"),
   );
   fs.writeFileSync(path.join(dir, "tasks.tsv"), ["task\tstate\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tattempts", ...rows].join("\n") + "\n");
 }

@@ -3,6 +3,7 @@
 // other notable events are printed above it as plain lines.
 
 import { createLogUpdate } from "log-update";
+import { printable } from "../../printable.js";
 import type { Reporter } from "./events.js";
 import { clockText, plainLine } from "./progress.js";
 
@@ -23,7 +24,7 @@ export function ttyReporter(stream: NodeJS.WriteStream, clock: () => number = Da
     const left = toRun - done - failed - skipped;
     const eta = done > 0 && left > 0 ? ` · ETA ${clockText((elapsed / done) * left)}` : "";
     const width = stream.columns || 80;
-    const names = [...running].slice(0, 4).map((n) => `  ▸ ${n}`.slice(0, width));
+    const names = [...running].slice(0, 4).map((n) => `  ▸ ${printable(n)}`.slice(0, width));
     const more = running.size > 4 ? [`  … and ${running.size - 4} more`] : [];
     const status = `${done + cached + failed + skipped}/${total} · ${done} done · ${running.size} running · ${cached} cached · ${failed} failed${skipped ? ` · ${skipped} skipped` : ""} · ${clockText(elapsed)}${eta}`;
     logUpdate([...names, ...more, status].join("\n"));

@@ -6,6 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { planToJson, type Plan } from "../../plan/plan.js";
 import { taskScript } from "../../plan/script.js";
+import { printable } from "../../printable.js";
 import { shellQuote } from "../../plan/values.js";
 import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, RECORDS_FILE, type Bundle } from "./bundle.js";
 import type { SlurmConfig } from "./directives.js";
@@ -33,7 +34,7 @@ export function emitSlurm(plan: Plan, slurm: SlurmConfig): EmittedBundle {
   for (const job of jobs) {
     const retries = byId.get(job.tasks[0]!.id)!.retries;
     files.set(job.script, jobScript(job, { setup: slurm.setup, retries }));
-    const list = job.tasks.map((t) => [t.script, t.key, t.force ? "1" : "0", t.id.replace(/[\t\r\n]/g, " ")].join("\t") + "\n");
+    const list = job.tasks.map((t) => [t.script, t.key, t.force ? "1" : "0", printable(t.id)].join("\t") + "\n");
     files.set(job.script.replace(/\.sh$/, ".tasks"), list.join(""));
     for (const t of job.tasks) files.set(t.script, taskScript(plan, byId.get(t.id)!));
   }

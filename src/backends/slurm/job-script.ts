@@ -4,6 +4,7 @@
 // all the work (store check, atomic commit). Paths are relative to the bundle directory,
 // which Slurm makes the working directory because submit.sh submits from there.
 
+import { printable } from "../../printable.js";
 import type { BundleJob } from "./bundle.js";
 
 export interface JobScriptOptions {
@@ -45,8 +46,8 @@ export function jobScript(job: BundleJob, options: JobScriptOptions): string {
 
 function describe(job: BundleJob, list: string): string[] {
   const what = job.array
-    ? [`pipe job ${job.name}: an array of ${job.tasks.length} ${job.action} tasks of ${oneLine(job.group)};`, `array index i runs the task on line i+1 of ${list}.`]
-    : [`pipe job ${job.name}: task ${oneLine(job.tasks[0]!.id)} (${job.action}).`];
+    ? [`pipe job ${job.name}: an array of ${job.tasks.length} ${job.action} tasks of ${printable(job.group)};`, `array index i runs the task on line i+1 of ${list}.`]
+    : [`pipe job ${job.name}: task ${printable(job.tasks[0]!.id)} (${job.action}).`];
   const by = job.array ? `sbatch --array=0-${job.tasks.length - 1} ${job.script}` : `sbatch ${job.script}`;
   return [...what, "submit.sh submits it (only what is missing from the store); by hand, from", `the bundle directory: ${by}`];
 }
@@ -77,8 +78,4 @@ function run(retries: number): string[] {
     '  echo "pipe: $task: attempt $attempt of $attempts failed (status $status); retrying" >&2',
     "done",
   ];
-}
-
-function oneLine(text: string): string {
-  return text.replace(/[\r\n]/g, " ");
 }

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Exit, type Io } from "../../cli/io.js";
 import { taskMatcher } from "../../plan/state.js";
+import { namesId, printable, printableQuoted } from "../../printable.js";
 import { readBundle } from "./bundle.js";
 import { logFile, readRecords } from "./records.js";
 
@@ -15,15 +16,16 @@ export async function slurmLogs(bundleDir: string, task: string, io: Io): Promis
     return Exit.invalid;
   }
   const ids = bundle.value.jobs.flatMap((j) => j.tasks.map((t) => t.id));
-  const matches = ids.includes(task) ? [task] : ids.filter(taskMatcher([task]));
+  const named = ids.filter((id) => namesId(task, id));
+  const matches = named.length === 1 ? named : ids.filter(taskMatcher([task]));
   if (matches.length !== 1) {
-    const shown = matches.slice(0, 10).join(", ");
-    io.err(matches.length === 0 ? `pipe: no task ${JSON.stringify(task)} in this bundle\n` : `pipe: ${JSON.stringify(task)} matches ${matches.length} tasks (${shown}${matches.length > 10 ? ", ..." : ""}); name one\n`);
+    const shown = matches.slice(0, 10).map(printable).join(", ");
+    io.err(matches.length === 0 ? `pipe: no task ${printableQuoted(task)} in this bundle\n` : `pipe: ${printableQuoted(task)} matches ${matches.length} tasks (${shown}${matches.length > 10 ? ", ..." : ""}); name one\n`);
     return Exit.invalid;
   }
   const record = readRecords(bundleDir).get(matches[0]!);
   if (!record) {
-    io.err(`pipe: ${matches[0]} was not submitted from this bundle (its result was in the store, or submit.sh has not run)\n`);
+    io.err(`pipe: ${printable(matches[0]!)} was not submitted from this bundle (its result was in the store, or submit.sh has not run)\n`);
     return Exit.failed;
   }
   const file = logFile(record);
@@ -31,7 +33,7 @@ export async function slurmLogs(bundleDir: string, task: string, io: Io): Promis
   try {
     text = fs.readFileSync(path.join(bundleDir, file), "utf8");
   } catch {
-    io.err(`pipe: no log yet for ${matches[0]}: ${file} (job ${record.jobId} has not started)\n`);
+    io.err(`pipe: no log yet for ${printable(matches[0]!)}: ${file} (job ${record.jobId} has not started)\n`);
     return Exit.failed;
   }
   io.err(`==> ${file} <==\n`);

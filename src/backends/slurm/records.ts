@@ -1,9 +1,10 @@
 // jobs.tsv, written by submit.sh: one line per submitted task (task id, job name, Slurm job
 // id, array index or `-`), appended on every submit. The last line of a task is its
-// current attempt.
+// current attempt. Task ids are written escaped (printable.ts), as jobs/NAME.tasks holds them.
 
 import fs from "node:fs";
 import path from "node:path";
+import { fromPrintable } from "../../printable.js";
 import { RECORDS_FILE } from "./bundle.js";
 
 export interface TaskRecord {
@@ -24,8 +25,9 @@ export function readRecords(dir: string): Map<string, TaskRecord> {
   const latest = new Map<string, TaskRecord>();
   for (const line of text.split("\n")) {
     if (!line || line.startsWith("#")) continue;
-    const [task, job, jobId, index] = line.split("\t");
-    if (!task || !job || !jobId) continue;
+    const [printed, job, jobId, index] = line.split("\t");
+    if (!printed || !job || !jobId) continue;
+    const task = fromPrintable(printed);
     latest.set(task, { task, job, jobId, ...(index && index !== "-" ? { index: Number(index) } : {}) });
   }
   return latest;

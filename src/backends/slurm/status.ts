@@ -5,6 +5,7 @@
 
 import { Exit, type Io } from "../../cli/io.js";
 import { inStore } from "../../plan/state.js";
+import { printable } from "../../printable.js";
 import { bundleStore, readBundle, type Bundle } from "./bundle.js";
 import { ACTIVE_STATES, queueStates, type QueueEntry } from "./queue.js";
 import { readRecords, slurmTaskId, type TaskRecord } from "./records.js";
@@ -59,7 +60,7 @@ export async function slurmStatus(dir: string, io: Io, flags: { json?: boolean }
     io.out(JSON.stringify({ summary: Object.fromEntries(counts), tasks: states }, null, 1) + "\n");
   } else {
     const width = Math.max(...states.map((s) => (s.slurmId ?? "-").length));
-    for (const s of states) io.out(`  ${s.status.padEnd(13)} ${(s.slurmId ?? "-").padEnd(width)}  ${s.task}${s.detail ? `  (${s.detail})` : ""}\n`);
+    for (const s of states) io.out(`  ${s.status.padEnd(13)} ${(s.slurmId ?? "-").padEnd(width)}  ${printable(s.task)}${s.detail ? `  (${s.detail})` : ""}\n`);
     io.out(`${states.length} tasks: ${counts.map(([s, n]) => `${n} ${s}`).join(", ")}\n`);
   }
   return states.some((s) => s.status === "failed" || s.status === "cancelled") ? Exit.failed : Exit.ok;
