@@ -174,7 +174,7 @@ function commandLines(plan: Plan, task: Task): string[] {
   return lines;
 }
 
-const LITERAL_DIRECTIVE = "# shellcheck disable=SC2016 # quoted values are literal text, not to be expanded";
+const LITERAL_DIRECTIVE = "# shellcheck disable=SC2016,SC1003 # quoted values are literal text, not to be expanded or escaped";
 
 /** A generated line, with the directive before it when it quotes a `$` or a backtick. */
 function literal(line: string): string[] {
@@ -182,8 +182,9 @@ function literal(line: string): string[] {
 }
 
 /**
- * Whether shell text holds a `$` or a backtick inside single quotes, which shellcheck takes
- * for a mistake (SC2016): a value quoted into a line is literal text, never to be expanded.
+ * Whether shell text holds a `$` or a backtick inside single quotes (SC2016), or a backslash
+ * just before a closing one (SC1003), which shellcheck takes for mistakes: a value quoted
+ * into a line is literal text, never to be expanded or escaped.
  */
 function quotesExpansion(text: string): boolean {
   let quote = "";
@@ -191,7 +192,7 @@ function quotesExpansion(text: string): boolean {
     const c = text[i]!;
     if (quote === "'") {
       if (c === "'") quote = "";
-      else if (c === "$" || c === "`") return true;
+      else if (c === "$" || c === "`" || (c === "\\" && text[i + 1] === "'")) return true;
     } else if (c === "\\") i++;
     else if (quote === '"') {
       if (c === '"') quote = "";
