@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Plan, Task } from "../../plan/plan.js";
-import { runnerScript, taskScript } from "../../plan/script.js";
+import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
 import { finishResult } from "./finish.js";
@@ -152,6 +152,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const stop = (reason: "failure" | "interrupt") => {
     if (stopping) return;
     stopping = reason;
+    // Before anything else: a launcher starts a queued task without asking.
+    launchers.stopAll();
     if ([...records.values()].some((r) => r.state === "pending")) reporter.event({ type: "stopping", reason });
     for (const r of running.values()) terminate(r);
     checkDone();
@@ -251,13 +253,14 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const vars: Record<string, string> = { PIPE_WORK: work };
     if (limits.gpus.length) vars["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
 
-    const ended = (status: number | null) => {
+    const ended = (status: number | null, badOutput = false) => {
       const end = now();
+      if (status === null && entry.pgid === undefined && stopping) return droppedUnrun();
       let exitCode = status;
       const problem =
         exitCode === 0
           ? finishResult(plan, task, work, path.join(storeDir, task.key), forced.has(task.id), { start: started, end })
-          : exitCode !== null && !entry.terminate
+          : exitCode !== null && !entry.terminate && !badOutput
             ? `command exited with status ${exitCode}`
             : undefined;
       if (problem) {
@@ -300,6 +303,18 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       checkDone();
     };
 
+    // Dropped before it started, the run stopping: its record stays as it was (it never ran).
+    const droppedUnrun = () => {
+      running.delete(task.id);
+      if (entry.queued) queuedTasks--;
+      else handOver(entry, gpus);
+      later(fs.promises.rm(work, { recursive: true, force: true }));
+      locks.release(task.key);
+      records.set(task.id, { ...previous, state: stopping === "interrupt" ? "interrupted" : "cancelled" });
+      saveSoon();
+      checkDone();
+    };
+
     const cannot = (what: string, error: unknown) => {
       launchers.giveBack(launcher);
       fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot ${what} the task: ${(error as Error).message}\n`);
@@ -323,7 +338,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       saveSoon();
     };
     try {
-      launchers.run(launcher, { task: task.id, script: runnerScript(plan, task), ...logs, env: vars, started: onStart, ended });
+      launchers.run(launcher, { task: task.id, script: runnerScript(plan, task), check: outputCheckScript(plan, task, work), ...logs, env: vars, started: onStart, ended });
     } catch (error) {
       cannot("start", error);
     }
