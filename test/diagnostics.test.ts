@@ -33,6 +33,7 @@ const excluded: Record<string, string> = {
   P4008: "plan: resources against the config",
   P4009: "plan: --params file",
   P4010: "plan: expanded task count",
+  P4011: "the store on disk (test/store-config.test.ts)",
   P5001: "TypeScript actions (test/ts-actions.test.ts)",
   P5002: "TypeScript actions (test/ts-actions.test.ts)",
   P5003: "TypeScript actions (test/ts-actions.test.ts)",

@@ -87,6 +87,7 @@ export const Diag = {
   badResource: def("P4008", "error", (name: string, reason: string) => `resource \`${name}\`: ${reason}`),
   badParamsFile: def("P4009", "error", (message: string) => `invalid params file: ${message}`),
   tooManyTasks: def("P4010", "error", (n: number, limit: number) => `the plan has ${n} tasks, more than the limit of ${limit}`),
+  badStore: def("P4011", "error", (path: string, reason: string) => `the store ${path} ${reason}`),
 
   // ---- TypeScript actions ----
   tsModuleNotFound: def("P5001", "error", (path: string) => `cannot find TypeScript module "${path}"`),
