@@ -14,6 +14,7 @@ import { finishResult } from "./finish.js";
 import { Launchers, type Launcher } from "./launcher.js";
 import { KeyLocks } from "./lock.js";
 import { ReadyQueue } from "./ready-queue.js";
+import { removeStaleWork } from "./stale-work.js";
 import { MemorySampler } from "./memory.js";
 import { createRunDir, taskFileName, writeRecord, type RunRecord, type TaskRecord } from "./records.js";
 
@@ -136,6 +137,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   // a process less per task, and pipe knows what to clean up after a task that was killed.
   const workBase = path.join(storeDir, ".tmp", `%s.${os.hostname()}.${process.pid}.`);
   fs.mkdirSync(path.dirname(workBase), { recursive: true });
+  removeStaleWork(storeDir);
   let attempts = 0;
   // Clean-ups done off the critical path, awaited before the run returns.
   const cleanups: Promise<unknown>[] = [];

@@ -103,8 +103,20 @@ function readOwner(file: string): LockOwner | undefined {
   }
 }
 
+/** The owner files of the runs that hold or held locks on this store (a killed run's stays). */
+export function runOwners(storeDir: string): LockOwner[] {
+  const dir = path.join(storeDir, ".locks");
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith("run-") && n.endsWith(".owner")).flatMap((n) => readOwner(path.join(dir, n)) ?? []);
+}
+
 /** Whether a process runs; a zombie (dead, not yet reaped: some containers' init never reaps) does not. */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
