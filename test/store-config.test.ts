@@ -136,3 +136,54 @@ describe("local.gpus", () => {
     expect(loadConfig(dir, undefined, nodeFileHost).config!.local.gpus).toEqual([2, 0, 1]);
   });
 });
+
+describe("a full disk", () => {
+  /** A fresh tmpfs of `options` mounted on a new directory of `dir`; undefined when this machine cannot mount one. */
+  function smallDisk(dir: string, options: string): string | undefined {
+    const mnt = path.join(dir, "disk");
+    fs.mkdirSync(mnt);
+    if (!tryRun("mount", ["-t", "tmpfs", "-o", options, "tmpfs", mnt])) return undefined;
+    undo.push(() => tryRun("umount", [mnt]));
+    return mnt;
+  }
+  const FILL = `action fill(i: Int) -> (o: File) {\n  shell "head -c 400k /dev/zero > ~{out.o} || true"\n}\npipeline main() -> (xs: List[File]) {\n  let s = for i in [1, 2, 3] { fill(i = i) }\n  return (xs = s.o)\n}\n`;
+
+  it("when the store's disk is full before the run, P4011 says so and nothing is left in .locks", async (ctx) => {
+    const dir = project({ "main.pipe": HELLO });
+    const disk = smallDisk(dir, "size=256k");
+    if (!disk) {
+      console.warn("store-config.test.ts: cannot mount a tmpfs here (needs root): the full-disk tests do not run");
+      return ctx.skip();
+    }
+    fs.writeFileSync(path.join(dir, "pipe.config.json"), JSON.stringify({ store: path.join(disk, "store") }));
+    fs.mkdirSync(path.join(disk, "store", ".tmp"), { recursive: true });
+    tryRun("bash", ["-c", `head -c 300k /dev/zero > ${path.join(disk, "filler")}`]);
+    const r = await pipe(dir, "run", "main.pipe");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`error P4011: the store ${path.join(disk, "store")} is not writable: no space left on the device`);
+    expect(fs.existsSync(path.join(disk, "store", ".locks"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "ran"))).toBe(false);
+  });
+
+  it.each([
+    { options: "size=256k", what: "the data (meta.json)", message: /pipe: main\/s\[i=\d\]: cannot write meta\.json: ENOSPC: no space left on device/ },
+    { options: "size=1m,nr_inodes=8", what: "the inodes (locks, work directories)", message: /pipe: main\/s\[i=\d\]: cannot (lock the key of|prepare) the task: ENOSPC: no space left on device/ },
+  ])("when $what run out during the run, the tasks fail with a clear message and no lock is left", async ({ options, message }, ctx) => {
+    const dir = project({ "main.pipe": FILL });
+    const disk = smallDisk(dir, options);
+    if (!disk) {
+      console.warn("store-config.test.ts: cannot mount a tmpfs here (needs root): the full-disk tests do not run");
+      return ctx.skip();
+    }
+    const store = path.join(disk, "store");
+    fs.writeFileSync(path.join(dir, "pipe.config.json"), JSON.stringify({ store }));
+    const r = await pipe(dir, "run", "main.pipe", "-j", "2", "--keep-going");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toContain("internal error");
+    expect(fs.readdirSync(path.join(store, ".locks")), r.err).toEqual([]);
+    expect(fs.readdirSync(path.join(store, ".tmp")), r.err).toEqual([]);
+    // A task whose output fit (space freed by another's failure) may commit: whole, with its meta.json.
+    for (const entry of fs.readdirSync(store).filter((n) => !n.startsWith("."))) expect(fs.existsSync(path.join(store, entry, "meta.json"))).toBe(true);
+  }, 20_000);
+});

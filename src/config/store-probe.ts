@@ -1,7 +1,7 @@
 // Whether the store's location can hold a store, asked before anything runs (`pipe run`,
 // `pipe emit slurm`, `pipe submit`). The config's schema cannot tell a file, a device, a
 // virtual file system or a directory nobody may write from a good store: the file system is
-// asked, by making the store's `.tmp` and a temporary entry in it, as a task will. A store
+// asked, by making the store's `.tmp` and a temporary file in it, as a task will. A store
 // under `/proc` used to make `pipe run` spin; a read-only one failed every task in turn.
 
 import fs from "node:fs";
@@ -55,12 +55,14 @@ function storeProblem(storeDir: string): string | undefined {
     }
   }
   const entry = path.join(tmp, `.probe.${os.hostname()}.${process.pid}`);
+  // A file with something in it, as meta.json will be: an empty one needs no space.
   try {
-    fs.mkdirSync(entry);
-    fs.rmdirSync(entry);
+    fs.writeFileSync(entry, "probe\n");
   } catch (error) {
+    fs.rmSync(entry, { force: true });
     return `is not writable: ${reason(error)}`;
   }
+  fs.rmSync(entry, { force: true });
   return undefined;
 }
 

@@ -197,10 +197,26 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     }
   };
 
+  /** `locks.acquire`, with a lock that cannot be written (a full disk) taken as free: start() reports it. */
+  const acquired = (key: string) => {
+    try {
+      return locks.acquire(key);
+    } catch {
+      return undefined;
+    }
+  };
+
   /** Starts a task on an idle launcher, or queues it behind `ahead` (a task needing the same resources) on its launcher. */
   const start = (task: Task, ahead?: Running) => {
     const launcher = ahead?.launcher ?? launchers.take();
-    const owner = locks.holds(task.key) ? undefined : locks.acquire(task.key);
+    // A lock that cannot be written (a full disk) fails the task below, as a work directory would.
+    let lockError: unknown;
+    let owner: ReturnType<KeyLocks["acquire"]>;
+    try {
+      owner = locks.holds(task.key) ? undefined : locks.acquire(task.key);
+    } catch (error) {
+      lockError = error;
+    }
     if (owner) {
       launchers.giveBack(launcher);
       // Another run is computing the same key: wait for its result rather than run it twice.
@@ -214,13 +230,13 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         if (inStore(storeDir, task.key)) {
           lockWaits.delete(task.id);
           // A lock left by a run that died once its task committed: clear it.
-          if (!locks.acquire(task.key)) locks.release(task.key);
+          if (!acquired(task.key)) locks.release(task.key);
           computedMeanwhile(task);
           pump();
           return checkDone();
         }
-        if (!locks.acquire(task.key)) {
-          // Ours now (the holder failed or was interrupted): start() finds it held.
+        if (!acquired(task.key)) {
+          // Ours now (the holder failed or was interrupted), or it cannot be written: start() finds out.
           lockWaits.delete(task.id);
           insertReady(task);
           return pump();
@@ -230,7 +246,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       setTimeout(poll, LOCK_POLL_MS);
       return;
     }
-    if (!forced.has(task.id) && inStore(storeDir, task.key)) {
+    if (lockError === undefined && !forced.has(task.id) && inStore(storeDir, task.key)) {
       launchers.giveBack(launcher);
       locks.release(task.key);
       return computedMeanwhile(task);
@@ -325,9 +341,10 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     // Synchronous, as is every file operation of a task's life in pipe: each is one system
     // call, and a round trip through libuv's threads cost more than the call.
     try {
+      if (lockError !== undefined) throw lockError;
       fs.mkdirSync(work);
     } catch (error) {
-      return cannot("prepare", error);
+      return cannot(lockError !== undefined ? "lock the key of" : "prepare", error);
     }
     const onStart = (pid: number, scratch: { stdout: string; stderr: string }) => {
       started = now();
