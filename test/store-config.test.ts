@@ -181,6 +181,9 @@ describe("a full disk", () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(message);
     expect(r.err).not.toContain("internal error");
+    // Each failed task is reported with exit 1, none as killed by a signal.
+    expect(r.err).toMatch(/failed: main\/s\[i=\d\] \(exit 1\)/);
+    expect(r.err).not.toContain("(exit signal)");
     expect(fs.readdirSync(path.join(store, ".locks")), r.err).toEqual([]);
     expect(fs.readdirSync(path.join(store, ".tmp")), r.err).toEqual([]);
     // A task whose output fit (space freed by another's failure) may commit: whole, with its meta.json.

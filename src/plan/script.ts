@@ -121,16 +121,16 @@ export function outputCheckScript(plan: Plan, task: Task, work: string): string 
   return [`out=${shellQuote(work)}`, `task=${shellQuote(task.id)}`, `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; }`, ...checks, "return 0", ""].join("\n");
 }
 
-/** The rules both backends check outputs with (bash extended regular expressions and JavaScript alike). */
-export const VALIDATE: Readonly<Record<string, RegExp>> = {
+/** What a scalar output must match, as bash extended regular expressions. */
+const VALIDATE: Readonly<Record<string, RegExp>> = {
   Int: /^[+-]?[0-9]+$/,
   Float: /^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$/,
   Bool: /^(true|false)$/,
 };
 
-export const missingOutput = (name: string, type: string) => `output ${name} (${type}) was not written: the command must create it at ~{out.${name}}`;
+const missingOutput = (name: string, type: string) => `output ${name} (${type}) was not written: the command must create it at ~{out.${name}}`;
 
-export const invalidOutput = (name: string, type: string, value: string) => `output ${name} is not ${type === "Int" ? "an" : "a"} ${type}: ${value}`;
+const invalidOutput = (name: string, type: string, value: string) => `output ${name} is not ${type === "Int" ? "an" : "a"} ${type}: ${value}`;
 
 /** What `pipe why` compares a later plan against: everything the key was computed from. */
 export function taskMeta(plan: Plan, task: Task) {

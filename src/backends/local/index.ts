@@ -271,14 +271,15 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const vars: Record<string, string> = { PIPE_WORK: work };
     if (limits.gpus.length) vars["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
 
-    const ended = (status: number | null, badOutput = false) => {
+    /** `explained`: the task's stderr says already why it failed (an output's check, or pipe could not start it). */
+    const ended = (status: number | null, explained = false) => {
       const end = now();
       if (status === null && entry.pgid === undefined && stopping) return droppedUnrun();
       let exitCode = status;
       const problem =
         exitCode === 0
           ? finishResult(plan, task, work, path.join(storeDir, task.key), forced.has(task.id), { start: started, end })
-          : exitCode !== null && !entry.terminate && !badOutput
+          : exitCode !== null && !entry.terminate && !explained
             ? `command exited with status ${exitCode}`
             : undefined;
       if (problem) {
@@ -336,7 +337,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const cannot = (what: string, error: unknown) => {
       launchers.giveBack(launcher);
       fs.appendFileSync(logs.stderr, `pipe: ${task.id}: cannot ${what} the task: ${(error as Error).message}\n`);
-      ended(null);
+      // A failure of its own (exit 1), not a signal's: it never ran.
+      ended(1, true);
     };
     // Synchronous, as is every file operation of a task's life in pipe: each is one system
     // call, and a round trip through libuv's threads cost more than the call.
