@@ -5,11 +5,13 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../src/cli/index.js";
 import { loadConfig } from "../src/config/index.js";
 import { nodeFileHost } from "../src/host.js";
 import { recordingIo } from "./helpers.js";
+import { root } from "./local-harness.js";
 import { cleanProjects, project } from "./fixtures/plan/harness.js";
 
 const HELLO = `action hello() -> (g: File) { shell "echo hi > ~{out.g} && touch ran" }\npipeline main() -> (g: File) {\n  let h = hello()\n  return (g = h.g)\n}\n`;
@@ -114,6 +116,18 @@ describe("a store that cannot be one", () => {
     const r = await pipe(dir, "run", "main.pipe");
     expect(r.code, r.err).toBe(0);
     expect(fs.readdirSync(path.join(dir, ".pipe", "store", ".tmp"))).toEqual([]);
+  });
+});
+
+describe("directories pipe makes", () => {
+  // Node's recursive mkdir never returns under /proc, and signals do not reach it.
+  it("pipe emit slurm -o under /proc fails at once (exit 2) instead of hanging", async () => {
+    const dir = project({ "main.pipe": HELLO });
+    // A process of its own: a hang would block this one, timers and all.
+    const r = await execa("node", [path.join(root, "bin", "pipe.js"), "emit", "slurm", "main.pipe", "-o", "/proc/pipe-bundle/sub"], { cwd: dir, reject: false, timeout: 10_000 });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("pipe: cannot write the bundle in /proc/pipe-bundle/sub: ENOENT");
   });
 });
 

@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import { makeDirs } from "../host.js";
 
 /** File systems of the kernel's own (statfs magic numbers): nothing can be stored there. */
 const VIRTUAL: Readonly<Record<number, string>> = {
@@ -43,16 +44,11 @@ function storeProblem(storeDir: string): string | undefined {
   const fsType = virtualFs(existing);
   if (fsType) return `is on the kernel's ${fsType} file system, which cannot hold files`;
   const tmp = path.join(storeDir, ".tmp");
-  // One level at a time: a recursive mkdir reports ENOENT for a read-only file system.
-  const missing: string[] = [];
-  for (let dir = tmp; dir !== existing && path.dirname(dir) !== dir; dir = path.dirname(dir)) missing.unshift(dir);
-  for (const dir of missing) {
-    try {
-      fs.mkdirSync(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EEXIST" && statOf(dir)?.isDirectory()) continue;
-      return `cannot be created or written: ${reason(error)}`;
-    }
+  // Not Node's recursive mkdir: see makeDirs.
+  try {
+    makeDirs(tmp);
+  } catch (error) {
+    return `cannot be created or written: ${reason(error)}`;
   }
   const entry = path.join(tmp, `.probe.${os.hostname()}.${process.pid}`);
   // A file with something in it, as meta.json will be: an empty one needs no space.
