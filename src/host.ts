@@ -38,3 +38,20 @@ export const stdlibDir = path.join(packageRoot, "stdlib");
 export function relativePosix(dir: string, file: string): string {
   return path.relative(dir, file).split(path.sep).join("/") || ".";
 }
+
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdir never returns for a path under
+ * `/proc` (it retries the ENOENT there forever, deaf to signals), and reports ENOENT for a
+ * read-only file system; one level at a time, each fails at once with its own error.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || !fs.statSync(d).isDirectory()) throw error;
+    }
+  }
+}

@@ -27,7 +27,7 @@ function setUp(goOn: () => boolean) {
     let resolve!: (o: Outcome) => void;
     const done = new Promise<Outcome>((r) => (resolve = r));
     const logs = { stdout: path.join(dir, `${name}.out`), stderr: path.join(dir, `${name}.err`) };
-    return [{ task: name, script, ...logs, env: { NAME: name }, started: (p) => (pid = p), ended: (status) => resolve({ ...(pid ? { pid } : {}), status }) }, done];
+    return [{ task: name, script, check: "", ...logs, env: { NAME: name }, started: (p) => (pid = p), ended: (status) => resolve({ ...(pid ? { pid } : {}), status }) }, done];
   };
   return { dir, launchers, task };
 }

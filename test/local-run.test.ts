@@ -110,6 +110,83 @@ describe("failures", () => {
     expect(storeKeys(dir)).toHaveLength(3);
   });
 
+  it("fail-fast after an output check: a task that exited 0 with a bad output starts nothing queued behind it", async () => {
+    for (const [type, command] of [
+      ["Int", "echo abc > ~{out.o}"],
+      ["File", "true"],
+    ]) {
+      const dir = localProject("queue");
+      fs.writeFileSync(
+        path.join(dir, "main.pipe"),
+        [
+          `action bad() -> (o: ${type}) {`,
+          `  shell "${command}"`,
+          "}",
+          "action mark() -> (o: File) {",
+          '  shell "touch ran && echo > ~{out.o}"',
+          "}",
+          "pipeline main() -> (b: " + type + ", m: File) {",
+          "  let b = bad()",
+          "  let m = mark()",
+          "  return (b = b.o, m = m.o)",
+          "}",
+        ].join("\n"),
+      );
+      const r = await pipe(dir, "run", "main.pipe", "-j", "1", "--json");
+      expect(r.code).toBe(1);
+      expect(started(r.out)).toEqual(["main/b"]);
+      expect(fs.existsSync(path.join(dir, "ran"))).toBe(false);
+      const [record] = readRuns(dir);
+      const mark = record!.tasks.find((t) => t.id === "main/m")!;
+      // Its record says it never ran: no start, no attempt, no logs.
+      expect(mark).toEqual({ id: "main/m", key: mark.key, state: "cancelled", reason: "new key" });
+      expect(fs.readdirSync(path.join(record!.dir, "logs")).filter((f) => f.includes("main_m"))).toEqual([]);
+      expect(storeKeys(dir)).toEqual([]);
+      expect(tmpLeft(dir)).toEqual([]);
+    }
+  });
+
+  it("a failure with retries left starts no retry once the run is stopping", async () => {
+    const dir = localProject("queue");
+    fs.writeFileSync(
+      path.join(dir, "main.pipe"),
+      [
+        // At -j 2: r and c start, boom waits behind r; r fails at once, boom takes its place,
+        // and r's retry waits behind c. boom fails: the run stops, and c, told to end, ends
+        // well, which is when its launcher would start the retry.
+        "action flaky() -> (o: File) {",
+        "  retries = 2",
+        '  shell "echo try >> tries; exit 1"',
+        "}",
+        "action lingers() -> (o: File) {",
+        "  shell \"echo c > ~{out.o}; trap 'exit 0' TERM; sleep 5 & wait\"",
+        "}",
+        "action boom() -> (o: File) {",
+        '  shell "sleep 0.5; exit 3"',
+        "}",
+        "pipeline main() -> (r: File, c: File, b: File) {",
+        "  let r = flaky()",
+        "  let c = lingers()",
+        "  let b = boom()",
+        "  return (r = r.o, c = c.o, b = b.o)",
+        "}",
+      ].join("\n"),
+    );
+    const r = await pipe(dir, "run", "main.pipe", "-j", "2", "--json");
+    expect(r.code).toBe(1);
+    const all = events(r.out);
+    expect(started(r.out)).toEqual(["main/b", "main/c", "main/r"]);
+    expect(all.find((e) => e["type"] === "failed" && e["task"] === "main/r")).toMatchObject({ retrying: true });
+    expect(fs.readFileSync(path.join(dir, "tries"), "utf8")).toBe("try\n");
+    const [record] = readRuns(dir);
+    expect(record!.tasks.map((t) => [t.id, t.state, t.attempts])).toEqual([
+      ["main/r", "cancelled", 1],
+      ["main/c", "done", 1],
+      ["main/b", "failed", 1],
+    ]);
+    expect(tmpLeft(dir)).toEqual([]);
+  });
+
   it("--keep-going runs everything that does not depend on the failure", async () => {
     const dir = localProject("branches");
     const r = await pipe(dir, "run", "main.pipe", "-j", "2", "--keep-going");
@@ -202,6 +279,55 @@ describe("the store protocol", () => {
     const makeKey = plan.tasks[0]!.key;
     expect([ours[`${makeKey}/i`], ours[`${makeKey}/x`], ours[`${makeKey}/s`]]).toEqual(["42\n", "1.50\n", " a b "]);
     expect(ours[`${plan.tasks[1]!.key}/meta.json`]).toMatchObject({ task: "main/u", upstream: { "main/m": makeKey }, exitCode: 0 });
+  });
+});
+
+describe("output checks", () => {
+  // Each a command that exits 0 and breaks its promise, and the message both forms give.
+  const cases = [
+    { name: "nofile", type: "File", command: "true", message: "output o (File) was not written: the command must create it at ~{out.o}" },
+    { name: "nodir", type: "Dir", command: "true", message: "output o (Dir) was not written: the command must create it at ~{out.o}" },
+    { name: "fileasdir", type: "Dir", command: "echo x > ~{out.o}", message: "output o (Dir) was not written: the command must create it at ~{out.o}" },
+    { name: "int", type: "Int", command: "echo abc > ~{out.o}", message: "output o is not an Int: abc" },
+    { name: "float", type: "Float", command: "echo 1.5.2 > ~{out.o}", message: "output o is not a Float: 1.5.2" },
+    { name: "bool", type: "Bool", command: "echo yes > ~{out.o}", message: "output o is not a Bool: yes" },
+    { name: "empty", type: "Int", command: ": > ~{out.o}", message: "output o is not an Int: ''" },
+    { name: "nul", type: "Int", command: "printf 'x\\0001' > ~{out.o}", message: "output o is not an Int: x" },
+    { name: "words", type: "Int", command: "echo two words > ~{out.o}", message: "output o is not an Int: two\\ words" },
+    { name: "trailing", type: "Float", command: "printf '1e  \\t\\n\\n' > ~{out.o}", message: "output o is not a Float: 1e" },
+    { name: "tab", type: "Bool", command: "printf 'tr\\tue' > ~{out.o}", message: "output o is not a Bool: $'tr\\tue'" },
+  ];
+
+  it("pipe run and the self-contained task script fail each broken output with the same message", async () => {
+    const dir = localProject("queue");
+    fs.writeFileSync(
+      path.join(dir, "main.pipe"),
+      [
+        ...cases.flatMap((c) => [`action ${c.name}() -> (o: ${c.type}) {`, `  shell "${c.command}"`, "}"]),
+        `pipeline main() -> (${cases.map((c) => `${c.name}: ${c.type}`).join(", ")}) {`,
+        ...cases.map((c) => `  let ${c.name} = ${c.name}()`),
+        `  return (${cases.map((c) => `${c.name} = ${c.name}.o`).join(", ")})`,
+        "}",
+      ].join("\n"),
+    );
+    const r = await pipe(dir, "run", "main.pipe", "--keep-going");
+    expect(r.code, r.err).toBe(1);
+    const [record] = readRuns(dir);
+    expect(record!.tasks.map((t) => t.state)).toEqual(cases.map(() => "failed"));
+    const plan = JSON.parse(fs.readFileSync(path.join(record!.dir, "plan.json"), "utf8")) as Plan;
+    const other = path.join(dir, "other-store");
+    for (const [i, task] of plan.tasks.entries()) {
+      const local = fs.readFileSync(path.join(record!.dir, record!.tasks[i]!.stderr!), "utf8");
+      const script = path.join(dir, `${task.key}.sh`);
+      fs.writeFileSync(script, taskScript(plan, task));
+      const s = await execa("bash", [script], { env: { PIPE_STORE: other, PIPE_PROJECT: dir }, reject: false });
+      expect(s.exitCode).toBe(1);
+      expect({ task: task.id, message: s.stderr }).toEqual({ task: task.id, message: `pipe: ${task.id}: ${cases[i]!.message}` });
+      expect(local).toBe(`${s.stderr}\n`);
+    }
+    expect(storeKeys(dir)).toEqual([]);
+    expect(tmpLeft(dir)).toEqual([]);
+    expect(fs.readdirSync(path.join(other, ".tmp"))).toEqual([]);
   });
 });
 

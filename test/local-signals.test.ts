@@ -1,6 +1,7 @@
 // `pipe run` as a real process (bin/pipe.js, so dist/ must be built): SIGINT and SIGTERM in
 // the middle of a run and the resume after them, and two runs on one store at once.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -169,4 +170,58 @@ describe("two runs on one store at once", () => {
     expect(log.filter(([what]) => what === "start").map(([, i]) => i).sort()).toEqual(["1", "1", "2", "3", "4"]);
     expect(fs.readdirSync(path.join(dir, ".pipe", "store", ".locks"))).toEqual([]);
   });
+});
+
+describe("work directories a killed run left in the store's .tmp", () => {
+  it("are removed by the next run once their owner is dead, and kept while it lives", async () => {
+    const dir = localProject("slow");
+    const tmp = path.join(dir, ".pipe", "store", ".tmp");
+    const locks = path.join(dir, ".pipe", "store", ".locks");
+    fs.mkdirSync(tmp, { recursive: true });
+    fs.mkdirSync(locks, { recursive: true });
+    const host = os.hostname();
+    const dead = (await execa("bash", ["-c", "echo $$"])).stdout.trim();
+    const sleeper = execa("sleep", ["60"]);
+    const live = String(sleeper.pid);
+    const key = "0123456789abcdef0123456789abcdef";
+    // A killed pipe (its pid is gone) whose launcher still runs a task.
+    const killed = (await execa("bash", ["-c", "echo $$"])).stdout.trim();
+    fs.writeFileSync(path.join(locks, "run-x.owner"), JSON.stringify({ pid: Number(killed), host, run: "x", launchers: [Number(live)] }));
+    const names = {
+      gone: [`${key}.${host}.${dead}.1`, `${key}.${host}.${dead}.1.args.json`, `${key}.${host}.${dead}.1.old`, `${key}.${host}.${dead}.23456`, `.probe.${host}.${dead}`],
+      kept: [`${key}.${host}.${live}.2`, `${key}.${host}.${killed}.3`, `${key}.other-host.${dead}.4`, `${key}.old.${dead}`, "unrelated"],
+    };
+    for (const n of [...names.gone, ...names.kept]) fs.mkdirSync(path.join(tmp, n));
+    fs.writeFileSync(path.join(tmp, names.gone[0]!, "partial"), "x");
+    try {
+      const r = await pipe(dir, "run", "main.pipe");
+      expect(r.exitCode, r.all).toBe(0);
+      expect(tmpLeft(dir).sort()).toEqual([...names.kept].sort());
+    } finally {
+      sleeper.kill();
+      await sleeper.catch(() => {});
+    }
+  });
+
+  it("a run killed with SIGKILL: its task's work directory outlives it, and goes once the task has ended", async () => {
+    const dir = localProject("slow");
+    fs.writeFileSync(path.join(dir, "delay-1"), "1.5\n");
+    const first = pipe(dir, "run", "main.pipe", "-j", "1");
+    await until("task 1 to start", () => fs.existsSync(path.join(dir, "started", "1")));
+    first.kill("SIGKILL");
+    await first;
+    // The running task's, and that of the one queued behind it on its launcher.
+    const left = tmpLeft(dir).sort();
+    expect(left).toEqual([expect.stringContaining(`.${os.hostname()}.${first.pid}.`), expect.stringContaining(`.${os.hostname()}.${first.pid}.`)]);
+    const sleeper = pidsOf(dir, [1])[0]!;
+    // While the task runs, the next run keeps its directory (and waits for its key's lock).
+    const second = pipe(dir, "run", "main.pipe", "-j", "1");
+    await until("the second run to start", () => readRuns(dir).length === 2);
+    expect(alive(sleeper)).toBe(true);
+    expect(tmpLeft(dir)).toEqual(expect.arrayContaining(left));
+    expect((await second).exitCode).toBe(0);
+    // Its owner dead now, the directory goes with the next run.
+    expect((await pipe(dir, "run", "main.pipe")).exitCode).toBe(0);
+    expect(tmpLeft(dir)).toEqual([]);
+  }, 30_000);
 });

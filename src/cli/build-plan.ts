@@ -3,6 +3,7 @@
 
 import path from "node:path";
 import { loadConfig, type Config } from "../config/index.js";
+import { probeStore } from "../config/store-probe.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { nodeFileHost } from "../host.js";
 import { compile } from "../plan/index.js";
@@ -58,6 +59,16 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
   const compiled = await compile(program, { entry: entryName, params, hasher });
   if (!compiled.plan) return fail(compiled.diagnostics);
   return { plan: compiled.plan, config, program, projectDir: program.projectDir };
+}
+
+/** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */
+export function storeUsable(config: Config, flags: Pick<PlanFlags, "json">, io: Io): boolean {
+  const where = config.storeSpan ? "the \"store\" of the config" : "\"store\" in pipe.config.json (the default is .pipe/store of the project)";
+  const problem = probeStore(config.storeDir, config.storeSpan, `set ${where} to a directory this machine can write`);
+  if (!problem) return true;
+  if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, [problem], new Map()) }, null, 2) + "\n");
+  else printDiagnostics(io, [problem], new Map());
+  return false;
 }
 
 /** Adds the flags of `buildPlan` to a commander command. */

@@ -13,7 +13,7 @@ import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
-import { buildPlan, type PlanFlags } from "./build-plan.js";
+import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
 export interface RunFlags extends PlanFlags {
@@ -43,6 +43,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     io.err(problems.map((p) => `pipe: error: ${p}`).join("\n") + "\nnothing was started\n");
     return Exit.invalid;
   }
+  if (!storeUsable(config, flags, io)) return Exit.invalid;
   const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent });
   const { record, runDir } = outcome;
   const failures = record.tasks

@@ -5,10 +5,12 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../host.js";
-import { emitSlurm, slurmCancel, slurmStatus, slurmSubmit, writeBundle } from "../backends/slurm/index.js";
+import { emitSlurm, readBundleEnv, slurmCancel, slurmStatus, slurmSubmit, writeBundle } from "../backends/slurm/index.js";
+import { probeStore } from "../config/store-probe.js";
 import { inStore } from "../plan/state.js";
-import { buildPlan, planOptions, type PlanFlags } from "./build-plan.js";
+import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
+import { printDiagnostics } from "./report.js";
 
 export function registerSlurmCommands(program: Command, io: Io, setCode: (code: number) => void): void {
   const emit = program.command("emit").description("write the files of a backend for a program");
@@ -22,7 +24,7 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
     .command("submit")
     .description("submit a Slurm bundle (runs its submit.sh): only what is missing from the store")
     .argument("<dir>", "the bundle directory")
-    .action(async (dir: string) => setCode(await slurmSubmit(path.resolve(io.cwd, dir), io)));
+    .action(async (dir: string) => setCode(await submitCommand(path.resolve(io.cwd, dir), io)));
 
   program
     .command("status")
@@ -38,10 +40,25 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
     .action(async (dir: string) => setCode(await slurmCancel(path.resolve(io.cwd, dir), io)));
 }
 
+/** `pipe submit`: the bundle's store (bundle.env) is probed first, as `pipe run` probes its own. */
+async function submitCommand(dir: string, io: Io): Promise<number> {
+  const env = readBundleEnv(dir);
+  const store = env.ok ? env.value["PIPE_STORE"] : undefined;
+  if (store) {
+    const problem = probeStore(store, undefined, `the store is PIPE_STORE in ${path.join(dir, "bundle.env")}: emit the bundle again with a "store" this machine can write`);
+    if (problem) {
+      printDiagnostics(io, [problem], new Map());
+      return Exit.invalid;
+    }
+  }
+  return slurmSubmit(dir, io);
+}
+
 async function emitCommand(file: string, flags: PlanFlags & { output: string }, io: Io): Promise<number> {
   const built = await buildPlan(file, flags, io);
   if (!built) return Exit.invalid;
   const { plan, config, projectDir } = built;
+  if (!storeUsable(config, flags, io)) return Exit.invalid;
   const dir = path.resolve(io.cwd, flags.output);
   const emitted = emitSlurm(plan, config.slurm);
   const hasTs = Object.values(plan.actions).some((a) => a.kind === "ts");

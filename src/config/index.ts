@@ -5,7 +5,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { Diag } from "../diagnostics/catalog.js";
-import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { parseMem, readTime, timeForms } from "../check/resources.js";
 import type { FileHost } from "../host.js";
 
@@ -27,13 +27,16 @@ const PartitionDefaults = z
 export const ConfigSchema = z
   .object({
     /** Where results live; relative paths are relative to the config file. */
-    store: text.default(".pipe/store"),
+    store: text.min(1, 'an empty path: name a directory (the default is ".pipe/store")').default(".pipe/store"),
     local: z
       .object({
         cpus: z.number().int().positive().optional(),
         mem: mem.optional(),
         /** GPU ids handed out one per requested GPU, as `CUDA_VISIBLE_DEVICES`. */
-        gpus: z.array(z.union([text, z.number().int().nonnegative()])).optional(),
+        gpus: z
+          .array(z.number().int().nonnegative())
+          .refine((ids) => new Set(ids).size === ids.length, "GPU ids must be distinct")
+          .optional(),
       })
       .strict()
       .default({}),
@@ -64,6 +67,8 @@ export type Config = z.infer<typeof ConfigSchema> & {
   readonly storeDir: string;
   /** The config files that were read, innermost last. */
   readonly files: readonly string[];
+  /** Where the store was named (the last config file that did), for diagnostics about it. */
+  readonly storeSpan?: Span;
 };
 
 export function findConfig(startDir: string, host: FileHost): string | undefined {
@@ -78,6 +83,7 @@ export function loadConfig(projectDir: string, userFile: string | undefined, hos
   const diagnostics: Diagnostic[] = [];
   const files = [findConfig(projectDir, host), userFile].filter((f): f is string => f !== undefined);
   let merged: Record<string, unknown> = {};
+  let storeSpan: Span | undefined;
   for (const file of files) {
     const text = host.readFile(file);
     if (text === undefined) {
@@ -103,12 +109,15 @@ export function loadConfig(projectDir: string, userFile: string | undefined, hos
     }
     const raw = json as Record<string, unknown>;
     // Relative store paths are relative to the file that names them.
-    if (typeof raw["store"] === "string") raw["store"] = path.resolve(path.dirname(file), raw["store"]);
+    if (typeof raw["store"] === "string") {
+      raw["store"] = path.resolve(path.dirname(file), raw["store"]);
+      storeSpan = locateInJson(text, file, ["store"]);
+    }
     merged = deepMerge(merged, raw);
   }
   if (diagnostics.length) return { diagnostics };
   const config = ConfigSchema.parse(merged);
-  return { config: { ...config, storeDir: path.resolve(projectDir, config.store), files }, diagnostics };
+  return { config: { ...config, storeDir: path.resolve(projectDir, config.store), files, ...(storeSpan ? { storeSpan } : {}) }, diagnostics };
 }
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {

@@ -89,6 +89,7 @@ export const Diag = {
   inputKind: def("P4006", "error", (path: string, expected: string) => `input "${path}" is not a ${expected}`),
   badParamsFile: def("P4009", "error", (message: string) => `invalid params file: ${message}`),
   tooManyTasks: def("P4010", "error", (n: number, limit: number) => `the plan has ${n} tasks, more than the limit of ${limit}`),
+  badStore: def("P4011", "error", (path: string, reason: string) => `the store ${path} ${reason}`),
 
   // ---- TypeScript actions ----
   tsModuleNotFound: def("P5001", "error", (path: string) => `cannot find TypeScript module "${path}"`),

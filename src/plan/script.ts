@@ -7,14 +7,14 @@
 //     outputs in a fresh directory under the store's `.tmp/`;
 //   - verifies every declared output (and normalizes scalars), writes `meta.json`, and
 //     renames the directory into place: a task that fails or is killed leaves no entry.
-// The local backend runs a shorter form of it (`runnerScript`) and does the store's part itself.
+// The local backend runs a shorter form of it (`runnerScript`), its launcher runs the same
+// output checks (`outputCheckScript`), and pipe writes meta.json and commits.
 
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
 import { printable } from "../printable.js";
 import { shellQuote } from "./values.js";
 
 export function taskScript(plan: Plan, task: Task): string {
-  const action = plan.actions[task.action]!;
   const lines: string[] = [
     ...header(task),
     // The runner form has no use for it (the backend finds the entry).
@@ -41,20 +41,7 @@ export function taskScript(plan: Plan, task: Task): string {
     '[ "$status" -eq 0 ] || fail "command exited with status $status" "$status"',
   ];
 
-  for (const o of action.outputs) {
-    const where = `"$out/${o.name}"`;
-    lines.push(`[ ${o.type === "Dir" ? "-d" : "-f"} ${where} ] || fail ${shellQuote(missingOutput(o.name, o.type))}`);
-    const re = VALIDATE[o.type];
-    if (re) {
-      lines.push(
-        slurp("v", where),
-        `v="\${v#"\${v%%[![:space:]]*}"}"; v="\${v%"\${v##*[![:space:]]}"}"`,
-        `re=${shellQuote(re.source)}`,
-        `[[ $v =~ $re ]] || fail "${invalidOutput(o.name, o.type, "$(printf '%q' \"$v\")")}"`,
-        `printf '%s\\n' "$v" > ${where}`,
-      );
-    }
-  }
+  lines.push(...outputChecks(plan, task, (message) => `fail ${message}`));
 
   const meta = JSON.stringify(taskMeta(plan, task));
   lines.push(
@@ -82,10 +69,11 @@ export function taskScript(plan: Plan, task: Task): string {
 
 /**
  * The script as the local backend runs it: its inputs and its command, no more. The backend
- * makes the work directory (PIPE_WORK) and, once the command succeeded, verifies the outputs,
- * writes meta.json and commits (backends/local/finish.ts), with the same rules and messages as
- * `taskScript`. The command runs in the script's own shell: for a sweep of small tasks, the
- * subshell that `taskScript` needs around it was a third of the cost of a task.
+ * makes the work directory (PIPE_WORK); once the command succeeded, its launcher runs the
+ * output checks of `taskScript` (`outputCheckScript`), and pipe writes meta.json and commits
+ * (backends/local/finish.ts). The command runs in the script's own shell: for a sweep of small
+ * tasks, the subshell that `taskScript` needs around it was a third of the cost of a task. The
+ * checks cannot follow the command here, which may `exit` or `exec`, or set its own EXIT trap.
  */
 export function runnerScript(plan: Plan, task: Task): string {
   return [
@@ -99,16 +87,53 @@ export function runnerScript(plan: Plan, task: Task): string {
   ].join("\n");
 }
 
-/** The rules both backends check outputs with (bash extended regular expressions and JavaScript alike). */
-export const VALIDATE: Readonly<Record<string, RegExp>> = {
+/**
+ * The checks of a task's outputs in `$out`, scalars normalized (one trimmed line), as bash:
+ * the one definition of what a valid output is and of what is said when one is not, for
+ * both forms of the script. `onFail` turns a message (a quoted bash word) into what
+ * is done with it: `fail` ends the self-contained script; the local backend's launcher runs
+ * the checks in its own shell (`outputCheckScript`), where failing must not exit.
+ */
+export function outputChecks(plan: Plan, task: Task, onFail: (message: string) => string): string[] {
+  const lines: string[] = [];
+  for (const o of plan.actions[task.action]!.outputs) {
+    const where = `"$out/${o.name}"`;
+    lines.push(`[ ${o.type === "Dir" ? "-d" : "-f"} ${where} ] || ${onFail(shellQuote(missingOutput(o.name, o.type)))}`);
+    const re = VALIDATE[o.type];
+    if (re) {
+      lines.push(
+        slurp("v", where),
+        `v="\${v#"\${v%%[![:space:]]*}"}"; v="\${v%"\${v##*[![:space:]]}"}"`,
+        `re=${shellQuote(re.source)}`,
+        `[[ $v =~ $re ]] || ${onFail(`"${invalidOutput(o.name, o.type, "$(printf '%q' \"$v\")")}"`)}`,
+        `printf '%s\\n' "$v" > ${where}`,
+      );
+    }
+  }
+  return lines;
+}
+
+/**
+ * The output checks as the local backend's launcher runs them once a task's command exited
+ * 0, sourced in the launcher's own shell (no process): with the task's work directory and
+ * id set, returning 1 after the first message. Empty when the action declares no outputs.
+ */
+export function outputCheckScript(plan: Plan, task: Task, work: string): string {
+  const checks = outputChecks(plan, task, (message) => `{ fail ${message}; return 1; }`);
+  if (checks.length === 0) return "";
+  return [`out=${shellQuote(work)}`, `task=${shellQuote(task.id)}`, `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; }`, ...checks, "return 0", ""].join("\n");
+}
+
+/** What a scalar output must match, as bash extended regular expressions. */
+const VALIDATE: Readonly<Record<string, RegExp>> = {
   Int: /^[+-]?[0-9]+$/,
   Float: /^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$/,
   Bool: /^(true|false)$/,
 };
 
-export const missingOutput = (name: string, type: string) => `output ${name} (${type}) was not written: the command must create it at ~{out.${name}}`;
+const missingOutput = (name: string, type: string) => `output ${name} (${type}) was not written: the command must create it at ~{out.${name}}`;
 
-export const invalidOutput = (name: string, type: string, value: string) => `output ${name} is not ${type === "Int" ? "an" : "a"} ${type}: ${value}`;
+const invalidOutput = (name: string, type: string, value: string) => `output ${name} is not ${type === "Int" ? "an" : "a"} ${type}: ${value}`;
 
 /** What `pipe why` compares a later plan against: everything the key was computed from. */
 export function taskMeta(plan: Plan, task: Task) {

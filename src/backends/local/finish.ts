@@ -1,15 +1,15 @@
-// The local backend's half of the store protocol. A runner script (plan/script.ts) only runs
-// the command; once it succeeded, pipe does what the self-contained task script does after
-// it, with the same rules and messages: verify every declared output (and normalize scalars),
-// write meta.json, and rename the work directory into place. A forced rerun replaces the old
-// entry; otherwise an entry that a concurrent run committed first is kept, being as good.
+// The local backend's half of the store protocol. A runner script (plan/script.ts) runs the
+// command and its launcher checks the outputs with the task script's own checks
+// (`outputCheckScript`), so a task that exited 0 has valid outputs; pipe then does what the
+// self-contained task script does last: write meta.json and rename the work directory into
+// place. A forced rerun replaces the old entry; otherwise an entry that a concurrent run
+// committed first is kept, being as good.
 
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Plan, Task } from "../../plan/plan.js";
-import { invalidOutput, missingOutput, taskMeta, VALIDATE } from "../../plan/script.js";
-import { shellQuote } from "../../plan/values.js";
+import { taskMeta } from "../../plan/script.js";
 
 export interface Times {
   readonly start: Date;
@@ -18,16 +18,6 @@ export interface Times {
 
 /** Commits a task's work directory as `final`; returns what is wrong when it cannot. */
 export function finishResult(plan: Plan, task: Task, work: string, final: string, forced: boolean, times: Times): string | undefined {
-  for (const o of plan.actions[task.action]!.outputs) {
-    const file = path.join(work, o.name);
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (!(o.type === "Dir" ? stat?.isDirectory() : stat?.isFile())) return missingOutput(o.name, o.type);
-    const re = VALIDATE[o.type];
-    if (!re) continue;
-    const value = normalized(fs.readFileSync(file, "utf8"));
-    if (!re.test(value)) return invalidOutput(o.name, o.type, shellQuote(value));
-    fs.writeFileSync(file, `${value}\n`);
-  }
   const meta = { ...taskMeta(plan, task), start: seconds(times.start), end: seconds(times.end), exitCode: 0, host };
   try {
     fs.writeFileSync(path.join(work, "meta.json"), JSON.stringify(meta) + "\n");
@@ -46,12 +36,6 @@ export function finishResult(plan: Plan, task: Task, work: string, final: string
   }
   if (old) fs.rmSync(old, { recursive: true, force: true });
   return undefined;
-}
-
-/** A scalar output as the task script reads it: up to a NUL byte, without surrounding white space. */
-function normalized(text: string): string {
-  const nul = text.indexOf("\0");
-  return (nul >= 0 ? text.slice(0, nul) : text).replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, "");
 }
 
 /** The time format of meta.json, as the task script writes it. */

@@ -8,13 +8,14 @@ import os from "node:os";
 import path from "node:path";
 import type { Plan, Task } from "../../plan/plan.js";
 import { printable } from "../../printable.js";
-import { runnerScript, taskScript } from "../../plan/script.js";
+import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
 import { finishResult } from "./finish.js";
 import { Launchers, type Launcher } from "./launcher.js";
 import { KeyLocks } from "./lock.js";
 import { ReadyQueue } from "./ready-queue.js";
+import { removeStaleWork } from "./stale-work.js";
 import { MemorySampler } from "./memory.js";
 import { createRunDir, taskFileName, writeRecord, type RunRecord, type TaskRecord } from "./records.js";
 
@@ -137,6 +138,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   // a process less per task, and pipe knows what to clean up after a task that was killed.
   const workBase = path.join(storeDir, ".tmp", `%s.${os.hostname()}.${process.pid}.`);
   fs.mkdirSync(path.dirname(workBase), { recursive: true });
+  removeStaleWork(storeDir);
   let attempts = 0;
   // Clean-ups done off the critical path, awaited before the run returns.
   const cleanups: Promise<unknown>[] = [];
@@ -153,6 +155,8 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const stop = (reason: "failure" | "interrupt") => {
     if (stopping) return;
     stopping = reason;
+    // Before anything else: a launcher starts a queued task without asking.
+    launchers.stopAll();
     if ([...records.values()].some((r) => r.state === "pending")) reporter.event({ type: "stopping", reason });
     for (const r of running.values()) terminate(r);
     checkDone();
@@ -194,10 +198,26 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     }
   };
 
+  /** `locks.acquire`, with a lock that cannot be written (a full disk) taken as free: start() reports it. */
+  const acquired = (key: string) => {
+    try {
+      return locks.acquire(key);
+    } catch {
+      return undefined;
+    }
+  };
+
   /** Starts a task on an idle launcher, or queues it behind `ahead` (a task needing the same resources) on its launcher. */
   const start = (task: Task, ahead?: Running) => {
     const launcher = ahead?.launcher ?? launchers.take();
-    const owner = locks.holds(task.key) ? undefined : locks.acquire(task.key);
+    // A lock that cannot be written (a full disk) fails the task below, as a work directory would.
+    let lockError: unknown;
+    let owner: ReturnType<KeyLocks["acquire"]>;
+    try {
+      owner = locks.holds(task.key) ? undefined : locks.acquire(task.key);
+    } catch (error) {
+      lockError = error;
+    }
     if (owner) {
       launchers.giveBack(launcher);
       // Another run is computing the same key: wait for its result rather than run it twice.
@@ -211,13 +231,13 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
         if (inStore(storeDir, task.key)) {
           lockWaits.delete(task.id);
           // A lock left by a run that died once its task committed: clear it.
-          if (!locks.acquire(task.key)) locks.release(task.key);
+          if (!acquired(task.key)) locks.release(task.key);
           computedMeanwhile(task);
           pump();
           return checkDone();
         }
-        if (!locks.acquire(task.key)) {
-          // Ours now (the holder failed or was interrupted): start() finds it held.
+        if (!acquired(task.key)) {
+          // Ours now (the holder failed or was interrupted), or it cannot be written: start() finds out.
           lockWaits.delete(task.id);
           insertReady(task);
           return pump();
@@ -227,7 +247,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       setTimeout(poll, LOCK_POLL_MS);
       return;
     }
-    if (!forced.has(task.id) && inStore(storeDir, task.key)) {
+    if (lockError === undefined && !forced.has(task.id) && inStore(storeDir, task.key)) {
       launchers.giveBack(launcher);
       locks.release(task.key);
       return computedMeanwhile(task);
@@ -252,13 +272,15 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const vars: Record<string, string> = { PIPE_WORK: work };
     if (limits.gpus.length) vars["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
 
-    const ended = (status: number | null) => {
+    /** `explained`: the task's stderr says already why it failed (an output's check, or pipe could not start it). */
+    const ended = (status: number | null, explained = false) => {
       const end = now();
+      if (status === null && entry.pgid === undefined && stopping) return droppedUnrun();
       let exitCode = status;
       const problem =
         exitCode === 0
           ? finishResult(plan, task, work, path.join(storeDir, task.key), forced.has(task.id), { start: started, end })
-          : exitCode !== null && !entry.terminate
+          : exitCode !== null && !entry.terminate && !explained
             ? `command exited with status ${exitCode}`
             : undefined;
       if (problem) {
@@ -301,17 +323,31 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       checkDone();
     };
 
+    // Dropped before it started, the run stopping: its record stays as it was (it never ran).
+    const droppedUnrun = () => {
+      running.delete(task.id);
+      if (entry.queued) queuedTasks--;
+      else handOver(entry, gpus);
+      later(fs.promises.rm(work, { recursive: true, force: true }));
+      locks.release(task.key);
+      records.set(task.id, { ...previous, state: stopping === "interrupt" ? "interrupted" : "cancelled" });
+      saveSoon();
+      checkDone();
+    };
+
     const cannot = (what: string, error: unknown) => {
       launchers.giveBack(launcher);
       fs.appendFileSync(logs.stderr, `pipe: ${printable(task.id)}: cannot ${what} the task: ${(error as Error).message}\n`);
-      ended(null);
+      // A failure of its own (exit 1), not a signal's: it never ran.
+      ended(1, true);
     };
     // Synchronous, as is every file operation of a task's life in pipe: each is one system
     // call, and a round trip through libuv's threads cost more than the call.
     try {
+      if (lockError !== undefined) throw lockError;
       fs.mkdirSync(work);
     } catch (error) {
-      return cannot("prepare", error);
+      return cannot(lockError !== undefined ? "lock the key of" : "prepare", error);
     }
     const onStart = (pid: number, scratch: { stdout: string; stderr: string }) => {
       started = now();
@@ -324,7 +360,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       saveSoon();
     };
     try {
-      launchers.run(launcher, { task: task.id, script: runnerScript(plan, task), ...logs, env: vars, started: onStart, ended });
+      launchers.run(launcher, { task: task.id, script: runnerScript(plan, task), check: outputCheckScript(plan, task, work), ...logs, env: vars, started: onStart, ended });
     } catch (error) {
       cannot("start", error);
     }

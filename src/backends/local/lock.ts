@@ -31,12 +31,26 @@ export class KeyLocks {
     this.dir = path.join(storeDir, ".locks");
     fs.mkdirSync(this.dir, { recursive: true });
     this.ownerFile = path.join(this.dir, `run-${run}.owner`);
-    this.setLaunchers([]);
+    try {
+      this.setLaunchers([]);
+    } catch (error) {
+      fs.rmSync(this.ownerFile, { force: true });
+      throw error;
+    }
   }
 
   /** Rewrites the owner file in place, so that every lock (a link to it) names the launchers. */
   setLaunchers(launchers: readonly number[]): void {
-    fs.writeFileSync(this.ownerFile, JSON.stringify({ pid: process.pid, host: this.host, run: this.run, launchers } satisfies LockOwner));
+    const text = Buffer.from(JSON.stringify({ pid: process.pid, host: this.host, run: this.run, launchers } satisfies LockOwner));
+    // Overwritten, not truncated first: a short file keeps its block, so a full disk cannot
+    // leave it empty (and every lock linked to it unreadable).
+    const fd = fs.openSync(this.ownerFile, fs.constants.O_WRONLY | fs.constants.O_CREAT);
+    try {
+      fs.writeSync(fd, text, 0, text.length, 0);
+      fs.ftruncateSync(fd, text.length);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Takes the lock of `key`; returns the owner that holds it when it cannot. */
@@ -103,8 +117,20 @@ function readOwner(file: string): LockOwner | undefined {
   }
 }
 
+/** The owner files of the runs that hold or held locks on this store (a killed run's stays). */
+export function runOwners(storeDir: string): LockOwner[] {
+  const dir = path.join(storeDir, ".locks");
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => n.startsWith("run-") && n.endsWith(".owner")).flatMap((n) => readOwner(path.join(dir, n)) ?? []);
+}
+
 /** Whether a process runs; a zombie (dead, not yet reaped: some containers' init never reaps) does not. */
-function alive(pid: number): boolean {
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {

@@ -4,6 +4,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { makeDirs } from "../../host.js";
 import { planToJson, type Plan } from "../../plan/plan.js";
 import { taskScript } from "../../plan/script.js";
 import { printable } from "../../printable.js";
@@ -84,7 +85,11 @@ export function writeBundle(dir: string, emitted: EmittedBundle, paths: MachineP
     }
     for (const sub of ["jobs", "tasks"]) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
   }
-  for (const sub of ["jobs", "tasks", "logs"]) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  try {
+    for (const sub of ["jobs", "tasks", "logs"]) makeDirs(path.join(dir, sub));
+  } catch (error) {
+    return { droppedJobIds, error: `cannot write the bundle in ${dir}: ${(error as Error).message}` };
+  }
   for (const [file, content] of emitted.files) {
     fs.writeFileSync(path.join(dir, file), content, { mode: file.endsWith(".sh") ? 0o755 : 0o644 });
   }

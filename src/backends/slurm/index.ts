@@ -3,7 +3,7 @@
 // submits without pipe; pipe can then submit it, report, show logs and cancel
 // (control.ts, status.ts, logs.ts) from bundle.json, jobs.tsv and one squeue call.
 
-export { readBundle, type Bundle, type BundleJob } from "./bundle.js";
+export { readBundle, readBundleEnv, type Bundle, type BundleJob } from "./bundle.js";
 export { effectiveResources, sbatchOptions } from "./directives.js";
 export { bundleEnv, emitSlurm, writeBundle, type EmittedBundle, type MachinePaths } from "./emit.js";
 export { slurmCancel, slurmSubmit } from "./control.js";
