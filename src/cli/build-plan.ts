@@ -28,6 +28,8 @@ export interface BuiltPlan {
   readonly config: Config;
   readonly program: TypedProgram;
   readonly projectDir: string;
+  /** The hasher the plan's keys were computed with (what it saw of each input: `seen`). */
+  readonly hasher: ContentHasher;
 }
 
 export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise<BuiltPlan | undefined> {
@@ -58,7 +60,7 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
   const hasher = new ContentHasher(path.join(program.projectDir, ".pipe", "hash-cache.json"));
   const compiled = await compile(program, { entry: entryName, params, hasher });
   if (!compiled.plan) return fail(compiled.diagnostics);
-  return { plan: compiled.plan, config, program, projectDir: program.projectDir };
+  return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher };
 }
 
 /** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */

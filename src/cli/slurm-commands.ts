@@ -24,7 +24,8 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
     .command("submit")
     .description("submit a Slurm bundle (runs its submit.sh): only what is missing from the store")
     .argument("<dir>", "the bundle directory")
-    .action(async (dir: string) => setCode(await submitCommand(path.resolve(io.cwd, dir), io)));
+    .option("--ignore-changes", "submit even when files the tasks' keys cover changed since the bundle was written (the tasks still check them)")
+    .action(async (dir: string, opts: { ignoreChanges?: boolean }) => setCode(await submitCommand(path.resolve(io.cwd, dir), io, opts)));
 
   program
     .command("status")
@@ -41,7 +42,7 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
 }
 
 /** `pipe submit`: the bundle's store (bundle.env) is probed first, as `pipe run` probes its own. */
-async function submitCommand(dir: string, io: Io): Promise<number> {
+async function submitCommand(dir: string, io: Io, options: { ignoreChanges?: boolean }): Promise<number> {
   const env = readBundleEnv(dir);
   const store = env.ok ? env.value["PIPE_STORE"] : undefined;
   if (store) {
@@ -51,7 +52,7 @@ async function submitCommand(dir: string, io: Io): Promise<number> {
       return Exit.invalid;
     }
   }
-  return slurmSubmit(dir, io);
+  return slurmSubmit(dir, io, options);
 }
 
 async function emitCommand(file: string, flags: PlanFlags & { output: string }, io: Io): Promise<number> {
@@ -61,8 +62,9 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   if (!storeUsable(config, flags, io)) return Exit.invalid;
   const dir = path.resolve(io.cwd, flags.output);
   const emitted = emitSlurm(plan, config.slurm);
-  const hasTs = Object.values(plan.actions).some((a) => a.kind === "ts");
-  const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(hasTs ? { pipeHome: packageRoot } : {}) });
+  // TypeScript actions run pipe's runner; a directory input is checked by pipe's own hashing.
+  const needsHome = Object.values(plan.actions).some((a) => a.kind === "ts") || plan.tasks.some((t) => t.files.some((f) => f.role === "input"));
+  const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {
     io.err(`pipe: ${written.error}\n`);
     return Exit.invalid;

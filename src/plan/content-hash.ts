@@ -21,6 +21,8 @@ export class ContentHasher {
   private dirty = false;
   /** Bytes actually read, so benchmarks and tests can see that nothing was re-read. */
   bytesRead = 0;
+  /** The stat of each path given to `hash`, as found then: the local backend trusts a large file still at it. */
+  readonly seen = new Map<string, fs.BigIntStats>();
 
   /** @param cacheFile where the stat cache persists; undefined keeps it in memory only. */
   constructor(private readonly cacheFile?: string) {
@@ -36,6 +38,7 @@ export class ContentHasher {
   /** The content hash of a file or directory; throws if it does not exist. */
   async hash(p: string): Promise<string> {
     const stat = await fs.promises.stat(p, { bigint: true });
+    this.seen.set(p, stat);
     if (stat.isDirectory()) return this.hashDir(p, new Set([`${stat.dev}:${stat.ino}`]));
     return this.hashFile(p, stat);
   }

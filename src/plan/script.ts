@@ -2,6 +2,7 @@
 // the local and the Slurm backends. It needs three variables from its runner — PIPE_STORE,
 // PIPE_PROJECT and, for TypeScript actions, PIPE_HOME (PIPE_FORCE is optional) — and:
 //   - exits 0 at once when its key is already in the store (unless PIPE_FORCE is set);
+//   - refuses to run when a file its key covers changed since the plan (verify-inputs.ts);
 //   - reads upstream outputs from the store (scalars by value, files and dirs by path);
 //   - runs the command from the project directory with the action's env, building the
 //     outputs in a fresh directory under the store's `.tmp/`;
@@ -13,8 +14,10 @@
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
 import { printable } from "../printable.js";
 import { shellQuote } from "./values.js";
+import { REMEDY, taskCheckLines } from "./verify-inputs.js";
 
-export function taskScript(plan: Plan, task: Task): string {
+/** @param remedy what the message of a changed file tells the user to do (a bundle is emitted again by default). */
+export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm): string {
   const lines: string[] = [
     ...header(task),
     // The runner form has no use for it (the backend finds the entry).
@@ -24,6 +27,7 @@ export function taskScript(plan: Plan, task: Task): string {
     'final="$PIPE_STORE/$key"',
     'if [ -z "${PIPE_FORCE:-}" ] && [ -f "$final/meta.json" ]; then exit 0; fi',
     FAIL,
+    ...taskCheckLines(task, remedy),
     ...inputLines(plan, task),
     // Without -p on the last step: two runs (on two nodes of a shared store) never share one.
     'out="$PIPE_STORE/.tmp/$key.$HOSTNAME.$BASHPID.$RANDOM"',

@@ -1,7 +1,8 @@
 // Bundles submitted to a real single-node Slurm (test/slurm/start-slurm.sh): example 3 as
 // one job array and a fan-in, matching a local run; a failure cancels its dependents, and
 // the next submit runs only the failed task and what depends on it; a cached bundle
-// submits nothing; a bundle still queued is not submitted twice and can be cancelled.
+// submits nothing; a bundle still queued is not submitted twice and can be cancelled; a
+// bundle whose `uses` script changed is refused, and submitted anyway its tasks store nothing.
 // Without a Slurm (an ordinary laptop) the tests skip with a message, unless
 // PIPE_REQUIRE_SLURM is set (CI), where a skip is a failure.
 import fs from "node:fs";
@@ -191,6 +192,36 @@ describe("a bundle on a real Slurm", () => {
 
     expect((await pipe("submit", p.bundle)).out).toContain("submitted 0 jobs");
     expect(sbatchCalls()).toEqual([]);
+  });
+
+  it("refuses a bundle whose uses script changed; submitted anyway, its tasks fail naming the file and store nothing", async (ctx) => {
+    needSlurm(ctx);
+    const p = project(path.join(root, "test/fixtures/slurm/inputs"), "inputs");
+    expect((await pipe("emit", "slurm", path.join(p.proj, "main.pipe"), "-o", p.bundle)).code).toBe(0);
+    sbatchCalls();
+    fs.writeFileSync(path.join(p.proj, "scripts/step.sh"), 'echo "v2 $2"\n');
+
+    const refused = await execa("bash", [path.join(p.bundle, "submit.sh")], { reject: false, env: env() });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/^pipe: scripts\/step\.sh changed since the plan was made \(sha256 [0-9a-f]{8}…, the key has [0-9a-f]{8}…\): emit the bundle again$/m);
+    expect(sbatchCalls()).toEqual([]);
+
+    const submitted = await pipe("submit", p.bundle, "--ignore-changes");
+    expect(submitted.code, submitted.err).toBe(0);
+    expect(sbatchCalls()).toHaveLength(1);
+    await settle(p.bundle);
+    const status = await statusOf(p.bundle);
+    expect([...status.states.values()]).toEqual(["failed", "failed", "failed"]);
+    expect(fs.readdirSync(p.store).filter((f) => !f.startsWith("."))).toEqual([]);
+    const logs = recordingIo(tmp);
+    expect(await slurmLogs(p.bundle, "main/s[i=2]", logs)).toBe(0);
+    expect(logs.stdout()).toMatch(/pipe: main\/s\[i=2\]: scripts\/step\.sh changed since the plan was made .*: emit the bundle again/);
+    expect(logs.stdout()).not.toContain("retrying");
+
+    // The edited program, planned again, computes its own results.
+    const again = await pipe("run", path.join(p.proj, "main.pipe"));
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toBe("xs = [v2 1, v2 2, v2 3]\n");
   });
 
   it("does not submit jobs still queued or running a second time, and cancels them", async (ctx) => {

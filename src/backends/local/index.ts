@@ -2,6 +2,8 @@
 // It respects the DAG, `--jobs`, and the cpus, memory and GPUs tasks request; skips cached
 // tasks; retries; stops at the first failure (or keeps going); terminates whole process
 // groups on failure or interrupt; and records everything under `.pipe/runs/<run-id>/`.
+// Before a task goes to a launcher, the files its key covers are checked (verify-inputs.ts):
+// a changed one fails the task, unretried, with nothing stored.
 
 import fs from "node:fs";
 import os from "node:os";
@@ -10,6 +12,7 @@ import type { Plan, Task } from "../../plan/plan.js";
 import { printable } from "../../printable.js";
 import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
+import { INPUTS_CHANGED_STATUS, InputVerifier, REMEDY } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
 import { finishResult } from "./finish.js";
 import { Launchers, type Launcher } from "./launcher.js";
@@ -41,6 +44,8 @@ export interface RunOptions {
   /** Once aborted (a second interrupt), running tasks are killed without their grace period. */
   readonly urgent?: AbortSignal;
   readonly now?: () => Date;
+  /** What the compile that made the plan found at each input path (ContentHasher.seen): large files still as they were are not read again. */
+  readonly seen?: ReadonlyMap<string, fs.BigIntStats>;
 }
 
 export interface RunOutcome {
@@ -140,6 +145,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   fs.mkdirSync(path.dirname(workBase), { recursive: true });
   removeStaleWork(storeDir);
   let attempts = 0;
+  const verifier = new InputVerifier(options.projectDir, REMEDY.local, options.seen);
   // Clean-ups done off the critical path, awaited before the run returns.
   const cleanups: Promise<unknown>[] = [];
   const later = (...work: Promise<unknown>[]) => {
@@ -278,17 +284,18 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       if (status === null && entry.pgid === undefined && stopping) return droppedUnrun();
       let exitCode = status;
       const problem =
-        exitCode === 0
+        entry.refused ??
+        (exitCode === 0
           ? finishResult(plan, task, work, path.join(storeDir, task.key), forced.has(task.id), { start: started, end })
           : exitCode !== null && !entry.terminate && !explained
             ? `command exited with status ${exitCode}`
-            : undefined;
+            : undefined);
       if (problem) {
         fs.appendFileSync(logs.stderr, `pipe: ${printable(task.id)}: ${problem}\n`);
         exitCode ||= 1;
       }
       // The self-contained form of the script, to rerun the task by hand.
-      if (exitCode !== 0 && !fs.existsSync(script)) fs.writeFileSync(script, taskScript(plan, task));
+      if (exitCode !== 0 && !fs.existsSync(script)) fs.writeFileSync(script, taskScript(plan, task, REMEDY.local));
       running.delete(task.id);
       clearTimeout(entry.killTimer);
       // Dropped from its launcher's queue before it ran: it held no resources.
@@ -298,7 +305,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       if (plan.actions[task.action]!.kind === "ts") later(fs.promises.rm(`${work}.args.json`, { force: true }));
       const peak = entry.pgid ? memory.untrack(entry.pgid) : null;
       const base = { ...records.get(task.id)!, stdout: `logs/${name}.out`, stderr: `logs/${name}.err`, end: end.toISOString(), durationMs: end.getTime() - started.getTime(), exitCode, peakRssKb: peak };
-      const retrying = exitCode !== 0 && !stopping && attempt <= task.retries;
+      const retrying = exitCode !== 0 && !stopping && attempt <= task.retries && !entry.refused;
       // A retry keeps the key's lock; everything else lets it go.
       if (!retrying) locks.release(task.key);
       if (exitCode === 0) {
@@ -341,6 +348,11 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       // A failure of its own (exit 1), not a signal's: it never ran.
       ended(1, true);
     };
+    entry.refused = verifier.check(task);
+    if (entry.refused) {
+      launchers.giveBack(launcher);
+      return ended(INPUTS_CHANGED_STATUS);
+    }
     // Synchronous, as is every file operation of a task's life in pipe: each is one system
     // call, and a round trip through libuv's threads cost more than the call.
     try {
@@ -437,6 +449,8 @@ interface Running {
   /** Set when the task is to be terminated: at once if it runs, else as soon as it starts. */
   terminate?: true;
   killTimer?: NodeJS.Timeout;
+  /** Why the task was not started: a file its key covers changed (never retried). */
+  refused?: string | undefined;
 }
 
 /** SIGTERM to the task's whole process group, SIGKILL if it is still there after a grace period. */

@@ -11,6 +11,7 @@ export const BUNDLE_FORMAT = "pipe-slurm-bundle/1";
 export const BUNDLE_FILE = "bundle.json";
 export const ENV_FILE = "bundle.env";
 export const RECORDS_FILE = "jobs.tsv";
+export const INPUTS_FILE = "inputs.tsv";
 
 export const DependencyTypeSchema = z.enum(["afterok", "aftercorr"]);
 export type DependencyType = z.infer<typeof DependencyTypeSchema>;

@@ -1,6 +1,7 @@
 // The bundle as files. `emitSlurm` is pure and deterministic: the same plan and config give
 // the same bytes, with no path of the machine in them. The machine's paths (store, project,
-// pipe installation) go to one file, `bundle.env`, written by `writeBundle`.
+// pipe installation) go to one file, `bundle.env`, written by `writeBundle`. `inputs.tsv`
+// lists, per task key, the files its key covers, for submit.sh's check of them.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -9,7 +10,8 @@ import { planToJson, type Plan } from "../../plan/plan.js";
 import { taskScript } from "../../plan/script.js";
 import { printable } from "../../printable.js";
 import { shellQuote } from "../../plan/values.js";
-import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, RECORDS_FILE, type Bundle } from "./bundle.js";
+import { inputsTsv } from "../../plan/verify-inputs.js";
+import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, RECORDS_FILE, type Bundle } from "./bundle.js";
 import type { SlurmConfig } from "./directives.js";
 import { jobScript } from "./job-script.js";
 import { planJobs } from "./jobs.js";
@@ -30,6 +32,7 @@ export function emitSlurm(plan: Plan, slurm: SlurmConfig): EmittedBundle {
     ["plan.json", planToJson(plan)],
     ["README.md", bundleReadme(bundle)],
     ["submit.sh", submitScript(bundle, slurm.arrayThrottle)],
+    [INPUTS_FILE, inputsTsv(plan.tasks)],
   ]);
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   for (const job of jobs) {
@@ -45,15 +48,15 @@ export function emitSlurm(plan: Plan, slurm: SlurmConfig): EmittedBundle {
 export interface MachinePaths {
   readonly store: string;
   readonly project: string;
-  /** The pipe installation, for TypeScript actions. */
+  /** The pipe installation, for TypeScript actions and to check directory inputs. */
   readonly pipeHome?: string;
 }
 
 export function bundleEnv(paths: MachinePaths): string {
   return [
     "# The paths of the machine this bundle was written on (the only file that names them):",
-    "# the result store, the project directory commands run in, and for TypeScript actions the",
-    "# pipe installation. Edit them when the bundle moves to another machine.",
+    "# the result store, the project directory commands run in, and for TypeScript actions and",
+    "# checks of directory inputs the pipe installation. Edit them when the bundle moves.",
     `PIPE_STORE=${shellQuote(paths.store)}`,
     `PIPE_PROJECT=${shellQuote(paths.project)}`,
     ...(paths.pipeHome ? [`PIPE_HOME=${shellQuote(paths.pipeHome)}`] : []),

@@ -5,6 +5,7 @@
 // which Slurm makes the working directory because submit.sh submits from there.
 
 import { printable } from "../../printable.js";
+import { INPUTS_CHANGED_STATUS } from "../../plan/verify-inputs.js";
 import type { BundleJob } from "./bundle.js";
 
 export interface JobScriptOptions {
@@ -74,7 +75,8 @@ function run(retries: number): string[] {
     "for ((attempt = 1; ; attempt++)); do",
     "  status=0",
     '  bash "$script" || status=$?',
-    '  if [ "$status" -eq 0 ] || [ "$attempt" -ge "$attempts" ]; then exit "$status"; fi',
+    // A changed input fails every attempt alike (and a command exiting with that status is not retried either).
+    `  if [ "$status" -eq 0 ] || [ "$status" -eq ${INPUTS_CHANGED_STATUS} ] || [ "$attempt" -ge "$attempts" ]; then exit "$status"; fi`,
     '  echo "pipe: $task: attempt $attempt of $attempts failed (status $status); retrying" >&2',
     "done",
   ];

@@ -5,7 +5,10 @@
 // from an earlier one (one squeue call). It never depends on an old, finished job: Slurm
 // counts a dependency on a purged job as satisfied, so the store is the only judge of
 // what is done. Every submitted task is recorded in jobs.tsv (task, job, job id, index).
+// Before anything is submitted it compares the files the keys of those tasks cover with the
+// project, and refuses when one changed, unless given --ignore-changes.
 
+import { submitCheckLines } from "../../plan/verify-inputs.js";
 import type { Bundle } from "./bundle.js";
 
 export function submitScript(bundle: Bundle, throttle: number | undefined): string {
@@ -14,7 +17,7 @@ export function submitScript(bundle: Bundle, throttle: number | undefined): stri
     const kind = job.array ? `array${throttle ? `%${throttle}` : ""}` : "single";
     return [`# ${job.name}: ${job.tasks.length} ${job.action} task${job.tasks.length > 1 ? "s" : ""}`, ["job", job.name, kind, ...deps].join(" ")];
   });
-  return [...HEAD, ...calls, ...TAIL].join("\n");
+  return [...HEAD, ...submitCheckLines(), ...calls, ...TAIL].join("\n");
 }
 
 const HEAD = [
@@ -22,13 +25,22 @@ const HEAD = [
   "# Submits this pipe bundle to Slurm: bash submit.sh (from anywhere). Only tasks whose",
   "# results are missing from the store are submitted; jobs of an earlier submit that are",
   "# still queued or running are waited for, not submitted again. Job ids go to jobs.tsv.",
+  "# It refuses when a file the tasks' keys cover changed since, unless --ignore-changes.",
   "set -euo pipefail",
+  "ignore_changes=0",
+  'for arg in "$@"; do',
+  '  case "$arg" in',
+  "    --ignore-changes) ignore_changes=1 ;;",
+  '    *) echo "usage: bash submit.sh [--ignore-changes]" >&2; exit 2 ;;',
+  "  esac",
+  "done",
   'cd "$(dirname "${BASH_SOURCE[0]}")"',
   "set -a",
   "# shellcheck source=/dev/null",
   ". ./bundle.env",
   "set +a",
   ': "${PIPE_STORE:?bundle.env must set PIPE_STORE}"',
+  ': "${PIPE_PROJECT:?bundle.env must set PIPE_PROJECT}"',
   "mkdir -p logs",
   "[ -f jobs.tsv ] || printf '# task\\tjob\\tslurm_job\\tarray_index\\n' > jobs.tsv",
   "",
