@@ -152,6 +152,16 @@ describe("other files a user names", () => {
     expect(status.err).toContain("bundle.json is a FIFO (named pipe), not a regular file");
   });
 
+  it("a meta.json in the store that is a FIFO is passed over by pipe why", async () => {
+    const dir = project({ "main.pipe": one("x.txt"), "x.txt": "x" });
+    const entry = path.join(dir, ".pipe", "store", "0123456789abcdef0123456789abcdef");
+    fs.mkdirSync(entry, { recursive: true });
+    execFileSync("mkfifo", [path.join(entry, "meta.json")]);
+    const r = await pipe(dir, "why", "main/c", "main.pipe");
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain("the store has no earlier run of main/c to compare with");
+  });
+
   it("a hash cache that is a FIFO is ignored, not read", async () => {
     const dir = project({ "main.pipe": one("x.txt"), "x.txt": "x" });
     fs.mkdirSync(path.join(dir, ".pipe"));
