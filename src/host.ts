@@ -1,29 +1,126 @@
 // The outside world as the compiler sees it: files and where the standard library lives.
 // Phases take a host instead of importing `node:fs`, so tests can hand them anything.
+// Every read of a file a user names (sources, configs, parameter and plan files, bundles,
+// TypeScript modules, the hash cache) goes through `readUserFile`, which refuses what is
+// not a regular file (a FIFO would block forever, `/dev/zero` never ends) and what is
+// larger than its caller's limit, from the file's metadata, before reading a byte.
 
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type PathKind = "file" | "dir";
+/** What a path names; everything but "file" and "dir" is never opened. */
+export type PathKind = "file" | "dir" | "fifo" | "character device" | "block device" | "socket";
+
+/** Why a file was not read. */
+export type ReadProblem =
+  | { readonly problem: "missing" }
+  | { readonly problem: "not a file"; readonly kind: Exclude<PathKind, "file"> }
+  | { readonly problem: "too large"; readonly size: number; readonly limit: number }
+  | { readonly problem: "unreadable"; readonly reason: string };
+
+export type FileRead = ({ readonly ok: true; readonly text: string } | ({ readonly ok: false } & ReadProblem));
+export type BytesRead = ({ readonly ok: true; readonly bytes: Buffer } | ({ readonly ok: false } & ReadProblem));
 
 export interface FileHost {
-  readFile(file: string): string | undefined;
+  /** The file's text, or why it was not read (it is never opened unless it is a regular file of at most `maxBytes`). */
+  readFile(file: string, maxBytes: number): FileRead;
   kind(file: string): PathKind | undefined;
 }
 
-export const nodeFileHost: FileHost = {
-  readFile(file) {
-    try {
-      return fs.readFileSync(file, "utf8");
-    } catch {
-      return undefined;
+/** Limits of what `readUserFile` reads; a source file's is MAX_SOURCE_BYTES (src/syntax). */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+/** A 500,000-task plan is some 300 MB; a longer text than 512 MiB is not a string in Node. */
+export const MAX_PLAN_BYTES = 512 * 1024 * 1024;
+
+export function kindOfStat(stat: fs.Stats | fs.BigIntStats): PathKind | undefined {
+  if (stat.isFile()) return "file";
+  if (stat.isDirectory()) return "dir";
+  if (stat.isFIFO()) return "fifo";
+  if (stat.isCharacterDevice()) return "character device";
+  if (stat.isBlockDevice()) return "block device";
+  if (stat.isSocket()) return "socket";
+  return undefined;
+}
+
+/** Why a key input must be a file or a directory: its content is hashed when planning. */
+export const NOT_REGULAR_HINT = "its content is hashed when planning, so it must be a regular file or a directory";
+
+/** "a FIFO (named pipe)", "a directory": for messages. */
+export function describeKind(kind: PathKind): string {
+  switch (kind) {
+    case "file":
+      return "a regular file";
+    case "dir":
+      return "a directory";
+    case "fifo":
+      return "a FIFO (named pipe)";
+    default:
+      return `a ${kind}`;
+  }
+}
+
+/** One line saying why a read failed: `data/x is a FIFO (named pipe), not a regular file`. */
+export function describeProblem(shown: string, p: ReadProblem): string {
+  switch (p.problem) {
+    case "missing":
+      return `${shown} does not exist`;
+    case "not a file":
+      return `${shown} is ${describeKind(p.kind)}, not a regular file`;
+    case "too large":
+      return `${shown} is ${p.size} bytes, more than the limit of ${p.limit}`;
+    case "unreadable":
+      return `cannot read ${shown}: ${p.reason}`;
+  }
+}
+
+/** The bytes of a regular file of at most `maxBytes`, or why not, checked before reading. */
+export function readUserBytes(file: string, maxBytes: number): BytesRead {
+  let fd: number | undefined;
+  try {
+    const refused = refusal(fs.statSync(file), maxBytes);
+    if (refused) return refused;
+    // O_NONBLOCK: should a FIFO be put in the file's place since the stat, opening it must
+    // not wait for a writer; the fstat below then refuses it.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    const changed = refusal(stat, maxBytes);
+    if (changed) return changed;
+    const bytes = Buffer.allocUnsafe(stat.size);
+    let n = 0;
+    while (n < bytes.length) {
+      const got = fs.readSync(fd, bytes, n, bytes.length - n, n);
+      if (got === 0) break;
+      n += got;
     }
-  },
+    return { ok: true, bytes: n === bytes.length ? bytes : bytes.subarray(0, n) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return { ok: false, problem: "missing" };
+    return { ok: false, problem: "unreadable", reason: code === "EACCES" ? "permission denied" : (error as Error).message };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function refusal(stat: fs.Stats, maxBytes: number): ({ ok: false } & ReadProblem) | undefined {
+  const kind = kindOfStat(stat);
+  if (kind !== "file") return { ok: false, problem: "not a file", kind: kind ?? "socket" };
+  if (stat.size > maxBytes) return { ok: false, problem: "too large", size: stat.size, limit: maxBytes };
+  return undefined;
+}
+
+/** The UTF-8 text of a regular file of at most `maxBytes`, or why not (see readUserBytes). */
+export function readUserFile(file: string, maxBytes: number): FileRead {
+  const read = readUserBytes(file, maxBytes);
+  return read.ok ? { ok: true, text: read.bytes.toString("utf8") } : read;
+}
+
+export const nodeFileHost: FileHost = {
+  readFile: readUserFile,
   kind(file) {
     try {
-      const stat = fs.statSync(file);
-      return stat.isDirectory() ? "dir" : stat.isFile() ? "file" : undefined;
+      return kindOfStat(fs.statSync(file));
     } catch {
       return undefined;
     }

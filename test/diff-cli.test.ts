@@ -277,6 +277,17 @@ describe("pipe why", () => {
     expect(json).toMatchObject({ ok: true, state: "run", reason: "new key", previous: { causes: [{ kind: "argument", name: "seed", from: 1, to: 2 }] } });
   });
 
+  it("names a renamed input with the same content as the root cause", async () => {
+    const dir = scratch(path.join(fixtures, "renamed-input", "a"));
+    const file = path.join(dir, "main.pipe");
+    runAll(await planOf(file), dir);
+    fs.renameSync(path.join(dir, "data/train.csv"), path.join(dir, "data/train-renamed.csv"));
+    edit(file, "data/train.csv", "data/train-renamed.csv");
+    const r = await pipe(dir, "why", "main/tr", "main.pipe");
+    expect(r.out).toContain("will run: key");
+    expect(r.out).toContain("    argument src: data/train.csv → data/train-renamed.csv\n");
+  });
+
   it("compares with the most recent of several runs, and says when there is none", async () => {
     const dir = scratch(path.join(fixtures, "definition", "a"));
     const file = path.join(dir, "main.pipe");

@@ -72,6 +72,18 @@ describe("the normative examples", () => {
   });
 });
 
+describe("inputs with the same content", () => {
+  it("under different names are two results, each with its own name", async () => {
+    const dir = localProject("same-content");
+    const r = await pipe(dir, "run", "--json", "main.pipe");
+    expect(r.code).toBe(0);
+    expect(started(r.out)).toEqual(["main/a", "main/b"]);
+    const result = events(r.out).find((e) => e["type"] === "result") as { outputs: Record<string, string> };
+    expect(result.outputs).toEqual({ a: "a.csv", b: "b.csv" });
+    expect(storeKeys(dir)).toHaveLength(2);
+  });
+});
+
 describe("failures", () => {
   it("fail-fast: the first failure terminates the running branch and starts nothing more", async () => {
     const dir = localProject("branches");

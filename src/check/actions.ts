@@ -3,7 +3,7 @@
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { FileHost } from "../host.js";
+import { describeKind, NOT_REGULAR_HINT, type FileHost } from "../host.js";
 import type * as A from "../syntax/ast.js";
 import { checkExpr, Scope, type ExprContext } from "./expressions.js";
 import { parseMem, readTime, resourceNames, timeForms } from "./resources.js";
@@ -55,7 +55,9 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
       case "Uses":
         for (const p of item.paths) {
           const abs = path.resolve(dir, p.value);
-          if (!cx.host.kind(abs)) diagnostics.push(at(Diag.usesNotFound(p.value), p.span, { hint: "paths are relative to this .pipe file" }));
+          const kind = cx.host.kind(abs);
+          if (!kind) diagnostics.push(at(Diag.usesNotFound(p.value), p.span, { hint: "paths are relative to this .pipe file" }));
+          else if (kind !== "file" && kind !== "dir") diagnostics.push(at(Diag.notRegularFile("`uses` file", p.value, describeKind(kind)), p.span, { hint: NOT_REGULAR_HINT }));
           uses.push({ path: abs, span: p.span });
         }
         break;

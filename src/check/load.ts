@@ -1,13 +1,14 @@
 // Loads the entry file and everything it imports, transitively: parses each module once,
 // resolves import paths (`std/...` into the standard library, others against the
-// importing file), and reports missing modules and import cycles.
+// importing file), and reports missing modules, import cycles and modules that cannot be
+// read (not a regular file, or too large: checked before a byte is read).
 
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
-import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { stdlibDir, type FileHost } from "../host.js";
+import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import { describeProblem, stdlibDir, type FileHost } from "../host.js";
 import type * as A from "../syntax/ast.js";
-import { parse } from "../syntax/index.js";
+import { MAX_SOURCE_BYTES, parse } from "../syntax/index.js";
 
 export interface LoadedModule {
   readonly file: string;
@@ -35,8 +36,19 @@ export function load(entryFile: string, host: FileHost): LoadedProgram {
   const diagnostics: Diagnostic[] = [];
   const onStack: string[] = [];
 
-  const visit = (file: string): void => {
-    const text = host.readFile(file) ?? "";
+  /** The module's text, or undefined after reporting why it cannot be read (checked before reading). */
+  const read = (file: string, shown: string, span: Span | undefined): string | undefined => {
+    const r = host.readFile(file, MAX_SOURCE_BYTES);
+    if (r.ok) return r.text;
+    // Not read: a diagnostic placed at the file itself shows no text of it.
+    if (r.problem === "too large" || (r.problem !== "missing" && !span)) sources.set(file, "");
+    if (r.problem === "too large") diagnostics.push(at(Diag.tooLarge(r.size, r.limit), { file, start: 0, end: 0 }, span ? { related: [{ message: "imported here", span }] } : {}));
+    else if (r.problem === "missing" || (r.problem === "not a file" && r.kind === "dir")) diagnostics.push(at(Diag.importNotFound(shown), span));
+    else diagnostics.push(at(Diag.unreadableModule(shown, r.problem === "unreadable" ? r.reason : describeProblem("it", r)), span ?? { file, start: 0, end: 0 }, { hint: "a module must be a regular .pipe file" }));
+    return undefined;
+  };
+
+  const visit = (file: string, text: string): void => {
     sources.set(file, text);
     const parsed = parse(text, file);
     diagnostics.push(...parsed.diagnostics);
@@ -46,7 +58,8 @@ export function load(entryFile: string, host: FileHost): LoadedProgram {
     for (const decl of parsed.module.declarations) {
       if (decl.kind !== "Import") continue;
       const target = resolveImport(decl.path.value, file);
-      if (host.kind(target) !== "file") {
+      const kind = host.kind(target);
+      if (kind === undefined || kind === "dir") {
         diagnostics.push(at(Diag.importNotFound(decl.path.value), decl.path.span, importHint(decl.path.value, target, host)));
         imports.push({ decl });
         continue;
@@ -58,17 +71,23 @@ export function load(entryFile: string, host: FileHost): LoadedProgram {
         imports.push({ decl });
         continue;
       }
+      if (modules.has(target)) {
+        imports.push({ decl, target });
+        continue;
+      }
+      const imported = read(target, decl.path.value, decl.path.span);
+      if (imported === undefined) {
+        imports.push({ decl });
+        continue;
+      }
       imports.push({ decl, target });
-      if (!modules.has(target)) visit(target);
+      visit(target, imported);
     }
     onStack.pop();
   };
 
-  if (host.kind(entry) !== "file") {
-    diagnostics.push(at(Diag.importNotFound(entryFile), undefined));
-    return { entry, modules, sources, diagnostics };
-  }
-  visit(entry);
+  const text = read(entry, path.basename(entry), undefined);
+  if (text !== undefined) visit(entry, text);
   return { entry, modules, sources, diagnostics };
 }
 

@@ -15,7 +15,8 @@ import type { Node, Project, Signature as TsSignature, SourceFile, Symbol as TsS
 import type * as Morph from "ts-morph";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Related, type Span } from "../diagnostics/diagnostic.js";
-import { relativePosix, type FileHost } from "../host.js";
+import { describeKind, describeProblem, NOT_REGULAR_HINT, readUserFile, relativePosix, type FileHost } from "../host.js";
+import { MAX_SOURCE_BYTES } from "../syntax/index.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { isRelative, resolveRelative } from "../runtime/module-resolution.js";
@@ -80,12 +81,14 @@ export function tsSourceFiles(module: string): string[] {
   const found = new Set<string>();
   const visit = (file: string): void => {
     if (found.has(file)) return;
-    let text: string;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch {
+    // What is not a regular file is left out (the checker reports the module itself); a
+    // source too large to scan for imports still counts by its content.
+    const read = readUserFile(file, MAX_SOURCE_BYTES);
+    if (!read.ok) {
+      if (read.problem === "too large") found.add(file);
       return;
     }
+    const text = read.text;
     found.add(file);
     if (!/\.[cm]?[jt]sx?$/.test(file)) return; // e.g. an imported JSON file: content only
     for (const ref of morph().ts.preProcessFile(text, true, true).importedFiles) {
@@ -163,8 +166,12 @@ function tsSpan(node: Node): Span {
 /** The function's parameter and result properties, or undefined after reporting why not. */
 function readShape(impl: TsImplRef, host: FileHost, diagnostics: Diagnostic[]): TsShape | undefined {
   const shown = relativePosix(path.dirname(impl.span.file), impl.module);
-  if (host.kind(impl.module) !== "file") {
-    diagnostics.push(at(Diag.tsModuleNotFound(shown), impl.span, { hint: "the path is relative to this .pipe file" }));
+  // Checked here, before ts-morph reads it: a FIFO would block, a huge file would be parsed.
+  const read = host.readFile(impl.module, MAX_SOURCE_BYTES);
+  if (!read.ok) {
+    if (read.problem === "missing" || (read.problem === "not a file" && read.kind === "dir")) diagnostics.push(at(Diag.tsModuleNotFound(shown), impl.span, { hint: "the path is relative to this .pipe file" }));
+    else if (read.problem === "not a file") diagnostics.push(at(Diag.notRegularFile("TypeScript module", shown, describeKind(read.kind)), impl.span, { hint: NOT_REGULAR_HINT }));
+    else diagnostics.push(at(Diag.tsModuleNotFound(shown), impl.span, { hint: describeProblem("it", read) }));
     return undefined;
   }
   const exported = sourceFileOf(impl.module).getExportedDeclarations();

@@ -9,6 +9,8 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Exit, type Io } from "./io.js";
 import { printDiagnostics } from "./report.js";
+import { describeProblem, readUserFile } from "../host.js";
+import { MAX_SOURCE_BYTES } from "../syntax/index.js";
 
 export interface FmtFlags {
   readonly check?: boolean;
@@ -51,14 +53,13 @@ export async function fmtCommand(args: readonly string[], flags: FmtFlags, io: I
   let failed = false;
   let changed = 0;
   for (const file of files) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, "utf8");
-    } catch (error) {
-      io.err(`pipe fmt: ${show(file)}: cannot read: ${error instanceof Error ? error.message : String(error)}\n`);
+    const read = readUserFile(file, MAX_SOURCE_BYTES);
+    if (!read.ok) {
+      io.err(`pipe fmt: ${describeProblem(show(file), read)}\n`);
       invalid = true;
       continue;
     }
+    const text = read.text;
     let result;
     try {
       result = await formatText(text, file);

@@ -1,9 +1,10 @@
 // Printing diagnostics at the edge: text on stderr (colour on a TTY), or JSON on stdout.
 
-import fs from "node:fs";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnosticsToJson, renderDiagnostics, Sources } from "../diagnostics/render.js";
 import { plural } from "../diff/cost.js";
+import { readUserFile } from "../host.js";
+import { MAX_SOURCE_BYTES } from "../syntax/index.js";
 import type { Io } from "./io.js";
 
 export function sourcesFor(diagnostics: readonly Diagnostic[], known: ReadonlyMap<string, string>): Sources {
@@ -13,11 +14,10 @@ export function sourcesFor(diagnostics: readonly Diagnostic[], known: ReadonlyMa
   for (const d of diagnostics) {
     for (const span of [d.span, ...(d.related ?? []).map((r) => r.span)]) {
       if (!span || sources.get(span.file)) continue;
-      try {
-        sources.add(span.file, fs.readFileSync(span.file, "utf8"));
-      } catch {
-        // No text to show: the location alone is printed.
-      }
+      // What cannot be read (or is not a source at all: a FIFO, a huge file) shows no text:
+      // the location alone is printed.
+      const read = readUserFile(span.file, MAX_SOURCE_BYTES);
+      if (read.ok) sources.add(span.file, read.text);
     }
   }
   return sources;

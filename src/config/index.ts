@@ -7,7 +7,7 @@ import { z } from "zod";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { parseMem, readTime, timeForms } from "../check/resources.js";
-import type { FileHost } from "../host.js";
+import { describeProblem, MAX_CONFIG_BYTES, type FileHost } from "../host.js";
 
 export const CONFIG_FILE = "pipe.config.json";
 
@@ -74,7 +74,9 @@ export type Config = z.infer<typeof ConfigSchema> & {
 export function findConfig(startDir: string, host: FileHost): string | undefined {
   for (let dir = startDir; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, CONFIG_FILE);
-    if (host.kind(candidate) === "file") return candidate;
+    // Anything but a directory by that name is the config, to be read or refused as such.
+    const kind = host.kind(candidate);
+    if (kind !== undefined && kind !== "dir") return candidate;
     if (path.dirname(dir) === dir) return undefined;
   }
 }
@@ -85,11 +87,12 @@ export function loadConfig(projectDir: string, userFile: string | undefined, hos
   let merged: Record<string, unknown> = {};
   let storeSpan: Span | undefined;
   for (const file of files) {
-    const text = host.readFile(file);
-    if (text === undefined) {
-      diagnostics.push(at(Diag.badConfig(`cannot read ${file}`), undefined));
+    const read = host.readFile(file, MAX_CONFIG_BYTES);
+    if (!read.ok) {
+      diagnostics.push(at(Diag.badConfig(describeProblem(file, read)), undefined, { hint: "a config is a JSON file" }));
       continue;
     }
+    const text = read.text;
     let json: unknown;
     try {
       json = JSON.parse(text);

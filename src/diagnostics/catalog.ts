@@ -43,6 +43,7 @@ export const Diag = {
   usesNotFound: def("P2012", "error", (path: string) => `\`uses\` file "${path}" does not exist`),
   entryNotFound: def("P2013", "error", (name: string) => `no pipeline \`${name}\` to run`),
   importedNameClash: def("P2014", "error", (name: string, module: string) => `\`${name}\` from "${module}" clashes with another definition`),
+  unreadableModule: def("P2015", "error", (path: string, reason: string) => `cannot read module "${path}": ${reason}`),
 
   // ---- types ----
   typeMismatch: def("P3001", "error", (actual: string, expected: string) => `\`${actual}\` is not assignable to \`${expected}\``),
@@ -90,6 +91,7 @@ export const Diag = {
   badParamsFile: def("P4009", "error", (message: string) => `invalid params file: ${message}`),
   tooManyTasks: def("P4010", "error", (n: number, limit: number) => `the plan has ${n} tasks, more than the limit of ${limit}`),
   badStore: def("P4011", "error", (path: string, reason: string) => `the store ${path} ${reason}`),
+  notRegularFile: def("P4012", "error", (what: string, path: string, kind: string) => `${what} "${path}" is ${kind}, not a regular file or a directory`),
 
   // ---- TypeScript actions ----
   tsModuleNotFound: def("P5001", "error", (path: string) => `cannot find TypeScript module "${path}"`),

@@ -77,31 +77,22 @@ export class CauseComparer {
 function argumentCauses(a: KeyInputs, b: KeyInputs, into: Cause[]): void {
   if (sameArgs(a.args, b.args)) return;
   const names = [...new Set([...Object.keys(a.args), ...Object.keys(b.args)])].sort();
-  let hashesA: Map<string, string> | undefined;
-  let hashesB: Map<string, string> | undefined;
   for (const name of names) {
     const from = a.args[name];
     const to = b.args[name];
-    if (from !== undefined && to !== undefined) {
-      // Same text (paths by path, upstream outputs by task id): not an argument change; a
-      // changed file behind the same path is a file cause.
-      if (sameValue(from, to)) continue;
-      // A path renamed to one with the same content does not change the key.
-      hashesA ??= inputHashes(a.files);
-      hashesB ??= inputHashes(b.files);
-      if (sameValue(from, to, hashesA, hashesB)) continue;
-    }
+    // Same text (paths by path, upstream outputs by task id): not an argument change; a
+    // changed file behind the same path is a file cause. A renamed input is an argument
+    // change even with the same content: the key covers the name the command receives.
+    if (from !== undefined && to !== undefined && sameValue(from, to)) continue;
     into.push({ kind: "argument", name, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) });
   }
 }
 
-type Hashes = ReadonlyMap<string, string>;
-
-function sameArgs(a: Readonly<Record<string, PlanValue>>, b: Readonly<Record<string, PlanValue>>, ha?: Hashes, hb?: Hashes): boolean {
+function sameArgs(a: Readonly<Record<string, PlanValue>>, b: Readonly<Record<string, PlanValue>>): boolean {
   let n = 0;
   for (const k in a) {
     const v = b[k];
-    if (v === undefined || !sameValue(a[k]!, v, ha, hb)) return false;
+    if (v === undefined || !sameValue(a[k]!, v)) return false;
     n++;
   }
   for (const _ in b) n--;
@@ -110,28 +101,20 @@ function sameArgs(a: Readonly<Record<string, PlanValue>>, b: Readonly<Record<str
 
 /**
  * Structural equality of plan values, without building canonical text (this runs for every
- * changed task). With the input hashes of both sides, paths compare as the key sees them:
- * by content.
+ * changed task). Paths compare by path, as the key sees them next to their content.
  */
-export function sameValue(a: PlanValue, b: PlanValue, ha?: Hashes, hb?: Hashes): boolean {
+export function sameValue(a: PlanValue, b: PlanValue): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameValue(a[i]!, b[i]!, ha, hb)) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i]!, b[i]!)) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
   if ("$ref" in a) return "$ref" in b && a.$ref === b.$ref && a.output === b.output;
-  if ("$path" in a) {
-    if (!("$path" in b)) return false;
-    return ha && hb ? (ha.get(a.$path) ?? a.$path) === (hb.get(b.$path) ?? b.$path) : a.$path === b.$path;
-  }
-  return "$record" in a && "$record" in b && sameArgs(a.$record, b.$record, ha, hb);
-}
-
-function inputHashes(files: readonly KeyFile[]): Map<string, string> {
-  return new Map(files.filter((f) => f.role === "input").map((f) => [f.path, f.hash]));
+  if ("$path" in a) return "$path" in b && a.$path === b.$path;
+  return "$record" in a && "$record" in b && sameArgs(a.$record, b.$record);
 }
 
 const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts"];

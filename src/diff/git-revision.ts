@@ -15,6 +15,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { MAX_PLAN_BYTES, readUserFile } from "../host.js";
+import { HASH_CACHE_VERSION } from "../plan/content-hash.js";
 
 export interface RevisionPath {
   /** Empty for the index (`:path`). */
@@ -59,9 +61,14 @@ async function locate(cwd: string, spec: RevisionPath): Promise<Repo> {
   return { top, prefix, path: p };
 }
 
-/** The file's content at the revision. */
-export async function showAtRevision(cwd: string, spec: RevisionPath): Promise<string> {
+/** The file's content at the revision; refused, before reading, when it is not a file or too large. */
+export async function showAtRevision(cwd: string, spec: RevisionPath, maxBytes = MAX_PLAN_BYTES): Promise<string> {
   const repo = await locate(cwd, spec);
+  const object = `${spec.rev}:${repo.path}`;
+  const type = await git(repo.top, ["cat-file", "-t", object]);
+  if (type !== "blob") throw new GitError(`${repo.path} is a ${type} in ${spec.rev || "the index"}, not a file`);
+  const size = Number(await git(repo.top, ["cat-file", "-s", object]));
+  if (size > maxBytes) throw new GitError(`${repo.path} is ${size} bytes in ${spec.rev || "the index"}, more than the limit of ${maxBytes}`);
   const { execa } = await import("execa");
   const r = await execa("git", ["show", `${spec.rev}:${repo.path}`], { cwd: repo.top, reject: false, stripFinalNewline: false });
   if (r.exitCode !== 0) throw new GitError(r.stderr.trim());
@@ -127,15 +134,17 @@ async function linkUntracked(top: string, tree: string): Promise<void> {
 async function seedHashCache(projectDir: string, checkoutProjectDir: string, top: string, tree: string): Promise<void> {
   const source = path.join(projectDir, ".pipe", "hash-cache.json");
   try {
-    const cache = JSON.parse(await fs.promises.readFile(source, "utf8")) as { version?: unknown; entries?: Record<string, unknown> };
-    if (cache.version !== 1 || typeof cache.entries !== "object" || cache.entries === null) return;
+    const read = readUserFile(source, MAX_PLAN_BYTES);
+    if (!read.ok) return;
+    const cache = JSON.parse(read.text) as { version?: unknown; entries?: Record<string, unknown> };
+    if (cache.version !== HASH_CACHE_VERSION || typeof cache.entries !== "object" || cache.entries === null) return;
     const entries: Record<string, unknown> = {};
     for (const [file, entry] of Object.entries(cache.entries)) {
       if (file.startsWith(top + path.sep)) entries[path.join(tree, path.relative(top, file))] = entry;
     }
     const target = path.join(checkoutProjectDir, ".pipe", "hash-cache.json");
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    await fs.promises.writeFile(target, JSON.stringify({ version: 1, entries }));
+    await fs.promises.writeFile(target, JSON.stringify({ version: HASH_CACHE_VERSION, entries }));
   } catch {
     // No cache in the working tree: everything is hashed.
   }

@@ -7,7 +7,7 @@
 // Fields the diff does not read are not checked.
 
 import { isAscii } from "node:buffer";
-import fs from "node:fs";
+import { describeProblem, MAX_PLAN_BYTES, readUserBytes } from "../host.js";
 import { PLAN_FORMAT, PlanSchema, type Plan } from "../plan/plan.js";
 
 export type ReadPlan = { readonly plan: Plan } | { readonly error: string };
@@ -35,8 +35,9 @@ export function readPlanJson(text: string): ReadPlan {
  * reads faster): a 100,000-task plan is some 100 MB.
  */
 export function readPlanFile(file: string): ReadPlan {
-  const bytes = fs.readFileSync(file);
-  return readPlanJson(bytes.toString(isAscii(bytes) ? "latin1" : "utf8"));
+  const read = readUserBytes(file, MAX_PLAN_BYTES);
+  if (!read.ok) return { error: describeProblem("it", read) };
+  return readPlanJson(read.bytes.toString(isAscii(read.bytes) ? "latin1" : "utf8"));
 }
 
 type Obj = Record<string, unknown>;

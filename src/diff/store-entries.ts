@@ -5,6 +5,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { MAX_CONFIG_BYTES, readUserFile } from "../host.js";
 import { z } from "zod";
 import { KeyFileSchema, PlanValueSchema } from "../plan/plan.js";
 import type { KeyInputs } from "./causes.js";
@@ -45,8 +46,10 @@ export function metaInputs(meta: Meta): KeyInputs {
 
 /** The entry of one key, if it is in the store and its meta.json is readable. */
 export function entryAt(storeDir: string, key: string): StoreEntry | undefined {
+  const read = readUserFile(path.join(storeDir, key, "meta.json"), MAX_CONFIG_BYTES);
+  if (!read.ok) return undefined;
   try {
-    const parsed = MetaSchema.safeParse(JSON.parse(fs.readFileSync(path.join(storeDir, key, "meta.json"), "utf8")));
+    const parsed = MetaSchema.safeParse(JSON.parse(read.text));
     return parsed.success ? { key, meta: parsed.data } : undefined;
   } catch {
     return undefined;
@@ -71,8 +74,10 @@ export function entriesOf(storeDir: string, taskId: string): StoreEntry[] {
     const file = path.join(storeDir, name, "meta.json");
     let text: string;
     try {
-      const fd = fs.openSync(file, "r");
+      // Non-blocking and checked once open: a FIFO in the store must not stall `pipe why`.
+      const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       try {
+        if (!fs.fstatSync(fd).isFile()) continue;
         text = head.toString("utf8", 0, fs.readSync(fd, head, 0, HEAD, 0));
       } finally {
         fs.closeSync(fd);

@@ -4,7 +4,8 @@
 
 import crypto from "node:crypto";
 
-export const KEY_VERSION = 1;
+// 2: an external input is keyed by its project-relative path as well as its content.
+export const KEY_VERSION = 2;
 
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
 

@@ -1,20 +1,41 @@
 // Content hashes of input files and directories. Files are streamed through SHA-256; a
 // directory's hash covers its sorted entries' names, kinds and content hashes (and the
 // executable bit), never mtimes or its own path. A persistent stat cache (device, inode,
-// size, mtime) lets an unchanged file be skipped without reading a byte on the next plan.
+// size, mtime, ctime) lets an unchanged file be skipped without reading a byte on the next
+// plan. The ctime is there because an mtime can be put back (`touch -r`, `cp -p`,
+// `rsync -t`) and a ctime cannot: any write or restore of the mtime moves it, as git relies on.
+// What is neither a regular file nor a directory (a FIFO, a device, a socket) is never
+// opened: given as an input it is refused (NotRegularFileError); inside a directory it
+// counts by its name and kind alone.
 
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { describeKind, kindOfStat, readUserFile, type PathKind } from "../host.js";
 import { canonicalJson } from "./canonical.js";
 
-const Entry = z.object({ dev: z.number(), ino: z.number(), size: z.number(), mtimeNs: z.string(), hash: z.string() });
-const CacheFile = z.object({ version: z.literal(1), entries: z.record(z.string(), Entry) });
+/** 2: entries carry the ctime. A cache file of another version is ignored, not trusted. */
+export const HASH_CACHE_VERSION = 2;
+const Entry = z.object({ dev: z.number(), ino: z.number(), size: z.number(), mtimeNs: z.string(), ctimeNs: z.string(), hash: z.string() });
+const CacheFile = z.object({ version: z.literal(HASH_CACHE_VERSION), entries: z.record(z.string(), Entry) });
 type Entry = z.infer<typeof Entry>;
 
 /** How much older than its read a file's mtime must be for the stat cache to trust it. */
 const RACY_NS = 2_000_000_000n;
+
+/** A stat cache of a million files is some 150 MB. */
+const MAX_CACHE_BYTES = 512 * 1024 * 1024;
+
+/** An input that is not a regular file or a directory; it was not opened. */
+export class NotRegularFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly kind: PathKind,
+  ) {
+    super(`${file} is ${describeKind(kind)}, not a regular file or a directory`);
+  }
+}
 
 export class ContentHasher {
   private entries = new Map<string, Entry>();
@@ -27,40 +48,54 @@ export class ContentHasher {
   /** @param cacheFile where the stat cache persists; undefined keeps it in memory only. */
   constructor(private readonly cacheFile?: string) {
     if (!cacheFile) return;
+    const read = readUserFile(cacheFile, MAX_CACHE_BYTES);
+    if (!read.ok) return; // no cache yet, or not one to trust: start empty
     try {
-      const parsed = CacheFile.safeParse(JSON.parse(fs.readFileSync(cacheFile, "utf8")));
+      const parsed = CacheFile.safeParse(JSON.parse(read.text));
       if (parsed.success) this.entries = new Map(Object.entries(parsed.data.entries));
     } catch {
-      // No cache yet, or an unreadable one: start empty.
+      // A broken cache: start empty.
     }
   }
 
-  /** The content hash of a file or directory; throws if it does not exist. */
+  /** The content hash of a file or directory; throws if it does not exist, NotRegularFileError if it is neither. */
   async hash(p: string): Promise<string> {
     const stat = await fs.promises.stat(p, { bigint: true });
     this.seen.set(p, stat);
     if (stat.isDirectory()) return this.hashDir(p, new Set([`${stat.dev}:${stat.ino}`]));
+    if (!stat.isFile()) throw new NotRegularFileError(p, kindOfStat(stat) ?? "socket");
     return this.hashFile(p, stat);
   }
 
   private async hashFile(file: string, stat: fs.BigIntStats): Promise<string> {
     const mtimeNs = stat.mtimeNs.toString();
+    const ctimeNs = stat.ctimeNs.toString();
     const cached = this.entries.get(file);
-    if (cached && cached.dev === Number(stat.dev) && cached.ino === Number(stat.ino) && cached.size === Number(stat.size) && cached.mtimeNs === mtimeNs) {
+    if (cached && cached.dev === Number(stat.dev) && cached.ino === Number(stat.ino) && cached.size === Number(stat.size) && cached.mtimeNs === mtimeNs && cached.ctimeNs === ctimeNs) {
       return cached.hash;
     }
     const started = BigInt(Date.now()) * 1_000_000n;
     const digest = createHash("sha256");
-    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
-      digest.update(chunk as Buffer);
-      this.bytesRead += (chunk as Buffer).length;
+    // Non-blocking, and checked again once open: a FIFO put in the file's place since the
+    // stat must not block the plan.
+    const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const opened = await handle.stat();
+      if (!opened.isFile()) throw new NotRegularFileError(file, kindOfStat(opened) ?? "socket");
+      for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false })) {
+        digest.update(chunk as Buffer);
+        this.bytesRead += (chunk as Buffer).length;
+      }
+    } finally {
+      await handle.close();
     }
     const hash = digest.digest("hex");
     // A file written just before it was read may be written again within the same timestamp
     // tick, same size, and look unchanged (git's "racily clean" entries): remember only files
-    // whose mtime is safely older than the read.
+    // whose mtime is safely older than the read. (As in git, the ctime is compared, not
+    // aged: an mtime put back on a file just written still leaves a new ctime to compare.)
     if (stat.mtimeNs < started - RACY_NS) {
-      this.entries.set(file, { dev: Number(stat.dev), ino: Number(stat.ino), size: Number(stat.size), mtimeNs, hash });
+      this.entries.set(file, { dev: Number(stat.dev), ino: Number(stat.ino), size: Number(stat.size), mtimeNs, ctimeNs, hash });
       this.dirty = true;
     } else if (this.entries.delete(file)) this.dirty = true;
     return hash;
@@ -85,6 +120,9 @@ export class ContentHasher {
         entries.push([name, "dir", await this.hashDir(full, open)]);
         open.delete(id!);
       } else if (stat.isFile()) entries.push([name, (stat.mode & 0o111n) !== 0n ? "exe" : "file", await this.hashFile(full, stat)]);
+      // A FIFO, device or socket in the directory (a daemon's socket, a pipe between tools)
+      // is never opened: its name and kind count, as a dangling link counts by its target.
+      else entries.push([name, kindOfStat(stat) ?? "special", ""]);
     }
     return createHash("sha256").update(canonicalJson(entries)).digest("hex");
   }
@@ -94,7 +132,7 @@ export class ContentHasher {
     if (!this.cacheFile || !this.dirty) return;
     fs.mkdirSync(path.dirname(this.cacheFile), { recursive: true });
     const tmp = `${this.cacheFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ version: 1, entries: Object.fromEntries(this.entries) }));
+    fs.writeFileSync(tmp, JSON.stringify({ version: HASH_CACHE_VERSION, entries: Object.fromEntries(this.entries) }));
     fs.renameSync(tmp, this.cacheFile);
     this.dirty = false;
   }

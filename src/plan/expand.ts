@@ -164,7 +164,7 @@ export class Expander {
         if (typeof e.value === "boolean") return { t: "bool", v: e.value };
         return { t: "str", v: e.value };
       case "Path":
-        return { t: "path", path: relativePosix(this.program.projectDir, e.path), dir: e.type.kind === "Dir" };
+        return { t: "path", path: relativePosix(this.program.projectDir, e.path), dir: e.type.kind === "Dir", span: e.span };
       case "Var":
         return env.get(e.name) ?? { t: "none" };
       case "Field": {

@@ -1,16 +1,17 @@
 // The plan phase's entry: `compile(program, options)` expands the entry pipeline into tasks,
 // hashes external inputs, computes every cache key and returns the plan (plan.ts) with the
-// diagnostics found on the way (a missing input, a parameter without a value).
+// diagnostics found on the way (a missing input or one that is not a file, a parameter
+// without a value), placed at the argument, `uses` path or `ts` reference that named it.
 
 import fs from "node:fs";
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
-import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { tsSourceFiles } from "../check/ts-actions.js";
 import type { TypedProgram } from "../check/typed.js";
 import { show } from "../check/types.js";
-import { relativePosix } from "../host.js";
-import type { ContentHasher } from "./content-hash.js";
+import { describeKind, kindOfStat, NOT_REGULAR_HINT, relativePosix, type PathKind } from "../host.js";
+import { NotRegularFileError, type ContentHasher } from "./content-hash.js";
 import { actionDef } from "./definition.js";
 import { Expander } from "./expand.js";
 import { taskKey } from "./keys.js";
@@ -61,18 +62,37 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
   const expectDir = new Map<string, boolean>();
   const filesOf = new Map<string, { role: KeyFile["role"]; path: string }[]>();
   const wanted = new Set<string>();
+  /** Where each file was named first (the argument, the `uses` path, the `ts` reference), for diagnostics. */
+  const origin = new Map<string, Origin>();
+  const named = (file: string, what: string, span: Span | undefined) => {
+    if (!origin.has(file) || (span && !origin.get(file)!.span)) origin.set(file, { what, span });
+  };
   for (const d of drafts) {
     let files = filesOf.get(d.action.id);
     if (!files) {
       files = d.action.uses.map((u) => ({ role: "uses" as const, path: u.path }));
-      if (d.action.impl.kind === "Ts") files.push(...tsSourceFiles(d.action.impl.module).map((p) => ({ role: "ts" as const, path: p })));
+      for (const u of d.action.uses) named(u.path, "`uses` file", u.span);
+      const impl = d.action.impl;
+      if (impl.kind === "Ts") {
+        const sources = tsSourceFiles(impl.module);
+        files.push(...sources.map((p) => ({ role: "ts" as const, path: p })));
+        for (const p of sources) named(p, "TypeScript source", impl.span);
+      }
       filesOf.set(d.action.id, files);
       for (const f of files) wanted.add(f.path);
     }
     for (const p of d.inputPaths) wanted.add(path.resolve(projectDir, p));
-    if (d.inputPaths.length) for (const v of d.args.values()) forEachPath(v, (p) => expectDir.set(path.resolve(projectDir, p.path), p.dir));
+    if (d.inputPaths.length) {
+      for (const v of d.args.values()) {
+        forEachPath(v, (p) => {
+          const file = path.resolve(projectDir, p.path);
+          expectDir.set(file, p.dir);
+          named(file, "input", p.span);
+        });
+      }
+    }
   }
-  const hashes = await hashAll([...wanted].sort(), expectDir, options.hasher, diagnostics, projectDir);
+  const hashes = await hashAll([...wanted].sort(), expectDir, origin, options.hasher, diagnostics, projectDir);
   options.hasher.save();
   if (diagnostics.length) return { diagnostics };
 
@@ -122,7 +142,12 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
   return { plan, diagnostics };
 }
 
-async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>, hasher: ContentHasher, diagnostics: Diagnostic[], projectDir: string): Promise<Map<string, string>> {
+interface Origin {
+  readonly what: string;
+  readonly span: Span | undefined;
+}
+
+async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>, origin: ReadonlyMap<string, Origin>, hasher: ContentHasher, diagnostics: Diagnostic[], projectDir: string): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   const problems = new Map<string, Diagnostic>();
   let next = 0;
@@ -130,16 +155,28 @@ async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>,
     while (next < files.length) {
       const file = files[next++]!;
       const shown = relativePosix(projectDir, file);
+      const span = origin.get(file)?.span;
+      const notRegular = (kind: PathKind) => at(Diag.notRegularFile(origin.get(file)?.what ?? "input", shown, describeKind(kind)), span, { hint: NOT_REGULAR_HINT });
       try {
+        // A FIFO, a device or a socket is refused from its metadata, never opened.
+        const kind = kindOfStat(await fs.promises.stat(file));
+        if (kind !== "file" && kind !== "dir") {
+          problems.set(file, notRegular(kind ?? "socket"));
+          continue;
+        }
         const dir = expectDir.get(file);
-        if (dir !== undefined && (await fs.promises.stat(file)).isDirectory() !== dir) {
-          problems.set(file, at(Diag.inputKind(shown, dir ? "directory" : "file"), undefined, { hint: `its parameter is a \`${dir ? "Dir" : "File"}\`` }));
+        if (dir !== undefined && (kind === "dir") !== dir) {
+          problems.set(file, at(Diag.inputKind(shown, dir ? "directory" : "file"), span, { hint: `its parameter is a \`${dir ? "Dir" : "File"}\`` }));
           continue;
         }
         hashes.set(file, await hasher.hash(file));
       } catch (error) {
+        if (error instanceof NotRegularFileError) {
+          problems.set(file, notRegular(error.kind));
+          continue;
+        }
         const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-        problems.set(file, at(Diag.inputNotFound(shown), undefined, { hint: missing ? "input paths are relative to the .pipe file that names them" : `it cannot be read: ${(error as Error).message}` }));
+        problems.set(file, at(Diag.inputNotFound(shown), span, { hint: missing ? "input paths are relative to the .pipe file that names them" : `it cannot be read: ${(error as Error).message}` }));
       }
     }
   };

@@ -1,8 +1,10 @@
 // Cache keys, computed at compile time, exactly over what determines a task's result:
 // the action's normalized definition, the canonical argument values (an external file or
-// directory by its content hash, an upstream output by its task's key and output name),
-// the content of every `uses` file and of a TypeScript action's sources, and whether the
-// action may be cached. Never over resources, retries, paths of inputs, or the machine.
+// directory by its content hash and the project-relative path the command receives, since
+// a command may use the name; an upstream output by its task's key and output name), the
+// content of every `uses` file and of a TypeScript action's sources, and whether the action
+// may be cached. Never over resources, retries, mtimes, or the machine (paths are relative
+// to the project directory, so moving the project changes no key).
 
 import type { Json } from "./canonical.js";
 import { cacheKey } from "./canonical.js";
@@ -37,7 +39,7 @@ export function taskKey(parts: KeyParts): string {
       case "none":
         return null;
       case "path":
-        return { content: hashOf.get(v.path) ?? "" };
+        return { content: hashOf.get(v.path) ?? "", path: v.path };
       case "list":
         return v.items.map(value);
       case "record":

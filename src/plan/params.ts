@@ -11,8 +11,7 @@ import { checkExpr, reportUnlessAssignable, Scope } from "../check/expressions.j
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { TPipeline, TypedProgram } from "../check/typed.js";
 import { show, type Type } from "../check/types.js";
-import type { FileHost } from "../host.js";
-import { relativePosix } from "../host.js";
+import { describeProblem, MAX_CONFIG_BYTES, relativePosix, type FileHost } from "../host.js";
 import { NUL_HINT, parseExpression } from "../syntax/index.js";
 import { Expander } from "./expand.js";
 import { coerce, type Value } from "./values.js";
@@ -45,7 +44,8 @@ export function entryParams(program: TypedProgram, entry: TPipeline, given: Para
 
   if (given.paramsFile) {
     const file = path.resolve(given.cwd, given.paramsFile);
-    const text = host.readFile(file);
+    const read = host.readFile(file, MAX_CONFIG_BYTES);
+    const text = read.ok ? read.text : undefined;
     let json: unknown;
     let syntaxError = false;
     try {
@@ -56,8 +56,8 @@ export function entryParams(program: TypedProgram, entry: TPipeline, given: Para
     }
     const parsed = z.record(z.string(), z.unknown()).safeParse(json);
     fileFailed = text === undefined || syntaxError || !parsed.success;
-    if (text === undefined) diagnostics.push(at(Diag.badParamsFile(`cannot read ${given.paramsFile}`), undefined));
-    else if (syntaxError) {
+    if (!read.ok) diagnostics.push(at(Diag.badParamsFile(describeProblem(given.paramsFile, read)), undefined));
+    else if (syntaxError || text === undefined) {
       // Reported above; the file gives no values.
     } else if (!parsed.success) diagnostics.push(at(Diag.badParamsFile(`${given.paramsFile} must hold a JSON object`), undefined));
     else {

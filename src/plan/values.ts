@@ -2,6 +2,7 @@
 // canonical text for ids, and as shell words for commands (quoted like Python's shlex.quote).
 
 import type { Type } from "../check/types.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 import type { PlanValue } from "./plan.js";
 
 export type Value =
@@ -10,8 +11,11 @@ export type Value =
   | { readonly t: "bool"; readonly v: boolean }
   | { readonly t: "str"; readonly v: string }
   | { readonly t: "none" }
-  /** An input path, relative to the project directory (POSIX separators). */
-  | { readonly t: "path"; readonly path: string; readonly dir: boolean }
+  /**
+   * An input path, relative to the project directory (POSIX separators); `span` is where
+   * the program wrote it, when it did, for diagnostics about the file.
+   */
+  | { readonly t: "path"; readonly path: string; readonly dir: boolean; readonly span?: Span }
   | { readonly t: "list"; readonly items: readonly Value[] }
   | { readonly t: "record"; readonly fields: Readonly<Record<string, Value>> }
   /** An output of a task of this plan, known only when that task has run. */

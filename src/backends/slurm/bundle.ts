@@ -3,9 +3,9 @@
 // jobs. `pipe submit/status/logs/cancel DIR` read it back (validated with zod) together with
 // `bundle.env` (the machine's paths) and `jobs.tsv` (what submit.sh submitted).
 
-import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { describeProblem, MAX_CONFIG_BYTES, MAX_PLAN_BYTES, readUserFile } from "../../host.js";
 
 export const BUNDLE_FORMAT = "pipe-slurm-bundle/1";
 export const BUNDLE_FILE = "bundle.json";
@@ -56,12 +56,12 @@ export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export function readBundle(dir: string): Read<Bundle> {
   const file = path.join(dir, BUNDLE_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch {
-    return { ok: false, error: `${dir} is not a pipe bundle (no ${BUNDLE_FILE}); write one with \`pipe emit slurm FILE -o ${dir}\`` };
+  const read = readUserFile(file, MAX_PLAN_BYTES);
+  if (!read.ok) {
+    if (read.problem === "missing") return { ok: false, error: `${dir} is not a pipe bundle (no ${BUNDLE_FILE}); write one with \`pipe emit slurm FILE -o ${dir}\`` };
+    return { ok: false, error: describeProblem(file, read) };
   }
+  const text = read.text;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -81,12 +81,9 @@ export function readBundle(dir: string): Read<Bundle> {
  * bundle writes them (single quotes, `'"'"'` for a quote) or plainly double-quoted.
  */
 export function readBundleEnv(dir: string): Read<Record<string, string>> {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(dir, ENV_FILE), "utf8");
-  } catch {
-    return { ok: false, error: `cannot read ${path.join(dir, ENV_FILE)}` };
-  }
+  const read = readUserFile(path.join(dir, ENV_FILE), MAX_CONFIG_BYTES);
+  if (!read.ok) return { ok: false, error: describeProblem(path.join(dir, ENV_FILE), read) };
+  const text = read.text;
   const vars: Record<string, string> = {};
   for (const line of text.split("\n")) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
