@@ -122,6 +122,7 @@ export const EDIT_KINDS = [
   "input-rename",
   "dir-content",
   "dir-rename",
+  "dir-entry-rename",
   "uses",
   "command",
   "param",
@@ -203,6 +204,14 @@ export function applyEdit(model: Model, edit: Edit): Applied {
       const from = m.raw.path;
       m.raw.path = renamed(from);
       return plain(`rename ${from} to ${m.raw.path}`);
+    }
+    case "dir-entry-rename": {
+      const names = Object.keys(m.raw.files).sort();
+      const name = names[p % names.length]!;
+      const to = name.replace(/\.txt$/, "r.txt");
+      m.raw.files[to] = m.raw.files[name]!;
+      delete m.raw.files[name];
+      return plain(`rename ${m.raw.path}/${name} to ${to}`);
     }
     case "uses": {
       const a = shell[p % shell.length]!;
