@@ -6,6 +6,7 @@
 // unneeded nor a missed rerun passes. The seeds are fixed; a failure prints the seed, the
 // project and the edit sequence. Most runs are in-process; the first run of each sequence and
 // the run after `pipe fmt --write` (itself the real CLI) go through the real CLI.
+// PIPE_INCR_SEEDS=1,2 picks other seeds; PIPE_INCR_TRACE=1 prints each run and its time.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +23,7 @@ const bin = path.join(root, "bin", "pipe.js");
 const SEEDS = (process.env["PIPE_INCR_SEEDS"] ?? "101,202,303").split(",").map(Number);
 const made: string[] = [];
 let xdgCache: string;
+const xdgBefore = process.env["XDG_CACHE_HOME"];
 
 beforeAll(() => {
   // The TypeScript runner caches transpiled modules per user; keep this test's to itself.
@@ -30,6 +32,8 @@ beforeAll(() => {
   process.env["XDG_CACHE_HOME"] = xdgCache;
 });
 afterAll(() => {
+  if (xdgBefore === undefined) delete process.env["XDG_CACHE_HOME"];
+  else process.env["XDG_CACHE_HOME"] = xdgBefore;
   for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 });
 
