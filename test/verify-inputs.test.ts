@@ -82,6 +82,17 @@ describe("a bundle's task scripts", () => {
     expect(after.out).toBe("xs = [v2 1, v2 2, v2 3]\n");
   });
 
+  it("leave a command's own exit status 65 to its job's retries", async () => {
+    const b = await emitted();
+    // The task's first attempt exits 65 as a command may (EX_DATAERR); its second succeeds.
+    fs.writeFileSync(path.join(b.dir, "scripts/step.sh"), 'if [ ! -e "$PIPE_PROJECT/tried" ]; then : > "$PIPE_PROJECT/tried"; exit 65; fi\necho "ok $2"\n');
+    expect((await pipe(b.dir, "emit", "slurm", "main.pipe", "-o", b.bundle)).code).toBe(0);
+    const job = await execa("bash", ["jobs/s.sh"], { cwd: b.bundle, reject: false, env: { ...b.env, SLURM_ARRAY_TASK_ID: "0", SLURM_SUBMIT_DIR: b.bundle }, extendEnv: false });
+    expect(job.stderr).toContain("attempt 1 of 3 failed (status 65); retrying");
+    expect(job.exitCode, job.stderr).toBe(0);
+    expect(storeKeys(b.dir)).toEqual([planOf(b.bundle).tasks[0]!.key]);
+  });
+
   it("refuse a directory input edited after emit", async () => {
     const b = await emitted();
     fs.writeFileSync(path.join(b.dir, "data", "c.txt"), "c\n");

@@ -25,6 +25,9 @@ export const SMALL_FILE_BYTES = 1 << 20;
 /** The exit status of a task refused because a file changed: not retried. */
 export const INPUTS_CHANGED_STATUS = 65;
 
+/** The variable naming a file a task script creates when it refused to run for a changed file (job-script.ts reads it). */
+export const CHANGED_MARK = "PIPE_CHANGED_MARK";
+
 /** What to do about a changed file, by where the task runs. */
 export const REMEDY = { slurm: "emit the bundle again", local: "run again to plan with it" } as const;
 
@@ -220,7 +223,9 @@ export function taskCheckLines(task: Task, remedy: string): string[] {
     'pipe_job=${SLURM_ARRAY_JOB_ID:-${SLURM_JOB_ID:-}}',
     'if [ -n "$pipe_job" ]; then pipe_stamps="$PIPE_STORE/.verified/$pipe_job"; fi',
     ...bashCheck(remedy),
-    ...keyFiles([task]).map((f) => `pipe_check ${shellQuote(f.path)} ${f.hash} ${stampId(f)} || fail "$pipe_changed" ${INPUTS_CHANGED_STATUS}`),
+    // The job script's retry loop looks for the mark: its status alone could be the command's.
+    `pipe_refuse() { [ -z "\${${CHANGED_MARK}:-}" ] || : > "$${CHANGED_MARK}"; fail "$pipe_changed" ${INPUTS_CHANGED_STATUS}; }`,
+    ...keyFiles([task]).map((f) => `pipe_check ${shellQuote(f.path)} ${f.hash} ${stampId(f)} || pipe_refuse`),
   ];
 }
 

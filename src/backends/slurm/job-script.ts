@@ -5,7 +5,7 @@
 // which Slurm makes the working directory because submit.sh submits from there.
 
 import { printable } from "../../printable.js";
-import { INPUTS_CHANGED_STATUS } from "../../plan/verify-inputs.js";
+import { CHANGED_MARK } from "../../plan/verify-inputs.js";
 import type { BundleJob } from "./bundle.js";
 
 export interface JobScriptOptions {
@@ -72,11 +72,16 @@ function run(retries: number): string[] {
   const attempts = retries + 1;
   return [
     `attempts=${attempts}`,
+    // A changed input fails every attempt alike: the task script marks that it refused.
+    `export ${CHANGED_MARK}="\${TMPDIR:-/tmp}/pipe-changed.$$"`,
+    `rm -f "$${CHANGED_MARK}"`,
     "for ((attempt = 1; ; attempt++)); do",
     "  status=0",
     '  bash "$script" || status=$?',
-    // A changed input fails every attempt alike (and a command exiting with that status is not retried either).
-    `  if [ "$status" -eq 0 ] || [ "$status" -eq ${INPUTS_CHANGED_STATUS} ] || [ "$attempt" -ge "$attempts" ]; then exit "$status"; fi`,
+    `  if [ "$status" -eq 0 ] || [ -e "$${CHANGED_MARK}" ] || [ "$attempt" -ge "$attempts" ]; then`,
+    `    rm -f "$${CHANGED_MARK}"`,
+    '    exit "$status"',
+    "  fi",
     '  echo "pipe: $task: attempt $attempt of $attempts failed (status $status); retrying" >&2',
     "done",
   ];
