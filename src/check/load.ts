@@ -8,6 +8,7 @@ import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { stdlibDir, type FileHost } from "../host.js";
 import type * as A from "../syntax/ast.js";
 import { parse } from "../syntax/index.js";
+import { append } from "../arrays.js";
 
 export interface LoadedModule {
   readonly file: string;
@@ -39,7 +40,7 @@ export function load(entryFile: string, host: FileHost): LoadedProgram {
     const text = host.readFile(file) ?? "";
     sources.set(file, text);
     const parsed = parse(text, file);
-    diagnostics.push(...parsed.diagnostics);
+    append(diagnostics, parsed.diagnostics);
     const imports: { decl: A.ImportDecl; target?: string }[] = [];
     modules.set(file, { file, module: parsed.module, imports });
     onStack.push(file);

@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Exit, type Io } from "./io.js";
 import { printDiagnostics } from "./report.js";
+import { append } from "../arrays.js";
 
 export interface FmtFlags {
   readonly check?: boolean;
@@ -39,7 +40,7 @@ export async function fmtCommand(args: readonly string[], flags: FmtFlags, io: I
     if (found === undefined) {
       io.err(`pipe fmt: ${arg}: no such file or directory\n`);
       invalid = true;
-    } else files.push(...found);
+    } else append(files, found);
   }
   if (!flags.check && !flags.write && files.length !== 1) {
     io.err(files.length === 0 ? "pipe fmt: no .pipe files found\n" : "pipe fmt: several files: give --write or --check\n");

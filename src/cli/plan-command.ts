@@ -5,6 +5,7 @@ import { formatCost, rerunCost } from "../diff/cost.js";
 import { planStates, type TaskState } from "../plan/state.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
+import { maxOf } from "../arrays.js";
 
 export interface PlanCommandFlags extends PlanFlags {
   readonly force?: string[];
@@ -44,7 +45,7 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
 
 function renderPlan(states: TaskState[], actions: Record<string, { name: string }>, color: boolean): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const width = Math.min(60, Math.max(...states.map((s) => s.task.id.length), 4));
+  const width = Math.min(60, maxOf(states.map((s) => s.task.id.length), 4));
   const lines = states.map((s) => {
     const state = s.run ? paint(33, "run   ") : paint(32, "cached");
     const why = s.run ? `${s.reason}${s.because ? ` (${s.because})` : ""}` : "";

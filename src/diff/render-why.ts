@@ -3,6 +3,7 @@
 
 import { causeLines, shortHash } from "./describe.js";
 import type { UpstreamWhy, Why } from "./why.js";
+import { append } from "../arrays.js";
 
 export function renderWhy(why: Why): string {
   if (why.state === "cached") return `${why.id} is cached: key ${shortHash(why.key)} is in the store\n`;
@@ -25,8 +26,8 @@ export function renderWhy(why: Why): string {
   const p = why.previous;
   const others = (why.entries ?? 1) - 1;
   lines.push(`compared with its most recent run (key ${shortHash(p.key)}${p.end ? `, finished ${p.end}` : ""}${others ? `; ${others} older in the store` : ""}):`);
-  lines.push(...p.causes.flatMap(causeLines).map((l) => `    ${l}`));
-  for (const u of p.upstream) lines.push(...upstreamLines(u, "    "));
+  append(lines, p.causes.flatMap(causeLines).map((l) => `    ${l}`));
+  for (const u of p.upstream) append(lines, upstreamLines(u, "    "));
   return lines.join("\n") + "\n";
 }
 

@@ -11,6 +11,7 @@ import { relativePosix } from "../host.js";
 import type { TaskInput } from "./plan.js";
 import { mergeResources } from "./resources.js";
 import { coerce, labelText, scalarText, shellQuote, type Value } from "./values.js";
+import { minOf } from "../arrays.js";
 
 export interface TaskDraft {
   readonly id: string;
@@ -185,7 +186,7 @@ function asParamType(value: Value, type: Type, projectDir: string, file: string)
 /** Index tuples of a sweep: the cartesian product (last variable fastest) or a zip. */
 function* combinations(mode: "product" | "zip", lengths: number[]): Generator<number[]> {
   if (mode === "zip") {
-    const n = Math.min(...lengths);
+    const n = minOf(lengths);
     for (let i = 0; i < n; i++) yield lengths.map(() => i);
     return;
   }

@@ -17,6 +17,7 @@ import { taskKey } from "./keys.js";
 import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type PlanValue, type Task } from "./plan.js";
 import { toPlanResources } from "./resources.js";
 import { toPlanValue, type Value } from "./values.js";
+import { append } from "../arrays.js";
 
 export interface CompileOptions {
   /** The entry pipeline's name. */
@@ -64,7 +65,7 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
     let files = filesOf.get(d.action.id);
     if (!files) {
       files = d.action.uses.map((u) => ({ role: "uses" as const, path: u.path }));
-      if (d.action.impl.kind === "Ts") files.push(...tsSourceFiles(d.action.impl.module).map((p) => ({ role: "ts" as const, path: p })));
+      if (d.action.impl.kind === "Ts") append(files, tsSourceFiles(d.action.impl.module).map((p) => ({ role: "ts" as const, path: p })));
       filesOf.set(d.action.id, files);
       for (const f of files) wanted.add(f.path);
     }

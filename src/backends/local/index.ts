@@ -338,7 +338,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       queuedTasks--;
       return;
     }
-    freeGpus.push(...gpus);
+    for (const g of gpus) freeGpus.push(g);
     freeCpus += from.need.cpus;
     freeMem += from.need.memMb;
   };
