@@ -183,13 +183,21 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     }
   };
 
+  // Depth first with a stack of its own, not recursion: a chain of dependents is as long as the plan.
   const skipDependents = (id: string, because: string) => {
-    for (const d of dependents.get(id) ?? []) {
+    const walks = [(dependents.get(id) ?? [])[Symbol.iterator]()];
+    while (walks.length) {
+      const step = walks[walks.length - 1]!.next();
+      if (step.done) {
+        walks.pop();
+        continue;
+      }
+      const d = step.value;
       const r = records.get(d)!;
       if (r.state !== "pending") continue;
       records.set(d, { ...r, state: "skipped", reason: `upstream ${because} failed` });
       reporter.event({ type: "skipped", task: d, because });
-      skipDependents(d, because);
+      walks.push((dependents.get(d) ?? [])[Symbol.iterator]());
     }
   };
 
