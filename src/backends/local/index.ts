@@ -9,6 +9,7 @@ import path from "node:path";
 import type { Plan, Task } from "../../plan/plan.js";
 import { runnerScript, taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
+import { writeJsonFile } from "../../json-chunks.js";
 import type { Reporter } from "./events.js";
 import { finishResult } from "./finish.js";
 import { Launchers, type Launcher } from "./launcher.js";
@@ -77,7 +78,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const now = options.now ?? (() => new Date());
   const { id: runId, dir: runDir } = createRunDir(options.projectDir, now());
   for (const sub of ["scripts", "logs"]) fs.mkdirSync(path.join(runDir, sub), { recursive: true });
-  fs.writeFileSync(path.join(runDir, "plan.json"), JSON.stringify(plan, null, 1) + "\n");
+  writeJsonFile(path.join(runDir, "plan.json"), plan);
 
   const states = planStates(plan, storeDir, options.force);
   const index = new Map(plan.tasks.map((t, i) => [t.id, i]));
