@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_PIPELINE_DEPTH } from "../src/check/with-analysis.js";
 import { MAX_TASKS } from "../src/plan/index.js";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -45,12 +46,12 @@ function sweepProgram(n: number, command: string): string {
 }
 
 /**
- * A chain of `n` tasks and the id of its last, each reading the one before: `first`, which fails at once, then
+ * A chain of `n` tasks and the id of its last, each reading the one before: `first` (by default failing at once), then
  * `n - 1` steps, written with pipelines that each call the one below twice (`p18` is a
  * chain of 2^18), so that the program stays small.
  */
-function chainProgram(n: number): { text: string; last: string } {
-  const lines = ["action first() -> (y: Int) {", '  shell "exit 1"', "}", "action step(x: Int) -> (y: Int) {", '  shell "echo ~{x} > ~{out.y}"', "}"];
+function chainProgram(n: number, first = "exit 1"): { text: string; last: string } {
+  const lines = ["action first() -> (y: Int) {", `  shell "${first}"`, "}", "action step(x: Int) -> (y: Int) {", '  shell "echo ~{x} > ~{out.y}"', "}"];
   lines.push("pipeline p0(x: Int) -> (y: Int) {", "  let s = step(x = x)", "  return (y = s.y)", "}");
   let top = 0;
   for (; 2 ** (top + 1) <= n; top++) lines.push(`pipeline p${top + 1}(x: Int) -> (y: Int) {`, `  let a = p${top}(x = x)`, `  let b = p${top}(x = a.y)`, "  return (y = b.y)", "}");
@@ -84,7 +85,8 @@ interface Ran {
 
 /** Runs `pipe ...args` in `cwd`, stdout to a file; prints its time and peak memory. */
 async function pipe(label: string, cwd: string, ...args: string[]): Promise<Ran> {
-  const stdout = path.join(tmp, `${label.replace(/\W+/g, "-")}.out`);
+  // `pipe diff` takes a plan for a plan by its extension.
+  const stdout = path.join(tmp, `${label.replace(/\W+/g, "-")}.${args.includes("--plan-only") ? "json" : "out"}`);
   const measure = path.join(tmp, `${label.replace(/\W+/g, "-")}.time`);
   const command = timeBin ? [timeBin, "-f", "%e %M", "-o", measure, process.execPath, pipeBin, ...args] : [process.execPath, pipeBin, ...args];
   const started = Date.now();
@@ -221,7 +223,32 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
   });
 });
 
+/** `depth` pipelines nested, `main` calling `p{depth-2}` calling ... `p0`, which calls an action. */
+function nestedProgram(depth: number): string {
+  const lines = ["action step(x: Int) -> (y: Int) {", '  shell "echo ~{x} > ~{out.y}"', "}", "pipeline p0(x: Int) -> (y: Int) {", "  let s = step(x = x)", "  return (y = s.y)", "}"];
+  for (let i = 1; i < depth - 1; i++) lines.push(`pipeline p${i}(x: Int) -> (y: Int) {`, `  let a = p${i - 1}(x = x)`, "  return (y = a.y)", "}");
+  lines.push("pipeline main() -> (y: Int) {", `  let a = p${depth - 2}(x = 1)`, "  return (y = a.y)", "}", "");
+  return lines.join("\n");
+}
+
 describe("the front end at its limits", () => {
+  it(`pipelines nested ${MAX_PIPELINE_DEPTH} deep plan; one more, or 50,000, is P2015 at the call, not a crash`, { timeout: TIMEOUT }, async () => {
+    const deepest = write("nested-limit", nestedProgram(MAX_PIPELINE_DEPTH));
+    const ok = await pipe("plan nested at the limit", deepest, "plan", "main.pipe");
+    noInternalError(ok);
+    expect(ok.code).toBe(0);
+    expect(fs.readFileSync(ok.stdout, "utf8")).toContain(`main/${"a/".repeat(MAX_PIPELINE_DEPTH - 1)}s`);
+    const over = write("nested-over", nestedProgram(MAX_PIPELINE_DEPTH + 1));
+    const one = await pipe("check nested one past the limit", over, "check", "main.pipe");
+    expect(one.code).toBe(2);
+    expect(one.stderr).toMatch(new RegExp(`main.pipe:9:11: error P2015: pipeline calls nest more than ${MAX_PIPELINE_DEPTH} deep\n`));
+    const far = write("nested-far", nestedProgram(50_000));
+    const many = await pipe("check nested 50,000 deep", far, "check", "main.pipe");
+    noInternalError(many);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toContain("error P2015");
+  });
+
   it("pipe check of a 130,000-line command and a 200,000-element list", { timeout: TIMEOUT }, async () => {
     const command = range(130_000).map((i) => `    echo ${i}`).join("\n");
     const dir = write(

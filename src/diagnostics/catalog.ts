@@ -40,6 +40,7 @@ export const Diag = {
   usesNotFound: def("P2012", "error", (path: string) => `\`uses\` file "${path}" does not exist`),
   entryNotFound: def("P2013", "error", (name: string) => `no pipeline \`${name}\` to run`),
   importedNameClash: def("P2014", "error", (name: string, module: string) => `\`${name}\` from "${module}" clashes with another definition`),
+  pipelinesTooDeep: def("P2015", "error", (max: number) => `pipeline calls nest more than ${max} deep`),
 
   // ---- types ----
   typeMismatch: def("P3001", "error", (actual: string, expected: string) => `\`${actual}\` is not assignable to \`${expected}\``),
