@@ -10,6 +10,7 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_PIPELINE_DEPTH } from "../src/check/with-analysis.js";
+import { MAX_WHY_DEPTH } from "../src/diff/why.js";
 import { MAX_TASKS } from "../src/plan/index.js";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -230,6 +231,25 @@ function nestedProgram(depth: number): string {
   lines.push("pipeline main() -> (y: Int) {", `  let a = p${depth - 2}(x = 1)`, "  return (y = a.y)", "}", "");
   return lines.join("\n");
 }
+
+describe("pipe why along a long chain", () => {
+  it(`follows ${MAX_WHY_DEPTH} levels of upstream changes, then names the task to ask next`, { timeout: TIMEOUT }, async () => {
+    const n = MAX_WHY_DEPTH + 20;
+    const before = chainProgram(n, "echo 1 > ~{out.y}");
+    const dir = write("why-chain", before.text);
+    expect((await pipe("run why chain", dir, "run", "main.pipe", "--quiet")).code).toBe(0);
+    fs.writeFileSync(path.join(dir, "main.pipe"), chainProgram(n, "echo 2 > ~{out.y}").text);
+    const first = await pipe("why chain, the last task", dir, "why", before.last, "main.pipe");
+    noInternalError(first);
+    expect(first.code).toBe(0);
+    const lines = fs.readFileSync(first.stdout, "utf8").trimEnd().split("\n");
+    expect(lines.length).toBe(3 + MAX_WHY_DEPTH);
+    const next = /; further upstream: pipe why (\S+)$/.exec(lines.at(-1)!)![1]!;
+    const second = await pipe("why chain, where the first stopped", dir, "why", next, "main.pipe");
+    expect(second.code).toBe(0);
+    expect(fs.readFileSync(second.stdout, "utf8")).toMatch(/upstream main\/f changed \(\w+ → \w+\):\n\s+definition of first changed/);
+  });
+});
 
 describe("the front end at its limits", () => {
   it(`pipelines nested ${MAX_PIPELINE_DEPTH} deep plan; one more, or 50,000, is P2015 at the call, not a crash`, { timeout: TIMEOUT }, async () => {

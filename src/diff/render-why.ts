@@ -34,6 +34,7 @@ export function renderWhy(why: Why): string {
 function upstreamLines(u: UpstreamWhy, indent: string): string[] {
   const head = `${indent}upstream ${u.id} changed (${shortHash(u.from)} → ${shortHash(u.to)})`;
   if (u.missing) return [`${head}; its earlier entry is no longer in the store`];
+  if (u.cut) return [`${head}; further upstream: pipe why ${u.id}`];
   const inner = indent + "    ";
   return [`${head}:`, ...u.causes.flatMap(causeLines).map((l) => inner + l), ...u.upstream.flatMap((v) => upstreamLines(v, inner))];
 }
