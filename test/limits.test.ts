@@ -8,10 +8,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_PIPELINE_DEPTH } from "../src/check/with-analysis.js";
 import { MAX_WHY_DEPTH } from "../src/diff/why.js";
 import { MAX_TASKS } from "../src/plan/index.js";
+import { globMatch } from "../src/plan/state.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const pipeBin = path.join(root, "bin", "pipe.js");
@@ -248,6 +250,40 @@ describe("pipe why along a long chain", () => {
     const second = await pipe("why chain, where the first stopped", dir, "why", next, "main.pipe");
     expect(second.code).toBe(0);
     expect(fs.readFileSync(second.stdout, "utf8")).toMatch(/upstream main\/f changed \(\w+ → \w+\):\n\s+definition of first changed/);
+  });
+});
+
+describe("long input in patterns and outputs", () => {
+  it("a --force pattern matches as the regular expression it stands for, at any number of `*`", () => {
+    const asRegExp = (p: string) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+    const chars = fc.constantFrom("a", "b", "*", "/", "[", ".");
+    fc.assert(
+      fc.property(fc.string({ unit: chars, maxLength: 8 }), fc.string({ unit: fc.constantFrom("a", "b", "/", "[", "."), maxLength: 12 }), (p, id) => {
+        expect(globMatch(p, id)).toBe(asRegExp(p).test(id));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("a pattern of many `*` against a long id answers at once", () => {
+    const id = "a".repeat(20_000);
+    const started = Date.now();
+    expect(globMatch("*a*a*a*a*a*a*b", id)).toBe(false);
+    expect(globMatch("*a*a*a*a*a*a*", id)).toBe(true);
+    // The regular expression took 4 s at 120 characters.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("an Int output with a long run of spaces inside is refused at once", { timeout: TIMEOUT }, async () => {
+    // Trimmed by a regular expression anchored at the end, it took 160 s to be refused.
+    const dir = write("spaces", ["action t() -> (n: Int) {", `  shell "printf '7%200000s8' '' > ~{out.n}"`, "}", "pipeline main() -> (n: Int) {", "  let a = t()", "  return (n = a.n)", "}", ""].join("\n"));
+    const started = Date.now();
+    const r = await pipe("run spaces", dir, "run", "main.pipe", "--json");
+    noInternalError(r);
+    expect(r.code).toBe(1);
+    const result = JSON.parse(fs.readFileSync(r.stdout, "utf8").trimEnd().split("\n").at(-1)!) as { status: string; failed: string[] };
+    expect(result).toMatchObject({ status: "failed", failed: ["main/a"] });
+    expect(Date.now() - started).toBeLessThan(60_000);
   });
 });
 

@@ -51,7 +51,11 @@ export function finishResult(plan: Plan, task: Task, work: string, final: string
 /** A scalar output as the task script reads it: up to a NUL byte, without surrounding white space. */
 function normalized(text: string): string {
   const nul = text.indexOf("\0");
-  return (nul >= 0 ? text.slice(0, nul) : text).replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, "");
+  const body = nul >= 0 ? text.slice(0, nul) : text;
+  // Not `/\s+$/`: a regular expression anchored at the end retries at every space, quadratic in a long run of them.
+  let end = body.length;
+  while (end > 0 && " \t\n\v\f\r".includes(body[end - 1]!)) end--;
+  return body.slice(0, end).replace(/^[ \t\n\v\f\r]+/, "");
 }
 
 /** The time format of meta.json, as the task script writes it. */
