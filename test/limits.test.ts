@@ -287,6 +287,29 @@ describe("long input in patterns and outputs", () => {
   });
 });
 
+describe("long runs of newlines in a command and in an output", () => {
+  it("a String output with 200,000 newlines inside is printed at once", { timeout: TIMEOUT }, async () => {
+    const dir = write("newlines-output", ["action t() -> (s: String) {", `  shell "{ printf a; printf '\\n%.0s' $(seq 200000); printf b; } > ~{out.s}"`, "}", "pipeline main() -> (s: String) {", "  let a = t()", "  return (s = a.s)", "}", ""].join("\n"));
+    const started = Date.now();
+    const r = await pipe("run newlines output", dir, "run", "main.pipe", "--json");
+    noInternalError(r);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(fs.readFileSync(r.stdout, "utf8").trimEnd().split("\n").at(-1)!) as { outputs: { s: string } };
+    expect(result.outputs.s).toBe(`a${"\n".repeat(200_000)}b`);
+    // Trimmed by `/\n+$/`, it took minutes.
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it("a command with 200,000 blank lines inside plans at once", { timeout: TIMEOUT }, async () => {
+    const dir = write("newlines-command", ["action t() -> (out: File) {", '  shell """', "    echo a", "\n".repeat(200_000), "    echo b > ~{out.out}", '  """', "}", "pipeline main() -> (out: File) {", "  let a = t()", "  return (out = a.out)", "}", ""].join("\n"));
+    const started = Date.now();
+    const r = await pipe("plan newlines command", dir, "plan", "main.pipe");
+    noInternalError(r);
+    expect(r.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});
+
 describe("the front end at its limits", () => {
   it(`pipelines nested ${MAX_PIPELINE_DEPTH} deep plan; one more, or 50,000, is P2015 at the call, not a crash`, { timeout: TIMEOUT }, async () => {
     const deepest = write("nested-limit", nestedProgram(MAX_PIPELINE_DEPTH));

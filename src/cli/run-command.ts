@@ -14,6 +14,7 @@ import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
+import { trimEndOf } from "../text.js";
 
 export interface RunFlags extends PlanFlags {
   readonly jobs?: string;
@@ -102,7 +103,7 @@ export function outputValues(plan: Plan, storeDir: string): Record<string, strin
     const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
     if (type === "File" || type === "Dir") return file;
     try {
-      return fs.readFileSync(file, "utf8").replace(/\n+$/, "");
+      return trimEndOf(fs.readFileSync(file, "utf8"), "\n");
     } catch {
       return `(missing: ${file})`;
     }
