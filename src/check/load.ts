@@ -9,6 +9,7 @@ import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { describeProblem, stdlibDir, type FileHost } from "../host.js";
 import type * as A from "../syntax/ast.js";
 import { MAX_SOURCE_BYTES, parse } from "../syntax/index.js";
+import { append } from "../arrays.js";
 
 export interface LoadedModule {
   readonly file: string;
@@ -51,7 +52,7 @@ export function load(entryFile: string, host: FileHost): LoadedProgram {
   const visit = (file: string, text: string): void => {
     sources.set(file, text);
     const parsed = parse(text, file);
-    diagnostics.push(...parsed.diagnostics);
+    append(diagnostics, parsed.diagnostics);
     const imports: { decl: A.ImportDecl; target?: string }[] = [];
     modules.set(file, { file, module: parsed.module, imports });
     onStack.push(file);

@@ -121,29 +121,63 @@ function withFits(w: TField, type: Ty.Type): boolean {
   return w.value.kind === "Literal" && typeof w.value.value === "string" && Ty.isPathType(target);
 }
 
-/** Call sites that close a cycle of pipeline calls; each is reported once. */
+/**
+ * How deep pipeline calls may nest (`main` calling `a` calling `b` is 3): far past a real
+ * program, and well inside the stack of the passes that follow calls down, this module's
+ * and the plan's expansion, which overflowed at about 2,000.
+ */
+export const MAX_PIPELINE_DEPTH = 200;
+
+/**
+ * Call sites that close a cycle of pipeline calls, or nest pipelines past
+ * MAX_PIPELINE_DEPTH; each is reported once. A depth-first walk with a stack of its own,
+ * not recursion: a chain of calls is as long as the program.
+ */
 function findRecursion(facts: ReadonlyMap<string, PipelineFacts>, diagnostics: Diagnostic[]): Set<CallSite> {
   const closing = new Set<CallSite>();
   const state = new Map<string, "active" | "done">();
-  const stack: string[] = [];
-  const visit = (p: PipelineFacts) => {
-    state.set(p.id, "active");
-    stack.push(p.name);
-    for (const call of p.calls) {
+  /** The most pipelines on a chain of calls from a finished pipeline, itself included. */
+  const height = new Map<string, number>();
+  const stack: { readonly p: PipelineFacts; next: number }[] = [];
+  const tooDeep = (call: CallSite) => {
+    closing.add(call);
+    diagnostics.push(at(Diag.pipelinesTooDeep(MAX_PIPELINE_DEPTH), call.span, { hint: "this call is one too many; a chain this long is better a sweep, or a loop inside one task" }));
+  };
+  for (const root of [...facts.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    if (state.has(root.id)) continue;
+    state.set(root.id, "active");
+    stack.push({ p: root, next: 0 });
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const p = top.p;
+      if (top.next === p.calls.length) {
+        let h = 1;
+        for (const call of p.calls) if (call.callee.kind === "Pipeline" && !closing.has(call)) h = Math.max(h, 1 + (height.get(call.callee.id) ?? 0));
+        height.set(p.id, h);
+        state.set(p.id, "done");
+        stack.pop();
+        continue;
+      }
+      const call = p.calls[top.next++]!;
       if (call.callee.kind !== "Pipeline") continue;
       const s = state.get(call.callee.id);
+      const inner = facts.get(call.callee.id);
       if (s === "active") {
         closing.add(call);
-        const cycle = [...stack.slice(stack.indexOf(call.callee.name)), call.callee.name].join(" → ");
+        const names = stack.map((e) => e.p.name);
+        const cycle = [...names.slice(names.indexOf(call.callee.name)), call.callee.name].join(" → ");
         diagnostics.push(at(Diag.recursivePipeline(cycle), call.span));
-      } else if (s === undefined) {
-        const inner = facts.get(call.callee.id);
-        if (inner) visit(inner);
+      } else if (!inner) {
+        continue;
+      } else if (s === "done") {
+        if (stack.length + height.get(inner.id)! > MAX_PIPELINE_DEPTH) tooDeep(call);
+      } else if (stack.length + 1 > MAX_PIPELINE_DEPTH) {
+        tooDeep(call);
+      } else {
+        state.set(inner.id, "active");
+        stack.push({ p: inner, next: 0 });
       }
     }
-    stack.pop();
-    state.set(p.id, "done");
-  };
-  for (const p of [...facts.values()].sort((a, b) => (a.id < b.id ? -1 : 1))) if (!state.has(p.id)) visit(p);
+  }
   return closing;
 }

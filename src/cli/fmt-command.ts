@@ -11,6 +11,7 @@ import { Exit, type Io } from "./io.js";
 import { printDiagnostics } from "./report.js";
 import { describeProblem, readUserFile } from "../host.js";
 import { MAX_SOURCE_BYTES } from "../syntax/index.js";
+import { append } from "../arrays.js";
 
 export interface FmtFlags {
   readonly check?: boolean;
@@ -41,7 +42,7 @@ export async function fmtCommand(args: readonly string[], flags: FmtFlags, io: I
     if (found === undefined) {
       io.err(`pipe fmt: ${arg}: no such file or directory\n`);
       invalid = true;
-    } else files.push(...found);
+    } else append(files, found);
   }
   if (!flags.check && !flags.write && files.length !== 1) {
     io.err(files.length === 0 ? "pipe fmt: no .pipe files found\n" : "pipe fmt: several files: give --write or --check\n");

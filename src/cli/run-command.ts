@@ -15,6 +15,7 @@ import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
+import { trimEndOf } from "../text.js";
 
 export interface RunFlags extends PlanFlags {
   readonly jobs?: string;
@@ -105,7 +106,7 @@ export function outputValues(plan: Plan, storeDir: string): Record<string, strin
     const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
     if (type === "File" || type === "Dir") return file;
     try {
-      return fs.readFileSync(file, "utf8").replace(/\n+$/, "");
+      return trimEndOf(fs.readFileSync(file, "utf8"), "\n");
     } catch {
       return `(missing: ${file})`;
     }

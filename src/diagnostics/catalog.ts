@@ -44,6 +44,7 @@ export const Diag = {
   entryNotFound: def("P2013", "error", (name: string) => `no pipeline \`${name}\` to run`),
   importedNameClash: def("P2014", "error", (name: string, module: string) => `\`${name}\` from "${module}" clashes with another definition`),
   unreadableModule: def("P2015", "error", (path: string, reason: string) => `cannot read module "${path}": ${reason}`),
+  pipelinesTooDeep: def("P2016", "error", (max: number) => `pipeline calls nest more than ${max} deep`),
 
   // ---- types ----
   typeMismatch: def("P3001", "error", (actual: string, expected: string) => `\`${actual}\` is not assignable to \`${expected}\``),

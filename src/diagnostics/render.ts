@@ -3,6 +3,7 @@
 
 import path from "node:path";
 import { LineMap, type Diagnostic, type Span } from "./diagnostic.js";
+import { append } from "../arrays.js";
 
 /** Source texts by file name, so that spans can be shown with their lines. */
 export class Sources {
@@ -53,10 +54,10 @@ function renderOne(d: Diagnostic, sources: Sources, cwd: string, style: Style): 
   const severity = d.severity === "error" ? style.red("error") : style.yellow("warning");
   const where = d.span ? `${sources.location(d.span, cwd)}: ` : "";
   const lines = [`${style.bold(where)}${severity} ${d.code}: ${style.bold(d.message)}`];
-  if (d.span) lines.push(...frame(d.span, sources, style));
+  if (d.span) append(lines, frame(d.span, sources, style));
   for (const r of d.related ?? []) {
     lines.push(`  ${style.dim("note:")} ${sources.location(r.span, cwd)}: ${r.message}`);
-    lines.push(...frame(r.span, sources, style));
+    append(lines, frame(r.span, sources, style));
   }
   if (d.hint) lines.push(`  ${style.cyan("hint:")} ${d.hint}`);
   return lines.join("\n") + "\n";

@@ -6,6 +6,7 @@ import type { PlanValue } from "../plan/plan.js";
 import { printable, printableLine, printableQuoted } from "../printable.js";
 import { canonicalJson, type Json } from "../plan/canonical.js";
 import type { Cause } from "./causes.js";
+import { append } from "../arrays.js";
 
 const MAX_VALUE = 60;
 const MAX_ITEMS = 3;
@@ -73,7 +74,7 @@ function listChange(from: readonly PlanValue[], to: readonly PlanValue[]): strin
     return shown;
   };
   if (gone.length === 0 && came.length === 0) parts.push("same items, new order");
-  parts.push(...some("-", gone), ...some("+", came));
+  append(append(parts, some("-", gone)), some("+", came));
   return parts.join(", ");
 }
 

@@ -4,6 +4,7 @@
 import { printable } from "../printable.js";
 import { causeLines, shortHash } from "./describe.js";
 import type { UpstreamWhy, Why } from "./why.js";
+import { append } from "../arrays.js";
 
 export function renderWhy(why: Why): string {
   if (why.state === "cached") return `${printable(why.id)} is cached: key ${shortHash(why.key)} is in the store\n`;
@@ -26,14 +27,15 @@ export function renderWhy(why: Why): string {
   const p = why.previous;
   const others = (why.entries ?? 1) - 1;
   lines.push(`compared with its most recent run (key ${shortHash(p.key)}${p.end ? `, finished ${p.end}` : ""}${others ? `; ${others} older in the store` : ""}):`);
-  lines.push(...p.causes.flatMap(causeLines).map((l) => `    ${l}`));
-  for (const u of p.upstream) lines.push(...upstreamLines(u, "    "));
+  append(lines, p.causes.flatMap(causeLines).map((l) => `    ${l}`));
+  for (const u of p.upstream) append(lines, upstreamLines(u, "    "));
   return lines.join("\n") + "\n";
 }
 
 function upstreamLines(u: UpstreamWhy, indent: string): string[] {
   const head = `${indent}upstream ${printable(u.id)} changed (${shortHash(u.from)} → ${shortHash(u.to)})`;
   if (u.missing) return [`${head}; its earlier entry is no longer in the store`];
+  if (u.cut) return [`${head}; further upstream: pipe why ${u.id}`];
   const inner = indent + "    ";
   return [`${head}:`, ...u.causes.flatMap(causeLines).map((l) => inner + l), ...u.upstream.flatMap((v) => upstreamLines(v, inner))];
 }

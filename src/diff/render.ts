@@ -8,6 +8,7 @@ import { printable } from "../printable.js";
 import { formatCost, plural } from "./cost.js";
 import { causeLines, causeSummary, causesBrief } from "./describe.js";
 import { hasChanges, type Cause, type CauseGroup, type ChangedTask, type PlanDiff, type TaskRef } from "./index.js";
+import { append } from "../arrays.js";
 
 export interface RenderOptions {
   readonly verbose?: boolean;
@@ -25,7 +26,7 @@ export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string 
   for (const [sign, refs] of [["-", diff.removed], ["+", diff.added]] as const) {
     for (const bucket of bySweepGroup(refs)) {
       if (options.verbose || bucket.length <= FULL_LIST) for (const r of bucket) lines.push(`${paint(sign)} ${printable(r.id)}`);
-      else lines.push(`${paint(sign)} ${bucket.length} tasks in ${printable(bucket[0]!.group)}`, ...listIds(sign, bucket.map((r) => r.id), false));
+      else append(lines, [`${paint(sign)} ${bucket.length} tasks in ${printable(bucket[0]!.group)}`, ...listIds(sign, bucket.map((r) => r.id), false)]);
     }
   }
   const context: Context = {
@@ -43,8 +44,8 @@ export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string 
   }
   for (const g of diff.groups) {
     const alike = shapes.get(shapeOf(g, context) ?? "");
-    if (!alike || alike.length <= FULL_LIST) lines.push(...renderGroup(g, context, paint("~"), options.verbose ?? false));
-    else if (alike[0] === g) lines.push(...renderAlike(alike, context, paint("~")));
+    if (!alike || alike.length <= FULL_LIST) append(lines, renderGroup(g, context, paint("~"), options.verbose ?? false));
+    else if (alike[0] === g) append(lines, renderAlike(alike, context, paint("~")));
   }
 
   if (!hasChanges(diff)) return `no changes: ${plural(diff.unchanged, "task")} unchanged\n`;
@@ -59,10 +60,10 @@ function renderGroup(g: CauseGroup, context: Context, sign: string, verbose: boo
   const lines: string[] = [];
   if (g.causes.length === 0) lines.push(`${sign} ${subject}: ${upstreamText(g.upstream, context)}`);
   else {
-    lines.push(`${sign} ${subject}`, ...g.causes.flatMap(causeLines).map((l) => `    ${l}`));
+    append(lines, [`${sign} ${subject}`, ...g.causes.flatMap(causeLines).map((l) => `    ${l}`)]);
     if (g.upstream.length) lines.push(`    and ${upstreamText(g.upstream, context)}`);
   }
-  if (g.tasks.length > 1) lines.push(...listIds("~", g.tasks, verbose));
+  if (g.tasks.length > 1) append(lines, listIds("~", g.tasks, verbose));
   return lines;
 }
 

@@ -15,6 +15,8 @@ export interface UpstreamWhy {
   readonly to: string;
   /** The entry of `from` is no longer in the store: nothing to compare with. */
   readonly missing?: boolean;
+  /** MAX_WHY_DEPTH levels up: not followed further (`pipe why` of this task goes on from here). */
+  readonly cut?: boolean;
   readonly causes: readonly Cause[];
   readonly upstream: readonly UpstreamWhy[];
 }
@@ -38,6 +40,13 @@ export type Why =
       /** For "new key": how many entries of the task the store has. */
       readonly entries?: number;
     };
+
+/**
+ * How many levels of upstream changes are followed: a change at the head of a chain of
+ * thousands of tasks would otherwise be a tree as deep as the chain, which overflowed the
+ * stack (and would print lines indented by thousands of columns).
+ */
+export const MAX_WHY_DEPTH = 50;
 
 export interface WhyStore {
   /** The task's entries, most recent first. */
@@ -71,7 +80,7 @@ class Explainer {
     this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
   }
 
-  explain(task: Task, entry: StoreEntry): { causes: readonly Cause[]; upstream: UpstreamWhy[] } {
+  explain(task: Task, entry: StoreEntry, depth = 0): { causes: readonly Cause[]; upstream: UpstreamWhy[] } {
     const causes = this.comparer.compare(metaInputs(entry.meta), taskInputs(this.plan, task));
     const upstream: UpstreamWhy[] = [];
     const current = new Map(task.deps.map((id) => [id, this.byId.get(id)!.key]));
@@ -79,19 +88,20 @@ class Explainer {
       const old = entry.meta.upstream[id];
       // An upstream the old run did not read shows as an argument change.
       if (old === undefined || old === key) continue;
-      upstream.push(this.upstreamWhy(id, old, key));
+      upstream.push(this.upstreamWhy(id, old, key, depth + 1));
     }
     return { causes: causes.length === 0 && upstream.length === 0 ? [{ kind: "key" }] : causes, upstream };
   }
 
-  private upstreamWhy(id: string, from: string, to: string): UpstreamWhy {
+  private upstreamWhy(id: string, from: string, to: string, depth: number): UpstreamWhy {
+    if (depth > MAX_WHY_DEPTH) return { id, from, to, cut: true, causes: [], upstream: [] };
     const memoKey = `${id}\0${from}`;
     const known = this.memo.get(memoKey);
     if (known) return known;
     const task = this.byId.get(id);
     const entry = this.store.entryAt(from);
     const why: UpstreamWhy =
-      task && entry ? { id, from, to, ...this.explain(task, entry) } : { id, from, to, missing: true, causes: [], upstream: [] };
+      task && entry ? { id, from, to, ...this.explain(task, entry, depth) } : { id, from, to, missing: true, causes: [], upstream: [] };
     this.memo.set(memoKey, why);
     return why;
   }

@@ -3,6 +3,7 @@
 // trees that ignores positions, which proves that formatting changed nothing but layout.
 
 import type * as A from "../syntax/ast.js";
+import { append } from "../arrays.js";
 
 export type Node =
   | A.Module
@@ -70,7 +71,7 @@ export function childNodes(node: Node): Node[] {
   const children: Node[] = [];
   for (const key of visitorKeys(node)) {
     const value = (node as unknown as Record<string, unknown>)[key];
-    if (Array.isArray(value)) children.push(...(value as Node[]));
+    if (Array.isArray(value)) append(children, value as Node[]);
     else if (value && typeof value === "object") children.push(value as Node);
   }
   return children.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);

@@ -7,6 +7,7 @@ import { show } from "../check/types.js";
 import { relativePosix } from "../host.js";
 import { sha256 } from "./canonical.js";
 import type { ActionDef } from "./plan.js";
+import { trimOf } from "../text.js";
 
 export function exprText(e: TExpr): string {
   switch (e.kind) {
@@ -55,9 +56,9 @@ export function actionDef(action: TAction, projectDir: string): ActionDef {
 }
 
 function normalizeCommand(command: string): string {
-  return command
+  const lines = command
     .split("\n")
     .map((line) => line.trimEnd())
-    .join("\n")
-    .replace(/^\n+|\n+$/g, "");
+    .join("\n");
+  return trimOf(lines, "\n");
 }

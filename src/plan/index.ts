@@ -18,6 +18,7 @@ import { taskKey } from "./keys.js";
 import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type PlanValue, type Task } from "./plan.js";
 import { toPlanResources } from "./resources.js";
 import { toPlanValue, type Value } from "./values.js";
+import { append } from "../arrays.js";
 
 export interface CompileOptions {
   /** The entry pipeline's name. */
@@ -75,7 +76,7 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
       const impl = d.action.impl;
       if (impl.kind === "Ts") {
         const sources = tsSourceFiles(impl.module);
-        files.push(...sources.map((p) => ({ role: "ts" as const, path: p })));
+        append(files, sources.map((p) => ({ role: "ts" as const, path: p })));
         for (const p of sources) named(p, "TypeScript source", impl.span);
       }
       filesOf.set(d.action.id, files);

@@ -15,6 +15,7 @@ import { describeProblem, MAX_CONFIG_BYTES, relativePosix, type FileHost } from 
 import { NUL_HINT, parseExpression } from "../syntax/index.js";
 import { Expander } from "./expand.js";
 import { coerce, type Value } from "./values.js";
+import { append } from "../arrays.js";
 
 export interface ParamSources {
   /** `name=value` pairs from `-p`. */
@@ -105,7 +106,7 @@ export function entryParams(program: TypedProgram, entry: TPipeline, given: Para
     const file = `-p ${name}`;
     sources.set(file, text);
     const parsed = parseExpression(text, file);
-    diagnostics.push(...parsed.diagnostics);
+    append(diagnostics, parsed.diagnostics);
     if (!parsed.expr) continue;
     const typed = checkExpr(parsed.expr, { scope: new Scope(), dir: given.cwd, diagnostics }, param.type);
     if (reportUnlessAssignable(typed, param.type, diagnostics)) params.set(name, coerce(evaluator.expr(typed, new Map()), param.type));

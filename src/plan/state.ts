@@ -28,8 +28,33 @@ export function inStore(storeDir: string, key: string): boolean {
  * an id copied from pipe's output finds its task.
  */
 export function taskMatcher(patterns: readonly string[]): (id: string) => boolean {
-  const res = patterns.map((p) => new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "s"));
-  return (id) => res.some((re) => re.test(id) || re.test(printable(id)));
+  return (id) => patterns.some((p) => globMatch(p, id) || globMatch(p, printable(id)));
+}
+
+/**
+ * Whether `text` matches `pattern`, whose `*` matches any run of characters. Greedy, with
+ * one place to return to: at most length × length steps, where a regular expression of
+ * many `.*` backtracks for seconds on one long id.
+ */
+export function globMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let i = 0;
+  let star = -1;
+  let mark = 0;
+  while (i < text.length) {
+    if (pattern[p] === "*") {
+      star = p++;
+      mark = i;
+    } else if (p < pattern.length && pattern[p] === text[i]) {
+      p++;
+      i++;
+    } else if (star >= 0) {
+      p = star + 1;
+      i = ++mark;
+    } else return false;
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 export function planStates(plan: Plan, storeDir: string, force: readonly string[] = []): TaskState[] {

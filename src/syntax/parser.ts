@@ -7,6 +7,7 @@ import { EmbeddedActionsParser, EOF } from "./chevrotain.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 import * as T from "./tokens.js";
+import { minOf } from "../arrays.js";
 
 /** How messages name the end of the input and what may follow a complete one. */
 export interface Wording {
@@ -676,6 +677,6 @@ export function decodeLiteral(image: string): string {
 export function dedent(body: string): string {
   const lines = body.replace(/^[ \t]*\r?\n/, "").replace(/\r?\n[ \t]*$/, "").split("\n");
   const indents = lines.filter((l) => l.trim() !== "").map((l) => /^[ \t]*/.exec(l)![0].length);
-  const common = indents.length ? Math.min(...indents) : 0;
+  const common = indents.length ? minOf(indents) : 0;
   return lines.map((l) => l.slice(Math.min(common, /^[ \t]*/.exec(l)![0].length))).join("\n");
 }

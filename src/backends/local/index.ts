@@ -13,6 +13,7 @@ import { printable } from "../../printable.js";
 import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.js";
 import { inStore, planStates } from "../../plan/state.js";
 import { INPUTS_CHANGED_STATUS, InputVerifier, REMEDY } from "../../plan/verify-inputs.js";
+import { writeJsonFile } from "../../json-chunks.js";
 import type { Reporter } from "./events.js";
 import { finishResult } from "./finish.js";
 import { Launchers, type Launcher } from "./launcher.js";
@@ -84,7 +85,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   const now = options.now ?? (() => new Date());
   const { id: runId, dir: runDir } = createRunDir(options.projectDir, now());
   for (const sub of ["scripts", "logs"]) fs.mkdirSync(path.join(runDir, sub), { recursive: true });
-  fs.writeFileSync(path.join(runDir, "plan.json"), JSON.stringify(plan, null, 1) + "\n");
+  writeJsonFile(path.join(runDir, "plan.json"), plan);
 
   const states = planStates(plan, storeDir, options.force);
   const index = new Map(plan.tasks.map((t, i) => [t.id, i]));
@@ -194,13 +195,21 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     }
   };
 
+  // Depth first with a stack of its own, not recursion: a chain of dependents is as long as the plan.
   const skipDependents = (id: string, because: string) => {
-    for (const d of dependents.get(id) ?? []) {
+    const walks = [(dependents.get(id) ?? [])[Symbol.iterator]()];
+    while (walks.length) {
+      const step = walks[walks.length - 1]!.next();
+      if (step.done) {
+        walks.pop();
+        continue;
+      }
+      const d = step.value;
       const r = records.get(d)!;
       if (r.state !== "pending") continue;
       records.set(d, { ...r, state: "skipped", reason: `upstream ${because} failed` });
       reporter.event({ type: "skipped", task: d, because });
-      skipDependents(d, because);
+      walks.push((dependents.get(d) ?? [])[Symbol.iterator]());
     }
   };
 
@@ -387,7 +396,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       queuedTasks--;
       return;
     }
-    freeGpus.push(...gpus);
+    for (const g of gpus) freeGpus.push(g);
     freeCpus += from.need.cpus;
     freeMem += from.need.memMb;
   };

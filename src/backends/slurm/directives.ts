@@ -6,6 +6,7 @@
 import { parseMem, parseTime, slurmTime } from "../../check/resources.js";
 import type { Config } from "../../config/index.js";
 import type { PlanResources } from "../../plan/plan.js";
+import { append } from "../../arrays.js";
 
 export type SlurmConfig = Config["slurm"];
 
@@ -49,7 +50,7 @@ export function sbatchOptions(own: PlanResources, slurm: SlurmConfig): string[] 
   if (r.gpus) options.push(`--gres=gpu:${r.gpus}`);
   if (r.mem !== undefined) options.push(`--mem=${slurmMem(r.mem)}`);
   if (r.time !== undefined) options.push(`--time=${slurmTime(r.time)}`);
-  options.push(...(r.extra ?? []), ...slurm.extraArgs);
+  append(append(options, r.extra ?? []), slurm.extraArgs);
   // One option per line: a newline in a config string must not start a shell command.
   return options.map((o) => o.replace(/[\r\n]+/g, " "));
 }

@@ -9,6 +9,7 @@ import { printable } from "../../printable.js";
 import { bundleStore, readBundle, type Bundle } from "./bundle.js";
 import { ACTIVE_STATES, queueStates, type QueueEntry } from "./queue.js";
 import { readRecords, slurmTaskId, type TaskRecord } from "./records.js";
+import { maxOf } from "../../arrays.js";
 
 export const STATUSES = ["pending", "running", "done", "failed", "cancelled", "not submitted"] as const;
 export type TaskStatus = (typeof STATUSES)[number];
@@ -59,7 +60,7 @@ export async function slurmStatus(dir: string, io: Io, flags: { json?: boolean }
   if (flags.json) {
     io.out(JSON.stringify({ summary: Object.fromEntries(counts), tasks: states }, null, 1) + "\n");
   } else {
-    const width = Math.max(...states.map((s) => (s.slurmId ?? "-").length));
+    const width = maxOf(states.map((s) => (s.slurmId ?? "-").length));
     for (const s of states) io.out(`  ${s.status.padEnd(13)} ${(s.slurmId ?? "-").padEnd(width)}  ${printable(s.task)}${s.detail ? `  (${s.detail})` : ""}\n`);
     io.out(`${states.length} tasks: ${counts.map(([s, n]) => `${n} ${s}`).join(", ")}\n`);
   }
