@@ -12,6 +12,7 @@
 // output checks (`outputCheckScript`), and pipe writes meta.json and commits.
 
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
+import { append } from "../arrays.js";
 import { printable } from "../printable.js";
 import { shellQuote } from "./values.js";
 import { REMEDY, taskCheckLines } from "./verify-inputs.js";
@@ -45,7 +46,7 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
     '[ "$status" -eq 0 ] || fail "command exited with status $status" "$status"',
   ];
 
-  lines.push(...outputChecks(plan, task, (message) => `fail ${message}`));
+  append(lines, outputChecks(plan, task, (message) => `fail ${message}`));
 
   const meta = JSON.stringify(taskMeta(plan, task));
   lines.push(
@@ -195,7 +196,7 @@ function commandLines(plan: Plan, task: Task): string[] {
     const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
     command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}`;
   }
-  for (const [name, value] of Object.entries(action.env).sort()) lines.push(...literal(`export ${name}=${shellQuote(value)}`));
+  for (const [name, value] of Object.entries(action.env).sort()) append(lines, literal(`export ${name}=${shellQuote(value)}`));
   lines.push("set -e");
   // In a group, so that the directive covers every line of the command.
   if (quotesExpansion(command)) lines.push(LITERAL_DIRECTIVE, "{", command, "}");
