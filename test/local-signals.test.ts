@@ -23,7 +23,11 @@ async function inProcess(dir: string, ...args: string[]): Promise<{ out: string 
 }
 
 function pipe(dir: string, ...args: string[]): ResultPromise<{ cwd: string; reject: false; all: true }> {
-  return execa("node", [bin, ...args], { cwd: dir, reject: false, all: true });
+  return pipeWith({}, dir, ...args);
+}
+
+function pipeWith(env: Record<string, string>, dir: string, ...args: string[]): ResultPromise<{ cwd: string; reject: false; all: true }> {
+  return execa("node", [bin, ...args], { cwd: dir, reject: false, all: true, env });
 }
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
@@ -149,7 +153,8 @@ describe("two runs on one store at once", () => {
 
   it("a lock left by a run that died is taken over, but not while its task still runs", async () => {
     const dir = localProject("shared");
-    const first = pipe(dir, "run", "main.pipe", "-j", "1");
+    // Its task outlives the start of the next run even on a loaded machine.
+    const first = pipeWith({ PIPE_TEST_SLEEP: "6" }, dir, "run", "main.pipe", "-j", "1");
     await until("the first run to start a task", () => fs.existsSync(path.join(dir, "events.log")));
     first.kill("SIGKILL");
     await first;
