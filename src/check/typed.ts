@@ -28,12 +28,14 @@ export interface TOutput {
   readonly span: Span;
 }
 
-/** Resource requests, constant-folded. Every field is optional: the config fills the gaps. */
+/** Resource requests, constant-folded and in plan units. Every field is optional: the config fills the gaps. */
 export interface Resources {
   readonly cpus?: number;
   readonly gpus?: number;
-  readonly mem?: string;
-  readonly time?: string;
+  /** Mebibytes, read from `"8G"` by the checker. */
+  readonly mem?: number;
+  /** Seconds, read from `"2h"` by the checker. */
+  readonly time?: number;
   readonly partition?: string;
   readonly account?: string;
   readonly qos?: string;
