@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
-import { tsSourceFiles } from "../check/ts-actions.js";
+import { tsSourceFiles } from "../check/ts-sources.js";
 import type { TypedProgram } from "../check/typed.js";
 import { show } from "../check/types.js";
 import { describeKind, kindOfStat, NOT_REGULAR_HINT, relativePosix, type PathKind } from "../host.js";
