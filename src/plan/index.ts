@@ -22,7 +22,7 @@ import { toPlanValue, type Value } from "./values.js";
 export interface CompileOptions {
   /** The entry pipeline's name. */
   readonly entry: string;
-  /** Values for the entry pipeline's parameters, already parsed and type-checked (params.ts). */
+  /** Values for the entry pipeline's parameters, bound and type-checked by the checker (check/params.ts), evaluated by params.ts. */
   readonly params: ReadonlyMap<string, Value>;
   readonly hasher: ContentHasher;
   /** At most this many tasks (default MAX_TASKS); more is a diagnostic, found without expanding them all. */
