@@ -1,4 +1,5 @@
-// Checking an action's body: its command template, `uses` files, resources, env and settings.
+// Checking an action's body: its command template, `uses` files, resources (resources.ts),
+// env and settings.
 
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";

@@ -1,6 +1,7 @@
 // The typed tree: what the checker hands to the plan compiler. Names are resolved
-// (callees are ids, not identifiers), types are attached, constants are folded, and
-// path literals are absolute. Plain data, like the untyped tree.
+// (callees are ids, not identifiers), types are attached, constants are folded, path
+// literals are absolute, and resources are in plan units (MiB, seconds). Plain data, like
+// the untyped tree.
 
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { Type } from "./types.js";
