@@ -1,6 +1,7 @@
-// The phase order, said once: load (parse every module) → check (names and types) →
-// plan (tasks, keys, scripts) → a backend. Each phase is a folder with one entry function;
-// this module chains the front of it for the commands.
+// The phase order, said once: load (parse every module) → check (names and types; then the
+// entry pipeline's parameters, check/params.ts) → plan (tasks, keys, scripts) → a backend.
+// Each phase is a folder with one entry function; this module chains the front of it for
+// the commands.
 
 import { hasErrors, type Diagnostic } from "./diagnostics/diagnostic.js";
 import { check } from "./check/index.js";

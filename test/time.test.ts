@@ -1,11 +1,11 @@
-// Durations read as Slurm reads its `--time` (src/check/resources.ts): every form, in an
+// Durations read as Slurm reads its `--time` (src/units/time.ts): every form, in an
 // action's resources, at a call site and in pipe.config.json defaults, through to the
 // `#SBATCH --time=` of the job script and the cost `pipe plan` reports.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { readTime, slurmTime } from "../src/check/resources.js";
+import { readTime, slurmTime } from "../src/units/time.js";
 import { run } from "../src/cli/index.js";
 import { recordingIo } from "./helpers.js";
 

@@ -6,7 +6,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TAction } from "../src/check/typed.js";
-import { tsSourceFiles } from "../src/check/ts-actions.js";
+import { tsSourceFiles } from "../src/check/ts-sources.js";
 import * as Ty from "../src/check/types.js";
 import { LineMap, type Diagnostic, type Span } from "../src/diagnostics/diagnostic.js";
 import { renderDiagnostics, Sources } from "../src/diagnostics/render.js";

@@ -1,16 +1,16 @@
 // One rule for what a relative import in a TypeScript action names: the checker reads
 // those files' types, the cache key hashes those files, and the runtime loads exactly
-// those files (src/runtime/module-resolution.ts).
+// those files (src/module-resolution.ts).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tsSourceFiles } from "../src/check/ts-actions.js";
+import { tsSourceFiles } from "../src/check/ts-sources.js";
 import { nodeFileHost } from "../src/host.js";
 import { frontEnd } from "../src/phases.js";
-import { resolveRelative } from "../src/runtime/module-resolution.js";
+import { resolveRelative } from "../src/module-resolution.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 const dist = path.join(root, "dist/runtime");

@@ -1,4 +1,5 @@
-// Checking an action's body: its command template, `uses` files, resources, env and settings.
+// Checking an action's body: its command template, `uses` files, resources (resources.ts),
+// env and settings.
 
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
@@ -6,7 +7,7 @@ import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { describeKind, NOT_REGULAR_HINT, type FileHost } from "../host.js";
 import type * as A from "../syntax/ast.js";
 import { checkExpr, Scope, type ExprContext } from "./expressions.js";
-import { parseMem, readTime, resourceNames, timeForms } from "./resources.js";
+import { checkResources } from "./resources.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Resources, TAction, TInterpolation, TShell } from "./typed.js";
@@ -109,52 +110,6 @@ function checkInterpolation(p: A.Interpolation, cx: ExprContext): TInterpolation
     cx.diagnostics.push(at(Diag.notInterpolatable(Ty.show(typed.type)), expr.span, hint));
   }
   return { expr: typed, raw, span: p.span };
-}
-
-/** Resources are constants, checked here so that a typo fails `pipe check`, not a submission. */
-export function checkResources(record: A.RecordLiteral, dir: string, diagnostics: Diagnostic[]): Resources {
-  const out: Record<string, unknown> = {};
-  for (const f of record.fields) {
-    const name = f.name.name;
-    if (!(resourceNames as readonly string[]).includes(name)) {
-      diagnostics.push(at(Diag.unknownResource(name), f.name.span, didYouMean(name, resourceNames)));
-      continue;
-    }
-    if (name in out) {
-      diagnostics.push(at(Diag.duplicateField(name), f.name.span));
-      continue;
-    }
-    const value = checkExpr(f.value, { scope: new Scope(), dir, diagnostics });
-    const v = value.kind === "Literal" ? value.value : undefined;
-    const bad = (expected: string) => diagnostics.push(at(Diag.badSettingValue(name, expected), f.value.span));
-    switch (name) {
-      case "cpus":
-      case "gpus":
-        if (value.type.kind === "Int" && typeof v === "number" && v >= (name === "cpus" ? 1 : 0)) out[name] = v;
-        else bad(name === "cpus" ? "a whole number, 1 or more" : "a whole number, 0 or more");
-        break;
-      case "mem":
-        if (typeof v === "string" && parseMem(v) !== undefined) out[name] = v;
-        else bad('a size such as "512M" or "4G"');
-        break;
-      case "time": {
-        const read = typeof v === "string" ? readTime(v) : undefined;
-        if (read && "seconds" in read) out[name] = v;
-        else diagnostics.push(at(Diag.badSettingValue(name, timeForms), f.value.span, read ? { hint: read.problem } : {}));
-        break;
-      }
-      case "extra":
-        if (typeof v === "string") out[name] = [v];
-        else if (value.kind === "List" && value.items.every((i) => i.kind === "Literal" && typeof i.value === "string")) {
-          out[name] = value.items.map((i) => (i as { value: string }).value);
-        } else bad("a string or a list of strings");
-        break;
-      default:
-        if (typeof v === "string") out[name] = v;
-        else bad("a string");
-    }
-  }
-  return out as Resources;
 }
 
 function checkEnv(record: A.RecordLiteral, dir: string, diagnostics: Diagnostic[]): { name: string; value: string }[] {

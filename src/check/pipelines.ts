@@ -7,7 +7,7 @@ import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type * as A from "../syntax/ast.js";
 import { resolveCallee, type Callable, type ModuleScope } from "./declarations.js";
 import { checkExpr, checkFieldInits, reportUnlessAssignable, Scope, type ExprContext } from "./expressions.js";
-import { checkResources } from "./actions.js";
+import { checkResources } from "./resources.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { reportUnusedLets } from "./unused-lets.js";

@@ -1,83 +1,63 @@
-// Resource values: which names exist, what they accept, and the parsing of memory sizes
-// and durations (`4G`, `30m`, `1d12h`, Slurm's `D-HH:MM`) shared by the planner and the backends.
+// Checking a `resources { ... }` block, an action's or a call's: which names exist, what
+// each accepts, and the reading of `mem` and `time` into numbers (MiB, seconds) for the
+// typed tree, so that no later phase parses them again.
+
+import { Diag } from "../diagnostics/catalog.js";
+import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { didYouMean } from "../diagnostics/suggest.js";
+import type * as A from "../syntax/ast.js";
+import { parseMem, memForms } from "../units/memory.js";
+import { readTime, timeForms } from "../units/time.js";
+import { checkExpr, Scope } from "./expressions.js";
+import type { Resources } from "./typed.js";
 
 export const resourceNames = ["cpus", "gpus", "mem", "time", "partition", "account", "qos", "extra"] as const;
 export type ResourceName = (typeof resourceNames)[number];
 
-/** Memory in mebibytes: `512M`, `4G`, `4GB`, `1.5T`, or a bare number of mebibytes. */
-export function parseMem(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?\s*$/i.exec(text);
-  if (!m) return undefined;
-  const factor = { "": 1, K: 1 / 1024, M: 1, G: 1024, T: 1024 * 1024 }[m[2]!.toUpperCase() as "" | "K" | "M" | "G" | "T"];
-  return Math.ceil(Number(m[1]) * factor);
-}
-
-/**
- * Duration in seconds: `90s`, `30m`, `24h`, `1d12h`, `2d`, or one of Slurm's `--time`
- * forms read as Slurm reads them (see `readTime`); undefined when it is not a duration.
- */
-export function parseTime(text: string): number | undefined {
-  const read = readTime(text);
-  return "seconds" in read ? read.seconds : undefined;
-}
-
-/** What a time is expected to look like, for messages. */
-export const timeForms = 'a duration such as "30m", "2h", "1d12h", "HH:MM:SS" or "D-HH:MM"';
-
-/**
- * A duration, or why it is not one. Slurm's forms (sbatch `--time`) are `MM`, `MM:SS`,
- * `HH:MM:SS`, `D-HH`, `D-HH:MM` and `D-HH:MM:SS`: a bare number is minutes and a day
- * turns the next field into hours. Slurm takes any number in any field; here only the
- * first field may exceed its unit (`90:00` is 90 minutes), because `25:99` is far more
- * likely a typo than 26 minutes 39 seconds. Zero is refused: Slurm reads a zero limit as
- * none at all, while the cost of a rerun would count it as nothing, and a task that wants
- * no limit of its own leaves `time` out.
- */
-export function readTime(text: string): { readonly seconds: number } | { readonly problem: string } {
-  const t = text.trim();
-  const seconds = /^[\d.]+[dhms]/i.test(t) ? unitTime(t) : slurmClock(t);
-  if (typeof seconds === "string") return { problem: seconds };
-  if (seconds === 0) return { problem: "a time limit of zero means no limit to Slurm; leave `time` out for the partition's limit" };
-  return { seconds };
-}
-
-/** `1d12h`, `30m`, `1.5h`: seconds, rounded up, or why not. */
-function unitTime(t: string): number | string {
-  if (!/^(\d+(\.\d+)?[dhms])+$/i.test(t)) return `\`${t}\` mixes units with other text; write a number before each of d, h, m and s`;
-  let seconds = 0;
-  for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)([dhms])/gi)) {
-    seconds += Number(n) * { d: 86400, h: 3600, m: 60, s: 1 }[unit!.toLowerCase() as "d" | "h" | "m" | "s"];
+/** Resources are constants, checked here so that a typo fails `pipe check`, not a submission. */
+export function checkResources(record: A.RecordLiteral, dir: string, diagnostics: Diagnostic[]): Resources {
+  const out: Record<string, unknown> = {};
+  for (const f of record.fields) {
+    const name = f.name.name;
+    if (!(resourceNames as readonly string[]).includes(name)) {
+      diagnostics.push(at(Diag.unknownResource(name), f.name.span, didYouMean(name, resourceNames)));
+      continue;
+    }
+    if (name in out) {
+      diagnostics.push(at(Diag.duplicateField(name), f.name.span));
+      continue;
+    }
+    const value = checkExpr(f.value, { scope: new Scope(), dir, diagnostics });
+    const v = value.kind === "Literal" ? value.value : undefined;
+    const bad = (expected: string) => diagnostics.push(at(Diag.badSettingValue(name, expected), f.value.span));
+    switch (name) {
+      case "cpus":
+      case "gpus":
+        if (value.type.kind === "Int" && typeof v === "number" && v >= (name === "cpus" ? 1 : 0)) out[name] = v;
+        else bad(name === "cpus" ? "a whole number, 1 or more" : "a whole number, 0 or more");
+        break;
+      case "mem": {
+        const mib = typeof v === "string" ? parseMem(v) : undefined;
+        if (mib !== undefined) out[name] = mib;
+        else bad(memForms);
+        break;
+      }
+      case "time": {
+        const read = typeof v === "string" ? readTime(v) : undefined;
+        if (read && "seconds" in read) out[name] = read.seconds;
+        else diagnostics.push(at(Diag.badSettingValue(name, timeForms), f.value.span, read ? { hint: read.problem } : {}));
+        break;
+      }
+      case "extra":
+        if (typeof v === "string") out[name] = [v];
+        else if (value.kind === "List" && value.items.every((i) => i.kind === "Literal" && typeof i.value === "string")) {
+          out[name] = value.items.map((i) => (i as { value: string }).value);
+        } else bad("a string or a list of strings");
+        break;
+      default:
+        if (typeof v === "string") out[name] = v;
+        else bad("a string");
+    }
   }
-  return Math.ceil(seconds);
-}
-
-/** Slurm's `[D-]...` clock forms: seconds, or why not. */
-function slurmClock(t: string): number | string {
-  const m = /^(?:(\d+)-)?(\d+(?::\d+)*)$/.exec(t);
-  if (!m) return `\`${t}\` is not a duration: Slurm's forms are MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM and D-HH:MM:SS`;
-  const fields = m[2]!.split(":").map(Number);
-  const days = m[1] === undefined ? undefined : Number(m[1]);
-  if (fields.length > 3) return `\`${t}\` has ${fields.length} fields separated by \`:\`; Slurm reads at most three, as in [D-]HH:MM:SS`;
-  // Without a day: MM, MM:SS, HH:MM:SS. With one: D-HH, D-HH:MM, D-HH:MM:SS.
-  const units = days !== undefined ? ["hours", "minutes", "seconds"] : fields.length === 3 ? ["hours", "minutes", "seconds"] : ["minutes", "seconds"];
-  const limits: Record<string, number> = { hours: 24, minutes: 60, seconds: 60 };
-  const factor: Record<string, number> = { hours: 3600, minutes: 60, seconds: 1 };
-  let seconds = (days ?? 0) * 86400;
-  for (const [i, value] of fields.entries()) {
-    const unit = units[i]!;
-    const leading = i === 0 && days === undefined;
-    if (!leading && value >= limits[unit]!) return `\`${t}\` has ${value} ${unit}, more than ${unit === "hours" ? "a day" : unit === "minutes" ? "an hour" : "a minute"} holds`;
-    seconds += value * factor[unit]!;
-  }
-  return seconds;
-}
-
-/** `D-HH:MM:SS` as Slurm's `--time` wants it. */
-export function slurmTime(seconds: number): string {
-  const d = Math.floor(seconds / 86400);
-  const h = Math.floor((seconds % 86400) / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  const hms = [h, m, s].map((n) => String(n).padStart(2, "0")).join(":");
-  return d > 0 ? `${d}-${hms}` : hms;
+  return out as Resources;
 }

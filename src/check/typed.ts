@@ -1,6 +1,7 @@
 // The typed tree: what the checker hands to the plan compiler. Names are resolved
-// (callees are ids, not identifiers), types are attached, constants are folded, and
-// path literals are absolute. Plain data, like the untyped tree.
+// (callees are ids, not identifiers), types are attached, constants are folded, path
+// literals are absolute, and resources are in plan units (MiB, seconds). Plain data, like
+// the untyped tree.
 
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { Type } from "./types.js";
@@ -28,12 +29,14 @@ export interface TOutput {
   readonly span: Span;
 }
 
-/** Resource requests, constant-folded. Every field is optional: the config fills the gaps. */
+/** Resource requests, constant-folded and in plan units. Every field is optional: the config fills the gaps. */
 export interface Resources {
   readonly cpus?: number;
   readonly gpus?: number;
-  readonly mem?: string;
-  readonly time?: string;
+  /** Mebibytes, read from `"8G"` by the checker. */
+  readonly mem?: number;
+  /** Seconds, read from `"2h"` by the checker. */
+  readonly time?: number;
   readonly partition?: string;
   readonly account?: string;
   readonly qos?: string;

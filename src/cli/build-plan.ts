@@ -1,4 +1,4 @@
-// The steps every plan-based command shares: check the program, load the config, read the
+// The steps every plan-based command shares: check the program, load the config, bind the
 // parameters, compile the plan. Diagnostics are printed here; a failure yields undefined.
 
 import path from "node:path";
@@ -8,9 +8,10 @@ import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { nodeFileHost } from "../host.js";
 import { compile } from "../plan/index.js";
 import { ContentHasher } from "../plan/content-hash.js";
-import { entryParams } from "../plan/params.js";
+import { paramValues } from "../plan/params.js";
 import type { Plan } from "../plan/plan.js";
 import { frontEnd } from "../phases.js";
+import { bindParams } from "../check/params.js";
 import type { TypedProgram } from "../check/typed.js";
 import type { Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics } from "./report.js";
@@ -52,10 +53,11 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
   const entryId = program.entryPipelines.get(entryName);
   let params = new Map();
   if (entryId) {
-    const given = entryParams(program, program.pipelines.get(entryId)!, { pairs: flags.param ?? [], ...(flags.params ? { paramsFile: flags.params } : {}), cwd: io.cwd }, nodeFileHost);
+    const entry = program.pipelines.get(entryId)!;
+    const given = bindParams(program, entry, { pairs: flags.param ?? [], ...(flags.params ? { paramsFile: flags.params } : {}), cwd: io.cwd }, nodeFileHost);
     for (const [f, t] of given.sources) sources.set(f, t);
     if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
-    params = given.params;
+    params = paramValues(program, entry, given.params);
   }
   const hasher = new ContentHasher(path.join(program.projectDir, ".pipe", "hash-cache.json"));
   const compiled = await compile(program, { entry: entryName, params, hasher });

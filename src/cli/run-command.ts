@@ -8,7 +8,7 @@ import { runPlan, unfittable, type LocalLimits } from "../backends/local/index.j
 import type { Reporter } from "../backends/local/events.js";
 import { jsonReporter, plainReporter, quietReporter } from "../backends/local/progress.js";
 import { stateSummary } from "../backends/local/records.js";
-import { parseMem } from "../check/resources.js";
+import { parseMem } from "../units/memory.js";
 import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";

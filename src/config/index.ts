@@ -6,14 +6,15 @@ import path from "node:path";
 import { z } from "zod";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
-import { parseMem, readTime, timeForms } from "../check/resources.js";
+import { memForms, parseMem } from "../units/memory.js";
+import { readTime, timeForms } from "../units/time.js";
 import { describeProblem, MAX_CONFIG_BYTES, type FileHost } from "../host.js";
 
 export const CONFIG_FILE = "pipe.config.json";
 
 // Config strings reach the shell (`setup` lines, #SBATCH arguments, bundle.env), which cannot read a NUL.
 const text = z.string().refine((s) => !s.includes("\0"), "a string without a NUL byte (a shell cannot read one)");
-const mem = z.string().refine((s) => parseMem(s) !== undefined, 'a size such as "512M" or "4G"');
+const mem = z.string().refine((s) => parseMem(s) !== undefined, memForms);
 const time = z.string().superRefine((s, ctx) => {
   const read = readTime(s);
   if ("problem" in read) ctx.addIssue({ code: "custom", message: `${timeForms}: ${read.problem}` });

@@ -12,7 +12,8 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { relativePosix } from "../host.js";
 import type { TaskInput } from "./plan.js";
 import { mergeResources } from "./resources.js";
-import { coerce, labelText, scalarText, shellQuote, type Value } from "./values.js";
+import { shellQuote } from "../shell/quote.js";
+import { coerce, labelText, scalarText, type Value } from "./values.js";
 
 export interface TaskDraft {
   readonly id: string;

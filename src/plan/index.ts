@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
-import { tsSourceFiles } from "../check/ts-actions.js";
+import { tsSourceFiles } from "../check/ts-sources.js";
 import type { TypedProgram } from "../check/typed.js";
 import { show } from "../check/types.js";
 import { describeKind, kindOfStat, NOT_REGULAR_HINT, relativePosix, type PathKind } from "../host.js";
@@ -23,7 +23,7 @@ import { append } from "../arrays.js";
 export interface CompileOptions {
   /** The entry pipeline's name. */
   readonly entry: string;
-  /** Values for the entry pipeline's parameters, already parsed and type-checked (params.ts). */
+  /** Values for the entry pipeline's parameters, bound and type-checked by the checker (check/params.ts), evaluated by params.ts. */
   readonly params: ReadonlyMap<string, Value>;
   readonly hasher: ContentHasher;
   /** At most this many tasks (default MAX_TASKS); more is a diagnostic, found without expanding them all. */

@@ -14,7 +14,7 @@
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
 import { append } from "../arrays.js";
 import { printable } from "../printable.js";
-import { shellQuote } from "./values.js";
+import { LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
 import { REMEDY, taskCheckLines } from "./verify-inputs.js";
 
 /** @param remedy what the message of a changed file tells the user to do (a bundle is emitted again by default). */
@@ -202,33 +202,6 @@ function commandLines(plan: Plan, task: Task): string[] {
   if (quotesExpansion(command)) lines.push(LITERAL_DIRECTIVE, "{", command, "}");
   else lines.push(command);
   return lines;
-}
-
-const LITERAL_DIRECTIVE = "# shellcheck disable=SC2016,SC1003 # quoted values are literal text, not to be expanded or escaped";
-
-/** A generated line, with the directive before it when it quotes a `$` or a backtick. */
-function literal(line: string): string[] {
-  return quotesExpansion(line) ? [LITERAL_DIRECTIVE, line] : [line];
-}
-
-/**
- * Whether shell text holds a `$` or a backtick inside single quotes (SC2016), or a backslash
- * just before a closing one (SC1003), which shellcheck takes for mistakes: a value quoted
- * into a line is literal text, never to be expanded or escaped.
- */
-function quotesExpansion(text: string): boolean {
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = "";
-      else if (c === "$" || c === "`" || (c === "\\" && text[i + 1] === "'")) return true;
-    } else if (c === "\\") i++;
-    else if (quote === '"') {
-      if (c === '"') quote = "";
-    } else if (c === "'" || c === '"') quote = c;
-  }
-  return false;
 }
 
 // Builtins only, no command substitution: a task costs as few processes as possible (bash,

@@ -1,5 +1,5 @@
-// Values while a plan is being expanded, and their three renderings: as plan JSON, as a
-// canonical text for ids, and as shell words for commands (quoted like Python's shlex.quote).
+// Values while a plan is being expanded, and their renderings: as plan JSON, as a canonical
+// text for ids, and as the text of a scalar in a command (quoted by shell/quote.ts).
 
 import type { Type } from "../check/types.js";
 import type { Span } from "../diagnostics/diagnostic.js";
@@ -97,12 +97,4 @@ export function labelText(value: Value): string {
     default:
       return scalarText(value);
   }
-}
-
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
-
-/** Quotes a word for bash, minimally, like Python's `shlex.quote`. */
-export function shellQuote(text: string): string {
-  if (SAFE.test(text)) return text;
-  return `'${text.replace(/'/g, `'"'"'`)}'`;
 }

@@ -17,7 +17,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { ContentHasher } from "./content-hash.js";
 import type { KeyFile, Task } from "./plan.js";
-import { shellQuote } from "./values.js";
+import { doubleQuote, shellQuote } from "../shell/quote.js";
 
 /** Files up to this size are hashed by content at every check. */
 export const SMALL_FILE_BYTES = 1 << 20;
@@ -287,7 +287,7 @@ const EXPANSIONS: Record<string, string> = { [FILE]: "$1", [GOT]: "${got:0:8}", 
 
 /** A message as a double-quoted bash word: its text literal, its markers expanded. */
 function bashText(text: string): string {
-  let word = text.replace(/[\\"$`]/g, "\\$&");
+  let word = doubleQuote(text);
   for (const [marker, expansion] of Object.entries(EXPANSIONS)) word = word.split(marker).join(expansion);
-  return `"${word}"`;
+  return word;
 }

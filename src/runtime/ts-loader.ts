@@ -1,7 +1,7 @@
 // Module hooks (for `module.register`) that let Node 20 import TypeScript sources without a
 // build step: `.ts`/`.mts` files are transpiled to ESM with the TypeScript compiler that
 // ts-morph ships, and a relative specifier names the file the checker read for it
-// (module-resolution.ts: `./x.js` → `./x.ts`, `./x` → `./x.ts`, `./dir` → `./dir/index.ts`).
+// (src/module-resolution.ts: `./x.js` → `./x.ts`, `./x` → `./x.ts`, `./dir` → `./dir/index.ts`).
 //
 // Loading the compiler costs about half a second, and a sweep runs the same module in
 // many tasks, so transpiled output is cached per user, keyed by the source's content.
@@ -12,7 +12,7 @@ import type { LoadHook, ResolveHook } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { isRelative, resolveRelative } from "./module-resolution.js";
+import { isRelative, resolveRelative } from "../module-resolution.js";
 
 /** Bump when the transpile options change, so that old cache entries are not reused. */
 const CACHE_FORMAT = "pipe-ts-1";

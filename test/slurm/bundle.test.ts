@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseTime } from "../../src/check/resources.js";
+import { parseTime } from "../../src/units/time.js";
 import { ConfigSchema } from "../../src/config/index.js";
 import { emitSlurm, readBundle, sbatchOptions } from "../../src/backends/slurm/index.js";
 import { buildPlan } from "../../src/cli/build-plan.js";

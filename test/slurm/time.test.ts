@@ -4,7 +4,7 @@
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import { readTime, slurmTime } from "../../src/check/resources.js";
+import { readTime, slurmTime } from "../../src/units/time.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 let slurm = false;

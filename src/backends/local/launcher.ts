@@ -32,7 +32,7 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import fs from "node:fs";
 import type { Readable, Writable } from "node:stream";
-import { shellQuote } from "../../plan/values.js";
+import { shellQuote } from "../../shell/quote.js";
 
 const LAUNCHER = `set -m
 p=$1 stop=$2

@@ -3,7 +3,8 @@
 // partition/account/qos; `slurm.extraArgs` go on every job. Units are Slurm's: `--mem` in
 // M or G, `--time` as `D-HH:MM:SS`.
 
-import { parseMem, parseTime, slurmTime } from "../../check/resources.js";
+import { parseMem } from "../../units/memory.js";
+import { parseTime, slurmTime } from "../../units/time.js";
 import type { Config } from "../../config/index.js";
 import type { PlanResources } from "../../plan/plan.js";
 import { append } from "../../arrays.js";

@@ -9,7 +9,7 @@ import { makeDirs } from "../../host.js";
 import { planToJson, type Plan } from "../../plan/plan.js";
 import { taskScript } from "../../plan/script.js";
 import { printable } from "../../printable.js";
-import { shellQuote } from "../../plan/values.js";
+import { shellQuote } from "../../shell/quote.js";
 import { inputsTsv } from "../../plan/verify-inputs.js";
 import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, RECORDS_FILE, type Bundle } from "./bundle.js";
 import type { SlurmConfig } from "./directives.js";

@@ -2,7 +2,7 @@
 // rule shared by the checker (the types it reads, and the files that go into the cache
 // key) and the runtime loader (the files the task runs), so that what was checked is what
 // runs. Bare specifiers (packages, `node:` modules) are not project files and are left to
-// TypeScript and Node.
+// TypeScript and Node. It sits outside check/ and runtime/ because both phases depend on it.
 //
 // For `./x` relative to the importing file's directory, the first of these that is a file:
 //
