@@ -5,6 +5,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BundleTaskStatus } from "../src/backends/slurm/index.js";
+import { statusExitCode, statusTable } from "../src/cli/bundle-status.js";
 import { run } from "../src/cli/index.js";
 import { recordingIo } from "./helpers.js";
 import { cleanProjects, project } from "./fixtures/plan/harness.js";
@@ -181,5 +183,18 @@ describe("a bundle through its life", () => {
     fs.rmSync(path.join(bundle(), "jobs.tsv"));
     const r = await pipe(["submit", "b"], fakeSlurm());
     expect(r).toEqual({ code: 1, out: "", err: "sbatch: error: Batch job submission failed: Invalid account\nm: sbatch failed\n" });
+  });
+});
+
+describe("the status table", () => {
+  it("aligns the Slurm ids, escapes task ids and counts in the order of the statuses", () => {
+    const tasks: BundleTaskStatus[] = [
+      { task: "main/a\tb", job: "a", status: "done", slurmId: "7_10" },
+      { task: "main/c", job: "c", status: "not submitted" },
+      { task: "main/d", job: "d", status: "pending", slurmId: "8", detail: "Priority" },
+    ];
+    expect(statusTable(tasks)).toBe(["  done          7_10  main/a\\tb", "  not submitted -     main/c", "  pending       8     main/d  (Priority)", "3 tasks: 1 pending, 1 done, 1 not submitted", ""].join("\n"));
+    expect(statusExitCode(tasks)).toBe(0);
+    expect(statusExitCode([...tasks, { task: "main/e", job: "e", status: "cancelled" }])).toBe(1);
   });
 });
