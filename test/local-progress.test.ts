@@ -1,8 +1,8 @@
 // The progress displays of `pipe run`: the live TTY panel (on a fake terminal and clock)
 // and the plain and JSON lines.
 import { describe, expect, it } from "vitest";
-import { jsonReporter, plainReporter } from "../src/backends/local/progress.js";
-import { ttyReporter } from "../src/backends/local/tty-progress.js";
+import { jsonReporter, plainReporter } from "../src/cli/run-progress.js";
+import { ttyReporter } from "../src/cli/run-progress-tty.js";
 
 // eslint-disable-next-line no-control-regex
 const strip = (s: string) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "");

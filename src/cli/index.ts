@@ -14,6 +14,7 @@ import { planOptions, type PlanFlags } from "./build-plan.js";
 import { graphCommand } from "./graph-command.js";
 import { planCommand, type PlanCommandFlags } from "./plan-command.js";
 import { registerSlurmCommands } from "./slurm-commands.js";
+import { bundleLogsCommand } from "./bundle-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
 import { registerFmtCommand } from "./fmt-command.js";
 import { historyCommand, logsCommand } from "./history-command.js";
@@ -79,8 +80,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     .action(async (first: string, second: string | undefined, opts: { run?: string; project?: string }) => {
       const bundle = path.resolve(io.cwd, first);
       if (second !== undefined && fs.existsSync(path.join(bundle, "bundle.json"))) {
-        const { slurmLogs } = await import("../backends/slurm/index.js");
-        code = await slurmLogs(bundle, second, io);
+        code = bundleLogsCommand(bundle, second, io);
       } else code = logsCommand(second ?? first, opts, io);
     });
 

@@ -2,7 +2,7 @@
 // `--json` for tools, and with `--detailed-exitcode` exit 3 when there is work to do.
 
 import { formatCost, rerunCost } from "../diff/cost.js";
-import { planStates, type TaskState } from "../plan/state.js";
+import { planStates, type RunDecision } from "../plan/state.js";
 import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
@@ -39,7 +39,7 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
   return flags.detailedExitcode && toRun > 0 ? Exit.changes : Exit.ok;
 }
 
-function renderPlan(states: TaskState[], actions: Record<string, { name: string }>, color: boolean): string {
+function renderPlan(states: RunDecision[], actions: Record<string, { name: string }>, color: boolean): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const width = Math.min(60, maxOf(states.map((s) => printable(s.task.id).length), 4));
   const lines = states.map((s) => {

@@ -6,7 +6,6 @@ import os from "node:os";
 import path from "node:path";
 import { runPlan, unfittable, type LocalLimits } from "../backends/local/index.js";
 import type { Reporter } from "../backends/local/events.js";
-import { jsonReporter, plainReporter, quietReporter } from "../backends/local/progress.js";
 import { stateSummary } from "../backends/local/records.js";
 import { parseMem } from "../units/memory.js";
 import type { Config } from "../config/index.js";
@@ -16,6 +15,7 @@ import { printable, printableLine } from "../printable.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { trimEndOf } from "../text.js";
+import { jsonReporter, plainReporter, quietReporter } from "./run-progress.js";
 
 export interface RunFlags extends PlanFlags {
   readonly jobs?: string;
@@ -71,7 +71,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
 async function reporterFor(flags: RunFlags, io: Io): Promise<Reporter> {
   if (flags.json) return jsonReporter(io.out);
   if (flags.quiet) return quietReporter();
-  if (io.stderrIsTTY && io === processIoLike(io)) return (await import("../backends/local/tty-progress.js")).ttyReporter(process.stderr);
+  if (io.stderrIsTTY && io === processIoLike(io)) return (await import("./run-progress-tty.js")).ttyReporter(process.stderr);
   return plainReporter(io.err);
 }
 

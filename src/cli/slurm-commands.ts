@@ -1,16 +1,15 @@
 // The Slurm commands: `pipe emit slurm FILE -o DIR` writes a bundle; `pipe submit DIR`,
-// `pipe status DIR` and `pipe cancel DIR` work on one (`pipe logs DIR TASK` is
-// slurmLogs, wired by the logs command).
+// `pipe status DIR` and `pipe cancel DIR` work on one (bundle-commands.ts; so does
+// `pipe logs DIR TASK`, wired by the logs command).
 
 import path from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../host.js";
-import { emitSlurm, readBundleEnv, slurmCancel, slurmStatus, slurmSubmit, writeBundle } from "../backends/slurm/index.js";
-import { probeStore } from "../config/store-probe.js";
+import { emitSlurm, writeBundle } from "../backends/slurm/index.js";
 import { inStore } from "../plan/state.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
+import { cancelCommand, statusCommand, submitCommand } from "./bundle-commands.js";
 import { Exit, type Io } from "./io.js";
-import { printDiagnostics } from "./report.js";
 
 export function registerSlurmCommands(program: Command, io: Io, setCode: (code: number) => void): void {
   const emit = program.command("emit").description("write the files of a backend for a program");
@@ -32,27 +31,13 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
     .description("the state of every task of a submitted Slurm bundle; exit 1 if one failed or was cancelled")
     .argument("<dir>", "the bundle directory")
     .option("--json", "print the states as JSON")
-    .action(async (dir: string, opts: { json?: boolean }) => setCode(await slurmStatus(path.resolve(io.cwd, dir), io, opts)));
+    .action(async (dir: string, opts: { json?: boolean }) => setCode(await statusCommand(path.resolve(io.cwd, dir), io, opts)));
 
   program
     .command("cancel")
     .description("cancel the queued and running jobs of a Slurm bundle")
     .argument("<dir>", "the bundle directory")
-    .action(async (dir: string) => setCode(await slurmCancel(path.resolve(io.cwd, dir), io)));
-}
-
-/** `pipe submit`: the bundle's store (bundle.env) is probed first, as `pipe run` probes its own. */
-async function submitCommand(dir: string, io: Io, options: { ignoreChanges?: boolean }): Promise<number> {
-  const env = readBundleEnv(dir);
-  const store = env.ok ? env.value["PIPE_STORE"] : undefined;
-  if (store) {
-    const problem = probeStore(store, undefined, `the store is PIPE_STORE in ${path.join(dir, "bundle.env")}: emit the bundle again with a "store" this machine can write`);
-    if (problem) {
-      printDiagnostics(io, [problem], new Map());
-      return Exit.invalid;
-    }
-  }
-  return slurmSubmit(dir, io, options);
+    .action(async (dir: string) => setCode(await cancelCommand(path.resolve(io.cwd, dir), io)));
 }
 
 async function emitCommand(file: string, flags: PlanFlags & { output: string }, io: Io): Promise<number> {

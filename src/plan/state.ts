@@ -10,7 +10,8 @@ import type { Plan, Task } from "./plan.js";
 
 export type Reason = "new key" | "cache = false" | "forced" | "upstream reruns";
 
-export interface TaskState {
+/** What the plan says of a task: whether it runs, and why. */
+export interface RunDecision {
   readonly task: Task;
   readonly run: boolean;
   readonly reason?: Reason;
@@ -57,20 +58,39 @@ export function globMatch(pattern: string, text: string): boolean {
   return p === pattern.length;
 }
 
-export function planStates(plan: Plan, storeDir: string, force: readonly string[] = []): TaskState[] {
+/** Why a task runs whatever the store holds. */
+export interface RunsAnyway {
+  readonly reason: Exclude<Reason, "new key">;
+  /** For "upstream reruns": the upstream task that does. */
+  readonly because?: string;
+}
+
+/**
+ * The tasks that run whatever the store holds, by id: those whose action says
+ * `cache = false`, those `force` names, and every task downstream of one (its key is
+ * unchanged, so the store alone would not tell). `pipe plan`, `pipe run` and a Slurm
+ * bundle's `force` flags all come from here. Tasks are in plan order, upstream first.
+ */
+export function runsAnyway(plan: Plan, force: readonly string[] = []): Map<string, RunsAnyway> {
   const forced = taskMatcher(force);
+  const anyway = new Map<string, RunsAnyway>();
+  for (const task of plan.tasks) {
+    const upstream = task.deps.find((d) => anyway.has(d));
+    if (!task.cache) anyway.set(task.id, { reason: "cache = false" });
+    else if (forced(task.id)) anyway.set(task.id, { reason: "forced" });
+    else if (upstream) anyway.set(task.id, { reason: "upstream reruns", because: upstream });
+  }
+  return anyway;
+}
+
+export function planStates(plan: Plan, storeDir: string, force: readonly string[] = []): RunDecision[] {
+  const anyway = runsAnyway(plan, force);
   // No store yet (a first plan): nothing is cached, and no task needs a look.
   const storeExists = fs.existsSync(storeDir);
-  const rerunsAnyway = new Set<string>();
-  return plan.tasks.map((task) => {
-    let state: TaskState;
-    const upstream = task.deps.find((d) => rerunsAnyway.has(d));
-    if (!task.cache) state = { task, run: true, reason: "cache = false" };
-    else if (forced(task.id)) state = { task, run: true, reason: "forced" };
-    else if (upstream) state = { task, run: true, reason: "upstream reruns", because: upstream };
-    else if (!storeExists || !inStore(storeDir, task.key)) state = { task, run: true, reason: "new key" };
-    else state = { task, run: false };
-    if (state.run && state.reason !== "new key") rerunsAnyway.add(task.id);
-    return state;
+  return plan.tasks.map((task): RunDecision => {
+    const why = anyway.get(task.id);
+    if (why) return { task, run: true, ...why };
+    if (!storeExists || !inStore(storeDir, task.key)) return { task, run: true, reason: "new key" };
+    return { task, run: false };
   });
 }

@@ -10,8 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import { slurmLogs, type Bundle } from "../../src/backends/slurm/index.js";
+import type { Bundle } from "../../src/backends/slurm/index.js";
 import { ACTIVE_STATES, queueStates } from "../../src/backends/slurm/queue.js";
+import { bundleLogsCommand } from "../../src/cli/bundle-commands.js";
 import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
 import { recordingIo } from "../helpers.js";
@@ -139,7 +140,7 @@ describe("a bundle on a real Slurm", () => {
     expect(outputs(plan, p.store)["main/p"]).toEqual({ best: "0.1\n" });
 
     const logs = recordingIo(tmp);
-    expect(await slurmLogs(p.bundle, "main/runs[lr=0.01,epochs=2]", logs)).toBe(0);
+    expect(bundleLogsCommand(p.bundle, "main/runs[lr=0.01,epochs=2]", logs)).toBe(0);
     expect(logs.stdout()).toContain("pipe: task main/runs[lr=0.01,epochs=2] (tasks/3.sh)");
 
     // Everything cached: nothing is submitted.
@@ -172,7 +173,7 @@ describe("a bundle on a real Slurm", () => {
     expect(first.states.get("main/p")).toBe("cancelled");
     expect([...first.states.values()].filter((s) => s === "done")).toHaveLength(10);
     const logs = recordingIo(tmp);
-    expect(await slurmLogs(p.bundle, failed, logs)).toBe(0);
+    expect(bundleLogsCommand(p.bundle, failed, logs)).toBe(0);
     expect(logs.stdout()).toContain("failing on purpose");
 
     // The cause fixed, a second submit runs only the failed task and its dependents.
@@ -214,7 +215,7 @@ describe("a bundle on a real Slurm", () => {
     expect([...status.states.values()]).toEqual(["failed", "failed", "failed"]);
     expect(fs.readdirSync(p.store).filter((f) => !f.startsWith("."))).toEqual([]);
     const logs = recordingIo(tmp);
-    expect(await slurmLogs(p.bundle, "main/s[i=2]", logs)).toBe(0);
+    expect(bundleLogsCommand(p.bundle, "main/s[i=2]", logs)).toBe(0);
     expect(logs.stdout()).toMatch(/pipe: main\/s\[i=2\]: scripts\/step\.sh changed since the plan was made .*: emit the bundle again/);
     expect(logs.stdout()).not.toContain("retrying");
 

@@ -1,4 +1,5 @@
-// What a local run reports while it goes, for the progress displays (progress.ts).
+// What a local run reports while it goes, as data; the CLI's progress displays
+// (cli/run-progress.ts) show it.
 
 export type RunEvent =
   | { readonly type: "plan"; readonly total: number; readonly toRun: number; readonly cached: number }

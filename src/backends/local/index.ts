@@ -21,7 +21,7 @@ import { KeyLocks } from "./lock.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { removeStaleWork } from "./stale-work.js";
 import { MemorySampler } from "./memory.js";
-import { createRunDir, taskFileName, writeRecord, type RunRecord, type TaskRecord } from "./records.js";
+import { createRunDir, taskFileName, writeRecord, type RunRecord, type RunTaskRecord } from "./records.js";
 
 export interface LocalLimits {
   readonly jobs: number;
@@ -89,7 +89,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
 
   const states = planStates(plan, storeDir, options.force);
   const index = new Map(plan.tasks.map((t, i) => [t.id, i]));
-  const records = new Map<string, TaskRecord>();
+  const records = new Map<string, RunTaskRecord>();
   const forced = new Set<string>();
   for (const s of states) {
     records.set(s.task.id, { id: s.task.id, key: s.task.key, state: s.run ? "pending" : "cached", ...(s.reason ? { reason: s.reason } : {}) });

@@ -8,7 +8,8 @@ import path from "node:path";
 import { z } from "zod";
 import { printable } from "../../printable.js";
 
-export const TaskRecordSchema = z.object({
+/** A task's line in a run's record: how it went in that run. */
+export const RunTaskRecordSchema = z.object({
   id: z.string(),
   key: z.string(),
   state: z.enum(["cached", "done", "failed", "skipped", "cancelled", "interrupted", "pending"]),
@@ -24,7 +25,7 @@ export const TaskRecordSchema = z.object({
   stdout: z.string().optional(),
   stderr: z.string().optional(),
 });
-export type TaskRecord = z.infer<typeof TaskRecordSchema>;
+export type RunTaskRecord = z.infer<typeof RunTaskRecordSchema>;
 
 export const RunRecordSchema = z.object({
   id: z.string(),
@@ -34,7 +35,7 @@ export const RunRecordSchema = z.object({
   ended: z.string().optional(),
   status: z.enum(["running", "ok", "failed", "interrupted"]),
   pid: z.number(),
-  tasks: z.array(TaskRecordSchema),
+  tasks: z.array(RunTaskRecordSchema),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 

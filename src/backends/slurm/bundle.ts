@@ -54,6 +54,12 @@ export function bundleToJson(bundle: Bundle): string {
 
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/** What the bundle commands return when `bundle.json` or `bundle.env` cannot be read; `error` says why. */
+export interface UnreadableBundle {
+  readonly kind: "unreadable";
+  readonly error: string;
+}
+
 export function readBundle(dir: string): Read<Bundle> {
   const file = path.join(dir, BUNDLE_FILE);
   const read = readUserFile(file, MAX_PLAN_BYTES);

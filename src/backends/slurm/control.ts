@@ -1,43 +1,40 @@
-// `pipe submit DIR` runs the bundle's own submit.sh (so a bundle submits the same with or
-// without pipe), once it has compared the files the keys of the tasks to submit cover with
-// the project (as submit.sh does, but here a directory is checked without node on PATH);
-// `pipe cancel DIR` cancels the jobs of every task's last submission with one scancel call.
+// Submitting and cancelling a bundle. `submitBundle` runs the bundle's own submit.sh (so a
+// bundle submits the same with or without pipe), once it has compared the files the keys of
+// the tasks to submit cover with the project (as submit.sh does, but here a directory is
+// checked without node on PATH); `cancelBundle` cancels the jobs of every task's last
+// submission with one scancel call. Both return what happened, for the CLI to print.
 
 import fs from "node:fs";
 import path from "node:path";
-import { Exit, type Io } from "../../cli/io.js";
 import { PlanSchema } from "../../plan/plan.js";
 import { inStore } from "../../plan/state.js";
-import { changedFiles, REMEDY, refusalText } from "../../plan/verify-inputs.js";
-import { readBundle, readBundleEnv } from "./bundle.js";
-import { cancelJobs } from "./queue.js";
-import { readRecords } from "./records.js";
+import { changedFiles, REMEDY } from "../../plan/verify-inputs.js";
+import { readBundle, readBundleEnv, type UnreadableBundle } from "./bundle.js";
+import { cancelJobs, type Env } from "./queue.js";
+import { readSubmissions } from "./records.js";
 
-export async function slurmSubmit(dir: string, io: Io, options: { ignoreChanges?: boolean } = {}): Promise<number> {
+export type SubmitOutcome =
+  | UnreadableBundle
+  /** The files could not be compared (bundle.env or plan.json): `error` says why. */
+  | { readonly kind: "cannot check"; readonly error: string }
+  /** Nothing was submitted: one message per changed file. */
+  | { readonly kind: "changed"; readonly messages: string[] }
+  /** submit.sh ran: its exit code (none when a signal ended it) and what it printed. */
+  | { readonly kind: "ran"; readonly exitCode: number | undefined; readonly stdout: string; readonly stderr: string };
+
+export async function submitBundle(dir: string, options: { env: Env; cwd: string; ignoreChanges?: boolean }): Promise<SubmitOutcome> {
   const bundle = readBundle(dir);
-  if (!bundle.ok) {
-    io.err(`pipe: ${bundle.error}\n`);
-    return Exit.invalid;
-  }
+  if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
   if (!options.ignoreChanges) {
     const changed = await changedSinceEmit(dir, bundle.value.jobs.flatMap((j) => j.tasks));
-    if (typeof changed === "string") {
-      io.err(`pipe: ${changed}\n`);
-      return Exit.invalid;
-    }
-    if (changed.length) {
-      for (const c of changed) io.err(`pipe: ${c}\n`);
-      io.err(`pipe: ${refusalText(changed.length === 1 ? "1 file" : `${changed.length} files`, `pipe submit ${path.relative(io.cwd, dir) || "."} --ignore-changes`)}\n`);
-      return Exit.invalid;
-    }
+    if (typeof changed === "string") return { kind: "cannot check", error: changed };
+    if (changed.length) return { kind: "changed", messages: changed };
   }
   // Loaded on first use, not with the CLI: execa is a third of the start-up of every command.
   const { execa } = await import("execa");
   // Checked here already (or to be ignored): submit.sh need not check again.
-  const result = await execa("bash", [path.join(dir, "submit.sh"), "--ignore-changes"], { reject: false, env: io.env as Record<string, string>, cwd: io.cwd });
-  if (result.stdout) io.out(String(result.stdout) + "\n");
-  if (result.stderr) io.err(String(result.stderr) + "\n");
-  return result.exitCode === 0 ? Exit.ok : Exit.failed;
+  const result = await execa("bash", [path.join(dir, "submit.sh"), "--ignore-changes"], { reject: false, env: options.env as Record<string, string>, cwd: options.cwd });
+  return { kind: "ran", exitCode: result.exitCode, stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
 }
 
 /** The messages of the changed files of the bundle's tasks to submit (not in the store, or forced), or what stops the check. */
@@ -59,22 +56,17 @@ async function changedSinceEmit(dir: string, tasks: readonly { key: string; forc
   return changed.map((c) => c.message);
 }
 
-export async function slurmCancel(dir: string, io: Io): Promise<number> {
+export type CancelOutcome =
+  | UnreadableBundle
+  | { readonly kind: "nothing submitted" }
+  /** One scancel of `jobIds` (numeric order); `error` when it failed. */
+  | { readonly kind: "cancelled"; readonly jobIds: string[]; readonly error?: string };
+
+export async function cancelBundle(dir: string, env: Env): Promise<CancelOutcome> {
   const bundle = readBundle(dir);
-  if (!bundle.ok) {
-    io.err(`pipe: ${bundle.error}\n`);
-    return Exit.invalid;
-  }
-  const ids = [...new Set([...readRecords(dir).values()].map((r) => r.jobId))].sort((a, b) => Number(a) - Number(b));
-  if (ids.length === 0) {
-    io.err("pipe: nothing was submitted from this bundle\n");
-    return Exit.ok;
-  }
-  const { error } = await cancelJobs(ids, io.env);
-  if (error) {
-    io.err(`pipe: ${error}\n`);
-    return Exit.failed;
-  }
-  io.err(`cancelled jobs ${ids.join(" ")} (those still queued or running)\n`);
-  return Exit.ok;
+  if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
+  const jobIds = [...new Set([...readSubmissions(dir).values()].map((r) => r.jobId))].sort((a, b) => Number(a) - Number(b));
+  if (jobIds.length === 0) return { kind: "nothing submitted" };
+  const { error } = await cancelJobs(jobIds, env);
+  return { kind: "cancelled", jobIds, ...(error ? { error } : {}) };
 }

@@ -7,6 +7,7 @@
 // upstream jobs.
 
 import type { Plan, Task } from "../../plan/plan.js";
+import { runsAnyway } from "../../plan/state.js";
 import type { BundleJob, DependencyType } from "./bundle.js";
 import { sbatchOptions, type SlurmConfig } from "./directives.js";
 
@@ -18,8 +19,7 @@ interface TaskSet {
 
 export function planJobs(plan: Plan, slurm: SlurmConfig): BundleJob[] {
   const number = new Map(plan.tasks.map((t, i) => [t.id, i]));
-  const forced = new Set<string>();
-  for (const t of plan.tasks) if (!t.cache || t.deps.some((d) => forced.has(d))) forced.add(t.id);
+  const forced = runsAnyway(plan);
 
   const sets = alignSets(groupTasks(plan, slurm));
   const jobs: BundleJob[] = [];

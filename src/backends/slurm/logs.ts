@@ -1,42 +1,40 @@
-// `pipe logs DIR TASK`: the log of a task's last attempt in a bundle. TASK is a task id or
-// a pattern (`*` wildcards) that matches one task.
+// The log of a task's last attempt in a bundle, for `pipe logs DIR TASK`. TASK is a task id
+// (as written or as printed) or a pattern (`*` wildcards) that matches one task. Returned as
+// data: the log's text, or why there is none.
 
 import fs from "node:fs";
 import path from "node:path";
-import { Exit, type Io } from "../../cli/io.js";
 import { taskMatcher } from "../../plan/state.js";
-import { namesId, printable, printableQuoted } from "../../printable.js";
-import { readBundle } from "./bundle.js";
-import { logFile, readRecords } from "./records.js";
+import { namesId } from "../../printable.js";
+import { readBundle, type UnreadableBundle } from "./bundle.js";
+import { logFile, readSubmissions } from "./records.js";
 
-export async function slurmLogs(bundleDir: string, task: string, io: Io): Promise<number> {
+export type BundleLog =
+  | UnreadableBundle
+  /** `pattern` names no task of the bundle, or several (`matches`, in the bundle's order). */
+  | { readonly kind: "no task"; readonly pattern: string }
+  | { readonly kind: "several tasks"; readonly pattern: string; readonly matches: string[] }
+  /** Its result was in the store when submit.sh ran, or submit.sh has not run. */
+  | { readonly kind: "not submitted"; readonly task: string }
+  /** `file` (relative to the bundle) is not there yet: job `jobId` has not started. */
+  | { readonly kind: "no log yet"; readonly task: string; readonly file: string; readonly jobId: string }
+  | { readonly kind: "log"; readonly task: string; readonly file: string; readonly text: string };
+
+export function bundleLog(bundleDir: string, pattern: string): BundleLog {
   const bundle = readBundle(bundleDir);
-  if (!bundle.ok) {
-    io.err(`pipe: ${bundle.error}\n`);
-    return Exit.invalid;
-  }
+  if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
   const ids = bundle.value.jobs.flatMap((j) => j.tasks.map((t) => t.id));
-  const named = ids.filter((id) => namesId(task, id));
-  const matches = named.length === 1 ? named : ids.filter(taskMatcher([task]));
-  if (matches.length !== 1) {
-    const shown = matches.slice(0, 10).map(printable).join(", ");
-    io.err(matches.length === 0 ? `pipe: no task ${printableQuoted(task)} in this bundle\n` : `pipe: ${printableQuoted(task)} matches ${matches.length} tasks (${shown}${matches.length > 10 ? ", ..." : ""}); name one\n`);
-    return Exit.invalid;
-  }
-  const record = readRecords(bundleDir).get(matches[0]!);
-  if (!record) {
-    io.err(`pipe: ${printable(matches[0]!)} was not submitted from this bundle (its result was in the store, or submit.sh has not run)\n`);
-    return Exit.failed;
-  }
-  const file = logFile(record);
-  let text: string;
+  const named = ids.filter((id) => namesId(pattern, id));
+  const matches = named.length === 1 ? named : ids.filter(taskMatcher([pattern]));
+  if (matches.length === 0) return { kind: "no task", pattern };
+  if (matches.length > 1) return { kind: "several tasks", pattern, matches };
+  const task = matches[0]!;
+  const submitted = readSubmissions(bundleDir).get(task);
+  if (!submitted) return { kind: "not submitted", task };
+  const file = logFile(submitted);
   try {
-    text = fs.readFileSync(path.join(bundleDir, file), "utf8");
+    return { kind: "log", task, file, text: fs.readFileSync(path.join(bundleDir, file), "utf8") };
   } catch {
-    io.err(`pipe: no log yet for ${printable(matches[0]!)}: ${file} (job ${record.jobId} has not started)\n`);
-    return Exit.failed;
+    return { kind: "no log yet", task, file, jobId: submitted.jobId };
   }
-  io.err(`==> ${file} <==\n`);
-  io.out(text);
-  return Exit.ok;
 }

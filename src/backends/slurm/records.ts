@@ -7,7 +7,8 @@ import path from "node:path";
 import { fromPrintable } from "../../printable.js";
 import { RECORDS_FILE } from "./bundle.js";
 
-export interface TaskRecord {
+/** A line of jobs.tsv: a task's submission. */
+export interface SubmittedTask {
   readonly task: string;
   readonly job: string;
   readonly jobId: string;
@@ -15,14 +16,15 @@ export interface TaskRecord {
   readonly index?: number;
 }
 
-export function readRecords(dir: string): Map<string, TaskRecord> {
+/** Each task's last submission, by task id. */
+export function readSubmissions(dir: string): Map<string, SubmittedTask> {
   let text = "";
   try {
     text = fs.readFileSync(path.join(dir, RECORDS_FILE), "utf8");
   } catch {
     return new Map();
   }
-  const latest = new Map<string, TaskRecord>();
+  const latest = new Map<string, SubmittedTask>();
   for (const line of text.split("\n")) {
     if (!line || line.startsWith("#")) continue;
     const [printed, job, jobId, index] = line.split("\t");
@@ -33,12 +35,12 @@ export function readRecords(dir: string): Map<string, TaskRecord> {
   return latest;
 }
 
-/** How Slurm names the record's job (task): `42` or `42_3`. */
-export function slurmTaskId(r: TaskRecord): string {
+/** How Slurm names the submission's job (task): `42` or `42_3`. */
+export function slurmTaskId(r: SubmittedTask): string {
   return r.index === undefined ? r.jobId : `${r.jobId}_${r.index}`;
 }
 
-/** The log file of a record, relative to the bundle (see the job scripts' `--output`). */
-export function logFile(r: TaskRecord): string {
+/** The log file of a submission, relative to the bundle (see the job scripts' `--output`). */
+export function logFile(r: SubmittedTask): string {
   return r.index === undefined ? `logs/${r.job}_${r.jobId}.out` : `logs/${r.job}_${r.jobId}_${r.index}.out`;
 }

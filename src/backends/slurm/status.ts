@@ -1,38 +1,57 @@
-// `pipe status DIR`: the state of every task of a bundle, from its last submission
-// (jobs.tsv), one squeue call and the store. The store decides "done"; Slurm decides
-// pending/running and how an attempt without a result ended. Exit 1 when a task failed or
-// was cancelled.
+// A bundle's task statuses, from its last submission (jobs.tsv), one squeue call and the
+// store. The store decides "done"; Slurm decides pending/running and how an attempt
+// without a result ended. Returned as data: `pipe status DIR` prints them.
 
-import { Exit, type Io } from "../../cli/io.js";
 import { inStore } from "../../plan/state.js";
-import { printable } from "../../printable.js";
-import { bundleStore, readBundle, type Bundle } from "./bundle.js";
-import { ACTIVE_STATES, queueStates, type QueueEntry } from "./queue.js";
-import { readRecords, slurmTaskId, type TaskRecord } from "./records.js";
-import { maxOf } from "../../arrays.js";
+import { bundleStore, readBundle, type Bundle, type UnreadableBundle } from "./bundle.js";
+import { ACTIVE_STATES, queueStates, type Env, type QueueEntry } from "./queue.js";
+import { readSubmissions, slurmTaskId, type SubmittedTask } from "./records.js";
 
-export const STATUSES = ["pending", "running", "done", "failed", "cancelled", "not submitted"] as const;
-export type TaskStatus = (typeof STATUSES)[number];
+export const BUNDLE_STATUSES = ["pending", "running", "done", "failed", "cancelled", "not submitted"] as const;
+export type BundleStatusName = (typeof BUNDLE_STATUSES)[number];
 
-export interface TaskState {
+/** Where a task of a bundle is: queued, running, done, how its last attempt ended, or never submitted. */
+export interface BundleTaskStatus {
   readonly task: string;
   readonly job: string;
-  readonly status: TaskStatus;
+  readonly status: BundleStatusName;
   /** `42` or `42_3`, when the task was submitted. */
   readonly slurmId?: string;
   readonly detail?: string;
 }
 
-export function taskStates(bundle: Bundle, records: ReadonlyMap<string, TaskRecord>, queue: ReadonlyMap<string, QueueEntry>, done: (key: string) => boolean): TaskState[] {
+export type BundleStatus =
+  | UnreadableBundle
+  | {
+      readonly kind: "statuses";
+      /** In the bundle's order: job by job, each job's tasks by array index. */
+      readonly tasks: BundleTaskStatus[];
+      /** Why squeue gave no answer: then the statuses are from the store alone. */
+      readonly queueError?: string;
+    };
+
+export async function bundleStatus(dir: string, env: Env): Promise<BundleStatus> {
+  const bundle = readBundle(dir);
+  if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
+  const store = bundleStore(dir);
+  if (!store.ok) return { kind: "unreadable", error: store.error };
+  const submissions = readSubmissions(dir);
+  const ids = [...new Set([...submissions.values()].map((r) => r.jobId))].sort();
+  const { states: queue, error } = await queueStates(ids, env);
+  const tasks = taskStatuses(bundle.value, submissions, queue, (key) => inStore(store.value, key));
+  return { kind: "statuses", tasks, ...(error ? { queueError: error } : {}) };
+}
+
+export function taskStatuses(bundle: Bundle, submissions: ReadonlyMap<string, SubmittedTask>, queue: ReadonlyMap<string, QueueEntry>, done: (key: string) => boolean): BundleTaskStatus[] {
   return bundle.jobs.flatMap((job) =>
-    job.tasks.map((t): TaskState => {
-      const record = records.get(t.id);
-      const base = { task: t.id, job: job.name, ...(record ? { slurmId: slurmTaskId(record) } : {}) };
-      const q = record && queue.get(slurmTaskId(record));
+    job.tasks.map((t): BundleTaskStatus => {
+      const submitted = submissions.get(t.id);
+      const base = { task: t.id, job: job.name, ...(submitted ? { slurmId: slurmTaskId(submitted) } : {}) };
+      const q = submitted && queue.get(slurmTaskId(submitted));
       if (q && ACTIVE_STATES.has(q.state)) return { ...base, status: q.state === "PENDING" ? "pending" : "running", ...detail(q) };
       if (done(t.key)) return { ...base, status: "done" };
-      if (!record) return { ...base, status: "not submitted" };
-      if (!q) return { ...base, status: "failed", detail: `job ${record.jobId} is gone from Slurm and left no result` };
+      if (!submitted) return { ...base, status: "not submitted" };
+      if (!q) return { ...base, status: "failed", detail: `job ${submitted.jobId} is gone from Slurm and left no result` };
       if (q.state === "CANCELLED") return { ...base, status: "cancelled", ...detail(q) };
       if (q.state === "COMPLETED") return { ...base, status: "failed", detail: "the job completed but its result is not in the store" };
       return { ...base, status: "failed", detail: [q.state, q.reason].filter((s) => s && s !== "None").join(" ") };
@@ -42,27 +61,4 @@ export function taskStates(bundle: Bundle, records: ReadonlyMap<string, TaskReco
 
 function detail(q: QueueEntry): { detail?: string } {
   return q.reason && q.reason !== "None" ? { detail: q.reason } : {};
-}
-
-export async function slurmStatus(dir: string, io: Io, flags: { json?: boolean } = {}): Promise<number> {
-  const bundle = readBundle(dir);
-  const store = bundle.ok ? bundleStore(dir) : bundle;
-  if (!bundle.ok || !store.ok) {
-    io.err(`pipe: ${store.ok ? "" : store.error}\n`);
-    return Exit.invalid;
-  }
-  const records = readRecords(dir);
-  const ids = [...new Set([...records.values()].map((r) => r.jobId))].sort();
-  const { states: queue, error } = await queueStates(ids, io.env);
-  if (error) io.err(`pipe: warning: ${error}; states are from the store only\n`);
-  const states = taskStates(bundle.value, records, queue, (key) => inStore(store.value, key));
-  const counts = STATUSES.map((s) => [s, states.filter((t) => t.status === s).length] as const).filter(([, n]) => n > 0);
-  if (flags.json) {
-    io.out(JSON.stringify({ summary: Object.fromEntries(counts), tasks: states }, null, 1) + "\n");
-  } else {
-    const width = maxOf(states.map((s) => (s.slurmId ?? "-").length));
-    for (const s of states) io.out(`  ${s.status.padEnd(13)} ${(s.slurmId ?? "-").padEnd(width)}  ${printable(s.task)}${s.detail ? `  (${s.detail})` : ""}\n`);
-    io.out(`${states.length} tasks: ${counts.map(([s, n]) => `${n} ${s}`).join(", ")}\n`);
-  }
-  return states.some((s) => s.status === "failed" || s.status === "cancelled") ? Exit.failed : Exit.ok;
 }

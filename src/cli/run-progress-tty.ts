@@ -3,9 +3,9 @@
 // other notable events are printed above it as plain lines.
 
 import { createLogUpdate } from "log-update";
-import { printable } from "../../printable.js";
-import type { Reporter } from "./events.js";
-import { clockText, plainLine } from "./progress.js";
+import type { Reporter } from "../backends/local/events.js";
+import { printable } from "../printable.js";
+import { clockText, plainLine } from "./run-progress.js";
 
 /** The live panel: counts, elapsed time, an ETA from the tasks done so far, running tasks. */
 export function ttyReporter(stream: NodeJS.WriteStream, clock: () => number = Date.now): Reporter {

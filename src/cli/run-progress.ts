@@ -1,9 +1,10 @@
-// Progress displays for `pipe run`: one plain line per event off a TTY, JSON lines with
-// `--json`, nothing with `--quiet`. The live panel of a TTY is in tty-progress.ts, loaded
-// only on a TTY (log-update and its dependencies take tens of milliseconds to load).
+// Progress displays for `pipe run`, from the events the local backend reports: one plain
+// line per event off a TTY, JSON lines with `--json`, nothing with `--quiet`. The live
+// panel of a TTY is in run-progress-tty.ts, loaded only on a TTY (log-update and its
+// dependencies take tens of milliseconds to load).
 
-import { printable } from "../../printable.js";
-import type { Reporter, RunEvent } from "./events.js";
+import type { Reporter, RunEvent } from "../backends/local/events.js";
+import { printable } from "../printable.js";
 
 export function jsonReporter(write: (line: string) => void, clock: () => number = Date.now): Reporter {
   return { event: (e) => write(JSON.stringify({ ...e, time: new Date(clock()).toISOString() }) + "\n"), close: () => {} };
