@@ -13,6 +13,7 @@ import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
+import { outputPath } from "../store/index.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
@@ -101,7 +102,7 @@ export function outputValues(plan: Plan, storeDir: string): Record<string, strin
     if (typeof v !== "object") return String(v);
     if ("$path" in v) return v.$path;
     if ("$record" in v) return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
-    const file = path.join(storeDir, keyOf.get(v.$ref)!, v.output);
+    const file = outputPath(storeDir, keyOf.get(v.$ref)!, v.output);
     const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
     if (type === "File" || type === "Dir") return file;
     try {

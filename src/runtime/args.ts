@@ -4,7 +4,7 @@
 // directory by its path, a scalar by its parsed value.
 
 import fs from "node:fs";
-import path from "node:path";
+import { outputPath } from "../store/layout.js";
 
 interface Input {
   readonly task: string;
@@ -26,7 +26,7 @@ export function resolveArgs(args: Record<string, unknown>, inputs: readonly Inpu
     if (typeof v["$ref"] === "string") {
       const input = inputOf.get(`${v["$ref"]}\0${String(v["output"])}`);
       if (!input) throw new Error(`no input for ${String(v["$ref"])}.${String(v["output"])}`);
-      const file = path.join(storeDir, input.key, input.output);
+      const file = outputPath(storeDir, input.key, input.output);
       if (input.type === "File" || input.type === "Dir") return file;
       const text = fs.readFileSync(file, "utf8").trim();
       return input.type === "Int" || input.type === "Float" ? Number(text) : input.type === "Bool" ? text === "true" : text;

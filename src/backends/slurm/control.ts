@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Exit, type Io } from "../../cli/io.js";
 import { PlanSchema } from "../../plan/plan.js";
-import { inStore } from "../../plan/state.js";
+import { inStore } from "../../store/index.js";
 import { changedFiles, REMEDY, refusalText } from "../../plan/verify-inputs.js";
 import { readBundle, readBundleEnv } from "./bundle.js";
 import { cancelJobs } from "./queue.js";

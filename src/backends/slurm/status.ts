@@ -4,7 +4,7 @@
 // was cancelled.
 
 import { Exit, type Io } from "../../cli/io.js";
-import { inStore } from "../../plan/state.js";
+import { inStore } from "../../store/index.js";
 import { printable } from "../../printable.js";
 import { bundleStore, readBundle, type Bundle } from "./bundle.js";
 import { ACTIVE_STATES, queueStates, type QueueEntry } from "./queue.js";
