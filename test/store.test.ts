@@ -1,6 +1,7 @@
 // The store module (src/store/): the one meta.json schema against what both writers write
 // (pipe's local backend and the self-contained task script), the layout's names read back by
-// the stale-work cleanup, and the output rules' patterns, read by bash and by JavaScript alike.
+// the stale-work cleanup, the output rules' patterns, read by bash and by JavaScript alike, and
+// a scalar output's value, read alike by a shell action, a TypeScript action and `pipe run`.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -119,5 +120,40 @@ describe("the output rules", () => {
     expect(bash).toEqual(js);
     expect(js).toContain("Float -.5e+2");
     expect(js).not.toContain("Int 1.5");
+  });
+});
+
+describe("an entry's scalar output", () => {
+  it("reads the same in a shell action, a TypeScript action and pipe run's outputs", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-store-read-"));
+    try {
+      fs.writeFileSync(
+        path.join(dir, "main.pipe"),
+        [
+          // Spaces and a tab around it, newlines after it: a String is stored as written.
+          `action make() -> (s: String) {`,
+          `  shell "printf ' a  b\\t \\n\\n' > ~{out.s}"`,
+          `}`,
+          `action sh(s: String) -> (o: String) {`,
+          `  shell "printf '[%s]' ~{s} > ~{out.o}"`,
+          `}`,
+          `action wrap(s: String) -> (o: String) = ts "./wrap.ts#wrap"`,
+          `pipeline main() -> (s: String, sh: String, ts: String) {`,
+          `  let m = make()`,
+          `  let a = sh(s = m.s)`,
+          `  let b = wrap(s = m.s)`,
+          `  return (s = m.s, sh = a.o, ts = b.o)`,
+          `}`,
+          ``,
+        ].join("\n"),
+      );
+      fs.writeFileSync(path.join(dir, "wrap.ts"), "export function wrap({ s }: { s: string }): { o: string } {\n  return { o: `[${s}]` };\n}\n");
+      const io = recordingIo(dir);
+      expect(await run(["run", "main.pipe", "--json"], io), io.stderr()).toBe(0);
+      const result = io.stdout().trim().split("\n").map((l) => JSON.parse(l) as { type: string; outputs?: Record<string, string> }).find((e) => e.type === "result");
+      expect(result?.outputs).toEqual({ s: " a  b\t ", sh: "[ a  b\t ]", ts: "[ a  b\t ]" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

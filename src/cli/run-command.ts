@@ -13,7 +13,7 @@ import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
-import { outputPath } from "../store/index.js";
+import { outputPath, scalarValue } from "../store/index.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
@@ -106,7 +106,7 @@ export function outputValues(plan: Plan, storeDir: string): Record<string, strin
     const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
     if (type === "File" || type === "Dir") return file;
     try {
-      return fs.readFileSync(file, "utf8").replace(/\n+$/, "");
+      return scalarValue(fs.readFileSync(file, "utf8"));
     } catch {
       return `(missing: ${file})`;
     }

@@ -210,7 +210,7 @@ function quotesExpansion(text: string): boolean {
 // Builtins only, no command substitution: a task costs as few processes as possible (bash,
 // the command's subshell, mkdir, mv), which matters for sweeps of small tasks.
 
-/** Reads a file into a variable, dropping trailing newlines like `$(<file)` does. */
+/** Reads a file into a variable, dropping trailing newlines like `$(<file)` does (store/outputs.ts, `scalarValue`, is the same rule). */
 function slurp(variable: string, file: string): string {
   return `IFS= read -r -d '' ${variable} < ${file}; ${variable}=\${${variable}%"\${${variable}##*[!$'\\n']}"}`;
 }

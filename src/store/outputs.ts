@@ -1,5 +1,5 @@
-// What a valid output of an entry is, and what is said when one is not: the one table of
-// rules and messages. Each declared output must be at `WORK/NAME`, a directory for a `Dir`
+// What a valid output of an entry is, what is said when one is not, and how a stored scalar
+// is read back: the one table of rules and messages. Each declared output must be at `WORK/NAME`, a directory for a `Dir`
 // and a file otherwise; the text of an `Int`, `Float` or `Bool`, trimmed of the whitespace
 // around it, must match its pattern, and is stored so trimmed, with one newline. (A `String`
 // is stored as written.) The task script's checks are generated from this table as bash
@@ -29,3 +29,14 @@ export const missingOutput = (name: string, type: string): string => `output ${n
 
 /** `value` is the output's trimmed text as the message shows it (bash: quoted by `printf %q`). */
 export const invalidOutput = (name: string, type: string, value: string): string => `output ${name} is not ${type === "Int" ? "an" : "a"} ${type}: ${value}`;
+
+/**
+ * The value of a stored scalar output as every reader takes it: the text up to a NUL, its
+ * trailing newlines dropped, which is what the task script's `read` gives a shell command
+ * (plan/script.ts, `slurp`). A TypeScript action (runtime/args.ts) and `pipe run`'s outputs
+ * read it the same way, so that a `String` with spaces around it is the same value to all.
+ */
+export function scalarValue(stored: string): string {
+  const nul = stored.indexOf("\0");
+  return (nul < 0 ? stored : stored.slice(0, nul)).replace(/\n+$/, "");
+}
