@@ -9,8 +9,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Plan, Task } from "../plan/plan.js";
-import { META, replacedDir } from "./layout.js";
-import { entryMeta, metaTime, thisHost } from "./meta.js";
+import { META, replacedDir, thisHost } from "./layout.js";
+import { entryMeta, metaTime } from "./meta.js";
 
 export interface Times {
   readonly start: Date;

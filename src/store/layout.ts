@@ -46,16 +46,17 @@ export const ownerFile = (storeDir: string, run: string): string => path.join(st
 
 export const isOwnerFile = (name: string): boolean => name.startsWith("run-") && name.endsWith(".owner");
 
-const host = os.hostname();
+/** This machine, as work directories, locks and records name it. */
+export const thisHost = os.hostname();
 
 /** pipe's work directory for its `n`th attempt at a task in this process: `.tmp/KEY.HOST.PID.N`. */
-export const workDir = (storeDir: string, key: string, n: number): string => path.join(storeDir, TMP, `${key}.${host}.${process.pid}.${n}`);
+export const workDir = (storeDir: string, key: string, n: number): string => path.join(storeDir, TMP, `${key}.${thisHost}.${process.pid}.${n}`);
 
 /** Where a forced rerun moves the entry it replaces, from its work directory `work`. */
 export const replacedDir = (work: string): string => `${work}.old`;
 
 /** The store probe's file in `.tmp`. */
-export const probeFile = (storeDir: string): string => path.join(storeDir, TMP, `.probe.${host}.${process.pid}`);
+export const probeFile = (storeDir: string): string => path.join(storeDir, TMP, `.probe.${thisHost}.${process.pid}`);
 
 /** The owner, host and pid, of a name in `.tmp`, when it is one of the forms above that has one. */
 export function workOwner(name: string): { readonly host: string; readonly pid: number } | undefined {

@@ -3,7 +3,6 @@
 // reader (`pipe why`), and one builder of the record. It holds what the key was computed from,
 // so that `pipe why` can compare a later plan against it, and the run that made the entry.
 
-import os from "node:os";
 import { z } from "zod";
 import { KeyFileSchema, PlanValueSchema, upstreamInputs, type Plan, type Task } from "../plan/plan.js";
 
@@ -61,5 +60,3 @@ function keyMeta(plan: Plan, task: Task) {
 export function metaTime(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, "Z");
 }
-
-export const thisHost = os.hostname();
