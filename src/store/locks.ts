@@ -8,9 +8,8 @@
 // until its task has ended.
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { isOwnerFile, lockFile, locksDir, ownerFile } from "./layout.js";
+import { isOwnerFile, lockFile, locksDir, ownerFile, thisHost } from "./layout.js";
 
 export interface LockOwner {
   readonly pid: number;
@@ -27,7 +26,7 @@ export class KeyLocks {
   private readonly storeDir: string;
   private readonly ownerFile: string;
   private readonly held = new Set<string>();
-  private readonly host = os.hostname();
+  private readonly host = thisHost;
 
   constructor(storeDir: string, private readonly run: string) {
     this.storeDir = storeDir;

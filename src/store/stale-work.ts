@@ -7,9 +7,8 @@
 // its pipe may still be writing there.
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { tmpDir, workOwner } from "./layout.js";
+import { thisHost, tmpDir, workOwner } from "./layout.js";
 import { alive, runOwners } from "./locks.js";
 
 /** Removes what dead owners on this host left in the store's `.tmp`; returns the names removed. */
@@ -21,7 +20,7 @@ export function removeStaleWork(storeDir: string): string[] {
   } catch {
     return [];
   }
-  const host = os.hostname();
+  const host = thisHost;
   const launchersOf = new Map<number, readonly number[]>();
   for (const owner of runOwners(storeDir)) if (owner.host === host) launchersOf.set(owner.pid, [...(launchersOf.get(owner.pid) ?? []), ...(owner.launchers ?? [])]);
   const removed: string[] = [];
