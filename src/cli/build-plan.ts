@@ -3,7 +3,6 @@
 
 import path from "node:path";
 import { loadConfig, type Config } from "../config/index.js";
-import { probeStore } from "../config/store-probe.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { nodeFileHost } from "../host.js";
 import { compile } from "../plan/index.js";
@@ -12,6 +11,7 @@ import { paramValues } from "../plan/params.js";
 import type { Plan } from "../plan/plan.js";
 import { frontEnd } from "../phases.js";
 import { bindParams } from "../check/params.js";
+import { hashCacheFile, probeStore } from "../store/index.js";
 import type { TypedProgram } from "../check/typed.js";
 import type { Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics } from "./report.js";
@@ -59,7 +59,7 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
     if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
     params = paramValues(program, entry, given.params);
   }
-  const hasher = new ContentHasher(path.join(program.projectDir, ".pipe", "hash-cache.json"));
+  const hasher = new ContentHasher(hashCacheFile(program.projectDir));
   const compiled = await compile(program, { entry: entryName, params, hasher });
   if (!compiled.plan) return fail(compiled.diagnostics);
   return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher };

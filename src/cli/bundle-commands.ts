@@ -4,7 +4,7 @@
 
 import path from "node:path";
 import { bundleLog, bundleStatus, cancelBundle, readBundleEnv, submitBundle } from "../backends/slurm/index.js";
-import { probeStore } from "../config/store-probe.js";
+import { probeStore } from "../store/index.js";
 import { refusalText } from "../plan/verify-inputs.js";
 import { printable, printableQuoted } from "../printable.js";
 import { statusExitCode, statusJson, statusTable } from "./bundle-status.js";

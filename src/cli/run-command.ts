@@ -12,9 +12,9 @@ import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
+import { outputPath, scalarValue } from "../store/index.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
-import { trimEndOf } from "../text.js";
 import { jsonReporter, plainReporter, quietReporter } from "./run-progress.js";
 
 export interface RunFlags extends PlanFlags {
@@ -102,11 +102,11 @@ export function outputValues(plan: Plan, storeDir: string): Record<string, strin
     if (typeof v !== "object") return String(v);
     if ("$path" in v) return v.$path;
     if ("$record" in v) return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
-    const file = path.join(storeDir, keyOf.get(v.$ref)!, v.output);
+    const file = outputPath(storeDir, keyOf.get(v.$ref)!, v.output);
     const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
     if (type === "File" || type === "Dir") return file;
     try {
-      return trimEndOf(fs.readFileSync(file, "utf8"), "\n");
+      return scalarValue(fs.readFileSync(file, "utf8"));
     } catch {
       return `(missing: ${file})`;
     }

@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../host.js";
 import { emitSlurm, writeBundle } from "../backends/slurm/index.js";
-import { inStore } from "../plan/state.js";
+import { inStore } from "../store/index.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
 import { cancelCommand, statusCommand, submitCommand } from "./bundle-commands.js";
 import { Exit, type Io } from "./io.js";

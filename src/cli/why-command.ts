@@ -2,11 +2,11 @@
 // what differs from the task's most recent store entry (diff/why.ts).
 
 import { closest } from "../diagnostics/suggest.js";
-import { entriesOf, entryAt } from "../diff/store-entries.js";
 import { whyTask } from "../diff/why.js";
 import { renderWhy } from "../diff/render-why.js";
 import { planStates } from "../plan/state.js";
 import { namesId, printable } from "../printable.js";
+import { entriesOf, entryAt } from "../store/index.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 

@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { MAX_PLAN_BYTES, readUserFile } from "../host.js";
 import { HASH_CACHE_VERSION } from "../plan/content-hash.js";
+import { hashCacheFile } from "../store/layout.js";
 
 export interface RevisionPath {
   /** Empty for the index (`:path`). */
@@ -132,7 +133,7 @@ async function linkUntracked(top: string, tree: string): Promise<void> {
  * The format is plan/content-hash.ts's; anything unexpected means no seed.
  */
 async function seedHashCache(projectDir: string, checkoutProjectDir: string, top: string, tree: string): Promise<void> {
-  const source = path.join(projectDir, ".pipe", "hash-cache.json");
+  const source = hashCacheFile(projectDir);
   try {
     const read = readUserFile(source, MAX_PLAN_BYTES);
     if (!read.ok) return;
@@ -142,7 +143,7 @@ async function seedHashCache(projectDir: string, checkoutProjectDir: string, top
     for (const [file, entry] of Object.entries(cache.entries)) {
       if (file.startsWith(top + path.sep)) entries[path.join(tree, path.relative(top, file))] = entry;
     }
-    const target = path.join(checkoutProjectDir, ".pipe", "hash-cache.json");
+    const target = hashCacheFile(checkoutProjectDir);
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
     await fs.promises.writeFile(target, JSON.stringify({ version: HASH_CACHE_VERSION, entries }));
   } catch {

@@ -5,8 +5,8 @@
 
 import type { Plan, Task } from "../plan/plan.js";
 import type { Reason } from "../plan/state.js";
-import { CauseComparer, taskInputs, type Cause } from "./causes.js";
-import { metaInputs, type StoreEntry } from "./store-entries.js";
+import type { Meta, StoreEntry } from "../store/index.js";
+import { actionName, CauseComparer, taskInputs, type Cause, type KeyInputs } from "./causes.js";
 
 /** Why an upstream task's key differs from the one an earlier run consumed. */
 export interface UpstreamWhy {
@@ -105,4 +105,17 @@ class Explainer {
     this.memo.set(memoKey, why);
     return why;
   }
+}
+
+/** The key inputs an entry's record holds (store/meta.ts), to compare with a task's. */
+function metaInputs(meta: Meta): KeyInputs {
+  return {
+    action: meta.action,
+    actionName: actionName(meta.action),
+    definition: meta.definition,
+    definitionHash: meta.definitionHash,
+    args: meta.args,
+    files: meta.files,
+    cache: meta.cache,
+  };
 }

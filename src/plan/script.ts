@@ -9,12 +9,15 @@
 //   - verifies every declared output (and normalizes scalars), writes `meta.json`, and
 //     renames the directory into place: a task that fails or is killed leaves no entry.
 // The local backend runs a shorter form of it (`runnerScript`), its launcher runs the same
-// output checks (`outputCheckScript`), and pipe writes meta.json and commits.
+// output checks (`outputCheckScript`), and pipe writes meta.json and commits (store/commit.ts).
+// What the store is — its places, the record, what a valid output is — is the store's
+// (src/store/); the bash here is generated from it.
 
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
 import { append } from "../arrays.js";
 import { printable } from "../printable.js";
 import { LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
+import { entryMeta, inBash, invalidOutput, META, missingOutput, outputRule } from "../store/index.js";
 import { REMEDY, taskCheckLines } from "./verify-inputs.js";
 
 /** @param remedy what the message of a changed file tells the user to do (a bundle is emitted again by default). */
@@ -25,15 +28,14 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
     `key=${task.key}`,
     // The command runs from the project directory: a relative store must not move with it.
     'case $PIPE_STORE in /*) ;; *) PIPE_STORE="$PWD/$PIPE_STORE" ;; esac',
-    'final="$PIPE_STORE/$key"',
-    'if [ -z "${PIPE_FORCE:-}" ] && [ -f "$final/meta.json" ]; then exit 0; fi',
+    `final="${inBash.entry("$key")}"`,
+    `if [ -z "\${PIPE_FORCE:-}" ] && [ -f "$final/${META}" ]; then exit 0; fi`,
     FAIL,
     ...taskCheckLines(task, remedy),
     ...inputLines(plan, task),
-    // Without -p on the last step: two runs (on two nodes of a shared store) never share one.
-    'out="$PIPE_STORE/.tmp/$key.$HOSTNAME.$BASHPID.$RANDOM"',
-    '[ -d "$PIPE_STORE/.tmp" ] || mkdir -p "$PIPE_STORE/.tmp" || fail "cannot create $PIPE_STORE/.tmp"',
-    'mkdir "$out" || fail "cannot create a work directory in $PIPE_STORE/.tmp"',
+    `out="${inBash.work}"`,
+    `[ -d "${inBash.tmp}" ] || mkdir -p "${inBash.tmp}" || fail "cannot create ${inBash.tmp}"`,
+    `mkdir "$out" || fail "cannot create a work directory in ${inBash.tmp}"`,
     "trap '[ ! -e \"$out\" ] && [ ! -e \"$out.args.json\" ] || rm -rf \"$out\" \"$out.args.json\"' EXIT",
     "trap 'exit 130' INT",
     "trap 'exit 143' TERM",
@@ -48,22 +50,24 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
 
   append(lines, outputChecks(plan, task, (message) => `fail ${message}`));
 
-  const meta = JSON.stringify(taskMeta(plan, task));
+  // The store's record (store/meta.ts), its run's fields, last in it, as printf's format.
+  const meta = JSON.stringify(entryMeta(plan, task, { start: "%s", end: "%s", host: "%s" }));
+  const run = meta.lastIndexOf(',"start":"%s"') + 1;
   lines.push(
     "{",
     // `printf` of a quoted string rather than `cat` of a here-document: no process.
     "# shellcheck disable=SC2016 # JSON: nothing in it is to be expanded",
-    `printf '%s' ${shellQuote(meta.slice(0, -1) + ",")}`,
+    `printf '%s' ${shellQuote(meta.slice(0, run))}`,
     now("ended"),
-    `printf '"start":"%s","end":"%s","exitCode":0,"host":"%s"}\\n' "$started" "$ended" "$HOSTNAME"`,
-    '} > "$out/meta.json" || fail "cannot write meta.json"',
+    `printf '${meta.slice(run)}\\n' "$started" "$ended" "$HOSTNAME"`,
+    `} > "$out/${META}" || fail "cannot write ${META}"`,
     // A forced rerun replaces the old entry; otherwise a concurrent run may have committed the
     // same key first, and its result is as good as this one.
     'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
-    '  old="$PIPE_STORE/.tmp/$key.old.$BASHPID" && mv -T "$final" "$old"',
+    `  old="${inBash.replaced}" && mv -T "$final" "$old"`,
     "fi",
     'if ! mv -T "$out" "$final" 2>/dev/null; then',
-    '  [ -f "$final/meta.json" ] || fail "cannot move the result into $final"',
+    `  [ -f "$final/${META}" ] || fail "cannot move the result into $final"`,
     "fi",
     '[ -z "${old:-}" ] || rm -rf "$old"',
     "exit 0",
@@ -76,7 +80,7 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
  * The script as the local backend runs it: its inputs and its command, no more. The backend
  * makes the work directory (PIPE_WORK); once the command succeeded, its launcher runs the
  * output checks of `taskScript` (`outputCheckScript`), and pipe writes meta.json and commits
- * (backends/local/finish.ts). The command runs in the script's own shell: for a sweep of small
+ * (store/commit.ts). The command runs in the script's own shell: for a sweep of small
  * tasks, the subshell that `taskScript` needs around it was a third of the cost of a task. The
  * checks cannot follow the command here, which may `exit` or `exec`, or set its own EXIT trap.
  */
@@ -94,17 +98,17 @@ export function runnerScript(plan: Plan, task: Task): string {
 
 /**
  * The checks of a task's outputs in `$out`, scalars normalized (one trimmed line), as bash:
- * the one definition of what a valid output is and of what is said when one is not, for
- * both forms of the script. `onFail` turns a message (a quoted bash word) into what
- * is done with it: `fail` ends the self-contained script; the local backend's launcher runs
+ * the store's rules and messages (store/outputs.ts), for both forms of the script. `onFail`
+ * turns a message (a quoted bash word) into what is done with it: `fail` ends the self-contained script; the local backend's launcher runs
  * the checks in its own shell (`outputCheckScript`), where failing must not exit.
  */
 export function outputChecks(plan: Plan, task: Task, onFail: (message: string) => string): string[] {
   const lines: string[] = [];
   for (const o of plan.actions[task.action]!.outputs) {
     const where = `"$out/${o.name}"`;
-    lines.push(`[ ${o.type === "Dir" ? "-d" : "-f"} ${where} ] || ${onFail(shellQuote(missingOutput(o.name, o.type)))}`);
-    const re = VALIDATE[o.type];
+    const rule = outputRule(o.type);
+    lines.push(`[ ${rule.is === "dir" ? "-d" : "-f"} ${where} ] || ${onFail(shellQuote(missingOutput(o.name, o.type)))}`);
+    const re = rule.pattern;
     if (re) {
       lines.push(
         slurp("v", where),
@@ -129,33 +133,6 @@ export function outputCheckScript(plan: Plan, task: Task, work: string): string 
   return [`out=${shellQuote(work)}`, `task=${shellQuote(task.id)}`, `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; }`, ...checks, "return 0", ""].join("\n");
 }
 
-/** What a scalar output must match, as bash extended regular expressions. */
-const VALIDATE: Readonly<Record<string, RegExp>> = {
-  Int: /^[+-]?[0-9]+$/,
-  Float: /^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$/,
-  Bool: /^(true|false)$/,
-};
-
-const missingOutput = (name: string, type: string) => `output ${name} (${type}) was not written: the command must create it at ~{out.${name}}`;
-
-const invalidOutput = (name: string, type: string, value: string) => `output ${name} is not ${type === "Int" ? "an" : "a"} ${type}: ${value}`;
-
-/** What `pipe why` compares a later plan against: everything the key was computed from. */
-export function taskMeta(plan: Plan, task: Task) {
-  const action = plan.actions[task.action]!;
-  return {
-    task: task.id,
-    key: task.key,
-    action: task.action,
-    definition: action.definition,
-    definitionHash: action.definitionHash,
-    args: task.args,
-    files: task.files,
-    upstream: Object.fromEntries(upstreamInputs(plan, task).map((i) => [i.task, i.key]).sort()),
-    cache: task.cache,
-  };
-}
-
 const FAIL = `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}"; }`;
 
 function header(task: Task): string[] {
@@ -175,11 +152,11 @@ function header(task: Task): string[] {
 function inputLines(plan: Plan, task: Task): string[] {
   const inputs = upstreamInputs(plan, task);
   const upstream = new Map(inputs.map((i) => [i.key, i.task]));
-  const lines = [...upstream].sort().flatMap(([key, id]) => literal(`[ -f "$PIPE_STORE/${key}/meta.json" ] || fail ${shellQuote(`upstream ${printable(id)} (${key}) is not in the store`)}`));
+  const lines = [...upstream].sort().flatMap(([key, id]) => literal(`[ -f "${inBash.meta(key)}" ] || fail ${shellQuote(`upstream ${printable(id)} (${key}) is not in the store`)}`));
   // The TypeScript runner reads its inputs from the store itself (runtime/args.ts).
   if (plan.actions[task.action]!.kind === "ts") return lines;
   for (const input of inputs) {
-    const file = `"$PIPE_STORE/${input.key}/${input.output}"`;
+    const file = `"${inBash.output(input.key, input.output)}"`;
     lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
   }
   return lines;
@@ -207,7 +184,7 @@ function commandLines(plan: Plan, task: Task): string[] {
 // Builtins only, no command substitution: a task costs as few processes as possible (bash,
 // the command's subshell, mkdir, mv), which matters for sweeps of small tasks.
 
-/** Reads a file into a variable, dropping trailing newlines like `$(<file)` does. */
+/** Reads a file into a variable, dropping trailing newlines like `$(<file)` does (store/outputs.ts, `scalarValue`, is the same rule). */
 function slurp(variable: string, file: string): string {
   return `IFS= read -r -d '' ${variable} < ${file}; ${variable}=\${${variable}%"\${${variable}##*[!$'\\n']}"}`;
 }

@@ -4,8 +4,8 @@
 // so the store alone would not tell).
 
 import fs from "node:fs";
-import path from "node:path";
 import { printable } from "../printable.js";
+import { inStore } from "../store/index.js";
 import type { Plan, Task } from "./plan.js";
 
 export type Reason = "new key" | "cache = false" | "forced" | "upstream reruns";
@@ -17,10 +17,6 @@ export interface RunDecision {
   readonly reason?: Reason;
   /** For "upstream reruns": the upstream task that does. */
   readonly because?: string;
-}
-
-export function inStore(storeDir: string, key: string): boolean {
-  return fs.existsSync(`${storeDir}${path.sep}${key}${path.sep}meta.json`);
 }
 
 /**

@@ -15,6 +15,9 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+// The layout alone, not the store's index: runtime/verify-input.js, started by task scripts
+// for each directory they check, loads this module and should load little else.
+import { hashCacheFile, inBash } from "../store/layout.js";
 import { ContentHasher } from "./content-hash.js";
 import type { KeyFile, Task } from "./plan.js";
 import { doubleQuote, shellQuote } from "../shell/quote.js";
@@ -60,7 +63,7 @@ export function stampId(file: KeyFile): string {
  * never writing it (many tasks of a job may check at once, on several nodes).
  */
 export function projectHasher(projectDir: string): ContentHasher {
-  return new ContentHasher(path.join(projectDir, ".pipe", "hash-cache.json"));
+  return new ContentHasher(hashCacheFile(projectDir));
 }
 
 /** The files of `tasks` whose content is no longer what their keys say, with the message for each. */
@@ -221,7 +224,7 @@ export function taskCheckLines(task: Task, remedy: string): string[] {
     "# tasks share stamps of large files and directories; outside Slurm every task checks all.",
     "pipe_stamps=''",
     'pipe_job=${SLURM_ARRAY_JOB_ID:-${SLURM_JOB_ID:-}}',
-    'if [ -n "$pipe_job" ]; then pipe_stamps="$PIPE_STORE/.verified/$pipe_job"; fi',
+    `if [ -n "$pipe_job" ]; then pipe_stamps="${inBash.verified("$pipe_job")}"; fi`,
     ...bashCheck(remedy),
     // The job script's retry loop looks for the mark: its status alone could be the command's.
     `pipe_refuse() { [ -z "\${${CHANGED_MARK}:-}" ] || : > "$${CHANGED_MARK}"; fail "$pipe_changed" ${INPUTS_CHANGED_STATUS}; }`,
@@ -254,7 +257,7 @@ export function submitCheckLines(): string[] {
     "  pipe_stamps=''",
     "  for list in jobs/*.tasks; do",
     "    while IFS=$'\\t' read -r _ key force _; do",
-    '      if [ "$force" = 1 ] || [ ! -f "$PIPE_STORE/$key/meta.json" ]; then need[$key]=1; fi',
+    `      if [ "$force" = 1 ] || [ ! -f "${inBash.meta("$key")}" ]; then need[$key]=1; fi`,
     '    done < "$list"',
     "  done",
     ...bashCheck(REMEDY.slurm).map((l) => `  ${l}`),

@@ -1,10 +1,11 @@
 // The arguments of a TypeScript action as its task script hands them over: the plan's
 // values (`{"$path"}`, `{"$record"}`, `{"$ref"}` to an upstream output) beside the task's
 // inputs. Upstream outputs are resolved here, at run time, from the store: a file or a
-// directory by its path, a scalar by its parsed value.
+// directory by its path, a scalar by its parsed value (read as store/outputs.ts says).
 
 import fs from "node:fs";
-import path from "node:path";
+import { outputPath } from "../store/layout.js";
+import { scalarValue } from "../store/outputs.js";
 
 interface Input {
   readonly task: string;
@@ -26,9 +27,9 @@ export function resolveArgs(args: Record<string, unknown>, inputs: readonly Inpu
     if (typeof v["$ref"] === "string") {
       const input = inputOf.get(`${v["$ref"]}\0${String(v["output"])}`);
       if (!input) throw new Error(`no input for ${String(v["$ref"])}.${String(v["output"])}`);
-      const file = path.join(storeDir, input.key, input.output);
+      const file = outputPath(storeDir, input.key, input.output);
       if (input.type === "File" || input.type === "Dir") return file;
-      const text = fs.readFileSync(file, "utf8").trim();
+      const text = scalarValue(fs.readFileSync(file, "utf8"));
       return input.type === "Int" || input.type === "Float" ? Number(text) : input.type === "Bool" ? text === "true" : text;
     }
     return Object.fromEntries(Object.entries(v).map(([k, f]) => [k, resolve(f)]));

@@ -6,20 +6,17 @@
 // a changed one fails the task, unretried, with nothing stored.
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Plan, Task } from "../../plan/plan.js";
 import { printable } from "../../printable.js";
 import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.js";
-import { inStore, planStates } from "../../plan/state.js";
+import { planStates } from "../../plan/state.js";
 import { INPUTS_CHANGED_STATUS, InputVerifier, REMEDY } from "../../plan/verify-inputs.js";
 import { writeJsonFile } from "../../json-chunks.js";
+import { entryDir, finishResult, inStore, KeyLocks, removeStaleWork, tmpDir, workDir } from "../../store/index.js";
 import type { Reporter } from "./events.js";
-import { finishResult } from "./finish.js";
 import { Launchers, type Launcher } from "./launcher.js";
-import { KeyLocks } from "./lock.js";
 import { ReadyQueue } from "./ready-queue.js";
-import { removeStaleWork } from "./stale-work.js";
 import { MemorySampler } from "./memory.js";
 import { createRunDir, taskFileName, writeRecord, type RunRecord, type RunTaskRecord } from "./records.js";
 
@@ -142,8 +139,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   let queuedTasks = 0;
   // Work directories are made here rather than by each script (see PIPE_WORK in script.ts):
   // a process less per task, and pipe knows what to clean up after a task that was killed.
-  const workBase = path.join(storeDir, ".tmp", `%s.${os.hostname()}.${process.pid}.`);
-  fs.mkdirSync(path.dirname(workBase), { recursive: true });
+  fs.mkdirSync(tmpDir(storeDir), { recursive: true });
   removeStaleWork(storeDir);
   let attempts = 0;
   const verifier = new InputVerifier(options.projectDir, REMEDY.local, options.seen);
@@ -279,7 +275,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
     const name = taskFileName(index.get(task.id)!, task.id);
     const script = path.join(runDir, "scripts", `${name}.sh`);
     const logs = { stdout: path.join(runDir, "logs", `${name}.out`), stderr: path.join(runDir, "logs", `${name}.err`) };
-    const work = workBase.replace("%s", task.key) + ++attempts;
+    const work = workDir(storeDir, task.key, ++attempts);
     const previous = records.get(task.id)!;
     const attempt = (previous.attempts ?? 0) + 1;
     let started = now();
@@ -295,7 +291,7 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
       const problem =
         entry.refused ??
         (exitCode === 0
-          ? finishResult(plan, task, work, path.join(storeDir, task.key), forced.has(task.id), { start: started, end })
+          ? finishResult(plan, task, work, entryDir(storeDir, task.key), forced.has(task.id), { start: started, end })
           : exitCode !== null && !entry.terminate && !explained
             ? `command exited with status ${exitCode}`
             : undefined);

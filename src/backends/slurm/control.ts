@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PlanSchema } from "../../plan/plan.js";
-import { inStore } from "../../plan/state.js";
+import { inStore } from "../../store/index.js";
 import { changedFiles, REMEDY } from "../../plan/verify-inputs.js";
 import { readBundle, readBundleEnv, type UnreadableBundle } from "./bundle.js";
 import { cancelJobs, type Env } from "./queue.js";

@@ -2,7 +2,7 @@
 // store. The store decides "done"; Slurm decides pending/running and how an attempt
 // without a result ended. Returned as data: `pipe status DIR` prints them.
 
-import { inStore } from "../../plan/state.js";
+import { inStore } from "../../store/index.js";
 import { bundleStore, readBundle, type Bundle, type UnreadableBundle } from "./bundle.js";
 import { ACTIVE_STATES, queueStates, type Env, type QueueEntry } from "./queue.js";
 import { readSubmissions, slurmTaskId, type SubmittedTask } from "./records.js";

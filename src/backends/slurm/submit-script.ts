@@ -9,6 +9,7 @@
 // project, and refuses when one changed, unless given --ignore-changes.
 
 import { submitCheckLines } from "../../plan/verify-inputs.js";
+import { inBash } from "../../store/index.js";
 import type { Bundle } from "./bundle.js";
 
 export function submitScript(bundle: Bundle, throttle: number | undefined): string {
@@ -75,7 +76,7 @@ const HEAD = [
   "  local name=$1 kind=$2 n=0 i key force task missing=() todo=()",
   "  shift 2",
   '  while IFS=$\'\\t\' read -r _ key force task; do',
-  '    if [ "$force" = 1 ] || [ ! -f "$PIPE_STORE/$key/meta.json" ]; then missing+=("$n"); todo+=("$task"); fi',
+  `    if [ "$force" = 1 ] || [ ! -f "${inBash.meta("$key")}" ]; then missing+=("$n"); todo+=("$task"); fi`,
   "    n=$((n + 1))",
   '  done < "jobs/$name.tasks"',
   "  cached=$((cached + n - ${#missing[@]}))",

@@ -1,5 +1,5 @@
 // Per-key locks, so that two `pipe run` on one store never run the same key at once.
-// A run writes one owner file, `.locks/run-<id>.owner` (its pid, host, run id and the pids
+// A run writes one owner file, `STORE/.locks/run-<id>.owner` (layout.ts) (its pid, host, run id and the pids
 // of its launchers), and takes the lock of a key by hard-linking that file as `.locks/<key>`:
 // atomic, it fails while the key is held, and it creates no inode. (A sweep takes one lock
 // per task; on ext4, creating and deleting a file per task made every later file creation
@@ -8,8 +8,8 @@
 // until its task has ended.
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
+import { isOwnerFile, lockFile, locksDir, ownerFile, thisHost } from "./layout.js";
 
 export interface LockOwner {
   readonly pid: number;
@@ -23,14 +23,16 @@ const UNKNOWN: LockOwner = { pid: 0, host: "?", run: "?" };
 
 export class KeyLocks {
   private readonly dir: string;
+  private readonly storeDir: string;
   private readonly ownerFile: string;
   private readonly held = new Set<string>();
-  private readonly host = os.hostname();
+  private readonly host = thisHost;
 
   constructor(storeDir: string, private readonly run: string) {
-    this.dir = path.join(storeDir, ".locks");
+    this.storeDir = storeDir;
+    this.dir = locksDir(storeDir);
     fs.mkdirSync(this.dir, { recursive: true });
-    this.ownerFile = path.join(this.dir, `run-${run}.owner`);
+    this.ownerFile = ownerFile(storeDir, run);
     try {
       this.setLaunchers([]);
     } catch (error) {
@@ -55,7 +57,7 @@ export class KeyLocks {
 
   /** Takes the lock of `key`; returns the owner that holds it when it cannot. */
   acquire(key: string): LockOwner | undefined {
-    const file = path.join(this.dir, key);
+    const file = lockFile(this.storeDir, key);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         fs.linkSync(this.ownerFile, file);
@@ -79,12 +81,12 @@ export class KeyLocks {
   }
 
   release(key: string): void {
-    if (this.held.delete(key)) fs.rmSync(path.join(this.dir, key), { force: true });
+    if (this.held.delete(key)) fs.rmSync(lockFile(this.storeDir, key), { force: true });
   }
 
   /** Lets every held lock go, and removes the locks and owner files of runs that are gone. */
   releaseAll(): void {
-    for (const key of this.held) fs.rmSync(path.join(this.dir, key), { force: true });
+    for (const key of this.held) fs.rmSync(lockFile(this.storeDir, key), { force: true });
     this.held.clear();
     fs.rmSync(this.ownerFile, { force: true });
     for (const name of fs.readdirSync(this.dir)) {
@@ -119,14 +121,14 @@ function readOwner(file: string): LockOwner | undefined {
 
 /** The owner files of the runs that hold or held locks on this store (a killed run's stays). */
 export function runOwners(storeDir: string): LockOwner[] {
-  const dir = path.join(storeDir, ".locks");
+  const dir = locksDir(storeDir);
   let names: string[];
   try {
     names = fs.readdirSync(dir);
   } catch {
     return [];
   }
-  return names.filter((n) => n.startsWith("run-") && n.endsWith(".owner")).flatMap((n) => readOwner(path.join(dir, n)) ?? []);
+  return names.filter(isOwnerFile).flatMap((n) => readOwner(path.join(dir, n)) ?? []);
 }
 
 /** Whether a process runs; a zombie (dead, not yet reaped: some containers' init never reaps) does not. */

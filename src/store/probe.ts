@@ -5,11 +5,11 @@
 // under `/proc` used to make `pipe run` spin; a read-only one failed every task in turn.
 
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { makeDirs } from "../host.js";
+import { probeFile, tmpDir } from "./layout.js";
 
 /** File systems of the kernel's own (statfs magic numbers): nothing can be stored there. */
 const VIRTUAL: Readonly<Record<number, string>> = {
@@ -43,14 +43,14 @@ function storeProblem(storeDir: string): string | undefined {
   }
   const fsType = virtualFs(existing);
   if (fsType) return `is on the kernel's ${fsType} file system, which cannot hold files`;
-  const tmp = path.join(storeDir, ".tmp");
+  const tmp = tmpDir(storeDir);
   // Not Node's recursive mkdir: see makeDirs.
   try {
     makeDirs(tmp);
   } catch (error) {
     return `cannot be created or written: ${reason(error)}`;
   }
-  const entry = path.join(tmp, `.probe.${os.hostname()}.${process.pid}`);
+  const entry = probeFile(storeDir);
   // A file with something in it, as meta.json will be: an empty one needs no space.
   try {
     fs.writeFileSync(entry, "probe\n");

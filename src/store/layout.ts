@@ -1,0 +1,84 @@
+// Where each thing of the store lives, the one place that says so. A store is a directory:
+//
+//   STORE/<key>/              an entry: the task's outputs, one file or directory each, and
+//   STORE/<key>/meta.json     its record (meta.ts), written last: an entry is in the store
+//                             exactly when its meta.json is
+//   STORE/.tmp/               work directories, renamed to STORE/<key>/ when committed. A name
+//                             says who made it, so that stale-work.ts can remove what dead
+//                             owners on this host left:
+//                               KEY.HOST.PID.N          pipe's own, PID being pipe's
+//                               KEY.HOST.BASHPID.RANDOM the self-contained task script's
+//                               WORK.old, KEY.old.BASHPID an entry a forced rerun replaces
+//                               WORK.args.json          a TypeScript action's arguments
+//                               .probe.HOST.PID         the store probe's (probe.ts)
+//   STORE/.locks/             per-key locks and the owner file of each run (locks.ts)
+//   STORE/.verified/JOB/      stamps of inputs a Slurm job has verified (plan/verify-inputs.ts)
+//
+// The project keeps its stat cache of content hashes beside it, `.pipe/hash-cache.json`
+// (plan/content-hash.ts). Bash scripts name the same places from `$PIPE_STORE` (`inBash`).
+
+import os from "node:os";
+import path from "node:path";
+
+/** The file whose presence makes a directory of the store an entry. */
+export const META = "meta.json";
+export const TMP = ".tmp";
+export const LOCKS = ".locks";
+export const VERIFIED = ".verified";
+
+export const entryDir = (storeDir: string, key: string): string => path.join(storeDir, key);
+
+/** Concatenated rather than joined: asked once per task of every plan, and the key needs no normalising. */
+export const metaFile = (storeDir: string, key: string): string => `${storeDir}${path.sep}${key}${path.sep}${META}`;
+
+/** Where an entry keeps an output: a file, or a directory for a `Dir`. */
+export const outputPath = (storeDir: string, key: string, output: string): string => path.join(storeDir, key, output);
+
+export const tmpDir = (storeDir: string): string => path.join(storeDir, TMP);
+
+export const locksDir = (storeDir: string): string => path.join(storeDir, LOCKS);
+
+/** The lock of a key: a hard link to its run's owner file. */
+export const lockFile = (storeDir: string, key: string): string => path.join(storeDir, LOCKS, key);
+
+/** A run's owner file, to which each of its locks is a link. */
+export const ownerFile = (storeDir: string, run: string): string => path.join(storeDir, LOCKS, `run-${run}.owner`);
+
+export const isOwnerFile = (name: string): boolean => name.startsWith("run-") && name.endsWith(".owner");
+
+/** This machine, as work directories, locks and records name it. */
+export const thisHost = os.hostname();
+
+/** pipe's work directory for its `n`th attempt at a task in this process: `.tmp/KEY.HOST.PID.N`. */
+export const workDir = (storeDir: string, key: string, n: number): string => path.join(storeDir, TMP, `${key}.${thisHost}.${process.pid}.${n}`);
+
+/** Where a forced rerun moves the entry it replaces, from its work directory `work`. */
+export const replacedDir = (work: string): string => `${work}.old`;
+
+/** The store probe's file in `.tmp`. */
+export const probeFile = (storeDir: string): string => path.join(storeDir, TMP, `.probe.${thisHost}.${process.pid}`);
+
+/** The owner, host and pid, of a name in `.tmp`, when it is one of the forms above that has one. */
+export function workOwner(name: string): { readonly host: string; readonly pid: number } | undefined {
+  const m = WORK_NAME.exec(name);
+  if (!m) return undefined;
+  return m[1] !== undefined ? { host: m[1], pid: Number(m[2]) } : { host: m[3]!, pid: Number(m[4]) };
+}
+
+const WORK_NAME = /^(?:[0-9a-f]+\.(.+)\.(\d+)\.\d+|\.probe\.(.+)\.(\d+))(?:\.args\.json|\.old)?$/;
+
+/** The project's stat cache of content hashes (plan/content-hash.ts), not part of the store: it is about the project's files. */
+export const hashCacheFile = (projectDir: string): string => path.join(projectDir, ".pipe", "hash-cache.json");
+
+/** The same places as bash words' text, from `$PIPE_STORE` (to go inside double quotes). */
+export const inBash = {
+  /** An entry; `key` is bash text too (`$key`, or a key itself). */
+  entry: (key: string) => `$PIPE_STORE/${key}`,
+  meta: (key: string) => `$PIPE_STORE/${key}/${META}`,
+  output: (key: string, output: string) => `$PIPE_STORE/${key}/${output}`,
+  tmp: `$PIPE_STORE/${TMP}`,
+  /** The task script's work directory: without -p on the last step, two runs (on two nodes of a shared store) never share one. */
+  work: `$PIPE_STORE/${TMP}/$key.$HOSTNAME.$BASHPID.$RANDOM`,
+  replaced: `$PIPE_STORE/${TMP}/$key.old.$BASHPID`,
+  verified: (job: string) => `$PIPE_STORE/${VERIFIED}/${job}`,
+} as const;
