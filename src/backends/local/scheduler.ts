@@ -246,7 +246,7 @@ export class Scheduler<T extends Schedulable> {
       const stopped = this.keepGoing ? undefined : this.halt("failure");
       result = { state: "failed", retrying: false, skipped, ...(stopped ? { stopped } : {}) };
     }
-    this.release(entry, outcome === "ok");
+    this.release(entry);
     return result;
   }
 
@@ -341,21 +341,20 @@ export class Scheduler<T extends Schedulable> {
 
   /**
    * A task's resources when it ends: to the task queued behind it, which its launcher starts
-   * (after a success always; after a failure unless the run stopped, and then it is dropped);
-   * else back to the pool. A task that was still queued held none.
+   * (after a failure only unless the run stopped; dropped unrun then, it gives them back), else
+   * back to the pool. A task that was still queued held none.
    */
-  private release(entry: Handed, ok: boolean): void {
+  private release(entry: Handed): void {
     if (entry.host !== undefined) {
       const host = this.handed.get(entry.host);
       if (host) host.follower = undefined;
       return;
     }
     const next = entry.follower === undefined ? undefined : this.handed.get(entry.follower);
-    if (next && (ok || !this.stop)) {
+    if (next) {
       next.host = undefined;
       return;
     }
-    // A follower left behind (the run stopped) still names its host, gone: it holds nothing.
     this.freeGpus.push(...entry.gpus);
     this.freeCpus += entry.need.cpus;
     this.freeMem += entry.need.memMb;
