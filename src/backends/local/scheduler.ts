@@ -102,6 +102,8 @@ export class Scheduler<T extends Schedulable> {
   private readonly dependents: number[][];
   private readonly ready = new ReadyQueue<number>((i) => i);
   private readonly handed = new Map<number, Handed>();
+  /** Handed tasks holding resources with nothing queued behind them: where a task can wait. */
+  private readonly open = new Set<number>();
   private readonly lockWaits = new Set<number>();
   private readonly freeGpus: string[];
   private freeCpus: number;
@@ -154,15 +156,18 @@ export class Scheduler<T extends Schedulable> {
         this.freeMem -= need.memMb;
         this.holding++;
         this.handed.set(start, { need, gpus, host: undefined, follower: undefined });
+        this.open.add(start);
         return { kind: "start", task: this.tasks[start]!, gpus };
       }
     }
     const i = this.ready.pop();
     if (i === undefined) return undefined;
     const need = needOf(this.tasks[i]!);
-    for (const [h, host] of this.handed) {
-      if (host.host !== undefined || host.follower !== undefined || !sameNeed(need, host.need)) continue;
+    for (const h of this.open) {
+      const host = this.handed.get(h)!;
+      if (!sameNeed(need, host.need)) continue;
       host.follower = i;
+      this.open.delete(h);
       this.handed.set(i, { need, gpus: [], host: h, follower: undefined });
       return { kind: "queue", task: this.tasks[i]!, behind: this.tasks[h]!.id };
     }
@@ -222,6 +227,7 @@ export class Scheduler<T extends Schedulable> {
     const entry = this.handed.get(i);
     if (!entry) throw new Error(`scheduler: ${id} ended but was never started`);
     this.handed.delete(i);
+    this.open.delete(i);
     const wasStopped = this.stop;
     let result: Finished;
     if (outcome === "unrun" && wasStopped) {
@@ -327,11 +333,8 @@ export class Scheduler<T extends Schedulable> {
     const entry = this.handed.get(i);
     if (!entry) return;
     this.handed.delete(i);
-    if (entry.host !== undefined) {
-      const host = this.handed.get(entry.host);
-      if (host) host.follower = undefined;
-      return;
-    }
+    this.open.delete(i);
+    if (entry.host !== undefined) return this.unfollow(entry.host);
     // Back where they were, so that GPU ids go out in their configured order.
     this.freeGpus.unshift(...entry.gpus);
     this.freeCpus += entry.need.cpus;
@@ -345,19 +348,24 @@ export class Scheduler<T extends Schedulable> {
    * back to the pool. A task that was still queued held none.
    */
   private release(entry: Handed): void {
-    if (entry.host !== undefined) {
-      const host = this.handed.get(entry.host);
-      if (host) host.follower = undefined;
-      return;
-    }
+    if (entry.host !== undefined) return this.unfollow(entry.host);
     const next = entry.follower === undefined ? undefined : this.handed.get(entry.follower);
     if (next) {
       next.host = undefined;
+      this.open.add(entry.follower!);
       return;
     }
     this.freeGpus.push(...entry.gpus);
     this.freeCpus += entry.need.cpus;
     this.freeMem += entry.need.memMb;
     this.holding--;
+  }
+
+  /** The task queued behind `host` is gone (it ended, or waits on a lock instead): another may wait there. */
+  private unfollow(host: number): void {
+    const entry = this.handed.get(host);
+    if (!entry) return;
+    entry.follower = undefined;
+    this.open.add(host);
   }
 }
