@@ -256,7 +256,9 @@ describe("another run's key lock", () => {
     s.interrupt();
     expect(s.over).toBe(true);
     s.lockFreed("a");
+    s.computedElsewhere("a");
     expect(s.next()).toBeUndefined();
+    expect(s.pending).toBe(1);
     s.end();
     expect(s.state("a").state).toBe("interrupted");
   });

@@ -213,7 +213,8 @@ export class Scheduler<T extends Schedulable> {
   /** Another run computed the task's key since the plan was made (found at its start, or while it waited on the lock): its result is as good. */
   computedElsewhere(id: string): void {
     const i = this.at(id);
-    if (this.stop && this.lockWaits.has(i)) return;
+    // After a stop a task no longer waits on a lock (see `halt`): it ends as what is pending does.
+    if (this.stop && !this.handed.has(i)) return;
     this.lockWaits.delete(i);
     this.withdraw(i);
     this.settle(i, "cached");
