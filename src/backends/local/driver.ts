@@ -77,16 +77,16 @@ export class Driver {
   readonly over = new Promise<void>((resolve) => (this.done = resolve));
 
   constructor(
-    private readonly o: DriverOptions,
+    private readonly options: DriverOptions,
     private readonly scheduler: Scheduler<Task>,
     private readonly book: RunBook,
   ) {
-    this.index = new Map(o.plan.tasks.map((t, i) => [t.id, i]));
-    this.locks = new KeyLocks(o.storeDir, book.id);
-    this.launchers = new Launchers(book.dir, o.projectDir, o.env, () => !scheduler.stopped, (pids) => this.locks.setLaunchers(pids));
+    this.index = new Map(options.plan.tasks.map((t, i) => [t.id, i]));
+    this.locks = new KeyLocks(options.storeDir, book.id);
+    this.launchers = new Launchers(book.dir, options.projectDir, options.env, () => !scheduler.stopped, (pids) => this.locks.setLaunchers(pids));
     // Work directories are made here rather than by each script (see PIPE_WORK in script.ts):
     // a process less per task, and pipe knows what to clean up after a task that was killed.
-    this.workBase = path.join(o.storeDir, ".tmp", `%s.${os.hostname()}.${process.pid}.`);
+    this.workBase = path.join(options.storeDir, ".tmp", `%s.${os.hostname()}.${process.pid}.`);
     fs.mkdirSync(path.dirname(this.workBase), { recursive: true });
   }
 
@@ -112,7 +112,7 @@ export class Driver {
   interrupt(urgent: boolean): void {
     if (this.scheduler.interrupt()) this.stopped("interrupt");
     if (urgent) {
-      if (this.running.size > 0) this.o.reporter.event({ type: "stopping", reason: "kill" });
+      if (this.running.size > 0) this.options.reporter.event({ type: "stopping", reason: "kill" });
       for (const r of this.running.values()) kill(r);
     }
     this.pumpSoon();
@@ -132,7 +132,7 @@ export class Driver {
   private stopped(reason: StopReason): void {
     // Before anything else: a launcher starts a queued task without asking.
     this.launchers.stopAll();
-    if (this.scheduler.pending > 0) this.o.reporter.event({ type: "stopping", reason });
+    if (this.scheduler.pending > 0) this.options.reporter.event({ type: "stopping", reason });
     for (const t of this.lockTimers.values()) clearTimeout(t);
     this.lockTimers.clear();
     for (const r of this.running.values()) terminate(r);
@@ -153,10 +153,10 @@ export class Driver {
     if (owner) {
       this.launchers.giveBack(launcher);
       this.scheduler.lockBusy(task.id);
-      this.o.reporter.event({ type: "waiting", task: task.id, holder: `run ${owner.run} (pid ${owner.pid} on ${owner.host})` });
+      this.options.reporter.event({ type: "waiting", task: task.id, holder: `run ${owner.run} (pid ${owner.pid} on ${owner.host})` });
       return this.pollLock(task);
     }
-    if (lockError === undefined && !this.o.forced.has(task.id) && inStore(this.o.storeDir, task.key)) {
+    if (lockError === undefined && !this.options.forced.has(task.id) && inStore(this.options.storeDir, task.key)) {
       this.launchers.giveBack(launcher);
       this.locks.release(task.key);
       return this.computedElsewhere(task);
@@ -168,7 +168,7 @@ export class Driver {
   private pollLock(task: Task): void {
     const poll = () => {
       this.lockTimers.delete(task.id);
-      if (inStore(this.o.storeDir, task.key)) {
+      if (inStore(this.options.storeDir, task.key)) {
         // A lock left by a run that died once its task committed: clear it.
         if (!this.acquired(task.key)) this.locks.release(task.key);
         this.computedElsewhere(task);
@@ -196,7 +196,7 @@ export class Driver {
   /** Another run computed the key since the plan was made: its result is as good. */
   private computedElsewhere(task: Task): void {
     this.scheduler.computedElsewhere(task.id);
-    this.o.reporter.event({ type: "cached", task: task.id });
+    this.options.reporter.event({ type: "cached", task: task.id });
   }
 
   private filesOf(task: Task): Files {
@@ -213,7 +213,7 @@ export class Driver {
 
   /** Checks the files the key covers, makes the work directory and runs the task on `launcher` (queued there when it is busy). */
   private launch(task: Task, launcher: Launcher, gpus: readonly string[], lockError: unknown): void {
-    const { plan, reporter, now } = this.o;
+    const { plan, reporter, now } = this.options;
     const entry: Running = { launcher };
     this.running.set(task.id, entry);
     const files = this.filesOf(task);
@@ -228,7 +228,7 @@ export class Driver {
       // A failure of its own (exit 1), not a signal's: it never ran.
       ended(1, true);
     };
-    entry.refused = this.o.verifier.check(task);
+    entry.refused = this.options.verifier.check(task);
     if (entry.refused) {
       this.launchers.giveBack(launcher);
       return ended(INPUTS_CHANGED_STATUS);
@@ -252,7 +252,7 @@ export class Driver {
       this.book.saveSoon();
     };
     const env: Record<string, string> = { PIPE_WORK: files.work };
-    if (this.o.gpus) env["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
+    if (this.options.gpus) env["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
     try {
       this.launchers.run(launcher, { task: task.id, script: runnerScript(plan, task), check: outputCheckScript(plan, task, files.work), stdout: files.stdout, stderr: files.stderr, env, started: onStart, ended });
     } catch (error) {
@@ -262,8 +262,8 @@ export class Driver {
 
   /** `explained`: the task's stderr says already why it failed (an output's check, or pipe could not start it). */
   private ended(task: Task, entry: Running, files: Files, at: { started: Date; previous: TaskDetails }, status: number | null, explained: boolean): void {
-    const { plan, storeDir, reporter } = this.o;
-    const end = this.o.now();
+    const { plan, storeDir, reporter } = this.options;
+    const end = this.options.now();
     this.running.delete(task.id);
     clearTimeout(entry.killTimer);
     if (status === null && entry.pgid === undefined && this.scheduler.stopped) return this.droppedUnrun(task, files, at.previous);
@@ -271,7 +271,7 @@ export class Driver {
     const problem =
       entry.refused ??
       (exitCode === 0
-        ? finishResult(plan, task, files.work, path.join(storeDir, task.key), this.o.forced.has(task.id), { start: at.started, end })
+        ? finishResult(plan, task, files.work, path.join(storeDir, task.key), this.options.forced.has(task.id), { start: at.started, end })
         : exitCode !== null && !entry.terminate && !explained
           ? `command exited with status ${exitCode}`
           : undefined);
