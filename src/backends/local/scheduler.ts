@@ -1,0 +1,372 @@
+// The local backend's scheduler: every rule of what runs when, and nothing else (no file, no
+// process, no timer), in the manner of miniwdl's workflow state machine. The driver (index.ts)
+// tells it what happened — a task handed to a launcher, ended, found waiting on another run's
+// key lock, computed by that run — and asks it what to do next; it answers with plain
+// records: start a task (with the GPU ids it gets), or queue it behind a running one.
+//
+// The rules: a task is ready once the tasks it depends on that run have succeeded (a cached
+// upstream is satisfied from the start); ready tasks go in plan order; a task starts when the
+// cpus, memory and GPUs it needs are free and fewer than `jobs` tasks hold resources. A ready
+// task that cannot start may wait behind a running task that needs the same resources (and no
+// GPU), taking them over the moment that one ends, so that a sweep of small tasks never waits
+// on pipe between two of them; queueing goes in plan order too, and a task that can wait
+// nowhere stops it, so that a larger task waiting for resources is not overtaken again and
+// again. A failed task is retried while it has retries left, unless the files its key covers
+// changed (`refused`); once it has failed for good its dependents are skipped, and the run
+// stops unless it keeps going. An interrupt stops it too. After a stop nothing starts, nothing
+// is retried, and what was queued behind a failed task is dropped; what is still pending when
+// the run is over ends cancelled (or interrupted).
+
+import { printable } from "../../printable.js";
+import type { RunTaskRecord } from "./records.js";
+import { ReadyQueue } from "./ready-queue.js";
+
+export interface LocalLimits {
+  readonly jobs: number;
+  readonly cpus: number;
+  readonly memMb: number;
+  /** GPU ids to hand out; empty when the machine has none configured. */
+  readonly gpus: readonly string[];
+}
+
+/** What the scheduler reads of a task (a plan's `Task` is one). */
+export interface Schedulable {
+  readonly id: string;
+  readonly deps: readonly string[];
+  readonly retries: number;
+  readonly resources: { readonly cpus?: number | undefined; readonly mem?: number | undefined; readonly gpus?: number | undefined };
+}
+
+export interface Need {
+  readonly cpus: number;
+  readonly memMb: number;
+  readonly gpus: number;
+}
+
+export const needOf = (task: Schedulable): Need => ({ cpus: task.resources.cpus ?? 1, memMb: task.resources.mem ?? 0, gpus: task.resources.gpus ?? 0 });
+
+/** Whether a task may wait behind another and take over its resources: the same cpus and memory, and no GPU. */
+export const sameNeed = (a: Need, b: Need) => a.cpus === b.cpus && a.memMb === b.memMb && a.gpus === 0 && b.gpus === 0;
+
+export type State = RunTaskRecord["state"];
+
+/** Tasks that can never fit this machine: reported before anything starts. */
+export function neverFit(tasks: readonly Schedulable[], limits: LocalLimits): string[] {
+  const problems: string[] = [];
+  for (const task of tasks) {
+    const need = needOf(task);
+    if (need.cpus > limits.cpus) problems.push(`${printable(task.id)} needs ${need.cpus} cpus; this machine allows ${limits.cpus}`);
+    if (need.memMb > limits.memMb) problems.push(`${printable(task.id)} needs ${need.memMb} MiB of memory; this machine allows ${limits.memMb} MiB`);
+    if (need.gpus > limits.gpus.length) problems.push(`${printable(task.id)} needs ${need.gpus} GPUs; ${limits.gpus.length} configured (local.gpus in pipe.config.json)`);
+  }
+  return problems;
+}
+export type StopReason = "failure" | "interrupt";
+
+/** What to do next: start a task on an idle launcher with these GPU ids, or queue it on the launcher of the running task `behind`. */
+export type Decision<T> = { readonly kind: "start"; readonly task: T; readonly gpus: readonly string[] } | { readonly kind: "queue"; readonly task: T; readonly behind: string };
+
+/**
+ * How a task handed over ended: `ok`; `failed`; `refused` (a file its key covers changed: never
+ * retried); `unrun` (it never ran: dropped by its launcher; a failure unless the run stopped).
+ */
+export type Outcome = "ok" | "failed" | "refused" | "unrun";
+
+export interface Finished {
+  /** The task's state now: `pending` when it is retried. */
+  readonly state: State;
+  readonly retrying: boolean;
+  /** Its dependents (and theirs), skipped because it failed, in the order they depend on it. */
+  readonly skipped: readonly string[];
+  /** Set when this end stopped the run. */
+  readonly stopped?: StopReason;
+}
+
+/** A task handed over: started on its own resources, or queued behind `host` on its launcher. */
+interface Handed {
+  readonly need: Need;
+  readonly gpus: readonly string[];
+  /** Plan index of the task it waits behind; undefined once it holds resources of its own. */
+  host: number | undefined;
+  /** Plan index of the task queued behind it. */
+  follower: number | undefined;
+}
+
+export class Scheduler<T extends Schedulable> {
+  private readonly tasks: T[];
+  private readonly index = new Map<string, number>();
+  private readonly states: State[];
+  private readonly reasons: (string | undefined)[];
+  private readonly attempts: number[];
+  private readonly waitingOn: number[];
+  private readonly dependents: number[][];
+  private readonly ready = new ReadyQueue<number>((i) => i);
+  private readonly handed = new Map<number, Handed>();
+  /** Handed tasks holding resources with nothing queued behind them: where a task can wait. */
+  private readonly open = new Set<number>();
+  private readonly lockWaits = new Set<number>();
+  private readonly freeGpus: string[];
+  private freeCpus: number;
+  private freeMem: number;
+  /** Handed tasks holding resources of their own (not queued behind another): what `jobs` bounds. */
+  private holding = 0;
+  private pendingCount = 0;
+  private failedAny = false;
+  private stop: StopReason | undefined;
+
+  /** `plan`: every task in plan order, with whether it runs (the others are cached). */
+  constructor(
+    plan: readonly { readonly task: T; readonly run: boolean }[],
+    private readonly limits: LocalLimits,
+    private readonly keepGoing: boolean,
+  ) {
+    this.tasks = plan.map((p) => p.task);
+    this.tasks.forEach((t, i) => this.index.set(t.id, i));
+    this.states = plan.map((p) => (p.run ? "pending" : "cached"));
+    this.reasons = plan.map(() => undefined);
+    this.attempts = plan.map(() => 0);
+    this.dependents = plan.map(() => []);
+    this.waitingOn = plan.map((p, i) => {
+      if (!p.run) return 0;
+      this.pendingCount++;
+      let n = 0;
+      for (const d of p.task.deps) {
+        const j = this.index.get(d);
+        if (j === undefined || this.states[j] !== "pending") continue;
+        n++;
+        this.dependents[j]!.push(i);
+      }
+      if (n === 0) this.ready.push(i);
+      return n;
+    });
+    this.freeGpus = [...limits.gpus];
+    this.freeCpus = limits.cpus;
+    this.freeMem = limits.memMb;
+  }
+
+  /** The next thing to do, or undefined when nothing can be done until something happens. */
+  next(): Decision<T> | undefined {
+    if (this.stop) return undefined;
+    if (this.holding < this.limits.jobs) {
+      const start = this.fitting();
+      if (start !== undefined) {
+        const need = needOf(this.tasks[start]!);
+        const gpus = this.freeGpus.splice(0, need.gpus);
+        this.freeCpus -= need.cpus;
+        this.freeMem -= need.memMb;
+        this.holding++;
+        this.handed.set(start, { need, gpus, host: undefined, follower: undefined });
+        this.open.add(start);
+        return { kind: "start", task: this.tasks[start]!, gpus };
+      }
+    }
+    const i = this.ready.pop();
+    if (i === undefined) return undefined;
+    const need = needOf(this.tasks[i]!);
+    for (const h of this.open) {
+      const host = this.handed.get(h)!;
+      if (!sameNeed(need, host.need)) continue;
+      host.follower = i;
+      this.open.delete(h);
+      this.handed.set(i, { need, gpus: [], host: h, follower: undefined });
+      return { kind: "queue", task: this.tasks[i]!, behind: this.tasks[h]!.id };
+    }
+    this.ready.push(i);
+    return undefined;
+  }
+
+  /** The first ready task, in plan order, that fits the free resources now (taken off the queue). */
+  private fitting(): number | undefined {
+    const unfit: number[] = [];
+    let found: number | undefined;
+    for (let i = this.ready.pop(); i !== undefined; i = this.ready.pop()) {
+      const need = needOf(this.tasks[i]!);
+      if (need.cpus <= this.freeCpus && need.memMb <= this.freeMem && need.gpus <= this.freeGpus.length) {
+        found = i;
+        break;
+      }
+      unfit.push(i);
+    }
+    for (const i of unfit) this.ready.push(i);
+    return found;
+  }
+
+  /** The driver goes ahead with what `next` decided for the task: an attempt; returns its number. */
+  launching(id: string): number {
+    return ++this.attempts[this.at(id)]!;
+  }
+
+  /** Another run holds the task's key lock: it waits for `lockFreed` or `computedElsewhere`, holding nothing. */
+  lockBusy(id: string): void {
+    const i = this.at(id);
+    this.withdraw(i);
+    this.lockWaits.add(i);
+  }
+
+  /** The lock the task waited on is free (and now the driver's): the task is ready again. */
+  lockFreed(id: string): void {
+    const i = this.at(id);
+    if (this.stop || !this.lockWaits.delete(i)) return;
+    this.ready.push(i);
+  }
+
+  /** Another run computed the task's key since the plan was made (found at its start, or while it waited on the lock): its result is as good. */
+  computedElsewhere(id: string): void {
+    const i = this.at(id);
+    // After a stop a task no longer waits on a lock (see `halt`): it ends as what is pending does.
+    if (this.stop && !this.handed.has(i)) return;
+    this.lockWaits.delete(i);
+    this.withdraw(i);
+    this.settle(i, "cached");
+    this.reasons[i] = "computed by a concurrent run";
+    this.succeeded(i);
+  }
+
+  /** A task handed over ended. */
+  finished(id: string, outcome: Outcome): Finished {
+    const i = this.at(id);
+    const entry = this.handed.get(i);
+    if (!entry) throw new Error(`scheduler: ${id} ended but was never started`);
+    this.handed.delete(i);
+    this.open.delete(i);
+    const wasStopped = this.stop;
+    let result: Finished;
+    if (outcome === "unrun" && wasStopped) {
+      // Dropped before it ran, the run stopping: it stays as it was, never attempted.
+      this.attempts[i]!--;
+      this.settle(i, wasStopped === "interrupt" ? "interrupted" : "cancelled");
+      result = { state: this.states[i]!, retrying: false, skipped: [] };
+    } else if (outcome === "ok") {
+      this.settle(i, "done");
+      this.succeeded(i);
+      result = { state: "done", retrying: false, skipped: [] };
+    } else if (wasStopped) {
+      this.settle(i, wasStopped === "interrupt" ? "interrupted" : "cancelled");
+      result = { state: this.states[i]!, retrying: false, skipped: [] };
+    } else if (outcome !== "refused" && this.attempts[i]! <= this.tasks[i]!.retries) {
+      this.ready.push(i);
+      result = { state: "pending", retrying: true, skipped: [] };
+    } else {
+      this.settle(i, "failed");
+      this.failedAny = true;
+      const skipped = this.skipDependents(i);
+      const stopped = this.keepGoing ? undefined : this.halt("failure");
+      result = { state: "failed", retrying: false, skipped, ...(stopped ? { stopped } : {}) };
+    }
+    this.release(entry);
+    return result;
+  }
+
+  /** Stops the run (an interrupt); returns false when it had stopped already. */
+  interrupt(): boolean {
+    return this.halt("interrupt") !== undefined;
+  }
+
+  get stopped(): StopReason | undefined {
+    return this.stop;
+  }
+
+  /** Tasks neither ended nor skipped nor cached: those running, ready, waiting on others or on a lock. */
+  get pending(): number {
+    return this.pendingCount;
+  }
+
+  /** Nothing runs or waits on a lock, and nothing will start. */
+  get over(): boolean {
+    return this.handed.size === 0 && this.lockWaits.size === 0 && (this.ready.size === 0 || this.stop !== undefined);
+  }
+
+  /** A task's state, the scheduler's reason for it (skipped, cached by a concurrent run) and its attempts so far. */
+  state(id: string): { readonly state: State; readonly reason?: string; readonly attempts: number } {
+    const i = this.at(id);
+    const reason = this.reasons[i];
+    return { state: this.states[i]!, ...(reason ? { reason } : {}), attempts: this.attempts[i]! };
+  }
+
+  /** Once the run is over: what is still pending ends cancelled or interrupted; returns the run's status. */
+  end(): "ok" | "failed" | "interrupted" {
+    const final = this.stop === "interrupt" ? "interrupted" : "cancelled";
+    for (let i = 0; i < this.states.length; i++) if (this.states[i] === "pending") this.settle(i, final);
+    return this.stop === "interrupt" ? "interrupted" : this.failedAny ? "failed" : "ok";
+  }
+
+  private at(id: string): number {
+    const i = this.index.get(id);
+    if (i === undefined) throw new Error(`scheduler: no task ${id}`);
+    return i;
+  }
+
+  private settle(i: number, state: State): void {
+    if (this.states[i] === "pending") this.pendingCount--;
+    this.states[i] = state;
+  }
+
+  private halt(reason: StopReason): StopReason | undefined {
+    if (this.stop) return undefined;
+    this.stop = reason;
+    // A task waiting on another run's lock waits no more; it ends as what is pending does.
+    this.lockWaits.clear();
+    return reason;
+  }
+
+  private succeeded(i: number): void {
+    for (const d of this.dependents[i]!) if (--this.waitingOn[d]! === 0) this.ready.push(d);
+  }
+
+  /** Iteratively (a chain of a million tasks is a stack of a million frames otherwise), in depth-first order. */
+  private skipDependents(failed: number): string[] {
+    const because = this.tasks[failed]!.id;
+    const skipped: string[] = [];
+    const stack = [...this.dependents[failed]!].reverse();
+    while (stack.length) {
+      const d = stack.pop()!;
+      if (this.states[d] !== "pending") continue;
+      this.settle(d, "skipped");
+      this.reasons[d] = `upstream ${because} failed`;
+      skipped.push(this.tasks[d]!.id);
+      for (let k = this.dependents[d]!.length - 1; k >= 0; k--) stack.push(this.dependents[d]![k]!);
+    }
+    return skipped;
+  }
+
+  /** Undoes a decision the driver did not carry out (the key's lock busy, or the key computed already). */
+  private withdraw(i: number): void {
+    const entry = this.handed.get(i);
+    if (!entry) return;
+    this.handed.delete(i);
+    this.open.delete(i);
+    if (entry.host !== undefined) return this.unfollow(entry.host);
+    // Back where they were, so that GPU ids go out in their configured order.
+    this.freeGpus.unshift(...entry.gpus);
+    this.freeCpus += entry.need.cpus;
+    this.freeMem += entry.need.memMb;
+    this.holding--;
+  }
+
+  /**
+   * A task's resources when it ends: to the task queued behind it, which its launcher starts
+   * (after a failure only unless the run stopped; dropped unrun then, it gives them back), else
+   * back to the pool. A task that was still queued held none.
+   */
+  private release(entry: Handed): void {
+    if (entry.host !== undefined) return this.unfollow(entry.host);
+    const next = entry.follower === undefined ? undefined : this.handed.get(entry.follower);
+    if (next) {
+      next.host = undefined;
+      this.open.add(entry.follower!);
+      return;
+    }
+    for (const g of entry.gpus) this.freeGpus.push(g);
+    this.freeCpus += entry.need.cpus;
+    this.freeMem += entry.need.memMb;
+    this.holding--;
+  }
+
+  /** The task queued behind `host` is gone (it ended, or waits on a lock instead): another may wait there. */
+  private unfollow(host: number): void {
+    const entry = this.handed.get(host);
+    if (!entry) return;
+    entry.follower = undefined;
+    this.open.add(host);
+  }
+}
