@@ -296,8 +296,8 @@ describe("long runs of newlines in a command and in an output", () => {
     expect(r.code).toBe(0);
     const result = JSON.parse(fs.readFileSync(r.stdout, "utf8").trimEnd().split("\n").at(-1)!) as { outputs: { s: string } };
     expect(result.outputs.s).toBe(`a${"\n".repeat(200_000)}b`);
-    // Trimmed by `/\n+$/`, it took minutes.
-    expect(Date.now() - started).toBeLessThan(60_000);
+    // Trimmed by `/\n+$/`, it took half a minute to minutes; now well under a second.
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("a command with 200,000 blank lines inside plans at once", { timeout: TIMEOUT }, async () => {

@@ -1,10 +1,12 @@
 // What a valid output of an entry is, what is said when one is not, and how a stored scalar
-// is read back: the one table of rules and messages. Each declared output must be at `WORK/NAME`, a directory for a `Dir`
-// and a file otherwise; the text of an `Int`, `Float` or `Bool`, trimmed of the whitespace
-// around it, must match its pattern, and is stored so trimmed, with one newline. (A `String`
+// is read back: the one table of rules and messages. Each declared output must be at
+// `WORK/NAME`, a directory for a `Dir` and a file otherwise; the text of an `Int`, `Float`
+// or `Bool`, trimmed of the whitespace around it, must match its pattern, and is stored so trimmed, with one newline. (A `String`
 // is stored as written.) The task script's checks are generated from this table as bash
 // (plan/script.ts, `outputChecks`), one generator for both forms of the script, so that
 // `pipe run` and a Slurm task fail a broken output with the same message.
+
+import { trimEndOf } from "../text.js";
 
 export interface OutputRule {
   /** What must be at the output's path. */
@@ -38,5 +40,6 @@ export const invalidOutput = (name: string, type: string, value: string): string
  */
 export function scalarValue(stored: string): string {
   const nul = stored.indexOf("\0");
-  return (nul < 0 ? stored : stored.slice(0, nul)).replace(/\n+$/, "");
+  // Not `/\n+$/`: anchored at the end, it retries at every newline of a long run.
+  return trimEndOf(nul < 0 ? stored : stored.slice(0, nul), "\n");
 }

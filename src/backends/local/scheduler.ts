@@ -105,7 +105,7 @@ export class Scheduler<T extends Schedulable> {
   /** Handed tasks holding resources with nothing queued behind them: where a task can wait. */
   private readonly open = new Set<number>();
   private readonly lockWaits = new Set<number>();
-  private readonly freeGpus: string[];
+  private freeGpus: string[];
   private freeCpus: number;
   private freeMem: number;
   /** Handed tasks holding resources of their own (not queued behind another): what `jobs` bounds. */
@@ -337,7 +337,7 @@ export class Scheduler<T extends Schedulable> {
     this.open.delete(i);
     if (entry.host !== undefined) return this.unfollow(entry.host);
     // Back where they were, so that GPU ids go out in their configured order.
-    this.freeGpus.unshift(...entry.gpus);
+    this.freeGpus = entry.gpus.concat(this.freeGpus);
     this.freeCpus += entry.need.cpus;
     this.freeMem += entry.need.memMb;
     this.holding--;
