@@ -1,3 +1,3 @@
-// Types for diagrams.mjs, so that test/grammar.test.ts can import it from TypeScript.
+// Types for diagrams.mjs, so that test/syntax/grammar.test.ts can import it from TypeScript.
 
 export declare function diagramsHtml(ParserClass: new (...args: any[]) => { getSerializedGastProductions(): unknown }, ...args: unknown[]): string;

@@ -1,5 +1,5 @@
 // The railroad-diagram page of the grammar, as a string. Shared by generate-diagrams.mjs,
-// which writes it from the built parser, and test/grammar.test.ts, which renders it from
+// which writes it from the built parser, and test/syntax/grammar.test.ts, which renders it from
 // the TypeScript source and compares, so both must go through this one function.
 //
 // Chevrotain's page loads its drawing scripts from a CDN; the URLs are pinned to the

@@ -1,4 +1,4 @@
-// Types for gast-ebnf.mjs, so that test/grammar.test.ts can import it from TypeScript.
+// Types for gast-ebnf.mjs, so that test/syntax/grammar.test.ts can import it from TypeScript.
 
 export declare function literalOf(pattern: unknown): string | undefined;
 export declare function quote(text: string): string;

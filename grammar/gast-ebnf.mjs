@@ -1,5 +1,5 @@
 // Renders chevrotain's serialized grammar (what `PipeParser` actually recorded) as W3C EBNF
-// productions. test/grammar.test.ts compares these with the syntactic productions of
+// productions. test/syntax/grammar.test.ts compares these with the syntactic productions of
 // grammar/pipe.ebnf, so the hand-written reference grammar cannot drift from the parser;
 // `node grammar/gast-ebnf.mjs` prints them (after `npx tsc -p .`) to paste when it has.
 //

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes grammar/diagrams.html from the built parser (dist/, so run `npx tsc -p .` first).
-// The page is committed so the grammar can be browsed without a build; test/grammar.test.ts
+// The page is committed so the grammar can be browsed without a build; test/syntax/grammar.test.ts
 // fails when it no longer matches src/syntax/parser.ts.
 
 import { writeFileSync } from "node:fs";

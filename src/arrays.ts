@@ -1,7 +1,7 @@
 // Array operations that hold at any length. Spreading an array into a call's arguments
 // (`xs.push(...ys)`, `Math.max(...xs)`) puts every element on the stack, which overflows
 // ("Maximum call stack size exceeded") past about 100,000 elements: far below the plan's
-// task limit. test/spread-calls.test.ts keeps such spreads out of src/.
+// task limit. test/project/spread-calls.test.ts keeps such spreads out of src/.
 
 /** Appends `items` to `into`, one by one, and returns `into`. */
 export function append<T>(into: T[], items: Iterable<T>): T[] {

@@ -1,0 +1,41 @@
+// JSON text in pieces (src/json-chunks.ts): the same text as JSON.stringify, and a document
+// longer than the longest string V8 can hold, which JSON.stringify cannot write.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { jsonChunks } from "../../src/json-chunks.js";
+
+const joined = (value: unknown, indent?: number, depth?: number) => [...jsonChunks(value, indent, depth)].join("");
+
+describe("jsonChunks", () => {
+  it("gives JSON.stringify's text, at any indent and depth", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 5 }), (value, indent, depth) => {
+        expect(joined(value, indent, depth)).toBe(JSON.stringify(value, null, indent));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("leaves out what JSON.stringify leaves out, and writes empty containers whole", () => {
+    const value = { a: undefined, b: [undefined, () => 1], c: {}, d: [], e: { f: [1, { g: "x\ny" }] }, h: () => 1 };
+    for (const depth of [0, 1, 2, 3]) expect(joined(value, 1, depth)).toBe(JSON.stringify(value, null, 1));
+  });
+
+  it("writes a document longer than the longest string, in pieces", () => {
+    // 60,000 references to one string of 10,000 characters: 600 MB of text, little memory.
+    // (JSON.stringify would throw "Invalid string length" at 2^29 - 24 characters.)
+    const long = "x".repeat(10_000);
+    const tasks = Array.from({ length: 60_000 }, () => ({ id: long }));
+    let length = 0;
+    let pieces = 0;
+    let tail = "";
+    for (const piece of jsonChunks({ tasks }, 1)) {
+      length += piece.length;
+      pieces++;
+      tail = (tail + piece).slice(-30_000);
+    }
+    expect(length).toBeGreaterThan(2 ** 29);
+    expect(pieces).toBeGreaterThan(100);
+    expect(tail.endsWith(`},\n  {\n   "id": "${long}"\n  }\n ]\n}`)).toBe(true);
+  });
+});

@@ -1,0 +1,364 @@
+// Cache keys: what changes a key and what must not. Each case edits one thing in a small
+// project and compares every task's key with the original's.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { canonicalJson, cacheKey, KEY_VERSION } from "../../src/plan/canonical.js";
+import { ContentHasher } from "../../src/plan/content-hash.js";
+import { planStates } from "../../src/plan/state.js";
+import { cleanProjects, keysOf, mustPlan, project, writeFiles } from "../fixtures/plan/harness.js";
+
+afterAll(cleanProjects);
+
+const MAIN = `# a project with every kind of key input
+action prepare(src: File, seed: Int = 0) -> (data: Dir) {
+  uses "scripts/prep.sh"
+  resources { cpus = 1, mem = "1G" }
+  shell "bash scripts/prep.sh ~{src} ~{seed} ~{out.data}"
+}
+action train(data: Dir, lr: Float) -> (score: Float) {
+  shell "echo ~{lr} > ~{out.score}"
+}
+pipeline main(lr: Float = 0.1) -> (s: Float) {
+  let d = prepare(src = "data/raw.csv")
+  let t = train(data = d.data, lr = lr)
+  return (s = t.score)
+}
+`;
+
+const FILES = { "main.pipe": MAIN, "scripts/prep.sh": "mkdir -p \"$3\"; cp \"$1\" \"$3/\"\n", "data/raw.csv": "x,y\n1,2\n" };
+
+async function keysAfter(edit: (dir: string) => void, options: { pairs?: string[] } = {}): Promise<{ before: Record<string, string>; after: Record<string, string> }> {
+  const dir = project(FILES);
+  const before = keysOf(await mustPlan(dir));
+  edit(dir);
+  const after = keysOf(await mustPlan(dir, options));
+  return { before, after };
+}
+
+const edit = (file: string, change: (text: string) => string) => (dir: string) => {
+  const before = fs.readFileSync(path.join(dir, file), "utf8");
+  const after = change(before);
+  if (after === before) throw new Error(`the edit of ${file} changed nothing`);
+  fs.writeFileSync(path.join(dir, file), after);
+};
+
+/** Sets a file's mtime `seconds` into the past (the stat cache trusts only settled files). */
+const age = (file: string, seconds: number) => {
+  const then = new Date(Date.now() - seconds * 1000);
+  fs.utimesSync(file, then, then);
+};
+
+describe("a key changes when", () => {
+  it("a scalar argument changes (and so does every key downstream)", async () => {
+    const { before, after } = await keysAfter(() => {}, { pairs: ["lr=0.2"] });
+    expect(after["main/d"]).toBe(before["main/d"]);
+    expect(after["main/t"]).not.toBe(before["main/t"]);
+  });
+
+  it("a default changes", async () => {
+    const { before, after } = await keysAfter(edit("main.pipe", (t) => t.replace("seed: Int = 0", "seed: Int = 1")));
+    expect(after["main/d"]).not.toBe(before["main/d"]);
+    expect(after["main/t"]).not.toBe(before["main/t"]);
+  });
+
+  it("a `uses` file's content changes", async () => {
+    const { before, after } = await keysAfter(edit("scripts/prep.sh", (t) => t + "# more\n"));
+    expect(after["main/d"]).not.toBe(before["main/d"]);
+    expect(after["main/t"]).not.toBe(before["main/t"]);
+  });
+
+  it("an external input's content changes", async () => {
+    const { before, after } = await keysAfter(edit("data/raw.csv", (t) => t + "3,4\n"));
+    expect(after["main/d"]).not.toBe(before["main/d"]);
+    expect(after["main/t"]).not.toBe(before["main/t"]);
+  });
+
+  it("the action's command changes", async () => {
+    const { before, after } = await keysAfter(edit("main.pipe", (t) => t.replace("echo ~{lr}", "printf '%s' ~{lr}")));
+    expect(after["main/d"]).toBe(before["main/d"]);
+    expect(after["main/t"]).not.toBe(before["main/t"]);
+  });
+
+  it("the action's env, signature or output names change", async () => {
+    for (const change of [
+      (t: string) => t.replace('  shell "echo', '  env { A = "1" }\n  shell "echo'),
+      (t: string) => t.replace("-> (score: Float)", "-> (score: Int)"),
+      (t: string) => t.replace("(data: Dir, lr: Float)", "(data: Dir, lr: Float, unused: Int = 3)"),
+    ]) {
+      const { before, after } = await keysAfter(edit("main.pipe", change));
+      expect(after["main/t"]).not.toBe(before["main/t"]);
+    }
+  });
+
+  it("an upstream key changes, even when the downstream call is untouched", async () => {
+    const { before, after } = await keysAfter(edit("main.pipe", (t) => t.replace("scripts/prep.sh ~{src}", "scripts/prep.sh  --v2 ~{src}")));
+    expect(after["main/d"]).not.toBe(before["main/d"]);
+    expect(after["main/t"]).not.toBe(before["main/t"]);
+  });
+
+  it("an input is renamed, even with the same content (the command may use its name)", async () => {
+    const { before, after } = await keysAfter((dir) => {
+      fs.renameSync(path.join(dir, "data/raw.csv"), path.join(dir, "data/renamed.csv"));
+      edit("main.pipe", (t) => t.replace("data/raw.csv", "data/renamed.csv"))(dir);
+    });
+    expect(after["main/d"]).not.toBe(before["main/d"]);
+    expect(after["main/t"]).not.toBe(before["main/t"]);
+  });
+
+  it("two calls take inputs with the same content under different names", async () => {
+    const dir = project({
+      "main.pipe": `action label(f: File) -> (o: File) { shell "basename ~{f} > ~{out.o}" }
+action list(d: Dir) -> (o: File) { shell "basename ~{d} > ~{out.o}" }
+pipeline main() {
+  let a = label(f = "data/a.csv")
+  let b = label(f = "data/b.csv")
+  let c = list(d = "in/x")
+  let e = list(d = "in/y")
+}
+`,
+      "data/a.csv": "same\n",
+      "data/b.csv": "same\n",
+      "in/x/f.txt": "same\n",
+      "in/y/f.txt": "same\n",
+    });
+    const plan = await mustPlan(dir);
+    const files = Object.fromEntries(plan.tasks.map((t) => [t.id, t.files.find((f) => f.role === "input")!.hash]));
+    // The content hashes agree; the keys must not.
+    expect(files["main/a"]).toBe(files["main/b"]);
+    expect(files["main/c"]).toBe(files["main/e"]);
+    const keys = keysOf(plan);
+    expect(keys["main/a"]).not.toBe(keys["main/b"]);
+    expect(keys["main/c"]).not.toBe(keys["main/e"]);
+  });
+
+  it("an input directory gains a file, or a file in it changes", async () => {
+    const files = {
+      "main.pipe": `action a(d: Dir) -> (o: File) { shell "ls ~{d} > ~{out.o}" }\npipeline main() { let x = a(d = "in") }\n`,
+      "in/a.txt": "a",
+      "in/sub/b.txt": "b",
+    };
+    const dir = project(files);
+    const k0 = keysOf(await mustPlan(dir))["main/x"];
+    writeFiles(dir, { "in/sub/c.txt": "c" });
+    const k1 = keysOf(await mustPlan(dir))["main/x"];
+    writeFiles(dir, { "in/sub/b.txt": "B" });
+    const k2 = keysOf(await mustPlan(dir))["main/x"];
+    fs.renameSync(path.join(dir, "in/sub/c.txt"), path.join(dir, "in/sub/d.txt"));
+    const k3 = keysOf(await mustPlan(dir))["main/x"];
+    expect(new Set([k0, k1, k2, k3]).size).toBe(4);
+  });
+});
+
+describe("a key does not change for", () => {
+  it("comments, whitespace and formatting of the .pipe file", async () => {
+    const { before, after } = await keysAfter(
+      edit("main.pipe", (t) =>
+        t
+          .replace("# a project with every kind of key input", "# reworded\n\n# and longer")
+          .replace("action train(data: Dir, lr: Float) -> (score: Float) {", "action train(\n  data: Dir,   # the data\n  lr: Float,\n) -> (score: Float)\n{")
+          .replace('  shell "echo ~{lr} > ~{out.score}"', '  shell """\n    echo ~{lr} > ~{out.score}   \n  """')
+          .replace("let t = train(data = d.data, lr = lr)", "let t = train(\n    lr = lr,\n    data = d.data,\n  )"),
+      ),
+    );
+    expect(after).toEqual(before);
+  });
+
+  it("a change of resources or retries", async () => {
+    const { before, after } = await keysAfter(
+      edit("main.pipe", (t) => t.replace('resources { cpus = 1, mem = "1G" }', 'resources { cpus = 8, mem = "64G", time = "2h" }\n  retries = 3').replace("let t = train(data = d.data, lr = lr)", "let t = train(data = d.data, lr = lr) resources { gpus = 2 }")),
+    );
+    expect(after).toEqual(before);
+  });
+
+  it("a touch of an input or a `uses` file", async () => {
+    const { before, after } = await keysAfter((dir) => {
+      const later = new Date(Date.now() + 60_000);
+      for (const f of ["data/raw.csv", "scripts/prep.sh"]) fs.utimesSync(path.join(dir, f), later, later);
+    });
+    expect(after).toEqual(before);
+  });
+
+  it("moving the project directory", async () => {
+    const a = project(FILES, "pipe-keys-a-");
+    const b = project(FILES, "pipe-keys-elsewhere-");
+    expect(keysOf(await mustPlan(a))).toEqual(keysOf(await mustPlan(b)));
+  });
+
+});
+
+describe("TypeScript actions", () => {
+  it("the function's module and the project modules it imports are in the key, and nothing else", async () => {
+    const dir = project({});
+    const ts = path.resolve(import.meta.dirname, "..", "fixtures", "ts");
+    fs.cpSync(path.join(ts, "actions"), path.join(dir, "actions"), { recursive: true });
+    fs.copyFileSync(path.join(ts, "ok.pipe"), path.join(dir, "main.pipe"));
+    const before = keysOf(await mustPlan(dir));
+    expect(Object.keys(before)).toEqual(["main/b", "main/s", "main/t"]);
+    // stats.ts is imported by report.ts only: both summarize calls rerun, best_index does not.
+    edit("actions/stats.ts", (t) => t + "\nexport const unused = 1;\n")(dir);
+    const afterStats = keysOf(await mustPlan(dir));
+    expect(afterStats["main/b"]).toBe(before["main/b"]);
+    expect(afterStats["main/s"]).not.toBe(before["main/s"]);
+    expect(afterStats["main/t"]).not.toBe(before["main/t"]);
+    edit("actions/select.ts", (t) => t.replace("let best = 0;", "let best = 0; // first"))(dir);
+    const afterSelect = keysOf(await mustPlan(dir));
+    expect(afterSelect["main/b"]).not.toBe(before["main/b"]);
+    expect(afterSelect["main/s"]).toBe(afterStats["main/s"]);
+  });
+});
+
+describe("cache = false", () => {
+  it("its task and every task downstream run even when their keys are in the store", async () => {
+    const dir = project({
+      "main.pipe": `
+action fetch() -> (o: File) {
+  cache = false
+  shell "date > ~{out.o}"
+}
+action use(f: File) -> (o: File) { shell "cp ~{f} ~{out.o}" }
+action other() -> (o: File) { shell "echo hi > ~{out.o}" }
+pipeline main() {
+  let f = fetch()
+  let u = use(f = f.o)
+  let x = other()
+}
+`,
+    });
+    const plan = await mustPlan(dir);
+    const store = path.join(dir, "store");
+    for (const t of plan.tasks) writeFiles(store, { [`${t.key}/meta.json`]: "{}" });
+    const states = Object.fromEntries(planStates(plan, store).map((s) => [s.task.id, [s.run, s.reason ?? null, s.because ?? null]]));
+    expect(states).toEqual({
+      "main/f": [true, "cache = false", null],
+      "main/u": [true, "upstream reruns", "main/f"],
+      "main/x": [false, null, null],
+    });
+    expect(plan.tasks.find((t) => t.id === "main/f")!.cache).toBe(false);
+  });
+});
+
+describe("canonical hashing", () => {
+  it("canonical JSON sorts keys at every depth and has no whitespace", () => {
+    expect(canonicalJson({ b: 1, a: [{ d: null, c: "x\ny" }, true], "10": 0, "9": -0 })).toBe('{"10":0,"9":0,"a":[{"c":"x\\ny","d":null},true],"b":1}');
+    expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
+  });
+
+  it("a key is the versioned hash of the canonical JSON", () => {
+    expect(KEY_VERSION).toBe(2);
+    expect(cacheKey({ b: 1, a: 2 })).toBe(cacheKey({ a: 2, b: 1 }));
+    expect(cacheKey({ a: 1 })).toMatch(/^[0-9a-f]{32}$/);
+    expect(cacheKey({ a: 1 })).not.toBe(cacheKey({ a: 1.5 }));
+  });
+});
+
+describe("content hashing", () => {
+  const tmp = () => fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pipe-hash-")));
+
+  it("a re-plan with the persistent stat cache reads no byte; a touch re-reads but hashes the same", async () => {
+    const dir = project(FILES);
+    for (const f of ["data/raw.csv", "scripts/prep.sh"]) age(path.join(dir, f), 3600);
+    const cacheFile = path.join(dir, ".pipe", "hash-cache.json");
+    const first = new ContentHasher(cacheFile);
+    const k1 = keysOf(await mustPlan(dir, { hasher: first }));
+    expect(first.bytesRead).toBe(fs.statSync(path.join(dir, "data/raw.csv")).size + fs.statSync(path.join(dir, "scripts/prep.sh")).size);
+    const second = new ContentHasher(cacheFile);
+    expect(keysOf(await mustPlan(dir, { hasher: second }))).toEqual(k1);
+    expect(second.bytesRead).toBe(0);
+    age(path.join(dir, "data/raw.csv"), 60);
+    const third = new ContentHasher(cacheFile);
+    expect(keysOf(await mustPlan(dir, { hasher: third }))).toEqual(k1);
+    expect(third.bytesRead).toBe(fs.statSync(path.join(dir, "data/raw.csv")).size);
+    const fourth = new ContentHasher(cacheFile);
+    await mustPlan(dir, { hasher: fourth });
+    expect(fourth.bytesRead).toBe(0);
+  });
+
+  it("a file written just before it is hashed is read again next time (it may still be changing)", async () => {
+    const dir = tmp();
+    const file = path.join(dir, "f");
+    const cacheFile = path.join(dir, "cache.json");
+    fs.writeFileSync(file, "aaaa");
+    const h1 = new ContentHasher(cacheFile);
+    const a = await h1.hash(file);
+    h1.save();
+    // Rewritten in place: same inode, same size, and (on a coarse clock) possibly the same mtime.
+    const stat = fs.statSync(file);
+    fs.writeFileSync(file, "bbbb");
+    fs.utimesSync(file, stat.atime, stat.mtime);
+    const h2 = new ContentHasher(cacheFile);
+    expect(await h2.hash(file)).not.toBe(a);
+    expect(h2.bytesRead).toBe(4);
+  });
+
+  it("a same-size rewrite within the same second is still seen (mtime in nanoseconds, inode)", async () => {
+    const dir = tmp();
+    const file = path.join(dir, "f");
+    fs.writeFileSync(file, "aaaa");
+    const cacheFile = path.join(dir, "cache.json");
+    const h1 = new ContentHasher(cacheFile);
+    const a = await h1.hash(file);
+    h1.save();
+    // Replaced by a new file (new inode), with the old mtime put back.
+    const stat = fs.statSync(file);
+    fs.writeFileSync(file + ".new", "bbbb");
+    fs.renameSync(file + ".new", file);
+    fs.utimesSync(file, stat.atime, stat.mtime);
+    const b = await new ContentHasher(cacheFile).hash(file);
+    expect(b).not.toBe(a);
+  });
+
+  it("directories hash by names, kinds, content and the executable bit, never by order or mtime", async () => {
+    const make = (order: string[], exec = false) => {
+      const d = tmp();
+      for (const name of order) {
+        fs.mkdirSync(path.dirname(path.join(d, name)), { recursive: true });
+        fs.writeFileSync(path.join(d, name), `content of ${name}`);
+      }
+      if (exec) fs.chmodSync(path.join(d, "b/c.sh"), 0o755);
+      return d;
+    };
+    const hasher = new ContentHasher();
+    const a = await hasher.hash(make(["a.txt", "b/c.sh", "b/d/e.txt"]));
+    const b = await hasher.hash(make(["b/d/e.txt", "b/c.sh", "a.txt"]));
+    const c = await hasher.hash(make(["a.txt", "b/c.sh", "b/d/e.txt"], true));
+    const emptyDir = make(["a.txt", "b/c.sh", "b/d/e.txt"]);
+    fs.mkdirSync(path.join(emptyDir, "empty"));
+    const d = await hasher.hash(emptyDir);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    expect(d).not.toBe(a);
+    // A file and a directory holding it are not the same thing.
+    const single = make(["x"]);
+    expect(await hasher.hash(single)).not.toBe(await hasher.hash(path.join(single, "x")));
+  });
+
+  it("symbolic links in an input directory: followed, and a dangling or looping one counts by its target", async () => {
+    const d = tmp();
+    fs.mkdirSync(path.join(d, "in", "sub"), { recursive: true });
+    fs.writeFileSync(path.join(d, "in", "sub", "x.txt"), "x");
+    fs.writeFileSync(path.join(d, "elsewhere.txt"), "e");
+    const hasher = new ContentHasher();
+    const plain = await hasher.hash(path.join(d, "in"));
+    fs.symlinkSync("..", path.join(d, "in", "sub", "up"));
+    fs.symlinkSync("missing.txt", path.join(d, "in", "dangling"));
+    fs.symlinkSync(path.join(d, "elsewhere.txt"), path.join(d, "in", "linked.txt"));
+    const linked = await hasher.hash(path.join(d, "in"));
+    expect(linked).not.toBe(plain);
+    // Following the link: the target's content counts, not the link.
+    fs.writeFileSync(path.join(d, "elsewhere.txt"), "E");
+    expect(await hasher.hash(path.join(d, "in"))).not.toBe(linked);
+  });
+
+  it("streams large files: hashes a file bigger than one read chunk correctly", async () => {
+    const d = tmp();
+    const file = path.join(d, "big");
+    const data = Buffer.alloc(3 * (1 << 20) + 17, 7);
+    fs.writeFileSync(file, data);
+    const { createHash } = await import("node:crypto");
+    const hasher = new ContentHasher();
+    expect(await hasher.hash(file)).toBe(createHash("sha256").update(data).digest("hex"));
+    expect(hasher.bytesRead).toBe(data.length);
+  });
+});
