@@ -3,7 +3,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { execa } from "execa";
+import { expect } from "vitest";
 import { listRuns, type RunRecord } from "../src/backends/local/records.js";
+import type { Plan } from "../src/plan/plan.js";
+import { taskScript } from "../src/plan/script.js";
 
 export const root = path.resolve(import.meta.dirname, "..");
 const fixtures = path.join(root, "test", "fixtures", "local");
@@ -36,4 +40,21 @@ export function tmpLeft(dir: string): string[] {
 /** The project's run records, oldest first, each with its directory. */
 export function readRuns(dir: string): (RunRecord & { dir: string })[] {
   return listRuns(dir).map(({ dir: runDir, record }) => ({ ...record, dir: runDir }));
+}
+
+/**
+ * The plan of the project's latest local run, run again by its self-contained task scripts
+ * (as on Slurm) into a second store, `other-store`, so that tests can compare the two.
+ */
+export async function rerunBySelfContainedScripts(dir: string): Promise<{ plan: Plan; store: string }> {
+  const [record] = readRuns(dir);
+  const plan = JSON.parse(fs.readFileSync(path.join(record!.dir, "plan.json"), "utf8")) as Plan;
+  const store = path.join(dir, "other-store");
+  for (const task of plan.tasks) {
+    const script = path.join(dir, `${task.key}.sh`);
+    fs.writeFileSync(script, taskScript(plan, task));
+    const s = await execa("bash", [script], { env: { PIPE_STORE: store, PIPE_PROJECT: dir }, reject: false });
+    expect(s.exitCode, s.stderr).toBe(0);
+  }
+  return { plan, store };
 }

@@ -10,7 +10,7 @@ import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
 import { taskScript } from "../../src/plan/script.js";
 import { recordingIo } from "../helpers.js";
-import { cleanLocalProjects, localProject, readRuns, storeKeys, tmpLeft } from "../local-harness.js";
+import { cleanLocalProjects, localProject, readRuns, storeKeys, rerunBySelfContainedScripts, tmpLeft } from "../local-harness.js";
 
 afterAll(cleanLocalProjects);
 
@@ -262,15 +262,7 @@ describe("the store protocol", () => {
     expect(r.out).toBe("all = 42 1.50 true [ a b ] data inside\n");
 
     // The same plan, run by its self-contained scripts (as on Slurm) into a second store.
-    const [record] = readRuns(dir);
-    const plan = JSON.parse(fs.readFileSync(path.join(record!.dir, "plan.json"), "utf8")) as Plan;
-    const other = path.join(dir, "other-store");
-    for (const task of plan.tasks) {
-      const script = path.join(dir, `${task.key}.sh`);
-      fs.writeFileSync(script, taskScript(plan, task));
-      const s = await execa("bash", [script], { env: { PIPE_STORE: other, PIPE_PROJECT: dir }, reject: false });
-      expect(s.exitCode, s.stderr).toBe(0);
-    }
+    const { plan, store: other } = await rerunBySelfContainedScripts(dir);
 
     const tree = (store: string) =>
       Object.fromEntries(

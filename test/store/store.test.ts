@@ -8,12 +8,10 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/index.js";
-import type { Plan } from "../../src/plan/plan.js";
-import { taskScript } from "../../src/plan/script.js";
 import { entriesOf, entryAt, MetaSchema, OUTPUT_RULES, probeStore, removeStaleWork, workDir } from "../../src/store/index.js";
 import { probeFile, tmpDir, workOwner } from "../../src/store/layout.js";
 import { recordingIo } from "../helpers.js";
-import { cleanLocalProjects, localProject, readRuns } from "../local-harness.js";
+import { cleanLocalProjects, localProject, rerunBySelfContainedScripts } from "../local-harness.js";
 
 afterAll(cleanLocalProjects);
 
@@ -33,15 +31,7 @@ describe("meta.json", () => {
     const dir = localProject("protocol");
     const io = recordingIo(dir);
     expect(await run(["run", "main.pipe"], io), io.stderr()).toBe(0);
-    const [record] = readRuns(dir);
-    const plan = JSON.parse(fs.readFileSync(path.join(record!.dir, "plan.json"), "utf8")) as Plan;
-    const other = path.join(dir, "other-store");
-    for (const task of plan.tasks) {
-      const script = path.join(dir, `${task.key}.sh`);
-      fs.writeFileSync(script, taskScript(plan, task));
-      const s = await execa("bash", [script], { env: { PIPE_STORE: other, PIPE_PROJECT: dir }, reject: false });
-      expect(s.exitCode, s.stderr).toBe(0);
-    }
+    const { plan, store: other } = await rerunBySelfContainedScripts(dir);
 
     const local = metas(path.join(dir, ".pipe", "store"));
     const bash = metas(other);
