@@ -8,20 +8,9 @@ import { run } from "../../src/cli/index.js";
 import { formatText } from "../../src/format/index.js";
 import { nodeFileHost } from "../../src/host.js";
 import { frontEnd } from "../../src/phases.js";
-import { recordingIo } from "../helpers.js";
+import { pipeFilesUnder, recordingIo } from "../helpers.js";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-
-/** Every `.pipe` file under `dir`, sorted; directories named `.pipe` are stores and skipped. */
-function pipeFilesUnder(dir: string): string[] {
-  const found: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== ".pipe") found.push(...pipeFilesUnder(full));
-    else if (entry.isFile() && entry.name.endsWith(".pipe")) found.push(full);
-  }
-  return found.sort();
-}
 
 /** A copy of `dir` in a fresh temporary directory, without its stores. */
 function copyProject(dir: string, into: string): string {

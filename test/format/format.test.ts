@@ -7,21 +7,11 @@ import { describe, expect, it } from "vitest";
 import { formatText } from "../../src/format/index.js";
 import { lexer } from "../../src/syntax/tokens.js";
 import { expectGolden } from "../golden.js";
+import { pipeFilesUnder } from "../helpers.js";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const casesDir = path.join(root, "test", "fixtures", "format");
 const relative = (file: string) => path.relative(root, file);
-
-/** Every `.pipe` file under `dir`, sorted; directories named `.pipe` are stores and skipped. */
-function pipeFilesUnder(dir: string): string[] {
-  const found: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== ".pipe") found.push(...pipeFilesUnder(full));
-    else if (entry.isFile() && entry.name.endsWith(".pipe")) found.push(full);
-  }
-  return found.sort();
-}
 
 /** The comments of a text, trailing blanks aside, in sorted order (a comment may move above its statement). */
 function commentsOf(text: string): string[] {

@@ -16,6 +16,7 @@ import { bundleLogsCommand } from "../../src/cli/bundle-commands.js";
 import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
 import { recordingIo } from "../helpers.js";
+import { startTestSlurm } from "./cluster.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-slurm-"));
@@ -24,14 +25,8 @@ const sbatchLog = path.join(tmp, "sbatch.log");
 let slurm = false;
 
 beforeAll(async () => {
-  const started = await execa("bash", [path.join(root, "test/slurm/start-slurm.sh")], { reject: false, all: true, timeout: 300_000 });
-  if (started.exitCode !== 0) {
-    const why = `no Slurm could be started (test/slurm/start-slurm.sh: ${String(started.all).trim().split("\n").pop()})`;
-    if (process.env["PIPE_REQUIRE_SLURM"]) throw new Error(why);
-    console.warn(`skipping the Slurm submit tests: ${why}`);
-    return;
-  }
-  slurm = true;
+  slurm = await startTestSlurm("Slurm submit tests");
+  if (!slurm) return;
   // Count sbatch calls: a shim first on PATH logs each call, then runs the real sbatch.
   const real = (await execa("bash", ["-c", "command -v sbatch"])).stdout.trim();
   fs.mkdirSync(shims);

@@ -1,24 +1,16 @@
 // The time forms against a real Slurm: each form pipe accepts is given to sbatch as
 // written and as pipe emits it, and Slurm must read both as the same limit; a form pipe
 // refuses for its shape Slurm refuses too. Skips, with a message, without a Slurm.
-import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { readTime, slurmTime } from "../../src/units/time.js";
+import { startTestSlurm } from "./cluster.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
 let slurm = false;
 const submitted: string[] = [];
 
 beforeAll(async () => {
-  const started = await execa("bash", [path.join(root, "test/slurm/start-slurm.sh")], { reject: false, all: true, timeout: 300_000 });
-  if (started.exitCode !== 0) {
-    const why = `no Slurm could be started (test/slurm/start-slurm.sh: ${String(started.all).trim().split("\n").pop()})`;
-    if (process.env["PIPE_REQUIRE_SLURM"]) throw new Error(why);
-    console.warn(`skipping the Slurm time tests: ${why}`);
-    return;
-  }
-  slurm = true;
+  slurm = await startTestSlurm("Slurm time tests");
 });
 
 afterAll(async () => {
