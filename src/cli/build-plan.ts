@@ -1,5 +1,7 @@
 // The steps every plan-based command shares: check the program, load the config, bind the
-// parameters, compile the plan. Diagnostics are printed here; a failure yields undefined.
+// parameters, compile the plan, or reuse the plan of the same invocation when nothing it
+// read has changed (plan/plan-cache.ts; `PIPE_NO_PLAN_CACHE=1` always compiles).
+// Diagnostics are printed here; a failure yields undefined.
 
 import path from "node:path";
 import { loadConfig, type Config } from "../config/index.js";
@@ -7,12 +9,12 @@ import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { nodeFileHost } from "../host.js";
 import { compile } from "../plan/index.js";
 import { ContentHasher } from "../plan/content-hash.js";
+import { keepPlan, ReadLog, reusePlan, type Invocation } from "../plan/plan-cache.js";
 import { paramValues } from "../plan/params.js";
 import type { Plan } from "../plan/plan.js";
 import { frontEnd } from "../phases.js";
 import { bindParams } from "../check/params.js";
 import { hashCacheFile, probeStore } from "../store/index.js";
-import type { TypedProgram } from "../check/typed.js";
 import type { Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics } from "./report.js";
 
@@ -27,15 +29,38 @@ export interface PlanFlags {
 export interface BuiltPlan {
   readonly plan: Plan;
   readonly config: Config;
-  readonly program: TypedProgram;
   readonly projectDir: string;
   /** The hasher the plan's keys were computed with (what it saw of each input: `seen`). */
   readonly hasher: ContentHasher;
+  /** Whether the plan came from the plan cache (plan/plan-cache.ts) rather than a compilation. */
+  readonly reused: boolean;
 }
 
 export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise<BuiltPlan | undefined> {
   const entryFile = path.resolve(io.cwd, file);
-  const front = frontEnd(entryFile, nodeFileHost);
+  const projectDir = path.dirname(entryFile);
+  const invocation: Invocation = {
+    entryFile,
+    entry: flags.entry ?? "main",
+    params: flags.param ?? [],
+    ...(flags.params ? { paramsFile: path.resolve(io.cwd, flags.params) } : {}),
+    ...(flags.config ? { configFile: path.resolve(io.cwd, flags.config) } : {}),
+    cwd: io.cwd,
+  };
+  if (!io.env["PIPE_NO_PLAN_CACHE"]) {
+    const checked = new ContentHasher(hashCacheFile(projectDir));
+    const reused = await reusePlan(invocation, checked);
+    checked.save();
+    if (reused) {
+      if (!flags.json) printDiagnostics(io, reused.warnings, new Map());
+      return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true };
+    }
+  }
+  // A fresh hasher: what it `saw` is then exactly what this compilation hashed.
+  const hasher = new ContentHasher(hashCacheFile(projectDir));
+
+  const log = new ReadLog(nodeFileHost);
+  const front = frontEnd(entryFile, log);
   const sources = new Map(front.sources);
   const fail = (diagnostics: Diagnostic[]) => {
     if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, diagnostics, sources) }, null, 2) + "\n");
@@ -46,23 +71,22 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
   const program = front.program;
   if (!flags.json) printDiagnostics(io, front.diagnostics, sources);
 
-  const { config, diagnostics: configDiagnostics } = loadConfig(program.projectDir, flags.config && path.resolve(io.cwd, flags.config), nodeFileHost);
+  const { config, diagnostics: configDiagnostics } = loadConfig(projectDir, invocation.configFile, log);
   if (!config) return fail(configDiagnostics);
 
-  const entryName = flags.entry ?? "main";
-  const entryId = program.entryPipelines.get(entryName);
+  const entryId = program.entryPipelines.get(invocation.entry);
   let params = new Map();
   if (entryId) {
     const entry = program.pipelines.get(entryId)!;
-    const given = bindParams(program, entry, { pairs: flags.param ?? [], ...(flags.params ? { paramsFile: flags.params } : {}), cwd: io.cwd }, nodeFileHost);
+    const given = bindParams(program, entry, { pairs: invocation.params, ...(flags.params ? { paramsFile: flags.params } : {}), cwd: io.cwd }, log);
     for (const [f, t] of given.sources) sources.set(f, t);
     if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
     params = paramValues(program, entry, given.params);
   }
-  const hasher = new ContentHasher(hashCacheFile(program.projectDir));
-  const compiled = await compile(program, { entry: entryName, params, hasher });
+  const compiled = await compile(program, { entry: invocation.entry, params, hasher });
   if (!compiled.plan) return fail(compiled.diagnostics);
-  return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher };
+  keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics });
+  return { plan: compiled.plan, config, projectDir, hasher, reused: false };
 }
 
 /** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */
