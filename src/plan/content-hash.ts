@@ -87,7 +87,7 @@ export class ContentHasher {
 
   /** The content hash of a file or directory; throws if it does not exist, NotRegularFileError if it is neither. */
   async hash(p: string): Promise<string> {
-    const known = this.knownHash(p);
+    const known = this.knownFileHash(p);
     if (known !== undefined) return known;
     const stat = await fs.promises.stat(p, { bigint: true });
     this.seen.set(p, stat);
@@ -100,10 +100,10 @@ export class ContentHasher {
   }
 
   /**
-   * The hash of a file the stat cache knows unchanged, from one synchronous stat: for
+   * The hash of a regular file the stat cache knows unchanged, from one synchronous stat: for
    * thousands of small inputs that is far cheaper than a trip through libuv's thread pool.
    */
-  private knownHash(p: string): string | undefined {
+  knownFileHash(p: string): string | undefined {
     const cached = this.entries.get(p);
     if (!cached) return undefined;
     const stat = fs.statSync(p, { bigint: true, throwIfNoEntry: false });

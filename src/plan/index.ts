@@ -155,6 +155,12 @@ async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>,
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++]!;
+      // The common case, a file the stat cache knows unchanged: one stat, no trip through the thread pool.
+      const known = expectDir.get(file) === true ? undefined : hasher.knownFileHash(file);
+      if (known !== undefined) {
+        hashes.set(file, known);
+        continue;
+      }
       const shown = relativePosix(projectDir, file);
       const span = origin.get(file)?.span;
       const notRegular = (kind: PathKind) => at(Diag.notRegularFile(origin.get(file)?.what ?? "input", shown, describeKind(kind)), span, { hint: NOT_REGULAR_HINT });
