@@ -4,17 +4,12 @@
 // Diagnostics are printed here; a failure yields undefined.
 
 import path from "node:path";
-import { loadConfig, type Config } from "../config/index.js";
-import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { nodeFileHost } from "../host.js";
-import { compile } from "../plan/index.js";
+import type { Config } from "../config/index.js";
 import { ContentHasher } from "../plan/content-hash.js";
-import { keepPlan, ReadLog, reusePlan, type Invocation } from "../plan/plan-cache.js";
-import { paramValues } from "../plan/params.js";
+import { reusePlan, type Invocation } from "../plan/plan-cache.js";
 import type { Plan } from "../plan/plan.js";
-import { frontEnd } from "../phases.js";
-import { bindParams } from "../check/params.js";
-import { hashCacheFile, probeStore } from "../store/index.js";
+import { hashCacheFile } from "../store/layout.js";
+import { probeStore } from "../store/probe.js";
 import type { Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics } from "./report.js";
 
@@ -56,37 +51,9 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
       return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true };
     }
   }
-  // A fresh hasher: what it `saw` is then exactly what this compilation hashed.
-  const hasher = new ContentHasher(hashCacheFile(projectDir));
-
-  const log = new ReadLog(nodeFileHost);
-  const front = frontEnd(entryFile, log);
-  const sources = new Map(front.sources);
-  const fail = (diagnostics: Diagnostic[]) => {
-    if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, diagnostics, sources) }, null, 2) + "\n");
-    else printDiagnostics(io, diagnostics, sources);
-    return undefined;
-  };
-  if (!front.program) return fail(front.diagnostics);
-  const program = front.program;
-  if (!flags.json) printDiagnostics(io, front.diagnostics, sources);
-
-  const { config, diagnostics: configDiagnostics } = loadConfig(projectDir, invocation.configFile, log);
-  if (!config) return fail(configDiagnostics);
-
-  const entryId = program.entryPipelines.get(invocation.entry);
-  let params = new Map();
-  if (entryId) {
-    const entry = program.pipelines.get(entryId)!;
-    const given = bindParams(program, entry, { pairs: invocation.params, ...(flags.params ? { paramsFile: flags.params } : {}), cwd: io.cwd }, log);
-    for (const [f, t] of given.sources) sources.set(f, t);
-    if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
-    params = paramValues(program, entry, given.params);
-  }
-  const compiled = await compile(program, { entry: invocation.entry, params, hasher });
-  if (!compiled.plan) return fail(compiled.diagnostics);
-  keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics });
-  return { plan: compiled.plan, config, projectDir, hasher, reused: false };
+  // Loaded only now: a reused plan never loads the parser, the checker or the schemas.
+  const { compileProgram } = await import("./compile-program.js");
+  return compileProgram(invocation, flags, io);
 }
 
 /** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */
