@@ -95,7 +95,7 @@ export interface Invocation {
   readonly cwd: string;
 }
 
-export const planCacheDir = (projectDir: string): string => path.join(projectDir, ".pipe", "plans");
+export const planCacheDir = (projectDir: string): string => path.join(projectDir, ".pipe", "plan-cache");
 
 function cacheFile(invocation: Invocation): string {
   const name = createHash("sha256").update(JSON.stringify([build(), invocation])).digest("hex").slice(0, 32);
