@@ -42,7 +42,8 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
     ...(flags.config ? { configFile: path.resolve(io.cwd, flags.config) } : {}),
     cwd: io.cwd,
   };
-  if (!io.env["PIPE_NO_PLAN_CACHE"]) {
+  const cache = !io.env["PIPE_NO_PLAN_CACHE"];
+  if (cache) {
     const checked = new ContentHasher(hashCacheFile(projectDir));
     const reused = await reusePlan(invocation, checked);
     checked.save();
@@ -53,7 +54,7 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
   }
   // Loaded only now: a reused plan never loads the parser, the checker or the schemas.
   const { compileProgram } = await import("./compile-program.js");
-  return compileProgram(invocation, flags, io);
+  return compileProgram(invocation, flags, io, cache);
 }
 
 /** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */

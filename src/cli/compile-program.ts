@@ -17,7 +17,8 @@ import type { BuiltPlan, PlanFlags } from "./build-plan.js";
 import type { Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics } from "./report.js";
 
-export async function compileProgram(invocation: Invocation, flags: PlanFlags, io: Io): Promise<BuiltPlan | undefined> {
+/** `keep`: whether the plan is kept in the plan cache for the next same invocation. */
+export async function compileProgram(invocation: Invocation, flags: PlanFlags, io: Io, keep: boolean): Promise<BuiltPlan | undefined> {
   const projectDir = path.dirname(invocation.entryFile);
   // A fresh hasher: what it `saw` is then exactly what this compilation hashed.
   const hasher = new ContentHasher(hashCacheFile(projectDir));
@@ -47,7 +48,7 @@ export async function compileProgram(invocation: Invocation, flags: PlanFlags, i
   }
   const compiled = await compile(program, { entry: invocation.entry, params, hasher });
   if (!compiled.plan) return fail(compiled.diagnostics);
-  keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics });
+  if (keep) keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics });
   return { plan: compiled.plan, config, projectDir, hasher, reused: false };
 }
 

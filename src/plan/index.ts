@@ -110,8 +110,12 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
       own = filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
       actionFiles.set(d.action.id, own);
     }
-    const files: KeyFile[] = own.map((f) => ({ ...f }));
-    for (const p of d.inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+    // Tasks without inputs of their own share their action's list (nothing changes a plan's lists).
+    let files = own;
+    if (d.inputPaths.length) {
+      files = own.slice();
+      for (const p of d.inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+    }
     const key = taskKey({ definitionHash: def.definitionHash, args: d.args, files, cache: d.action.cache, upstreamKey });
     keys.set(d.id, key);
     const args: Record<string, PlanValue> = {};
@@ -121,7 +125,7 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
       key,
       action: d.action.id,
       group: d.group,
-      deps: [...d.deps],
+      deps: d.deps as string[],
       args,
       command: d.command,
       files,
