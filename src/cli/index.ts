@@ -18,6 +18,7 @@ import { bundleLogsCommand } from "./bundle-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
 import { registerFmtCommand } from "./fmt-command.js";
 import { historyCommand, logsCommand } from "./history-command.js";
+import { registerFindCommands } from "./find-command.js";
 import { runCommand, type Interrupts, type RunFlags } from "./run-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -96,6 +97,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   registerSlurmCommands(program, io, (c) => (code = c));
   registerDiffCommands(program, io, (c) => (code = c));
   registerFmtCommand(program, io, (c) => (code = c));
+  registerFindCommands(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });
