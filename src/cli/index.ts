@@ -19,6 +19,7 @@ import { registerDiffCommands } from "./diff-command.js";
 import { registerFmtCommand } from "./fmt-command.js";
 import { historyCommand, logsCommand } from "./history-command.js";
 import { registerFindCommands } from "./find-command.js";
+import { registerGcCommand } from "./gc-command.js";
 import { runCommand, type Interrupts, type RunFlags } from "./run-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -98,6 +99,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   registerDiffCommands(program, io, (c) => (code = c));
   registerFmtCommand(program, io, (c) => (code = c));
   registerFindCommands(program, io, (c) => (code = c));
+  registerGcCommand(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -18,7 +18,7 @@ import { Driver } from "./driver.js";
 import type { RunRecord } from "./records.js";
 import { RunBook } from "./run-book.js";
 import { neverFit, Scheduler, type LocalLimits } from "./scheduler.js";
-import { removeStaleWork } from "../../store/index.js";
+import { registerNeeds, removeStaleWork, whileCollecting } from "../../store/index.js";
 
 export type { LocalLimits } from "./scheduler.js";
 
@@ -51,6 +51,18 @@ export function unfittable(plan: Plan, limits: LocalLimits): string[] {
 }
 
 export async function runPlan(options: RunOptions): Promise<RunOutcome> {
+  // Every key of the plan is this run's to keep from `pipe gc` (store/needs.ts), said before
+  // the store is asked what is cached.
+  const releaseNeeds = registerNeeds(options.storeDir, options.plan.tasks.map((t) => t.key));
+  try {
+    await whileCollecting(options.storeDir, options.signal);
+    return await runRegistered(options);
+  } finally {
+    releaseNeeds();
+  }
+}
+
+async function runRegistered(options: RunOptions): Promise<RunOutcome> {
   const { plan, storeDir, limits, reporter } = options;
   const now = options.now ?? (() => new Date());
   const states = planStates(plan, storeDir, options.force);

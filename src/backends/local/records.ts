@@ -36,6 +36,8 @@ export const RunRecordSchema = z.object({
   status: z.enum(["running", "ok", "failed", "interrupted"]),
   pid: z.number(),
   tasks: z.array(RunTaskRecordSchema),
+  /** A run that ran nothing keeps no task table, only how many tasks it found cached (run-storage.ts). */
+  cachedOnly: z.number().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
@@ -103,7 +105,7 @@ export function listRuns(projectDir: string): { dir: string; record: RunRecord }
 
 /** How many of a run's tasks are in each state, in order of first appearance. */
 export function stateCounts(record: RunRecord): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = record.cachedOnly ? { cached: record.cachedOnly } : {};
   for (const t of record.tasks) out[t.state] = (out[t.state] ?? 0) + 1;
   return out;
 }
