@@ -5,6 +5,7 @@
 // It prints what it frees, in bytes.
 
 import type { Command } from "commander";
+import { ACTIVE_STATES, queueStates } from "../backends/slurm/queue.js";
 import { pruneRuns, type PrunedRuns } from "../backends/local/run-storage.js";
 import { Diag } from "../diagnostics/catalog.js";
 import { at } from "../diagnostics/diagnostic.js";
@@ -52,7 +53,7 @@ export async function gcCommand(files: readonly string[], flags: GcFlags, io: Io
   const dryRun = Boolean(flags.dryRun);
   const collected: { store: string; result: Collected }[] = [];
   for (const [store, keys] of stores) {
-    const result = collectStore(store, keys, { dryRun });
+    const result = await collectStore(store, keys, { dryRun, activeJobs: (ids) => activeSlurmJobs(ids, io) });
     if (result.kind === "busy") {
       printDiagnostics(io, [at(Diag.gcBusy(result.who), undefined, { hint: "wait for it to end, then run `pipe gc` again" })], new Map());
       return Exit.invalid;
@@ -81,6 +82,15 @@ export async function gcCommand(files: readonly string[], flags: GcFlags, io: Io
   }
   io.out(`${dryRun ? "would free" : "freed"} ${bytes(freed)}\n`);
   return Exit.ok;
+}
+
+/** The jobs of `ids` still queued or running, by job id (an array's tasks by their array's); undefined when squeue cannot say. */
+async function activeSlurmJobs(ids: readonly string[], io: Io): Promise<ReadonlySet<string> | undefined> {
+  const { states, error } = await queueStates([...new Set(ids)], io.env);
+  if (error) return undefined;
+  const active = new Set<string>();
+  for (const [id, q] of states) if (ACTIVE_STATES.has(q.state)) active.add(id.split("_")[0]!);
+  return active;
 }
 
 const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;

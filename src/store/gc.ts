@@ -12,7 +12,7 @@ import path from "node:path";
 import { entryAt } from "./entries.js";
 import { entryDir, tmpDir, workDir } from "./layout.js";
 import { KeyLocks } from "./locks.js";
-import { liveNeeds, markCollecting } from "./needs.js";
+import { liveNeeds, markCollecting, type ActiveJobs } from "./needs.js";
 
 const KEY_NAME = /^[0-9a-f]{16,128}$/;
 
@@ -33,7 +33,7 @@ export type Collected =
       readonly kept: number;
     };
 
-export function collectStore(storeDir: string, referenced: ReadonlySet<string>, options: { dryRun: boolean }): Collected {
+export async function collectStore(storeDir: string, referenced: ReadonlySet<string>, options: { dryRun: boolean; activeJobs?: ActiveJobs }): Promise<Collected> {
   let names: string[];
   try {
     names = fs.readdirSync(storeDir);
@@ -44,7 +44,7 @@ export function collectStore(storeDir: string, referenced: ReadonlySet<string>, 
   if ("busy" in mark) return { kind: "busy", who: mark.busy };
   const locks = options.dryRun ? undefined : new KeyLocks(storeDir, `gc-${process.pid}`);
   try {
-    const needed = liveNeeds(storeDir);
+    const needed = await liveNeeds(storeDir, options.activeJobs);
     const working = inProgress(storeDir);
     const deleted: CollectedEntry[] = [];
     const spared: CollectedEntry[] = [];

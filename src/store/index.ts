@@ -23,5 +23,5 @@ export { finishResult, type Times } from "./commit.js";
 export { alive, KeyLocks, runOwners, type LockOwner } from "./locks.js";
 export { removeStaleWork } from "./stale-work.js";
 export { probeStore } from "./probe.js";
-export { liveNeeds, markCollecting, registerNeeds, whileCollecting } from "./needs.js";
+export { liveNeeds, markCollecting, registerNeeds, whileCollecting, type ActiveJobs } from "./needs.js";
 export { collectStore, sizeOf, type Collected, type CollectedEntry } from "./gc.js";

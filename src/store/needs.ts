@@ -73,8 +73,15 @@ export function markCollecting(storeDir: string): { release: () => void } | { bu
   return { busy: "a mark that keeps coming back" };
 }
 
-/** The keys the live needs files name; the files of owners gone are removed. */
-export function liveNeeds(storeDir: string): Set<string> {
+/** Answers which of the given Slurm job ids are still queued or running; undefined when it cannot tell. */
+export type ActiveJobs = (ids: readonly string[]) => Promise<ReadonlySet<string> | undefined>;
+
+/**
+ * The keys the live needs files name. A pipe's file lives while its pid does; a Slurm
+ * submission's while one of its jobs is queued or running (asked once, of `activeJobs`;
+ * without an answer, it lives). The files of owners gone are removed.
+ */
+export async function liveNeeds(storeDir: string, activeJobs?: ActiveJobs): Promise<Set<string>> {
   const dir = locksDir(storeDir);
   const keys = new Set<string>();
   let names: string[];
@@ -83,8 +90,9 @@ export function liveNeeds(storeDir: string): Set<string> {
   } catch {
     return keys;
   }
+  const files: { file: string; lines: string[]; jobs?: string[] }[] = [];
   for (const name of names) {
-    if (!name.startsWith(NEEDS_PREFIX)) continue;
+    if (!name.startsWith(NEEDS_PREFIX) || name.endsWith(".tmp")) continue;
     const file = path.join(dir, name);
     let text: string;
     try {
@@ -93,15 +101,35 @@ export function liveNeeds(storeDir: string): Set<string> {
       continue;
     }
     const lines = text.split("\n");
-    const owner = parseOwner(lines[0] ?? "");
-    // Unreadable: kept, and its keys unknown; nothing of it is taken for garbage but by its owner.
-    if (owner && !livesOrElsewhere(owner)) {
-      fs.rmSync(file, { force: true });
+    const head = lines[0] ?? "";
+    const jobs = slurmJobs(head);
+    if (jobs) files.push({ file, lines, jobs });
+    else {
+      const owner = parseOwner(head);
+      // Unreadable: kept, its keys being what they are; a file is taken for dead only when its owner is known gone.
+      if (owner && !livesOrElsewhere(owner)) fs.rmSync(file, { force: true });
+      else files.push({ file, lines });
+    }
+  }
+  const allJobs = files.flatMap((f) => f.jobs ?? []);
+  const active = allJobs.length && activeJobs ? await activeJobs(allJobs) : undefined;
+  for (const f of files) {
+    if (f.jobs && active && !f.jobs.some((j) => active.has(j))) {
+      fs.rmSync(f.file, { force: true });
       continue;
     }
-    for (const key of lines.slice(1)) if (key) keys.add(key);
+    for (const key of f.lines.slice(1)) if (key) keys.add(key);
   }
   return keys;
+}
+
+function slurmJobs(line: string): string[] | undefined {
+  try {
+    const v = JSON.parse(line) as { slurm?: unknown };
+    return typeof v.slurm === "string" ? v.slurm.split(",").filter(Boolean) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function mtimeMs(file: string): number {
