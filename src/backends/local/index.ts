@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly now?: () => Date;
   /** What the compile that made the plan found at each input path (ContentHasher.seen): large files still as they were are not read again. */
   readonly seen?: ReadonlyMap<string, fs.BigIntStats>;
+  /** Where the run came from, for its record: non-default parameters, git commit. */
+  readonly context?: Pick<RunRecord, "params" | "commit">;
 }
 
 export interface RunOutcome {
@@ -67,7 +69,7 @@ async function runRegistered(options: RunOptions): Promise<RunOutcome> {
   const now = options.now ?? (() => new Date());
   const states = planStates(plan, storeDir, options.force);
   const scheduler = new Scheduler(states, limits, options.keepGoing);
-  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now());
+  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now(), options.context);
   const toRun = states.filter((s) => s.run).length;
   reporter.event({ type: "plan", total: states.length, toRun, cached: states.length - toRun });
   for (const s of states) if (!s.run) reporter.event({ type: "cached", task: s.task.id });

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { printable } from "../../printable.js";
+import { PlanValueSchema } from "../../plan/plan.js";
 
 /** A task's line in a run's record: how it went in that run. */
 export const RunTaskRecordSchema = z.object({
@@ -36,6 +37,9 @@ export const RunRecordSchema = z.object({
   status: z.enum(["running", "ok", "failed", "interrupted"]),
   pid: z.number(),
   tasks: z.array(RunTaskRecordSchema),
+  /** The entry's parameters that differ from their defaults, and the project's git commit (results/run-context.ts). */
+  params: z.record(z.string(), PlanValueSchema).optional(),
+  commit: z.string().optional(),
   /** A run that ran nothing keeps no task table, only how many tasks it found cached (run-storage.ts). */
   cachedOnly: z.number().optional(),
 });

@@ -35,12 +35,13 @@ export class RunBook {
     states: readonly RunDecision[],
     private readonly view: TaskView,
     started: Date,
+    context: Pick<RunRecord, "params" | "commit"> = {},
   ) {
     ({ id: this.id, dir: this.dir } = createRunDir(projectDir, started));
     for (const sub of ["scripts", "logs"]) fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
     savePlan(projectDir, plan, this.dir);
     for (const s of states) if (s.reason) this.planReasons.set(s.task.id, s.reason);
-    this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, tasks: [] };
+    this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, ...context, tasks: [] };
     this.save();
   }
 
