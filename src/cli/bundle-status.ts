@@ -24,7 +24,7 @@ export function jobSummary(tasks: readonly BundleTaskStatus[]): string {
     return [name, ids.join(",") || "-", String(list.length), statusCounts(list).map(([s, n]) => `${n} ${s}`).join(", ")];
   });
   const all = [["JOB", "SLURM JOB", "TASKS", "STATUS"], ...rows];
-  const widths = [0, 1, 2].map((i) => Math.max(...all.map((r) => r[i]!.length)));
+  const widths = [0, 1, 2].map((i) => maxOf(all.map((r) => r[i]!.length)));
   return all.map((r) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padStart(widths[2]!)}  ${r[3]}\n`).join("");
 }
 

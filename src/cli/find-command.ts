@@ -2,6 +2,7 @@
 // [--link DIR] [--json]`: results by task and parameters, and the entry pipeline's outputs
 // (src/results). Both compile the plan as `pipe plan` does and read the plan's store.
 
+import { maxOf } from "../arrays.js";
 import path from "node:path";
 import type { Command } from "commander";
 import { hasErrors } from "../diagnostics/diagnostic.js";
@@ -54,7 +55,7 @@ export async function findCommand(file: string, patterns: readonly string[], fla
 
 function renderFound(t: FoundTask): string {
   const lines = [`${printable(t.id)}  ${t.inStore ? "in the store" : "not in the store"}\n`, `  entry  ${t.path}\n`];
-  const width = Math.max(5, ...t.outputs.map((o) => o.name.length));
+  const width = Math.max(5, maxOf(t.outputs.map((o) => o.name.length)));
   for (const o of t.outputs) {
     const shown = o.value === undefined ? o.path : typeof o.value === "string" ? printableLine(o.value) : JSON.stringify(o.value);
     lines.push(`  ${o.name.padEnd(width)}  ${shown}\n`);
@@ -77,7 +78,7 @@ export async function outputsCommand(file: string, flags: PlanFlags & { link?: s
     io.out(JSON.stringify({ ok: true, outputs, ...(links ? { links } : {}) }, null, 1) + "\n");
     return Exit.ok;
   }
-  const width = Math.max(0, ...outputs.map((o) => o.name.length));
+  const width = maxOf(outputs.map((o) => o.name.length), 0);
   for (const o of outputs) {
     if (o.state === "cached") io.out(`${o.name.padEnd(width)} = ${printableLine(o.text ?? "")}\n`);
     else {

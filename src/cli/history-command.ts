@@ -4,6 +4,7 @@
 // key they are of. Both find the project's `.pipe/runs` upward from the working directory
 // unless `--project DIR` says where.
 
+import { maxOf } from "../arrays.js";
 import fs from "node:fs";
 import path from "node:path";
 import { listRuns, runsDir, stateCounts, stateSummary, type RunRecord } from "../backends/local/records.js";
@@ -121,7 +122,7 @@ function shownStatus(record: RunRecord): string {
 /** Columns padded to their widest cell; the last is not padded. */
 function alignedTable(head: readonly string[], rows: readonly string[][]): string {
   const all = [head.map((h) => h.toUpperCase()), ...rows];
-  const widths = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  const widths = head.map((_, i) => maxOf(all.map((r) => r[i]!.length)));
   return all.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd() + "\n").join("");
 }
 
