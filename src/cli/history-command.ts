@@ -26,7 +26,7 @@ export function historyCommand(flags: { project?: string; json?: boolean }, io: 
   const project = findProject(io, flags.project);
   const runs = project ? listRuns(project) : [];
   if (flags.json) {
-    io.out(JSON.stringify(runs.map(({ record }) => ({ ...record, tasks: undefined, counts: stateCounts(record) })), null, 1) + "\n");
+    io.out(JSON.stringify([...runs].reverse().map(({ record }) => ({ ...record, tasks: undefined, counts: stateCounts(record) })), null, 1) + "\n");
     return Exit.ok;
   }
   if (runs.length === 0) {
