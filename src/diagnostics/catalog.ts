@@ -93,6 +93,12 @@ export const Diag = {
   tooManyTasks: def("P4010", "error", (n: number, limit: number) => `the plan has ${n} tasks, more than the limit of ${limit}`),
   badStore: def("P4011", "error", (path: string, reason: string) => `the store ${path} ${reason}`),
   notRegularFile: def("P4012", "error", (what: string, path: string, kind: string) => `${what} "${path}" is ${kind}, not a regular file or a directory`),
+  // ---- results: `pipe find`, `pipe outputs --link`, `pipe gc` (src/results) ----
+  badFilter: def("P4045", "error", (text: string) => `\`--where ${text}\` is not \`name=value\``),
+  unknownFilterName: def("P4046", "error", (name: string) => `no task of the selection has an argument \`${name}\``),
+  badFilterValue: def("P4047", "error", (name: string, type: string, reason: string) => `\`--where ${name}=...\`: not a value of \`${name}: ${type}\`: ${reason}`),
+  linkInTheWay: def("P4048", "warning", (path: string) => `${path} is not a link pipe made; left as it is`),
+  gcBusy: def("P4049", "error", (who: string) => `another \`pipe gc\` is collecting this store (${who})`),
 
   // ---- TypeScript actions ----
   tsModuleNotFound: def("P5001", "error", (path: string) => `cannot find TypeScript module "${path}"`),
