@@ -266,6 +266,7 @@ pipeline main(src: File = "data/x.csv", lrs: List[Float] = [1e-3, 1e-4], opt: {l
   with { seed = 42 }
   let d = prepare(src = src) resources { mem = "8G" }
   let runs = for (lr, bs) in zip(lrs, [32, 64]) { train(data = d.data, lr = -lr, bs = bs) }
+  let more = for f in glob("data/*.csv") + [src] { prepare(src = f, seed = if len(lrs) > 1 and not (lrs[0] == 0.1 or false) then 1 else 2) }
   let b = best_index(scores = runs.acc)
   return (best = b.index)
 }
