@@ -40,11 +40,9 @@ export function glob(pattern: string, dir: string, projectDir: string, host: Fil
   }
   const found = new Set<string>();
   walk(projectDir, segments, 0, projectDir, host, found, new Set());
-  const files = [...found].sort((a, b) => {
-    const x = path.relative(projectDir, a);
-    const y = path.relative(projectDir, b);
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  // Every path found starts with the project directory: sorting the full paths is sorting
+  // the project-relative ones, in code-unit order.
+  const files = [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return { ok: true, files };
 }
 

@@ -117,7 +117,9 @@ function ordered(t: Ty.Type): boolean {
 }
 
 function checkIndex(e: A.Index, cx: ExprContext, expected?: Ty.Type): TExpr {
-  const target = checkExpr(e.target, cx, expected ? Ty.listOf(expected) : undefined);
+  // Only a path flows into the list (`["a.csv", "b.csv"][i]` as a `File`): any other
+  // expected type would blame each element for what is one mismatch of the whole.
+  const target = checkExpr(e.target, cx, expected && Ty.isPathType(expected) ? Ty.listOf(expected) : undefined);
   const index = checkExpr(e.index, cx, Ty.Int);
   if (index.type.kind !== "Int" && index.type.kind !== "Error") {
     cx.diagnostics.push(at(Diag.typeMismatch(Ty.show(index.type), "Int"), index.span, { hint: "a list is indexed by an `Int`, from 0" }));

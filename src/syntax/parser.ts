@@ -483,9 +483,10 @@ export class PipeParser extends EmbeddedActionsParser {
       const op = this.OR(this.cachedAlts("comparison", () => [...comparisonOps.keys()].map((type) => ({ ALT: () => this.CONSUME(type) }))));
       const right = this.SUBRULE2(this.additive);
       this.ACTION(() => {
-        // `a < b < c` reads as a range in mathematics and as `(a < b) < c` in many languages.
+        // `a < b < c` reads as a range in mathematics and as `(a < b) < c` in many languages:
+        // refused, and the tree keeps the first comparison only, so nothing else is reported.
         if (++count === 2) this.hooks.report("chainedComparison", this.span(op, op), op.image);
-        left = this.binary(comparisonOps.get(op.tokenType)!, op, left, right);
+        if (count === 1) left = this.binary(comparisonOps.get(op.tokenType)!, op, left, right);
       });
     });
     return left;
