@@ -75,6 +75,24 @@ describe("glob", () => {
     expect((await mustPlan(dir)).tasks.map((t) => t.args["f"])).toEqual([{ $path: "data/a.csv" }, { $path: "data/b.csv" }]);
   });
 
+  it("never searches the project's .pipe/ or a store elsewhere, nor hidden directories, and follows a named link", async () => {
+    const dir = project({
+      "main.pipe": COUNT.replace("data/**/*.csv", "**/*.csv"),
+      "a.csv": "1\n",
+      ".pipe/store/k/out.csv": "stored\n",
+      "results/store/.locks/x": "",
+      "results/store/k/out.csv": "stored\n",
+      "results/kept.csv": "1\n",
+      ".git/x.csv": "1\n",
+      "elsewhere/linked.csv": "1\n",
+    });
+    fs.symlinkSync(path.join(dir, "elsewhere"), path.join(dir, "data"));
+    const found = glob("data/*.csv", dir, dir, nodeFileHost);
+    expect(found.ok && found.files.map((f) => path.relative(dir, f))).toEqual(["data/linked.csv"]);
+    const plan = await mustPlan(dir);
+    expect(plan.tasks.map((t) => t.args["f"])).toEqual([{ $path: "a.csv" }, { $path: "elsewhere/linked.csv" }, { $path: "results/kept.csv" }]);
+  });
+
   it("walks a directory of 20,000 files in a fraction of a second, reading no file", () => {
     const dir = project({});
     fs.mkdirSync(path.join(dir, "data"));
