@@ -7,7 +7,8 @@ import path from "node:path";
 import type { Config } from "../config/index.js";
 import { ContentHasher } from "../plan/content-hash.js";
 import { reusePlan, type Invocation } from "../plan/plan-cache.js";
-import type { Plan } from "../plan/plan.js";
+import type { Plan, PlanValue } from "../plan/plan.js";
+import type { TypedProgram } from "../check/typed.js";
 import { hashCacheFile } from "../store/layout.js";
 import { probeStore } from "../store/probe.js";
 import type { Io } from "./io.js";
@@ -29,9 +30,14 @@ export interface BuiltPlan {
   readonly hasher: ContentHasher;
   /** Whether the plan came from the plan cache (plan/plan-cache.ts) rather than a compilation. */
   readonly reused: boolean;
+  /** The entry's parameters whose values differ from their defaults, for the run's record. */
+  readonly changedParams: Record<string, PlanValue>;
+  /** The checked program: present when compiled, or asked for with `{ program: true }`. */
+  readonly program?: TypedProgram;
 }
 
-export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise<BuiltPlan | undefined> {
+/** `needs.program`: the command needs the checked program, so a kept plan is not enough. */
+export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: { program?: boolean } = {}): Promise<BuiltPlan | undefined> {
   const entryFile = path.resolve(io.cwd, file);
   const projectDir = path.dirname(entryFile);
   const invocation: Invocation = {
@@ -43,13 +49,13 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
     cwd: io.cwd,
   };
   const cache = !io.env["PIPE_NO_PLAN_CACHE"];
-  if (cache) {
+  if (cache && !needs.program) {
     const checked = new ContentHasher(hashCacheFile(projectDir));
     const reused = await reusePlan(invocation, checked);
     checked.save();
     if (reused) {
       if (!flags.json) printDiagnostics(io, reused.warnings, new Map());
-      return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true };
+      return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true, changedParams: reused.changedParams };
     }
   }
   // Loaded only now: a reused plan never loads the parser, the checker or the schemas.

@@ -12,6 +12,7 @@ import { compile } from "../plan/index.js";
 import { paramValues } from "../plan/params.js";
 import { keepPlan, ReadLog, type Invocation } from "../plan/plan-cache.js";
 import { frontEnd } from "../phases.js";
+import { changedParams as changedParamsOf } from "../results/run-context.js";
 import { hashCacheFile } from "../store/layout.js";
 import type { BuiltPlan, PlanFlags } from "./build-plan.js";
 import type { Io } from "./io.js";
@@ -48,7 +49,8 @@ export async function compileProgram(invocation: Invocation, flags: PlanFlags, i
   }
   const compiled = await compile(program, { entry: invocation.entry, params, hasher });
   if (!compiled.plan) return fail(compiled.diagnostics);
-  if (keep) keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics });
-  return { plan: compiled.plan, config, projectDir, hasher, reused: false };
+  const changedParams = changedParamsOf(program, compiled.plan);
+  if (keep) keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics, changedParams });
+  return { plan: compiled.plan, config, projectDir, hasher, reused: false, changedParams, program };
 }
 

@@ -34,7 +34,7 @@ export interface Interrupts {
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
   const built = await buildPlan(file, flags, io);
   if (!built) return Exit.invalid;
-  const { plan, config, projectDir, hasher, program } = built;
+  const { plan, config, projectDir, hasher, changedParams } = built;
   const limits = localLimits(config, flags.jobs);
   if (typeof limits === "string") {
     io.err(`pipe: ${limits}\n`);
@@ -46,7 +46,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     return Exit.invalid;
   }
   if (!storeUsable(config, flags, io)) return Exit.invalid;
-  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(program, plan) });
+  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams) });
   const { record, runDir } = outcome;
   const failures = record.tasks
     .filter((t) => t.state === "failed")
