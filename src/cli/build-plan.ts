@@ -2,7 +2,7 @@
 // parameters, compile the plan. Diagnostics are printed here; a failure yields undefined.
 
 import path from "node:path";
-import { loadConfig, type Config } from "../config/index.js";
+import { loadConfig, pythonFor, type Config } from "../config/index.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { nodeFileHost } from "../host.js";
 import { compile } from "../plan/index.js";
@@ -60,7 +60,7 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
     params = paramValues(program, entry, given.params);
   }
   const hasher = new ContentHasher(hashCacheFile(program.projectDir));
-  const compiled = await compile(program, { entry: entryName, params, hasher });
+  const compiled = await compile(program, { entry: entryName, params, hasher, python: (action) => pythonFor(config, action) });
   if (!compiled.plan) return fail(compiled.diagnostics);
   return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher };
 }

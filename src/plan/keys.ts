@@ -2,7 +2,7 @@
 // the action's normalized definition, the canonical argument values (an external file or
 // directory by its content hash and the project-relative path the command receives, since
 // a command may use the name; an upstream output by its task's key and output name), the
-// content of every `uses` file and of a TypeScript action's sources, and whether the action
+// content of every `uses` file and of a TypeScript or Python action's sources, and whether the action
 // may be cached. Never over resources, retries, mtimes, or the machine (paths are relative
 // to the project directory, so moving the project changes no key).
 
@@ -23,10 +23,12 @@ export interface KeyParts {
 export function taskKey(parts: KeyParts): string {
   const uses: string[] = [];
   const ts: string[] = [];
+  const py: string[] = [];
   const hashOf = new Map<string, string>();
   for (const f of parts.files) {
     if (f.role === "uses") uses.push(f.hash);
     else if (f.role === "ts") ts.push(f.hash);
+    else if (f.role === "py") py.push(f.hash);
     else hashOf.set(f.path, f.hash);
   }
   const value = (v: Value): Json => {
@@ -55,6 +57,8 @@ export function taskKey(parts: KeyParts): string {
     args: argsJson,
     uses,
     ts,
+    // Only where there are any, so that the keys of every other action stay what they were.
+    ...(py.length ? { py } : {}),
     // An uncached action's key is still stable; the planner marks its tasks to run every time.
     cache: parts.cache,
   });
