@@ -32,6 +32,12 @@ LISTS = {"builtins.list", "typing.List", "typing.Sequence", "collections.abc.Seq
 PATHS = {"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"}
 
 
+DICT = "a dict's keys are not known before the run: use a TypedDict or a @dataclass"
+UNMAPPED = {q: DICT for q in ("builtins.dict", "typing.Dict", "typing.Mapping", "collections.abc.Mapping")}
+UNMAPPED.update({q: "a tuple has no .pipe equivalent: use a list or a record" for q in ("builtins.tuple", "typing.Tuple")})
+OTHER = "pipe maps int, float, bool, str, Path, list[T], T | None, and TypedDict and @dataclass classes"
+
+
 def typing_name(q):
     """`typing.X` and `typing_extensions.X` are one name."""
     if q and q.startswith("typing_extensions."):
@@ -295,7 +301,7 @@ class Analyser:
                 return bad("a list needs its element type: `list[T]`")
             if name == "typing.Any":
                 return bad("`Any` says nothing a task can be checked against")
-            return bad("it has no .pipe equivalent")
+            return bad(UNMAPPED.get(name, OTHER))
         if isinstance(node, ast.Subscript):
             q = self.qualify(mod, node.value)
             name = q[1] if q and q[0] == "qual" else None
@@ -322,7 +328,7 @@ class Analyser:
                         return {"t": "optional", "of": {"t": "dir", "span": span}, "span": span}
                     return bad('`Annotated[..., "dir"]` is for a `Path`')
                 return t
-            return bad("it has no .pipe equivalent")
+            return bad(UNMAPPED.get(name, OTHER))
         return bad("it is not a type")
 
     def union(self, mod, members, node, depth):
