@@ -374,6 +374,17 @@ def where_raised(tb, module_path):
     return " (at %s:%d)" % (f.filename if shown.startswith("..") else shown, f.lineno)
 
 
+def print_user_traceback(e):
+    """The traceback from the user's first frame: the runner's own frames are noise in a task's log."""
+    import traceback
+
+    tb = e.__traceback__
+    here = os.path.abspath(__file__)
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == here:
+        tb = tb.tb_next
+    traceback.print_exception(type(e), e, tb)
+
+
 def main(argv):
     import json
 
@@ -407,9 +418,7 @@ def main(argv):
         except BaseException as e:
             if isinstance(e, (KeyboardInterrupt, SystemExit)):
                 raise
-            import traceback
-
-            traceback.print_exc()
+            print_user_traceback(e)
             raise Failure("cannot import %s: %s: %s%s" % (shown, type(e).__name__, one_line(e), where_raised(e.__traceback__, module_path)))
         fn = getattr(module, function, None)
         if not callable(fn):
@@ -430,9 +439,7 @@ def main(argv):
 
                 result = asyncio.run(wait(result))
         except Exception as e:
-            import traceback
-
-            traceback.print_exc()
+            print_user_traceback(e)
             raise Failure("%s raised %s: %s%s" % (label, type(e).__name__, one_line(e), where_raised(e.__traceback__, module_path)))
         try:
             write_outputs(result, types, os.path.abspath(out), work)
