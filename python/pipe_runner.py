@@ -114,7 +114,7 @@ def resolve_args(data, store):
 
     inputs = {}
     for i in data.get("inputs", []):
-        inputs[(i["task"], i["output"])] = i
+        inputs[(i["task"], i["output"], ".".join(i.get("fields") or []))] = i
 
     def resolve(v):
         if isinstance(v, list):
@@ -126,15 +126,27 @@ def resolve_args(data, store):
         if isinstance(v.get("$record"), dict):
             return {k: resolve(x) for k, x in v["$record"].items()}
         if isinstance(v.get("$ref"), str):
-            i = inputs.get((v["$ref"], v.get("output")))
+            fields = v.get("fields") or []
+            i = inputs.get((v["$ref"], v.get("output"), ".".join(fields)))
             if i is None:
                 raise Failure("no input for %s.%s" % (v["$ref"], v.get("output")), 2)
             if not store:
                 raise Failure("PIPE_STORE is not set", 2)
-            return read_upstream(os.path.join(store, i["key"], i["output"]), parse_type(i["type"]))
+            value = read_upstream(os.path.join(store, i["key"], i["output"]), parse_type(i.get("outputType") or i["type"]))
+            for name in fields:  # a projection: a record's field, or that field of each element
+                value = field_of(value, name)
+            return value
         return {k: resolve(x) for k, x in v.items()}
 
     return {k: resolve(v) for k, v in data["args"].items()}
+
+
+def field_of(v, name):
+    if isinstance(v, dict):
+        return v.get(name)
+    if isinstance(v, list):
+        return [field_of(x, name) for x in v]
+    return None
 
 
 def coerce(value, hint):

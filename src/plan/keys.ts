@@ -47,7 +47,8 @@ export function taskKey(parts: KeyParts): string {
       case "record":
         return { record: Object.fromEntries(Object.entries(v.fields).map(([k, f]) => [k, value(f)])) };
       case "ref":
-        return { output: v.output, upstream: parts.upstreamKey(v.task) };
+        // A projection's fields only when there are some: the keys of whole outputs stay as they were.
+        return v.fields ? { fields: [...v.fields], output: v.output, upstream: parts.upstreamKey(v.task) } : { output: v.output, upstream: parts.upstreamKey(v.task) };
     }
   };
   const argsJson: Record<string, Json> = {};
