@@ -12,6 +12,7 @@ A function lists its parameters and its return annotation as type trees:
     {"t": "list", "of": TYPE}, {"t": "optional", "of": TYPE}
     {"t": "record", "name": CLASS, "kind": "typeddict" | "dataclass", "fields": [FIELD...]}
     {"t": "unsupported", "text": SOURCE, "why": REASON}
+    {"t": "typevar", "name": NAME}   (a generic function: its .pipe signature must be declared)
 each with "span": [FILE, START, END] (offsets in UTF-16 code units, as JavaScript counts).
 "sources" is the module and the project-local modules it imports, transitively, resolved
 as the runner's Python resolves them (pipe_runner.py: the package root of the module's
@@ -81,7 +82,12 @@ class Module:
             self.error = {"kind": "syntax", "message": str(e), "span": [path, 0, 1]}
             return
         self.package = package_of(path)
+        self.typevars = set()
         for node in self.tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call):
+                f = node.value.func
+                if (isinstance(f, ast.Name) and f.id == "TypeVar") or (isinstance(f, ast.Attribute) and f.attr == "TypeVar"):
+                    self.typevars.add(node.targets[0].id)
             if isinstance(node, ast.ClassDef):
                 self.classes[node.name] = node
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -235,6 +241,8 @@ class Analyser:
     def qualify(self, mod, node):
         """The qualified name of a Name or Attribute in `mod`: ("qual", "typing.Optional") or ("class", module, ClassDef)."""
         if isinstance(node, ast.Name):
+            if node.id in getattr(mod, "typevars", ()):
+                return ("typevar", node.id)
             if node.id in mod.classes:
                 return ("class", mod, mod.classes[node.id])
             if node.id in mod.names:
@@ -290,6 +298,8 @@ class Analyser:
             q = self.qualify(mod, node)
             if q is None:
                 return bad("it is not a type name")
+            if q[0] == "typevar":
+                return {"t": "typevar", "name": q[1], "span": span}
             if q[0] == "class":
                 return self.record(q[1], q[2], span, depth)
             name = q[1]
@@ -304,6 +314,8 @@ class Analyser:
             return bad(UNMAPPED.get(name, OTHER))
         if isinstance(node, ast.Subscript):
             q = self.qualify(mod, node.value)
+            if q and q[0] == "class":  # a generic record, `Best[T]`: its fields say what T is
+                return self.record(q[1], q[2], span, depth)
             name = q[1] if q and q[0] == "qual" else None
             args = node.slice
             if isinstance(args, ast.Index):  # Python 3.8

@@ -19,8 +19,24 @@ copied, never moved. A Python exception prints its traceback, then one line `err
 and exits 1; a wrong invocation exits 2.
 """
 
-import sys
+# Everything the runner uses is imported before the user's directories go on sys.path, so
+# that a user's module named like one of Python's own (`select.py`) cannot replace it.
+import dataclasses
+import importlib
+import importlib.util
+import inspect
+import json
+import math
+import numbers
 import os
+import select  # noqa: F401 (asyncio and subprocess need the real one)
+import shutil
+import sys
+import tempfile
+import traceback
+import typing
+from collections.abc import Mapping
+from pathlib import Path
 
 USAGE = "usage: pipe_runner.py <module.py> <function> <args.json> <out-dir> <output-types-json>"
 
@@ -87,9 +103,6 @@ def scalar_value(stored):
 
 
 def read_upstream(path, t):
-    from pathlib import Path
-    import json
-
     kind = t[0]
     if kind in ("File", "Dir"):
         return Path(path)
@@ -110,8 +123,6 @@ def read_upstream(path, t):
 
 
 def resolve_args(data, store):
-    from pathlib import Path
-
     inputs = {}
     for i in data.get("inputs", []):
         inputs[(i["task"], i["output"], ".".join(i.get("fields") or []))] = i
@@ -151,9 +162,6 @@ def field_of(v, name):
 
 def coerce(value, hint):
     """A value shaped for the function's own hint: a float for `float`, the dataclass for a dataclass."""
-    import dataclasses
-    import typing
-
     if value is None or hint is None:
         return value
     origin = typing.get_origin(hint)
@@ -198,9 +206,6 @@ def package_of(path):
 
 
 def load(module_path, project):
-    import importlib
-    import importlib.util
-
     module_path = os.path.abspath(module_path)
     package, base = package_of(module_path)
     for d in reversed([base, project]):
@@ -226,9 +231,6 @@ def load(module_path, project):
 
 def check_value(name, t, v, where):
     """A returned structured value as JSON data, or a Failure naming the first bad place."""
-    import math
-    import numbers
-
     kind = t[0]
     bad = lambda: Failure("returned %s for %s, which is not %s" % (short(v), where, article(show(t))))
     if kind == "optional":
@@ -282,9 +284,6 @@ def short(v):
 
 
 def as_mapping(v):
-    import dataclasses
-    from collections.abc import Mapping
-
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return {f.name: getattr(v, f.name) for f in dataclasses.fields(v)}
     if isinstance(v, Mapping):
@@ -298,8 +297,6 @@ def float_text(x):
 
 
 def write_outputs(result, types, out, work):
-    import json
-
     if result is None and not types:
         return
     values = as_mapping(result)
@@ -340,8 +337,6 @@ def write_outputs(result, types, out, work):
 
 
 def put_path(v, kind, target, real_work, where):
-    import shutil
-
     if not isinstance(v, (str, os.PathLike)) or os.fspath(v) == "":
         raise Failure("returned %s for %s, which must be a path" % (short(v), where))
     p = os.path.abspath(os.fspath(v))
@@ -374,8 +369,6 @@ def holds_symlink(d):
 
 def where_raised(tb, module_path):
     """The innermost frame of the exception inside the user's files: `select.py:12`."""
-    import traceback
-
     frames = traceback.extract_tb(tb)
     runner = os.path.abspath(__file__)
     mine = [f for f in frames if os.path.abspath(f.filename) != runner]
@@ -388,8 +381,6 @@ def where_raised(tb, module_path):
 
 def print_user_traceback(e):
     """The traceback from the user's first frame: the runner's own frames are noise in a task's log."""
-    import traceback
-
     tb = e.__traceback__
     here = os.path.abspath(__file__)
     while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == here:
@@ -398,8 +389,6 @@ def print_user_traceback(e):
 
 
 def main(argv):
-    import json
-
     if len(argv) != 5:
         raise Failure(USAGE, 2)
     module_path, function, args_file, out, types_json = argv
@@ -438,8 +427,6 @@ def main(argv):
         kwargs = call_arguments(fn, args)
         os.chdir(work)
         os.environ["TMPDIR"] = work
-        import tempfile
-
         tempfile.tempdir = work
         try:
             result = fn(**kwargs)
@@ -461,15 +448,10 @@ def main(argv):
             raise Failure("cannot write the outputs of %s: %s" % (label, e))
     finally:
         os.chdir(project)
-        import shutil
-
         shutil.rmtree(work, ignore_errors=True)
 
 
 def call_arguments(fn, args):
-    import inspect
-    import typing
-
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):

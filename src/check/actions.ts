@@ -8,6 +8,7 @@ import { describeKind, NOT_REGULAR_HINT, type FileHost } from "../host.js";
 import type * as A from "../syntax/ast.js";
 import { checkExpr, Scope, type ExprContext } from "./expressions.js";
 import { checkResources } from "./resources.js";
+import { pyModulePath } from "./py-actions.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { Resources, TAction, TInterpolation, TPy, TShell, TTs } from "./typed.js";
@@ -28,7 +29,7 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
   const base = { kind: "Action" as const, id: cx.id, file: cx.file, name: decl.name.name, params: sig.params, outputs: sig.outputs, span: decl.span };
   if (!Array.isArray(decl.body)) {
     const impl = decl.body as A.TsImpl;
-    const module = path.resolve(dir, impl.module);
+    const module = impl.language === "py" ? pyModulePath(dir, impl.module) : path.resolve(dir, impl.module);
     const typed: TTs | TPy = impl.language === "py" ? { kind: "Py", module, function: impl.exportName, span: impl.span, sources: cx.pySources } : { kind: "Ts", module, exportName: impl.exportName, span: impl.span };
     return { ...base, impl: typed, uses: [], resources: {}, env: [], retries: 0, cache: true };
   }

@@ -13,7 +13,7 @@ import { checkPipeline, type CalleeInfo } from "./pipelines.js";
 import { resolveSignature, type Signature } from "./signatures.js";
 import { tsSignature } from "./ts-actions.js";
 import { analysePython } from "./py-analyse.js";
-import { pyModuleReadable, pySignature } from "./py-actions.js";
+import { pyModulePath, pyModuleReadable, pySignature } from "./py-actions.js";
 import type { TAction, TPipeline, TypedProgram } from "./typed.js";
 import { analyseWith, type PipelineFacts } from "./with-analysis.js";
 
@@ -33,7 +33,7 @@ export function check(loaded: LoadedProgram, host: FileHost): CheckResult {
     for (const c of scope.own.values()) {
       const impl = c.kind === "Action" && !Array.isArray(c.decl.body) ? (c.decl.body as A.TsImpl) : undefined;
       if (impl?.language !== "py" || impl.exportName === "") continue;
-      const ref = { module: path.resolve(path.dirname(scope.file), impl.module), function: impl.exportName, span: impl.span };
+      const ref = { module: pyModulePath(path.dirname(scope.file), impl.module), function: impl.exportName, span: impl.span };
       if (!pyModules.has(ref.module) && pyModuleReadable(ref, host, diagnostics)) pyModules.add(ref.module);
     }
   }
@@ -49,7 +49,7 @@ export function check(loaded: LoadedProgram, host: FileHost): CheckResult {
       // A malformed `ts` reference has no export name; it was reported by the parser.
       if (c.kind === "Action" && !Array.isArray(c.decl.body) && (c.decl.body as A.TsImpl).exportName !== "") {
         const impl = c.decl.body as A.TsImpl;
-        const module = path.resolve(dir, impl.module);
+        const module = impl.language === "py" ? pyModulePath(dir, impl.module) : path.resolve(dir, impl.module);
         if (impl.language === "py") {
           const read = pyModules.has(module) ? pySignature({ module, function: impl.exportName, span: impl.span }, sig, pyAnalysis, diagnostics) : { signature: sig, sources: [] };
           sig = read.signature;

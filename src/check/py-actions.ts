@@ -11,7 +11,7 @@ import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Related, type Span } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
-import { describeKind, describeProblem, NOT_REGULAR_HINT, relativePosix, type FileHost } from "../host.js";
+import { describeKind, describeProblem, NOT_REGULAR_HINT, relativePosix, stdlibDir, type FileHost } from "../host.js";
 import { MAX_SOURCE_BYTES } from "../syntax/index.js";
 import type { PyAnalysis, PyFunction, PySpan, PyType } from "./py-analyse.js";
 import type { Signature } from "./signatures.js";
@@ -37,11 +37,22 @@ interface PyProperty {
 
 const noSignature: Signature = { params: [], outputs: [] };
 
+/** The module a `py "..."` reference names: `std/...` in the standard library (as imports are), else relative to the `.pipe` file. */
+export function pyModulePath(dir: string, spec: string): string {
+  return spec.startsWith("std/") ? path.join(stdlibDir, spec.slice(4)) : path.resolve(dir, spec);
+}
+
 const toSpan = (s: PySpan): Span => ({ file: s[0], start: s[1], end: s[2] });
+
+/** The module as messages name it: `std/...` for the standard library's, else relative to the `.pipe` file. */
+function shownModule(impl: PyImplRef): string {
+  const std = relativePosix(stdlibDir, impl.module);
+  return std.startsWith("../") || path.isAbsolute(std) ? relativePosix(path.dirname(impl.span.file), impl.module) : `std/${std}`;
+}
 
 /** Whether the module can be handed to the analyser; reports why not at the reference. */
 export function pyModuleReadable(impl: PyImplRef, host: FileHost, diagnostics: Diagnostic[]): boolean {
-  const shown = relativePosix(path.dirname(impl.span.file), impl.module);
+  const shown = shownModule(impl);
   const read = host.readFile(impl.module, MAX_SOURCE_BYTES);
   if (read.ok) return true;
   if (read.problem === "missing" || (read.problem === "not a file" && read.kind === "dir")) diagnostics.push(at(Diag.pyModuleNotFound(shown), impl.span, { hint: "the path is relative to this .pipe file" }));
@@ -56,7 +67,7 @@ export function pyModuleReadable(impl: PyImplRef, host: FileHost, diagnostics: D
  */
 export function pySignature(impl: PyImplRef, declared: Signature | undefined, analysis: PyAnalysis, diagnostics: Diagnostic[]): { signature: Signature; sources: readonly string[] } {
   const fallback = { signature: declared ?? noSignature, sources: [] };
-  const shown = relativePosix(path.dirname(impl.span.file), impl.module);
+  const shown = shownModule(impl);
   const used: Related[] = [{ message: "used by this action", span: impl.span }];
   if (!analysis.ok) {
     diagnostics.push(at(Diag.pyUnavailable("python3", analysis.reason), impl.span, { hint: "pipe reads Python actions' type hints with python3 (3.9 or newer) at compile time" }));
@@ -76,6 +87,11 @@ export function pySignature(impl: PyImplRef, declared: Signature | undefined, an
   if (mod.importError) {
     const file = mod.importError.file ?? impl.module;
     reportModuleError(mod.importError, file, relativePosix(path.dirname(impl.span.file), file), impl.span, used, diagnostics);
+  }
+  const generic = [...fn.params.map((p) => p.type), fn.returns].map(typeVarIn).find((v) => v !== undefined);
+  if (generic !== undefined && !declared) {
+    diagnostics.push(at(Diag.pyGenericNeedsSignature(impl.function, generic), impl.span, { related: [{ message: "the Python definition", span: toSpan(fn.span) }], hint: `declare it: \`action NAME(...) -> (...) = py "${shown}#${impl.function}"\`` }));
+    return { signature: noSignature, sources: mod.sources };
   }
   const shape = readShape(fn, used, diagnostics);
   if (!shape) return { signature: declared ?? noSignature, sources: mod.sources };
@@ -178,7 +194,24 @@ function mapHint(t: PyType, what: string, used: Related[], diagnostics: Diagnost
     case "unsupported":
       diagnostics.push(at(Diag.pyUnsupportedHint(what, t.text, t.why), toSpan(t.span), { related: used, hint: "use int, float, bool, str, Path, list[T], T | None, or a TypedDict or @dataclass" }));
       return Ty.ErrorT;
+    case "typevar":
+      // Any type: the declared signature says which (readShape requires one).
+      return Ty.ErrorT;
   }
+}
+
+/** The type variables in a hint: a generic function's signature must be declared in .pipe. */
+function typeVarIn(t: PyType | null): string | undefined {
+  if (!t) return undefined;
+  if (t.t === "typevar") return t.name;
+  if (t.t === "list" || t.t === "optional") return typeVarIn(t.of);
+  if (t.t === "record") {
+    for (const f of t.fields) {
+      const found = typeVarIn(f.type);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 function plainPath(t: PyType): boolean {
@@ -200,6 +233,8 @@ function showHint(t: PyType): string {
       return t.name;
     case "unsupported":
       return t.text;
+    case "typevar":
+      return t.name;
     default:
       return t.t;
   }

@@ -20,7 +20,8 @@ export type PyType =
   | { readonly t: "int" | "float" | "bool" | "str" | "file" | "dir" | "none"; readonly span: PySpan }
   | { readonly t: "list" | "optional"; readonly of: PyType; readonly span: PySpan }
   | { readonly t: "record"; readonly name: string; readonly kind: "typeddict" | "dataclass"; readonly fields: readonly PyField[]; readonly span: PySpan; readonly decl: PySpan }
-  | { readonly t: "unsupported"; readonly text: string; readonly why: string; readonly span: PySpan };
+  | { readonly t: "unsupported"; readonly text: string; readonly why: string; readonly span: PySpan }
+  | { readonly t: "typevar"; readonly name: string; readonly span: PySpan };
 
 export interface PyField {
   readonly name: string;
@@ -44,6 +45,7 @@ const PyTypeSchema: z.ZodType<PyType> = z.lazy(() =>
       decl: SpanTuple,
     }),
     z.object({ t: z.literal("unsupported"), text: z.string(), why: z.string(), span: SpanTuple }),
+    z.object({ t: z.literal("typevar"), name: z.string(), span: SpanTuple }),
   ]),
 );
 

@@ -114,6 +114,7 @@ export const Diag = {
   pyUnavailable: def("P6008", "error", (python: string, reason: string) => `cannot read Python modules with \`${python}\`: ${reason}`),
   pyParameterKind: def("P6009", "error", (name: string, param: string, why: string) => `\`${name}\` cannot be called with keyword arguments: ${param} is ${why}`),
   pyReturnNotRecord: def("P6010", "error", (name: string, hint: string) => `the return annotation of \`${name}\` is \`${hint}\`, not a TypedDict or @dataclass whose fields are the outputs`),
+  pyGenericNeedsSignature: def("P6012", "error", (name: string, typeVar: string) => `\`${name}\` is generic (its hints use the type variable \`${typeVar}\`): a Python action calling it needs a declared signature`),
   pyUnreadable: def("P6011", "error", (path: string, message: string) => `cannot read Python module "${path}": ${message}`),
 } as const;
 

@@ -62,7 +62,7 @@ describe("Python actions, run locally", () => {
     const before = projectFiles(dir);
     const r = await pipe(dir, "run", "main.pipe");
     expect(r.code, r.err).toBe(0);
-    const out = Object.fromEntries(r.out.trim().split("\n").map((l) => l.split(" = ") as [string, string]));
+    const out = printedOutputs(r.out);
     expect(out["best"]).toBe("120.0");
     expect(out["n"]).toBe("3");
     expect(out["labels"]).toBe("[lr=0.5, lr=2.0]");
@@ -138,6 +138,15 @@ describe("Python actions, run locally", () => {
     expect(fs.readFileSync(log, "utf8")).toBe("venv\nconfig\n");
   });
 
+  it("run every action of the standard library with the results it documents", async () => {
+    const dir = copy(path.join(root, "test/fixtures/py/stdlib"));
+    const r = await pipe(dir, "run", "main.pipe");
+    expect(r.code, r.err).toBe(0);
+    const out = printedOutputs(r.out);
+    expect(stdlibValues(out)).toEqual(STDLIB_VALUES);
+    expect(stdlibFiles(out)).toEqual(STDLIB_FILES);
+  });
+
   it("give the same results by the self-contained task scripts", async () => {
     const dir = copy(path.join(root, "test/fixtures/py/project"));
     const r = await pipe(dir, "run", "main.pipe");
@@ -149,3 +158,41 @@ describe("Python actions, run locally", () => {
     expect(fs.readFileSync(path.join(store, summary.key, "best"), "utf8")).toBe("120.0\n");
   });
 });
+
+/** The scalar and structured results of test/fixtures/py/stdlib, as `pipe run` prints them. */
+export const STDLIB_VALUES = {
+  best: "1",
+  value: "0.9",
+  lowest: "2",
+  top: "[1, 0]",
+  top_values: "[0.9, 0.3]",
+  cfg: "{bs = 2, lr = 0.9}",
+  mean: "0.43333333333333335",
+  std: "0.41633319989322654",
+  n: "3",
+  low: "-0.03779203332729458",
+  acc: "1.5",
+  tags: '["a", "b"]',
+  lines: "3",
+};
+
+export const STDLIB_FILES = {
+  merged: '{\n "a": 3,\n "n": {\n  "x": 1,\n  "y": 2\n },\n "b": 2\n}\n',
+  csv: "bs,lr\r\n1,0.3\r\n2,0.9\r\n3,0.1\r\n",
+  csv_cols: "lr\r\n0.3\r\n0.9\r\n0.1\r\n",
+  concat: "l1\nl2\nl3\nl1\nl2\nl3\n",
+  head: "l1\nl2\n",
+};
+
+export function stdlibValues(out: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(STDLIB_VALUES).map((k) => [k, out[k]!]));
+}
+
+export function stdlibFiles(out: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(STDLIB_FILES).map((k) => [k, fs.readFileSync(out[k]!, "utf8")]));
+}
+
+/** `name = value` lines as `pipe run` prints the entry's outputs. */
+export function printedOutputs(out: string): Record<string, string> {
+  return Object.fromEntries(out.trim().split("\n").map((l) => [l.slice(0, l.indexOf(" = ")), l.slice(l.indexOf(" = ") + 3)]));
+}

@@ -105,6 +105,17 @@ describe("Python actions in a Slurm bundle", () => {
     expect(store["main/p"]!["raw"]).toBe("1\n2\n3\n4\n5\n");
   }, 240_000);
 
+  it("runs every action of the standard library with the results of a local run", async (ctx) => {
+    needSlurm(ctx);
+    const { plan, store } = await submitAndCompare(path.join(root, "test/fixtures/py/stdlib"), "stdlib");
+    const byId = (id: string) => store[plan.tasks.find((t) => t.id === id)!.id]!;
+    expect(byId("main/b")).toEqual({ index: "1\n", value: "0.9\n" });
+    expect(JSON.parse(byId("main/bc")["params"]!)).toEqual({ lr: 0.9, bs: 2 });
+    expect(byId("main/tb")["table"]).toBe("bs,lr\r\n1,0.3\r\n2,0.9\r\n3,0.1\r\n");
+    expect(JSON.parse(byId("main/e")["result"]!)).toEqual({ acc: 1.5, tags: ["a", "b"], fast: true });
+    expect(byId("main/cl")).toEqual({ n: "3\n" });
+  }, 300_000);
+
   it("fails a task whose function raises, with the traceback in its log", async (ctx) => {
     needSlurm(ctx);
     const p = project(path.join(root, "examples/python-pick"), "raises");
