@@ -4,7 +4,7 @@
 
 import path from "node:path";
 import { bindParams } from "../check/params.js";
-import { loadConfig } from "../config/index.js";
+import { loadConfig, pythonFor } from "../config/index.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { nodeFileHost } from "../host.js";
 import { ContentHasher } from "../plan/content-hash.js";
@@ -47,7 +47,7 @@ export async function compileProgram(invocation: Invocation, flags: PlanFlags, i
     if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
     params = paramValues(program, entry, given.params);
   }
-  const compiled = await compile(program, { entry: invocation.entry, params, hasher });
+  const compiled = await compile(program, { entry: invocation.entry, params, hasher, python: (action) => pythonFor(config, action) });
   if (!compiled.plan) return fail(compiled.diagnostics);
   const changedParams = changedParamsOf(program, compiled.plan);
   if (keep) keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics, changedParams });

@@ -28,6 +28,8 @@ export interface CompileOptions {
   readonly hasher: ContentHasher;
   /** At most this many tasks (default MAX_TASKS); more is a diagnostic, found without expanding them all. */
   readonly maxTasks?: number;
+  /** The interpreter of a Python action (by its name), from the config (`python`). */
+  readonly python?: (action: string) => string | undefined;
 }
 
 export interface CompileResult {
@@ -78,6 +80,9 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
         const sources = tsSourceFiles(impl.module);
         append(files, sources.map((p) => ({ role: "ts" as const, path: p })));
         for (const p of sources) named(p, "TypeScript source", impl.span);
+      } else if (impl.kind === "Py") {
+        append(files, impl.sources.map((p) => ({ role: "py" as const, path: p })));
+        for (const p of impl.sources) named(p, "Python source", impl.span);
       }
       filesOf.set(d.action.id, files);
       for (const f of files) wanted.add(f.path);
@@ -104,7 +109,7 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
   const upstreamKey = (id: string) => keys.get(id)!;
   const tasks: Task[] = [];
   for (const d of drafts) {
-    const def = (actions[d.action.id] ??= actionDef(d.action, projectDir));
+    const def = (actions[d.action.id] ??= actionDef(d.action, projectDir, options.python?.(d.action.name)));
     let own = actionFiles.get(d.action.id);
     if (!own) {
       own = filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
