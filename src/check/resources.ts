@@ -1,6 +1,8 @@
 // Checking a `resources { ... }` block, an action's or a call's: which names exist, what
 // each accepts, and the reading of `mem` and `time` into numbers (MiB, seconds) for the
-// typed tree, so that no later phase parses them again.
+// typed tree, so that no later phase parses them again. How retries grow is said here too:
+// `mem`/`time` as a list (one value per attempt) and `grow` (a factor for each retry past
+// the list: a number for both, or `{mem = 2, time = 1.5}`).
 
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
@@ -9,9 +11,9 @@ import type * as A from "../syntax/ast.js";
 import { parseMem, memForms } from "../units/memory.js";
 import { readTime, timeForms } from "../units/time.js";
 import { checkExpr, Scope } from "./expressions.js";
-import type { Resources } from "./typed.js";
+import type { Resources, TExpr } from "./typed.js";
 
-export const resourceNames = ["cpus", "gpus", "mem", "time", "partition", "account", "qos", "extra"] as const;
+export const resourceNames = ["cpus", "gpus", "mem", "time", "grow", "partition", "account", "qos", "extra"] as const;
 export type ResourceName = (typeof resourceNames)[number];
 
 /** Resources are constants, checked here so that a typo fails `pipe check`, not a submission. */
@@ -36,16 +38,43 @@ export function checkResources(record: A.RecordLiteral, dir: string, diagnostics
         if (value.type.kind === "Int" && typeof v === "number" && v >= (name === "cpus" ? 1 : 0)) out[name] = v;
         else bad(name === "cpus" ? "a whole number, 1 or more" : "a whole number, 0 or more");
         break;
-      case "mem": {
-        const mib = typeof v === "string" ? parseMem(v) : undefined;
-        if (mib !== undefined) out[name] = mib;
-        else bad(memForms);
+      case "mem":
+      case "time": {
+        // A list gives one value per attempt; a single value is every attempt's (times `grow`).
+        const items = value.kind === "List" && value.items.length > 0 ? value.items : [value];
+        const read: number[] = [];
+        for (const item of items) {
+          const n = name === "mem" ? readMemItem(item, diagnostics) : readTimeItem(item, diagnostics);
+          if (n !== undefined) read.push(n);
+        }
+        if (read.length !== items.length) break;
+        out[name] = read[0];
+        // Written even when empty: a call's single value replaces an action's list.
+        out[name === "mem" ? "memRetries" : "timeRetries"] = read.slice(1);
         break;
       }
-      case "time": {
-        const read = typeof v === "string" ? readTime(v) : undefined;
-        if (read && "seconds" in read) out[name] = read.seconds;
-        else diagnostics.push(at(Diag.badSettingValue(name, timeForms), f.value.span, read ? { hint: read.problem } : {}));
+      case "grow": {
+        const factor = (e: typeof value, what: string): number | undefined => {
+          const n = e.kind === "Literal" && typeof e.value === "number" && (e.type.kind === "Int" || e.type.kind === "Float") ? e.value : undefined;
+          if (n !== undefined && n >= 1 && n <= 1000) return n;
+          diagnostics.push(at(Diag.badSettingValue(what, "a number from 1 to 1000 (each retry multiplies by it)"), e.span));
+          return undefined;
+        };
+        if (value.kind === "Record") {
+          const grow: Record<string, number> = {};
+          for (const g of value.fields) {
+            if (g.name !== "mem" && g.name !== "time") {
+              diagnostics.push(at(Diag.unknownResource(`grow.${g.name}`), g.span, didYouMean(g.name, ["mem", "time"])));
+              continue;
+            }
+            const n = factor(g.value, `grow.${g.name}`);
+            if (n !== undefined) grow[g.name] = n;
+          }
+          out[name] = grow;
+        } else {
+          const n = factor(value, "grow");
+          if (n !== undefined) out[name] = { mem: n, time: n };
+        }
         break;
       }
       case "extra":
@@ -60,4 +89,19 @@ export function checkResources(record: A.RecordLiteral, dir: string, diagnostics
     }
   }
   return out as Resources;
+}
+
+function readMemItem(item: TExpr, diagnostics: Diagnostic[]): number | undefined {
+  const v = item.kind === "Literal" ? item.value : undefined;
+  const mib = typeof v === "string" ? parseMem(v) : undefined;
+  if (mib === undefined) diagnostics.push(at(Diag.badSettingValue("mem", `${memForms}, or a list of them (one per attempt)`), item.span));
+  return mib;
+}
+
+function readTimeItem(item: TExpr, diagnostics: Diagnostic[]): number | undefined {
+  const v = item.kind === "Literal" ? item.value : undefined;
+  const read = typeof v === "string" ? readTime(v) : undefined;
+  if (read && "seconds" in read) return read.seconds;
+  diagnostics.push(at(Diag.badSettingValue("time", `${timeForms}, or a list of them (one per attempt)`), item.span, read ? { hint: read.problem } : {}));
+  return undefined;
 }
