@@ -126,6 +126,22 @@ describe("jobs", () => {
     ]);
   });
 
+  it("gives each bigger retry a job of its own after the attempts before it, and dependents a join", async () => {
+    const { bundle, files } = emitSlurm(await planOf("grow"), slurmDefaults);
+    const jobs = new Map(bundle.jobs.map((j) => [j.name, j]));
+    expect(bundle.jobs.map((j) => j.name)).toEqual(["n", "n-try2", "n-try3", "n-try4", "q", "q-try2", "q-try3", "q-try4", "s", "s-try2", "b"]);
+    expect(jobs.get("n-try3")!.after).toEqual([{ job: "n", type: "afternotok" }, { job: "n-try2", type: "afternotok" }]);
+    expect(jobs.get("n-try3")!.options).toEqual(["--mem=256M", "--time=00:05:00"]);
+    expect(jobs.get("s-try2")!.options).toEqual(["--time=00:03:00"]);
+    expect(jobs.get("n")!.join).toEqual({ name: "n-ok", script: "jobs/n-ok.sh", attempts: ["n", "n-try2", "n-try3", "n-try4"] });
+    expect(jobs.get("b")!.after).toEqual([{ job: "n-ok", type: "afterok" }, { job: "q-ok", type: "afterok" }, { job: "s-ok", type: "afterok" }]);
+    const submit = files.get("submit.sh")!;
+    expect(submit).toContain("\njob n-try4 single afternotok:n afternotok:n-try2 afternotok:n-try3\n# n-ok: done once one attempt of n is\njoin n-ok n n-try2 n-try3 n-try4\n");
+    expect(files.get("jobs/n-ok.sh")).toContain("exit 0");
+    // Retries that grow are jobs; the job itself runs once.
+    expect(files.get("jobs/n.sh")).toContain('exec bash "$script"');
+  });
+
   it("lines an element-wise array up with its upstream array whatever the plan order", async () => {
     const plan = await planOf("chain");
     const evals = plan.tasks.filter((t) => t.group === "main/evals").reverse();
@@ -160,7 +176,7 @@ describe("jobs", () => {
 describe("shellcheck", () => {
   const projects = [
     ...fs.readdirSync(path.join(root, "examples")).map((d) => path.join(root, "examples", d)),
-    ...["chain", "configured", "slow"].map((d) => path.join(fixtures, d)),
+    ...["chain", "configured", "slow", "grow"].map((d) => path.join(fixtures, d)),
   ].filter((d) => fs.existsSync(path.join(d, "main.pipe")));
 
   it.each(projects.map((p) => [path.relative(root, p), p]))("passes on every script of the %s bundle", async (name, project) => {
