@@ -12,6 +12,7 @@ import { ACTIVE_STATES, queueStates } from "../../src/backends/slurm/queue.js";
 import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
 import { recordingIo } from "../helpers.js";
+import { render } from "../report/browser.js";
 import { startTestSlurm } from "./cluster.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -33,7 +34,11 @@ function needSlurm(ctx: TestContext): void {
 }
 
 async function pipe(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = recordingIo(tmp);
+  return pipeWith({}, ...args);
+}
+
+async function pipeWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = recordingIo(tmp, env);
   const code = await run(args, io);
   return { code, out: io.stdout(), err: io.stderr() };
 }
@@ -106,5 +111,35 @@ describe("retry bigger on a real Slurm", () => {
     expect(value("main/b", "total")).toBe("312");
     const status = await pipe("status", bundle, "--json");
     expect((JSON.parse(status.out) as { tasks: { status: string }[] }).tasks.map((t) => t.status)).toEqual(["done", "done", "done", "done"]);
+  });
+
+  it("reports the bundle in HTML: a bar per attempt that ran, from sacct, and from the job logs without accounting", { timeout: 120_000 }, async (ctx) => {
+    needSlurm(ctx);
+    const bundle = path.join(tmp, "bundle");
+    if (!fs.existsSync(path.join(bundle, "jobs.tsv"))) throw new Error("the bundle of the test before is missing");
+    const r = await pipe("report", bundle);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(`wrote ${path.join(bundle, "report.html")} (Slurm bundle ${bundle}: 4 tasks, 7 attempts)\n`);
+    const page = await render(path.join(bundle, "report.html"), "slurm-bundle");
+    expect(page.errors).toEqual([]);
+    const bars = page.bars.map((b) => `${b.task} ${b.attempt} ${b.state}`);
+    // The retries Slurm cancelled never ran: no bar.
+    expect(bars).toEqual(["main/n 1 failed", "main/n 2 failed", "main/n 3 done", "main/q 1 done", "main/s 1 timeout", "main/s 2 done", "main/b 1 done"]);
+    expect(page.text).toContain("Slurm accounting (sacct: elapsed, MaxRSS, state)");
+    expect(page.text).toMatch(/main\/s\s+slow\s+1\s+timeout\s+1 min \d+ s/);
+    expect(fs.statSync(page.screenshot).size).toBeGreaterThan(5_000);
+
+    // Without accounting: the job logs say when each attempt started, the store which
+    // succeeded, and squeue (which still knows these jobs) how the others ended.
+    const shims = path.join(tmp, "no-sacct");
+    fs.mkdirSync(shims, { recursive: true });
+    fs.writeFileSync(path.join(shims, "sacct"), "#!/bin/sh\necho 'sacct: error: Slurm accounting storage is disabled' >&2\nexit 1\n", { mode: 0o755 });
+    const out = path.join(tmp, "no-sacct.html");
+    const plain = await pipeWith({ PATH: `${shims}:${process.env["PATH"]}` }, "report", bundle, "-o", out);
+    expect(plain.code, plain.err).toBe(0);
+    expect(plain.err).toContain("note: no accounting (sacct: sacct: error: Slurm accounting storage is disabled)");
+    const fallback = await render(out, "slurm-bundle-no-accounting");
+    expect(fallback.errors).toEqual([]);
+    expect(fallback.bars.map((b) => `${b.task} ${b.attempt} ${b.state}`)).toEqual(["main/n 1 failed", "main/n 2 failed", "main/n 3 done", "main/q 1 done", "main/s 1 timeout", "main/s 2 done", "main/b 1 done"]);
   });
 });
