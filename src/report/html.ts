@@ -4,6 +4,7 @@
 // slowest tasks; failures grouped by their error, with the end of a log; the DAG, per task
 // for plans of up to MAX_TASK_NODES tasks, and per action always.
 
+import { maxOf, minOf } from "../arrays.js";
 import { actionDag, MAX_TASK_NODES, STATE_COLOURS, taskDag } from "./dag.js";
 import { escapeHtml, shownId } from "./escape.js";
 import type { Report, ReportState, ReportTask } from "./model.js";
@@ -186,16 +187,3 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto;max-height:22em;white-space:pr
 .scroll{overflow:auto;max-height:40em;border:1px solid #eee}
 .dag text{font:11px monospace;fill:#111}.dag .edges path{fill:none;stroke:#999}
 `;
-
-// Loops rather than Math.max(...xs): a spread of half a million attempts overflows the stack.
-function maxOf(xs: readonly number[]): number {
-  let m = -Infinity;
-  for (const x of xs) if (x > m) m = x;
-  return m;
-}
-
-function minOf(xs: readonly number[]): number {
-  let m = Infinity;
-  for (const x of xs) if (x < m) m = x;
-  return m;
-}

@@ -16,6 +16,7 @@
 import type { Plan, Task } from "../../plan/plan.js";
 import { runsAnyway } from "../../plan/state.js";
 import type { BundleJob, DependencyType } from "./bundle.js";
+import { append } from "../../arrays.js";
 import { attemptResources } from "../../plan/resources.js";
 import { effectiveResources, sbatchOptions, type SlurmConfig } from "./directives.js";
 
@@ -106,7 +107,8 @@ function withRetryJobs(jobs: BundleJob[], plan: Plan, slurm: SlurmConfig): Bundl
     }
     const join = unique(`${job.name}-ok`, names);
     joinOf.set(job.name, join);
-    out.push({ ...job, after, join: { name: join, script: `jobs/${join}.sh`, attempts } }, ...tries);
+    out.push({ ...job, after, join: { name: join, script: `jobs/${join}.sh`, attempts } });
+    append(out, tries);
   }
   return out;
 }
