@@ -1,107 +1,170 @@
 // Checking a `resources { ... }` block, an action's or a call's: which names exist, what
 // each accepts, and the reading of `mem` and `time` into numbers (MiB, seconds) for the
-// typed tree, so that no later phase parses them again. How retries grow is said here too:
-// `mem`/`time` as a list (one value per attempt) and `grow` (a factor for each retry past
-// the list: a number for both, or `{mem = 2, time = 1.5}`).
+// typed tree, so that no later phase parses them again. A value may be an expression over
+// the names in scope (an action's parameters, a pipeline's values): `cpus = threads`,
+// `mem = if big then "64G" else "8G"`. Its type is checked here; the amount it comes to is
+// checked by the same rule (`resourceAmount`) for each task, when the plan evaluates it.
+// How retries grow is said here too, with constants: `mem`/`time` as a list (one value per
+// attempt) and `grow` (a factor for each retry past the list: a number for both, or
+// `{mem = 2, time = 1.5}`).
 
 import { Diag } from "../diagnostics/catalog.js";
-import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { at } from "../diagnostics/diagnostic.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type * as A from "../syntax/ast.js";
 import { parseMem, memForms } from "../units/memory.js";
 import { readTime, timeForms } from "../units/time.js";
-import { checkExpr, Scope } from "./expressions.js";
-import type { Resources, TExpr } from "./typed.js";
+import { checkExpr, isConstant, type ExprContext } from "./expressions.js";
+import type { Resources, TExpr, TResource } from "./typed.js";
+import * as Ty from "./types.js";
 
 export const resourceNames = ["cpus", "gpus", "mem", "time", "grow", "partition", "account", "qos", "extra"] as const;
 export type ResourceName = (typeof resourceNames)[number];
 
-/** Resources are constants, checked here so that a typo fails `pipe check`, not a submission. */
-export function checkResources(record: A.RecordLiteral, dir: string, diagnostics: Diagnostic[]): Resources {
+/** What each resource must be, for messages. */
+export function resourceForm(name: ResourceName): string {
+  switch (name) {
+    case "cpus":
+      return "a whole number, 1 or more";
+    case "gpus":
+      return "a whole number, 0 or more";
+    case "mem":
+      return `${memForms}, or a list of them (one per attempt)`;
+    case "time":
+      return `${timeForms}, or a list of them (one per attempt)`;
+    case "grow":
+      return GROW_FORM;
+    case "extra":
+      return "a string or a list of strings";
+    default:
+      return "a string";
+  }
+}
+
+const GROW_FORM = "a number from 1 to 1000 (each retry multiplies by it)";
+
+/** The type a computed resource must have. */
+const typeOf = (name: ResourceName): Ty.Type => (name === "cpus" || name === "gpus" ? Ty.Int : name === "extra" ? Ty.listOf(Ty.Str) : Ty.Str);
+
+/**
+ * A resource's amount in plan units, or why the value is none: the one rule for a constant
+ * (here) and a computed value (when planned). `value` is a number for an `Int`, a string,
+ * or a list of strings for `extra`.
+ */
+export function resourceAmount(name: ResourceName, value: number | string | readonly string[] | undefined): { ok: true; value: number | string | readonly string[] } | { ok: false; hint?: string } {
+  switch (name) {
+    case "cpus":
+    case "gpus":
+      return typeof value === "number" && Number.isSafeInteger(value) && value >= (name === "cpus" ? 1 : 0) ? { ok: true, value } : { ok: false };
+    case "mem": {
+      const mib = typeof value === "string" ? parseMem(value) : undefined;
+      return mib !== undefined ? { ok: true, value: mib } : { ok: false };
+    }
+    case "time": {
+      const read = typeof value === "string" ? readTime(value) : undefined;
+      if (read && "seconds" in read) return { ok: true, value: read.seconds };
+      return read ? { ok: false, hint: read.problem } : { ok: false };
+    }
+    case "extra":
+      if (typeof value === "string") return { ok: true, value: [value] };
+      return Array.isArray(value) ? { ok: true, value } : { ok: false };
+    default:
+      return typeof value === "string" ? { ok: true, value } : { ok: false };
+  }
+}
+
+/** Resources are checked here so that a typo fails `pipe check`, not a submission. */
+export function checkResources(record: A.RecordLiteral, cx: ExprContext): { resources: Resources; computed: TResource[] } {
   const out: Record<string, unknown> = {};
+  const computed: TResource[] = [];
+  const seen = new Set<string>();
   for (const f of record.fields) {
     const name = f.name.name;
     if (!(resourceNames as readonly string[]).includes(name)) {
-      diagnostics.push(at(Diag.unknownResource(name), f.name.span, didYouMean(name, resourceNames)));
+      cx.diagnostics.push(at(Diag.unknownResource(name), f.name.span, didYouMean(name, resourceNames)));
       continue;
     }
-    if (name in out) {
-      diagnostics.push(at(Diag.duplicateField(name), f.name.span));
+    if (seen.has(name)) {
+      cx.diagnostics.push(at(Diag.duplicateField(name), f.name.span));
       continue;
     }
-    const value = checkExpr(f.value, { scope: new Scope(), dir, diagnostics });
-    const v = value.kind === "Literal" ? value.value : undefined;
-    const bad = (expected: string) => diagnostics.push(at(Diag.badSettingValue(name, expected), f.value.span));
-    switch (name) {
-      case "cpus":
-      case "gpus":
-        if (value.type.kind === "Int" && typeof v === "number" && v >= (name === "cpus" ? 1 : 0)) out[name] = v;
-        else bad(name === "cpus" ? "a whole number, 1 or more" : "a whole number, 0 or more");
-        break;
-      case "mem":
-      case "time": {
-        // A list gives one value per attempt; a single value is every attempt's (times `grow`).
-        const items = value.kind === "List" && value.items.length > 0 ? value.items : [value];
-        const read: number[] = [];
-        for (const item of items) {
-          const n = name === "mem" ? readMemItem(item, diagnostics) : readTimeItem(item, diagnostics);
-          if (n !== undefined) read.push(n);
-        }
-        if (read.length !== items.length) break;
+    seen.add(name);
+    const resource = name as ResourceName;
+    const value = checkExpr(f.value, cx);
+    const bad = (hint?: string) => cx.diagnostics.push(at(Diag.badSettingValue(name, resourceForm(resource)), f.value.span, hint ? { hint } : {}));
+    if (resource === "grow") {
+      const grow = checkGrow(value, cx);
+      if (grow) out[name] = grow;
+      continue;
+    }
+    if ((resource === "mem" || resource === "time") && value.kind === "List" && isConstant(value)) {
+      // One value per attempt; the first is every attempt's when alone (times `grow`).
+      const read: number[] = [];
+      for (const item of value.items) {
+        const amount = resourceAmount(resource, item.kind === "Literal" && typeof item.value === "string" ? item.value : undefined);
+        if (amount.ok) read.push(amount.value as number);
+        else cx.diagnostics.push(at(Diag.badSettingValue(name, resourceForm(resource)), item.span, amount.hint ? { hint: amount.hint } : {}));
+      }
+      if (value.items.length === 0) bad();
+      else if (read.length === value.items.length) {
         out[name] = read[0];
-        // Written even when empty: a call's single value replaces an action's list.
-        out[name === "mem" ? "memRetries" : "timeRetries"] = read.slice(1);
-        break;
+        out[resource === "mem" ? "memRetries" : "timeRetries"] = read.slice(1);
       }
-      case "grow": {
-        const factor = (e: typeof value, what: string): number | undefined => {
-          const n = e.kind === "Literal" && typeof e.value === "number" && (e.type.kind === "Int" || e.type.kind === "Float") ? e.value : undefined;
-          if (n !== undefined && n >= 1 && n <= 1000) return n;
-          diagnostics.push(at(Diag.badSettingValue(what, "a number from 1 to 1000 (each retry multiplies by it)"), e.span));
-          return undefined;
-        };
-        if (value.kind === "Record") {
-          const grow: Record<string, number> = {};
-          for (const g of value.fields) {
-            if (g.name !== "mem" && g.name !== "time") {
-              diagnostics.push(at(Diag.unknownResource(`grow.${g.name}`), g.span, didYouMean(g.name, ["mem", "time"])));
-              continue;
-            }
-            const n = factor(g.value, `grow.${g.name}`);
-            if (n !== undefined) grow[g.name] = n;
-          }
-          out[name] = grow;
-        } else {
-          const n = factor(value, "grow");
-          if (n !== undefined) out[name] = { mem: n, time: n };
-        }
-        break;
-      }
-      case "extra":
-        if (typeof v === "string") out[name] = [v];
-        else if (value.kind === "List" && value.items.every((i) => i.kind === "Literal" && typeof i.value === "string")) {
-          out[name] = value.items.map((i) => (i as { value: string }).value);
-        } else bad("a string or a list of strings");
-        break;
-      default:
-        if (typeof v === "string") out[name] = v;
-        else bad("a string");
+      continue;
     }
+    // A single value (or a computed one) replaces a list it is laid over.
+    if (resource === "mem" || resource === "time") out[resource === "mem" ? "memRetries" : "timeRetries"] = [];
+    if (!isConstant(value)) {
+      const expected = typeOf(resource);
+      const fits = Ty.assignable(value.type, expected) || (resource === "extra" && value.type.kind === "String");
+      if (value.type.kind === "Error") continue;
+      if (!fits || value.type.kind === "Optional") bad(`this is \`${Ty.show(value.type)}\``);
+      else computed.push({ name: resource, value, span: f.span });
+      continue;
+    }
+    const v = constantOf(value);
+    if ((resource === "cpus" || resource === "gpus") && value.type.kind !== "Int") {
+      bad();
+      continue;
+    }
+    if (value.kind !== "Literal" && value.kind !== "List") {
+      // A constant expression (`if true then 2 else 4`): the plan evaluates it like any other.
+      computed.push({ name: resource, value, span: f.span });
+      continue;
+    }
+    const amount = resourceAmount(resource, v);
+    if (amount.ok) out[name] = amount.value;
+    else bad(amount.hint);
   }
-  return out as Resources;
+  return { resources: out as Resources, computed };
 }
 
-function readMemItem(item: TExpr, diagnostics: Diagnostic[]): number | undefined {
-  const v = item.kind === "Literal" ? item.value : undefined;
-  const mib = typeof v === "string" ? parseMem(v) : undefined;
-  if (mib === undefined) diagnostics.push(at(Diag.badSettingValue("mem", `${memForms}, or a list of them (one per attempt)`), item.span));
-  return mib;
+/** `grow = 2` or `grow = {mem = 2, time = 1.5}`: constants, read here. */
+function checkGrow(value: TExpr, cx: ExprContext): { mem?: number; time?: number } | undefined {
+  const factor = (e: TExpr, what: string): number | undefined => {
+    const n = e.kind === "Literal" && typeof e.value === "number" && (e.type.kind === "Int" || e.type.kind === "Float") ? e.value : undefined;
+    if (n !== undefined && n >= 1 && n <= 1000) return n;
+    cx.diagnostics.push(at(Diag.badSettingValue(what, GROW_FORM), e.span));
+    return undefined;
+  };
+  if (value.kind !== "Record") {
+    const n = factor(value, "grow");
+    return n === undefined ? undefined : { mem: n, time: n };
+  }
+  const grow: { mem?: number; time?: number } = {};
+  for (const g of value.fields) {
+    if (g.name !== "mem" && g.name !== "time") {
+      cx.diagnostics.push(at(Diag.unknownResource(`grow.${g.name}`), g.span, didYouMean(g.name, ["mem", "time"])));
+      continue;
+    }
+    const n = factor(g.value, `grow.${g.name}`);
+    if (n !== undefined) grow[g.name] = n;
+  }
+  return grow;
 }
 
-function readTimeItem(item: TExpr, diagnostics: Diagnostic[]): number | undefined {
-  const v = item.kind === "Literal" ? item.value : undefined;
-  const read = typeof v === "string" ? readTime(v) : undefined;
-  if (read && "seconds" in read) return read.seconds;
-  diagnostics.push(at(Diag.badSettingValue("time", `${timeForms}, or a list of them (one per attempt)`), item.span, read ? { hint: read.problem } : {}));
+function constantOf(value: TExpr): number | string | readonly string[] | undefined {
+  if (value.kind === "Literal") return typeof value.value === "number" || typeof value.value === "string" ? value.value : undefined;
+  if (value.kind === "List" && value.items.every((i) => i.kind === "Literal" && typeof i.value === "string")) return value.items.map((i) => (i as { value: string }).value);
   return undefined;
 }

@@ -12,6 +12,7 @@
 
 import { submitCheckLines } from "../../plan/verify-inputs.js";
 import { inBash } from "../../store/index.js";
+import { needsLines } from "./needs-script.js";
 import type { Bundle } from "./bundle.js";
 
 export function submitScript(bundle: Bundle, throttle: number | undefined): string {
@@ -27,7 +28,7 @@ export function submitScript(bundle: Bundle, throttle: number | undefined): stri
     return lines;
   });
   const joins = bundle.jobs.some((j) => j.join) ? JOIN : [];
-  return [...HEAD, ...joins, ...submitCheckLines(), ...calls, ...TAIL].join("\n");
+  return [...HEAD, ...joins, ...submitCheckLines(), ...needsLines(), ...calls, ...TAIL].join("\n");
 }
 
 const HEAD = [
