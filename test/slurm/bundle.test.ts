@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseTime } from "../../src/units/time.js";
 import { ConfigSchema } from "../../src/config/index.js";
 import { emitSlurm, readBundle, sbatchOptions } from "../../src/backends/slurm/index.js";
+import { currentAttempts } from "../../src/backends/slurm/status.js";
 import { buildPlan } from "../../src/cli/build-plan.js";
 import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
@@ -194,5 +195,21 @@ describe("shellcheck", () => {
     const result = await execa("shellcheck", ["--shell=bash", ...scripts], { cwd: out, reject: false });
     expect(result.stdout, result.stdout).toBe("");
     expect(result.exitCode).toBe(0);
+  });
+});
+
+describe("status of a task with bigger retries", () => {
+  it("follows the attempt that runs, then the last that ended other than cancelled", () => {
+    const chain = [
+      { task: "main/n", job: "n", jobId: "10" },
+      { task: "main/n", job: "n-try2", jobId: "11" },
+      { task: "main/n", job: "n-try3", jobId: "12" },
+    ];
+    const at = (states: Record<string, string>) => currentAttempts(new Map([["main/n", chain]]), new Map(Object.entries(states).map(([id, state]) => [id, { state, reason: "" }]))).get("main/n")!.jobId;
+    expect(at({ "10": "RUNNING", "11": "PENDING", "12": "PENDING" })).toBe("10");
+    expect(at({ "10": "FAILED", "11": "RUNNING", "12": "PENDING" })).toBe("11");
+    expect(at({ "10": "FAILED", "11": "COMPLETED", "12": "CANCELLED" })).toBe("11");
+    expect(at({ "10": "FAILED", "11": "OUT_OF_MEMORY", "12": "TIMEOUT" })).toBe("12");
+    expect(at({})).toBe("12");
   });
 });
