@@ -244,7 +244,7 @@ pipeline main() -> (total: Int) {
 
   it("a run that starts during a collection waits for its end before it reads the store", async () => {
     const dir = sweep();
-    const locks = path.join(storeOf(dir), ".locks");
+    const locks = path.join(storeOf(dir), ".needs");
     fs.mkdirSync(locks, { recursive: true });
     // A live collector's mark: this test's own process.
     fs.writeFileSync(path.join(locks, "gc"), JSON.stringify({ host: (await import("node:os")).hostname(), pid: process.pid }) + "\n");
