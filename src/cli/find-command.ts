@@ -34,8 +34,9 @@ export function registerFindCommands(program: Command, io: Io, setCode: (code: n
 }
 
 export async function findCommand(file: string, patterns: readonly string[], flags: PlanFlags & { where?: string[] }, io: Io): Promise<number> {
-  const built = await buildPlan(file, flags, io);
-  if (!built) return Exit.invalid;
+  // The filters are typed by the actions' parameters: the checked program, not only the plan.
+  const built = await buildPlan(file, flags, io, { program: true });
+  if (!built?.program) return Exit.invalid;
   const { plan, program, config } = built;
   const found = findTasks(program, plan, config.storeDir, { patterns, where: flags.where ?? [], cwd: io.cwd });
   if (hasErrors(found.diagnostics)) {

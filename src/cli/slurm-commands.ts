@@ -49,7 +49,7 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const dir = path.resolve(io.cwd, flags.output);
   const emitted = emitSlurm(plan, config.slurm);
   // TypeScript actions run pipe's runner; a directory input is checked by pipe's own hashing.
-  const needsHome = Object.values(plan.actions).some((a) => a.kind === "ts") || plan.tasks.some((t) => t.files.some((f) => f.role === "input"));
+  const needsHome = Object.values(plan.actions).some((a) => a.kind !== "shell") || plan.tasks.some((t) => t.files.some((f) => f.role === "input"));
   const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {
     io.err(`pipe: ${written.error}\n`);
