@@ -218,7 +218,7 @@ describe("edits to the examples", () => {
     edit(path.join(dir, "main.pipe"), "0.01,", "0.02,");
     const r = await pipe(dir, "diff", "--json", "before.pipe", "main.pipe");
     const json = JSON.parse(r.out);
-    expect(json.summary).toEqual({ add: 2, rerun: 1, remove: 2, unchanged: 4 });
+    expect(json.summary).toEqual({ add: 2, rerun: 1, remove: 2, move: 0, unchanged: 4 });
     expect(json.changed.map((t: { id: string }) => t.id)).toEqual(["main/p"]);
     expect(json.changed[0].causes[0]).toMatchObject({ kind: "argument", name: "scores" });
   });
@@ -238,6 +238,54 @@ describe("edits to the examples", () => {
       [["main/d"], []],
       [["main/c"], ["main/d"]],
     ]);
+  });
+});
+
+describe("tasks matched by what they are", () => {
+  /** The tasks of `after` that really run after `before` ran: their key is not among its keys. */
+  const reruns = (before: Plan, after: Plan) => {
+    const keys = new Set(before.tasks.map((t) => t.key));
+    return after.tasks.filter((t) => !keys.has(t.key)).map((t) => t.id).sort();
+  };
+  const ids = (refs: { id: string }[]) => refs.map((r) => r.id).sort();
+
+  it("a sweep value added at the front of the ml-sweep example reports exactly the new tasks and the fan-ins", async () => {
+    const dir = scratch(path.join(root, "examples", "ml-sweep"));
+    fs.copyFileSync(path.join(dir, "main.pipe"), path.join(dir, "before.pipe"));
+    edit(path.join(dir, "main.pipe"), "lrs: List[Float] = [0.1,", "lrs: List[Float] = [0.3, 0.1,");
+    const json = JSON.parse((await pipe(dir, "diff", "--json", "before.pipe", "main.pipe")).out);
+    expect(json.summary).toMatchObject({ add: 4, rerun: 3, remove: 0, move: 0 });
+    expect(ids(json.added)).toEqual(["main/runs[lr=0.3,n=200]", "main/runs[lr=0.3,n=50]", "main/scores[lr=0.3,n=200]", "main/scores[lr=0.3,n=50]"]);
+    const [before, after] = [await planOf(path.join(dir, "before.pipe")), await planOf(path.join(dir, "main.pipe"))];
+    expect([...ids(json.added), ...ids(json.changed)].sort()).toEqual(reruns(before, after));
+  });
+
+  it("a task whose key is on both sides under another id has moved: it does not rerun, and references to it are renamed", async () => {
+    const dir = scratch(path.join(root, "examples", "ml-sweep"));
+    const before = await planOf(path.join(dir, "main.pipe"));
+    // The same plan with the evaluations' ids by position, as an earlier version wrote them.
+    const scores = before.tasks.filter((t) => t.id.startsWith("main/scores["));
+    const text = scores.reduce((json, t, i) => json.split(JSON.stringify(t.id)).join(JSON.stringify(`main/scores[m=#${i}]`)), JSON.stringify(before));
+    fs.writeFileSync(path.join(dir, "positional.json"), text);
+    fs.copyFileSync(path.join(dir, "main.pipe"), path.join(dir, "before.pipe"));
+    edit(path.join(dir, "main.pipe"), "lrs: List[Float] = [0.1,", "lrs: List[Float] = [0.3, 0.1,");
+    const r = await pipe(dir, "diff", "--json", "positional.json", "main.pipe");
+    expect(r.code).toBe(3);
+    const json = JSON.parse(r.out);
+    expect(json.summary).toMatchObject({ add: 4, rerun: 3, remove: 0, move: 6 });
+    expect(json.moved.map((m: { was: string; id: string }) => [m.was, m.id])).toEqual(scores.map((t, i) => [`main/scores[m=#${i}]`, t.id]));
+    expect([...ids(json.added), ...ids(json.changed)].sort()).toEqual(reruns(before, await planOf(path.join(dir, "main.pipe"))));
+    // The fan-in's list lost no item: the moved ones are the same outputs under new names.
+    const pick = json.changed.find((t: { id: string }) => t.id === "main/pick");
+    expect(pick.causes[0].text).toBe("argument scores: 6 → 8 items, +main/scores[lr=0.3,n=50].mse, +main/scores[lr=0.3,n=200].mse");
+
+    const text2 = (await pipe(dir, "diff", "positional.json", "main.pipe")).out;
+    expect(text2).toContain("> main/scores[m=#0] → main/scores[lr=0.1,n=50] (moved: same key)\n");
+    expect(text2).toContain("4 to add, 3 to rerun, 0 to remove, 6 moved, 8 unchanged\n");
+    // Moving alone is a change of the plan, with nothing to rerun.
+    const moves = await pipe(dir, "diff", "positional.json", "before.pipe");
+    expect(moves.code).toBe(3);
+    expect(moves.out).toMatch(/\n0 to add, 0 to rerun, 0 to remove, 6 moved, 11 unchanged\n$/);
   });
 });
 
