@@ -1,24 +1,35 @@
 // `pipe why TASK`: why a task of a plan is not cached. When its key is not in the store,
 // its key inputs are compared with those recorded in the meta.json of its most recent store
 // entry, and every upstream task whose key differs from the one that run consumed is
-// explained the same way, against exactly the entry that run read, down to the root causes.
+// explained the same way, against exactly the entry that run read, down to the root causes,
+// which are grouped by cause as `pipe diff` groups them: one changed script behind a whole
+// sweep is one root, whatever the number of paths from it.
 
 import type { Plan, Task } from "../plan/plan.js";
 import type { Reason } from "../plan/state.js";
 import type { Meta, StoreEntry } from "../store/index.js";
+import { canonicalJson, type Json } from "../plan/canonical.js";
 import { actionName, CauseComparer, taskInputs, type Cause, type KeyInputs } from "./causes.js";
 
-/** Why an upstream task's key differs from the one an earlier run consumed. */
-export interface UpstreamWhy {
+/** An upstream task whose key differs from the one an earlier run consumed. */
+export interface UpstreamChange {
   readonly id: string;
   readonly from: string;
   readonly to: string;
-  /** The entry of `from` is no longer in the store: nothing to compare with. */
-  readonly missing?: boolean;
-  /** MAX_WHY_DEPTH levels up: not followed further (`pipe why` of this task goes on from here). */
-  readonly cut?: boolean;
+}
+
+/**
+ * Upstream tasks changed by the same root cause: their own key inputs differ alike (one
+ * `uses` script for a whole sweep), or their earlier entry is gone, or they are
+ * MAX_WHY_DEPTH levels up and not followed further (`pipe why` of one goes on from there).
+ */
+export interface RootGroup {
   readonly causes: readonly Cause[];
-  readonly upstream: readonly UpstreamWhy[];
+  readonly missing?: boolean;
+  readonly cut?: boolean;
+  readonly tasks: readonly UpstreamChange[];
+  /** The tasks' common sweep group, if they have one. */
+  readonly group?: string;
 }
 
 export type Why =
@@ -34,8 +45,14 @@ export type Why =
       readonly previous?: {
         readonly key: string;
         readonly end?: string;
+        /** The task's own key inputs that differ. */
         readonly causes: readonly Cause[];
-        readonly upstream: readonly UpstreamWhy[];
+        /** Its direct upstream tasks whose keys differ from the ones that run read. */
+        readonly upstream: readonly UpstreamChange[];
+        /** The root causes behind those, each once however many paths reach it, grouped by cause. */
+        readonly roots: readonly RootGroup[];
+        /** The changed tasks between the roots and `upstream`, changed only by their own upstream, in plan order. */
+        readonly through: readonly { readonly id: string; readonly group: string }[];
       };
       /** For "new key": how many entries of the task the store has. */
       readonly entries?: number;
@@ -43,8 +60,7 @@ export type Why =
 
 /**
  * How many levels of upstream changes are followed: a change at the head of a chain of
- * thousands of tasks would otherwise be a tree as deep as the chain, which overflowed the
- * stack (and would print lines indented by thousands of columns).
+ * thousands of tasks would otherwise read thousands of store entries.
  */
 export const MAX_WHY_DEPTH = 50;
 
@@ -63,48 +79,88 @@ export function whyTask(plan: Plan, task: Task, state: { run: boolean; reason?: 
   const entries = store.entriesOf(task.id).filter((e) => e.key !== task.key);
   const latest = entries[0];
   if (!latest) return { ...base, entries: 0 };
-  const explainer = new Explainer(plan, store);
-  const { causes, upstream } = explainer.explain(task, latest);
-  return { ...base, entries: entries.length, previous: { key: latest.key, ...(latest.meta.end ? { end: latest.meta.end } : {}), causes, upstream } };
+  return { ...base, entries: entries.length, previous: { key: latest.key, ...(latest.meta.end ? { end: latest.meta.end } : {}), ...explainEntry(plan, task, latest, store) } };
 }
 
-class Explainer {
-  private readonly byId: Map<string, Task>;
-  private readonly comparer = new CauseComparer();
-  private readonly memo = new Map<string, UpstreamWhy>();
+interface Node {
+  readonly change: UpstreamChange;
+  readonly depth: number;
+}
 
-  constructor(
-    private readonly plan: Plan,
-    private readonly store: WhyStore,
-  ) {
-    this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
-  }
-
-  explain(task: Task, entry: StoreEntry, depth = 0): { causes: readonly Cause[]; upstream: UpstreamWhy[] } {
-    const causes = this.comparer.compare(metaInputs(entry.meta), taskInputs(this.plan, task));
-    const upstream: UpstreamWhy[] = [];
-    const current = new Map(task.deps.map((id) => [id, this.byId.get(id)!.key]));
-    for (const [id, key] of [...current].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const old = entry.meta.upstream[id];
+/**
+ * What differs between `task` and the entry of an earlier run: its own key inputs, then,
+ * breadth first, every upstream task whose key differs from the one that run read, each
+ * compared with exactly the entry that run read (once per task and entry, so a diamond of
+ * paths costs each task once), down to the tasks whose own inputs changed.
+ */
+export function explainEntry(plan: Plan, task: Task, entry: StoreEntry, store: WhyStore) {
+  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  const comparer = new CauseComparer();
+  const changedDeps = (t: Task, e: StoreEntry): UpstreamChange[] => {
+    const out: UpstreamChange[] = [];
+    for (const id of [...new Set(t.deps)].sort()) {
+      const old = e.meta.upstream[id];
+      const key = byId.get(id)?.key;
       // An upstream the old run did not read shows as an argument change.
-      if (old === undefined || old === key) continue;
-      upstream.push(this.upstreamWhy(id, old, key, depth + 1));
+      if (old !== undefined && key !== undefined && old !== key) out.push({ id, from: old, to: key });
     }
-    return { causes: causes.length === 0 && upstream.length === 0 ? [{ kind: "key" }] : causes, upstream };
-  }
+    return out;
+  };
+  let causes = comparer.compare(metaInputs(entry.meta), taskInputs(plan, task));
+  const upstream = changedDeps(task, entry);
+  if (causes.length === 0 && upstream.length === 0) causes = [{ kind: "key" }];
 
-  private upstreamWhy(id: string, from: string, to: string, depth: number): UpstreamWhy {
-    if (depth > MAX_WHY_DEPTH) return { id, from, to, cut: true, causes: [], upstream: [] };
-    const memoKey = `${id}\0${from}`;
-    const known = this.memo.get(memoKey);
-    if (known) return known;
-    const task = this.byId.get(id);
-    const entry = this.store.entryAt(from);
-    const why: UpstreamWhy =
-      task && entry ? { id, from, to, ...this.explain(task, entry, depth) } : { id, from, to, missing: true, causes: [], upstream: [] };
-    this.memo.set(memoKey, why);
-    return why;
+  const seen = new Set<string>();
+  const queue: Node[] = [];
+  const push = (change: UpstreamChange, depth: number) => {
+    const at = `${change.id}\0${change.from}`;
+    if (seen.has(at)) return;
+    seen.add(at);
+    queue.push({ change, depth });
+  };
+  for (const u of upstream) push(u, 1);
+  const roots: { change: UpstreamChange; causes: readonly Cause[]; missing?: boolean; cut?: boolean }[] = [];
+  const through = new Set<string>();
+  for (let i = 0; i < queue.length; i++) {
+    const { change, depth } = queue[i]!;
+    if (depth > MAX_WHY_DEPTH) {
+      roots.push({ change, causes: [], cut: true });
+      continue;
+    }
+    const t = byId.get(change.id);
+    const e = store.entryAt(change.from);
+    if (!t || !e) {
+      roots.push({ change, causes: [], missing: true });
+      continue;
+    }
+    const own = comparer.compare(metaInputs(e.meta), taskInputs(plan, t));
+    const further = changedDeps(t, e);
+    if (own.length > 0 || further.length === 0) roots.push({ change, causes: own.length ? own : [{ kind: "key" }] });
+    if (own.length === 0 && further.length > 0) through.add(change.id);
+    for (const u of further) push(u, depth + 1);
   }
+  const position = new Map(plan.tasks.map((t, i) => [t.id, i]));
+  const inPlanOrder = (a: string, b: string) => (position.get(a) ?? 0) - (position.get(b) ?? 0);
+  // The direct upstream tasks are named already.
+  for (const u of upstream) through.delete(u.id);
+  return { causes, upstream, roots: groupRoots(roots, byId, inPlanOrder), through: [...through].sort(inPlanOrder).map((id) => ({ id, group: byId.get(id)!.group })) };
+}
+
+function groupRoots(
+  roots: readonly { change: UpstreamChange; causes: readonly Cause[]; missing?: boolean; cut?: boolean }[],
+  byId: ReadonlyMap<string, Task>,
+  order: (a: string, b: string) => number,
+): RootGroup[] {
+  const groups = new Map<string, { causes: readonly Cause[]; missing?: boolean; cut?: boolean; tasks: UpstreamChange[]; group: string | undefined }>();
+  for (const r of [...roots].sort((a, b) => order(a.change.id, b.change.id))) {
+    const key = `${r.missing ? "missing" : r.cut ? "cut" : ""}\n${canonicalJson(r.causes as unknown as Json)}`;
+    const group = byId.get(r.change.id)?.group;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { causes: r.causes, ...(r.missing ? { missing: true } : {}), ...(r.cut ? { cut: true } : {}), tasks: [], group }));
+    g.tasks.push(r.change);
+    if (g.group !== group) g.group = undefined;
+  }
+  return [...groups.values()].map(({ group, ...g }) => ({ ...g, ...(group !== undefined && g.tasks.length > 1 ? { group } : {}) }));
 }
 
 /** The key inputs an entry's record holds (store/meta.ts), to compare with a task's. */

@@ -314,8 +314,8 @@ describe("pipe why", () => {
       [
         "main/e will run: key KEY is not in the store",
         "compared with its most recent run (key KEY, finished T):",
-        "    upstream main/t changed (KEY → KEY):",
-        "        upstream main/d changed (KEY → KEY):",
+        "    upstream main/t (KEY → KEY) changed, because of:",
+        "        main/d (KEY → KEY):",
         "            argument seed: 1 → 2",
         "",
       ].join("\n"),
@@ -323,6 +323,70 @@ describe("pipe why", () => {
 
     const json = JSON.parse((await pipe(dir, "why", "--json", "main/d", "main.pipe")).out);
     expect(json).toMatchObject({ ok: true, state: "run", reason: "new key", previous: { causes: [{ kind: "argument", name: "seed", from: 1, to: 2 }] } });
+  });
+
+  const SWEEP = `
+action prep(seed: Int) -> (d: File) {
+  uses "prep.sh"
+  shell "bash prep.sh ~{seed} > ~{out.d}"
+}
+action train(d: File, lr: Float, epochs: Int, tag: String = "a") -> (m: File) {
+  shell "cat ~{d} > ~{out.m}; echo ~{lr} ~{epochs} ~{tag} >> ~{out.m}"
+}
+action score(m: File) -> (s: Float) {
+  shell "echo 1 > ~{out.s}"
+}
+action pick(xs: List[Float]) -> (best: Float) {
+  shell "echo 1 > ~{out.best}"
+}
+action all(ms: List[File]) -> (n: Int) {
+  shell "echo 1 > ~{out.n}"
+}
+action report(best: Float, n: Int) -> (r: File) {
+  shell "echo ~{best} ~{n} > ~{out.r}"
+}
+pipeline main(tag: String = "a") -> (r: File) {
+  let d = prep(seed = 1)
+  let runs = for lr in [0.1, 0.2, 0.3], epochs in [1, 2] { train(d = d.d, lr = lr, epochs = epochs, tag = tag) }
+  let scores = for m in runs.m { score(m = m) }
+  let p = pick(xs = scores.s)
+  let a = all(ms = runs.m)
+  let rep = report(best = p.best, n = a.n)
+  return (r = rep.r)
+}
+`;
+
+  it("names each root cause once, however many paths reach it, and groups the roots like pipe diff", async () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, "main.pipe"), SWEEP);
+    fs.writeFileSync(path.join(dir, "prep.sh"), "echo $1\n");
+    const file = path.join(dir, "main.pipe");
+    runAll(await planOf(file), dir);
+    fs.appendFileSync(path.join(dir, "prep.sh"), "# changed\n");
+    const r = await pipe(dir, "why", "main/rep", "main.pipe");
+    expect(r.out.replace(/[0-9a-f]{8}/g, "KEY").replace(/finished [^);]*/, "finished T")).toBe(
+      [
+        "main/rep will run: key KEY is not in the store",
+        "compared with its most recent run (key KEY, finished T):",
+        "    upstream main/a (KEY → KEY), main/p (KEY → KEY) changed, because of:",
+        "        main/d (KEY → KEY):",
+        "            uses prep.sh: KEY → KEY",
+        "        through 12 tasks: 6 in main/runs, 6 in main/scores",
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse((await pipe(dir, "why", "--json", "main/rep", "main.pipe")).out);
+    expect(json.previous.roots).toHaveLength(1);
+    expect(json.previous.roots[0].tasks.map((t: { id: string }) => t.id)).toEqual(["main/d"]);
+    expect(json.previous.through).toHaveLength(12);
+
+    // Six roots with one cause, one sweep: one group.
+    runAll(await planOf(file), dir);
+    edit(file, 'main(tag: String = "a")', 'main(tag: String = "b")');
+    const six = await pipe(dir, "why", "main/rep", "main.pipe");
+    expect(six.out).toContain(
+      ["        6 tasks in main/runs:", "            argument tag: \"a\" → \"b\"", "            main/runs[lr=0.1,epochs=1], main/runs[lr=0.1,epochs=2], main/runs[lr=0.2,epochs=1], main/runs[lr=0.2,epochs=2], main/runs[lr=0.3,epochs=1], main/runs[lr=0.3,epochs=2]", "        through 6 tasks: 6 in main/scores\n"].join("\n"),
+    );
   });
 
   it("names a renamed input with the same content as the root cause", async () => {
