@@ -164,7 +164,7 @@ function groupRoots(
 }
 
 /** The key inputs an entry's record holds (store/meta.ts), to compare with a task's. */
-function metaInputs(meta: Meta): KeyInputs {
+export function metaInputs(meta: Meta): KeyInputs {
   return {
     action: meta.action,
     actionName: actionName(meta.action),

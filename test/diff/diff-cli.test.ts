@@ -389,6 +389,31 @@ pipeline main(tag: String = "a") -> (r: File) {
     );
   });
 
+  it("pipe plan shows each rerun's root cause in a few words", async () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, "main.pipe"), SWEEP);
+    fs.writeFileSync(path.join(dir, "prep.sh"), "echo $1\n");
+    const file = path.join(dir, "main.pipe");
+    const fresh = await pipe(dir, "plan", "main.pipe");
+    // Nothing has run: every task is simply new.
+    expect(fresh.out.split("\n").filter((l) => l.startsWith("  run")).every((l) => l.endsWith("  new key"))).toBe(true);
+    runAll(await planOf(file), dir);
+    fs.appendFileSync(path.join(dir, "prep.sh"), "# changed\n");
+    edit(file, 'main(tag: String = "a")', 'main(tag: String = "b")');
+    const r = await pipe(dir, "plan", "main.pipe");
+    const why = Object.fromEntries(r.out.split("\n").filter((l) => l.startsWith("  run")).map((l) => [l.split(/\s+/)[2], l.replace(/^.*[0-9a-f]{12} {2}/, "")]));
+    expect(why["main/d"]).toBe("uses prep.sh changed");
+    expect(why["main/runs[lr=0.1,epochs=1]"]).toBe('argument tag: "a" → "b"; upstream main/d (uses prep.sh changed)');
+    expect(why["main/scores[lr=0.1,epochs=1]"]).toBe("upstream main/d and 1 more");
+    expect(why["main/rep"]).toBe("upstream main/d and 6 more");
+    edit(file, 'main(tag: String = "b")', 'main(tag: String = "a")');
+    const json = JSON.parse((await pipe(dir, "plan", "--json", "main.pipe")).out);
+    const cause = (id: string) => json.tasks.find((t: { id: string }) => t.id === id).cause;
+    expect(cause("main/d")).toBe("uses prep.sh changed");
+    expect(cause("main/rep")).toBe("upstream main/d (uses prep.sh changed)");
+    expect(json.tasks.find((t: { id: string }) => t.id === "main/rep").reason).toBe("new key");
+  });
+
   it("names a renamed input with the same content as the root cause", async () => {
     const dir = scratch(path.join(fixtures, "renamed-input", "a"));
     const file = path.join(dir, "main.pipe");
