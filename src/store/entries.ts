@@ -77,3 +77,20 @@ export function entriesOfTasks(storeDir: string, taskIds: ReadonlySet<string>): 
   for (const entries of found.values()) entries.sort((a, b) => (a.meta.end !== b.meta.end ? (a.meta.end < b.meta.end ? 1 : -1) : a.key < b.key ? -1 : 1));
   return found;
 }
+
+/** Every entry of an action, under whatever task id, the most recent first (`pipe why` of a task whose id moved). */
+export function entriesOfAction(storeDir: string, action: string): StoreEntry[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(storeDir);
+  } catch {
+    return [];
+  }
+  const entries: StoreEntry[] = [];
+  for (const name of names.sort()) {
+    if (name.startsWith(".")) continue;
+    const entry = entryAt(storeDir, name);
+    if (entry && entry.meta.action === action) entries.push(entry);
+  }
+  return entries.sort((a, b) => (a.meta.end !== b.meta.end ? (a.meta.end < b.meta.end ? 1 : -1) : a.key < b.key ? -1 : 1));
+}

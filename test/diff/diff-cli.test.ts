@@ -414,6 +414,24 @@ pipeline main(tag: String = "a") -> (r: File) {
     expect(json.tasks.find((t: { id: string }) => t.id === "main/rep").reason).toBe("new key");
   });
 
+  it("finds a task's earlier run by what it reads when a value added in front shifted positional ids", async () => {
+    const dir = scratch(path.join(fixtures, "positions-front", "a"));
+    const file = path.join(dir, "main.pipe");
+    const first = await planOf(file);
+    runAll(first, dir);
+    fs.copyFileSync(path.join(fixtures, "positions-front", "b", "main.pipe"), file);
+    edit(file, "cat ~{model} > ~{out.s}", "cat ~{model} | tr -d x > ~{out.s}");
+    // main/scores[m=#1] is now the evaluation of main/a, which ran as main/scores[m=#0].
+    const wasFirst = first.tasks.find((t) => t.id === "main/scores[m=#0]")!.key;
+    const r = await pipe(dir, "why", "main/scores[m=#1]", "main.pipe");
+    expect(r.out).toContain(`compared with its most recent run (key ${wasFirst.slice(0, 8)}`);
+    expect(r.out).toContain("    definition of score changed:");
+    expect(r.out).not.toContain("argument");
+    const p = await pipe(dir, "why", "main/p", "main.pipe");
+    expect(p.out).toContain("    argument scores: 2 → 3 items, +main/scores[m=#0].s\n");
+    expect(p.out).toMatch(/ {4}upstream main\/scores\[m=#1\] \(\w+ → \w+\), main\/scores\[m=#2\] \(\w+ → \w+\) changed, because of:\n {8}2 tasks in main\/scores:\n {12}definition of score changed:/);
+  });
+
   it("names a renamed input with the same content as the root cause", async () => {
     const dir = scratch(path.join(fixtures, "renamed-input", "a"));
     const file = path.join(dir, "main.pipe");
