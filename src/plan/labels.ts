@@ -56,3 +56,28 @@ export function sameLabels(list: Value): readonly (Label | undefined)[] | undefi
 export function hasRef(v: Value): boolean {
   return v.t === "ref" || (v.t === "list" && v.items.some(hasRef)) || (v.t === "record" && Object.values(v.fields).some(hasRef));
 }
+
+/** `xs + ys`: each item keeps its label. */
+export function concatenated(left: List, right: List): Value {
+  const labels = left.labels || right.labels ? [...(left.labels ?? left.items.map(() => undefined)), ...(right.labels ?? right.items.map(() => undefined))] : undefined;
+  return labelledList([...left.items, ...right.items], labels);
+}
+
+/**
+ * `flatten(xss)`: an item's label is its list's label then its own (`[lr=0.1,epochs=2]` for
+ * the inner sweep's `epochs=2` of a pipeline called at `lr=0.1`).
+ */
+export function flattened(outer: List): Value {
+  const items: Value[] = [];
+  const labels: (Label | undefined)[] = [];
+  outer.items.forEach((inner, k) => {
+    if (inner.t !== "list") return;
+    const own = outer.labels?.[k];
+    inner.items.forEach((item, i) => {
+      items.push(item);
+      const mine = inner.labels?.[i];
+      labels.push(own && mine ? [...own, ...mine.filter((p) => !own.includes(p))] : (own ?? mine));
+    });
+  });
+  return labelledList(items, labels);
+}

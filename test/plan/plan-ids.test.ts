@@ -136,6 +136,33 @@ pipeline inner2(models: List[File]) -> (s: List[Float]) {
     ]);
   });
 
+  it("flatten of a two-level sweep joins the labels; + keeps each side's", async () => {
+    const ids = await idsOf(`${ACTIONS}
+pipeline inner(lr: Float) -> (models: List[File]) {
+  let per = for epochs in [1, 2] { train(lr = lr, epochs = epochs) }
+  return (models = per.model)
+}
+pipeline main() -> (all: List[Float], both: List[Float]) {
+  let runs = for lr in [0.1, 0.2] { inner(lr = lr) }
+  let each = for m in flatten(runs.models) { score(model = m) }
+  let more = for lr in [0.3] { train(lr = lr) }
+  let both = for m in more.model + flatten(runs.models) { score(model = m) }
+  return (all = each.s, both = both.s)
+}
+`);
+    expect(ids.filter((id) => /^main\/(each|both)/.test(id))).toEqual([
+      "main/each[lr=0.1,epochs=1]",
+      "main/each[lr=0.1,epochs=2]",
+      "main/each[lr=0.2,epochs=1]",
+      "main/each[lr=0.2,epochs=2]",
+      "main/both[lr=0.3]",
+      "main/both[lr=0.1,epochs=1]",
+      "main/both[lr=0.1,epochs=2]",
+      "main/both[lr=0.2,epochs=1]",
+      "main/both[lr=0.2,epochs=2]",
+    ]);
+  });
+
   it("a list of upstream outputs written out is still labelled by position; equal labels are told apart", async () => {
     const ids = await idsOf(`${ACTIONS}
 pipeline main() -> (all: List[Float], again: List[Float]) {
