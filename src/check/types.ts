@@ -131,6 +131,8 @@ export function interpolatable(type: Type): boolean {
 
 /** Types an action may declare as an output: what a command can write to a path. */
 export function isOutputType(type: Type): boolean {
+  if (type.kind === "List") return isOutputType(type.element);
+  if (type.kind === "Record") return type.fields.every((f) => isOutputType(f.type) && f.type.kind !== "File" && f.type.kind !== "Dir");
   return ["Int", "Float", "Bool", "String", "File", "Dir", "Error"].includes(type.kind);
 }
 

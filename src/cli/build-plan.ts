@@ -60,7 +60,7 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
     params = paramValues(program, entry, given.params);
   }
   const hasher = new ContentHasher(hashCacheFile(program.projectDir));
-  const compiled = await compile(program, { entry: entryName, params, hasher });
+  const compiled = await compile(program, { entry: entryName, params, hasher, storeDir: config.storeDir });
   if (!compiled.plan) return fail(compiled.diagnostics);
   return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher };
 }

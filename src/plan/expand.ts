@@ -14,6 +14,10 @@ import type { TaskInput } from "./plan.js";
 import { mergeResources } from "./resources.js";
 import { shellQuote } from "../shell/quote.js";
 import { coerce, labelText, scalarText, type Value } from "./values.js";
+import { elementLabel, pendingWaits, sourceKey, type RuntimeSource } from "./dynamic.js";
+import type { Pending } from "./plan.js";
+import { Diag } from "../diagnostics/catalog.js";
+import { at as diagnosticAt } from "../diagnostics/diagnostic.js";
 
 export interface TaskDraft {
   readonly id: string;
@@ -39,11 +43,19 @@ export class Expander {
   /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
   readonly diagnostics: Diagnostic[] = [];
   private readonly ids = new Set<string>();
+  /** Dynamic loops not planned yet, and the calls that wait on them (plan/dynamic.ts). */
+  readonly pending: Pending[] = [];
+  /** The runtime lists those loops wait on: what to look for in the store. */
+  readonly wanted: RuntimeSource[] = [];
 
-  /** @param maxTasks expansion stops once there are more tasks than this (the caller reports it). */
+  /**
+   * @param maxTasks expansion stops once there are more tasks than this (the caller reports it).
+   * @param runtime the runtime lists read from the store so far, by `sourceKey`.
+   */
   constructor(
     private readonly program: TypedProgram,
     private readonly maxTasks = Infinity,
+    private readonly runtime: ReadonlyMap<string, Value> = new Map(),
   ) {}
 
   /**
@@ -64,7 +76,25 @@ export class Expander {
       }
       const results: Value[] = [];
       const labels = new Map<string, number>();
-      const lists = v.sources.map((s) => this.expr(s, env)).map((l) => (l.t === "list" ? l.items : []));
+      const sources = v.sources.map((s) => this.expr(s, env));
+      // A `List` output of one task is a runtime list: known once that task is in the store.
+      const dynamic = sources.map((s) => s.t === "ref");
+      const known = sources.map((s) => (s.t === "ref" ? (this.runtime.get(sourceKey(s.task, s.output)) ?? s) : s));
+      const over = known.flatMap((s) => (s.t === "ref" ? [{ task: s.task, output: s.output }] : []));
+      const after = pendingWaits(known) ?? [];
+      if (over.length || after.length) {
+        for (const s of known) if (s.t === "ref") this.wanted.push({ task: s.task, output: s.output, type: s.type });
+        this.pending.push({ id, kind: "loop", over, after });
+        env.set(letStmt.name, { t: "pending", waits: [id] });
+        continue;
+      }
+      const lists = known.map((l) => (l.t === "list" ? l.items : []));
+      if (v.mode === "zip" && dynamic.some(Boolean) && lists.some((l) => l.length !== lists[0]!.length)) {
+        const shown = sources.map((s, k) => `${s.t === "ref" ? `\`${s.task}.${s.output}\`` : "a list"} of ${lists[k]!.length}`);
+        this.diagnostics.push(diagnosticAt(Diag.runtimeZipLengths(id, shown), v.zip ?? v.span, { hint: "`zip` pairs values one to one and drops none: make the lists one length" }));
+        env.set(letStmt.name, { t: "list", items: [] });
+        continue;
+      }
       if (v.mode === "zip") {
         const mismatch = zipMismatch(v.zip ?? v.span, lists.map((l, k) => ({ length: l.length, span: v.sources[k]!.span })));
         if (mismatch) {
@@ -81,7 +111,8 @@ export class Expander {
         const combo = at.map((i, k) => lists[k]![i]!);
         v.vars.forEach((name, i) => loopEnv.set(name, combo[i]!));
         // Values known only at run time (upstream outputs) are labelled by their position.
-        let label = `[${v.vars.map((name, i) => `${name}=${hasRef(combo[i]!) ? `#${at[i]}` : labelText(combo[i]!)}`).join(",")}]`;
+        // Elements of a runtime list are labelled by value, a file by its name (dynamic.ts).
+        let label = `[${v.vars.map((name, i) => `${name}=${dynamic[i] ? elementLabel(combo[i]!, at[i]!) : hasRef(combo[i]!) ? `#${at[i]}` : labelText(combo[i]!)}`).join(",")}]`;
         const seen = (labels.get(label) ?? 0) + 1;
         labels.set(label, seen);
         if (seen > 1) label += `#${seen}`;
@@ -104,6 +135,13 @@ export class Expander {
       args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, inherited?.file ?? callee.file));
     }
     const resources = mergeResources(outer, c.resources);
+    // A call of an action that receives what a pending loop makes is pending with it; a
+    // pipeline's calls are, each as it receives such a value.
+    const waits = callee.kind === "Action" ? pendingWaits(args.values()) : undefined;
+    if (waits) {
+      this.pending.push({ id, kind: "call", over: [], after: waits });
+      return { t: "pending", waits };
+    }
     if (callee.kind === "Pipeline") {
       const outputs = this.pipeline(callee, args, withs, id, resources, group);
       return { t: "record", fields: Object.fromEntries(outputs) };
@@ -170,15 +208,20 @@ export class Expander {
         return env.get(e.name) ?? { t: "none" };
       case "Field": {
         const target = this.expr(e.target, env);
+        if (target.t === "pending") return target;
         return target.t === "record" ? (target.fields[e.name] ?? { t: "none" }) : { t: "none" };
       }
       case "Project": {
         const target = this.expr(e.target, env);
+        if (target.t === "pending") return target;
         const items = target.t === "list" ? target.items : [];
         return { t: "list", items: items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : { t: "none" })) };
       }
-      case "List":
-        return { t: "list", items: e.items.map((i) => this.expr(i, env)) };
+      case "List": {
+        const items = e.items.map((i) => this.expr(i, env));
+        const waits = pendingWaits(items);
+        return waits ? { t: "pending", waits } : { t: "list", items };
+      }
       case "Record":
         return { t: "record", fields: Object.fromEntries(e.fields.map((f) => [f.name, this.expr(f.value, env)])) };
       case "Out":

@@ -45,7 +45,11 @@ export function taskKey(parts: KeyParts): string {
       case "record":
         return { record: Object.fromEntries(Object.entries(v.fields).map(([k, f]) => [k, value(f)])) };
       case "ref":
+        // An element of a stored list of files, by what it is: its name and content.
+        if (v.item) return { content: v.item.hash, name: v.item.name };
         return { output: v.output, upstream: parts.upstreamKey(v.task) };
+      case "pending":
+        return null;
     }
   };
   const argsJson: Record<string, Json> = {};

@@ -19,7 +19,7 @@ export type PlanValue =
   | string
   | PlanValue[]
   | { $path: string }
-  | { $ref: string; output: string }
+  | { $ref: string; output: string; item?: string; content?: string }
   | { $record: { [field: string]: PlanValue } };
 
 export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
@@ -30,7 +30,7 @@ export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
     z.string(),
     z.array(PlanValueSchema),
     z.object({ $path: z.string() }).strict(),
-    z.object({ $ref: z.string(), output: z.string() }).strict(),
+    z.object({ $ref: z.string(), output: z.string(), item: z.string().optional(), content: z.string().optional() }).strict(),
     z.object({ $record: z.record(z.string(), PlanValueSchema) }).strict(),
   ]),
 );
@@ -94,6 +94,20 @@ export const TaskSchema = z.object({
 });
 export type Task = z.infer<typeof TaskSchema>;
 
+/**
+ * A part of the plan known only at run time: a dynamic loop (`for x in t.items`) whose list
+ * is not in the store yet, or a call that receives what such a loop makes. `over` names the
+ * runtime lists a loop runs over (`main/s`, output `parts`); `after` the pending loops it
+ * waits on. Planned fully, keys and all, once its lists are in the store (plan/dynamic.ts).
+ */
+export const PendingSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["loop", "call"]),
+  over: z.array(z.object({ task: z.string(), output: z.string() })),
+  after: z.array(z.string()),
+});
+export type Pending = z.infer<typeof PendingSchema>;
+
 export const PlanSchema = z.object({
   format: z.literal(PLAN_FORMAT),
   entry: z.string(),
@@ -102,7 +116,9 @@ export const PlanSchema = z.object({
   actions: z.record(z.string(), ActionDefSchema),
   /** In dependency order: the order of expansion (calls in source order, sweeps in iteration order). */
   tasks: z.array(TaskSchema),
-  outputs: z.array(z.object({ name: z.string(), type: z.string(), value: PlanValueSchema })),
+  outputs: z.array(z.object({ name: z.string(), type: z.string(), value: PlanValueSchema, pending: z.array(z.string()).optional() })),
+  /** The dynamic parts not planned yet, in expansion order; absent when there are none. */
+  pending: z.array(PendingSchema).optional(),
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
@@ -111,7 +127,7 @@ export function planToJson(plan: Plan): string {
 }
 
 /** All `$ref`s inside a value, in order of appearance. */
-export function refsIn(value: PlanValue, into: { $ref: string; output: string }[] = []): { $ref: string; output: string }[] {
+export function refsIn(value: PlanValue, into: { $ref: string; output: string; item?: string }[] = []): { $ref: string; output: string; item?: string }[] {
   if (Array.isArray(value)) for (const v of value) refsIn(v, into);
   else if (value && typeof value === "object") {
     if ("$ref" in value) into.push(value);
@@ -134,12 +150,15 @@ export function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
   const seen = new Set<string>();
   for (const value of Object.values(task.args)) {
     for (const ref of refsIn(value)) {
-      const id = `${ref.$ref}\0${ref.output}`;
+      // An element of a stored `List[File]` is the entry of that name in the output's directory.
+      const output = ref.item === undefined ? ref.output : `${ref.output}/${ref.item}`;
+      const id = `${ref.$ref}\0${output}`;
       if (seen.has(id)) continue;
       seen.add(id);
       const upstream = byId.get(ref.$ref)!;
-      const type = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
-      inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type });
+      const declared = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
+      const type = ref.item === undefined ? declared : declared.replace(/^List\[(.*)\]$/, "$1");
+      inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output, type });
     }
   }
   return inputs;

@@ -18,8 +18,17 @@ export type Value =
   | { readonly t: "path"; readonly path: string; readonly dir: boolean; readonly span?: Span }
   | { readonly t: "list"; readonly items: readonly Value[] }
   | { readonly t: "record"; readonly fields: Readonly<Record<string, Value>> }
-  /** An output of a task of this plan, known only when that task has run. */
-  | { readonly t: "ref"; readonly task: string; readonly output: string; readonly type: Type };
+  /**
+   * An output of a task of this plan, known only when that task has run. `item` makes it one
+   * entry of a `List[File]`/`List[Dir]` output read from the store (a dynamic loop's element):
+   * the entry's name and content hash, what its key covers instead of the upstream key.
+   */
+  | { readonly t: "ref"; readonly task: string; readonly output: string; readonly type: Type; readonly item?: { readonly name: string; readonly hash: string } }
+  /**
+   * What a dynamic loop (plan/dynamic.ts) makes before the list it runs over is in the store,
+   * and what is made of it: `waits` are the ids of the loops it waits on.
+   */
+  | { readonly t: "pending"; readonly waits: readonly string[] };
 
 /** Converts a value to a declared type where the language converts implicitly (`Int` → `Float`). */
 export function coerce(value: Value, type: Type): Value {
@@ -54,7 +63,9 @@ export function toPlanValue(value: Value): PlanValue {
     case "record":
       return { $record: Object.fromEntries(Object.keys(value.fields).sort().map((k) => [k, toPlanValue(value.fields[k]!)])) };
     case "ref":
-      return { $ref: value.task, output: value.output };
+      return value.item ? { $ref: value.task, output: value.output, item: value.item.name, content: value.item.hash } : { $ref: value.task, output: value.output };
+    case "pending":
+      return null;
   }
 }
 
@@ -93,7 +104,9 @@ export function labelText(value: Value): string {
     case "none":
       return "none";
     case "ref":
-      return `${value.task}.${value.output}`;
+      return value.item ? value.item.name : `${value.task}.${value.output}`;
+    case "pending":
+      return "pending";
     default:
       return scalarText(value);
   }

@@ -25,7 +25,7 @@ export const OUTPUT_RULES: Readonly<Record<string, OutputRule>> = {
 };
 
 /** The rule of an output type; a type without one of its own (none today) is a file. */
-export const outputRule = (type: string): OutputRule => OUTPUT_RULES[type] ?? { is: "file" };
+export const outputRule = (type: string): OutputRule => OUTPUT_RULES[type] ?? { is: /^List\[(File|Dir)\]$/.test(type) ? "dir" : "file" };
 
 export const missingOutput = (name: string, type: string): string => `output ${name} (${type}) was not written: the command must create it at ~{out.${name}}`;
 
