@@ -14,7 +14,9 @@ import { bindParams } from "../check/params.js";
 import { hashCacheFile, probeStore } from "../store/index.js";
 import type { TypedProgram } from "../check/typed.js";
 import type { Io } from "./io.js";
-import { diagnosticsJson, printDiagnostics } from "./report.js";
+import { diagnosticsJson, printDiagnostics, sourcesFor } from "./report.js";
+import { sortDiagnostics } from "../diagnostics/diagnostic.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 export interface PlanFlags {
   readonly entry?: string;
@@ -31,6 +33,8 @@ export interface BuiltPlan {
   readonly projectDir: string;
   /** The hasher the plan's keys were computed with (what it saw of each input: `seen`). */
   readonly hasher: ContentHasher;
+  /** Compiles the plan again, the store as it is now (dynamic loops whose lists have appeared get planned); diagnostics rendered as text. */
+  readonly replan: () => Promise<{ readonly plan: Plan } | { readonly error: string }>;
 }
 
 export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise<BuiltPlan | undefined> {
@@ -60,9 +64,16 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
     params = paramValues(program, entry, given.params);
   }
   const hasher = new ContentHasher(hashCacheFile(program.projectDir));
-  const compiled = await compile(program, { entry: entryName, params, hasher, storeDir: config.storeDir });
+  const options = { entry: entryName, params, hasher, storeDir: config.storeDir };
+  const compiled = await compile(program, options);
   if (!compiled.plan) return fail(compiled.diagnostics);
-  return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher };
+  const replan = async () => {
+    const again = await compile(program, options);
+    if (again.plan) return { plan: again.plan };
+    const sorted = sortDiagnostics(again.diagnostics);
+    return { error: renderDiagnostics(sorted, sourcesFor(sorted, sources), { cwd: io.cwd, color: false }) };
+  };
+  return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher, replan };
 }
 
 /** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */

@@ -30,7 +30,7 @@ export class RunBook {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly plan: Plan,
+    private plan: Plan,
     projectDir: string,
     states: readonly RunDecision[],
     private readonly view: TaskView,
@@ -42,6 +42,13 @@ export class RunBook {
     for (const s of states) if (s.reason) this.planReasons.set(s.task.id, s.reason);
     this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, tasks: [] };
     this.save();
+  }
+
+  /** The plan grew (a dynamic loop was expanded): `states` are its new tasks'. */
+  extend(plan: Plan, states: readonly RunDecision[]): void {
+    this.plan = plan;
+    for (const s of states) if (s.reason) this.planReasons.set(s.task.id, s.reason);
+    writeJsonFile(path.join(this.dir, "plan.json"), plan);
   }
 
   detailsOf(id: string): TaskDetails {
