@@ -78,6 +78,7 @@ interface Files {
 export class Driver {
   private readonly running = new Map<string, Running>();
   private readonly lockTimers = new Map<string, NodeJS.Timeout>();
+  /** Each task's number, for its files' names: its place in the first plan, then in order of expansion. */
   private readonly index: Map<string, number>;
   private readonly locks: KeyLocks;
   private readonly launchers: Launchers;
@@ -224,7 +225,8 @@ export class Driver {
   /** Takes the plan an expansion made: its new tasks go to the scheduler, its new dynamic loops are watched. */
   private adopt(loops: readonly string[], plan: Plan): void {
     const { reporter, storeDir } = this.options;
-    const changed = plan.tasks.find((t) => this.index.has(t.id) && this.plan.tasks[this.index.get(t.id)!]!.key !== t.key);
+    const keyOf = new Map(this.plan.tasks.map((t) => [t.id, t.key]));
+    const changed = plan.tasks.find((t) => keyOf.has(t.id) && keyOf.get(t.id) !== t.key);
     if (changed) {
       for (const loop of loops) this.expansionFailed(loop, `${printable(changed.id)} has another key than when the run began: a file the plan covers changed during the run; run again`);
       return;
