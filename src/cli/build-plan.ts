@@ -35,6 +35,8 @@ export interface BuiltPlan {
   readonly hasher: ContentHasher;
   /** Compiles the plan again, the store as it is now (dynamic loops whose lists have appeared get planned); diagnostics rendered as text. */
   readonly replan: () => Promise<{ readonly plan: Plan } | { readonly error: string }>;
+  /** The program's source files, by absolute path. */
+  readonly sources: ReadonlyMap<string, string>;
 }
 
 export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise<BuiltPlan | undefined> {
@@ -73,7 +75,7 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise
     const sorted = sortDiagnostics(again.diagnostics);
     return { error: renderDiagnostics(sorted, sourcesFor(sorted, sources), { cwd: io.cwd, color: false }) };
   };
-  return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher, replan };
+  return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher, replan, sources: front.sources };
 }
 
 /** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */

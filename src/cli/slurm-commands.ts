@@ -10,6 +10,8 @@ import { inStore } from "../store/index.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
 import { cancelCommand, statusCommand, submitCommand } from "./bundle-commands.js";
 import { Exit, type Io } from "./io.js";
+import { expandBundleCommand } from "./expand-command.js";
+import { REPLAN_FILE, replanRecord } from "../backends/slurm/expand.js";
 
 export function registerSlurmCommands(program: Command, io: Io, setCode: (code: number) => void): void {
   const emit = program.command("emit").description("write the files of a backend for a program");
@@ -25,6 +27,13 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
     .argument("<dir>", "the bundle directory")
     .option("--ignore-changes", "submit even when files the tasks' keys cover changed since the bundle was written (the tasks still check them)")
     .action(async (dir: string, opts: { ignoreChanges?: boolean }) => setCode(await submitCommand(path.resolve(io.cwd, dir), io, opts)));
+
+  program
+    .command("expand-bundle")
+    .description("(run by a bundle's expanding job) plan a dynamic loop whose list is in the store, and submit its tasks")
+    .argument("<dir>", "the bundle directory")
+    .requiredOption("--loop <id>", "the loop")
+    .action(async (dir: string, opts: { loop: string }) => setCode(await expandBundleCommand(dir, opts.loop, io)));
 
   program
     .command("status")
@@ -48,7 +57,9 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const dir = path.resolve(io.cwd, flags.output);
   const emitted = emitSlurm(plan, config.slurm);
   // TypeScript actions run pipe's runner; a directory input is checked by pipe's own hashing.
-  const needsHome = Object.values(plan.actions).some((a) => a.kind === "ts") || plan.tasks.some((t) => t.files.some((f) => f.role === "input"));
+  // So does an expanding job of a dynamic loop, which plans again from the sources' snapshot.
+  const needsHome = Object.values(plan.actions).some((a) => a.kind === "ts") || plan.tasks.some((t) => t.files.some((f) => f.role === "input")) || Boolean(plan.pending?.length);
+  if (plan.pending?.length) (emitted.files as Map<string, string>).set(REPLAN_FILE, JSON.stringify(replanRecord(plan, built.sources, projectDir, config.slurm), null, 1) + "\n");
   const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {
     io.err(`pipe: ${written.error}\n`);

@@ -111,3 +111,19 @@ export function labelText(value: Value): string {
       return scalarText(value);
   }
 }
+
+/** A value as a plan records it, read back as the value of its declared type (a plan's `params`). */
+export function fromPlanValue(value: PlanValue, type: Type): Value {
+  const t = type.kind === "Optional" ? type.inner : type;
+  if (value === null) return { t: "none" };
+  if (typeof value === "number") return t.kind === "Int" ? { t: "int", v: value } : { t: "float", v: value };
+  if (typeof value === "boolean") return { t: "bool", v: value };
+  if (typeof value === "string") return { t: "str", v: value };
+  if (Array.isArray(value)) return { t: "list", items: value.map((v) => fromPlanValue(v, t.kind === "List" ? t.element : t)) };
+  if ("$path" in value) return { t: "path", path: value.$path, dir: t.kind === "Dir" };
+  if ("$record" in value) {
+    const fields = t.kind === "Record" ? t.fields : [];
+    return { t: "record", fields: Object.fromEntries(Object.entries(value.$record).map(([k, v]) => [k, fromPlanValue(v, fields.find((f) => f.name === k)?.type ?? t)])) };
+  }
+  return { t: "none" };
+}
