@@ -99,7 +99,12 @@ export function expandJobScript(job: ExpandJob, slurm: SlurmConfig, root: string
 
 /** The submit.sh lines that submit the expanding jobs, after the jobs they wait on. */
 export function expandCalls(jobs: readonly ExpandJob[]): string[] {
-  return jobs.flatMap((j) => [`# ${j.name}: expands ${printable(j.loop).replace(/\n/g, " ")}`, ["expand", j.name, ...j.after.map((a) => `afterok:${a}`)].join(" ")]);
+  return jobs.flatMap((j) => [`# ${j.name}: expands ${printable(j.loop)}`, ["expand", j.name, shellQuote(expandLabel(j.loop)), ...j.after.map((a) => `afterok:${a}`)].join(" ")]);
+}
+
+/** How jobs.tsv and `pipe status` name an expanding job's work: `(expand) main/w`. */
+export function expandLabel(loop: string): string {
+  return `(expand) ${printable(loop)}`;
 }
 
 /** The tasks and loops of every part written so far, but `except`'s: what the bundle already has. */

@@ -2,7 +2,10 @@
 // store. The store decides "done"; Slurm decides pending/running and how an attempt
 // without a result ended. Returned as data: `pipe status DIR` prints them.
 
+import fs from "node:fs";
+import path from "node:path";
 import { inStore } from "../../store/index.js";
+import { EXPAND_DIR, expandLabel, partDir } from "./expand.js";
 import { bundleStore, readBundle, type Bundle, type UnreadableBundle } from "./bundle.js";
 import { ACTIVE_STATES, queueStates, type Env, type QueueEntry } from "./queue.js";
 import { readSubmissions, slurmTaskId, type SubmittedTask } from "./records.js";
@@ -35,11 +38,36 @@ export async function bundleStatus(dir: string, env: Env): Promise<BundleStatus>
   if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
   const store = bundleStore(dir);
   if (!store.ok) return { kind: "unreadable", error: store.error };
-  const submissions = readSubmissions(dir);
-  const ids = [...new Set([...submissions.values()].map((r) => r.jobId))].sort();
+  // The bundle, then the parts its expanding jobs wrote (expand.ts), each with its records.
+  const parts: { bundle: Bundle; submissions: ReadonlyMap<string, SubmittedTask> }[] = [{ bundle: bundle.value, submissions: readSubmissions(dir) }];
+  const partsDir = path.join(dir, EXPAND_DIR);
+  const written = new Set<string>();
+  for (const name of fs.existsSync(partsDir) ? fs.readdirSync(partsDir).sort() : []) {
+    const part = readBundle(path.join(partsDir, name));
+    if (!part.ok) continue;
+    written.add(name);
+    parts.push({ bundle: part.value, submissions: readSubmissions(path.join(partsDir, name)) });
+  }
+  const ids = [...new Set(parts.flatMap((p) => [...p.submissions.values()].map((r) => r.jobId)))].sort();
   const { states: queue, error } = await queueStates(ids, env);
-  const tasks = taskStatuses(bundle.value, submissions, queue, (key) => inStore(store.value, key));
+  const tasks = parts.flatMap((p) => [...taskStatuses(p.bundle, p.submissions, queue, (key) => inStore(store.value, key)), ...expandStatuses(p.bundle, p.submissions, queue, written)]);
   return { kind: "statuses", tasks, ...(error ? { queueError: error } : {}) };
+}
+
+/** An expanding job's line: done once its part is written, else as its job is. */
+function expandStatuses(bundle: Bundle, submissions: ReadonlyMap<string, SubmittedTask>, queue: ReadonlyMap<string, QueueEntry>, written: ReadonlySet<string>): BundleTaskStatus[] {
+  return (bundle.expands ?? []).map((e): BundleTaskStatus => {
+    const label = expandLabel(e.loop);
+    const submitted = submissions.get(label);
+    const base = { task: label, job: e.name, ...(submitted ? { slurmId: slurmTaskId(submitted) } : {}) };
+    const q = submitted && queue.get(slurmTaskId(submitted));
+    if (q && ACTIVE_STATES.has(q.state)) return { ...base, status: q.state === "PENDING" ? "pending" : "running", ...detail(q) };
+    if (written.has(path.basename(partDir(e.loop)))) return { ...base, status: "done" };
+    if (!submitted) return { ...base, status: "not submitted" };
+    if (q?.state === "COMPLETED") return { ...base, status: "done" };
+    if (q?.state === "CANCELLED") return { ...base, status: "cancelled", ...detail(q) };
+    return { ...base, status: "failed", ...(q ? { detail: q.state } : { detail: `job ${submitted.jobId} is gone from Slurm` }) };
+  });
 }
 
 export function taskStatuses(bundle: Bundle, submissions: ReadonlyMap<string, SubmittedTask>, queue: ReadonlyMap<string, QueueEntry>, done: (key: string) => boolean): BundleTaskStatus[] {

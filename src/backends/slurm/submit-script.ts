@@ -135,10 +135,10 @@ const HEAD = [
 ];
 
 const EXPAND_FUNCTION = [
-  "# expand NAME [afterok:UPSTREAM...]: an expanding job, submitted unless one is still queued or running.",
+  "# expand NAME LOOP [afterok:UPSTREAM...]: an expanding job, submitted unless one is still queued or running.",
   "expand() {",
-  '  local name=$1 dep up id args=(--parsable --kill-on-invalid-dep=yes) deps=() after=""',
-  "  shift",
+  '  local name=$1 loop=$2 dep up id args=(--parsable --kill-on-invalid-dep=yes) deps=() after=""',
+  "  shift 2",
   '  local old=${last[$name]:-}',
   '  if [ -n "$old" ] && [ -n "${active[$old]:-}" ]; then',
   '    echo "$name: still queued or running as job $old"',
@@ -155,7 +155,7 @@ const EXPAND_FUNCTION = [
   '  id=$(sbatch "${args[@]}" "jobs/$name.sh") || { echo "$name: sbatch failed" >&2; exit 1; }',
   "  id=${id%%;*}",
   '  jobid[$name]=$id',
-  "  printf '%s\\t%s\\t%s\\t%s\\n' '(expands a loop)' \"$name\" \"$id\" - >> jobs.tsv",
+  "  printf '%s\\t%s\\t%s\\t%s\\n' \"$loop\" \"$name\" \"$id\" - >> jobs.tsv",
   "  submitted=$((submitted + 1))",
   '  echo "$name: submitted job $id (expands a dynamic loop$after)"',
   "}",
