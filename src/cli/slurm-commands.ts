@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../host.js";
-import { emitSlurm, writeBundle } from "../backends/slurm/index.js";
+import { emitSlurm, nodeNeeds, writeBundle } from "../backends/slurm/index.js";
 import { inStore } from "../store/index.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
 import { cancelCommand, statusCommand, submitCommand } from "./bundle-commands.js";
@@ -48,7 +48,7 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const dir = path.resolve(io.cwd, flags.output);
   const emitted = emitSlurm(plan, config.slurm);
   // TypeScript actions run pipe's runner; a directory input is checked by pipe's own hashing.
-  const needsHome = Object.values(plan.actions).some((a) => a.kind === "ts") || plan.tasks.some((t) => t.files.some((f) => f.role === "input"));
+  const needsHome = nodeNeeds(plan).length > 0;
   const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {
     io.err(`pipe: ${written.error}\n`);
