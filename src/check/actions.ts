@@ -104,7 +104,7 @@ function checkInterpolation(p: A.Interpolation, cx: ExprContext): TInterpolation
     raw = true;
   }
   const typed = checkExpr(expr, cx);
-  // `~{out.NAME}` is a path, whatever the output's type.
+  // `~{out.NAME}` is a path whatever the output's type.
   if (typed.kind !== "Out" && !Ty.interpolatable(typed.type)) {
     const element = typed.type.kind === "List" ? typed.type.element : typed.type;
     const hint = element.kind === "Record" ? { hint: "interpolate one of its fields instead" } : {};

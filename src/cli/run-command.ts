@@ -12,7 +12,8 @@ import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
-import { outputPath, scalarValue } from "../store/index.js";
+import { isStructured, outputPath, parseType, projectValue, scalarValue, structuredValue } from "../store/index.js";
+import { scalarText, type Value } from "../plan/values.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { jsonReporter, plainReporter, quietReporter } from "./run-progress.js";
@@ -110,6 +111,7 @@ export function outputValues(plan: Plan, storeDir: string): Record<string, strin
     const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
     if (type === "File" || type === "Dir") return file;
     try {
+      if (v.fields || (type !== undefined && isStructured(parseType(type)))) return valueText(projectValue(structuredValue(file, parseType(type!)), v.fields ?? []));
       return scalarValue(fs.readFileSync(file, "utf8"));
     } catch {
       return `(missing: ${file})`;
@@ -124,5 +126,22 @@ function tail(file: string, n: number): string[] {
     return lines.slice(-n).filter((l, i, all) => l !== "" || i < all.length - 1);
   } catch {
     return [];
+  }
+}
+
+/** A value read back from the store as `.pipe` writes it: `[0.3, 0.9]`, `{acc = 0.9, loss = 0.5}`, strings quoted inside lists and records. */
+function valueText(v: Value, inside = false): string {
+  switch (v.t) {
+    case "none":
+      return "none";
+    case "list":
+      return `[${v.items.map((i) => valueText(i, true)).join(", ")}]`;
+    case "record":
+      return `{${Object.keys(v.fields).sort().map((k) => `${k} = ${valueText(v.fields[k]!, true)}`).join(", ")}}`;
+    case "str":
+    case "path":
+      return inside ? JSON.stringify(scalarText(v)) : scalarText(v);
+    default:
+      return scalarText(v);
   }
 }

@@ -5,7 +5,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../host.js";
-import { emitSlurm, writeBundle } from "../backends/slurm/index.js";
+import { emitSlurm, nodeNeeds, writeBundle } from "../backends/slurm/index.js";
 import { inStore } from "../store/index.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
 import { cancelCommand, statusCommand, submitCommand } from "./bundle-commands.js";
@@ -57,8 +57,8 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const dir = path.resolve(io.cwd, flags.output);
   const emitted = emitSlurm(plan, config.slurm);
   // TypeScript actions run pipe's runner; a directory input is checked by pipe's own hashing.
-  // So does an expanding job of a dynamic loop, which plans again from the sources' snapshot.
-  const needsHome = Object.values(plan.actions).some((a) => a.kind === "ts") || plan.tasks.some((t) => t.files.some((f) => f.role === "input")) || Boolean(plan.pending?.length);
+  const needsHome = nodeNeeds(plan).length > 0;
+  // An expanding job of a dynamic loop plans again from the sources' snapshot.
   if (plan.pending?.length) (emitted.files as Map<string, string>).set(REPLAN_FILE, JSON.stringify(replanRecord(plan, built.sources, projectDir, config.slurm), null, 1) + "\n");
   const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {

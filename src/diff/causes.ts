@@ -112,7 +112,7 @@ export function sameValue(a: PlanValue, b: PlanValue): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  if ("$ref" in a) return "$ref" in b && a.$ref === b.$ref && a.output === b.output;
+  if ("$ref" in a) return "$ref" in b && a.$ref === b.$ref && a.output === b.output && (a.fields ?? []).join(".") === (b.fields ?? []).join(".");
   if ("$path" in a) return "$path" in b && a.$path === b.$path;
   return "$record" in a && "$record" in b && sameArgs(a.$record, b.$record);
 }

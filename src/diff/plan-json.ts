@@ -73,7 +73,9 @@ function isPlanValue(v: unknown): boolean {
   if (Array.isArray(v)) return v.every(isPlanValue);
   if (!isObject(v)) return false;
   const keys = Object.keys(v);
-  if (keys.length === 2 && isString(v["$ref"]) && isString(v["output"])) return true;
+  if (isString(v["$ref"]) && isString(v["output"])) {
+    return keys.length === 2 || (keys.length === 3 && Array.isArray(v["fields"]) && v["fields"].every(isString));
+  }
   if (keys.length !== 1) return false;
   if ("$path" in v) return isString(v["$path"]);
   return isObject(v["$record"]) && Object.values(v["$record"]).every(isPlanValue);

@@ -12,8 +12,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Type } from "../check/types.js";
-import { show } from "../check/types.js";
-import { outputPath } from "../store/index.js";
+import { inStore, outputPath } from "../store/index.js";
+import { isPathList, projectValue, structuredValue } from "../store/structured.js";
 import type { ContentHasher } from "./content-hash.js";
 import type { Value } from "./values.js";
 import { labelText } from "./values.js";
@@ -22,10 +22,12 @@ import { labelText } from "./values.js";
 export interface RuntimeSource {
   readonly task: string;
   readonly output: string;
+  /** Fields into a structured output (`for x in t.meta.parts`). */
+  readonly fields?: readonly string[];
   readonly type: Type;
 }
 
-export const sourceKey = (task: string, output: string): string => `${task}\0${output}`;
+export const sourceKey = (s: { readonly task: string; readonly output: string; readonly fields?: readonly string[] | undefined }): string => [s.task, s.output, ...(s.fields ?? [])].join("\0");
 
 /** The loops a value waits on, when any part of it is pending; undefined when none is. */
 export function pendingWaits(values: Iterable<Value>): string[] | undefined {
@@ -56,60 +58,28 @@ export function elementLabel(value: Value, index: number): string {
 export class RuntimeListError extends Error {}
 
 /**
- * The list `source` of the task whose key is `key`, read from the store, or undefined when
- * that key is not there yet. A list of scalars or records is the output's JSON; a
+ * The list `source` of the task whose key is `key`, read from the store (its output of type
+ * `outputType`, then the source's fields in it), or undefined when that key is not there
+ * yet. A list of scalars or records is the output's JSON (store/structured.ts); a
  * `List[File]` or `List[Dir]` the entries of the output's directory in name order, each by
- * its content hash.
+ * its name and content hash.
  */
-export async function readRuntimeList(storeDir: string, key: string, source: RuntimeSource, hasher: ContentHasher): Promise<Value | undefined> {
-  if (!fs.existsSync(path.join(storeDir, key, "meta.json"))) return undefined;
+export async function readRuntimeList(storeDir: string, key: string, source: RuntimeSource, outputType: Type, hasher: ContentHasher): Promise<Value | undefined> {
+  if (!inStore(storeDir, key)) return undefined;
   const file = outputPath(storeDir, key, source.output);
-  const element = source.type.kind === "List" ? source.type.element : source.type;
-  if (element.kind === "File" || element.kind === "Dir") {
-    const names = fs.readdirSync(file).sort();
+  if (!source.fields?.length && isPathList(outputType)) {
+    const element = (outputType as Type & { kind: "List" }).element;
     const items: Value[] = [];
-    for (const name of names) {
+    for (const name of fs.readdirSync(file).sort()) {
       const entry = path.join(file, name);
-      const isDir = fs.statSync(entry).isDirectory();
-      if (isDir !== (element.kind === "Dir")) continue;
+      if (fs.statSync(entry).isDirectory() !== (element.kind === "Dir")) continue;
       items.push({ t: "ref", task: source.task, output: source.output, type: element, item: { name, hash: await hasher.hash(entry) } });
     }
     return { t: "list", items };
   }
-  let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, "utf8"));
+    return projectValue(structuredValue(file, outputType), source.fields ?? []);
   } catch (error) {
-    throw new RuntimeListError(`output ${source.output} of ${source.task} is not JSON: ${(error as Error).message}`);
-  }
-  return fromJson(json, source.type, source.output);
-}
-
-/** A stored JSON value as the value of its declared type. */
-function fromJson(json: unknown, type: Type, at: string): Value {
-  const bad = (): never => {
-    throw new RuntimeListError(`${at}: expected ${show(type)}, got ${JSON.stringify(json)?.slice(0, 60)}`);
-  };
-  switch (type.kind) {
-    case "Int":
-      return typeof json === "number" && Number.isInteger(json) ? { t: "int", v: json } : bad();
-    case "Float":
-      if (json === "NaN" || json === "Infinity" || json === "-Infinity") return { t: "float", v: Number(json) };
-      return typeof json === "number" ? { t: "float", v: json } : bad();
-    case "Bool":
-      return typeof json === "boolean" ? { t: "bool", v: json } : bad();
-    case "String":
-      return typeof json === "string" ? { t: "str", v: json } : bad();
-    case "Optional":
-      return json === null ? { t: "none" } : fromJson(json, type.inner, at);
-    case "List":
-      return Array.isArray(json) ? { t: "list", items: json.map((j, i) => fromJson(j, type.element, `${at}[${i}]`)) } : bad();
-    case "Record": {
-      if (typeof json !== "object" || json === null || Array.isArray(json)) return bad();
-      const object = json as Record<string, unknown>;
-      return { t: "record", fields: Object.fromEntries(type.fields.map((f) => [f.name, fromJson(object[f.name] ?? null, f.type, `${at}.${f.name}`)])) };
-    }
-    default:
-      return bad();
+    throw new RuntimeListError((error as Error).message);
   }
 }

@@ -79,18 +79,18 @@ export class Expander {
       const sources = v.sources.map((s) => this.expr(s, env));
       // A `List` output of one task is a runtime list: known once that task is in the store.
       const dynamic = sources.map((s) => s.t === "ref");
-      const known = sources.map((s) => (s.t === "ref" ? (this.runtime.get(sourceKey(s.task, s.output)) ?? s) : s));
-      const over = known.flatMap((s) => (s.t === "ref" ? [{ task: s.task, output: s.output }] : []));
+      const known = sources.map((s) => (s.t === "ref" ? (this.runtime.get(sourceKey(s)) ?? s) : s));
+      const over = known.flatMap((s) => (s.t === "ref" ? [{ task: s.task, output: [s.output, ...(s.fields ?? [])].join(".") }] : []));
       const after = pendingWaits(known) ?? [];
       if (over.length || after.length) {
-        for (const s of known) if (s.t === "ref") this.wanted.push({ task: s.task, output: s.output, type: s.type });
+        for (const s of known) if (s.t === "ref") this.wanted.push({ task: s.task, output: s.output, ...(s.fields ? { fields: s.fields } : {}), type: s.type });
         this.pending.push({ id, kind: "loop", over, after });
         env.set(letStmt.name, { t: "pending", waits: [id] });
         continue;
       }
       const lists = known.map((l) => (l.t === "list" ? l.items : []));
       if (v.mode === "zip" && dynamic.some(Boolean) && lists.some((l) => l.length !== lists[0]!.length)) {
-        const shown = sources.map((s, k) => `${s.t === "ref" ? `\`${s.task}.${s.output}\`` : "a list"} of ${lists[k]!.length}`);
+        const shown = sources.map((s, k) => `${s.t === "ref" ? `\`${[s.task, s.output, ...(s.fields ?? [])].join(".")}\`` : "a list"} of ${lists[k]!.length}`);
         this.diagnostics.push(diagnosticAt(Diag.runtimeZipLengths(id, shown), v.zip ?? v.span, { hint: "`zip` pairs values one to one and drops none: make the lists one length" }));
         env.set(letStmt.name, { t: "list", items: [] });
         continue;
@@ -164,11 +164,11 @@ export class Expander {
     const inputVar = (ref: Value & { t: "ref" }): string => {
       let name = byRef.get(ref);
       if (name !== undefined) return name;
-      const at = `${ref.task}\n${ref.output}`;
+      const at = inputId(ref.task, ref.output, ref.fields);
       name = byName.get(at);
       if (name === undefined) {
         name = `in_${inputs.length}`;
-        inputs.push({ var: name, task: ref.task, output: ref.output, type: show(ref.type) });
+        inputs.push({ var: name, task: ref.task, output: ref.output, type: show(ref.type), ...(ref.fields ? { fields: ref.fields } : {}) });
         byName.set(at, name);
       }
       byRef.set(ref, name);
@@ -209,13 +209,17 @@ export class Expander {
       case "Field": {
         const target = this.expr(e.target, env);
         if (target.t === "pending") return target;
+        if (target.t === "ref") return intoRef(target, e.name, e.type);
         return target.t === "record" ? (target.fields[e.name] ?? { t: "none" }) : { t: "none" };
       }
       case "Project": {
         const target = this.expr(e.target, env);
         if (target.t === "pending") return target;
+        // A list known only at run time (a structured output): the projection is read from it then.
+        if (target.t === "ref") return intoRef(target, e.name, e.type);
         const items = target.t === "list" ? target.items : [];
-        return { t: "list", items: items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : { t: "none" })) };
+        const element = e.type.kind === "List" ? e.type.element : e.type;
+        return { t: "list", items: items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, e.name, element) : { t: "none" })) };
       }
       case "List": {
         const items = e.items.map((i) => this.expr(i, env));
@@ -228,6 +232,16 @@ export class Expander {
         return { t: "none" };
     }
   }
+}
+
+/** A field inside a structured upstream output, read when its task has run. */
+function intoRef(ref: Value & { t: "ref" }, name: string, type: Type): Value {
+  return { t: "ref", task: ref.task, output: ref.output, type, fields: [...(ref.fields ?? []), name] };
+}
+
+/** What identifies an upstream value a task reads: its task, output and fields (plan.ts numbers inputs by the same). */
+export function inputId(task: string, output: string, fields: readonly string[] | undefined): string {
+  return fields ? `${task}\n${output}\n${fields.join(".")}` : `${task}\n${output}`;
 }
 
 /** A `with` string standing for a path resolves against the file of the pipeline that set it. */
@@ -286,6 +300,8 @@ function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar:
       case "record":
         return [];
       case "ref":
+        // A list or an optional read at run time is a bash array (empty for `none`).
+        if (v.type.kind === "List" || v.type.kind === "Optional") return [raw ? `\${${inputVar(v)}[@]}` : `"\${${inputVar(v)}[@]}"`];
         return [raw ? `$${inputVar(v)}` : `"$${inputVar(v)}"`];
       default:
         return [raw ? scalarText(v) : shellQuote(scalarText(v))];

@@ -19,6 +19,7 @@ import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type PlanValue, t
 import { toPlanResources } from "./resources.js";
 import { toPlanValue, type Value } from "./values.js";
 import { append } from "../arrays.js";
+import { parseType } from "../store/structured.js";
 import { pendingWaits, readRuntimeList, RuntimeListError, sourceKey, type RuntimeSource } from "./dynamic.js";
 
 
@@ -54,21 +55,22 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
   for (;;) {
     const round = await compileWith(program, options, runtime);
     if (!round.plan || !options.storeDir || !round.wanted.length) return round;
-    const keyOf = new Map(round.plan.tasks.map((t) => [t.id, t.key]));
+    const byId = new Map(round.plan.tasks.map((t) => [t.id, t]));
     let grew = false;
     for (const source of round.wanted) {
-      const where = sourceKey(source.task, source.output);
-      const key = keyOf.get(source.task);
-      if (runtime.has(where) || key === undefined) continue;
+      const where = sourceKey(source);
+      const task = byId.get(source.task);
+      if (runtime.has(where) || task === undefined) continue;
+      const outputType = parseType(round.plan.actions[task.action]!.outputs.find((o) => o.name === source.output)!.type);
       try {
-        const list = await readRuntimeList(options.storeDir, key, source, options.hasher);
+        const list = await readRuntimeList(options.storeDir, task.key, source, outputType, options.hasher);
         if (list) {
           runtime.set(where, list);
           grew = true;
         }
       } catch (error) {
         if (!(error instanceof RuntimeListError)) throw error;
-        return { diagnostics: [at(Diag.unreadableRuntimeList(`${source.task}.${source.output}`, error.message), undefined, { hint: `run \`${source.task}\` again (\`--force\`)` })] };
+        return { diagnostics: [at(Diag.unreadableRuntimeList([source.task, source.output, ...(source.fields ?? [])].join("."), error.message), undefined, { hint: `run \`${source.task}\` again (\`--force\`)` })] };
       }
     }
     if (!grew) return round;

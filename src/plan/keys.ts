@@ -47,7 +47,8 @@ export function taskKey(parts: KeyParts): string {
       case "ref":
         // An element of a stored list of files, by what it is: its name and content.
         if (v.item) return { content: v.item.hash, name: v.item.name };
-        return { output: v.output, upstream: parts.upstreamKey(v.task) };
+        // A projection's fields only when there are some: the keys of whole outputs stay as they were.
+        return v.fields ? { fields: [...v.fields], output: v.output, upstream: parts.upstreamKey(v.task) } : { output: v.output, upstream: parts.upstreamKey(v.task) };
       case "pending":
         return null;
     }

@@ -4,13 +4,16 @@
 // byte-identical plan: nothing in it depends on the clock, the machine or a temp path.
 
 import { z } from "zod";
+import { show } from "../check/types.js";
+import { parseType, projectType } from "../store/structured.js";
 
 export const PLAN_FORMAT = "pipe-plan/1";
 
 /**
  * A value as the plan records it. Scalars are JSON scalars; the rest are tagged objects:
  * `{"$path": "data/x.csv"}` (project-relative input), `{"$ref": "main/d", "output": "data"}`
- * (an upstream task's output), `{"$record": {...}}`.
+ * (an upstream task's output; with `"fields": ["acc"]`, a field inside a structured one),
+ * `{"$record": {...}}`.
  */
 export type PlanValue =
   | null
@@ -19,7 +22,7 @@ export type PlanValue =
   | string
   | PlanValue[]
   | { $path: string }
-  | { $ref: string; output: string; item?: string; content?: string }
+  | { $ref: string; output: string; fields?: string[]; item?: string; content?: string }
   | { $record: { [field: string]: PlanValue } };
 
 export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
@@ -30,7 +33,7 @@ export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
     z.string(),
     z.array(PlanValueSchema),
     z.object({ $path: z.string() }).strict(),
-    z.object({ $ref: z.string(), output: z.string(), item: z.string().optional(), content: z.string().optional() }).strict(),
+    z.object({ $ref: z.string(), output: z.string(), fields: z.array(z.string()).optional(), item: z.string().optional(), content: z.string().optional() }).strict(),
     z.object({ $record: z.record(z.string(), PlanValueSchema) }).strict(),
   ]),
 );
@@ -70,7 +73,12 @@ export interface TaskInput {
   readonly task: string;
   readonly key: string;
   readonly output: string;
+  /** The value's type: the output's, or the field's for a projection. */
   readonly type: string;
+  /** Fields into a structured output (values.ts), for a projection. */
+  readonly fields?: readonly string[];
+  /** The type of the output itself, when it is not `type` (a projection). */
+  readonly outputType?: string;
 }
 
 /** A file whose content is part of the key: a `uses` file, an external input, TypeScript source. */
@@ -127,7 +135,7 @@ export function planToJson(plan: Plan): string {
 }
 
 /** All `$ref`s inside a value, in order of appearance. */
-export function refsIn(value: PlanValue, into: { $ref: string; output: string; item?: string }[] = []): { $ref: string; output: string; item?: string }[] {
+export function refsIn(value: PlanValue, into: { $ref: string; output: string; fields?: string[]; item?: string }[] = []): { $ref: string; output: string; fields?: string[]; item?: string }[] {
   if (Array.isArray(value)) for (const v of value) refsIn(v, into);
   else if (value && typeof value === "object") {
     if ("$ref" in value) into.push(value);
@@ -150,15 +158,29 @@ export function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
   const seen = new Set<string>();
   for (const value of Object.values(task.args)) {
     for (const ref of refsIn(value)) {
-      // An element of a stored `List[File]` is the entry of that name in the output's directory.
-      const output = ref.item === undefined ? ref.output : `${ref.output}/${ref.item}`;
-      const id = `${ref.$ref}\0${output}`;
+      if (ref.item !== undefined) {
+        // An element of a stored `List[File]` is the entry of that name in the output's directory.
+        const output = `${ref.output}/${ref.item}`;
+        const id = `${ref.$ref}\0${output}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const upstream = byId.get(ref.$ref)!;
+        const declared = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
+        const type = declared.replace(/^List\[(.*)\]$/, "$1");
+        inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output, type });
+        continue;
+      }
+      const id = ref.fields ? `${ref.$ref}\0${ref.output}\0${ref.fields.join(".")}` : `${ref.$ref}\0${ref.output}`;
       if (seen.has(id)) continue;
       seen.add(id);
       const upstream = byId.get(ref.$ref)!;
-      const declared = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
-      const type = ref.item === undefined ? declared : declared.replace(/^List\[(.*)\]$/, "$1");
-      inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output, type });
+      const type = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
+      if (!ref.fields) {
+        inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type });
+        continue;
+      }
+      const fieldType = show(projectType(parseType(type), ref.fields));
+      inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type: fieldType, fields: ref.fields, outputType: type });
     }
   }
   return inputs;

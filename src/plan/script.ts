@@ -18,6 +18,7 @@ import { append } from "../arrays.js";
 import { printable } from "../printable.js";
 import { LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
 import { entryMeta, inBash, invalidOutput, META, missingOutput, outputRule } from "../store/index.js";
+import { isStructured, parseType, type StructuredInput } from "../store/structured.js";
 import { REMEDY, taskCheckLines } from "./verify-inputs.js";
 
 /** @param remedy what the message of a changed file tells the user to do (a bundle is emitted again by default). */
@@ -49,6 +50,7 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
   ];
 
   append(lines, outputChecks(plan, task, (message) => `fail ${message}`));
+  append(lines, structuredChecks(plan, task));
 
   // The store's record (store/meta.ts), its run's fields, last in it, as printf's format.
   const meta = JSON.stringify(entryMeta(plan, task, { start: "%s", end: "%s", host: "%s" }));
@@ -84,11 +86,11 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
  * tasks, the subshell that `taskScript` needs around it was a third of the cost of a task. The
  * checks cannot follow the command here, which may `exit` or `exec`, or set its own EXIT trap.
  */
-export function runnerScript(plan: Plan, task: Task): string {
+export function runnerScript(plan: Plan, task: Task, read: StructuredReader = readByNode): string {
   return [
     ...header(task),
     FAIL,
-    ...inputLines(plan, task),
+    ...inputLines(plan, task, read),
     'out="${PIPE_WORK:?set PIPE_WORK to the work directory}"',
     'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
     ...commandLines(plan, task),
@@ -148,17 +150,60 @@ function header(task: Task): string[] {
   ];
 }
 
+/**
+ * How a script gets the upstream structured values it reads (lists, records, fields of
+ * them; `file` relative to the store): lines that set their variables. The self-contained
+ * script reads them at run time (`readByNode`); the local backend, which writes a task's
+ * script when its upstream tasks have run, reads them in-process with the same code.
+ */
+export type StructuredReader = (inputs: readonly StructuredInput[]) => string[];
+
+const TOOL = `"\${PIPE_HOME:?set PIPE_HOME to the pipe installation, to read and check structured outputs}/dist/runtime/output-tool.js"`;
+
+function readByNode(inputs: readonly StructuredInput[]): string[] {
+  return [
+    `reads=$(node ${TOOL} read "$PIPE_STORE" ${shellQuote(JSON.stringify(inputs))}) || fail "cannot read the structured inputs (node $PIPE_HOME/dist/runtime/output-tool.js)"`,
+    'eval "$reads"',
+  ];
+}
+
+/**
+ * The check of the structured outputs' content (store/structured.ts), after the other
+ * checks, through node: the same code and messages as the local backend's, which runs it
+ * in-process (driver.ts). Nothing when the action declares none.
+ */
+function structuredChecks(plan: Plan, task: Task): string[] {
+  const outputs = plan.actions[task.action]!.outputs.filter((o) => isStructured(parseType(o.type)));
+  if (outputs.length === 0) return [];
+  const described = JSON.stringify(outputs.map((o) => ({ name: o.name, file: o.name, type: o.type })));
+  return [
+    `problem=$(node ${TOOL} check "$out" ${shellQuote(described)})`,
+    "case $? in",
+    "  0) ;;",
+    '  1) fail "$problem" ;;',
+    '  *) fail "cannot check the structured outputs (node $PIPE_HOME/dist/runtime/output-tool.js)" ;;',
+    "esac",
+  ];
+}
+
 /** Checks that the upstream entries are in the store, and sets the variables of their outputs. */
-function inputLines(plan: Plan, task: Task): string[] {
+function inputLines(plan: Plan, task: Task, read: StructuredReader = readByNode): string[] {
   const inputs = upstreamInputs(plan, task);
   const upstream = new Map(inputs.map((i) => [i.key, i.task]));
   const lines = [...upstream].sort().flatMap(([key, id]) => literal(`[ -f "${inBash.meta(key)}" ] || fail ${shellQuote(`upstream ${printable(id)} (${key}) is not in the store`)}`));
   // The TypeScript runner reads its inputs from the store itself (runtime/args.ts).
   if (plan.actions[task.action]!.kind === "ts") return lines;
+  const structured: StructuredInput[] = [];
   for (const input of inputs) {
+    const stored = input.outputType ?? input.type;
+    if (input.fields || isStructured(parseType(stored))) {
+      structured.push({ var: input.var, file: `${input.key}/${input.output}`, type: stored, ...(input.fields ? { fields: input.fields } : {}) });
+      continue;
+    }
     const file = `"${inBash.output(input.key, input.output)}"`;
     lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
   }
+  if (structured.length > 0) append(lines, read(structured));
   return lines;
 }
 

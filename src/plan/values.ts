@@ -18,12 +18,22 @@ export type Value =
   | { readonly t: "path"; readonly path: string; readonly dir: boolean; readonly span?: Span }
   | { readonly t: "list"; readonly items: readonly Value[] }
   | { readonly t: "record"; readonly fields: Readonly<Record<string, Value>> }
-  /**
-   * An output of a task of this plan, known only when that task has run. `item` makes it one
-   * entry of a `List[File]`/`List[Dir]` output read from the store (a dynamic loop's element):
-   * the entry's name and content hash, what its key covers instead of the upstream key.
-   */
-  | { readonly t: "ref"; readonly task: string; readonly output: string; readonly type: Type; readonly item?: { readonly name: string; readonly hash: string } }
+  /** An output of a task of this plan, known only when that task has run. */
+  | {
+      readonly t: "ref";
+      readonly task: string;
+      readonly output: string;
+      /** The type of the value: the output's, or the field's for a projection into a structured output. */
+      readonly type: Type;
+      /** Fields into a structured output (`e.metrics.acc`: `["acc"]`), each of a record or of every element of a list; absent for the whole output. */
+      readonly fields?: readonly string[];
+      /**
+       * One entry of a `List[File]`/`List[Dir]` output read from the store (a dynamic loop's
+       * element, plan/dynamic.ts): its name and content hash, what its key covers instead of
+       * the upstream key.
+       */
+      readonly item?: { readonly name: string; readonly hash: string };
+    }
   /**
    * What a dynamic loop (plan/dynamic.ts) makes before the list it runs over is in the store,
    * and what is made of it: `waits` are the ids of the loops it waits on.
@@ -63,7 +73,8 @@ export function toPlanValue(value: Value): PlanValue {
     case "record":
       return { $record: Object.fromEntries(Object.keys(value.fields).sort().map((k) => [k, toPlanValue(value.fields[k]!)])) };
     case "ref":
-      return value.item ? { $ref: value.task, output: value.output, item: value.item.name, content: value.item.hash } : { $ref: value.task, output: value.output };
+      if (value.item) return { $ref: value.task, output: value.output, item: value.item.name, content: value.item.hash };
+      return value.fields ? { $ref: value.task, output: value.output, fields: [...value.fields] } : { $ref: value.task, output: value.output };
     case "pending":
       return null;
   }
@@ -71,6 +82,7 @@ export function toPlanValue(value: Value): PlanValue {
 
 /** Floats as Python prints them (`1.0`, `0.001`, `1e-07`), so commands read as users expect. */
 export function formatFloat(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
   if (Number.isInteger(v) && Math.abs(v) < 1e16) return v.toFixed(1);
   const s = String(v);
   return s.replace(/e([+-])(\d)$/, "e$10$2");
@@ -104,7 +116,8 @@ export function labelText(value: Value): string {
     case "none":
       return "none";
     case "ref":
-      return value.item ? value.item.name : `${value.task}.${value.output}`;
+      if (value.item) return value.item.name;
+      return [`${value.task}.${value.output}`, ...(value.fields ?? [])].join(".");
     case "pending":
       return "pending";
     default:

@@ -18,6 +18,7 @@ import type { Reporter } from "./events.js";
 import { Launchers, type Launcher } from "./launcher.js";
 import { entryDir, finishResult, inStore, KeyLocks, tmpDir, workDir, type LockOwner } from "../../store/index.js";
 import { MemorySampler } from "./memory.js";
+import { inputAssignment, structuredOutputsProblem, type StructuredInput } from "../../store/structured.js";
 import { taskFileName } from "./records.js";
 import type { RunBook, TaskDetails } from "./run-book.js";
 import { neverFit, type Decision, type LocalLimits, type Scheduler, type StopReason } from "./scheduler.js";
@@ -83,6 +84,8 @@ export class Driver {
   private readonly locks: KeyLocks;
   private readonly launchers: Launchers;
   private readonly memory = new MemorySampler();
+  /** Upstream structured values, read in-process when a task's script is written (its upstream tasks have run). */
+  private readonly readStructured = (inputs: readonly StructuredInput[]): string[] => inputs.map((i) => inputAssignment({ ...i, file: path.join(this.options.storeDir, i.file) }));
   /** Clean-ups done off the critical path, awaited before the run returns. */
   private readonly cleanups: Promise<unknown>[] = [];
   private workCount = 0;
@@ -348,7 +351,7 @@ export class Driver {
     const env: Record<string, string> = { PIPE_WORK: files.work };
     if (this.options.gpus) env["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
     try {
-      this.launchers.run(launcher, { task: task.id, script: runnerScript(plan, task), check: outputCheckScript(plan, task, files.work), stdout: files.stdout, stderr: files.stderr, env, started: onStart, ended });
+      this.launchers.run(launcher, { task: task.id, script: runnerScript(plan, task, this.readStructured), check: outputCheckScript(plan, task, files.work), stdout: files.stdout, stderr: files.stderr, env, started: onStart, ended });
     } catch (error) {
       cannot("start", error);
     }
@@ -366,7 +369,8 @@ export class Driver {
     const problem =
       entry.refused ??
       (exitCode === 0
-        ? finishResult(plan, task, files.work, entryDir(storeDir, task.key), this.options.forced.has(task.id), { start: at.started, end })
+        ? (structuredOutputsProblem(files.work, plan.actions[task.action]!.outputs.map((o) => ({ name: o.name, file: o.name, type: o.type }))) ??
+          finishResult(plan, task, files.work, entryDir(storeDir, task.key), this.options.forced.has(task.id), { start: at.started, end }))
         : exitCode !== null && !entry.terminate && !explained
           ? `command exited with status ${exitCode}`
           : undefined);

@@ -16,6 +16,7 @@ import type { SlurmConfig } from "./directives.js";
 import { jobScript } from "./job-script.js";
 import { planJobs } from "./jobs.js";
 import { bundleReadme } from "./readme.js";
+import { isStructured, parseType } from "../../store/structured.js";
 import { submitScript } from "./submit-script.js";
 import { expandCalls, expandJobs, expandJobScript, externalAfter, partPlan } from "./expand.js";
 
@@ -39,6 +40,21 @@ export interface EmittedBundle {
   readonly files: ReadonlyMap<string, string>;
 }
 
+/**
+ * What in a plan makes its tasks run pipe's own node programs on the compute nodes (node on
+ * PATH, PIPE_HOME in bundle.env): TypeScript actions, directory inputs (hashed by pipe's
+ * code), structured outputs (checked and read by store/structured.ts). Empty when none does.
+ */
+export function nodeNeeds(plan: Plan): string[] {
+  const actions = Object.values(plan.actions);
+  return [
+    ...(actions.some((a) => a.kind === "ts") ? ["TypeScript actions"] : []),
+    ...(plan.tasks.some((t) => t.files.some((f) => f.role === "input")) ? ["checking input directories"] : []),
+    ...(actions.some((a) => a.outputs.some((o) => isStructured(parseType(o.type)))) ? ["structured outputs (lists and records)"] : []),
+    ...(plan.pending?.length ? ["expanding dynamic loops (an expanding job plans again with pipe)"] : []),
+  ];
+}
+
 export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): EmittedBundle {
   const plan = part ? partPlan(full, part.ids) : full;
   const jobs = planJobs(plan, slurm);
@@ -60,7 +76,7 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
   const files = new Map<string, string>([
     [BUNDLE_FILE, bundleToJson(bundle)],
     ["plan.json", planToJson(plan)],
-    ["README.md", bundleReadme(bundle)],
+    ["README.md", bundleReadme(bundle, nodeNeeds(full))],
     ["submit.sh", submitScript(bundle, slurm.arrayThrottle, { calls: expandCalls(expands), part: part !== undefined })],
     [INPUTS_FILE, inputsTsv(plan.tasks)],
   ]);

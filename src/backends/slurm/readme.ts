@@ -3,7 +3,8 @@
 
 import type { Bundle } from "./bundle.js";
 
-export function bundleReadme(bundle: Bundle): string {
+/** @param nodeNeeds what in the plan runs pipe's node programs on the compute nodes (emit.ts, `nodeNeeds`). */
+export function bundleReadme(bundle: Bundle, nodeNeeds: readonly string[] = []): string {
   const tasks = bundle.jobs.reduce((n, j) => n + j.tasks.length, 0);
   const jobRows = bundle.jobs.map((j) => {
     const after = j.after.map((a) => `${a.type} ${a.job}`).join(", ") || "-";
@@ -15,6 +16,12 @@ export function bundleReadme(bundle: Bundle): string {
     `${tasks} tasks in ${bundle.jobs.length} Slurm jobs. Results go to the store named in \`bundle.env\``,
     "(with the project directory the commands run in): edit it if the bundle moves to another machine.",
     "The store and the project directory must be on a file system the compute nodes share.",
+    ...(nodeNeeds.length
+      ? [
+          `The compute nodes also need \`node\` (20 or newer) on PATH and the pipe installation named by`,
+          `\`PIPE_HOME\` in \`bundle.env\`, whose programs the tasks run for: ${nodeNeeds.join(", ")}.`,
+        ]
+      : []),
     "",
     "## Submit",
     "",
