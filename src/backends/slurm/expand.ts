@@ -37,7 +37,7 @@ export const ReplanSchema = z.object({
   /** The slurm section of the config the bundle was written with. */
   slurm: z.unknown(),
 });
-export type Replan = z.infer<typeof ReplanSchema>;
+export type ReplanRecord = z.infer<typeof ReplanSchema>;
 
 /** A dynamic loop's expanding job. */
 export interface ExpandJob {
@@ -144,7 +144,7 @@ export function externalAfter(job: BundleJob, full: ReadonlyMap<string, readonly
 }
 
 /** The `params` of a replan as the plan records them, keyed like the plan. */
-export function replanRecord(plan: Plan, sources: ReadonlyMap<string, string>, projectDir: string, slurm: SlurmConfig): Replan {
+export function replanRecord(plan: Plan, sources: ReadonlyMap<string, string>, projectDir: string, slurm: SlurmConfig): ReplanRecord {
   const own: Record<string, string> = {};
   for (const [file, text] of [...sources].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const rel = path.relative(projectDir, file);

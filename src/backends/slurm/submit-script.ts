@@ -8,6 +8,7 @@
 // Before anything is submitted it compares the files the keys of those tasks cover with the
 // project, and refuses when one changed, unless given --ignore-changes.
 
+import { append } from "../../arrays.js";
 import { submitCheckLines } from "../../plan/verify-inputs.js";
 import { inBash } from "../../store/index.js";
 import type { Bundle } from "./bundle.js";
@@ -27,7 +28,7 @@ export function submitScript(bundle: Bundle, throttle: number | undefined, extra
   const records = HEAD.findIndex((l) => l.includes("END { for (j in last)"));
   // A part reads the records of the whole bundle: its own, the bundle's, its sibling parts'.
   if (extra.part) head[records] = head[records]!.replace("< <(awk", "< <(cat ../../jobs.tsv ../*/jobs.tsv 2>/dev/null | awk").replace("' jobs.tsv)", "')");
-  if (extra.calls?.length) head.push(...EXPAND_FUNCTION);
+  if (extra.calls?.length) append(head, EXPAND_FUNCTION);
   return [...head, ...(extra.part ? PART_LINES : []), ...submitCheckLines(), ...calls, ...(extra.calls ?? []), ...TAIL].join("\n");
 }
 
