@@ -53,6 +53,16 @@ describe("normative example 6", () => {
     expect(before.out).toMatch(/^ {2}pending main\/c +waits on the loop `main\/w`$/m);
     expect(before.out).toContain("1 to run, 0 cached, 2 pending");
 
+    const graph = await pipe(dir, "graph", "main.pipe");
+    expect(graph.out).toContain('"main/w" [label="main/w\\npending", style=dashed];');
+    expect(graph.out).toContain('"main/s" -> "main/w" [style=dashed];');
+    const json = JSON.parse((await pipe(dir, "plan", "main.pipe", "--json")).out) as { summary: { pending: number }; pending: { id: string; state: string }[] };
+    expect(json.summary.pending).toBe(2);
+    expect(json.pending.map((p) => [p.id, p.state])).toEqual([
+      ["main/w", "pending"],
+      ["main/c", "pending"],
+    ]);
+
     const first = await pipe(dir, "run", "main.pipe");
     expect(first.code).toBe(0);
     expect(first.out).toBe("n = 3\n");
@@ -68,6 +78,12 @@ describe("normative example 6", () => {
       ["main/c", "cached"],
     ]);
     expect(plan.pending).toEqual([]);
+    // Planned now: the graph has the loop's tasks; against k = 4, whose split has not run, `pipe diff` shows the loop pending.
+    expect((await pipe(dir, "graph", "main.pipe")).out).toContain('"main/w[p=p2]" -> "main/c";');
+    fs.writeFileSync(path.join(dir, "four.pipe"), example6.replace("k: Int = 3", "k: Int = 4"));
+    const diff = await pipe(dir, "diff", "main.pipe", "four.pipe");
+    expect(diff.out).toContain("? main/w: pending, one task per element of `main/s.parts`, known when `main/s` has run");
+    expect(diff.out).toContain("~ main/s");
 
     const again = await started(dir);
     expect(again.tasks).toEqual([]);

@@ -91,6 +91,11 @@ describe("dynamic loops on Slurm", () => {
       ["main/w[p=p3]", "done"],
       ["main/c", "done"],
     ]);
+    // The part the expanding job wrote passes shellcheck like the rest of the bundle.
+    const partDir = path.join(dir, "b", "expand", fs.readdirSync(path.join(dir, "b", "expand")).find((n) => !n.startsWith("."))!);
+    const scripts = ["submit.sh", ...fs.readdirSync(path.join(partDir, "jobs")).filter((f) => f.endsWith(".sh")).map((f) => `jobs/${f}`), ...fs.readdirSync(path.join(partDir, "tasks")).map((f) => `tasks/${f}`)];
+    const lint = await execa("shellcheck", ["--shell=bash", ...scripts], { cwd: partDir, reject: false });
+    expect(lint.stdout).toBe("");
     const records = partRecords(dir);
     const loop = records.filter((r) => r[0]!.startsWith("main/w["));
     expect(new Set(loop.map((r) => r[2])).size).toBe(1);
