@@ -8,7 +8,7 @@ import { packageRoot } from "../host.js";
 import { emitSlurm, nodeNeeds, writeBundle } from "../backends/slurm/index.js";
 import { inStore } from "../store/index.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
-import { cancelCommand, statusCommand, submitCommand } from "./bundle-commands.js";
+import { cancelCommand, statusCommand, submitCommand, type StatusFlags } from "./bundle-commands.js";
 import { Exit, type Io } from "./io.js";
 import { expandBundleCommand } from "./expand-command.js";
 import { REPLAN_FILE, replanRecord } from "../backends/slurm/expand.js";
@@ -40,7 +40,8 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
     .description("the state of every task of a submitted Slurm bundle; exit 1 if one failed or was cancelled")
     .argument("<dir>", "the bundle directory")
     .option("--json", "print the states as JSON")
-    .action(async (dir: string, opts: { json?: boolean }) => setCode(await statusCommand(path.resolve(io.cwd, dir), io, opts)));
+    .option("--watch [seconds]", "refresh every few seconds (default 2) until no task is pending or running")
+    .action(async (dir: string, opts: StatusFlags) => setCode(await statusCommand(path.resolve(io.cwd, dir), io, opts)));
 
   program
     .command("cancel")
@@ -59,7 +60,7 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   // TypeScript actions run pipe's runner; a directory input is checked by pipe's own hashing.
   const needsHome = nodeNeeds(plan).length > 0;
   // An expanding job of a dynamic loop plans again from the sources' snapshot.
-  if (plan.pending?.length) (emitted.files as Map<string, string>).set(REPLAN_FILE, JSON.stringify(replanRecord(plan, built.sources, projectDir, config.slurm), null, 1) + "\n");
+  if (plan.pending?.length) (emitted.files as Map<string, string>).set(REPLAN_FILE, JSON.stringify(replanRecord(plan, built.sources ?? new Map(), projectDir, config.slurm), null, 1) + "\n");
   const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {
     io.err(`pipe: ${written.error}\n`);

@@ -2,7 +2,7 @@
 // Built from the typed tree, so comments and layout of the `.pipe` file never count;
 // inside a command, trailing spaces and surrounding blank lines do not count either.
 
-import type { TAction, TExpr } from "../check/typed.js";
+import type { TAction, TExpr, TInterpolation } from "../check/typed.js";
 import { show } from "../check/types.js";
 import { relativePosix } from "../host.js";
 import { sha256 } from "./canonical.js";
@@ -26,7 +26,23 @@ export function exprText(e: TExpr): string {
       return `[${e.items.map(exprText).join(", ")}]`;
     case "Record":
       return `{${e.fields.map((f) => `${f.name} = ${exprText(f.value)}`).join(", ")}}`;
+    // Fully parenthesised: one text per tree, whatever the source's layout or parentheses.
+    case "If":
+      return `(if ${exprText(e.cond)} then ${exprText(e.then)} else ${exprText(e.else)})`;
+    case "Binary":
+      return `(${exprText(e.left)} ${e.op} ${exprText(e.right)})`;
+    case "Not":
+      return `(not ${exprText(e.operand)})`;
+    case "Index":
+      return `${exprText(e.target)}[${exprText(e.index)}]`;
+    case "Builtin":
+      return `${e.name}(${e.args.map(exprText).join(", ")})`;
   }
+}
+
+function interpolationText(p: TInterpolation): string {
+  if (p.flag) return `flag(${exprText(p.flag)}, ${exprText(p.expr)})`;
+  return p.raw ? `raw(${exprText(p.expr)})` : exprText(p.expr);
 }
 
 export function actionDef(action: TAction, projectDir: string): ActionDef {
@@ -36,7 +52,7 @@ export function actionDef(action: TAction, projectDir: string): ActionDef {
   let body: string;
   let ts: ActionDef["ts"];
   if (action.impl.kind === "Shell") {
-    const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${p.raw ? `raw(${exprText(p.expr)})` : exprText(p.expr)}}`)).join("");
+    const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${interpolationText(p)}}`)).join("");
     body = normalizeCommand(command);
   } else {
     ts = { module: relativePosix(projectDir, action.impl.module), export: action.impl.exportName };

@@ -38,6 +38,8 @@ export interface CompileOptions {
 export interface CompileResult {
   readonly plan?: Plan;
   readonly diagnostics: Diagnostic[];
+  /** Whether a dynamic loop is in the plan (pending, or planned from a list read from the store). */
+  readonly readStore?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
   const runtime = new Map<string, Value>();
   for (;;) {
     const round = await compileWith(program, options, runtime);
+    if (round.plan && (runtime.size || round.wanted.length)) Object.assign(round, { readStore: true });
     if (!round.plan || !options.storeDir || !round.wanted.length) return round;
     const byId = new Map(round.plan.tasks.map((t) => [t.id, t]));
     let grew = false;
@@ -147,8 +150,12 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
       own = filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
       actionFiles.set(d.action.id, own);
     }
-    const files: KeyFile[] = own.map((f) => ({ ...f }));
-    for (const p of d.inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+    // Tasks without inputs of their own share their action's list (nothing changes a plan's lists).
+    let files = own;
+    if (d.inputPaths.length) {
+      files = own.slice();
+      for (const p of d.inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+    }
     const key = taskKey({ definitionHash: def.definitionHash, args: d.args, files, cache: d.action.cache, upstreamKey });
     keys.set(d.id, key);
     const args: Record<string, PlanValue> = {};
@@ -158,7 +165,7 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
       key,
       action: d.action.id,
       group: d.group,
-      deps: [...d.deps],
+      deps: d.deps as string[],
       args,
       command: d.command,
       files,
@@ -197,6 +204,12 @@ async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>,
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++]!;
+      // The common case, a file the stat cache knows unchanged: one stat, no trip through the thread pool.
+      const known = expectDir.get(file) === true ? undefined : hasher.knownFileHash(file);
+      if (known !== undefined) {
+        hashes.set(file, known);
+        continue;
+      }
       const shown = relativePosix(projectDir, file);
       const span = origin.get(file)?.span;
       const notRegular = (kind: PathKind) => at(Diag.notRegularFile(origin.get(file)?.what ?? "input", shown, describeKind(kind)), span, { hint: NOT_REGULAR_HINT });

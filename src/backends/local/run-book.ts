@@ -7,8 +7,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Plan } from "../../plan/plan.js";
-import { writeJsonFile } from "../../json-chunks.js";
 import type { RunDecision } from "../../plan/state.js";
+import { finalRecord, savePlan } from "./run-storage.js";
 import { createRunDir, writeRecord, type RunRecord, type RunTaskRecord } from "./records.js";
 import type { State } from "./scheduler.js";
 
@@ -31,16 +31,17 @@ export class RunBook {
 
   constructor(
     private plan: Plan,
-    projectDir: string,
+    private readonly projectDir: string,
     states: readonly RunDecision[],
     private readonly view: TaskView,
     started: Date,
+    context: Pick<RunRecord, "params" | "commit"> = {},
   ) {
     ({ id: this.id, dir: this.dir } = createRunDir(projectDir, started));
     for (const sub of ["scripts", "logs"]) fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
-    writeJsonFile(path.join(this.dir, "plan.json"), plan);
+    savePlan(projectDir, plan, this.dir);
     for (const s of states) if (s.reason) this.planReasons.set(s.task.id, s.reason);
-    this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, tasks: [] };
+    this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, ...context, tasks: [] };
     this.save();
   }
 
@@ -48,7 +49,9 @@ export class RunBook {
   extend(plan: Plan, states: readonly RunDecision[]): void {
     this.plan = plan;
     for (const s of states) if (s.reason) this.planReasons.set(s.task.id, s.reason);
-    writeJsonFile(path.join(this.dir, "plan.json"), plan);
+    // plan.json is a link to the kept plan (run-storage.ts): the grown plan is another one.
+    fs.rmSync(path.join(this.dir, "plan.json"), { force: true });
+    savePlan(this.projectDir, plan, this.dir);
   }
 
   detailsOf(id: string): TaskDetails {
@@ -81,7 +84,7 @@ export class RunBook {
     this.header.status = status;
     this.header.ended = ended.toISOString();
     const record = this.record();
-    writeRecord(this.dir, record);
+    writeRecord(this.dir, finalRecord(record, this.dir));
     return record;
   }
 

@@ -11,6 +11,7 @@
 import { append } from "../../arrays.js";
 import { submitCheckLines } from "../../plan/verify-inputs.js";
 import { inBash } from "../../store/index.js";
+import { needsLines } from "./needs-script.js";
 import type { Bundle } from "./bundle.js";
 
 /**
@@ -29,7 +30,7 @@ export function submitScript(bundle: Bundle, throttle: number | undefined, extra
   // A part reads the records of the whole bundle: its own, the bundle's, its sibling parts'.
   if (extra.part) head[records] = head[records]!.replace("< <(awk", "< <(cat ../../jobs.tsv ../*/jobs.tsv 2>/dev/null | awk").replace("' jobs.tsv)", "')");
   if (extra.calls?.length) append(head, EXPAND_FUNCTION);
-  return [...head, ...(extra.part ? PART_LINES : []), ...submitCheckLines(), ...calls, ...(extra.calls ?? []), ...TAIL].join("\n");
+  return [...head, ...(extra.part ? PART_LINES : []), ...submitCheckLines(), ...needsLines(), ...calls, ...(extra.calls ?? []), ...TAIL].join("\n");
 }
 
 /** In a part: the bundle's other jobs still queued or running are what its jobs wait on. */
