@@ -52,7 +52,7 @@ export interface TAction {
   readonly name: string;
   readonly params: readonly TParam[];
   readonly outputs: readonly TOutput[];
-  readonly impl: TShell | TTs;
+  readonly impl: TShell | TTs | TPy;
   readonly uses: readonly { readonly path: string; readonly span: Span }[];
   readonly resources: Resources;
   /** Resources computed from the parameters, laid over `resources` for each task. */
@@ -83,6 +83,16 @@ export interface TTs {
   readonly module: string;
   readonly exportName: string;
   readonly span: Span;
+}
+
+export interface TPy {
+  readonly kind: "Py";
+  /** Absolute path of the Python module. */
+  readonly module: string;
+  readonly function: string;
+  readonly span: Span;
+  /** The module and the project modules it imports, transitively: absolute, sorted. */
+  readonly sources: readonly string[];
 }
 
 export interface TPipeline {

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { Config } from "../config/index.js";
 import { ContentHasher } from "../plan/content-hash.js";
 import { reusePlan, type Invocation } from "../plan/plan-cache.js";
-import type { Plan } from "../plan/plan.js";
+import type { Plan, PlanValue } from "../plan/plan.js";
 import type { TypedProgram } from "../check/typed.js";
 import { hashCacheFile } from "../store/layout.js";
 import { probeStore } from "../store/probe.js";
@@ -30,7 +30,9 @@ export interface BuiltPlan {
   readonly hasher: ContentHasher;
   /** Whether the plan came from the plan cache (plan/plan-cache.ts) rather than a compilation. */
   readonly reused: boolean;
-  /** The checked program, when the plan was compiled (not reused). */
+  /** The entry's parameters whose values differ from their defaults, for the run's record. */
+  readonly changedParams: Record<string, PlanValue>;
+  /** The checked program: present when compiled, or asked for with `{ program: true }`. */
   readonly program?: TypedProgram;
   /** The program's source files, by absolute path, when it was compiled. */
   readonly sources?: ReadonlyMap<string, string>;
@@ -38,8 +40,8 @@ export interface BuiltPlan {
   readonly replan?: () => Promise<{ readonly plan: Plan } | { readonly error: string }>;
 }
 
-/** `needs.program`: the caller needs the checked program, so a kept plan is not enough. */
-export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: { readonly program?: boolean } = {}): Promise<BuiltPlan | undefined> {
+/** `needs.program`: the command needs the checked program, so a kept plan is not enough. */
+export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: { program?: boolean } = {}): Promise<BuiltPlan | undefined> {
   const entryFile = path.resolve(io.cwd, file);
   const projectDir = path.dirname(entryFile);
   const invocation: Invocation = {
@@ -58,7 +60,7 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: {
     // A plan with dynamic loops still pending is made again: their lists may be in the store now.
     if (reused && !reused.plan.pending?.length) {
       if (!flags.json) printDiagnostics(io, reused.warnings, new Map());
-      return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true };
+      return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true, changedParams: reused.changedParams };
     }
   }
   // Loaded only now: a reused plan never loads the parser, the checker or the schemas.

@@ -4,7 +4,7 @@
 
 import path from "node:path";
 import { bindParams } from "../check/params.js";
-import { loadConfig } from "../config/index.js";
+import { loadConfig, pythonFor } from "../config/index.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { nodeFileHost } from "../host.js";
 import { ContentHasher } from "../plan/content-hash.js";
@@ -12,6 +12,7 @@ import { compile } from "../plan/index.js";
 import { paramValues } from "../plan/params.js";
 import { keepPlan, ReadLog, type Invocation } from "../plan/plan-cache.js";
 import { frontEnd } from "../phases.js";
+import { changedParams as changedParamsOf } from "../results/run-context.js";
 import { hashCacheFile } from "../store/layout.js";
 import type { BuiltPlan, PlanFlags } from "./build-plan.js";
 import type { Io } from "./io.js";
@@ -48,17 +49,18 @@ export async function compileProgram(invocation: Invocation, flags: PlanFlags, i
     if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
     params = paramValues(program, entry, given.params);
   }
-  const options = { entry: invocation.entry, params, hasher, storeDir: config.storeDir };
+  const options = { entry: invocation.entry, params, hasher, python: (action: Parameters<typeof pythonFor>[1]) => pythonFor(config, action), storeDir: config.storeDir };
   const compiled = await compile(program, options);
   if (!compiled.plan) return fail(compiled.diagnostics);
+  const changedParams = changedParamsOf(program, compiled.plan);
   // A plan that read a list from the store depends on more than the files the log saw.
-  if (keep && !compiled.readStore) keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics });
+  if (keep && !compiled.readStore) keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics, changedParams });
   const replan = async () => {
     const again = await compile(program, options);
     if (again.plan) return { plan: again.plan };
     const sorted = sortDiagnostics(again.diagnostics);
     return { error: renderDiagnostics(sorted, sourcesFor(sorted, sources), { cwd: io.cwd, color: false }) };
   };
-  return { plan: compiled.plan, config, projectDir, hasher, reused: false, program, sources: front.sources, replan };
+  return { plan: compiled.plan, config, projectDir, hasher, reused: false, changedParams, program, sources: front.sources, replan };
 }
 

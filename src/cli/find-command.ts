@@ -34,10 +34,10 @@ export function registerFindCommands(program: Command, io: Io, setCode: (code: n
 }
 
 export async function findCommand(file: string, patterns: readonly string[], flags: PlanFlags & { where?: string[] }, io: Io): Promise<number> {
+  // The filters are typed by the actions' parameters: the checked program, not only the plan.
   const built = await buildPlan(file, flags, io, { program: true });
-  if (!built) return Exit.invalid;
-  const { plan, config } = built;
-  const program = built.program!;
+  if (!built?.program) return Exit.invalid;
+  const { plan, program, config } = built;
   const found = findTasks(program, plan, config.storeDir, { patterns, where: flags.where ?? [], cwd: io.cwd });
   if (hasErrors(found.diagnostics)) {
     if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, found.diagnostics, new Map()) }, null, 2) + "\n");

@@ -35,7 +35,7 @@ export interface Interrupts {
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
   const built = await buildPlan(file, flags, io);
   if (!built) return Exit.invalid;
-  const { config, projectDir, hasher, replan, program } = built;
+  const { config, projectDir, hasher, replan, changedParams } = built;
   let plan = built.plan;
   const limits = localLimits(config, flags.jobs);
   if (typeof limits === "string") {
@@ -48,7 +48,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     return Exit.invalid;
   }
   if (!storeUsable(config, flags, io)) return Exit.invalid;
-  const outcome = await runPlan({ plan, ...(replan ? { replan } : {}), storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: program ? runContext(program, plan) : {} });
+  const outcome = await runPlan({ plan, ...(replan ? { replan } : {}), storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams) });
   const { record, runDir } = outcome;
   // With its dynamic loops expanded: what the outputs are made of.
   plan = outcome.plan;

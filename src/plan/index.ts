@@ -33,6 +33,8 @@ export interface CompileOptions {
   readonly maxTasks?: number;
   /** The store, where the lists dynamic loops run over are read once their tasks have run; without it, such loops stay pending. */
   readonly storeDir?: string;
+  /** The interpreter of a Python action (by its name), from the config (`python`). */
+  readonly python?: (action: string) => string | undefined;
 }
 
 export interface CompileResult {
@@ -118,6 +120,9 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
         const sources = tsSourceFiles(impl.module);
         append(files, sources.map((p) => ({ role: "ts" as const, path: p })));
         for (const p of sources) named(p, "TypeScript source", impl.span);
+      } else if (impl.kind === "Py") {
+        append(files, impl.sources.map((p) => ({ role: "py" as const, path: p })));
+        for (const p of impl.sources) named(p, "Python source", impl.span);
       }
       filesOf.set(d.action.id, files);
       for (const f of files) wanted.add(f.path);
@@ -144,7 +149,7 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   const upstreamKey = (id: string) => keys.get(id)!;
   const tasks: Task[] = [];
   for (const d of drafts) {
-    const def = (actions[d.action.id] ??= actionDef(d.action, projectDir));
+    const def = (actions[d.action.id] ??= actionDef(d.action, projectDir, options.python?.(d.action.name)));
     let own = actionFiles.get(d.action.id);
     if (!own) {
       own = filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));

@@ -2,7 +2,7 @@
 // the action's normalized definition, the canonical argument values (an external file or
 // directory by its content hash and the project-relative path the command receives, since
 // a command may use the name; an upstream output by its task's key and output name), the
-// content of every `uses` file and of a TypeScript action's sources, and whether the action
+// content of every `uses` file and of a TypeScript or Python action's sources, and whether the action
 // may be cached. Never over resources, retries, mtimes, or the machine (paths are relative
 // to the project directory, so moving the project changes no key).
 
@@ -21,9 +21,11 @@ export interface KeyParts {
 
 /**
  * The key: the SHA-256 of the canonical JSON (canonical.ts) of
- * `{keyVersion, inputs: {args, cache, definition, ts, uses}}`, where an argument's value is
- * its scalar, `null` for none, `{content, path}` for an external path, `{record: {...}}`,
- * `{output, upstream}` for an upstream output, and a list of those. The text is written
+ * `{keyVersion, inputs: {args, cache, definition, py, ts, uses}}` (`py` only where there
+ * are Python sources, so that the keys of every other action stay what they were), where an
+ * argument's value is its scalar, `null` for none, `{content, path}` for an external path,
+ * `{record: {...}}`, `{output, upstream}` for an upstream output (`{fields, output,
+ * upstream}` for a projection into it), and a list of those. The text is written
  * directly rather than built as an object for `canonicalJson`: at 100,000 tasks the objects
  * and the generic walk cost four times the hashing. test/plan/keys.test.ts checks that both
  * give the same text.
@@ -31,10 +33,12 @@ export interface KeyParts {
 export function taskKey(parts: KeyParts): string {
   let uses = "";
   let ts = "";
+  let py = "";
   const hashOf = new Map<string, string>();
   for (const f of parts.files) {
     if (f.role === "uses") uses += (uses ? "," : "") + JSON.stringify(f.hash);
     else if (f.role === "ts") ts += (ts ? "," : "") + JSON.stringify(f.hash);
+    else if (f.role === "py") py += (py ? "," : "") + JSON.stringify(f.hash);
     else hashOf.set(f.path, f.hash);
   }
   const value = (v: Value): string => {
@@ -55,19 +59,19 @@ export function taskKey(parts: KeyParts): string {
       }
       case "record":
         return `{"record":${object(Object.entries(v.fields), value)}}`;
-      case "ref":
+      case "ref": {
         // An element of a stored list of files, by what it is: its name and content.
         if (v.item) return `{"content":${JSON.stringify(v.item.hash)},"name":${JSON.stringify(v.item.name)}}`;
-        // A projection's fields only when there are some: the keys of whole outputs stay as they were.
-        if (v.fields) return `{"fields":${JSON.stringify([...v.fields])},"output":${JSON.stringify(v.output)},"upstream":${JSON.stringify(parts.upstreamKey(v.task))}}`;
-        return `{"output":${JSON.stringify(v.output)},"upstream":${JSON.stringify(parts.upstreamKey(v.task))}}`;
+        const fields = v.fields ? `"fields":[${v.fields.map((f) => JSON.stringify(f)).join(",")}],` : "";
+        return `{${fields}"output":${JSON.stringify(v.output)},"upstream":${JSON.stringify(parts.upstreamKey(v.task))}}`;
+      }
       case "pending":
         return "null";
     }
   };
   const args = object([...parts.args], value);
   // An uncached action's key is still stable; the planner marks its tasks to run every time.
-  return sha256(`{"inputs":{"args":${args},"cache":${parts.cache},"definition":${JSON.stringify(parts.definitionHash)},"ts":[${ts}],"uses":[${uses}]},"keyVersion":${KEY_VERSION}}`).slice(0, 32);
+  return sha256(`{"inputs":{"args":${args},"cache":${parts.cache},"definition":${JSON.stringify(parts.definitionHash)},${py ? `"py":[${py}],` : ""}"ts":[${ts}],"uses":[${uses}]},"keyVersion":${KEY_VERSION}}`).slice(0, 32);
 }
 
 /** A canonical JSON object of `entries`: keys in code-unit order, as `canonicalJson` sorts them. */

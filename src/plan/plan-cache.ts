@@ -19,10 +19,10 @@ import type { Config } from "../config/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { MAX_PLAN_BYTES, readUserFile, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { ContentHasher } from "./content-hash.js";
-import type { Plan } from "./plan.js";
+import type { Plan, PlanValue } from "./plan.js";
 
 /** Bumped when what a cache file holds changes meaning. */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 /** How much older than the compilation a file must be for its stat data to vouch for it (as the stat cache's RACY_NS). */
 const RACY_NS = 2_000_000_000n;
@@ -75,6 +75,8 @@ export interface CachedPlan {
   readonly config: Config;
   /** Warnings of the front end, printed again on reuse (errors leave no plan to cache). */
   readonly warnings: readonly Diagnostic[];
+  /** The entry's parameters that differ from their defaults (results/run-context.ts). */
+  readonly changedParams: Record<string, PlanValue>;
 }
 
 interface CacheFile extends CachedPlan {
@@ -135,7 +137,7 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
     const now = await hasher.hash(file).catch(() => undefined);
     if (now !== hash) return undefined;
   }
-  return { plan: cached.plan, config: cached.config, warnings: cached.warnings };
+  return { plan: cached.plan, config: cached.config, warnings: cached.warnings, changedParams: cached.changedParams };
 }
 
 /** Keeps `compiled` for the next same invocation; a cache that cannot be written is no error. */

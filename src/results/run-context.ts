@@ -14,9 +14,9 @@ export interface RunContext {
   readonly commit?: string;
 }
 
-export function runContext(program: TypedProgram, plan: Plan): RunContext {
-  const commit = gitCommit(program.projectDir);
-  return { params: changedParams(program, plan), ...(commit ? { commit } : {}) };
+export function runContext(projectDir: string, params: Record<string, PlanValue>): RunContext {
+  const commit = gitCommit(projectDir);
+  return { params, ...(commit ? { commit } : {}) };
 }
 
 export function changedParams(program: TypedProgram, plan: Plan): Record<string, PlanValue> {

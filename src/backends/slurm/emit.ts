@@ -76,7 +76,7 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
   const files = new Map<string, string>([
     [BUNDLE_FILE, bundleToJson(bundle)],
     ["plan.json", planToJson(plan)],
-    ["README.md", bundleReadme(bundle, nodeNeeds(full))],
+    ["README.md", bundleReadme(bundle, { python: Object.values(full.actions).some((a) => a.kind === "py"), nodeNeeds: nodeNeeds(full) })],
     ["submit.sh", submitScript(bundle, slurm.arrayThrottle, { calls: expandCalls(expands), part: part !== undefined })],
     [INPUTS_FILE, inputsTsv(plan.tasks)],
   ]);
