@@ -16,7 +16,7 @@ import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.j
 import { INPUTS_CHANGED_STATUS, REMEDY, type InputVerifier } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
 import { Launchers, type Launcher } from "./launcher.js";
-import { entryDir, finishResult, inStore, KeyLocks, tmpDir, workDir, type LockOwner } from "../../store/index.js";
+import { entryDir, finishResult, inStore, KeyLocks, registerNeeds, tmpDir, workDir, type LockOwner } from "../../store/index.js";
 import { MemorySampler } from "./memory.js";
 import { inputAssignment, structuredOutputsProblem, type StructuredInput } from "../../store/structured.js";
 import { taskFileName } from "./records.js";
@@ -96,6 +96,8 @@ export class Driver {
   /** Loops to expand by the next plan, and whether a plan is being made. */
   private readonly toExpand = new Set<string>();
   private replanning = false;
+  /** Releases of the keys expansions added to what the run keeps from `pipe gc` (store/needs.ts). */
+  private readonly needs: (() => void)[] = [];
   private done!: () => void;
   /** Resolved once the scheduler says the run is over. */
   readonly over = new Promise<void>((resolve) => (this.done = resolve));
@@ -148,6 +150,7 @@ export class Driver {
     this.launchers.close();
     this.locks.releaseAll();
     await Promise.all(this.cleanups);
+    for (const release of this.needs.splice(0)) release();
   }
 
   private later(...work: Promise<unknown>[]): void {
@@ -240,6 +243,8 @@ export class Driver {
     const failed = loops.filter((l) => stillPending.has(l) || unfit.length);
     for (const loop of failed) this.expansionFailed(loop, unfit.length ? unfit.join("; ") : `its list is still not in the store`);
     if (unfit.length) return;
+    // The new keys are the run's to keep from `pipe gc` too, said before the store is asked.
+    if (added.length) this.needs.push(registerNeeds(storeDir, added.map((t) => t.key)));
     const states = planStates(plan, storeDir, this.options.force);
     const fresh = states.filter((s) => !this.index.has(s.task.id));
     for (const t of added) this.index.set(t.id, this.index.size);
