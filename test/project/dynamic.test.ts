@@ -123,6 +123,18 @@ action join(ys: List[String]) -> (all: String) {
 `;
 
 describe("runtime lists", () => {
+  it("a stored list that does not read as its type is an error of the plan (P4030), naming the list", async () => {
+    const dir = project({ "main.pipe": example6 });
+    expect((await pipe(dir, "run", "main.pipe")).code).toBe(0);
+    const plan = JSON.parse((await pipe(dir, "plan", "main.pipe", "--json")).out) as { tasks: { id: string; key: string }[] };
+    const key = plan.tasks.find((t) => t.id === "main/s")!.key;
+    fs.writeFileSync(path.join(dir, ".pipe", "store", key, "parts"), '["p1", 2]\n');
+    const r = await pipe(dir, "plan", "main.pipe");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/error P4030: cannot read the list `main\/s\.parts` from the store: /);
+    expect(r.err).toContain("hint: run `main/s` again (`--force`)");
+  });
+
   it("of records: each element a task with the record's fields, labelled by position", async () => {
     const dir = project({
       "main.pipe": `

@@ -22,7 +22,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const dir of fs.readdirSync(tmp)) {
     const bundle = path.join(tmp, dir, "b");
-    if (fs.existsSync(path.join(bundle, "jobs.tsv"))) await execa("bash", ["-c", `cut -f3 ${bundle}/jobs.tsv ${bundle}/expand/*/jobs.tsv 2>/dev/null | grep -E '^[0-9]+$' | sort -u | xargs -r scancel`], { reject: false });
+    // `pipe cancel` cancels the jobs of the bundle's parts too.
+    if (fs.existsSync(path.join(bundle, "jobs.tsv"))) await pipe(tmp, "cancel", bundle);
   }
   fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -172,5 +173,23 @@ pipeline main() -> (deep: String, empty: String) {
     expect(second.filter((s) => s.status !== "done")).toEqual([]);
     expect(partRecords(dir).slice(before).map((r) => r[0]).sort()).toEqual(["main/c", "main/w[p=p2]"]);
     expect((await pipe(dir, "run", "main.pipe")).out).toBe("n = 3\n");
+  });
+
+  it("pipe cancel cancels the jobs an expanding job submitted", async (ctx) => {
+    needSlurm(ctx);
+    const dir = project("cancel", example6.replace('shell "echo ~{p}-done > ~{out.y}"', 'shell "sleep 60; echo ~{p}-done > ~{out.y}"'));
+    expect((await pipe(dir, "emit", "slurm", "main.pipe", "-o", "b")).code).toBe(0);
+    await execa("bash", [path.join(dir, "b", "submit.sh")]);
+    const end = Date.now() + 60_000;
+    while (!fs.existsSync(path.join(dir, "b", "expand")) || partRecords(dir).length < 4) {
+      if (Date.now() > end) throw new Error("the expanding job submitted nothing");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const ids = new Set(partRecords(dir).map((r) => r[2]!));
+    const cancel = await pipe(dir, "cancel", "b");
+    expect(cancel.code).toBe(0);
+    for (const id of ids) expect(cancel.err).toContain(id);
+    const states = await settle(dir);
+    expect(states.filter((s) => s.task.startsWith("main/w[")).map((s) => s.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
   });
 });
