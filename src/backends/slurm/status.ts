@@ -8,7 +8,7 @@ import { inStore } from "../../store/index.js";
 import { EXPAND_DIR, expandLabel, partDir } from "./expand.js";
 import { bundleStore, readBundle, type Bundle, type UnreadableBundle } from "./bundle.js";
 import { ACTIVE_STATES, queueStates, type Env, type QueueEntry } from "./queue.js";
-import { readSubmissions, slurmTaskId, type SubmittedTask } from "./records.js";
+import { readSubmissionChains, slurmTaskId, type SubmittedTask } from "./records.js";
 
 export const BUNDLE_STATUSES = ["pending", "running", "done", "failed", "cancelled", "not submitted"] as const;
 export type BundleStatusName = (typeof BUNDLE_STATUSES)[number];
@@ -39,19 +39,41 @@ export async function bundleStatus(dir: string, env: Env): Promise<BundleStatus>
   const store = bundleStore(dir);
   if (!store.ok) return { kind: "unreadable", error: store.error };
   // The bundle, then the parts its expanding jobs wrote (expand.ts), each with its records.
-  const parts: { bundle: Bundle; submissions: ReadonlyMap<string, SubmittedTask> }[] = [{ bundle: bundle.value, submissions: readSubmissions(dir) }];
+  const parts: { bundle: Bundle; chains: ReadonlyMap<string, SubmittedTask[]> }[] = [{ bundle: bundle.value, chains: readSubmissionChains(dir, retryJobs(bundle.value)) }];
   const partsDir = path.join(dir, EXPAND_DIR);
   const written = new Set<string>();
   for (const name of fs.existsSync(partsDir) ? fs.readdirSync(partsDir).sort() : []) {
     const part = readBundle(path.join(partsDir, name));
     if (!part.ok) continue;
     written.add(name);
-    parts.push({ bundle: part.value, submissions: readSubmissions(path.join(partsDir, name)) });
+    parts.push({ bundle: part.value, chains: readSubmissionChains(path.join(partsDir, name), retryJobs(part.value)) });
   }
-  const ids = [...new Set(parts.flatMap((p) => [...p.submissions.values()].map((r) => r.jobId)))].sort();
+  const ids = [...new Set(parts.flatMap((p) => [...p.chains.values()].flat().map((r) => r.jobId)))].sort();
   const { states: queue, error } = await queueStates(ids, env);
-  const tasks = parts.flatMap((p) => [...taskStatuses(p.bundle, p.submissions, queue, (key) => inStore(store.value, key)), ...expandStatuses(p.bundle, p.submissions, queue, written)]);
+  const tasks = parts.flatMap((p) => {
+    const current = currentAttempts(p.chains, queue);
+    return [...taskStatuses(p.bundle, current, queue, (key) => inStore(store.value, key)), ...expandStatuses(p.bundle, current, queue, written)];
+  });
   return { kind: "statuses", tasks, ...(error ? { queueError: error } : {}) };
+}
+/** The names of a bundle's retry jobs (attempt 2 and later of a job). */
+export function retryJobs(bundle: Bundle): Set<string> {
+  return new Set(bundle.jobs.filter((j) => j.attempt).map((j) => j.name));
+}
+
+/**
+ * The attempt that says where a task is: the first one queued or running; else the last
+ * that ended other than cancelled (an unneeded retry is cancelled), else the last.
+ */
+export function currentAttempts(chains: ReadonlyMap<string, SubmittedTask[]>, queue: ReadonlyMap<string, QueueEntry>): Map<string, SubmittedTask> {
+  const out = new Map<string, SubmittedTask>();
+  for (const [task, chain] of chains) {
+    const state = (s: SubmittedTask) => queue.get(slurmTaskId(s))?.state;
+    const active = chain.find((s) => ACTIVE_STATES.has(state(s) ?? ""));
+    const ended = [...chain].reverse().find((s) => state(s) !== undefined && state(s) !== "CANCELLED");
+    out.set(task, active ?? ended ?? chain[chain.length - 1]!);
+  }
+  return out;
 }
 
 /** An expanding job's line: done once its part is written, else as its job is. */
@@ -71,7 +93,8 @@ function expandStatuses(bundle: Bundle, submissions: ReadonlyMap<string, Submitt
 }
 
 export function taskStatuses(bundle: Bundle, submissions: ReadonlyMap<string, SubmittedTask>, queue: ReadonlyMap<string, QueueEntry>, done: (key: string) => boolean): BundleTaskStatus[] {
-  return bundle.jobs.flatMap((job) =>
+  // A retry job runs the tasks of its first attempt: they are listed once, there.
+  return bundle.jobs.filter((job) => !job.attempt).flatMap((job) =>
     job.tasks.map((t): BundleTaskStatus => {
       const submitted = submissions.get(t.id);
       const base = { task: t.id, job: job.name, ...(submitted ? { slurmId: slurmTaskId(submitted) } : {}) };
