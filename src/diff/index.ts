@@ -11,7 +11,7 @@
 // shared, so a fan-in over 100,000 tasks with one root costs one pass over its deps.
 
 import { canonicalJson, type Json } from "../plan/canonical.js";
-import type { Plan, Task } from "../plan/plan.js";
+import type { Pending, Plan, Task } from "../plan/plan.js";
 import { CauseComparer, actionName, taskInputs, type Cause } from "./causes.js";
 import { rerunCost, type RerunCost } from "./cost.js";
 import { matchTasks, renameRefs } from "./match.js";
@@ -66,10 +66,12 @@ export interface PlanDiff {
   readonly unchanged: number;
   /** Of the tasks to run: added and changed. */
   readonly cost: RerunCost;
+  /** The second plan's dynamic loops not planned yet (and the calls waiting on them): what they run is known only once their lists are. */
+  readonly pending: readonly Pending[];
 }
 
 export function hasChanges(diff: PlanDiff): boolean {
-  return diff.added.length + diff.removed.length + diff.changed.length + diff.moved.length > 0;
+  return diff.added.length + diff.removed.length + diff.changed.length + diff.moved.length + diff.pending.length > 0;
 }
 
 const KEY_ONLY: readonly Cause[] = [{ kind: "key" }];
@@ -133,6 +135,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     groups: groupByCause(changed),
     unchanged,
     cost: rerunCost(toRun),
+    pending: after.pending ?? [],
   };
 }
 

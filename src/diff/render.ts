@@ -5,6 +5,7 @@
 // And the same information as JSON for tools. The CLI prints what these return; ids and
 // groups in the text are escaped by printable.ts.
 
+import { pendingText } from "../plan/pending-text.js";
 import { printable } from "../printable.js";
 import { formatCost, plural } from "./cost.js";
 import { causeLines, causeSummary, causesBrief } from "./describe.js";
@@ -60,9 +61,12 @@ export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string 
     else if (alike[0] === g) append(lines, renderAlike(alike, context, paint("~")));
   }
 
+  // Dynamic loops not planned yet: a group each, what they run known once their lists are.
+  for (const p of diff.pending) lines.push(`? ${printable(p.id)}: pending, ${pendingText(p)}`);
+
   if (!hasChanges(diff)) return `no changes: ${plural(diff.unchanged, "task")} unchanged\n`;
   if (lines.length) lines.push("");
-  lines.push(`${diff.added.length} to add, ${diff.changed.length} to rerun, ${diff.removed.length} to remove, ${diff.moved.length ? `${diff.moved.length} moved, ` : ""}${diff.unchanged} unchanged`);
+  lines.push(`${diff.added.length} to add, ${diff.changed.length} to rerun, ${diff.removed.length} to remove, ${diff.moved.length ? `${diff.moved.length} moved, ` : ""}${diff.unchanged} unchanged${diff.pending.length ? `, ${diff.pending.length} pending` : ""}`);
   if (diff.cost.tasks > 0) lines.push(formatCost(diff.cost));
   return lines.join("\n") + "\n";
 }

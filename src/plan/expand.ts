@@ -16,6 +16,8 @@ import { mergeResources } from "./resources.js";
 import { shellQuote } from "../shell/quote.js";
 import { coerce, scalarText, type Value } from "./values.js";
 import { comboLabel, labelledList, labelSuffix, sameLabels, type Label } from "./labels.js";
+import { elementLabel, pendingWaits, sourceKey, type RuntimeSource } from "./dynamic.js";
+import type { Pending } from "./plan.js";
 import { evaluateOperation } from "./evaluate.js";
 import { computeResources } from "./computed-resources.js";
 
@@ -43,11 +45,19 @@ export class Expander {
   /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
   readonly diagnostics: Diagnostic[] = [];
   private readonly ids = new Set<string>();
+  /** Dynamic loops not planned yet, and the calls that wait on them (plan/dynamic.ts). */
+  readonly pending: Pending[] = [];
+  /** The runtime lists those loops wait on: what to look for in the store. */
+  readonly wanted: RuntimeSource[] = [];
 
-  /** @param maxTasks expansion stops once there are more tasks than this (the caller reports it). */
+  /**
+   * @param maxTasks expansion stops once there are more tasks than this (the caller reports it).
+   * @param runtime the runtime lists read from the store so far, by `sourceKey`.
+   */
   constructor(
     private readonly program: TypedProgram,
     private readonly maxTasks = Infinity,
+    private readonly runtime: ReadonlyMap<string, Value> = new Map(),
   ) {}
 
   /**
@@ -69,7 +79,29 @@ export class Expander {
       const results: Value[] = [];
       const resultLabels: Label[] = [];
       const seenLabels = new Map<string, number>();
-      const lists = v.sources.map((s) => this.expr(s, env)).map((l): Value & { t: "list" } => (l.t === "list" ? l : { t: "list", items: [] }));
+      const sources = v.sources.map((s) => this.expr(s, env));
+      // A `List` output of one task is a runtime list: known once that task is in the store.
+      const dynamic = sources.map((s) => s.t === "ref");
+      const known = sources.map((s) => (s.t === "ref" ? (this.runtime.get(sourceKey(s)) ?? s) : s));
+      const over = known.flatMap((s) => (s.t === "ref" ? [{ task: s.task, output: [s.output, ...(s.fields ?? [])].join(".") }] : []));
+      const after = pendingWaits(known) ?? [];
+      if (over.length || after.length) {
+        for (const s of known) if (s.t === "ref") this.wanted.push({ task: s.task, output: s.output, ...(s.fields ? { fields: s.fields } : {}), type: s.type });
+        this.pending.push({ id, kind: "loop", over, after });
+        env.set(letStmt.name, { t: "pending", waits: [id] });
+        continue;
+      }
+      // Elements of a runtime list are labelled by value, a file by its name (dynamic.ts).
+      const lists = known.map((l, k): Value & { t: "list" } => {
+        const list: Value & { t: "list" } = l.t === "list" ? l : { t: "list", items: [] };
+        return dynamic[k] ? { ...list, labels: list.items.map((item, i) => [`${v.vars[k]}=${elementLabel(item, i)}`]) } : list;
+      });
+      if (v.mode === "zip" && dynamic.some(Boolean) && lists.some((l) => l.items.length !== lists[0]!.items.length)) {
+        const shown = sources.map((s, k) => `${s.t === "ref" ? `\`${[s.task, s.output, ...(s.fields ?? [])].join(".")}\`` : "a list"} of ${lists[k]!.items.length}`);
+        this.diagnostics.push(at(Diag.runtimeZipLengths(id, shown), v.zip ?? v.span, { hint: "`zip` pairs values one to one and drops none: make the lists one length" }));
+        env.set(letStmt.name, { t: "list", items: [] });
+        continue;
+      }
       if (v.mode === "zip") {
         const mismatch = zipMismatch(v.zip ?? v.span, lists.map((l, k) => ({ length: l.items.length, span: v.sources[k]!.span })));
         if (mismatch) {
@@ -108,6 +140,13 @@ export class Expander {
       args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, inherited?.file ?? callee.file));
     }
     const resources = mergeResources(outer, computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)));
+    // A call of an action that receives what a pending loop makes is pending with it; a
+    // pipeline's calls are, each as it receives such a value.
+    const waits = callee.kind === "Action" ? pendingWaits(args.values()) : undefined;
+    if (waits) {
+      this.pending.push({ id, kind: "call", over: [], after: waits });
+      return { t: "pending", waits };
+    }
     if (callee.kind === "Pipeline") {
       const outputs = this.pipeline(callee, args, withs, id, resources, group);
       return { t: "record", fields: Object.fromEntries(outputs) };
@@ -175,19 +214,24 @@ export class Expander {
         return env.get(e.name) ?? { t: "none" };
       case "Field": {
         const target = this.expr(e.target, env);
+        if (target.t === "pending") return target;
         if (target.t === "ref") return intoRef(target, e.name, e.type);
         return target.t === "record" ? (target.fields[e.name] ?? { t: "none" }) : { t: "none" };
       }
       case "Project": {
         const target = this.expr(e.target, env);
+        if (target.t === "pending") return target;
         // A list known only at run time (a structured output): the projection is read from it then.
         if (target.t === "ref") return intoRef(target, e.name, e.type);
         const items = target.t === "list" ? target.items : [];
         const element = e.type.kind === "List" ? e.type.element : e.type;
         return labelledList(items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, e.name, element) : { t: "none" })), sameLabels(target));
       }
-      case "List":
-        return { t: "list", items: e.items.map((i) => this.expr(i, env)) };
+      case "List": {
+        const items = e.items.map((i) => this.expr(i, env));
+        const waits = pendingWaits(items);
+        return waits ? { t: "pending", waits } : { t: "list", items };
+      }
       case "Record":
         return { t: "record", fields: Object.fromEntries(e.fields.map((f) => [f.name, this.expr(f.value, env)])) };
       case "Out":

@@ -30,7 +30,18 @@ export type Value =
       readonly type: Type;
       /** Fields into a structured output (`e.metrics.acc`: `["acc"]`), each of a record or of every element of a list; absent for the whole output. */
       readonly fields?: readonly string[];
-    };
+      /**
+       * One entry of a `List[File]`/`List[Dir]` output read from the store (a dynamic loop's
+       * element, plan/dynamic.ts): its name and content hash, what its key covers instead of
+       * the upstream key.
+       */
+      readonly item?: { readonly name: string; readonly hash: string };
+    }
+  /**
+   * What a dynamic loop (plan/dynamic.ts) makes before the list it runs over is in the store,
+   * and what is made of it: `waits` are the ids of the loops it waits on.
+   */
+  | { readonly t: "pending"; readonly waits: readonly string[] };
 
 /** Converts a value to a declared type where the language converts implicitly (`Int` → `Float`). */
 export function coerce(value: Value, type: Type): Value {
@@ -65,7 +76,10 @@ export function toPlanValue(value: Value): PlanValue {
     case "record":
       return { $record: Object.fromEntries(Object.keys(value.fields).sort().map((k) => [k, toPlanValue(value.fields[k]!)])) };
     case "ref":
+      if (value.item) return { $ref: value.task, output: value.output, item: value.item.name, content: value.item.hash };
       return value.fields ? { $ref: value.task, output: value.output, fields: [...value.fields] } : { $ref: value.task, output: value.output };
+    case "pending":
+      return null;
   }
 }
 
@@ -105,10 +119,29 @@ export function labelText(value: Value): string {
     case "none":
       return "none";
     case "ref":
+      if (value.item) return value.item.name;
       return [`${value.task}.${value.output}`, ...(value.fields ?? [])].join(".");
+    case "pending":
+      return "pending";
     case "path":
       return value.label ?? value.path;
     default:
       return scalarText(value);
   }
+}
+
+/** A value as a plan records it, read back as the value of its declared type (a plan's `params`). */
+export function fromPlanValue(value: PlanValue, type: Type): Value {
+  const t = type.kind === "Optional" ? type.inner : type;
+  if (value === null) return { t: "none" };
+  if (typeof value === "number") return t.kind === "Int" ? { t: "int", v: value } : { t: "float", v: value };
+  if (typeof value === "boolean") return { t: "bool", v: value };
+  if (typeof value === "string") return { t: "str", v: value };
+  if (Array.isArray(value)) return { t: "list", items: value.map((v) => fromPlanValue(v, t.kind === "List" ? t.element : t)) };
+  if ("$path" in value) return { t: "path", path: value.$path, dir: t.kind === "Dir" };
+  if ("$record" in value) {
+    const fields = t.kind === "Record" ? t.fields : [];
+    return { t: "record", fields: Object.fromEntries(Object.entries(value.$record).map(([k, v]) => [k, fromPlanValue(v, fields.find((f) => f.name === k)?.type ?? t)])) };
+  }
+  return { t: "none" };
 }
