@@ -17,6 +17,7 @@ import { registerSlurmCommands } from "./slurm-commands.js";
 import { bundleLogsCommand } from "./bundle-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
 import { registerFmtCommand } from "./fmt-command.js";
+import { registerLspCommand } from "./lsp-command.js";
 import { historyCommand, logsCommand } from "./history-command.js";
 import { runCommand, type Interrupts, type RunFlags } from "./run-command.js";
 
@@ -96,6 +97,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   registerSlurmCommands(program, io, (c) => (code = c));
   registerDiffCommands(program, io, (c) => (code = c));
   registerFmtCommand(program, io, (c) => (code = c));
+  registerLspCommand(program);
 
   try {
     await program.parseAsync(argv, { from: "user" });
