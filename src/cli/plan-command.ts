@@ -2,6 +2,7 @@
 // `--json` for tools, and with `--detailed-exitcode` exit 3 when there is work to do.
 
 import { formatCost, rerunCost } from "../diff/cost.js";
+import { colors, type Colors } from "./color.js";
 import { planStates, type RunDecision } from "../plan/state.js";
 import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
@@ -34,16 +35,15 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
       plan,
     });
   } else {
-    io.out(renderPlan(states, plan.actions, io.stdoutIsTTY));
+    io.out(renderPlan(states, plan.actions, colors(io, "out")));
   }
   return flags.detailedExitcode && toRun > 0 ? Exit.changes : Exit.ok;
 }
 
-function renderPlan(states: RunDecision[], actions: Record<string, { name: string }>, color: boolean): string {
-  const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+function renderPlan(states: RunDecision[], actions: Record<string, { name: string }>, c: Colors): string {
   const width = Math.min(60, maxOf(states.map((s) => printable(s.task.id).length), 4));
   const lines = states.map((s) => {
-    const state = s.run ? paint(33, "run   ") : paint(32, "cached");
+    const state = s.run ? c.yellow("run   ") : c.green("cached");
     const why = s.run ? `${s.reason}${s.because ? ` (${printable(s.because)})` : ""}` : "";
     return `  ${state}  ${printable(s.task.id).padEnd(width)}  ${actions[s.task.action]!.name.padEnd(12)} ${s.task.key.slice(0, 12)}  ${why}`.trimEnd();
   });

@@ -4,6 +4,7 @@
 // And the same information as JSON for tools. The CLI prints what these return; ids and
 // groups in the text are escaped by printable.ts.
 
+import pc from "picocolors";
 import { printable } from "../printable.js";
 import { formatCost, plural } from "./cost.js";
 import { causeLines, causeSummary, causesBrief } from "./describe.js";
@@ -21,7 +22,8 @@ const LISTED = 5;
 const ROOTS_NAMED = 3;
 
 export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string {
-  const paint = (sign: string) => (options.color ? `\x1b[${{ "-": 31, "+": 32, "~": 33 }[sign]}m${sign}\x1b[0m` : sign);
+  const c = pc.createColors(options.color ?? false);
+  const paint = (sign: string) => ({ "-": c.red, "+": c.green, "~": c.yellow })[sign as "-" | "+" | "~"](sign);
   const lines: string[] = [];
   for (const [sign, refs] of [["-", diff.removed], ["+", diff.added]] as const) {
     for (const bucket of bySweepGroup(refs)) {

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { printable } from "../../printable.js";
+import { ensureProjectDir } from "../../store/layout.js";
 
 /** A task's line in a run's record: how it went in that run. */
 export const RunTaskRecordSchema = z.object({
@@ -49,6 +50,7 @@ export function runsDir(projectDir: string): string {
  */
 export function createRunDir(projectDir: string, now: Date): { id: string; dir: string } {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-");
+  ensureProjectDir(path.dirname(runsDir(projectDir)));
   fs.mkdirSync(runsDir(projectDir), { recursive: true });
   for (let n = 0; ; n++) {
     const id = `${stamp}-${process.pid}${n ? `.${n}` : ""}`;
