@@ -9,6 +9,7 @@ import { buildScopes, type ModuleScope } from "../check/declarations.js";
 import { load, type LoadedProgram } from "../check/load.js";
 import type { TypedProgram } from "../check/typed.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { append } from "../arrays.js";
 import { nodeFileHost, type FileHost } from "../host.js";
 import { buildIndex, type ProgramIndex } from "./symbol-index.js";
 
@@ -91,7 +92,7 @@ export class Analyser {
     if (loaded.modules.size > 0) {
       const checked = check(loaded, this.overlay);
       program = checked.program;
-      diagnostics.push(...checked.diagnostics);
+      append(diagnostics, checked.diagnostics);
     }
     const scopes = buildScopes(loaded, projectDir, []);
     const index = buildIndex(loaded, scopes, program);

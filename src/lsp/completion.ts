@@ -9,6 +9,7 @@ import type { IToken } from "chevrotain";
 import { CompletionItemKind, InsertTextFormat, type CompletionItem } from "vscode-languageserver";
 import type { Callable, ModuleScope } from "../check/declarations.js";
 import type * as Ty from "../check/types.js";
+import { append } from "../arrays.js";
 import { stdlibDir } from "../host.js";
 import * as T from "../syntax/tokens.js";
 import type { Analysis } from "./analysis.js";
@@ -46,9 +47,9 @@ export function complete(input: CompletionInput): CompletionItem[] {
   const significant = typing ? tokens.slice(0, -1) : tokens;
   const call = openCall(significant);
   const items: CompletionItem[] = [];
-  if (call && call.atName) items.push(...parameterItems(input, call.callee, call.named));
+  if (call && call.atName) append(items, parameterItems(input, call.callee, call.named));
   if (call?.atName && items.length) return items;
-  items.push(...scopeItems(input));
+  append(items, scopeItems(input));
   return items;
 }
 
