@@ -72,7 +72,7 @@ describe("entry parameters", () => {
     const dir = project(files());
     const { code, json } = await plan(dir, ["-p", "n=1", "-p", "lrz=[0.1]"]);
     expect(code).toBe(2);
-    expect(json.diagnostics!.map((d) => [d.code, d.message, d.hint])).toEqual([["P4002", "pipeline `main` has no parameter `lrz`", "did you mean `lrs`?"]]);
+    expect(json.diagnostics!.map((d) => [d.code, d.message, d.hint])).toEqual([["P4002", "pipeline `main` has no parameter `lrz`", "did you mean `lrs`? (its parameters: lrs, n, src, cfg, tag)"]]);
   });
 
   it("a parameter without a default or a value is P4003 at its declaration", async () => {
