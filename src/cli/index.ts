@@ -10,8 +10,8 @@ import { nodeFileHost, withText } from "../host.js";
 import { frontEnd } from "../phases.js";
 import { Exit, processIo, type Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics, summary } from "./report.js";
-import { planOptions, type PlanFlags } from "./build-plan.js";
-import { graphCommand } from "./graph-command.js";
+import { planOptions } from "./build-plan.js";
+import { graphCommand, type GraphFlags } from "./graph-command.js";
 import { planCommand, type PlanCommandFlags } from "./plan-command.js";
 import { registerSlurmCommands } from "./slurm-commands.js";
 import { bundleLogsCommand } from "./bundle-commands.js";
@@ -69,7 +69,9 @@ export async function run(argv: readonly string[], given: Io = processIo): Promi
     .description("print the plan's task graph")
     .argument("<file>", "the entry .pipe file")
     .option("--format <format>", "dot or mermaid", "dot")
-    .action(async (file: string, opts: PlanFlags & { format?: string }) => {
+    .option("--actions", "one node per action, with its tasks counted by state")
+    .option("--expand", "draw every task of a large sweep rather than one node for the sweep")
+    .action(async (file: string, opts: GraphFlags) => {
       code = await graphCommand(file, opts, io);
     });
 
