@@ -21,7 +21,9 @@ import { registerLspCommand } from "./lsp-command.js";
 import { registerInitCommand } from "./init-command.js";
 import { colorFlag, type ColorChoice } from "./color.js";
 import { packageVersion, quietOnClosedPipes } from "./process-manners.js";
-import { historyCommand, logsCommand } from "./history-command.js";
+import { historyCommand, logsCommand, type LogsFlags } from "./history-command.js";
+import { registerFindCommands } from "./find-command.js";
+import { registerGcCommand } from "./gc-command.js";
 import { runCommand, type Interrupts, type RunFlags } from "./run-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -87,18 +89,17 @@ export async function run(argv: readonly string[], given: Io = processIo): Promi
       code = await withInterrupts((signals) => runCommand(file, opts, io, signals));
     });
 
-  program
-    .command("logs")
+  planOptions(program.command("logs"))
     .description("print a task's logs from the latest run that ran it; `pipe logs DIR TASK` for a Slurm bundle")
     .argument("<task-or-bundle>", "a task id or pattern (or a Slurm bundle directory)")
     .argument("[task]", "with a bundle directory: the task")
     .option("--run <id>", "a run id from `pipe history`")
     .option("--project <dir>", "the project directory (default: found upward from here)")
-    .action(async (first: string, second: string | undefined, opts: { run?: string; project?: string }) => {
+    .action(async (first: string, second: string | undefined, opts: LogsFlags) => {
       const bundle = path.resolve(io.cwd, first);
       if (second !== undefined && fs.existsSync(path.join(bundle, "bundle.json"))) {
         code = bundleLogsCommand(bundle, second, io);
-      } else code = logsCommand(second ?? first, opts, io);
+      } else code = await logsCommand(second ?? first, opts, io);
     });
 
   program
@@ -113,6 +114,8 @@ export async function run(argv: readonly string[], given: Io = processIo): Promi
   registerSlurmCommands(program, io, (c) => (code = c));
   registerDiffCommands(program, io, (c) => (code = c));
   registerFmtCommand(program, io, (c) => (code = c));
+  registerFindCommands(program, io, (c) => (code = c));
+  registerGcCommand(program, io, (c) => (code = c));
   registerLspCommand(program);
   registerInitCommand(program, io, (c) => (code = c));
 

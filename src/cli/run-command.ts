@@ -13,7 +13,9 @@ import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
-import { outputPath, scalarValue } from "../store/index.js";
+import { isStructured, outputPath, parseType, projectValue, scalarValue, structuredValue } from "../store/index.js";
+import { scalarText, type Value } from "../plan/values.js";
+import { runContext } from "../results/run-context.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { jsonReporter, plainReporter, quietReporter } from "./run-progress.js";
@@ -34,7 +36,7 @@ export interface Interrupts {
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
   const built = await buildPlan(file, { ...flags, jsonLines: Boolean(flags.json) }, io);
   if (!built) return Exit.invalid;
-  const { plan, config, projectDir, hasher } = built;
+  const { plan, config, projectDir, hasher, changedParams } = built;
   // With --json every refusal is one line too, so that a reader of the events sees why.
   const refuse = (messages: string[]): number => {
     if (flags.json) io.out(JSON.stringify({ type: "result", status: "invalid", ok: false, errors: messages }) + "\n");
@@ -47,7 +49,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
   const problems = unfittable(plan, limits);
   if (problems.length) return refuse([...problems.map((p) => `error: ${p}`), "nothing was started"]);
   if (!storeUsable(config, { ...flags, jsonLines: Boolean(flags.json) }, io)) return Exit.invalid;
-  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen });
+  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams) });
   const { record, runDir } = outcome;
   const failures = record.tasks
     .filter((t) => t.state === "failed")
@@ -111,6 +113,7 @@ export function outputValues(plan: Plan, storeDir: string): Record<string, strin
     const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
     if (type === "File" || type === "Dir") return file;
     try {
+      if (v.fields || (type !== undefined && isStructured(parseType(type)))) return valueText(projectValue(structuredValue(file, parseType(type!)), v.fields ?? []));
       return scalarValue(fs.readFileSync(file, "utf8"));
     } catch {
       return `(missing: ${file})`;
@@ -125,5 +128,22 @@ function tail(file: string, n: number): string[] {
     return lines.slice(-n).filter((l, i, all) => l !== "" || i < all.length - 1);
   } catch {
     return [];
+  }
+}
+
+/** A value read back from the store as `.pipe` writes it: `[0.3, 0.9]`, `{acc = 0.9, loss = 0.5}`, strings quoted inside lists and records. */
+function valueText(v: Value, inside = false): string {
+  switch (v.t) {
+    case "none":
+      return "none";
+    case "list":
+      return `[${v.items.map((i) => valueText(i, true)).join(", ")}]`;
+    case "record":
+      return `{${Object.keys(v.fields).sort().map((k) => `${k} = ${valueText(v.fields[k]!, true)}`).join(", ")}}`;
+    case "str":
+    case "path":
+      return inside ? JSON.stringify(scalarText(v)) : scalarText(v);
+    default:
+      return scalarText(v);
   }
 }

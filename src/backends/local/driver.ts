@@ -15,6 +15,7 @@ import type { Reporter } from "./events.js";
 import { Launchers, type Launcher } from "./launcher.js";
 import { entryDir, finishResult, inStore, KeyLocks, tmpDir, workDir, type LockOwner } from "../../store/index.js";
 import { MemorySampler } from "./memory.js";
+import { inputAssignment, structuredOutputsProblem, type StructuredInput } from "../../store/structured.js";
 import { taskFileName } from "./records.js";
 import type { RunBook, TaskDetails } from "./run-book.js";
 import type { Decision, Scheduler, StopReason } from "./scheduler.js";
@@ -64,6 +65,8 @@ export class Driver {
   private readonly locks: KeyLocks;
   private readonly launchers: Launchers;
   private readonly memory = new MemorySampler();
+  /** Upstream structured values, read in-process when a task's script is written (its upstream tasks have run). */
+  private readonly readStructured = (inputs: readonly StructuredInput[]): string[] => inputs.map((i) => inputAssignment({ ...i, file: path.join(this.options.storeDir, i.file) }));
   /** Clean-ups done off the critical path, awaited before the run returns. */
   private readonly cleanups: Promise<unknown>[] = [];
   private workCount = 0;
@@ -249,7 +252,7 @@ export class Driver {
     const env: Record<string, string> = { PIPE_WORK: files.work };
     if (this.options.gpus) env["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
     try {
-      this.launchers.run(launcher, { task: task.id, script: runnerScript(plan, task), check: outputCheckScript(plan, task, files.work), stdout: files.stdout, stderr: files.stderr, env, started: onStart, ended });
+      this.launchers.run(launcher, { task: task.id, script: runnerScript(plan, task, this.readStructured), check: outputCheckScript(plan, task, files.work), stdout: files.stdout, stderr: files.stderr, env, started: onStart, ended });
     } catch (error) {
       cannot("start", error);
     }
@@ -266,7 +269,8 @@ export class Driver {
     const problem =
       entry.refused ??
       (exitCode === 0
-        ? finishResult(plan, task, files.work, entryDir(storeDir, task.key), this.options.forced.has(task.id), { start: at.started, end })
+        ? (structuredOutputsProblem(files.work, plan.actions[task.action]!.outputs.map((o) => ({ name: o.name, file: o.name, type: o.type }))) ??
+          finishResult(plan, task, files.work, entryDir(storeDir, task.key), this.options.forced.has(task.id), { start: at.started, end }))
         : exitCode !== null && !entry.terminate && !explained
           ? `command exited with status ${exitCode}`
           : undefined);
@@ -278,7 +282,7 @@ export class Driver {
     if (exitCode !== 0 && !fs.existsSync(files.script)) fs.writeFileSync(files.script, taskScript(plan, task, REMEDY.local));
     // The work directory is gone after a commit.
     if (exitCode !== 0) this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
-    if (plan.actions[task.action]!.kind === "ts") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
+    if (plan.actions[task.action]!.kind !== "shell") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
     const peakRssKb = entry.pgid ? this.memory.untrack(entry.pgid) : null;
     const durationMs = end.getTime() - at.started.getTime();
     this.book.note(task.id, { stdout: `logs/${files.name}.out`, stderr: `logs/${files.name}.err`, end: end.toISOString(), durationMs, exitCode, peakRssKb });
