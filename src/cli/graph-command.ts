@@ -135,13 +135,9 @@ export function toDot(graph: Graph, entry: string): string {
     lines.push("  }");
   }
   for (const [a, b] of graph.edges) lines.push(`  ${q(a)} -> ${q(b)};`);
-  lines.push(
-    "  subgraph cluster_legend {",
-    '    label="state"; style=dotted;',
-    ...(Object.keys(fill) as TaskState[]).map((s) => `    "legend:${s}" [label="${stateWords[s]}", fillcolor="${fill[s]}"];`),
-    "  }",
-    "}",
-  );
+  lines.push("  subgraph cluster_legend {", '    label="state"; style=dotted;');
+  for (const s of Object.keys(fill) as TaskState[]) lines.push(`    "legend:${s}" [label="${stateWords[s]}", fillcolor="${fill[s]}"];`);
+  lines.push("  }", "}");
   return lines.join("\n") + "\n";
 }
 
