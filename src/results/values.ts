@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import { inStore, outputPath, scalarValue } from "../store/index.js";
 
-export interface StoredOutput {
+export interface FoundOutput {
   readonly name: string;
   readonly type: string;
   readonly path: string;
@@ -21,7 +21,7 @@ export function isPathOutput(type: string): boolean {
   return /\b(File|Dir)\b/.test(type);
 }
 
-export function storedOutput(storeDir: string, key: string, name: string, type: string, present = inStore(storeDir, key)): StoredOutput {
+export function storedOutput(storeDir: string, key: string, name: string, type: string, present = inStore(storeDir, key)): FoundOutput {
   const file = outputPath(storeDir, key, name);
   if (!present || isPathOutput(type)) return { name, type, path: file };
   const text = readSmall(file);
