@@ -148,6 +148,18 @@ export const nodeFileHost: FileHost = {
   },
 };
 
+/** A host that reads `text` for `file` (standard input given a name), the disk otherwise. */
+export function withText(host: FileHost, file: string, text: string): FileHost {
+  return {
+    readFile: (f, maxBytes) => {
+      if (f !== file) return host.readFile(f, maxBytes);
+      const size = Buffer.byteLength(text);
+      return size > maxBytes ? { ok: false, problem: "too large", size, limit: maxBytes } : { ok: true, text };
+    },
+    kind: (f) => (f === file ? "file" : host.kind(f)),
+  };
+}
+
 /** The package root (works from `src/` under the test runner and from `dist/` when built). */
 export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const stdlibDir = path.join(packageRoot, "stdlib");

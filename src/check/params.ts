@@ -59,7 +59,11 @@ export function bindParams(program: TypedProgram, entry: TPipeline, given: Param
   const mentioned = new Set<string>();
   // An unreadable params file may have held any of them: none is reported as missing then.
   let fileFailed = false;
-  const unknown = (name: string, span?: Span) => diagnostics.push(at(Diag.unknownParam(name, entry.name), span, didYouMean(name, declared.keys())));
+  const listed = entry.params.length ? `its parameters: ${entry.params.map((p) => p.name).join(", ")}` : "it takes no parameters";
+  const unknown = (name: string, span?: Span) => {
+    const near = didYouMean(name, declared.keys()).hint;
+    diagnostics.push(at(Diag.unknownParam(name, entry.name), span, { hint: near ? `${near} (${listed})` : listed }));
+  };
 
   if (given.paramsFile) {
     const file = path.resolve(given.cwd, given.paramsFile);

@@ -5,6 +5,7 @@
 // trees, and the project modules it imports, transitively (its sources, for the keys).
 
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { packageRoot } from "../host.js";
@@ -80,9 +81,38 @@ const AnswerSchema = z.object({ modules: z.record(z.string(), ModuleSchema) });
 
 export type PyAnalysis = { readonly ok: true; readonly modules: ReadonlyMap<string, PyModule> } | { readonly ok: false; readonly reason: string };
 
+/**
+ * Answers by the modules asked about, kept while none of the files read for them changed:
+ * a process that checks again and again (the language server, at every edit) starts the
+ * interpreter only when a Python file changed.
+ */
+const answers = new Map<string, { readonly files: readonly string[]; readonly stamps: string; readonly answer: PyAnalysis }>();
+
+const stampsOf = (files: readonly string[]): string =>
+  files
+    .map((f) => {
+      const s = fs.statSync(f, { throwIfNoEntry: false });
+      return s ? `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : "-";
+    })
+    .join("|");
+
 /** Reads `modules` (absolute paths of regular files) in one analyser process. */
 export function analysePython(modules: readonly string[], projectDir: string): PyAnalysis {
   if (modules.length === 0) return { ok: true, modules: new Map() };
+  const key = JSON.stringify([projectDir, modules]);
+  const kept = answers.get(key);
+  if (kept && stampsOf(kept.files) === kept.stamps) return kept.answer;
+  const before = stampsOf(modules);
+  const answer = runAnalyser(modules, projectDir);
+  if (answer.ok) {
+    const files = [...new Set([...modules, ...[...answer.modules.values()].flatMap((m) => ("sources" in m ? m.sources : []))])];
+    // Stamps from before the run for the modules asked about: an edit during the run is seen next time.
+    answers.set(key, { files, stamps: stampsOf(files).replace(stampsOf(modules), before), answer });
+  }
+  return answer;
+}
+
+function runAnalyser(modules: readonly string[], projectDir: string): PyAnalysis {
   const run = spawnSync(ANALYSER_PYTHON, [ANALYSER], {
     input: JSON.stringify({ root: projectDir, modules }),
     encoding: "utf8",

@@ -20,6 +20,8 @@ export interface PlanFlags {
   readonly params?: string;
   readonly config?: string;
   readonly json?: boolean;
+  /** `run --json`: a failure is one JSON line, like the run's events. */
+  readonly jsonLines?: boolean;
 }
 
 export interface BuiltPlan {
@@ -69,11 +71,12 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: {
 }
 
 /** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */
-export function storeUsable(config: Config, flags: Pick<PlanFlags, "json">, io: Io): boolean {
+export function storeUsable(config: Config, flags: Pick<PlanFlags, "json" | "jsonLines">, io: Io): boolean {
   const where = config.storeSpan ? "the \"store\" of the config" : "\"store\" in pipe.config.json (the default is .pipe/store of the project)";
   const problem = probeStore(config.storeDir, config.storeSpan, `set ${where} to a directory this machine can write`);
   if (!problem) return true;
-  if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, [problem], new Map()) }, null, 2) + "\n");
+  if (flags.jsonLines) io.out(JSON.stringify({ type: "result", status: "invalid", ok: false, diagnostics: diagnosticsJson(io, [problem], new Map()) }) + "\n");
+  else if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, [problem], new Map()) }, null, 2) + "\n");
   else printDiagnostics(io, [problem], new Map());
   return false;
 }

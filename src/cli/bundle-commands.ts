@@ -3,6 +3,7 @@
 // bundle that cannot be read or a task that cannot be named, 1 for what failed).
 
 import path from "node:path";
+import { useColor } from "./color.js";
 import { bundleLog, bundleStatus, cancelBundle, readBundleEnv, submitBundle } from "../backends/slurm/index.js";
 import { probeStore } from "../store/index.js";
 import { refusalText } from "../plan/verify-inputs.js";
@@ -63,7 +64,7 @@ export async function statusCommand(dir: string, io: Io, flags: StatusFlags = {}
     if (status.queueError) io.err(`pipe: warning: ${status.queueError}; states are from the store only\n`);
     const text = flags.json ? statusJson(status.tasks) : `${jobSummary(status.tasks)}\n${statusTable(status.tasks)}`;
     // On a terminal the screen is redrawn; elsewhere a snapshot is printed when it changed.
-    if (every !== undefined && io.stdoutIsTTY) io.out(`\x1b[H\x1b[2J${new Date().toISOString()}  every ${every}s\n${text}`);
+    if (every !== undefined && io.stdoutIsTTY && useColor(io, "out")) io.out(`\x1b[H\x1b[2J${new Date().toISOString()}  every ${every}s\n${text}`);
     else if (text !== last) io.out(text);
     last = text;
     if (every === undefined || settled(status.tasks)) return statusExitCode(status.tasks);

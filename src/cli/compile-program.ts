@@ -29,7 +29,8 @@ export async function compileProgram(invocation: Invocation, flags: PlanFlags, i
   const front = frontEnd(invocation.entryFile, log);
   const sources = new Map(front.sources);
   const fail = (diagnostics: Diagnostic[]) => {
-    if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, diagnostics, sources) }, null, 2) + "\n");
+    if (flags.jsonLines) io.out(JSON.stringify({ type: "result", status: "invalid", ok: false, diagnostics: diagnosticsJson(io, diagnostics, sources) }) + "\n");
+    else if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, diagnostics, sources) }, null, 2) + "\n");
     else printDiagnostics(io, diagnostics, sources);
     return undefined;
   };

@@ -4,6 +4,7 @@
 // 2 when a side cannot be read or compiled.
 
 import fs from "node:fs";
+import { useColor } from "./color.js";
 import path from "node:path";
 import type { Command } from "commander";
 import { diffPlans, hasChanges } from "../diff/index.js";
@@ -32,7 +33,7 @@ export async function diffCommand(before: string, after: string, flags: DiffFlag
   if (!b) return Exit.invalid;
   const diff = diffPlans(a, b);
   if (flags.json) io.out(JSON.stringify({ ok: true, before, after, ...(diffJson(diff) as object) }, null, 1) + "\n");
-  else io.out(renderDiff(diff, { verbose: flags.verbose ?? false, color: io.stdoutIsTTY && !io.env["NO_COLOR"] }));
+  else io.out(renderDiff(diff, { verbose: flags.verbose ?? false, color: useColor(io, "out") }));
   return hasChanges(diff) ? Exit.changes : Exit.ok;
 }
 

@@ -15,6 +15,7 @@ import { append } from "../arrays.js";
 export interface FmtFlags {
   readonly check?: boolean;
   readonly write?: boolean;
+  readonly stdinFilepath?: string;
 }
 
 export function registerFmtCommand(program: Command, io: Io, setCode: (code: number) => void): void {
@@ -24,6 +25,7 @@ export function registerFmtCommand(program: Command, io: Io, setCode: (code: num
     .argument("<files...>", ".pipe files, or directories to search for them")
     .option("--check", "list the files that are not formatted; exit 1 if there are any")
     .option("--write", "rewrite the files in place")
+    .option("--stdin-filepath <path>", "with `-`: the name to report standard input by")
     .action(async (files: string[], opts: FmtFlags) => {
       setCode(await fmtCommand(files, opts, io));
     });
@@ -34,6 +36,7 @@ export async function fmtCommand(args: readonly string[], flags: FmtFlags, io: I
     io.err("pipe fmt: use either --check or --write\n");
     return Exit.invalid;
   }
+  if (args.includes("-")) return fmtStdin(args, flags, io);
   let invalid = false;
   const files: string[] = [];
   for (const arg of args) {
@@ -84,6 +87,36 @@ export async function fmtCommand(args: readonly string[], flags: FmtFlags, io: I
   if (invalid) return Exit.invalid;
   if (failed) return Exit.failed;
   return flags.check && changed > 0 ? Exit.failed : Exit.ok;
+}
+
+/** `pipe fmt -`: standard input formatted to standard output (or only checked). */
+async function fmtStdin(args: readonly string[], flags: FmtFlags, io: Io): Promise<number> {
+  if (args.length !== 1 || flags.write) {
+    io.err("pipe fmt: `-` (standard input) goes alone and without --write\n");
+    return Exit.invalid;
+  }
+  const text = io.readStdin?.() ?? "";
+  const file = path.resolve(io.cwd, flags.stdinFilepath ?? "<stdin>.pipe");
+  const shown = flags.stdinFilepath ?? "<stdin>";
+  const { formatText } = await import("../format/index.js");
+  let result;
+  try {
+    result = await formatText(text, file);
+  } catch (error) {
+    io.err(`pipe fmt: ${shown}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return Exit.failed;
+  }
+  if (result.formatted === undefined) {
+    printDiagnostics(io, result.diagnostics, new Map([[file, text]]));
+    return Exit.invalid;
+  }
+  if (!flags.check) {
+    io.out(result.formatted);
+    return Exit.ok;
+  }
+  if (result.formatted === text) return Exit.ok;
+  io.out(`${shown}\n`);
+  return Exit.failed;
 }
 
 /** `target` itself if it is a file, the `.pipe` files under it if it is a directory. */

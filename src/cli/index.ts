@@ -6,17 +6,21 @@ import fs from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
 import { hasErrors } from "../diagnostics/diagnostic.js";
-import { nodeFileHost } from "../host.js";
+import { nodeFileHost, withText } from "../host.js";
 import { frontEnd } from "../phases.js";
 import { Exit, processIo, type Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics, summary } from "./report.js";
-import { planOptions, type PlanFlags } from "./build-plan.js";
-import { graphCommand } from "./graph-command.js";
+import { planOptions } from "./build-plan.js";
+import { graphCommand, type GraphFlags } from "./graph-command.js";
 import { planCommand, type PlanCommandFlags } from "./plan-command.js";
 import { registerSlurmCommands } from "./slurm-commands.js";
 import { bundleLogsCommand } from "./bundle-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
 import { registerFmtCommand } from "./fmt-command.js";
+import { registerLspCommand } from "./lsp-command.js";
+import { registerInitCommand } from "./init-command.js";
+import { colorFlag, type ColorChoice } from "./color.js";
+import { packageVersion, quietOnClosedPipes } from "./process-manners.js";
 import { historyCommand, logsCommand, type LogsFlags } from "./history-command.js";
 import { registerFindCommands } from "./find-command.js";
 import { registerGcCommand } from "./gc-command.js";
@@ -25,21 +29,32 @@ import { reportCommand, type ReportFlags } from "./report-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function run(argv: readonly string[], given: Io = processIo): Promise<number> {
   let code: number = Exit.ok;
+  if (given === processIo) quietOnClosedPipes();
+  const choice = colorFlag(argv);
+  if (choice !== undefined && !["always", "never", "auto"].includes(choice)) {
+    given.err(`pipe: --color takes always, never or auto (got ${choice})\n`);
+    return Exit.invalid;
+  }
+  const io: Io = choice ? { ...given, color: choice as ColorChoice } : given;
   const program = new Command("pipe")
     .description("Typed research workflows: check, plan with compile-time cache keys, run locally or on Slurm.")
+    .version(packageVersion(), "-V, --version", "print the version of pipe")
     .option("--debug", "show stack traces for internal errors")
+    .option("--color [when]", "colour: auto (on a terminal, unless NO_COLOR or TERM=dumb), always or never")
+    .option("--no-color", "no colour (as --color never)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
   program
     .command("check")
     .description("parse and type-check a .pipe program")
-    .argument("<file>", "the entry .pipe file")
+    .argument("<file>", "the entry .pipe file, or - for standard input")
     .option("--json", "print diagnostics as JSON")
-    .action((file: string, opts: { json?: boolean }) => {
-      code = checkCommand(path.resolve(io.cwd, file), opts, io);
+    .option("--stdin-filepath <path>", "with `-`: where standard input stands (imports are relative to it)")
+    .action((file: string, opts: { json?: boolean; stdinFilepath?: string }) => {
+      code = checkCommand(file, opts, io);
     });
 
   planOptions(program.command("plan"))
@@ -57,7 +72,9 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     .description("print the plan's task graph")
     .argument("<file>", "the entry .pipe file")
     .option("--format <format>", "dot or mermaid", "dot")
-    .action(async (file: string, opts: PlanFlags & { format?: string }) => {
+    .option("--actions", "one node per action, with its tasks counted by state")
+    .option("--expand", "draw every task of a large sweep rather than one node for the sweep")
+    .action(async (file: string, opts: GraphFlags) => {
       code = await graphCommand(file, opts, io);
     });
 
@@ -110,6 +127,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   registerFmtCommand(program, io, (c) => (code = c));
   registerFindCommands(program, io, (c) => (code = c));
   registerGcCommand(program, io, (c) => (code = c));
+  registerLspCommand(program);
+  registerInitCommand(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -142,8 +161,9 @@ async function withInterrupts(body: (signals: Interrupts) => Promise<number>): P
   }
 }
 
-function checkCommand(file: string, opts: { json?: boolean }, io: Io): number {
-  const result = frontEnd(file, nodeFileHost);
+function checkCommand(arg: string, opts: { json?: boolean; stdinFilepath?: string }, io: Io): number {
+  const file = path.resolve(io.cwd, arg === "-" ? (opts.stdinFilepath ?? "<stdin>.pipe") : arg);
+  const result = frontEnd(file, arg === "-" ? withText(nodeFileHost, file, io.readStdin?.() ?? "") : nodeFileHost);
   const failed = hasErrors(result.diagnostics);
   if (opts.json) {
     io.out(JSON.stringify({ ok: !failed, diagnostics: diagnosticsJson(io, result.diagnostics, result.sources) }, null, 2) + "\n");

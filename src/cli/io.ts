@@ -1,11 +1,17 @@
 // What the commands need from the process: output streams, the working directory and the
 // environment. Tests pass a recording `Io`; `bin/pipe.js` passes the real one.
 
+import fs from "node:fs";
+
 export interface Io {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdoutIsTTY: boolean;
   readonly stderrIsTTY: boolean;
+  /** `--color` as given (see color.ts); absent means auto. */
+  readonly color?: "always" | "never" | "auto";
+  /** All of standard input (`-` for a file); absent in tests that give none. */
+  readonly readStdin?: () => string;
   out(text: string): void;
   err(text: string): void;
 }
@@ -15,6 +21,7 @@ export const processIo: Io = {
   env: process.env,
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   stderrIsTTY: Boolean(process.stderr.isTTY),
+  readStdin: () => fs.readFileSync(0, "utf8"),
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
 };

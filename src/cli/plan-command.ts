@@ -5,6 +5,7 @@
 
 import { formatCost, rerunCost } from "../diff/cost.js";
 import { planCauses } from "../diff/plan-causes.js";
+import { colors, type Colors } from "./color.js";
 import { planStates, type RunDecision } from "../plan/state.js";
 import { entriesOfTasks } from "../store/index.js";
 import { printable } from "../printable.js";
@@ -42,21 +43,20 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
       plan,
     });
   } else {
-    io.out(renderPlan(states, causes, plan.actions, plan.pending ?? [], io.stdoutIsTTY));
+    io.out(renderPlan(states, causes, plan.actions, plan.pending ?? [], colors(io, "out")));
   }
   return flags.detailedExitcode && toRun > 0 ? Exit.changes : Exit.ok;
 }
 
-function renderPlan(states: RunDecision[], causes: readonly (string | undefined)[], actions: Record<string, { name: string }>, pending: readonly Pending[], color: boolean): string {
-  const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+function renderPlan(states: RunDecision[], causes: readonly (string | undefined)[], actions: Record<string, { name: string }>, pending: readonly Pending[], c: Colors): string {
   const width = Math.min(60, maxOf([...states.map((s) => printable(s.task.id).length), ...pending.map((p) => printable(p.id).length)], 4));
   const lines = states.map((s, i) => {
-    const state = s.run ? paint(33, "run   ") : paint(32, "cached");
+    const state = s.run ? c.yellow("run   ") : c.green("cached");
     const why = s.run ? (causes[i] ?? `${s.reason}${s.because ? ` (${printable(s.because)})` : ""}`) : "";
     return `  ${state}  ${printable(s.task.id).padEnd(width)}  ${actions[s.task.action]!.name.padEnd(12)} ${s.task.key.slice(0, 12)}  ${why}`.trimEnd();
   });
   // Known only at run time: one line per loop, and per call that waits on one.
-  for (const p of pending) lines.push(`  ${paint(36, "pending")} ${printable(p.id).padEnd(width)}  ${pendingText(p)}`);
+  for (const p of pending) lines.push(`  ${c.cyan("pending")} ${printable(p.id).padEnd(width)}  ${pendingText(p)}`);
   const toRun = states.filter((s) => s.run).length;
   lines.push(`${toRun} to run, ${states.length - toRun} cached${pending.length ? `, ${pending.length} pending` : ""}`);
   if (toRun > 0) lines.push(formatCost(rerunCost(states.filter((s) => s.run).map((s) => s.task))));

@@ -1,6 +1,7 @@
 // Printing diagnostics at the edge: text on stderr (colour on a TTY), or JSON on stdout.
 
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { useColor } from "./color.js";
 import { diagnosticsToJson, renderDiagnostics, Sources } from "../diagnostics/render.js";
 import { plural } from "../diff/cost.js";
 import { MAX_SOURCE_BYTES, readUserFile } from "../host.js";
@@ -25,7 +26,7 @@ export function sourcesFor(diagnostics: readonly Diagnostic[], known: ReadonlyMa
 export function printDiagnostics(io: Io, diagnostics: readonly Diagnostic[], known: ReadonlyMap<string, string>): void {
   if (diagnostics.length === 0) return;
   const sorted = sortDiagnostics(diagnostics);
-  const text = renderDiagnostics(sorted, sourcesFor(sorted, known), { cwd: io.cwd, color: io.stderrIsTTY && !io.env["NO_COLOR"] });
+  const text = renderDiagnostics(sorted, sourcesFor(sorted, known), { cwd: io.cwd, color: useColor(io, "err") });
   io.err(text + "\n");
 }
 

@@ -2,6 +2,7 @@
 // details or the entry pipeline's outputs at the end.
 
 import fs from "node:fs";
+import { liveDisplay } from "./color.js";
 import os from "node:os";
 import path from "node:path";
 import { runPlan, unfittable, type LocalLimits } from "../backends/local/index.js";
@@ -31,21 +32,22 @@ export interface Interrupts {
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
-  const built = await buildPlan(file, flags, io);
+  const built = await buildPlan(file, { ...flags, jsonLines: Boolean(flags.json) }, io);
   if (!built) return Exit.invalid;
   const { config, projectDir, hasher, replan, changedParams } = built;
   let plan = built.plan;
+  // With --json every refusal is one line too, so that a reader of the events sees why.
+  const refuse = (messages: string[]): number => {
+    if (flags.json) io.out(JSON.stringify({ type: "result", status: "invalid", ok: false, errors: messages }) + "\n");
+    io.err(messages.map((m) => `pipe: ${m}`).join("\n") + "\n");
+    return Exit.invalid;
+  };
   const limits = localLimits(config, flags.jobs);
-  if (typeof limits === "string") {
-    io.err(`pipe: ${limits}\n`);
-    return Exit.invalid;
-  }
+  if (typeof limits === "string") return refuse([limits]);
+  if (limits.note && !flags.quiet) io.err(`pipe: ${limits.note}\n`);
   const problems = unfittable(plan, limits);
-  if (problems.length) {
-    io.err(problems.map((p) => `pipe: error: ${p}`).join("\n") + "\nnothing was started\n");
-    return Exit.invalid;
-  }
-  if (!storeUsable(config, flags, io)) return Exit.invalid;
+  if (problems.length) return refuse([...problems.map((p) => `error: ${p}`), "nothing was started"]);
+  if (!storeUsable(config, { ...flags, jsonLines: Boolean(flags.json) }, io)) return Exit.invalid;
   const outcome = await runPlan({ plan, ...(replan ? { replan } : {}), storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams) });
   const { record, runDir } = outcome;
   // With its dynamic loops expanded: what the outputs are made of.
@@ -75,7 +77,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
 async function reporterFor(flags: RunFlags, io: Io): Promise<Reporter> {
   if (flags.json) return jsonReporter(io.out);
   if (flags.quiet) return quietReporter();
-  if (io.stderrIsTTY && io === processIoLike(io)) return (await import("./run-progress-tty.js")).ttyReporter(process.stderr);
+  if (liveDisplay(io) && io === processIoLike(io)) return (await import("./run-progress-tty.js")).ttyReporter(process.stderr);
   return plainReporter(io.err);
 }
 
@@ -84,12 +86,15 @@ function processIoLike(io: Io): Io {
   return io.stderrIsTTY && process.stderr.isTTY ? io : ({} as Io);
 }
 
-export function localLimits(config: Config, jobs: string | undefined): LocalLimits | string {
+export function localLimits(config: Config, jobs: string | undefined): (LocalLimits & { note?: string }) | string {
   const cpus = config.local.cpus ?? os.availableParallelism();
   const n = jobs === undefined ? cpus : Number(jobs);
   if (!Number.isInteger(n) || n < 1) return `--jobs takes a whole number, 1 or more (got ${jobs})`;
+  // Every task takes at least one cpu, so more jobs than cpus never run at once.
+  const where = config.local.cpus !== undefined ? "pipe.config.json's local.cpus" : "this machine's cpus";
   return {
-    jobs: n,
+    ...(n > cpus ? { note: `-j ${n} is capped at ${cpus}, ${where}: every task takes at least one cpu` } : {}),
+    jobs: Math.min(n, cpus),
     cpus,
     memMb: config.local.mem ? parseMem(config.local.mem)! : Math.floor(os.totalmem() / 1024 / 1024),
     gpus: (config.local.gpus ?? []).map(String),

@@ -2,6 +2,7 @@
 // into JSON for tools. The only place that knows about line and column numbers.
 
 import path from "node:path";
+import pc from "picocolors";
 import { LineMap, type Diagnostic, type Span } from "./diagnostic.js";
 import { append } from "../arrays.js";
 
@@ -42,8 +43,7 @@ interface Style {
 }
 
 const plain: Style = { red: (s) => s, yellow: (s) => s, cyan: (s) => s, bold: (s) => s, dim: (s) => s };
-const ansi = (code: number) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
-const colored: Style = { red: ansi(31), yellow: ansi(33), cyan: ansi(36), bold: ansi(1), dim: ansi(2) };
+const colored: Style = pc.createColors(true);
 
 export function renderDiagnostics(diagnostics: readonly Diagnostic[], sources: Sources, options: { cwd: string; color: boolean }): string {
   const style = options.color ? colored : plain;

@@ -6,6 +6,7 @@
 // groups in the text are escaped by printable.ts.
 
 import { pendingText } from "../plan/pending-text.js";
+import pc from "picocolors";
 import { printable } from "../printable.js";
 import { formatCost, plural } from "./cost.js";
 import { causeLines, causeSummary, causesBrief } from "./describe.js";
@@ -23,7 +24,8 @@ const LISTED = 5;
 const ROOTS_NAMED = 3;
 
 export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string {
-  const paint = (sign: string) => (options.color ? `\x1b[${{ "-": 31, "+": 32, "~": 33, ">": 36 }[sign]}m${sign}\x1b[0m` : sign);
+  const c = pc.createColors(options.color ?? false);
+  const paint = (sign: string) => ({ "-": c.red, "+": c.green, "~": c.yellow, ">": c.cyan })[sign as "-" | "+" | "~" | ">"](sign);
   const lines: string[] = [];
   const listed = (sign: "-" | "+", refs: readonly TaskRef[]) => {
     for (const bucket of bySweepGroup(refs)) {

@@ -13,6 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describeKind, kindOfStat, readUserFile, type PathKind } from "../host.js";
 import { canonicalJson } from "./canonical.js";
+import { ensureProjectDir } from "../store/layout.js";
 
 /** 2: entries carry the ctime. A cache file of another version is ignored, not trusted. */
 export const HASH_CACHE_VERSION = 2;
@@ -174,7 +175,8 @@ export class ContentHasher {
   /** Writes the stat cache back, atomically, if anything was learnt. */
   save(): void {
     if (!this.cacheFile || !this.dirty) return;
-    fs.mkdirSync(path.dirname(this.cacheFile), { recursive: true });
+    if (path.basename(path.dirname(this.cacheFile)) === ".pipe") ensureProjectDir(path.dirname(this.cacheFile));
+    else fs.mkdirSync(path.dirname(this.cacheFile), { recursive: true });
     const tmp = `${this.cacheFile}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify({ version: HASH_CACHE_VERSION, entries: Object.fromEntries(this.entries) }));
     fs.renameSync(tmp, this.cacheFile);

@@ -18,6 +18,7 @@
 // The project keeps its stat cache of content hashes beside it, `.pipe/hash-cache.json`
 // (plan/content-hash.ts). Bash scripts name the same places from `$PIPE_STORE` (`inBash`).
 
+import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -71,6 +72,16 @@ export function workOwner(name: string): { readonly host: string; readonly pid: 
 }
 
 const WORK_NAME = /^(?:[0-9a-f]+\.(.+)\.(\d+)\.\d+|\.probe\.(.+)\.(\d+))(?:\.args\.json|\.old)?$/;
+
+/**
+ * Makes the project's `.pipe/` (store, runs, stat cache) with a `.gitignore` of `*` inside,
+ * so that nothing in it is ever committed, whatever the project's own `.gitignore` says.
+ */
+export function ensureProjectDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const ignore = path.join(dir, ".gitignore");
+  if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, "# written by pipe: everything here is made by pipe\n*\n", { flag: "wx" });
+}
 
 /** The project's stat cache of content hashes (plan/content-hash.ts), not part of the store: it is about the project's files. */
 export const hashCacheFile = (projectDir: string): string => path.join(projectDir, ".pipe", "hash-cache.json");

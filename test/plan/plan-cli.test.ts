@@ -113,7 +113,7 @@ describe("pipe graph", () => {
     const r = await pipe(dir, "graph", "main.pipe", "--format", "dot");
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith('digraph "main" {\n')).toBe(true);
-    expect(r.stdout).toContain('  "main/p" [label="main/p\\npick"];\n');
+    expect(r.stdout).toContain('  "main/p" [label="main/p\\npick", fillcolor="#fff1c1", tooltip="to run"];\n');
     expect(r.stdout.match(/ -> "main\/p";/g)).toHaveLength(6);
     expect(r.stdout).toContain('  "main/runs[lr=0.01,epochs=2]" -> "main/p";\n');
     expect(r.stdout.trimEnd().endsWith("}")).toBe(true);
@@ -126,7 +126,7 @@ describe("pipe graph", () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe("flowchart LR");
-    expect(lines).toContain('  t6["main/p<br/>pick"]');
+    expect(lines).toContain('  t6["main/p<br/>pick"]:::run');
     expect(lines.filter((l) => l.endsWith("--> t6"))).toHaveLength(6);
   });
 

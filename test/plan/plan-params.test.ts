@@ -72,7 +72,7 @@ describe("entry parameters", () => {
     const dir = project(files());
     const { code, json } = await plan(dir, ["-p", "n=1", "-p", "lrz=[0.1]"]);
     expect(code).toBe(2);
-    expect(json.diagnostics!.map((d) => [d.code, d.message, d.hint])).toEqual([["P4002", "pipeline `main` has no parameter `lrz`", "did you mean `lrs`?"]]);
+    expect(json.diagnostics!.map((d) => [d.code, d.message, d.hint])).toEqual([["P4002", "pipeline `main` has no parameter `lrz`", "did you mean `lrs`? (its parameters: lrs, n, src, cfg, tag)"]]);
   });
 
   it("a parameter without a default or a value is P4003 at its declaration", async () => {
@@ -96,7 +96,7 @@ describe("entry parameters", () => {
     expect(code).toBe(2);
     expect(json.diagnostics!.map((d) => [d.code, d.message, d.hint ?? null, d.span?.file, d.span?.line, d.span?.column])).toEqual([
       ["P4001", 'parameter `lrs`: expected `Float`, got "x"', null, "params.json", 2, 3],
-      ["P4002", "pipeline `main` has no parameter `nn`", "did you mean `n`?", "params.json", 3, 3],
+      ["P4002", "pipeline `main` has no parameter `nn`", "did you mean `n`? (its parameters: lrs, n, src, cfg, tag)", "params.json", 3, 3],
     ]);
     fs.writeFileSync(path.join(dir, "params.json"), '{"n": ');
     const broken = await plan(dir, ["--params", "params.json"]);

@@ -54,7 +54,7 @@ describe("normative example 6", () => {
     expect(before.out).toContain("1 to run, 0 cached, 2 pending");
 
     const graph = await pipe(dir, "graph", "main.pipe");
-    expect(graph.out).toContain('"main/w" [label="main/w\\npending", style=dashed];');
+    expect(graph.out).toContain('"main/w" [label="main/w\\npending", style="rounded,filled,dashed", fillcolor="#eeeeee", tooltip="pending"];');
     expect(graph.out).toContain('"main/s" -> "main/w" [style=dashed];');
     const json = JSON.parse((await pipe(dir, "plan", "main.pipe", "--json")).out) as { summary: { pending: number }; pending: { id: string; state: string }[] };
     expect(json.summary.pending).toBe(2);

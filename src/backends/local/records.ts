@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { printable } from "../../printable.js";
+import { ensureProjectDir } from "../../store/layout.js";
 import { PlanValueSchema } from "../../plan/plan.js";
 
 /** One attempt of a task: its times and what it was given (the allocation grows on retries). */
@@ -76,6 +77,7 @@ export function runsDir(projectDir: string): string {
  */
 export function createRunDir(projectDir: string, now: Date): { id: string; dir: string } {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-");
+  ensureProjectDir(path.dirname(runsDir(projectDir)));
   fs.mkdirSync(runsDir(projectDir), { recursive: true });
   for (let n = 0; ; n++) {
     const id = `${stamp}-${process.pid}${n ? `.${n}` : ""}`;
