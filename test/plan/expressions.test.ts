@@ -232,6 +232,28 @@ pipeline main(xs: List[Int] = [1, 2]) -> (o: String) {
     expect(diagnostics.map((d) => [d.code, d.message, d.hint])).toEqual([["P3050", "index 2 is out of range for a list of 2 values", "indexes go from 0 to 1 (or -1 to -2 from the end)"]]);
   });
 
+  it("keep a path compared in a command relative: moving the project changes no key", async () => {
+    const files = {
+      "main.pipe": `
+action t(f: File) -> (o: String) {
+  shell """
+    echo ~{if f == "data/a.csv" then "A" else "other"} > ~{out.o}
+  """
+}
+pipeline main() -> (o: String) {
+  let x = t(f = "data/a.csv")
+  return (o = x.o)
+}
+`,
+      "data/a.csv": "1\n",
+    };
+    const one = await mustPlan(project(files));
+    const two = await mustPlan(project(files));
+    expect(one.tasks[0]!.command).toBe(`echo A > "$out/o"`);
+    expect(two.tasks[0]!.key).toBe(one.tasks[0]!.key);
+    expect(Object.values(one.actions)[0]!.definition).toContain('~{(if (f == "data/a.csv") then "A" else "other")}');
+  });
+
   it("evaluate only the branch taken", async () => {
     const dir = project({
       "main.pipe": `
