@@ -289,19 +289,8 @@ pipeline main(fast: Bool = true, inc: List[String] = ["a", "b c"]) -> (args: Str
     expect((await mustPlan(dir, { pairs: ["fast=false", "inc=[]"] })).tasks[0]!.command).toBe(`echo --n 2    --name 'x y' ~{not} > "$out/args"`);
   });
 
-  it("normative example 8 prints `args = --n 2 --fast`", async () => {
-    const dir = project({
-      "main.pipe": `action show(n: Int?, fast: Bool = false, tag: String? = none) -> (args: String) {
-  shell """
-    echo ~{flag("--n", n)} ~{flag("--fast", fast)} ~{flag("--tag", tag)} > ~{out.args}
-  """
-}
-pipeline main() -> (args: String) {
-  let s = show(n = 2, fast = true)
-  return (args = s.args)
-}
-`,
-    });
+  it("normative example 8 (examples/flags) prints `args = --n 2 --fast`", async () => {
+    const dir = project({ "main.pipe": fs.readFileSync(path.resolve(import.meta.dirname, "../../examples/flags/main.pipe"), "utf8") });
     const io = recordingIo(dir);
     expect(await run(["run", path.join(dir, "main.pipe")], io)).toBe(0);
     expect(io.stdout()).toBe("args = --n 2 --fast\n");
