@@ -37,7 +37,8 @@ export interface DirEntry {
   readonly link: boolean;
 }
 
-/** Limits of what `readUserFile` reads; a source file's is MAX_SOURCE_BYTES (src/syntax). */
+/** Limits of what `readUserFile` reads. A source file: the parser (src/syntax) refuses larger ones. */
+export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 /** A 500,000-task plan is some 300 MB; a longer text than 512 MiB is not a string in Node. */
 export const MAX_PLAN_BYTES = 512 * 1024 * 1024;

@@ -53,7 +53,7 @@ export async function rerunBySelfContainedScripts(dir: string): Promise<{ plan: 
   for (const task of plan.tasks) {
     const script = path.join(dir, `${task.key}.sh`);
     fs.writeFileSync(script, taskScript(plan, task));
-    const s = await execa("bash", [script], { env: { PIPE_STORE: store, PIPE_PROJECT: dir }, reject: false });
+    const s = await execa("bash", [script], { env: { PIPE_STORE: store, PIPE_PROJECT: dir, PIPE_HOME: root }, reject: false });
     expect(s.exitCode, s.stderr).toBe(0);
   }
   return { plan, store };

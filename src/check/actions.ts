@@ -8,9 +8,10 @@ import { describeKind, NOT_REGULAR_HINT, type FileHost } from "../host.js";
 import type * as A from "../syntax/ast.js";
 import { checkExpr, Scope, type ExprContext } from "./expressions.js";
 import { checkResources } from "./resources.js";
+import { pyModulePath } from "./py-actions.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
-import type { Resources, TAction, TExpr, TInterpolation, TResource, TShell } from "./typed.js";
+import type { Resources, TAction, TExpr, TInterpolation, TPy, TResource, TShell, TTs } from "./typed.js";
 import * as Ty from "./types.js";
 
 export interface ActionContext {
@@ -18,6 +19,8 @@ export interface ActionContext {
   readonly file: string;
   readonly host: FileHost;
   readonly diagnostics: Diagnostic[];
+  /** A Python action's module and the project modules it imports (py-analyse.ts). */
+  readonly pySources: readonly string[];
 }
 
 export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContext): TAction {
@@ -26,7 +29,9 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
   const base = { kind: "Action" as const, id: cx.id, file: cx.file, name: decl.name.name, params: sig.params, outputs: sig.outputs, span: decl.span };
   if (!Array.isArray(decl.body)) {
     const impl = decl.body as A.TsImpl;
-    return { ...base, impl: { kind: "Ts", module: path.resolve(dir, impl.module), exportName: impl.exportName, span: impl.span }, uses: [], resources: {}, env: [], retries: 0, cache: true };
+    const module = impl.language === "py" ? pyModulePath(dir, impl.module) : path.resolve(dir, impl.module);
+    const typed: TTs | TPy = impl.language === "py" ? { kind: "Py", module, function: impl.exportName, span: impl.span, sources: cx.pySources } : { kind: "Ts", module, exportName: impl.exportName, span: impl.span };
+    return { ...base, impl: typed, uses: [], resources: {}, env: [], retries: 0, cache: true };
   }
   const scope = new Scope();
   for (const p of sig.params) scope.define(p.name, { type: p.type, kind: "param" });
@@ -119,7 +124,8 @@ function checkInterpolation(p: A.Interpolation, cx: ExprContext): TInterpolation
     expr = expr.args[1]!.value;
   }
   const typed = checkExpr(expr, cx);
-  if (!Ty.interpolatable(typed.type)) {
+  // `~{out.NAME}` is a path whatever the output's type.
+  if (typed.kind !== "Out" && !Ty.interpolatable(typed.type)) {
     const element = typed.type.kind === "List" ? typed.type.element : typed.type;
     const hint = element.kind === "Record" ? { hint: "interpolate one of its fields instead" } : {};
     if (flag) cx.diagnostics.push(at(Diag.badFlag(Ty.show(typed.type)), expr.span, hint));

@@ -84,7 +84,7 @@ export function resolveSignature(sig: A.Signature, dir: string, diagnostics: Dia
     const type = resolveType(o.type, diagnostics);
     if (!unique(o.name, "output")) continue;
     if (outputRule === "action" && !Ty.isOutputType(type)) {
-      diagnostics.push(at(Diag.badOutputType(Ty.show(type)), o.type.span, { hint: "an action's outputs are Int, Float, Bool, String, File or Dir" }));
+      diagnostics.push(at(Diag.badOutputType(Ty.show(type)), o.type.span, { hint: "an action's outputs are Int, Float, Bool, String, File, Dir, lists and records of the first four, List[File] or List[Dir]" }));
     }
     outputs.push({ name: o.name.name, type, span: o.span });
   }

@@ -38,6 +38,11 @@ export interface Resources {
   readonly mem?: number;
   /** Seconds, read from `"2h"` by the checker. */
   readonly time?: number;
+  /** `mem` of the attempts after the first, from `mem = ["1G", "4G"]`: an empty list is a single value. */
+  readonly memRetries?: readonly number[];
+  readonly timeRetries?: readonly number[];
+  /** What each retry past those lists multiplies `mem` and `time` by. */
+  readonly grow?: { readonly mem?: number; readonly time?: number };
   readonly partition?: string;
   readonly account?: string;
   readonly qos?: string;
@@ -52,7 +57,7 @@ export interface TAction {
   readonly name: string;
   readonly params: readonly TParam[];
   readonly outputs: readonly TOutput[];
-  readonly impl: TShell | TTs;
+  readonly impl: TShell | TTs | TPy;
   readonly uses: readonly { readonly path: string; readonly span: Span }[];
   readonly resources: Resources;
   /** Resources computed from the parameters, laid over `resources` for each task. */
@@ -83,6 +88,16 @@ export interface TTs {
   readonly module: string;
   readonly exportName: string;
   readonly span: Span;
+}
+
+export interface TPy {
+  readonly kind: "Py";
+  /** Absolute path of the Python module. */
+  readonly module: string;
+  readonly function: string;
+  readonly span: Span;
+  /** The module and the project modules it imports, transitively: absolute, sorted. */
+  readonly sources: readonly string[];
 }
 
 export interface TPipeline {

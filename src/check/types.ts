@@ -129,9 +129,29 @@ export function interpolatable(type: Type): boolean {
   }
 }
 
-/** Types an action may declare as an output: what a command can write to a path. */
+/**
+ * Types an action may declare as an output: what a command can write to a path. A scalar or
+ * a path; a list or a record of scalars, nested, optionals inside (written as JSON); a
+ * `List[File]` or `List[Dir]` (a directory of entries).
+ */
 export function isOutputType(type: Type): boolean {
+  if (type.kind === "List" && (type.element.kind === "File" || type.element.kind === "Dir")) return true;
+  if (type.kind === "List" || type.kind === "Record") return isJsonData(type);
   return ["Int", "Float", "Bool", "String", "File", "Dir", "Error"].includes(type.kind);
+}
+
+/** Scalars, and lists, records and optionals of them: what a JSON document can hold. */
+function isJsonData(type: Type): boolean {
+  switch (type.kind) {
+    case "List":
+      return isJsonData(type.element);
+    case "Record":
+      return type.fields.every((f) => isJsonData(f.type));
+    case "Optional":
+      return isJsonData(type.inner);
+    default:
+      return ["Int", "Float", "Bool", "String", "Error", "Never"].includes(type.kind);
+  }
 }
 
 export function isPathType(type: Type): boolean {

@@ -17,8 +17,11 @@ import { registerSlurmCommands } from "./slurm-commands.js";
 import { bundleLogsCommand } from "./bundle-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
 import { registerFmtCommand } from "./fmt-command.js";
-import { historyCommand, logsCommand } from "./history-command.js";
+import { historyCommand, logsCommand, type LogsFlags } from "./history-command.js";
+import { registerFindCommands } from "./find-command.js";
+import { registerGcCommand } from "./gc-command.js";
 import { runCommand, type Interrupts, type RunFlags } from "./run-command.js";
+import { reportCommand, type ReportFlags } from "./report-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -71,17 +74,26 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     });
 
   program
-    .command("logs")
+    .command("report")
+    .description("write an HTML report (timeline, time and memory, failures, graph) of a local run or a Slurm bundle")
+    .argument("[run]", "a run id from `pipe history`, a run's directory, or a Slurm bundle directory (default: the latest run)")
+    .option("-o, --output <file>", "where to write it (default: report.html in the run's record or the bundle)")
+    .option("--project <dir>", "the project directory (default: found upward from here)")
+    .action(async (runArg: string | undefined, opts: ReportFlags) => {
+      code = await reportCommand(runArg, opts, io);
+    });
+
+  planOptions(program.command("logs"))
     .description("print a task's logs from the latest run that ran it; `pipe logs DIR TASK` for a Slurm bundle")
     .argument("<task-or-bundle>", "a task id or pattern (or a Slurm bundle directory)")
     .argument("[task]", "with a bundle directory: the task")
     .option("--run <id>", "a run id from `pipe history`")
     .option("--project <dir>", "the project directory (default: found upward from here)")
-    .action(async (first: string, second: string | undefined, opts: { run?: string; project?: string }) => {
+    .action(async (first: string, second: string | undefined, opts: LogsFlags) => {
       const bundle = path.resolve(io.cwd, first);
       if (second !== undefined && fs.existsSync(path.join(bundle, "bundle.json"))) {
         code = bundleLogsCommand(bundle, second, io);
-      } else code = logsCommand(second ?? first, opts, io);
+      } else code = await logsCommand(second ?? first, opts, io);
     });
 
   program
@@ -96,6 +108,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   registerSlurmCommands(program, io, (c) => (code = c));
   registerDiffCommands(program, io, (c) => (code = c));
   registerFmtCommand(program, io, (c) => (code = c));
+  registerFindCommands(program, io, (c) => (code = c));
+  registerGcCommand(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -10,9 +10,9 @@ import { stateSummary } from "../backends/local/records.js";
 import { parseMem } from "../units/memory.js";
 import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
-import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
-import { outputPath, scalarValue } from "../store/index.js";
+import { outputValues } from "../results/outputs.js";
+import { runContext } from "../results/run-context.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { jsonReporter, plainReporter, quietReporter } from "./run-progress.js";
@@ -33,7 +33,7 @@ export interface Interrupts {
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
   const built = await buildPlan(file, flags, io);
   if (!built) return Exit.invalid;
-  const { plan, config, projectDir, hasher } = built;
+  const { plan, config, projectDir, hasher, changedParams } = built;
   const limits = localLimits(config, flags.jobs);
   if (typeof limits === "string") {
     io.err(`pipe: ${limits}\n`);
@@ -45,7 +45,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     return Exit.invalid;
   }
   if (!storeUsable(config, flags, io)) return Exit.invalid;
-  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen });
+  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams) });
   const { record, runDir } = outcome;
   const failures = record.tasks
     .filter((t) => t.state === "failed")
@@ -90,28 +90,6 @@ export function localLimits(config: Config, jobs: string | undefined): LocalLimi
     memMb: config.local.mem ? parseMem(config.local.mem)! : Math.floor(os.totalmem() / 1024 / 1024),
     gpus: (config.local.gpus ?? []).map(String),
   };
-}
-
-/** The entry pipeline's outputs as text: scalars by value, files and dirs by store path. */
-export function outputValues(plan: Plan, storeDir: string): Record<string, string> {
-  const keyOf = new Map(plan.tasks.map((t) => [t.id, t.key]));
-  const typeOf = new Map(plan.tasks.map((t) => [t.id, plan.actions[t.action]!.outputs]));
-  const text = (v: PlanValue): string => {
-    if (v === null) return "none";
-    if (Array.isArray(v)) return `[${v.map(text).join(", ")}]`;
-    if (typeof v !== "object") return String(v);
-    if ("$path" in v) return v.$path;
-    if ("$record" in v) return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
-    const file = outputPath(storeDir, keyOf.get(v.$ref)!, v.output);
-    const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
-    if (type === "File" || type === "Dir") return file;
-    try {
-      return scalarValue(fs.readFileSync(file, "utf8"));
-    } catch {
-      return `(missing: ${file})`;
-    }
-  };
-  return Object.fromEntries(plan.outputs.map((o) => [o.name, text(o.value)]));
 }
 
 function tail(file: string, n: number): string[] {

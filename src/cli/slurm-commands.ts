@@ -8,7 +8,7 @@ import { packageRoot } from "../host.js";
 import { emitSlurm, writeBundle } from "../backends/slurm/index.js";
 import { inStore } from "../store/index.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
-import { cancelCommand, statusCommand, submitCommand } from "./bundle-commands.js";
+import { cancelCommand, statusCommand, submitCommand, type StatusFlags } from "./bundle-commands.js";
 import { Exit, type Io } from "./io.js";
 
 export function registerSlurmCommands(program: Command, io: Io, setCode: (code: number) => void): void {
@@ -31,7 +31,8 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
     .description("the state of every task of a submitted Slurm bundle; exit 1 if one failed or was cancelled")
     .argument("<dir>", "the bundle directory")
     .option("--json", "print the states as JSON")
-    .action(async (dir: string, opts: { json?: boolean }) => setCode(await statusCommand(path.resolve(io.cwd, dir), io, opts)));
+    .option("--watch [seconds]", "refresh every few seconds (default 2) until no task is pending or running")
+    .action(async (dir: string, opts: StatusFlags) => setCode(await statusCommand(path.resolve(io.cwd, dir), io, opts)));
 
   program
     .command("cancel")
@@ -48,7 +49,7 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const dir = path.resolve(io.cwd, flags.output);
   const emitted = emitSlurm(plan, config.slurm);
   // TypeScript actions run pipe's runner; a directory input is checked by pipe's own hashing.
-  const needsHome = Object.values(plan.actions).some((a) => a.kind === "ts") || plan.tasks.some((t) => t.files.some((f) => f.role === "input"));
+  const needsHome = Object.values(plan.actions).some((a) => a.kind !== "shell") || plan.tasks.some((t) => t.files.some((f) => f.role === "input"));
   const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {
     io.err(`pipe: ${written.error}\n`);
@@ -58,8 +59,11 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
     io.err(`pipe: warning: ${flags.output} held a different bundle; its job records were dropped (jobs ${written.droppedJobIds.join(" ")}: cancel any still queued with scancel)\n`);
   }
   const jobs = emitted.bundle.jobs;
-  const cached = jobs.flatMap((j) => j.tasks).filter((t) => !t.force && inStore(config.storeDir, t.key)).length;
-  io.out(`wrote ${flags.output}: ${plan.tasks.length} tasks in ${jobs.length} jobs (${jobs.filter((j) => j.array).length} arrays), ${cached} in the store already\n`);
+  // A retry job runs its first attempt's tasks again: they are counted once.
+  const firsts = jobs.filter((j) => !j.attempt);
+  const cached = firsts.flatMap((j) => j.tasks).filter((t) => !t.force && inStore(config.storeDir, t.key)).length;
+  const retries = jobs.length - firsts.length;
+  io.out(`wrote ${flags.output}: ${plan.tasks.length} tasks in ${firsts.length} jobs (${firsts.filter((j) => j.array).length} arrays${retries ? `, and ${retries} retry jobs` : ""}), ${cached} in the store already\n`);
   io.out(`submit with: bash ${path.join(flags.output, "submit.sh")}   (or pipe submit ${flags.output})\n`);
   return Exit.ok;
 }

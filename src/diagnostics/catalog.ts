@@ -1,6 +1,7 @@
 // The one catalog of diagnostic codes, grouped by phase:
 //   P1xxx syntax (src/syntax), P2xxx names and imports, P3xxx types (src/check),
-//   P4xxx plan, parameters and config (src/plan), P5xxx TypeScript actions.
+//   P4xxx plan, parameters and config (src/plan), P5xxx TypeScript actions,
+//   P6xxx Python actions.
 // A code never changes meaning once released; tests pin every code to a fixture.
 // Withdrawn before release and not reused: P3030, P4007, P4008.
 
@@ -108,6 +109,12 @@ export const Diag = {
   badResourceAmount: def("P4020", "error", (name: string, value: string, expected: string) => `resource \`${name}\` is ${value}, but must be ${expected}`),
   knownAtRunTime: def("P4021", "error", (what: string, task: string) => `${what} is known only when \`${task}\` has run`),
   notRegularFile: def("P4012", "error", (what: string, path: string, kind: string) => `${what} "${path}" is ${kind}, not a regular file or a directory`),
+  // ---- results: `pipe find`, `pipe outputs --link`, `pipe gc` (src/results) ----
+  badFilter: def("P4045", "error", (text: string) => `\`--where ${text}\` is not \`name=value\``),
+  unknownFilterName: def("P4046", "error", (name: string) => `no task of the selection has an argument \`${name}\``),
+  badFilterValue: def("P4047", "error", (name: string, type: string, reason: string) => `\`--where ${name}=...\`: not a value of \`${name}: ${type}\`: ${reason}`),
+  linkInTheWay: def("P4048", "warning", (path: string) => `${path} is not a link pipe made; left as it is`),
+  gcBusy: def("P4049", "error", (who: string) => `another \`pipe gc\` is collecting this store (${who})`),
 
   // ---- TypeScript actions ----
   tsModuleNotFound: def("P5001", "error", (path: string) => `cannot find TypeScript module "${path}"`),
@@ -116,6 +123,20 @@ export const Diag = {
   tsUnsupportedType: def("P5004", "error", (what: string, type: string) => `${what} has TypeScript type \`${type}\`, which has no .pipe equivalent`),
   tsParameterCount: def("P5005", "error", (name: string, n: number) => `\`${name}\` takes ${n} parameters, but a TypeScript action takes one object parameter`),
   tsOverloaded: def("P5006", "error", (name: string, n: number) => `\`${name}\` has ${n} overloads, but a TypeScript action needs exactly one signature`),
+
+  // ---- Python actions ----
+  pyBadReference: def("P6001", "error", (text: string) => `expected \`py "module.py#function"\`, found ${text}`),
+  pyModuleNotFound: def("P6002", "error", (path: string) => `cannot find Python module "${path}"`),
+  pyFunctionNotFound: def("P6003", "error", (name: string, path: string) => `"${path}" has no function \`${name}\``),
+  pySignatureMismatch: def("P6004", "error", (message: string) => `declared signature disagrees with the Python function: ${message}`),
+  pyUnsupportedHint: def("P6005", "error", (what: string, hint: string, why: string) => `${what} has Python type hint \`${hint}\`, which has no .pipe equivalent: ${why}`),
+  pyMissingHint: def("P6006", "error", (what: string) => `${what} has no type hint`),
+  pySyntaxError: def("P6007", "error", (path: string, message: string) => `Python module "${path}" does not parse: ${message}`),
+  pyUnavailable: def("P6008", "error", (python: string, reason: string) => `cannot read Python modules with \`${python}\`: ${reason}`),
+  pyParameterKind: def("P6009", "error", (name: string, param: string, why: string) => `\`${name}\` cannot be called with keyword arguments: ${param} is ${why}`),
+  pyReturnNotRecord: def("P6010", "error", (name: string, hint: string) => `the return annotation of \`${name}\` is \`${hint}\`, not a TypedDict or @dataclass whose fields are the outputs`),
+  pyGenericNeedsSignature: def("P6012", "error", (name: string, typeVar: string) => `\`${name}\` is generic (its hints use the type variable \`${typeVar}\`): a Python action calling it needs a declared signature`),
+  pyUnreadable: def("P6011", "error", (path: string, message: string) => `cannot read Python module "${path}": ${message}`),
 } as const;
 
 export type DiagCode = (typeof Diag)[keyof typeof Diag]["code"];

@@ -112,12 +112,12 @@ export function sameValue(a: PlanValue, b: PlanValue): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  if ("$ref" in a) return "$ref" in b && a.$ref === b.$ref && a.output === b.output;
+  if ("$ref" in a) return "$ref" in b && a.$ref === b.$ref && a.output === b.output && (a.fields ?? []).join(".") === (b.fields ?? []).join(".");
   if ("$path" in a) return "$path" in b && a.$path === b.$path;
   return "$record" in a && "$record" in b && sameArgs(a.$record, b.$record);
 }
 
-const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts"];
+const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts", "py"];
 
 function fileCauses(a: readonly KeyFile[], b: readonly KeyFile[], into: Cause[]): void {
   if (a.length === b.length && a.every((f, i) => f.hash === b[i]!.hash && f.path === b[i]!.path && f.role === b[i]!.role)) return;

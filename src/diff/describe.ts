@@ -22,7 +22,7 @@ export function showValue(v: PlanValue): string {
   if (typeof v !== "object") return String(v);
   if (Array.isArray(v)) return `[${v.map(showValue).join(", ")}]`;
   if ("$path" in v) return printable(v.$path);
-  if ("$ref" in v) return `${printable(v.$ref)}.${v.output}`;
+  if ("$ref" in v) return [`${printable(v.$ref)}.${v.output}`, ...(v.fields ?? [])].join(".");
   return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${showValue(f)}`).join(", ")}}`;
 }
 
@@ -85,8 +85,10 @@ function listChange(from: readonly PlanValue[], to: readonly PlanValue[]): strin
  */
 function keyFor(from: readonly PlanValue[], to: readonly PlanValue[]): (v: PlanValue) => string {
   const first = from[0] ?? to[0];
-  const output = first && typeof first === "object" && "$ref" in first ? first.output : undefined;
-  const sameOutput = (v: PlanValue) => v !== null && typeof v === "object" && "$ref" in v && v.output === output;
+  const ref = first && typeof first === "object" && "$ref" in first ? first : undefined;
+  const output = ref?.output;
+  const fields = ref?.fields?.join(".");
+  const sameOutput = (v: PlanValue) => v !== null && typeof v === "object" && "$ref" in v && v.output === output && v.fields?.join(".") === fields;
   if (output !== undefined && from.every(sameOutput) && to.every(sameOutput)) return (v) => (v as { $ref: string }).$ref;
   return (v) => (v === null || typeof v !== "object" ? `${typeof v}:${String(v)}` : canonicalJson(v as Json));
 }

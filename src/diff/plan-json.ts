@@ -48,7 +48,7 @@ function isObject(v: unknown): v is Obj {
 
 const isString = (v: unknown): v is string => typeof v === "string";
 const isOptionalNumber = (v: unknown) => v === undefined || typeof v === "number";
-const ROLES = new Set(["uses", "input", "ts"]);
+const ROLES = new Set(["uses", "input", "ts", "py"]);
 
 function fitsDiff(d: unknown): d is Plan {
   if (!isObject(d) || d["format"] !== PLAN_FORMAT || !isObject(d["actions"]) || !Array.isArray(d["tasks"])) return false;
@@ -73,7 +73,9 @@ function isPlanValue(v: unknown): boolean {
   if (Array.isArray(v)) return v.every(isPlanValue);
   if (!isObject(v)) return false;
   const keys = Object.keys(v);
-  if (keys.length === 2 && isString(v["$ref"]) && isString(v["output"])) return true;
+  if (isString(v["$ref"]) && isString(v["output"])) {
+    return keys.length === 2 || (keys.length === 3 && Array.isArray(v["fields"]) && v["fields"].every(isString));
+  }
   if (keys.length !== 1) return false;
   if ("$path" in v) return isString(v["$path"]);
   return isObject(v["$record"]) && Object.values(v["$record"]).every(isPlanValue);

@@ -2,9 +2,10 @@
 // Built from the typed tree, so comments and layout of the `.pipe` file never count;
 // inside a command, trailing spaces and surrounding blank lines do not count either.
 
+import path from "node:path";
 import type { TAction, TExpr, TInterpolation } from "../check/typed.js";
 import { show } from "../check/types.js";
-import { relativePosix } from "../host.js";
+import { relativePosix, stdlibDir } from "../host.js";
 import { sha256 } from "./canonical.js";
 import type { ActionDef } from "./plan.js";
 import { trimOf } from "../text.js";
@@ -47,15 +48,23 @@ function interpolationText(p: TInterpolation, projectDir: string): string {
   return p.raw ? `raw(${exprText(p.expr, projectDir)})` : exprText(p.expr, projectDir);
 }
 
-export function actionDef(action: TAction, projectDir: string): ActionDef {
+/**
+ * @param python the interpreter the config names for Python actions (absent: the project's
+ * `.venv` when there is one, else `python3`); not part of the key, like any tool a command runs.
+ */
+export function actionDef(action: TAction, projectDir: string, python?: string): ActionDef {
   const signature = `action ${action.name}(${action.params.map((p) => `${p.name}: ${show(p.type)}`).join(", ")}) -> (${action.outputs
     .map((o) => `${o.name}: ${show(o.type)}`)
     .join(", ")})`;
   let body: string;
   let ts: ActionDef["ts"];
+  let py: ActionDef["py"];
   if (action.impl.kind === "Shell") {
     const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${interpolationText(p, projectDir)}}`)).join("");
     body = normalizeCommand(command);
+  } else if (action.impl.kind === "Py") {
+    py = { module: pyModuleName(projectDir, action.impl.module), function: action.impl.function, ...(python ? { python } : {}) };
+    body = `py "${py.module}#${py.function}"`;
   } else {
     ts = { module: relativePosix(projectDir, action.impl.module), export: action.impl.exportName };
     body = `ts "${ts.module}#${ts.export}"`;
@@ -64,12 +73,13 @@ export function actionDef(action: TAction, projectDir: string): ActionDef {
   const definition = [signature, ...env, body].join("\n");
   return {
     name: action.name,
-    kind: action.impl.kind === "Shell" ? "shell" : "ts",
+    kind: action.impl.kind === "Shell" ? "shell" : action.impl.kind === "Py" ? "py" : "ts",
     definition,
     definitionHash: sha256(definition),
     outputs: action.outputs.map((o) => ({ name: o.name, type: show(o.type) })),
     env: Object.fromEntries(action.env.map((e) => [e.name, e.value])),
     ...(ts ? { ts } : {}),
+    ...(py ? { py } : {}),
   };
 }
 
@@ -79,4 +89,15 @@ function normalizeCommand(command: string): string {
     .map((line) => line.trimEnd())
     .join("\n");
   return trimOf(lines, "\n");
+}
+
+/**
+ * A Python module as the plan names it: project-relative, or `std/...` for one of the
+ * standard library's (which the runner finds in the pipe installation), so that neither
+ * the definition nor a key depends on where pipe is installed.
+ */
+export function pyModuleName(projectDir: string, module: string): string {
+  const std = relativePosix(stdlibDir, module);
+  if (!std.startsWith("../") && !path.isAbsolute(std)) return `std/${std}`;
+  return relativePosix(projectDir, module);
 }

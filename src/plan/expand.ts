@@ -129,11 +129,11 @@ export class Expander {
     const inputVar = (ref: Value & { t: "ref" }): string => {
       let name = byRef.get(ref);
       if (name !== undefined) return name;
-      const at = `${ref.task}\n${ref.output}`;
+      const at = inputId(ref.task, ref.output, ref.fields);
       name = byName.get(at);
       if (name === undefined) {
         name = `in_${inputs.length}`;
-        inputs.push({ var: name, task: ref.task, output: ref.output, type: show(ref.type) });
+        inputs.push({ var: name, task: ref.task, output: ref.output, type: show(ref.type), ...(ref.fields ? { fields: ref.fields } : {}) });
         byName.set(at, name);
       }
       byRef.set(ref, name);
@@ -173,12 +173,16 @@ export class Expander {
         return env.get(e.name) ?? { t: "none" };
       case "Field": {
         const target = this.expr(e.target, env);
+        if (target.t === "ref") return intoRef(target, e.name, e.type);
         return target.t === "record" ? (target.fields[e.name] ?? { t: "none" }) : { t: "none" };
       }
       case "Project": {
         const target = this.expr(e.target, env);
+        // A list known only at run time (a structured output): the projection is read from it then.
+        if (target.t === "ref") return intoRef(target, e.name, e.type);
         const items = target.t === "list" ? target.items : [];
-        return { t: "list", items: items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : { t: "none" })) };
+        const element = e.type.kind === "List" ? e.type.element : e.type;
+        return { t: "list", items: items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, e.name, element) : { t: "none" })) };
       }
       case "List":
         return { t: "list", items: e.items.map((i) => this.expr(i, env)) };
@@ -195,6 +199,16 @@ export class Expander {
   report(d: Diagnostic): void {
     if (!this.diagnostics.some((o) => o.message === d.message && o.span === d.span)) this.diagnostics.push(d);
   }
+}
+
+/** A field inside a structured upstream output, read when its task has run. */
+function intoRef(ref: Value & { t: "ref" }, name: string, type: Type): Value {
+  return { t: "ref", task: ref.task, output: ref.output, type, fields: [...(ref.fields ?? []), name] };
+}
+
+/** What identifies an upstream value a task reads: its task, output and fields (plan.ts numbers inputs by the same). */
+export function inputId(task: string, output: string, fields: readonly string[] | undefined): string {
+  return fields ? `${task}\n${output}\n${fields.join(".")}` : `${task}\n${output}`;
 }
 
 /** A `with` string standing for a path resolves against the file of the pipeline that set it. */
@@ -253,6 +267,8 @@ function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar:
       case "record":
         return [];
       case "ref":
+        // A list or an optional read at run time is a bash array (empty for `none`).
+        if (v.type.kind === "List" || v.type.kind === "Optional") return [raw ? `\${${inputVar(v)}[@]}` : `"\${${inputVar(v)}[@]}"`];
         return [raw ? `$${inputVar(v)}` : `"$${inputVar(v)}"`];
       default:
         return [raw ? scalarText(v) : shellQuote(scalarText(v))];

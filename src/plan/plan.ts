@@ -4,13 +4,16 @@
 // byte-identical plan: nothing in it depends on the clock, the machine or a temp path.
 
 import { z } from "zod";
+import { show } from "../check/types.js";
+import { parseType, projectType } from "../store/structured.js";
 
 export const PLAN_FORMAT = "pipe-plan/1";
 
 /**
  * A value as the plan records it. Scalars are JSON scalars; the rest are tagged objects:
  * `{"$path": "data/x.csv"}` (project-relative input), `{"$ref": "main/d", "output": "data"}`
- * (an upstream task's output), `{"$record": {...}}`.
+ * (an upstream task's output; with `"fields": ["acc"]`, a field inside a structured one),
+ * `{"$record": {...}}`.
  */
 export type PlanValue =
   | null
@@ -19,7 +22,7 @@ export type PlanValue =
   | string
   | PlanValue[]
   | { $path: string }
-  | { $ref: string; output: string }
+  | { $ref: string; output: string; fields?: string[] }
   | { $record: { [field: string]: PlanValue } };
 
 export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
@@ -30,7 +33,7 @@ export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
     z.string(),
     z.array(PlanValueSchema),
     z.object({ $path: z.string() }).strict(),
-    z.object({ $ref: z.string(), output: z.string() }).strict(),
+    z.object({ $ref: z.string(), output: z.string(), fields: z.array(z.string()).optional() }).strict(),
     z.object({ $record: z.record(z.string(), PlanValueSchema) }).strict(),
   ]),
 );
@@ -44,6 +47,11 @@ export const ResourcesSchema = z.object({
   mem: z.number().int().positive().optional(),
   /** Seconds. */
   time: z.number().int().positive().optional(),
+  /** `mem` (MiB) and `time` (s) of the attempts after the first, when a list gives them one by one. */
+  memRetries: z.array(z.number().int().positive()).optional(),
+  timeRetries: z.array(z.number().int().positive()).optional(),
+  /** What each retry past those lists multiplies `mem` and `time` by. */
+  grow: z.object({ mem: z.number().min(1).optional(), time: z.number().min(1).optional() }).optional(),
   partition: z.string().optional(),
   account: z.string().optional(),
   qos: z.string().optional(),
@@ -53,7 +61,7 @@ export type PlanResources = z.infer<typeof ResourcesSchema>;
 
 export const ActionDefSchema = z.object({
   name: z.string(),
-  kind: z.enum(["shell", "ts"]),
+  kind: z.enum(["shell", "ts", "py"]),
   /** The normalized definition (parameters, outputs, command, env) that the key covers. */
   definition: z.string(),
   definitionHash: z.string(),
@@ -61,6 +69,12 @@ export const ActionDefSchema = z.object({
   env: z.record(z.string(), z.string()),
   /** A TypeScript action's implementation: its module (project-relative) and exported function. */
   ts: z.object({ module: z.string(), export: z.string() }).optional(),
+  /**
+   * A Python action's implementation: its module (project-relative, or `std/...` in the pipe
+   * installation), its function, and the interpreter the config names (absent: the
+   * project's `.venv/bin/python` when there is one, else `python3`).
+   */
+  py: z.object({ module: z.string(), function: z.string(), python: z.string().optional() }).optional(),
 });
 export type ActionDef = z.infer<typeof ActionDefSchema>;
 
@@ -70,11 +84,16 @@ export interface TaskInput {
   readonly task: string;
   readonly key: string;
   readonly output: string;
+  /** The value's type: the output's, or the field's for a projection. */
   readonly type: string;
+  /** Fields into a structured output (values.ts), for a projection. */
+  readonly fields?: readonly string[];
+  /** The type of the output itself, when it is not `type` (a projection). */
+  readonly outputType?: string;
 }
 
-/** A file whose content is part of the key: a `uses` file, an external input, TypeScript source. */
-export const KeyFileSchema = z.object({ role: z.enum(["uses", "input", "ts"]), path: z.string(), hash: z.string() });
+/** A file whose content is part of the key: a `uses` file, an external input, TypeScript or Python source. */
+export const KeyFileSchema = z.object({ role: z.enum(["uses", "input", "ts", "py"]), path: z.string(), hash: z.string() });
 export type KeyFile = z.infer<typeof KeyFileSchema>;
 
 export const TaskSchema = z.object({
@@ -111,7 +130,7 @@ export function planToJson(plan: Plan): string {
 }
 
 /** All `$ref`s inside a value, in order of appearance. */
-export function refsIn(value: PlanValue, into: { $ref: string; output: string }[] = []): { $ref: string; output: string }[] {
+export function refsIn(value: PlanValue, into: { $ref: string; output: string; fields?: string[] }[] = []): { $ref: string; output: string; fields?: string[] }[] {
   if (Array.isArray(value)) for (const v of value) refsIn(v, into);
   else if (value && typeof value === "object") {
     if ("$ref" in value) into.push(value);
@@ -134,12 +153,17 @@ export function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
   const seen = new Set<string>();
   for (const value of Object.values(task.args)) {
     for (const ref of refsIn(value)) {
-      const id = `${ref.$ref}\0${ref.output}`;
+      const id = ref.fields ? `${ref.$ref}\0${ref.output}\0${ref.fields.join(".")}` : `${ref.$ref}\0${ref.output}`;
       if (seen.has(id)) continue;
       seen.add(id);
       const upstream = byId.get(ref.$ref)!;
       const type = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
-      inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type });
+      if (!ref.fields) {
+        inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type });
+        continue;
+      }
+      const fieldType = show(projectType(parseType(type), ref.fields));
+      inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type: fieldType, fields: ref.fields, outputType: type });
     }
   }
   return inputs;

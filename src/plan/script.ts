@@ -1,6 +1,6 @@
 // The task script: every task compiles to one bash script, the single unit of execution for
 // the local and the Slurm backends. It needs three variables from its runner — PIPE_STORE,
-// PIPE_PROJECT and, for TypeScript actions, PIPE_HOME (PIPE_FORCE is optional) — and:
+// PIPE_PROJECT and, for TypeScript and Python actions, PIPE_HOME (PIPE_FORCE is optional) — and:
 //   - exits 0 at once when its key is already in the store (unless PIPE_FORCE is set);
 //   - refuses to run when a file its key covers changed since the plan (verify-inputs.ts);
 //   - reads upstream outputs from the store (scalars by value, files and dirs by path);
@@ -18,6 +18,7 @@ import { append } from "../arrays.js";
 import { printable } from "../printable.js";
 import { LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
 import { entryMeta, inBash, invalidOutput, META, missingOutput, outputRule } from "../store/index.js";
+import { isStructured, parseType, type StructuredInput } from "../store/structured.js";
 import { REMEDY, taskCheckLines } from "./verify-inputs.js";
 
 /** @param remedy what the message of a changed file tells the user to do (a bundle is emitted again by default). */
@@ -49,6 +50,7 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
   ];
 
   append(lines, outputChecks(plan, task, (message) => `fail ${message}`));
+  append(lines, structuredChecks(plan, task));
 
   // The store's record (store/meta.ts), its run's fields, last in it, as printf's format.
   const meta = JSON.stringify(entryMeta(plan, task, { start: "%s", end: "%s", host: "%s" }));
@@ -84,11 +86,11 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
  * tasks, the subshell that `taskScript` needs around it was a third of the cost of a task. The
  * checks cannot follow the command here, which may `exit` or `exec`, or set its own EXIT trap.
  */
-export function runnerScript(plan: Plan, task: Task): string {
+export function runnerScript(plan: Plan, task: Task, read: StructuredReader = readByNode): string {
   return [
     ...header(task),
     FAIL,
-    ...inputLines(plan, task),
+    ...inputLines(plan, task, read),
     'out="${PIPE_WORK:?set PIPE_WORK to the work directory}"',
     'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
     ...commandLines(plan, task),
@@ -148,17 +150,60 @@ function header(task: Task): string[] {
   ];
 }
 
+/**
+ * How a script gets the upstream structured values it reads (lists, records, fields of
+ * them; `file` relative to the store): lines that set their variables. The self-contained
+ * script reads them at run time (`readByNode`); the local backend, which writes a task's
+ * script when its upstream tasks have run, reads them in-process with the same code.
+ */
+export type StructuredReader = (inputs: readonly StructuredInput[]) => string[];
+
+const TOOL = `"\${PIPE_HOME:?set PIPE_HOME to the pipe installation, to read and check structured outputs}/dist/runtime/output-tool.js"`;
+
+function readByNode(inputs: readonly StructuredInput[]): string[] {
+  return [
+    `reads=$(node ${TOOL} read "$PIPE_STORE" ${shellQuote(JSON.stringify(inputs))}) || fail "cannot read the structured inputs (node $PIPE_HOME/dist/runtime/output-tool.js)"`,
+    'eval "$reads"',
+  ];
+}
+
+/**
+ * The check of the structured outputs' content (store/structured.ts), after the other
+ * checks, through node: the same code and messages as the local backend's, which runs it
+ * in-process (driver.ts). Nothing when the action declares none.
+ */
+function structuredChecks(plan: Plan, task: Task): string[] {
+  const outputs = plan.actions[task.action]!.outputs.filter((o) => isStructured(parseType(o.type)));
+  if (outputs.length === 0) return [];
+  const described = JSON.stringify(outputs.map((o) => ({ name: o.name, file: o.name, type: o.type })));
+  return [
+    `problem=$(node ${TOOL} check "$out" ${shellQuote(described)})`,
+    "case $? in",
+    "  0) ;;",
+    '  1) fail "$problem" ;;',
+    '  *) fail "cannot check the structured outputs (node $PIPE_HOME/dist/runtime/output-tool.js)" ;;',
+    "esac",
+  ];
+}
+
 /** Checks that the upstream entries are in the store, and sets the variables of their outputs. */
-function inputLines(plan: Plan, task: Task): string[] {
+function inputLines(plan: Plan, task: Task, read: StructuredReader = readByNode): string[] {
   const inputs = upstreamInputs(plan, task);
   const upstream = new Map(inputs.map((i) => [i.key, i.task]));
   const lines = [...upstream].sort().flatMap(([key, id]) => literal(`[ -f "${inBash.meta(key)}" ] || fail ${shellQuote(`upstream ${printable(id)} (${key}) is not in the store`)}`));
-  // The TypeScript runner reads its inputs from the store itself (runtime/args.ts).
-  if (plan.actions[task.action]!.kind === "ts") return lines;
+  // The TypeScript and Python runners read their inputs from the store themselves (runtime/args.ts, python/pipe_runner.py).
+  if (plan.actions[task.action]!.kind !== "shell") return lines;
+  const structured: StructuredInput[] = [];
   for (const input of inputs) {
+    const stored = input.outputType ?? input.type;
+    if (input.fields || isStructured(parseType(stored))) {
+      structured.push({ var: input.var, file: `${input.key}/${input.output}`, type: stored, ...(input.fields ? { fields: input.fields } : {}) });
+      continue;
+    }
     const file = `"${inBash.output(input.key, input.output)}"`;
     lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
   }
+  if (structured.length > 0) append(lines, read(structured));
   return lines;
 }
 
@@ -172,6 +217,9 @@ function commandLines(plan: Plan, task: Task): string[] {
     lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
     const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
     command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}`;
+  } else if (action.py) {
+    lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
+    command = pyCommand(action.py, JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type]))));
   }
   for (const [name, value] of Object.entries(action.env).sort()) append(lines, literal(`export ${name}=${shellQuote(value)}`));
   lines.push("set -e");
@@ -179,6 +227,19 @@ function commandLines(plan: Plan, task: Task): string[] {
   if (quotesExpansion(command)) lines.push(LITERAL_DIRECTIVE, "{", command, "}");
   else lines.push(command);
   return lines;
+}
+
+/**
+ * The call of pipe's Python runner with the configured interpreter, or else the project's
+ * `.venv` when the task finds one, else `python3`. A standard module (`std/select.py`) is
+ * read from the installation, like the runner.
+ */
+function pyCommand(py: NonNullable<Plan["actions"][string]["py"]>, types: string): string {
+  const home = '"${PIPE_HOME:?set PIPE_HOME to the pipe installation}"';
+  const module = py.module.startsWith("std/") ? `${home}/stdlib/${shellQuote(py.module.slice(4))}` : shellQuote(py.module);
+  const call = `${home}/python/pipe_runner.py ${module} ${shellQuote(py.function)} "$out.args.json" "$out" ${shellQuote(types)}`;
+  if (py.python !== undefined) return `${shellQuote(py.python)} ${call}`;
+  return `if [ -x .venv/bin/python ]; then pipe_python=.venv/bin/python; else pipe_python=python3; fi\n"$pipe_python" ${call}`;
 }
 
 // Builtins only, no command substitution: a task costs as few processes as possible (bash,

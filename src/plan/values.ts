@@ -20,7 +20,15 @@ export type Value =
   | { readonly t: "list"; readonly items: readonly Value[] }
   | { readonly t: "record"; readonly fields: Readonly<Record<string, Value>> }
   /** An output of a task of this plan, known only when that task has run. */
-  | { readonly t: "ref"; readonly task: string; readonly output: string; readonly type: Type };
+  | {
+      readonly t: "ref";
+      readonly task: string;
+      readonly output: string;
+      /** The type of the value: the output's, or the field's for a projection into a structured output. */
+      readonly type: Type;
+      /** Fields into a structured output (`e.metrics.acc`: `["acc"]`), each of a record or of every element of a list; absent for the whole output. */
+      readonly fields?: readonly string[];
+    };
 
 /** Converts a value to a declared type where the language converts implicitly (`Int` → `Float`). */
 export function coerce(value: Value, type: Type): Value {
@@ -55,12 +63,13 @@ export function toPlanValue(value: Value): PlanValue {
     case "record":
       return { $record: Object.fromEntries(Object.keys(value.fields).sort().map((k) => [k, toPlanValue(value.fields[k]!)])) };
     case "ref":
-      return { $ref: value.task, output: value.output };
+      return value.fields ? { $ref: value.task, output: value.output, fields: [...value.fields] } : { $ref: value.task, output: value.output };
   }
 }
 
 /** Floats as Python prints them (`1.0`, `0.001`, `1e-07`), so commands read as users expect. */
 export function formatFloat(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
   if (Number.isInteger(v) && Math.abs(v) < 1e16) return v.toFixed(1);
   const s = String(v);
   return s.replace(/e([+-])(\d)$/, "e$10$2");
@@ -94,7 +103,7 @@ export function labelText(value: Value): string {
     case "none":
       return "none";
     case "ref":
-      return `${value.task}.${value.output}`;
+      return [`${value.task}.${value.output}`, ...(value.fields ?? [])].join(".");
     case "path":
       return value.label ?? value.path;
     default:

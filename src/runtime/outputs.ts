@@ -4,14 +4,27 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { isPathList, isStructured, parseType, pythonJson } from "../store/structured.js";
 
 export const outputTypes = ["Int", "Float", "Bool", "String", "File", "Dir"] as const;
-export type OutputType = (typeof outputTypes)[number];
+/** A scalar or path type, or a structured one as the plan spells it (`List[Float]`, `{acc: Float}`). */
+export type OutputType = (typeof outputTypes)[number] | (string & {});
+
+/** A structured type the store can hold (store/structured.ts). */
+export function isOutputTypeText(text: string): boolean {
+  try {
+    return isStructured(parseType(text));
+  } catch {
+    return false;
+  }
+}
 
 /** An output ready to be written: text for a scalar, a path to move or copy for File/Dir. */
 export type Output =
   | { readonly name: string; readonly text: string }
-  | { readonly name: string; readonly from: string; readonly copy: boolean };
+  | { readonly name: string; readonly from: string; readonly copy: boolean }
+  /** A `List[File]`/`List[Dir]`: a directory of these, each under its own name. */
+  | { readonly name: string; readonly entries: readonly { readonly from: string; readonly copy: boolean }[] };
 
 /** The function failed to keep its contract; the message completes "<module#export> ...". */
 export class OutputError extends Error {}
@@ -38,12 +51,29 @@ export function collectOutputs(result: unknown, types: Readonly<Record<string, O
   return names.sort().map((name) => {
     const type = types[name]!;
     const value = values[name];
-    if (type === "File" || type === "Dir") return pathOutput(name, type, value, own);
-    return { name, text: scalarText(name, type, value) };
+    if (type === "File" || type === "Dir") return pathOutput(name, type as "File" | "Dir", value, own);
+    if (!(outputTypes as readonly string[]).includes(type)) return structuredOutput(name, type, value, own);
+    return { name, text: scalarText(name, type as "Int" | "Float" | "Bool" | "String", value) };
   });
 }
 
-function scalarText(name: string, type: Exclude<OutputType, "File" | "Dir">, value: unknown): string {
+/** A list or record as JSON (checked afterwards like a command's, store/structured.ts); a list of paths as their entries. */
+function structuredOutput(name: string, type: string, value: unknown, scratch: string): Output {
+  const t = parseType(type);
+  if (!isPathList(t)) return { name, text: pythonJson(value) + "\n" };
+  const element = (t as { element: { kind: "File" | "Dir" } }).element.kind;
+  if (!Array.isArray(value)) throw new OutputError(`returned ${JSON.stringify(value)} for ${type} output \`${name}\`, which must be an array of paths`);
+  const entries = value.map((v) => pathOutput(name, element, v, scratch) as { from: string; copy: boolean });
+  const names = new Set<string>();
+  for (const e of entries) {
+    const base = path.basename(e.from);
+    if (names.has(base)) throw new OutputError(`returned two paths named "${base}" for ${type} output \`${name}\`: its entries are files of one directory`);
+    names.add(base);
+  }
+  return { name, entries: entries.map((e) => ({ from: e.from, copy: e.copy })) };
+}
+
+function scalarText(name: string, type: "Int" | "Float" | "Bool" | "String", value: unknown): string {
   const bad = (): never => {
     throw new OutputError(`returned ${JSON.stringify(value)} for output \`${name}\`, which is not ${type === "Int" ? "an" : "a"} ${type}`);
   };
@@ -52,7 +82,8 @@ function scalarText(name: string, type: Exclude<OutputType, "File" | "Dir">, val
       // BigInt spells large integers out in full, where String(1e21) would write "1e+21".
       return typeof value === "number" && Number.isInteger(value) ? BigInt(value).toString() : bad();
     case "Float":
-      return typeof value === "number" && Number.isFinite(value) ? String(value) : bad();
+      // Not-a-number and infinities as Python prints them (store/outputs.ts reads them so).
+      return typeof value === "number" ? (Number.isFinite(value) ? String(value) : Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf") : bad();
     case "Bool":
       return typeof value === "boolean" ? String(value) : bad();
     case "String":
@@ -82,6 +113,14 @@ export function writeOutputs(outputs: readonly Output[], outDir: string): void {
     const target = path.join(outDir, o.name);
     fs.rmSync(target, { recursive: true, force: true });
     if ("text" in o) fs.writeFileSync(target, o.text);
+    else if ("entries" in o) {
+      fs.mkdirSync(target);
+      for (const e of o.entries) {
+        const to = path.join(target, path.basename(e.from));
+        if (e.copy) fs.cpSync(e.from, to, { recursive: true, dereference: true });
+        else move(e.from, to);
+      }
+    }
     // A copy follows symlinks, so that the store never points back into what it copied.
     else if (o.copy) fs.cpSync(o.from, target, { recursive: true, dereference: true });
     else move(o.from, target);

@@ -17,7 +17,7 @@ import { register } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolveArgs } from "./args.js";
-import { collectOutputs, OutputError, outputTypes, writeOutputs, type OutputType } from "./outputs.js";
+import { collectOutputs, isOutputTypeText, OutputError, outputTypes, writeOutputs, type OutputType } from "./outputs.js";
 
 const usage = "usage: ts-runner.js <module> <export> <args.json> <out-dir> <output-types-json>";
 
@@ -74,8 +74,8 @@ async function main(argv: readonly string[]): Promise<void> {
  */
 function parseTypes(json: string): Record<string, OutputType> {
   const parsed: unknown = parseJson(json, "output types");
-  const valid = isObject(parsed) && Object.values(parsed).every((t) => (outputTypes as readonly unknown[]).includes(t));
-  if (!valid) throw new Failure(`output types must be an object of ${outputTypes.join("|")}, got ${json}`, 2);
+  const valid = isObject(parsed) && Object.values(parsed).every((t) => (outputTypes as readonly unknown[]).includes(t) || (typeof t === "string" && isOutputTypeText(t)));
+  if (!valid) throw new Failure(`output types must be an object of ${outputTypes.join("|")} or structured types, got ${json}`, 2);
   return parsed as Record<string, OutputType>;
 }
 

@@ -10,14 +10,18 @@
 //   locks.ts       per-key locks, so that two runs never compute one key at once
 //   stale-work.ts  removing the work directories of runs that died
 //   probe.ts       whether a location can hold a store at all
+//   needs.ts       what running work needs, and the mark of a collection, so gc spares it
+//   gc.ts          deleting the entries no given plan and no running work needs
 // The self-contained task script does in bash what entries.ts and commit.ts do (plan/script.ts
 // generates it from layout.ts, meta.ts and outputs.ts).
 
 export { hashCacheFile, inBash, META, entryDir, metaFile, outputPath, tmpDir, workDir } from "./layout.js";
 export { entryMeta, MetaSchema, metaTime, type Meta, type RunMeta } from "./meta.js";
 export { entriesOf, entryAt, inStore, type StoreEntry } from "./entries.js";
-export { invalidOutput, missingOutput, OUTPUT_RULES, outputRule, scalarValue, type OutputRule } from "./outputs.js";
+export { invalidOutput, isStructured, missingOutput, numberOf, OUTPUT_RULES, outputRule, parseType, projectValue, scalarValue, structuredValue, type OutputRule } from "./outputs.js";
 export { finishResult, type Times } from "./commit.js";
 export { alive, KeyLocks, runOwners, type LockOwner } from "./locks.js";
 export { removeStaleWork } from "./stale-work.js";
 export { probeStore } from "./probe.js";
+export { liveNeeds, markCollecting, registerNeeds, whileCollecting, type ActiveJobs } from "./needs.js";
+export { collectStore, sizeOf, type Collected, type CollectedEntry } from "./gc.js";

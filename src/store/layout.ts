@@ -12,6 +12,7 @@
 //                               WORK.args.json          a TypeScript action's arguments
 //                               .probe.HOST.PID         the store probe's (probe.ts)
 //   STORE/.locks/             per-key locks and the owner file of each run (locks.ts)
+//   STORE/.needs/             what running work needs, and the mark of a collection (needs.ts)
 //   STORE/.verified/JOB/      stamps of inputs a Slurm job has verified (plan/verify-inputs.ts)
 //
 // The project keeps its stat cache of content hashes beside it, `.pipe/hash-cache.json`
@@ -25,6 +26,7 @@ export const META = "meta.json";
 export const TMP = ".tmp";
 export const LOCKS = ".locks";
 export const VERIFIED = ".verified";
+export const NEEDS = ".needs";
 
 export const entryDir = (storeDir: string, key: string): string => path.join(storeDir, key);
 
@@ -37,6 +39,9 @@ export const outputPath = (storeDir: string, key: string, output: string): strin
 export const tmpDir = (storeDir: string): string => path.join(storeDir, TMP);
 
 export const locksDir = (storeDir: string): string => path.join(storeDir, LOCKS);
+
+/** The needs files of running work and the mark of a collection (needs.ts). */
+export const needsDir = (storeDir: string): string => path.join(storeDir, NEEDS);
 
 /** The lock of a key: a hard link to its run's owner file. */
 export const lockFile = (storeDir: string, key: string): string => path.join(storeDir, LOCKS, key);
@@ -81,4 +86,5 @@ export const inBash = {
   work: `$PIPE_STORE/${TMP}/$key.$HOSTNAME.$BASHPID.$RANDOM`,
   replaced: `$PIPE_STORE/${TMP}/$key.old.$BASHPID`,
   verified: (job: string) => `$PIPE_STORE/${VERIFIED}/${job}`,
+  needs: `$PIPE_STORE/${NEEDS}`,
 } as const;

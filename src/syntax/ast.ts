@@ -260,9 +260,10 @@ export interface SettingItem {
   readonly span: Span;
 }
 
-/** `= ts "./actions/select.ts#bestIndex"` */
+/** `= ts "./actions/select.ts#bestIndex"`, or `= py "./select.py#pick"` (a Python function). */
 export interface TsImpl {
   readonly kind: "TsImpl";
+  readonly language: "ts" | "py";
   readonly module: string;
   readonly exportName: string;
   readonly span: Span;

@@ -67,7 +67,7 @@ export interface Hooks {
   /** Turns a shell string token into a template (it parses the `~{...}` parts). */
   template(token: IToken, file: string): A.Template;
   /** Reports a diagnostic found while building the tree (not a grammar mismatch). */
-  report(kind: "unknownActionItem" | "badActionItemForm" | "badTsReference" | "badNumber" | "chainedComparison", span: Span, ...args: string[]): void;
+  report(kind: "unknownActionItem" | "badActionItemForm" | "badTsReference" | "pyBadReference" | "badNumber" | "chainedComparison", span: Span, ...args: string[]): void;
 }
 
 export class PipeParser extends EmbeddedActionsParser {
@@ -187,12 +187,13 @@ export class PipeParser extends EmbeddedActionsParser {
     const ref = this.SUBRULE(this.stringLiteral);
     return this.ACTION(() => {
       const span = this.span(word, ref?.span);
-      if (!ref) return { kind: "TsImpl", module: "", exportName: "", span };
+      const language = word.image === "py" ? "py" : "ts";
+      if (!ref) return { kind: "TsImpl", language, module: "", exportName: "", span };
       const hash = ref.value.lastIndexOf("#");
-      // A malformed reference (no `#export`, or not `ts`) keeps an empty export name: unusable.
-      const valid = word.image === "ts" && hash > 0 && hash < ref.value.length - 1;
-      if (!valid) this.hooks.report("badTsReference", span, `${word.image} "${ref.value}"`);
-      return { kind: "TsImpl", module: hash > 0 ? ref.value.slice(0, hash) : ref.value, exportName: valid ? ref.value.slice(hash + 1) : "", span };
+      // A malformed reference (no `#export`, or not `ts`/`py`) keeps an empty export name: unusable.
+      const valid = (word.image === "ts" || word.image === "py") && hash > 0 && hash < ref.value.length - 1;
+      if (!valid) this.hooks.report(language === "py" ? "pyBadReference" : "badTsReference", span, `${word.image} "${ref.value}"`);
+      return { kind: "TsImpl", language, module: hash > 0 ? ref.value.slice(0, hash) : ref.value, exportName: valid ? ref.value.slice(hash + 1) : "", span };
     });
   });
 

@@ -10,7 +10,7 @@ import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
 import { taskScript } from "../../src/plan/script.js";
 import { recordingIo } from "../helpers.js";
-import { cleanLocalProjects, localProject, readRuns, storeKeys, rerunBySelfContainedScripts, tmpLeft } from "../local-harness.js";
+import { cleanLocalProjects, localProject, readRuns, root, storeKeys, rerunBySelfContainedScripts, tmpLeft } from "../local-harness.js";
 
 afterAll(cleanLocalProjects);
 
@@ -27,6 +27,22 @@ function events(out: string): Record<string, unknown>[] {
 const started = (out: string) => events(out).filter((e) => e["type"] === "start").map((e) => e["task"]).sort();
 
 describe("the normative examples", () => {
+  it("example 5 (structured) prints best = 0.9, as the self-contained scripts compute it; a second run runs nothing", async () => {
+    const dir = localProject("../../../examples/structured");
+    const first = await pipe(dir, "run", "main.pipe");
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toBe("best = 0.9\n");
+    expect(first.err).toContain("4 tasks: 4 to run, 0 cached");
+    const second = await pipe(dir, "run", "main.pipe");
+    expect(second.out).toBe("best = 0.9\n");
+    expect(second.err).toContain("4 tasks: 0 to run, 4 cached");
+    const { plan, store } = await rerunBySelfContainedScripts(dir);
+    const top = plan.tasks.find((t) => t.id === "main/t")!;
+    expect(fs.readFileSync(path.join(store, top.key, "best"), "utf8")).toBe("0.9\n");
+    const evaluate = plan.tasks.find((t) => t.id === "main/evals[lr=0.9]")!;
+    expect(fs.readFileSync(path.join(store, evaluate.key, "metrics"), "utf8")).toBe('{"acc": 0.9, "loss": 0.5}');
+  });
+
   it("example 4 (nested) prints s = 7; a second run runs nothing", async () => {
     const dir = localProject("../../../examples/nested");
     const first = await pipe(dir, "run", "main.pipe");
@@ -226,6 +242,17 @@ describe("failures", () => {
     // Every attempt's stderr is kept, in order.
     const log = fs.readFileSync(path.join(first!.dir, first!.tasks[0]!.stderr!), "utf8");
     expect(log).toMatch(/attempt 1[^]*attempt 2[^]*attempt 3/);
+    // A header line opens each attempt in the logs.
+    expect(log.match(/^==> pipe: attempt \d of 3 .*<==$/gm)).toEqual([1, 2, 3].map((n) => expect.stringContaining(`attempt ${n} of 3`)));
+    // One row per attempt, each with its own start, end and exit code.
+    const rows = fs.readFileSync(path.join(first!.dir, "tasks.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
+    const f = rows.filter((r) => r[0] === "main/f");
+    expect(f.map((r) => [r[1], r[2], r[6]])).toEqual([["failed", "1", "1"], ["failed", "2", "1"], ["done", "3", "0"]]);
+    for (let k = 1; k < f.length; k++) expect(Date.parse(f[k]![3]!)).toBeGreaterThanOrEqual(Date.parse(f[k - 1]![4]!));
+    for (const r of f) expect(Date.parse(r[4]!) - Date.parse(r[3]!)).toBe(Number(r[5]));
+    const tries = first!.tasks[0]!.tries!;
+    expect(tries.map((t) => [t.attempt, t.state, t.exitCode])).toEqual([[1, "failed", 1], [2, "failed", 1], [3, "done", 0]]);
+    expect(first!.tasks[0]!.start).toBe(tries[2]!.start);
 
     fs.rmSync(path.join(dir, "attempts"));
     const out = await pipe(dir, "run", "main.pipe", "-p", "succeed_on=5");
@@ -300,6 +327,15 @@ describe("output checks", () => {
     { name: "words", type: "Int", command: "echo two words > ~{out.o}", message: "output o is not an Int: two\\ words" },
     { name: "trailing", type: "Float", command: "printf '1e  \\t\\n\\n' > ~{out.o}", message: "output o is not a Float: 1e" },
     { name: "tab", type: "Bool", command: "printf 'tr\\tue' > ~{out.o}", message: "output o is not a Bool: $'tr\\tue'" },
+    // Structured outputs: the JSON path of the first bad value.
+    { name: "field", type: "{acc: Float, loss: Float}", command: `echo '{\\"acc\\": \\"high\\", \\"loss\\": 1}' > ~{out.o}`, message: 'output o.acc: expected Float, got "high"' },
+    { name: "notjson", type: "{acc: Float}", command: `echo '{\\"acc\\": 1' > ~{out.o}`, message: "output o is not valid JSON: unexpected end of the text at line 2, column 1" },
+    { name: "index", type: "List[Int]", command: "echo '[1, 2.5, 3]' > ~{out.o}", message: "output o[1]: expected Int, got 2.5" },
+    { name: "nested", type: "{m: {x: List[Bool]}}", command: `echo '{\\"m\\": {\\"x\\": [true, 1]}}' > ~{out.o}`, message: "output o.m.x[1]: expected Bool, got 1" },
+    { name: "nofield", type: "{a: Int, b: Int}", command: `echo '{\\"a\\": 1}' > ~{out.o}`, message: 'output o: missing field "b" (expected {a: Int, b: Int})' },
+    { name: "nojson", type: "List[String]", command: "true", message: "output o (List[String]) was not written: the command must create it at ~{out.o}" },
+    { name: "nofiles", type: "List[File]", command: "true", message: "output o (List[File]) was not written: the command must create it at ~{out.o}" },
+    { name: "dirinfiles", type: "List[File]", command: "mkdir -p ~{out.o}/b && touch ~{out.o}/a", message: 'output o: entry "b" is a directory, not a file (the output is a List[File])' },
   ];
 
   it("pipe run and the self-contained task script fail each broken output with the same message", async () => {
@@ -324,7 +360,7 @@ describe("output checks", () => {
       const local = fs.readFileSync(path.join(record!.dir, record!.tasks[i]!.stderr!), "utf8");
       const script = path.join(dir, `${task.key}.sh`);
       fs.writeFileSync(script, taskScript(plan, task));
-      const s = await execa("bash", [script], { env: { PIPE_STORE: other, PIPE_PROJECT: dir }, reject: false });
+      const s = await execa("bash", [script], { env: { PIPE_STORE: other, PIPE_PROJECT: dir, PIPE_HOME: root }, reject: false });
       expect(s.exitCode).toBe(1);
       expect({ task: task.id, message: s.stderr }).toEqual({ task: task.id, message: `pipe: ${task.id}: ${cases[i]!.message}` });
       expect(local).toBe(`${s.stderr}\n`);
@@ -461,7 +497,7 @@ describe("forcing, records, logs and history", () => {
     expect(fs.existsSync(path.join(record!.dir, fine!.stdout!))).toBe(false);
     expect(fs.readdirSync(path.join(record!.dir, "logs")).filter((f) => f.startsWith("."))).toEqual([]);
     const table = fs.readFileSync(path.join(record!.dir, "tasks.tsv"), "utf8").trim().split("\n");
-    expect(table[0]).toBe("task\tstate\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tattempts");
+    expect(table[0]).toBe("task\tstate\tattempt\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tcpus\tmem_mb\ttime_s");
     expect(table).toHaveLength(4);
   });
 
@@ -474,11 +510,11 @@ describe("forcing, records, logs and history", () => {
 
     const latest = await pipe(dir, "logs", "main/f");
     expect(latest.code).toBe(0);
-    expect(latest.out).toContain(`==> main/f (run ${ok!.id}, done, exit 0) <==`);
-    expect(latest.out).toMatch(/--- stderr ---\nattempt 1\npipe: main\/f: command exited with status 1\nattempt 2\n.*\nattempt 3\n/);
+    expect(latest.out).toContain(`==> main/f (run ${ok!.id}, key ${ok!.tasks[0]!.key}, done, exit 0) <==`);
+    expect(latest.out).toMatch(/--- stderr ---\n==> pipe: attempt 1 of 3 .*\nattempt 1\npipe: main\/f: command exited with status 1\n==> pipe: attempt 2 of 3 .*\nattempt 2\n.*\n==> pipe: attempt 3 of 3 .*\nattempt 3\n/);
 
     const older = await pipe(dir, "logs", "main/*", "--run", failed!.id);
-    expect(older.out).toContain(`==> main/f (run ${failed!.id}, failed, exit 1) <==`);
+    expect(older.out).toContain(`==> main/f (run ${failed!.id}, key ${failed!.tasks[0]!.key}, failed, exit 1) <==`);
 
     const missing = await pipe(dir, "logs", "main/nope");
     expect(missing.code).toBe(1);
@@ -489,11 +525,12 @@ describe("forcing, records, logs and history", () => {
     const history = await pipe(path.join(dir, "sub"), "history");
     expect(history.code).toBe(0);
     const lines = history.out.trim().split("\n");
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^${failed!.id}\\s+failed\\s+main\\.pipe \\(main\\)\\s+1 failed$`));
-    expect(lines[1]).toMatch(new RegExp(`^${ok!.id}\\s+ok\\s+main\\.pipe \\(main\\)\\s+1 done$`));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^RUN +STATUS +DURATION +PROGRAM +TASKS +PARAMETERS +COMMIT$/);
+    expect(lines[1]).toMatch(new RegExp(`^${ok!.id}\\s+ok\\s+\\d+\\.\\ds\\s+main\\.pipe \\(main\\)\\s+1 done\\s+-\\s+-$`));
+    expect(lines[2]).toMatch(new RegExp(`^${failed!.id}\\s+failed\\s+\\d+\\.\\ds\\s+main\\.pipe \\(main\\)\\s+1 failed\\s+succeed_on=9\\s+-$`));
     const json = JSON.parse((await pipe(dir, "history", "--json")).out) as { id: string; counts: Record<string, number> }[];
-    expect(json.map((r) => [r.id, r.counts])).toEqual([[failed!.id, { failed: 1 }], [ok!.id, { done: 1 }]]);
+    expect(json.map((r) => [r.id, r.counts])).toEqual([[ok!.id, { done: 1 }], [failed!.id, { failed: 1 }]]);
   });
 
   it("--quiet prints the outputs and nothing else; --json prints one event per line and a result", async () => {

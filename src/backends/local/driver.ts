@@ -15,6 +15,7 @@ import type { Reporter } from "./events.js";
 import { Launchers, type Launcher } from "./launcher.js";
 import { entryDir, finishResult, inStore, KeyLocks, tmpDir, workDir, type LockOwner } from "../../store/index.js";
 import { MemorySampler } from "./memory.js";
+import { inputAssignment, structuredOutputsProblem, type StructuredInput } from "../../store/structured.js";
 import { taskFileName } from "./records.js";
 import type { RunBook, TaskDetails } from "./run-book.js";
 import type { Decision, Scheduler, StopReason } from "./scheduler.js";
@@ -64,6 +65,8 @@ export class Driver {
   private readonly locks: KeyLocks;
   private readonly launchers: Launchers;
   private readonly memory = new MemorySampler();
+  /** Upstream structured values, read in-process when a task's script is written (its upstream tasks have run). */
+  private readonly readStructured = (inputs: readonly StructuredInput[]): string[] => inputs.map((i) => inputAssignment({ ...i, file: path.join(this.options.storeDir, i.file) }));
   /** Clean-ups done off the critical path, awaited before the run returns. */
   private readonly cleanups: Promise<unknown>[] = [];
   private workCount = 0;
@@ -214,8 +217,11 @@ export class Driver {
     const files = this.filesOf(task);
     const previous = this.book.detailsOf(task.id);
     const attempt = this.scheduler.launching(task.id);
+    const given = this.scheduler.allocation(task.id);
     let started = now();
     this.book.note(task.id, { stdout: `logs/${files.name}.out`, stderr: `logs/${files.name}.err` });
+    this.book.beginAttempt(task.id, attempt, given);
+    if (task.retries > 0) attemptHeader(files, attempt, task.retries + 1, given);
     const ended = (status: number | null, explained = false) => this.ended(task, entry, files, { started, previous }, status, explained);
     const cannot = (what: string, error: unknown) => {
       this.launchers.giveBack(launcher);
@@ -242,14 +248,21 @@ export class Driver {
       this.memory.track(pid);
       if (entry.terminate) terminate(entry);
       // While it runs, its output is in the launcher's files (in the run directory).
-      this.book.note(task.id, { start: started.toISOString(), stdout: path.basename(scratch.stdout), stderr: path.basename(scratch.stderr) });
+      this.book.note(task.id, { stdout: path.basename(scratch.stdout), stderr: path.basename(scratch.stderr) });
+      this.book.noteAttempt(task.id, { start: started.toISOString() });
       reporter.event({ type: "start", task: task.id, attempt });
       this.book.saveSoon();
     };
-    const env: Record<string, string> = { PIPE_WORK: files.work };
+    const env: Record<string, string> = {
+      PIPE_WORK: files.work,
+      PIPE_ATTEMPT: String(attempt),
+      PIPE_CPUS: String(given.cpus),
+      PIPE_MEM_MB: String(given.memMb),
+      PIPE_TIME_S: String(given.timeS),
+    };
     if (this.options.gpus) env["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
     try {
-      this.launchers.run(launcher, { task: task.id, script: runnerScript(plan, task), check: outputCheckScript(plan, task, files.work), stdout: files.stdout, stderr: files.stderr, env, started: onStart, ended });
+      this.launchers.run(launcher, { task: task.id, script: runnerScript(plan, task, this.readStructured), check: outputCheckScript(plan, task, files.work), stdout: files.stdout, stderr: files.stderr, env, started: onStart, ended });
     } catch (error) {
       cannot("start", error);
     }
@@ -266,7 +279,8 @@ export class Driver {
     const problem =
       entry.refused ??
       (exitCode === 0
-        ? finishResult(plan, task, files.work, entryDir(storeDir, task.key), this.options.forced.has(task.id), { start: at.started, end })
+        ? (structuredOutputsProblem(files.work, plan.actions[task.action]!.outputs.map((o) => ({ name: o.name, file: o.name, type: o.type }))) ??
+          finishResult(plan, task, files.work, entryDir(storeDir, task.key), this.options.forced.has(task.id), { start: at.started, end }))
         : exitCode !== null && !entry.terminate && !explained
           ? `command exited with status ${exitCode}`
           : undefined);
@@ -278,11 +292,13 @@ export class Driver {
     if (exitCode !== 0 && !fs.existsSync(files.script)) fs.writeFileSync(files.script, taskScript(plan, task, REMEDY.local));
     // The work directory is gone after a commit.
     if (exitCode !== 0) this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
-    if (plan.actions[task.action]!.kind === "ts") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
+    if (plan.actions[task.action]!.kind !== "shell") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
     const peakRssKb = entry.pgid ? this.memory.untrack(entry.pgid) : null;
     const durationMs = end.getTime() - at.started.getTime();
-    this.book.note(task.id, { stdout: `logs/${files.name}.out`, stderr: `logs/${files.name}.err`, end: end.toISOString(), durationMs, exitCode, peakRssKb });
+    this.book.note(task.id, { stdout: `logs/${files.name}.out`, stderr: `logs/${files.name}.err` });
     const f = this.scheduler.finished(task.id, entry.refused ? "refused" : exitCode === 0 ? "ok" : "failed");
+    const attemptState = exitCode === 0 ? "done" : f.state === "interrupted" || f.state === "cancelled" ? f.state : "failed";
+    this.book.noteAttempt(task.id, { state: attemptState, start: at.started.toISOString(), end: end.toISOString(), durationMs, exitCode, peakRssKb });
     // A retry keeps the key's lock; everything else lets it go.
     if (!f.retrying) this.locks.release(task.key);
     if (f.state === "done") reporter.event({ type: "done", task: task.id, ms: durationMs });
@@ -298,9 +314,25 @@ export class Driver {
     this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
     this.locks.release(task.key);
     this.book.note(task.id, previous, true);
+    this.book.dropAttempt(task.id);
     this.scheduler.finished(task.id, "unrun");
     this.book.saveSoon();
     this.pumpSoon();
+  }
+}
+
+/**
+ * A line that opens an attempt in the task's logs, so that a retried task's logs say which
+ * attempt printed what; the launcher appends the attempt's output after it.
+ */
+function attemptHeader(files: Files, attempt: number, attempts: number, given: { cpus: number; memMb: number; timeS: number }): void {
+  const line = `==> pipe: attempt ${attempt} of ${attempts} (cpus ${given.cpus}, mem ${given.memMb} MiB, time ${given.timeS} s) <==\n`;
+  for (const log of [files.stdout, files.stderr]) {
+    try {
+      fs.appendFileSync(log, line);
+    } catch {
+      // A log that cannot be written fails the task where it is written next.
+    }
   }
 }
 

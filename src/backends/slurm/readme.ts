@@ -3,7 +3,26 @@
 
 import type { Bundle } from "./bundle.js";
 
-export function bundleReadme(bundle: Bundle): string {
+/** What the tasks run besides their commands: `python` when some are Python actions. */
+export interface ReadmeFacts {
+  readonly python?: boolean;
+}
+
+/** The runner of Python actions, which the bundle does not copy: where it is read from and with which interpreter. */
+const PYTHON_NOTE = [
+  "## Python actions",
+  "",
+  "Python actions' tasks run pipe's runner, `$PIPE_HOME/python/pipe_runner.py`, and standard",
+  "modules from `$PIPE_HOME/stdlib/`: they are part of the pipe installation that `bundle.env`",
+  "names, not of this bundle, so the installation must be on a file system the nodes share. The",
+  "interpreter is the one `python` in pipe.config.json named when the bundle was written, else the",
+  "project's `.venv/bin/python` when the node sees one, else `python3` on the node's PATH (the",
+  "config's `setup` lines run first: `module load`, an environment's activation). The user's modules",
+  "are read from the project, and checked against the hashes of the plan like any script.",
+  "",
+];
+
+export function bundleReadme(bundle: Bundle, facts: ReadmeFacts = {}): string {
   const tasks = bundle.jobs.reduce((n, j) => n + j.tasks.length, 0);
   const jobRows = bundle.jobs.map((j) => {
     const after = j.after.map((a) => `${a.type} ${a.job}`).join(", ") || "-";
@@ -32,6 +51,7 @@ export function bundleReadme(bundle: Bundle): string {
     "again, or submit anyway with `bash submit.sh --ignore-changes`; a task still refuses to run a",
     "changed file, and stores nothing.",
     "",
+    ...(facts.python ? PYTHON_NOTE : []),
     "## Watch",
     "",
     "    pipe status <this directory>          # per task: pending, running, done, failed, cancelled",

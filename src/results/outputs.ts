@@ -1,0 +1,74 @@
+// `pipe outputs`: the entry pipeline's outputs against the store. Each is "cached" when every
+// task output it is made of is in the store, "missing" (naming those tasks) otherwise; a
+// scalar's value is read back as `pipe run` prints it, a file or directory is its path.
+
+import type { Plan, PlanValue } from "../plan/plan.js";
+import { refsIn } from "../plan/plan.js";
+import { inStore } from "../store/index.js";
+import { outputPath } from "../store/index.js";
+import { isPathOutput, readValue, storedOutput, valueText } from "./values.js";
+
+export interface EntryOutputPart {
+  readonly task: string;
+  readonly key: string;
+  readonly output: string;
+  readonly inStore: boolean;
+  readonly path: string;
+}
+
+export interface EntryOutput {
+  readonly name: string;
+  readonly type: string;
+  readonly state: "cached" | "missing";
+  /** The value as text (scalars read back, paths for files), when cached. */
+  readonly text?: string;
+  /** The task outputs it is made of. */
+  readonly parts: readonly EntryOutputPart[];
+}
+
+export function entryOutputs(plan: Plan, storeDir: string): EntryOutput[] {
+  const tasks = new Map(plan.tasks.map((t) => [t.id, t]));
+  const present = new Map<string, boolean>();
+  const has = (key: string) => {
+    let p = present.get(key);
+    if (p === undefined) present.set(key, (p = inStore(storeDir, key)));
+    return p;
+  };
+  const typeOf = (task: string, output: string) => plan.actions[tasks.get(task)!.action]!.outputs.find((o) => o.name === output)?.type ?? "String";
+  const text = (v: PlanValue): string => valueTextOf(plan, storeDir, v);
+  return plan.outputs.map((o): EntryOutput => {
+    const parts = refsIn(o.value).map((r) => {
+      const key = tasks.get(r.$ref)!.key;
+      return { task: r.$ref, key, output: r.output, inStore: has(key), path: storedOutput(storeDir, key, r.output, typeOf(r.$ref, r.output), false).path };
+    });
+    const cached = parts.every((p) => p.inStore);
+    return { name: o.name, type: o.type, state: cached ? "cached" : "missing", ...(cached ? { text: text(o.value) } : {}), parts };
+  });
+}
+
+/** The entry pipeline's outputs as text, as `pipe run` prints them: scalars by value, files and dirs by store path. */
+export function outputValues(plan: Plan, storeDir: string): Record<string, string> {
+  return Object.fromEntries(plan.outputs.map((o) => [o.name, valueTextOf(plan, storeDir, o.value)]));
+}
+
+const tasksOf = new WeakMap<Plan, Map<string, Plan["tasks"][number]>>();
+
+function valueTextOf(plan: Plan, storeDir: string, v: PlanValue): string {
+  let tasks = tasksOf.get(plan);
+  if (!tasks) tasksOf.set(plan, (tasks = new Map(plan.tasks.map((t) => [t.id, t]))));
+  const text = (x: PlanValue): string => {
+    if (x === null) return "none";
+    if (Array.isArray(x)) return `[${x.map(text).join(", ")}]`;
+    if (typeof x !== "object") return String(x);
+    if ("$path" in x) return x.$path;
+    if ("$record" in x) return `{${Object.entries(x.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
+    const task = tasks.get(x.$ref)!;
+    const file = outputPath(storeDir, task.key, x.output);
+    const type = plan.actions[task.action]!.outputs.find((o) => o.name === x.output)?.type ?? "String";
+    if (isPathOutput(type) && !x.fields) return file;
+    const value = readValue(file, type, x.fields ?? []);
+    if (value === undefined) return `(missing: ${file})`;
+    return typeof value === "string" ? value : valueText(value);
+  };
+  return text(v);
+}
