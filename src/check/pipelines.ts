@@ -141,7 +141,11 @@ function checkFor(e: A.ForExpr, ex: ExprContext, cx: PipelineContext, calls: Cal
     if (source?.type.kind === "List" && source.type.element.kind === "Never") {
       diagnostics.push(at(Diag.emptyListType(), source.span, { hint: `give \`${v.name}\` a list of values, or a parameter of type \`List[T]\`` }));
     } else if (source?.type.kind === "List") element = source.type.element;
-    else if (source && source.type.kind !== "Error") diagnostics.push(at(Diag.notIterable(Ty.show(source.type)), source.span));
+    else if (source && source.type.kind !== "Error") {
+      // An output of a task: a loop over it is planned once the task has run, and needs a list.
+      const hint = source.kind === "Field" ? { hint: "a `for` over a task's output needs a `List` output, such as `-> (parts: List[String])`" } : {};
+      diagnostics.push(at(Diag.notIterable(Ty.show(source.type)), source.span, hint));
+    }
     if (inner.lookup(v.name)) diagnostics.push(at(Diag.duplicateDefinition("name", v.name), v.span));
     inner.define(v.name, { type: element, kind: "loop" });
   });

@@ -34,6 +34,10 @@ export interface BuiltPlan {
   readonly changedParams: Record<string, PlanValue>;
   /** The checked program: present when compiled, or asked for with `{ program: true }`. */
   readonly program?: TypedProgram;
+  /** The program's source files, by absolute path, when it was compiled. */
+  readonly sources?: ReadonlyMap<string, string>;
+  /** Compiles the plan again, the store as it is now (dynamic loops whose lists have appeared get planned); diagnostics rendered as text. */
+  readonly replan?: () => Promise<{ readonly plan: Plan } | { readonly error: string }>;
 }
 
 /** `needs.program`: the command needs the checked program, so a kept plan is not enough. */
@@ -53,7 +57,8 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: {
     const checked = new ContentHasher(hashCacheFile(projectDir));
     const reused = await reusePlan(invocation, checked);
     checked.save();
-    if (reused) {
+    // A plan with dynamic loops still pending is made again: their lists may be in the store now.
+    if (reused && !reused.plan.pending?.length) {
       if (!flags.json) printDiagnostics(io, reused.warnings, new Map());
       return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true, changedParams: reused.changedParams };
     }

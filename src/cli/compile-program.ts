@@ -16,7 +16,9 @@ import { changedParams as changedParamsOf } from "../results/run-context.js";
 import { hashCacheFile } from "../store/layout.js";
 import type { BuiltPlan, PlanFlags } from "./build-plan.js";
 import type { Io } from "./io.js";
-import { diagnosticsJson, printDiagnostics } from "./report.js";
+import { diagnosticsJson, printDiagnostics, sourcesFor } from "./report.js";
+import { sortDiagnostics } from "../diagnostics/diagnostic.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 /** `keep`: whether the plan is kept in the plan cache for the next same invocation. */
 export async function compileProgram(invocation: Invocation, flags: PlanFlags, io: Io, keep: boolean): Promise<BuiltPlan | undefined> {
@@ -47,10 +49,18 @@ export async function compileProgram(invocation: Invocation, flags: PlanFlags, i
     if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
     params = paramValues(program, entry, given.params);
   }
-  const compiled = await compile(program, { entry: invocation.entry, params, hasher, python: (action) => pythonFor(config, action) });
+  const options = { entry: invocation.entry, params, hasher, python: (action: Parameters<typeof pythonFor>[1]) => pythonFor(config, action), storeDir: config.storeDir };
+  const compiled = await compile(program, options);
   if (!compiled.plan) return fail(compiled.diagnostics);
   const changedParams = changedParamsOf(program, compiled.plan);
-  if (keep) keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics, changedParams });
-  return { plan: compiled.plan, config, projectDir, hasher, reused: false, changedParams, program };
+  // A plan that read a list from the store depends on more than the files the log saw.
+  if (keep && !compiled.readStore) keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics, changedParams });
+  const replan = async () => {
+    const again = await compile(program, options);
+    if (again.plan) return { plan: again.plan };
+    const sorted = sortDiagnostics(again.diagnostics);
+    return { error: renderDiagnostics(sorted, sourcesFor(sorted, sources), { cwd: io.cwd, color: false }) };
+  };
+  return { plan: compiled.plan, config, projectDir, hasher, reused: false, changedParams, program, sources: front.sources, replan };
 }
 

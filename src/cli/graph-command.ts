@@ -1,6 +1,6 @@
 // `pipe graph`: the plan's DAG as Graphviz DOT or Mermaid, tasks labelled with their action.
 
-import type { Plan } from "../plan/plan.js";
+import type { Pending, Plan } from "../plan/plan.js";
 import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
@@ -23,6 +23,11 @@ export function toDot(plan: Plan): string {
   const lines = [`digraph ${q(plan.entry)} {`, "  rankdir=LR;", "  node [shape=box, fontname=monospace];"];
   for (const t of plan.tasks) lines.push(`  ${q(t.id)} [label=${JSON.stringify(`${printable(t.id)}\n${printable(plan.actions[t.action]!.name)}`)}];`);
   for (const t of plan.tasks) for (const d of t.deps) lines.push(`  ${q(d)} -> ${q(t.id)};`);
+  // A dynamic loop not planned yet is one node, from the tasks whose lists it waits on.
+  for (const p of plan.pending ?? []) {
+    lines.push(`  ${q(p.id)} [label=${JSON.stringify(`${printable(p.id)}\npending`)}, style=dashed];`);
+    for (const from of pendingFrom(p)) lines.push(`  ${q(from)} -> ${q(p.id)} [style=dashed];`);
+  }
   lines.push("}");
   return lines.join("\n") + "\n";
 }
@@ -33,5 +38,15 @@ export function toMermaid(plan: Plan): string {
   const lines = ["flowchart LR"];
   for (const t of plan.tasks) lines.push(`  ${ids.get(t.id)}["${label(t.id)}<br/>${label(plan.actions[t.action]!.name)}"]`);
   for (const t of plan.tasks) for (const d of t.deps) lines.push(`  ${ids.get(d)} --> ${ids.get(t.id)}`);
+  (plan.pending ?? []).forEach((p, i) => ids.set(p.id, `p${i}`));
+  for (const p of plan.pending ?? []) {
+    lines.push(`  ${ids.get(p.id)}["${label(p.id)}<br/>pending"]`);
+    for (const from of pendingFrom(p)) lines.push(`  ${ids.get(from)} -.-> ${ids.get(p.id)}`);
+  }
   return lines.join("\n") + "\n";
+}
+
+/** What a pending part waits on: the tasks of its lists, and the pending loops before it. */
+function pendingFrom(p: Pending): string[] {
+  return [...new Set([...p.over.map((o) => o.task), ...p.after])];
 }

@@ -1,14 +1,19 @@
-// `pipe plan`: every task with its state (cached / to run) and the reason, a summary line,
-// `--json` for tools (each task's state beside the plan, which alone lists its dependencies),
-// and with `--detailed-exitcode` exit 3 when there is work to do.
+// `pipe plan`: every task with its state (cached / to run) and the reason (for a new key, its
+// root cause in a few words: diff/plan-causes.ts), a summary line, `--json` for tools (each
+// task's state beside the plan, which alone lists its dependencies), and with
+// `--detailed-exitcode` exit 3 when there is work to do.
 
 import { formatCost, rerunCost } from "../diff/cost.js";
+import { planCauses } from "../diff/plan-causes.js";
 import { planStates, type RunDecision } from "../plan/state.js";
+import { entriesOfTasks } from "../store/index.js";
 import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { maxOf } from "../arrays.js";
 import { jsonChunks } from "../json-chunks.js";
+import { pendingText } from "../plan/pending-text.js";
+import type { Pending } from "../plan/plan.js";
 
 export interface PlanCommandFlags extends PlanFlags {
   readonly force?: string[];
@@ -25,31 +30,35 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
     return Exit.ok;
   }
   const states = planStates(plan, config.storeDir, flags.force ?? []);
+  const causes = planCauses(plan, states, (ids) => entriesOfTasks(config.storeDir, ids));
   const toRun = states.filter((s) => s.run).length;
   if (flags.json) {
     writeJson(io, {
       ok: true,
       entry: plan.entry,
-      summary: { tasks: states.length, toRun, cached: states.length - toRun, cost: rerunCost(states.filter((s) => s.run).map((s) => s.task)) },
-      tasks: states.map((s) => ({ id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(s.because ? { because: s.because } : {}) })),
+      summary: { tasks: states.length, toRun, cached: states.length - toRun, pending: plan.pending?.length ?? 0, cost: rerunCost(states.filter((s) => s.run).map((s) => s.task)) },
+      tasks: states.map((s, i) => ({ id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(causes[i] ? { cause: causes[i] } : {}), ...(s.because ? { because: s.because } : {}) })),
+      pending: (plan.pending ?? []).map((p) => ({ ...p, state: "pending", reason: pendingText(p) })),
       plan,
     });
   } else {
-    io.out(renderPlan(states, plan.actions, io.stdoutIsTTY));
+    io.out(renderPlan(states, causes, plan.actions, plan.pending ?? [], io.stdoutIsTTY));
   }
   return flags.detailedExitcode && toRun > 0 ? Exit.changes : Exit.ok;
 }
 
-function renderPlan(states: RunDecision[], actions: Record<string, { name: string }>, color: boolean): string {
+function renderPlan(states: RunDecision[], causes: readonly (string | undefined)[], actions: Record<string, { name: string }>, pending: readonly Pending[], color: boolean): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const width = Math.min(60, maxOf(states.map((s) => printable(s.task.id).length), 4));
-  const lines = states.map((s) => {
+  const width = Math.min(60, maxOf([...states.map((s) => printable(s.task.id).length), ...pending.map((p) => printable(p.id).length)], 4));
+  const lines = states.map((s, i) => {
     const state = s.run ? paint(33, "run   ") : paint(32, "cached");
-    const why = s.run ? `${s.reason}${s.because ? ` (${printable(s.because)})` : ""}` : "";
+    const why = s.run ? (causes[i] ?? `${s.reason}${s.because ? ` (${printable(s.because)})` : ""}`) : "";
     return `  ${state}  ${printable(s.task.id).padEnd(width)}  ${actions[s.task.action]!.name.padEnd(12)} ${s.task.key.slice(0, 12)}  ${why}`.trimEnd();
   });
+  // Known only at run time: one line per loop, and per call that waits on one.
+  for (const p of pending) lines.push(`  ${paint(36, "pending")} ${printable(p.id).padEnd(width)}  ${pendingText(p)}`);
   const toRun = states.filter((s) => s.run).length;
-  lines.push(`${toRun} to run, ${states.length - toRun} cached`);
+  lines.push(`${toRun} to run, ${states.length - toRun} cached${pending.length ? `, ${pending.length} pending` : ""}`);
   if (toRun > 0) lines.push(formatCost(rerunCost(states.filter((s) => s.run).map((s) => s.task))));
   return lines.join("\n") + "\n";
 }

@@ -33,7 +33,8 @@ export interface Interrupts {
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
   const built = await buildPlan(file, flags, io);
   if (!built) return Exit.invalid;
-  const { plan, config, projectDir, hasher, changedParams } = built;
+  const { config, projectDir, hasher, replan, changedParams } = built;
+  let plan = built.plan;
   const limits = localLimits(config, flags.jobs);
   if (typeof limits === "string") {
     io.err(`pipe: ${limits}\n`);
@@ -45,14 +46,16 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     return Exit.invalid;
   }
   if (!storeUsable(config, flags, io)) return Exit.invalid;
-  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams) });
+  const outcome = await runPlan({ plan, ...(replan ? { replan } : {}), storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams) });
   const { record, runDir } = outcome;
+  // With its dynamic loops expanded: what the outputs are made of.
+  plan = outcome.plan;
   const failures = record.tasks
     .filter((t) => t.state === "failed")
     .map((t) => ({ task: t.id, exitCode: t.exitCode ?? null, stderrTail: tail(path.join(runDir, t.stderr ?? ""), 10), log: path.relative(io.cwd, path.join(runDir, t.stderr ?? "")) }));
   if (flags.json) {
     const outputs = record.status === "ok" ? outputValues(plan, config.storeDir) : {};
-    io.out(JSON.stringify({ type: "result", status: record.status, run: record.id, failed: failures.map((f) => f.task), failures, outputs }) + "\n");
+    io.out(JSON.stringify({ type: "result", status: record.status, run: record.id, failed: failures.map((f) => f.task), failures, ...(outcome.expansionFailures.length ? { expansionFailures: outcome.expansionFailures } : {}), outputs }) + "\n");
   } else {
     for (const f of failures) {
       io.err(`\nfailed: ${printable(f.task)} (exit ${f.exitCode ?? "signal"})\n`);
@@ -60,6 +63,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
       for (const line of f.stderrTail) io.err(`  | ${printableLine(line.slice(line.lastIndexOf("\r") + 1))}\n`);
       io.err(`  full log: ${f.log}\n`);
     }
+    for (const f of outcome.expansionFailures) io.err(`\nfailed: the loop ${printable(f.loop)} could not be planned:\n${f.message.replace(/\n?$/, "\n")}`);
     if (!flags.quiet || record.status !== "ok") io.err(`run ${record.id}: ${record.status} (${stateSummary(record)})\n`);
     if (record.status === "ok" && !flags.quiet) {
       for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${printableLine(text)}\n`);

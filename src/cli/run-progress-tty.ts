@@ -56,6 +56,15 @@ export function ttyReporter(stream: NodeJS.WriteStream, clock: () => number = Da
           skipped++;
           lines.push(plainLine(e)!);
           break;
+        case "expanded":
+          total += e.tasks;
+          toRun += e.toRun;
+          lines.push(plainLine(e)!);
+          break;
+        case "expansion-failed":
+          failed++;
+          lines.push(plainLine(e)!);
+          break;
         case "waiting":
         case "stopping":
           lines.push(plainLine(e)!);

@@ -40,6 +40,10 @@ export function plainLine(e: RunEvent): string | undefined {
       return `waiting  ${printable(e.task)}: the same key is being computed by ${e.holder}`;
     case "skipped":
       return `skipped  ${printable(e.task)}: upstream ${printable(e.because)} failed`;
+    case "expanded":
+      return `expanded ${printable(e.loop)}: ${e.tasks} ${e.tasks === 1 ? "task" : "tasks"}, ${e.toRun} to run`;
+    case "expansion-failed":
+      return `failed   ${printable(e.loop)}: ${e.message}`;
     case "stopping":
       if (e.reason === "kill") return "interrupted again: killing running tasks";
       return e.reason === "interrupt" ? "interrupted: terminating running tasks" : "stopping after a failure: terminating running tasks (use --keep-going to continue)";

@@ -5,11 +5,13 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../host.js";
-import { emitSlurm, writeBundle } from "../backends/slurm/index.js";
+import { emitSlurm, nodeNeeds, writeBundle } from "../backends/slurm/index.js";
 import { inStore } from "../store/index.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
 import { cancelCommand, statusCommand, submitCommand, type StatusFlags } from "./bundle-commands.js";
 import { Exit, type Io } from "./io.js";
+import { expandBundleCommand } from "./expand-command.js";
+import { REPLAN_FILE, replanRecord } from "../backends/slurm/expand.js";
 
 export function registerSlurmCommands(program: Command, io: Io, setCode: (code: number) => void): void {
   const emit = program.command("emit").description("write the files of a backend for a program");
@@ -25,6 +27,13 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
     .argument("<dir>", "the bundle directory")
     .option("--ignore-changes", "submit even when files the tasks' keys cover changed since the bundle was written (the tasks still check them)")
     .action(async (dir: string, opts: { ignoreChanges?: boolean }) => setCode(await submitCommand(path.resolve(io.cwd, dir), io, opts)));
+
+  program
+    .command("expand-bundle")
+    .description("(run by a bundle's expanding job) plan a dynamic loop whose list is in the store, and submit its tasks")
+    .argument("<dir>", "the bundle directory")
+    .requiredOption("--loop <id>", "the loop")
+    .action(async (dir: string, opts: { loop: string }) => setCode(await expandBundleCommand(dir, opts.loop, io)));
 
   program
     .command("status")
@@ -49,7 +58,9 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const dir = path.resolve(io.cwd, flags.output);
   const emitted = emitSlurm(plan, config.slurm);
   // TypeScript actions run pipe's runner; a directory input is checked by pipe's own hashing.
-  const needsHome = Object.values(plan.actions).some((a) => a.kind !== "shell") || plan.tasks.some((t) => t.files.some((f) => f.role === "input"));
+  const needsHome = Object.values(plan.actions).some((a) => a.kind !== "shell") || nodeNeeds(plan).length > 0;
+  // An expanding job of a dynamic loop plans again from the sources' snapshot.
+  if (plan.pending?.length) (emitted.files as Map<string, string>).set(REPLAN_FILE, JSON.stringify(replanRecord(plan, built.sources ?? new Map(), projectDir, config.slurm), null, 1) + "\n");
   const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {
     io.err(`pipe: ${written.error}\n`);

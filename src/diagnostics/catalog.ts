@@ -94,9 +94,11 @@ export const Diag = {
   builtinMisplaced: def("P3054", "error", (name: string, where: string) => `\`${name}(...)\` is only allowed ${where}`),
   badFlag: def("P3055", "error", (type: string) => `\`flag\` cannot render a value of type \`${type}\``),
   rangeTooLong: def("P3056", "error", (n: number, limit: number) => `\`range\` of ${n} values, more than the limit of ${limit}`),
+  runtimeZipLengths: def("P3060", "error", (loop: string, lists: readonly string[]) => `the loop \`${loop}\` zips lists of different lengths at run time: ${lists.join(", ")}`),
   zipLengths: def("P3034", "error", (lengths: readonly number[]) => `zip of lists of lengths ${lengths.slice(0, -1).join(", ")} and ${lengths.at(-1)}`),
 
   // ---- plan, parameters and config ----
+  unreadableRuntimeList: def("P4030", "error", (list: string, reason: string) => `cannot read the list \`${list}\` from the store: ${reason}`),
   badParamValue: def("P4001", "error", (name: string, reason: string) => `parameter \`${name}\`: ${reason}`),
   unknownParam: def("P4002", "error", (name: string, entry: string) => `pipeline \`${entry}\` has no parameter \`${name}\``),
   missingParam: def("P4003", "error", (name: string, entry: string) => `pipeline \`${entry}\` needs a value for parameter \`${name}\``),

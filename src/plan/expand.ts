@@ -14,7 +14,10 @@ import { relativePosix } from "../host.js";
 import type { TaskInput } from "./plan.js";
 import { mergeResources } from "./resources.js";
 import { shellQuote } from "../shell/quote.js";
-import { coerce, labelText, scalarText, type Value } from "./values.js";
+import { coerce, scalarText, type Value } from "./values.js";
+import { comboLabel, labelledList, labelSuffix, sameLabels, type Label } from "./labels.js";
+import { elementLabel, pendingWaits, sourceKey, type RuntimeSource } from "./dynamic.js";
+import type { Pending } from "./plan.js";
 import { evaluateOperation } from "./evaluate.js";
 import { computeResources } from "./computed-resources.js";
 
@@ -42,11 +45,19 @@ export class Expander {
   /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
   readonly diagnostics: Diagnostic[] = [];
   private readonly ids = new Set<string>();
+  /** Dynamic loops not planned yet, and the calls that wait on them (plan/dynamic.ts). */
+  readonly pending: Pending[] = [];
+  /** The runtime lists those loops wait on: what to look for in the store. */
+  readonly wanted: RuntimeSource[] = [];
 
-  /** @param maxTasks expansion stops once there are more tasks than this (the caller reports it). */
+  /**
+   * @param maxTasks expansion stops once there are more tasks than this (the caller reports it).
+   * @param runtime the runtime lists read from the store so far, by `sourceKey`.
+   */
   constructor(
     private readonly program: TypedProgram,
     private readonly maxTasks = Infinity,
+    private readonly runtime: ReadonlyMap<string, Value> = new Map(),
   ) {}
 
   /**
@@ -66,10 +77,33 @@ export class Expander {
         continue;
       }
       const results: Value[] = [];
-      const labels = new Map<string, number>();
-      const lists = v.sources.map((s) => this.expr(s, env)).map((l) => (l.t === "list" ? l.items : []));
+      const resultLabels: Label[] = [];
+      const seenLabels = new Map<string, number>();
+      const sources = v.sources.map((s) => this.expr(s, env));
+      // A `List` output of one task is a runtime list: known once that task is in the store.
+      const dynamic = sources.map((s) => s.t === "ref");
+      const known = sources.map((s) => (s.t === "ref" ? (this.runtime.get(sourceKey(s)) ?? s) : s));
+      const over = known.flatMap((s) => (s.t === "ref" ? [{ task: s.task, output: [s.output, ...(s.fields ?? [])].join(".") }] : []));
+      const after = pendingWaits(known) ?? [];
+      if (over.length || after.length) {
+        for (const s of known) if (s.t === "ref") this.wanted.push({ task: s.task, output: s.output, ...(s.fields ? { fields: s.fields } : {}), type: s.type });
+        this.pending.push({ id, kind: "loop", over, after });
+        env.set(letStmt.name, { t: "pending", waits: [id] });
+        continue;
+      }
+      // Elements of a runtime list are labelled by value, a file by its name (dynamic.ts).
+      const lists = known.map((l, k): Value & { t: "list" } => {
+        const list: Value & { t: "list" } = l.t === "list" ? l : { t: "list", items: [] };
+        return dynamic[k] ? { ...list, labels: list.items.map((item, i) => [`${v.vars[k]}=${elementLabel(item, i)}`]) } : list;
+      });
+      if (v.mode === "zip" && dynamic.some(Boolean) && lists.some((l) => l.items.length !== lists[0]!.items.length)) {
+        const shown = sources.map((s, k) => `${s.t === "ref" ? `\`${[s.task, s.output, ...(s.fields ?? [])].join(".")}\`` : "a list"} of ${lists[k]!.items.length}`);
+        this.diagnostics.push(at(Diag.runtimeZipLengths(id, shown), v.zip ?? v.span, { hint: "`zip` pairs values one to one and drops none: make the lists one length" }));
+        env.set(letStmt.name, { t: "list", items: [] });
+        continue;
+      }
       if (v.mode === "zip") {
-        const mismatch = zipMismatch(v.zip ?? v.span, lists.map((l, k) => ({ length: l.length, span: v.sources[k]!.span })));
+        const mismatch = zipMismatch(v.zip ?? v.span, lists.map((l, k) => ({ length: l.items.length, span: v.sources[k]!.span })));
         if (mismatch) {
           this.report(mismatch);
           env.set(letStmt.name, { t: "list", items: [] });
@@ -78,18 +112,18 @@ export class Expander {
       }
       // One environment for the whole loop: a call reads it and keeps nothing of it.
       const loopEnv = new Map(env);
-      for (const at of combinations(v.mode, lists.map((l) => l.length))) {
+      for (const at of combinations(v.mode, lists.map((l) => l.items.length))) {
         if (this.drafts.length > this.maxTasks) break;
-        const combo = at.map((i, k) => lists[k]![i]!);
-        v.vars.forEach((name, i) => loopEnv.set(name, combo[i]!));
-        // Values known only at run time (upstream outputs) are labelled by their position.
-        let label = `[${v.vars.map((name, i) => `${name}=${hasRef(combo[i]!) ? `#${at[i]}` : labelText(combo[i]!)}`).join(",")}]`;
-        const seen = (labels.get(label) ?? 0) + 1;
-        labels.set(label, seen);
-        if (seen > 1) label += `#${seen}`;
-        results.push(this.call(v.body, loopEnv, innerWiths, id + label, letGroup, resources));
+        v.vars.forEach((name, k) => loopEnv.set(name, lists[k]!.items[at[k]!]!));
+        const label = comboLabel(v.vars, lists, at);
+        let suffix = labelSuffix(label);
+        const seen = (seenLabels.get(suffix) ?? 0) + 1;
+        seenLabels.set(suffix, seen);
+        if (seen > 1) suffix += `#${seen}`;
+        results.push(this.call(v.body, loopEnv, innerWiths, id + suffix, letGroup, resources));
+        resultLabels.push(label);
       }
-      env.set(letStmt.name, { t: "list", items: results });
+      env.set(letStmt.name, labelledList(results, resultLabels));
     }
     return new Map(p.returns.map((r) => [r.name, coerce(this.expr(r.value, env), p.outputs.find((o) => o.name === r.name)!.type)]));
   }
@@ -106,6 +140,13 @@ export class Expander {
       args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, inherited?.file ?? callee.file));
     }
     const resources = mergeResources(outer, computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)));
+    // A call of an action that receives what a pending loop makes is pending with it; a
+    // pipeline's calls are, each as it receives such a value.
+    const waits = callee.kind === "Action" ? pendingWaits(args.values()) : undefined;
+    if (waits) {
+      this.pending.push({ id, kind: "call", over: [], after: waits });
+      return { t: "pending", waits };
+    }
     if (callee.kind === "Pipeline") {
       const outputs = this.pipeline(callee, args, withs, id, resources, group);
       return { t: "record", fields: Object.fromEntries(outputs) };
@@ -173,19 +214,24 @@ export class Expander {
         return env.get(e.name) ?? { t: "none" };
       case "Field": {
         const target = this.expr(e.target, env);
+        if (target.t === "pending") return target;
         if (target.t === "ref") return intoRef(target, e.name, e.type);
         return target.t === "record" ? (target.fields[e.name] ?? { t: "none" }) : { t: "none" };
       }
       case "Project": {
         const target = this.expr(e.target, env);
+        if (target.t === "pending") return target;
         // A list known only at run time (a structured output): the projection is read from it then.
         if (target.t === "ref") return intoRef(target, e.name, e.type);
         const items = target.t === "list" ? target.items : [];
         const element = e.type.kind === "List" ? e.type.element : e.type;
-        return { t: "list", items: items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, e.name, element) : { t: "none" })) };
+        return labelledList(items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, e.name, element) : { t: "none" })), sameLabels(target));
       }
-      case "List":
-        return { t: "list", items: e.items.map((i) => this.expr(i, env)) };
+      case "List": {
+        const items = e.items.map((i) => this.expr(i, env));
+        const waits = pendingWaits(items);
+        return waits ? { t: "pending", waits } : { t: "list", items };
+      }
       case "Record":
         return { t: "record", fields: Object.fromEntries(e.fields.map((f) => [f.name, this.expr(f.value, env)])) };
       case "Out":
@@ -236,10 +282,6 @@ function* combinations(mode: "product" | "zip", lengths: number[]): Generator<nu
     while (k >= 0 && ++index[k]! === lengths[k]!) index[k--] = 0;
     if (k < 0) return;
   }
-}
-
-function hasRef(v: Value): boolean {
-  return v.t === "ref" || (v.t === "list" && v.items.some(hasRef)) || (v.t === "record" && Object.values(v.fields).some(hasRef));
 }
 
 function collectPaths(v: Value, into: Set<string>): void {

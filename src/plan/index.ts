@@ -19,6 +19,9 @@ import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type PlanValue, t
 import { retriesOf, toPlanResources } from "./resources.js";
 import { toPlanValue, type Value } from "./values.js";
 import { append } from "../arrays.js";
+import { parseType } from "../store/structured.js";
+import { pendingWaits, readRuntimeList, RuntimeListError, sourceKey, type RuntimeSource } from "./dynamic.js";
+
 
 export interface CompileOptions {
   /** The entry pipeline's name. */
@@ -28,6 +31,8 @@ export interface CompileOptions {
   readonly hasher: ContentHasher;
   /** At most this many tasks (default MAX_TASKS); more is a diagnostic, found without expanding them all. */
   readonly maxTasks?: number;
+  /** The store, where the lists dynamic loops run over are read once their tasks have run; without it, such loops stay pending. */
+  readonly storeDir?: string;
   /** The interpreter of a Python action (by its name), from the config (`python`). */
   readonly python?: (action: string) => string | undefined;
 }
@@ -35,6 +40,8 @@ export interface CompileOptions {
 export interface CompileResult {
   readonly plan?: Plan;
   readonly diagnostics: Diagnostic[];
+  /** Whether a dynamic loop is in the plan (pending, or planned from a list read from the store). */
+  readonly readStore?: boolean;
 }
 
 /**
@@ -43,21 +50,54 @@ export interface CompileResult {
  */
 export const MAX_TASKS = 500_000;
 
+/**
+ * Expands and keys the plan; then, while a dynamic loop waits on a list whose task is in the
+ * store, reads that list and plans again (plan/dynamic.ts): once per level of nested loops.
+ */
 export async function compile(program: TypedProgram, options: CompileOptions): Promise<CompileResult> {
+  const runtime = new Map<string, Value>();
+  for (;;) {
+    const round = await compileWith(program, options, runtime);
+    if (round.plan && (runtime.size || round.wanted.length)) Object.assign(round, { readStore: true });
+    if (!round.plan || !options.storeDir || !round.wanted.length) return round;
+    const byId = new Map(round.plan.tasks.map((t) => [t.id, t]));
+    let grew = false;
+    for (const source of round.wanted) {
+      const where = sourceKey(source);
+      const task = byId.get(source.task);
+      if (runtime.has(where) || task === undefined) continue;
+      const outputType = parseType(round.plan.actions[task.action]!.outputs.find((o) => o.name === source.output)!.type);
+      try {
+        const list = await readRuntimeList(options.storeDir, task.key, source, outputType, options.hasher);
+        if (list) {
+          runtime.set(where, list);
+          grew = true;
+        }
+      } catch (error) {
+        if (!(error instanceof RuntimeListError)) throw error;
+        return { diagnostics: [at(Diag.unreadableRuntimeList([source.task, source.output, ...(source.fields ?? [])].join("."), error.message), undefined, { hint: `run \`${source.task}\` again (\`--force\`)` })] };
+      }
+    }
+    if (!grew) return round;
+  }
+}
+
+async function compileWith(program: TypedProgram, options: CompileOptions, runtime: ReadonlyMap<string, Value>): Promise<CompileResult & { wanted: RuntimeSource[] }> {
   const diagnostics: Diagnostic[] = [];
   const entryId = program.entryPipelines.get(options.entry);
   const entry = entryId && program.pipelines.get(entryId);
   if (!entry) {
     const names = [...program.entryPipelines.keys()];
-    return { diagnostics: [at(Diag.entryNotFound(options.entry), undefined, { hint: names.length ? `pipelines here: ${names.join(", ")}` : "declare `pipeline main() { ... }`" })] };
+    return { diagnostics: [at(Diag.entryNotFound(options.entry), undefined, { hint: names.length ? `pipelines here: ${names.join(", ")}` : "declare `pipeline main() { ... }`" })], wanted: [] };
   }
 
   const maxTasks = options.maxTasks ?? MAX_TASKS;
-  const expander = new Expander(program, maxTasks);
+  const expander = new Expander(program, maxTasks, runtime);
   const outputs = expander.pipeline(entry, options.params, new Map(), entry.name, {});
   const drafts = expander.drafts;
-  if (drafts.length > maxTasks) return { diagnostics: [at(Diag.tooManyTasks(drafts.length, maxTasks), entry.span, { hint: "expansion stopped there; split the sweep, or sweep inside a task" })] };
-  if (expander.diagnostics.length) return { diagnostics: expander.diagnostics };
+  const sources = expander.wanted;
+  if (drafts.length > maxTasks) return { diagnostics: [at(Diag.tooManyTasks(drafts.length, maxTasks), entry.span, { hint: "expansion stopped there; split the sweep, or sweep inside a task" })], wanted: sources };
+  if (expander.diagnostics.length) return { diagnostics: expander.diagnostics, wanted: sources };
 
   // Hash every file a key covers, each once.
   const projectDir = program.projectDir;
@@ -100,7 +140,7 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
   }
   const hashes = await hashAll([...wanted].sort(), expectDir, origin, options.hasher, diagnostics, projectDir);
   options.hasher.save();
-  if (diagnostics.length) return { diagnostics };
+  if (diagnostics.length) return { diagnostics, wanted: sources };
 
   const actions: Record<string, ActionDef> = {};
   // Per action, once: its `uses` and TypeScript files as the key and the plan record them.
@@ -147,9 +187,14 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
     params: Object.fromEntries([...options.params].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, toPlanValue(v)])),
     actions: Object.fromEntries(Object.keys(actions).sort().map((k) => [k, actions[k]!])),
     tasks,
-    outputs: entry.outputs.map((o) => ({ name: o.name, type: show(o.type), value: toPlanValue(outputs.get(o.name) ?? { t: "none" }) })),
+    outputs: entry.outputs.map((o) => {
+      const value = outputs.get(o.name) ?? { t: "none" };
+      const waits = pendingWaits([value]);
+      return { name: o.name, type: show(o.type), value: toPlanValue(value), ...(waits ? { pending: waits } : {}) };
+    }),
+    ...(expander.pending.length ? { pending: expander.pending } : {}),
   };
-  return { plan, diagnostics };
+  return { plan, diagnostics, wanted: sources };
 }
 
 interface Origin {

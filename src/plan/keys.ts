@@ -60,9 +60,13 @@ export function taskKey(parts: KeyParts): string {
       case "record":
         return `{"record":${object(Object.entries(v.fields), value)}}`;
       case "ref": {
+        // An element of a stored list of files, by what it is: its name and content.
+        if (v.item) return `{"content":${JSON.stringify(v.item.hash)},"name":${JSON.stringify(v.item.name)}}`;
         const fields = v.fields ? `"fields":[${v.fields.map((f) => JSON.stringify(f)).join(",")}],` : "";
         return `{${fields}"output":${JSON.stringify(v.output)},"upstream":${JSON.stringify(parts.upstreamKey(v.task))}}`;
       }
+      case "pending":
+        return "null";
     }
   };
   const args = object([...parts.args], value);

@@ -22,7 +22,7 @@ export type PlanValue =
   | string
   | PlanValue[]
   | { $path: string }
-  | { $ref: string; output: string; fields?: string[] }
+  | { $ref: string; output: string; fields?: string[]; item?: string; content?: string }
   | { $record: { [field: string]: PlanValue } };
 
 export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
@@ -33,7 +33,7 @@ export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
     z.string(),
     z.array(PlanValueSchema),
     z.object({ $path: z.string() }).strict(),
-    z.object({ $ref: z.string(), output: z.string(), fields: z.array(z.string()).optional() }).strict(),
+    z.object({ $ref: z.string(), output: z.string(), fields: z.array(z.string()).optional(), item: z.string().optional(), content: z.string().optional() }).strict(),
     z.object({ $record: z.record(z.string(), PlanValueSchema) }).strict(),
   ]),
 );
@@ -113,6 +113,20 @@ export const TaskSchema = z.object({
 });
 export type Task = z.infer<typeof TaskSchema>;
 
+/**
+ * A part of the plan known only at run time: a dynamic loop (`for x in t.items`) whose list
+ * is not in the store yet, or a call that receives what such a loop makes. `over` names the
+ * runtime lists a loop runs over (`main/s`, output `parts`); `after` the pending loops it
+ * waits on. Planned fully, keys and all, once its lists are in the store (plan/dynamic.ts).
+ */
+export const PendingSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["loop", "call"]),
+  over: z.array(z.object({ task: z.string(), output: z.string() })),
+  after: z.array(z.string()),
+});
+export type Pending = z.infer<typeof PendingSchema>;
+
 export const PlanSchema = z.object({
   format: z.literal(PLAN_FORMAT),
   entry: z.string(),
@@ -121,7 +135,9 @@ export const PlanSchema = z.object({
   actions: z.record(z.string(), ActionDefSchema),
   /** In dependency order: the order of expansion (calls in source order, sweeps in iteration order). */
   tasks: z.array(TaskSchema),
-  outputs: z.array(z.object({ name: z.string(), type: z.string(), value: PlanValueSchema })),
+  outputs: z.array(z.object({ name: z.string(), type: z.string(), value: PlanValueSchema, pending: z.array(z.string()).optional() })),
+  /** The dynamic parts not planned yet, in expansion order; absent when there are none. */
+  pending: z.array(PendingSchema).optional(),
 });
 export type Plan = z.infer<typeof PlanSchema>;
 
@@ -130,7 +146,7 @@ export function planToJson(plan: Plan): string {
 }
 
 /** All `$ref`s inside a value, in order of appearance. */
-export function refsIn(value: PlanValue, into: { $ref: string; output: string; fields?: string[] }[] = []): { $ref: string; output: string; fields?: string[] }[] {
+export function refsIn(value: PlanValue, into: { $ref: string; output: string; fields?: string[]; item?: string }[] = []): { $ref: string; output: string; fields?: string[]; item?: string }[] {
   if (Array.isArray(value)) for (const v of value) refsIn(v, into);
   else if (value && typeof value === "object") {
     if ("$ref" in value) into.push(value);
@@ -153,6 +169,18 @@ export function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
   const seen = new Set<string>();
   for (const value of Object.values(task.args)) {
     for (const ref of refsIn(value)) {
+      if (ref.item !== undefined) {
+        // An element of a stored `List[File]` is the entry of that name in the output's directory.
+        const output = `${ref.output}/${ref.item}`;
+        const id = `${ref.$ref}\0${output}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const upstream = byId.get(ref.$ref)!;
+        const declared = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
+        const type = declared.replace(/^List\[(.*)\]$/, "$1");
+        inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output, type });
+        continue;
+      }
       const id = ref.fields ? `${ref.$ref}\0${ref.output}\0${ref.fields.join(".")}` : `${ref.$ref}\0${ref.output}`;
       if (seen.has(id)) continue;
       seen.add(id);

@@ -18,7 +18,7 @@ import { append } from "../arrays.js";
 import { printable } from "../printable.js";
 import { LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
 import { entryMeta, inBash, invalidOutput, META, missingOutput, outputRule } from "../store/index.js";
-import { isStructured, parseType, type StructuredInput } from "../store/structured.js";
+import { isStructured, parseType, projectType, type StructuredInput } from "../store/structured.js";
 import { REMEDY, taskCheckLines } from "./verify-inputs.js";
 
 /** @param remedy what the message of a changed file tells the user to do (a bundle is emitted again by default). */
@@ -161,10 +161,19 @@ export type StructuredReader = (inputs: readonly StructuredInput[]) => string[];
 const TOOL = `"\${PIPE_HOME:?set PIPE_HOME to the pipe installation, to read and check structured outputs}/dist/runtime/output-tool.js"`;
 
 function readByNode(inputs: readonly StructuredInput[]): string[] {
+  // Set before, for shellcheck, which cannot see through `eval`: an array where the command expands one.
+  const declared = inputs.map((i) => `${i.var}=${isArrayRead(i) ? "()" : "''"}`).join(" ");
   return [
+    declared,
     `reads=$(node ${TOOL} read "$PIPE_STORE" ${shellQuote(JSON.stringify(inputs))}) || fail "cannot read the structured inputs (node $PIPE_HOME/dist/runtime/output-tool.js)"`,
     'eval "$reads"',
   ];
+}
+
+/** Whether the value `inputAssignment` sets is a bash array: a list or an optional one (plan/expand.ts renders it so). */
+function isArrayRead(input: StructuredInput): boolean {
+  const type = projectType(parseType(input.type), input.fields ?? []);
+  return type.kind === "List" || type.kind === "Optional";
 }
 
 /**

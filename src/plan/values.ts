@@ -3,6 +3,7 @@
 
 import type { Type } from "../check/types.js";
 import type { Span } from "../diagnostics/diagnostic.js";
+import type { Label } from "./labels.js";
 import type { PlanValue } from "./plan.js";
 
 export type Value =
@@ -17,7 +18,8 @@ export type Value =
    * a sweep's ids (a `glob`'s files by their file name).
    */
   | { readonly t: "path"; readonly path: string; readonly dir: boolean; readonly span?: Span; readonly label?: string }
-  | { readonly t: "list"; readonly items: readonly Value[] }
+  /** `labels`, when present, are the sweep labels of the items, one for one (labels.ts). */
+  | { readonly t: "list"; readonly items: readonly Value[]; readonly labels?: readonly (Label | undefined)[] }
   | { readonly t: "record"; readonly fields: Readonly<Record<string, Value>> }
   /** An output of a task of this plan, known only when that task has run. */
   | {
@@ -28,7 +30,18 @@ export type Value =
       readonly type: Type;
       /** Fields into a structured output (`e.metrics.acc`: `["acc"]`), each of a record or of every element of a list; absent for the whole output. */
       readonly fields?: readonly string[];
-    };
+      /**
+       * One entry of a `List[File]`/`List[Dir]` output read from the store (a dynamic loop's
+       * element, plan/dynamic.ts): its name and content hash, what its key covers instead of
+       * the upstream key.
+       */
+      readonly item?: { readonly name: string; readonly hash: string };
+    }
+  /**
+   * What a dynamic loop (plan/dynamic.ts) makes before the list it runs over is in the store,
+   * and what is made of it: `waits` are the ids of the loops it waits on.
+   */
+  | { readonly t: "pending"; readonly waits: readonly string[] };
 
 /** Converts a value to a declared type where the language converts implicitly (`Int` → `Float`). */
 export function coerce(value: Value, type: Type): Value {
@@ -38,7 +51,7 @@ export function coerce(value: Value, type: Type): Value {
     case "Optional":
       return value.t === "none" ? value : coerce(value, type.inner);
     case "List":
-      return value.t === "list" ? { t: "list", items: value.items.map((i) => coerce(i, type.element)) } : value;
+      return value.t === "list" ? { ...value, items: value.items.map((i) => coerce(i, type.element)) } : value;
     case "Record":
       if (value.t !== "record") return value;
       return { t: "record", fields: Object.fromEntries(type.fields.map((f) => [f.name, coerce(value.fields[f.name] ?? { t: "none" }, f.type)])) };
@@ -63,7 +76,10 @@ export function toPlanValue(value: Value): PlanValue {
     case "record":
       return { $record: Object.fromEntries(Object.keys(value.fields).sort().map((k) => [k, toPlanValue(value.fields[k]!)])) };
     case "ref":
+      if (value.item) return { $ref: value.task, output: value.output, item: value.item.name, content: value.item.hash };
       return value.fields ? { $ref: value.task, output: value.output, fields: [...value.fields] } : { $ref: value.task, output: value.output };
+    case "pending":
+      return null;
   }
 }
 
@@ -103,10 +119,29 @@ export function labelText(value: Value): string {
     case "none":
       return "none";
     case "ref":
+      if (value.item) return value.item.name;
       return [`${value.task}.${value.output}`, ...(value.fields ?? [])].join(".");
+    case "pending":
+      return "pending";
     case "path":
       return value.label ?? value.path;
     default:
       return scalarText(value);
   }
+}
+
+/** A value as a plan records it, read back as the value of its declared type (a plan's `params`). */
+export function fromPlanValue(value: PlanValue, type: Type): Value {
+  const t = type.kind === "Optional" ? type.inner : type;
+  if (value === null) return { t: "none" };
+  if (typeof value === "number") return t.kind === "Int" ? { t: "int", v: value } : { t: "float", v: value };
+  if (typeof value === "boolean") return { t: "bool", v: value };
+  if (typeof value === "string") return { t: "str", v: value };
+  if (Array.isArray(value)) return { t: "list", items: value.map((v) => fromPlanValue(v, t.kind === "List" ? t.element : t)) };
+  if ("$path" in value) return { t: "path", path: value.$path, dir: t.kind === "Dir" };
+  if ("$record" in value) {
+    const fields = t.kind === "Record" ? t.fields : [];
+    return { t: "record", fields: Object.fromEntries(Object.entries(value.$record).map(([k, v]) => [k, fromPlanValue(v, fields.find((f) => f.name === k)?.type ?? t)])) };
+  }
+  return { t: "none" };
 }

@@ -103,7 +103,7 @@ describe("TypeScript action signatures", () => {
       "parameter `anything` has TypeScript type `any`, which has no .pipe equivalent",
       "parameter `mixed` has TypeScript type `string | number`, which has no .pipe equivalent",
       "parameter `when` has TypeScript type `Date`, which has no .pipe equivalent",
-      "output `list` has TypeScript type `number[]`, which has no .pipe equivalent",
+      "output `list` has TypeScript type `Date`, which has no .pipe equivalent",
       "output `maybe` has TypeScript type `number | undefined`, which has no .pipe equivalent",
     ]);
     expect(diagnostics.map((d) => `${path.basename(d.span!.file)}:${lineOf(d.span!)}`)).toEqual(["loose.ts:3", "loose.ts:4", "loose.ts:5", "loose.ts:6", "loose.ts:6"]);

@@ -417,3 +417,100 @@ describe("over random plans, resources and outcomes", () => {
     );
   });
 });
+
+describe("dynamic loops", () => {
+  const drainAll = (s: Scheduler<T>): string[] => {
+    const out: string[] = [];
+    for (let d = s.next(); d; d = s.next()) {
+      if (d.kind === "expand") {
+        out.push(`expand ${d.loop}`);
+        continue;
+      }
+      s.launching(d.task.id);
+      out.push(`${d.kind} ${d.task.id}`);
+    }
+    return out;
+  };
+
+  it("expands a loop once its upstream task has succeeded; the run is not over while it expands; its tasks run after", () => {
+    // x needs more than s: it cannot wait behind it, and starts once s has ended.
+    const s = new Scheduler(runAll([task("s"), task("x", [], { cpus: 2 })]), limits({ jobs: 1, cpus: 2 }), false);
+    s.addExpansion("main/w", ["s"]);
+    expect(drainAll(s)).toEqual(["start s"]);
+    s.finished("s", "ok");
+    expect(drainAll(s)).toEqual(["expand main/w", "start x"]);
+    expect(s.over).toBe(false);
+    expect(s.pending).toBe(1);
+    const skipped = s.expanded(["main/w"], runAll([task("w1", ["s"]), task("w2", ["s"]), task("c", ["w1", "w2", "x"])]));
+    expect(skipped).toEqual([]);
+    expect(s.pending).toBe(4);
+    s.finished("x", "ok");
+    expect(drainAll(s)).toEqual(["start w1", "queue w2"]);
+    s.finished("w1", "ok");
+    expect(drainAll(s)).toEqual([]);
+    s.finished("w2", "ok");
+    expect(drainAll(s)).toEqual(["start c"]);
+    s.finished("c", "ok");
+    expect(s.over).toBe(true);
+    expect(s.end()).toBe("ok");
+  });
+
+  it("an upstream cached from the start makes the loop ready at once; an expansion with cached tasks only runs nothing", () => {
+    const s = new Scheduler([{ task: task("s"), run: false }], limits(), false);
+    s.addExpansion("main/w", ["s"]);
+    expect(drainAll(s)).toEqual(["expand main/w"]);
+    s.expanded(["main/w"], [{ task: task("w1", ["s"]), run: false }]);
+    expect(drainAll(s)).toEqual([]);
+    expect(s.state("w1").state).toBe("cached");
+    expect(s.over).toBe(true);
+  });
+
+  it("a failed upstream skips the expansion; an expansion that fails fails the run and stops it unless it keeps going", () => {
+    const s = new Scheduler(runAll([task("s"), task("t", [], { cpus: 2 })]), limits({ jobs: 1, cpus: 2 }), true);
+    s.addExpansion("main/w", ["s"]);
+    s.addExpansion("main/v", ["t"]);
+    expect(drainAll(s)).toEqual(["start s"]);
+    s.finished("s", "failed");
+    expect(drainAll(s)).toEqual(["start t"]);
+    s.finished("t", "ok");
+    expect(drainAll(s)).toEqual(["expand main/v"]);
+    expect(s.expansionFailed("main/v")).toEqual({});
+    expect(s.expansionStates()).toEqual([
+      { id: "main/w", state: "skipped" },
+      { id: "main/v", state: "failed" },
+    ]);
+    expect(s.over).toBe(true);
+    expect(s.end()).toBe("failed");
+
+    const stopping = new Scheduler(runAll([task("s"), task("y", [], { cpus: 2 })]), limits({ jobs: 1, cpus: 2 }), false);
+    stopping.addExpansion("main/w", ["s"]);
+    drainAll(stopping);
+    stopping.finished("s", "ok");
+    expect(drainAll(stopping)).toEqual(["expand main/w", "start y"]);
+    expect(stopping.expansionFailed("main/w")).toEqual({ stopped: "failure" });
+    expect(stopping.next()).toBeUndefined();
+  });
+
+  it("a task an expansion adds whose upstream failed is skipped, and one added after a stop stays pending until the end", () => {
+    const s = new Scheduler(runAll([task("s"), task("bad")]), limits({ jobs: 2 }), true);
+    s.addExpansion("main/w", ["s"]);
+    drainAll(s);
+    s.finished("bad", "failed");
+    s.finished("s", "ok");
+    expect(drainAll(s)).toEqual(["expand main/w"]);
+    expect(s.expanded(["main/w"], runAll([task("w1", ["s", "bad"]), task("w2", ["s"])]))).toEqual([{ task: "w1", because: "bad" }]);
+    expect(drainAll(s)).toEqual(["start w2"]);
+
+    const stopped = new Scheduler(runAll([task("s")]), limits(), false);
+    stopped.addExpansion("main/w", ["s"]);
+    drainAll(stopped);
+    stopped.finished("s", "ok");
+    expect(drainAll(stopped)).toEqual(["expand main/w"]);
+    stopped.interrupt();
+    stopped.expanded(["main/w"], runAll([task("w1", ["s"])]));
+    expect(stopped.next()).toBeUndefined();
+    expect(stopped.over).toBe(true);
+    expect(stopped.end()).toBe("interrupted");
+    expect(stopped.state("w1").state).toBe("interrupted");
+  });
+});

@@ -73,7 +73,7 @@ describe("hostile task ids, run locally", () => {
     expectClean("pipe run's stdout", runOut.out);
     expectClean("pipe run's stderr", runOut.err);
     expect(runOut.err).toContain("failed: main/e[s=e\\x1b[31mred] (exit 3)");
-    expect(runOut.err).toContain("skipped  main/_r[f=#2]: upstream main/e[s=e\\x1b[31mred] failed");
+    expect(runOut.err).toContain("skipped  main/_r[s=e\\x1b[31mred]: upstream main/e[s=e\\x1b[31mred] failed");
     expect(runOut.err).toContain("done     main/e[s=c\\nd]");
   });
 

@@ -146,6 +146,28 @@ describe("a bundle on a real Slurm", () => {
     expect(records(p.bundle)).toEqual(rows);
   });
 
+  it("runs example 5: structured outputs checked and projected on the compute node; a local run then finds everything cached and prints best = 0.9", async (ctx) => {
+    needSlurm(ctx);
+    const p = project(path.join(root, "examples/structured"), "structured");
+    expect((await pipe("emit", "slurm", path.join(p.proj, "main.pipe"), "-o", p.bundle)).code).toBe(0);
+    expect(fs.readFileSync(path.join(p.bundle, "README.md"), "utf8")).toContain("run for: structured outputs (lists and records).");
+    expect(fs.readFileSync(path.join(p.bundle, "bundle.env"), "utf8")).toContain(`PIPE_HOME=${root}`);
+    const submitted = await pipe("submit", p.bundle);
+    expect(submitted.code, submitted.err).toBe(0);
+    await settle(p.bundle);
+    const status = await statusOf(p.bundle);
+    expect(status.code).toBe(0);
+    expect([...status.states.values()]).toEqual(Array(4).fill("done"));
+    const plan = JSON.parse(fs.readFileSync(path.join(p.bundle, "plan.json"), "utf8")) as Plan;
+    expect(outputs(plan, p.store)["main/evals[lr=0.9]"]).toEqual({ metrics: '{"acc": 0.9, "loss": 0.5}' });
+    expect(outputs(plan, p.store)["main/t"]).toEqual({ best: "0.9\n" });
+
+    const local = await pipe("run", path.join(p.proj, "main.pipe"));
+    expect(local.code, local.err).toBe(0);
+    expect(local.out).toBe("best = 0.9\n");
+    expect(local.err).toContain("4 tasks: 0 to run, 4 cached");
+  });
+
   it("cancels the dependents of a failed task, then resubmits only the failed task and its dependents", async (ctx) => {
     needSlurm(ctx);
     const p = project(path.join(root, "test/fixtures/slurm/chain"), "chain");

@@ -3,7 +3,10 @@
 // run's, polling), checks the files the key covers, makes the work directory, hands the task to
 // a launcher (launcher.ts) — and tells the scheduler what came of them; it samples memory,
 // commits results (finish.ts), keeps the run record (run-book.ts), reports events, and
-// terminates whole process groups when the run stops.
+// terminates whole process groups when the run stops. When the scheduler says to expand a
+// dynamic loop, it plans again (`replan`, the compiler reading the loop's list from the
+// store) and hands the scheduler the tasks that appeared; loops that become ready while a
+// plan is being made are expanded by the next one, all together.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -13,25 +16,40 @@ import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.j
 import { INPUTS_CHANGED_STATUS, REMEDY, type InputVerifier } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
 import { Launchers, type Launcher } from "./launcher.js";
-import { entryDir, finishResult, inStore, KeyLocks, tmpDir, workDir, type LockOwner } from "../../store/index.js";
+import { entryDir, finishResult, inStore, KeyLocks, registerNeeds, tmpDir, workDir, type LockOwner } from "../../store/index.js";
 import { MemorySampler } from "./memory.js";
 import { inputAssignment, structuredOutputsProblem, type StructuredInput } from "../../store/structured.js";
 import { taskFileName } from "./records.js";
 import type { RunBook, TaskDetails } from "./run-book.js";
-import type { Decision, Scheduler, StopReason } from "./scheduler.js";
+import { neverFit, type Decision, type LocalLimits, type Scheduler, type StopReason } from "./scheduler.js";
+import { planStates } from "../../plan/state.js";
+
+/** Plans the program again, the store as it is now: the whole plan, or why it cannot be made (rendered diagnostics). */
+export type Replan = () => Promise<{ readonly plan: Plan } | { readonly error: string }>;
+
+/** A dynamic loop that could not be expanded, and why. */
+export interface ExpansionFailure {
+  readonly loop: string;
+  readonly message: string;
+}
 
 const KILL_GRACE_MS = 5000;
 const LOCK_POLL_MS = 250;
 
 export interface DriverOptions {
   readonly plan: Plan;
+  /** How to plan again once a dynamic loop's list is in the store; without it such a loop fails. */
+  readonly replan?: Replan;
+  /** `--force` patterns, for the tasks an expansion adds. */
+  readonly force: readonly string[];
+  readonly limits: LocalLimits;
   readonly storeDir: string;
   readonly projectDir: string;
   readonly env: NodeJS.ProcessEnv;
   /** Whether the run configures GPUs (then every task gets a CUDA_VISIBLE_DEVICES). */
   readonly gpus: boolean;
   /** Tasks that run although their key may be in the store: a result found there is not theirs. */
-  readonly forced: ReadonlySet<string>;
+  readonly forced: Set<string>;
   readonly reporter: Reporter;
   readonly verifier: InputVerifier;
   readonly now: () => Date;
@@ -61,6 +79,7 @@ interface Files {
 export class Driver {
   private readonly running = new Map<string, Running>();
   private readonly lockTimers = new Map<string, NodeJS.Timeout>();
+  /** Each task's number, for its files' names: its place in the first plan, then in order of expansion. */
   private readonly index: Map<string, number>;
   private readonly locks: KeyLocks;
   private readonly launchers: Launchers;
@@ -71,6 +90,14 @@ export class Driver {
   private readonly cleanups: Promise<unknown>[] = [];
   private workCount = 0;
   private pumping = false;
+  /** The plan as it is now: the first, then each expansion's. */
+  plan: Plan;
+  readonly expansionFailures: ExpansionFailure[] = [];
+  /** Loops to expand by the next plan, and whether a plan is being made. */
+  private readonly toExpand = new Set<string>();
+  private replanning = false;
+  /** Releases of the keys expansions added to what the run keeps from `pipe gc` (store/needs.ts). */
+  private readonly needs: (() => void)[] = [];
   private done!: () => void;
   /** Resolved once the scheduler says the run is over. */
   readonly over = new Promise<void>((resolve) => (this.done = resolve));
@@ -80,7 +107,9 @@ export class Driver {
     private readonly scheduler: Scheduler<Task>,
     private readonly book: RunBook,
   ) {
+    this.plan = options.plan;
     this.index = new Map(options.plan.tasks.map((t, i) => [t.id, i]));
+    this.watchLoops(options.plan);
     this.locks = new KeyLocks(options.storeDir, book.id);
     this.launchers = new Launchers(book.dir, options.projectDir, options.env, () => !scheduler.stopped, (pids) => this.locks.setLaunchers(pids));
     // Work directories are made here rather than by each script (see PIPE_WORK in script.ts):
@@ -121,6 +150,7 @@ export class Driver {
     this.launchers.close();
     this.locks.releaseAll();
     await Promise.all(this.cleanups);
+    for (const release of this.needs.splice(0)) release();
   }
 
   private later(...work: Promise<unknown>[]): void {
@@ -138,6 +168,7 @@ export class Driver {
 
   /** Takes the key's lock, unless another run holds it or has computed the key meanwhile, then hands the task over. */
   private carryOut(d: Decision<Task>): void {
+    if (d.kind === "expand") return this.expand(d.loop);
     const { task } = d;
     const launcher = d.kind === "queue" ? this.running.get(d.behind)!.launcher : this.launchers.take();
     // A lock that cannot be written (a full disk) fails the task in `launch`, as a work directory would.
@@ -160,6 +191,78 @@ export class Driver {
       return this.computedElsewhere(task);
     }
     this.launch(task, launcher, d.kind === "start" ? d.gpus : [], lockError);
+  }
+
+  /** The dynamic loops of `plan` whose lists are outputs of its tasks: the scheduler expands each once those have run. */
+  private watchLoops(plan: Plan): void {
+    for (const p of plan.pending ?? []) {
+      if (p.kind === "loop" && p.over.length && !p.after.length) this.scheduler.addExpansion(p.id, [...new Set(p.over.map((o) => o.task))]);
+    }
+  }
+
+  private expand(loop: string): void {
+    this.toExpand.add(loop);
+    if (this.replanning) return;
+    this.replanning = true;
+    this.later(this.replanLoop());
+  }
+
+  /** Plans again while loops wait to be expanded; each plan covers every loop that waited when it began. */
+  private async replanLoop(): Promise<void> {
+    try {
+      while (this.toExpand.size) {
+        const loops = [...this.toExpand];
+        this.toExpand.clear();
+        let result: Awaited<ReturnType<Replan>>;
+        try {
+          result = this.options.replan ? await this.options.replan() : { error: "this run cannot plan dynamic loops" };
+        } catch (error) {
+          result = { error: (error as Error).message };
+        }
+        if ("error" in result) for (const loop of loops) this.expansionFailed(loop, result.error);
+        else this.adopt(loops, result.plan);
+        this.pumpSoon();
+      }
+    } finally {
+      this.replanning = false;
+    }
+  }
+
+  /** Takes the plan an expansion made: its new tasks go to the scheduler, its new dynamic loops are watched. */
+  private adopt(loops: readonly string[], plan: Plan): void {
+    const { reporter, storeDir } = this.options;
+    const keyOf = new Map(this.plan.tasks.map((t) => [t.id, t.key]));
+    const changed = plan.tasks.find((t) => keyOf.has(t.id) && keyOf.get(t.id) !== t.key);
+    if (changed) {
+      for (const loop of loops) this.expansionFailed(loop, `${printable(changed.id)} has another key than when the run began: a file the plan covers changed during the run; run again`);
+      return;
+    }
+    const stillPending = new Set((plan.pending ?? []).map((p) => p.id));
+    const added = plan.tasks.filter((t) => !this.index.has(t.id));
+    const unfit = neverFit(added, this.options.limits);
+    const failed = loops.filter((l) => stillPending.has(l) || unfit.length);
+    for (const loop of failed) this.expansionFailed(loop, unfit.length ? unfit.join("; ") : `its list is still not in the store`);
+    if (unfit.length) return;
+    // The new keys are the run's to keep from `pipe gc` too, said before the store is asked.
+    if (added.length) this.needs.push(registerNeeds(storeDir, added.map((t) => t.key)));
+    const states = planStates(plan, storeDir, this.options.force);
+    const fresh = states.filter((s) => !this.index.has(s.task.id));
+    for (const t of added) this.index.set(t.id, this.index.size);
+    for (const s of fresh) if (s.run && s.reason !== "new key") this.options.forced.add(s.task.id);
+    this.plan = plan;
+    this.book.extend(plan, fresh);
+    for (const loop of loops) if (!failed.includes(loop)) reporter.event({ type: "expanded", loop, tasks: fresh.length, toRun: fresh.filter((s) => s.run).length });
+    for (const s of fresh) if (!s.run) reporter.event({ type: "cached", task: s.task.id });
+    for (const s of this.scheduler.expanded(loops.filter((l) => !failed.includes(l)), fresh)) reporter.event({ type: "skipped", ...s });
+    this.watchLoops(plan);
+    this.book.saveSoon();
+  }
+
+  private expansionFailed(loop: string, message: string): void {
+    this.expansionFailures.push({ loop, message });
+    this.options.reporter.event({ type: "expansion-failed", loop, message });
+    const f = this.scheduler.expansionFailed(loop);
+    if (f.stopped) this.stopped(f.stopped);
   }
 
   /** Another run computes the key: wait for its result rather than run it twice. */
@@ -211,7 +314,8 @@ export class Driver {
 
   /** Checks the files the key covers, makes the work directory and runs the task on `launcher` (queued there when it is busy). */
   private launch(task: Task, launcher: Launcher, gpus: readonly string[], lockError: unknown): void {
-    const { plan, reporter, now } = this.options;
+    const { reporter, now } = this.options;
+    const plan = this.plan;
     const entry: Running = { launcher };
     this.running.set(task.id, entry);
     const files = this.filesOf(task);
@@ -270,7 +374,8 @@ export class Driver {
 
   /** `explained`: the task's stderr says already why it failed (an output's check, or pipe could not start it). */
   private ended(task: Task, entry: Running, files: Files, at: { started: Date; previous: TaskDetails }, status: number | null, explained: boolean): void {
-    const { plan, storeDir, reporter } = this.options;
+    const { storeDir, reporter } = this.options;
+    const plan = this.plan;
     const end = this.options.now();
     this.running.delete(task.id);
     clearTimeout(entry.killTimer);

@@ -9,7 +9,10 @@ export type RunEvent =
   | { readonly type: "failed"; readonly task: string; readonly exitCode: number | null; readonly retrying: boolean }
   | { readonly type: "waiting"; readonly task: string; readonly holder: string }
   | { readonly type: "skipped"; readonly task: string; readonly because: string }
-  | { readonly type: "stopping"; readonly reason: "failure" | "interrupt" | "kill" };
+  | { readonly type: "stopping"; readonly reason: "failure" | "interrupt" | "kill" }
+  /** A dynamic loop was planned, its list in the store now: `tasks` new tasks, `toRun` of them to run. */
+  | { readonly type: "expanded"; readonly loop: string; readonly tasks: number; readonly toRun: number }
+  | { readonly type: "expansion-failed"; readonly loop: string; readonly message: string };
 
 export interface Reporter {
   event(e: RunEvent): void;

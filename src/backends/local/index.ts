@@ -14,7 +14,7 @@ import type { Plan } from "../../plan/plan.js";
 import { planStates, runsAnyway } from "../../plan/state.js";
 import { InputVerifier, REMEDY } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
-import { Driver } from "./driver.js";
+import { Driver, type ExpansionFailure, type Replan } from "./driver.js";
 import type { RunRecord } from "./records.js";
 import { RunBook } from "./run-book.js";
 import { neverFit, Scheduler, type LocalLimits } from "./scheduler.js";
@@ -24,6 +24,8 @@ export type { LocalLimits } from "./scheduler.js";
 
 export interface RunOptions {
   readonly plan: Plan;
+  /** Plans again once a dynamic loop's list is in the store (the compiler, reading the store). */
+  readonly replan?: Replan;
   readonly storeDir: string;
   readonly projectDir: string;
   /** The pipe installation, for TypeScript actions' runner. */
@@ -45,6 +47,9 @@ export interface RunOptions {
 export interface RunOutcome {
   readonly runDir: string;
   readonly record: RunRecord;
+  /** The plan at the end: the first, with every dynamic loop expanded during the run. */
+  readonly plan: Plan;
+  readonly expansionFailures: readonly ExpansionFailure[];
 }
 
 /** Tasks that can never fit this machine: reported before anything starts. */
@@ -77,6 +82,9 @@ async function runRegistered(options: RunOptions): Promise<RunOutcome> {
   const driver = new Driver(
     {
       plan,
+      ...(options.replan ? { replan: options.replan } : {}),
+      force: options.force,
+      limits,
       storeDir,
       projectDir: options.projectDir,
       env: { ...process.env, PIPE_STORE: storeDir, PIPE_PROJECT: options.projectDir, PIPE_HOME: options.pipeHome },
@@ -103,5 +111,5 @@ async function runRegistered(options: RunOptions): Promise<RunOutcome> {
   const status = scheduler.end();
   const record = book.close(status, now());
   reporter.close();
-  return { runDir: book.dir, record };
+  return { runDir: book.dir, record, plan: driver.plan, expansionFailures: driver.expansionFailures };
 }

@@ -35,8 +35,8 @@ export class RunBook {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly plan: Plan,
-    projectDir: string,
+    private plan: Plan,
+    private readonly projectDir: string,
     states: readonly RunDecision[],
     private readonly view: TaskView,
     started: Date,
@@ -48,6 +48,15 @@ export class RunBook {
     for (const s of states) if (s.reason) this.planReasons.set(s.task.id, s.reason);
     this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, ...context, tasks: [] };
     this.save();
+  }
+
+  /** The plan grew (a dynamic loop was expanded): `states` are its new tasks'. */
+  extend(plan: Plan, states: readonly RunDecision[]): void {
+    this.plan = plan;
+    for (const s of states) if (s.reason) this.planReasons.set(s.task.id, s.reason);
+    // plan.json is a link to the kept plan (run-storage.ts): the grown plan is another one.
+    fs.rmSync(path.join(this.dir, "plan.json"), { force: true });
+    savePlan(this.projectDir, plan, this.dir);
   }
 
   detailsOf(id: string): TaskDetails {

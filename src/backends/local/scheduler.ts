@@ -17,6 +17,13 @@
 // stops unless it keeps going. An interrupt stops it too. After a stop nothing starts, nothing
 // is retried, and what was queued behind a failed task is dropped; what is still pending when
 // the run is over ends cancelled (or interrupted).
+//
+// Dynamic loops (plan/dynamic.ts): a loop whose list is an upstream task's output is an
+// expansion waiting on that task. Once every task it waits on has succeeded, `next` says to
+// expand it; the driver plans again and hands over the new tasks (`expanded`), which are
+// scheduled with the rest, after them in plan order. A failed upstream task skips the
+// expansion with its dependents; an expansion that fails (`expansionFailed`) fails the run as
+// a task would. The run is not over while an expansion is ready or under way.
 
 import { printable } from "../../printable.js";
 import type { PlanResources } from "../../plan/plan.js";
@@ -72,7 +79,18 @@ export function neverFit(tasks: readonly Schedulable[], limits: LocalLimits): st
 export type StopReason = "failure" | "interrupt";
 
 /** What to do next: start a task on an idle launcher with these GPU ids, or queue it on the launcher of the running task `behind`. */
-export type Decision<T> = { readonly kind: "start"; readonly task: T; readonly gpus: readonly string[] } | { readonly kind: "queue"; readonly task: T; readonly behind: string };
+export type Decision<T> =
+  | { readonly kind: "start"; readonly task: T; readonly gpus: readonly string[] }
+  | { readonly kind: "queue"; readonly task: T; readonly behind: string }
+  /** Plan the dynamic loop `loop` again, its lists in the store now, and hand its tasks to `expanded`. */
+  | { readonly kind: "expand"; readonly loop: string };
+
+/** A dynamic loop's expansion: waiting on its upstream tasks, ready, under way, or over. */
+interface Expansion {
+  readonly id: string;
+  waitingOn: number;
+  state: "waiting" | "ready" | "expanding" | "done" | "skipped" | "failed";
+}
 
 /**
  * How a task handed over ended: `ok`; `failed`; `refused` (a file its key covers changed: never
@@ -121,6 +139,11 @@ export class Scheduler<T extends Schedulable> {
   private pendingCount = 0;
   private failedAny = false;
   private stop: StopReason | undefined;
+  private readonly expansions = new Map<string, Expansion>();
+  /** Per task (plan index), the expansions that wait on it. */
+  private readonly expansionsOf = new Map<number, Expansion[]>();
+  private readonly readyExpansions: Expansion[] = [];
+  private expanding = 0;
 
   /** `plan`: every task in plan order, with whether it runs (the others are cached). */
   constructor(
@@ -155,6 +178,13 @@ export class Scheduler<T extends Schedulable> {
   /** The next thing to do, or undefined when nothing can be done until something happens. */
   next(): Decision<T> | undefined {
     if (this.stop) return undefined;
+    // Cheap, and what it adds may start at once.
+    const expansion = this.readyExpansions.shift();
+    if (expansion) {
+      expansion.state = "expanding";
+      this.expanding++;
+      return { kind: "expand", loop: expansion.id };
+    }
     if (this.holding < this.limits.jobs) {
       const start = this.fitting();
       if (start !== undefined) {
@@ -293,7 +323,103 @@ export class Scheduler<T extends Schedulable> {
 
   /** Nothing runs or waits on a lock, and nothing will start. */
   get over(): boolean {
-    return this.handed.size === 0 && this.lockWaits.size === 0 && (this.ready.size === 0 || this.stop !== undefined);
+    return this.handed.size === 0 && this.lockWaits.size === 0 && this.expanding === 0 && ((this.ready.size === 0 && this.readyExpansions.length === 0) || this.stop !== undefined);
+  }
+
+  /**
+   * A dynamic loop that waits on the tasks `upstream` (ids of tasks already given): ready to
+   * expand once they have all succeeded; skipped if one of them has failed or was skipped.
+   * A loop known already is left as it is.
+   */
+  addExpansion(id: string, upstream: readonly string[]): void {
+    if (this.expansions.has(id)) return;
+    const e: Expansion = { id, waitingOn: 0, state: "waiting" };
+    this.expansions.set(id, e);
+    for (const u of upstream) {
+      const j = this.at(u);
+      const state = this.states[j]!;
+      if (state === "done" || state === "cached") continue;
+      if (state !== "pending") {
+        e.state = "skipped";
+        return;
+      }
+      e.waitingOn++;
+      let list = this.expansionsOf.get(j);
+      if (!list) this.expansionsOf.set(j, (list = []));
+      list.push(e);
+    }
+    if (e.waitingOn === 0) this.expansionReady(e);
+  }
+
+  /**
+   * An expansion is over: `tasks` are the tasks its planning added (in plan order, with
+   * whether each runs), scheduled from now on like those given at the start. A task whose
+   * upstream failed or was skipped is skipped; those are returned, each with that upstream.
+   */
+  expanded(loops: readonly string[], tasks: readonly { readonly task: T; readonly run: boolean }[]): { readonly task: string; readonly because: string }[] {
+    for (const loop of loops) {
+      const e = this.expansions.get(loop);
+      if (e?.state !== "expanding") continue;
+      e.state = "done";
+      this.expanding--;
+    }
+    const skipped: { task: string; because: string }[] = [];
+    for (const p of tasks) {
+      if (this.index.has(p.task.id)) continue;
+      const i = this.tasks.length;
+      this.tasks.push(p.task);
+      this.index.set(p.task.id, i);
+      this.states.push(p.run ? "pending" : "cached");
+      this.reasons.push(undefined);
+      this.attempts.push(0);
+      this.dependents.push([]);
+      this.waitingOn.push(0);
+      if (!p.run) continue;
+      this.pendingCount++;
+      let n = 0;
+      let blocked: string | undefined;
+      for (const d of p.task.deps) {
+        const j = this.index.get(d);
+        if (j === undefined) continue;
+        const state = this.states[j]!;
+        if (state === "pending") {
+          n++;
+          this.dependents[j]!.push(i);
+        } else if (state !== "done" && state !== "cached") blocked ??= this.tasks[j]!.id;
+      }
+      if (blocked !== undefined || this.stop) {
+        // Its upstream will not succeed in this run (a stopped run leaves it pending: it ends as the rest does).
+        if (blocked !== undefined) {
+          this.settle(i, "skipped");
+          this.reasons[i] = `upstream ${blocked} failed`;
+          skipped.push({ task: p.task.id, because: blocked });
+        }
+        continue;
+      }
+      this.waitingOn[i] = n;
+      if (n === 0) this.ready.push(i);
+    }
+    return skipped;
+  }
+
+  /** Planning a dynamic loop failed (a `zip` of runtime lists of different lengths): a failure of the run, as a task's is. */
+  expansionFailed(loop: string): { readonly stopped?: StopReason } {
+    const e = this.expansions.get(loop);
+    if (e?.state === "expanding") this.expanding--;
+    if (e) e.state = "failed";
+    this.failedAny = true;
+    const stopped = this.keepGoing ? undefined : this.halt("failure");
+    return stopped ? { stopped } : {};
+  }
+
+  /** Dynamic loops known to the run, with their state. */
+  expansionStates(): { readonly id: string; readonly state: Expansion["state"] }[] {
+    return [...this.expansions.values()].map((e) => ({ id: e.id, state: e.state }));
+  }
+
+  private expansionReady(e: Expansion): void {
+    e.state = "ready";
+    this.readyExpansions.push(e);
   }
 
   /** A task's state, the scheduler's reason for it (skipped, cached by a concurrent run) and its attempts so far. */
@@ -331,18 +457,21 @@ export class Scheduler<T extends Schedulable> {
 
   private succeeded(i: number): void {
     for (const d of this.dependents[i]!) if (--this.waitingOn[d]! === 0) this.ready.push(d);
+    for (const e of this.expansionsOf.get(i) ?? []) if (e.state === "waiting" && --e.waitingOn === 0) this.expansionReady(e);
   }
 
   /** Iteratively (a chain of a million tasks is a stack of a million frames otherwise), in depth-first order. */
   private skipDependents(failed: number): string[] {
     const because = this.tasks[failed]!.id;
     const skipped: string[] = [];
+    for (const e of this.expansionsOf.get(failed) ?? []) if (e.state === "waiting") e.state = "skipped";
     const stack = [...this.dependents[failed]!].reverse();
     while (stack.length) {
       const d = stack.pop()!;
       if (this.states[d] !== "pending") continue;
       this.settle(d, "skipped");
       this.reasons[d] = `upstream ${because} failed`;
+      for (const e of this.expansionsOf.get(d) ?? []) if (e.state === "waiting") e.state = "skipped";
       skipped.push(this.tasks[d]!.id);
       for (let k = this.dependents[d]!.length - 1; k >= 0; k--) stack.push(this.dependents[d]![k]!);
     }

@@ -56,6 +56,8 @@ export const BundleSchema = z.object({
   file: z.string(),
   /** In submission order: every job after the jobs it depends on. */
   jobs: z.array(BundleJobSchema),
+  /** Expanding jobs of dynamic loops (expand.ts), submitted after the jobs they wait on. */
+  expands: z.array(z.object({ name: z.string(), loop: z.string(), after: z.array(z.string()) })).optional(),
 });
 export type Bundle = z.infer<typeof BundleSchema>;
 

@@ -12,6 +12,7 @@ import { changedFiles, REMEDY } from "../../plan/verify-inputs.js";
 import { readBundle, readBundleEnv, type UnreadableBundle } from "./bundle.js";
 import { cancelJobs, type Env } from "./queue.js";
 import { readSubmissionChains } from "./records.js";
+import { EXPAND_DIR } from "./expand.js";
 
 export type SubmitOutcome =
   | UnreadableBundle
@@ -66,8 +67,18 @@ export async function cancelBundle(dir: string, env: Env): Promise<CancelOutcome
   const bundle = readBundle(dir);
   if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
   // Every current attempt: cancelling them makes Slurm cancel their joins and dependents.
-  const retries = new Set(bundle.value.jobs.filter((j) => j.attempt).map((j) => j.name));
-  const jobIds = [...new Set([...readSubmissionChains(dir, retries).values()].flat().map((r) => r.jobId))].sort((a, b) => Number(a) - Number(b));
+  // With the jobs the bundle's expanding jobs submitted, in its parts (expand.ts).
+  const parts = path.join(dir, EXPAND_DIR);
+  const records = [dir, ...(fs.existsSync(parts) ? fs.readdirSync(parts).filter((n) => !n.startsWith(".")).map((n) => path.join(parts, n)) : [])];
+  const jobIds = [
+    ...new Set(
+      records.flatMap((d) => {
+        const b = d === dir ? bundle : readBundle(d);
+        const retries = new Set(b.ok ? b.value.jobs.filter((j) => j.attempt).map((j) => j.name) : []);
+        return [...readSubmissionChains(d, retries).values()].flat().map((r) => r.jobId);
+      }),
+    ),
+  ].sort((a, b) => Number(a) - Number(b));
   if (jobIds.length === 0) return { kind: "nothing submitted" };
   const { error } = await cancelJobs(jobIds, env);
   return { kind: "cancelled", jobIds, ...(error ? { error } : {}) };

@@ -16,7 +16,23 @@ import { effectiveResources, type SlurmConfig } from "./directives.js";
 import { jobScript, joinScript } from "./job-script.js";
 import { attemptSlurmResources, growsOnRetry, planJobs } from "./jobs.js";
 import { bundleReadme } from "./readme.js";
+import { isStructured, parseType } from "../../store/structured.js";
 import { submitScript } from "./submit-script.js";
+import { expandCalls, expandJobs, expandJobScript, externalAfter, partPlan } from "./expand.js";
+
+/**
+ * A part of a bundle written by an expanding job (expand.ts): the tasks `ids` of the plan,
+ * its jobs' names starting with `prefix`, `root` the bundle relative to the part, `jobOf`
+ * the jobs of the bundle's other parts by task.
+ */
+export interface BundlePart {
+  readonly ids: ReadonlySet<string>;
+  readonly prefix: string;
+  readonly root: string;
+  readonly jobOf: ReadonlyMap<string, string>;
+  /** Loops that other parts expand already. */
+  readonly loopsElsewhere: ReadonlySet<string>;
+}
 
 export interface EmittedBundle {
   readonly bundle: Bundle;
@@ -24,17 +40,48 @@ export interface EmittedBundle {
   readonly files: ReadonlyMap<string, string>;
 }
 
-export function emitSlurm(plan: Plan, slurm: SlurmConfig): EmittedBundle {
+/**
+ * What in a plan makes its tasks run pipe's own node programs on the compute nodes (node on
+ * PATH, PIPE_HOME in bundle.env): TypeScript actions, directory inputs (hashed by pipe's
+ * code), structured outputs (checked and read by store/structured.ts). Empty when none does.
+ */
+export function nodeNeeds(plan: Plan): string[] {
+  const actions = Object.values(plan.actions);
+  return [
+    ...(actions.some((a) => a.kind === "ts") ? ["TypeScript actions"] : []),
+    ...(plan.tasks.some((t) => t.files.some((f) => f.role === "input")) ? ["checking input directories"] : []),
+    ...(actions.some((a) => a.outputs.some((o) => isStructured(parseType(o.type)))) ? ["structured outputs (lists and records)"] : []),
+    ...(plan.pending?.length ? ["expanding dynamic loops (an expanding job plans again with pipe)"] : []),
+  ];
+}
+
+export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): EmittedBundle {
+  const plan = part ? partPlan(full, part.ids) : full;
   const jobs = planJobs(plan, slurm);
-  const bundle: Bundle = { format: BUNDLE_FORMAT, entry: plan.entry, file: plan.file, jobs };
+  if (part) {
+    // Names unique across the bundle's parts: jobs.tsv records and dependencies go by name.
+    const renamed = new Map(jobs.map((j) => [j.name, `${part.prefix}${j.name}`]));
+    const deps = new Map(full.tasks.map((t) => [t.id, t.deps]));
+    for (const j of jobs) {
+      const external = externalAfter(j, deps, part.ids, part.jobOf).map((job) => ({ job, type: "afterok" as const }));
+      Object.assign(j, { name: renamed.get(j.name)!, script: `jobs/${renamed.get(j.name)!}.sh`, after: [...j.after.map((a) => ({ ...a, job: renamed.get(a.job)! })), ...external] });
+    }
+  }
+  const jobOf = new Map<string, string>(part?.jobOf ?? []);
+  for (const j of jobs) for (const t of j.tasks) jobOf.set(t.id, j.name);
+  const used = new Set(jobs.map((j) => j.name));
+  const pendingHere = part ? { ...full, pending: (full.pending ?? []).filter((p) => !part.loopsElsewhere.has(p.id)) } : full;
+  const expands = expandJobs(pendingHere, (t) => jobOf.get(t), part?.prefix ?? "", used);
+  const bundle: Bundle = { format: BUNDLE_FORMAT, entry: plan.entry, file: plan.file, jobs, ...(expands.length ? { expands: expands.map((e) => ({ ...e, after: [...e.after] })) } : {}) };
   const files = new Map<string, string>([
     [BUNDLE_FILE, bundleToJson(bundle)],
     ["plan.json", planToJson(plan)],
-    ["README.md", bundleReadme(bundle, { python: Object.values(plan.actions).some((a) => a.kind === "py") })],
-    ["submit.sh", submitScript(bundle, slurm.arrayThrottle)],
+    ["README.md", bundleReadme(bundle, { python: Object.values(full.actions).some((a) => a.kind === "py"), nodeNeeds: nodeNeeds(full) })],
+    ["submit.sh", submitScript(bundle, slurm.arrayThrottle, { calls: expandCalls(expands), part: part !== undefined })],
     [INPUTS_FILE, inputsTsv(plan.tasks)],
   ]);
-  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  for (const e of expands) files.set(`jobs/${e.name}.sh`, expandJobScript(e, slurm, part?.root ?? "."));
+  const byId = new Map(full.tasks.map((t) => [t.id, t]));
   for (const job of jobs) {
     const first = byId.get(job.tasks[0]!.id)!;
     const retries = growsOnRetry(first) ? 0 : first.retries;
@@ -44,7 +91,7 @@ export function emitSlurm(plan: Plan, slurm: SlurmConfig): EmittedBundle {
     if (job.join) files.set(job.join.script, joinScript(job, joinOptions(first.resources, slurm)));
     const list = job.tasks.map((t) => [t.script, t.key, t.force ? "1" : "0", printable(t.id)].join("\t") + "\n");
     files.set(job.script.replace(/\.sh$/, ".tasks"), list.join(""));
-    for (const t of job.tasks) files.set(t.script, taskScript(plan, byId.get(t.id)!));
+    for (const t of job.tasks) files.set(t.script, taskScript(full, byId.get(t.id)!));
   }
   return { bundle, files };
 }
@@ -100,7 +147,7 @@ export function writeBundle(dir: string, emitted: EmittedBundle, paths: MachineP
       droppedJobIds = [...new Set(fs.readFileSync(records, "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t")[2]!))];
       fs.rmSync(records);
     }
-    for (const sub of ["jobs", "tasks"]) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
+    for (const sub of ["jobs", "tasks", "expand"]) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
   }
   try {
     for (const sub of ["jobs", "tasks", "logs"]) makeDirs(path.join(dir, sub));

@@ -6,7 +6,7 @@
 
 export { readBundle, readBundleEnv, type Bundle, type BundleJob, type UnreadableBundle } from "./bundle.js";
 export { effectiveResources, sbatchOptions } from "./directives.js";
-export { bundleEnv, emitSlurm, writeBundle, type EmittedBundle, type MachinePaths } from "./emit.js";
+export { bundleEnv, emitSlurm, nodeNeeds, writeBundle, type EmittedBundle, type MachinePaths } from "./emit.js";
 export { cancelBundle, submitBundle, type CancelOutcome, type SubmitOutcome } from "./control.js";
 export { bundleLog, type BundleLog } from "./logs.js";
 export { BUNDLE_STATUSES, bundleStatus, taskStatuses, type BundleStatus, type BundleStatusName, type BundleTaskStatus } from "./status.js";

@@ -2,10 +2,13 @@
 // who has the bundle and Slurm but maybe not pipe.
 
 import type { Bundle } from "./bundle.js";
+import { printable } from "../../printable.js";
 
 /** What the tasks run besides their commands: `python` when some are Python actions. */
 export interface ReadmeFacts {
   readonly python?: boolean;
+  /** What in the plan runs pipe's node programs on the compute nodes (emit.ts, `nodeNeeds`). */
+  readonly nodeNeeds?: readonly string[];
 }
 
 /** The runner of Python actions, which the bundle does not copy: where it is read from and with which interpreter. */
@@ -34,6 +37,12 @@ export function bundleReadme(bundle: Bundle, facts: ReadmeFacts = {}): string {
     `${tasks} tasks in ${bundle.jobs.length} Slurm jobs. Results go to the store named in \`bundle.env\``,
     "(with the project directory the commands run in): edit it if the bundle moves to another machine.",
     "The store and the project directory must be on a file system the compute nodes share.",
+    ...(facts.nodeNeeds?.length
+      ? [
+          `The compute nodes also need \`node\` (20 or newer) on PATH and the pipe installation named by`,
+          `\`PIPE_HOME\` in \`bundle.env\`, whose programs the tasks run for: ${facts.nodeNeeds.join(", ")}.`,
+        ]
+      : []),
     "",
     "## Submit",
     "",
@@ -51,6 +60,7 @@ export function bundleReadme(bundle: Bundle, facts: ReadmeFacts = {}): string {
     "again, or submit anyway with `bash submit.sh --ignore-changes`; a task still refuses to run a",
     "changed file, and stores nothing.",
     "",
+    ...(bundle.expands?.length ? dynamicSection(bundle) : []),
     ...(facts.python ? PYTHON_NOTE : []),
     "## Watch",
     "",
@@ -80,4 +90,30 @@ export function bundleReadme(bundle: Bundle, facts: ReadmeFacts = {}): string {
     ...jobRows,
     "",
   ].join("\n");
+}
+
+/** What a bundle with dynamic loops adds: its expanding jobs, and what they need on the nodes. */
+function dynamicSection(bundle: Bundle): string[] {
+  return [
+    "## Dynamic loops",
+    "",
+    `${bundle.expands!.length} loop${bundle.expands!.length === 1 ? " runs" : "s run"} over a list known only once an upstream task has run (${bundle.expands!.map((e) => `\`${printable(e.loop)}\``).join(", ")}).`,
+    "For each, `submit.sh` submits an expanding job (`jobs/expand-*.sh`) that waits (`afterok`) on the",
+    "jobs of that task, then runs `node $PIPE_HOME/bin/pipe.js expand-bundle`: it plans the program",
+    "again from `replan.json` (the program's `.pipe` sources as they were when the bundle was written,",
+    "the entry pipeline and its parameters, the Slurm config), reads the list from the store, writes",
+    "the loop's tasks and what depends on them as a part of this bundle in `expand/NAME/` (jobs, task",
+    "scripts, its own `submit.sh` and `jobs.tsv`), and runs that `submit.sh`: the loop's tasks as one",
+    "job array, their dependents after them, with `afterok` and `--kill-on-invalid-dep=yes` on this",
+    "bundle's jobs still queued or running; a loop nested in it gets an expanding job of its own there.",
+    "Its log is `logs/expand-*_JOBID.out`. The expanding job refuses (and submits nothing) when a task",
+    "of the bundle would get another key: a file the keys cover changed since; emit the bundle again.",
+    "",
+    "The compute node that runs an expanding job needs `node` (20 or newer) on PATH, the pipe",
+    "installation named by `PIPE_HOME` in `bundle.env` (with its `node_modules`), the project",
+    "directory (its inputs and `uses` files are hashed as the tasks' keys are) and the store. Run",
+    "`submit.sh` again after a failure: the expanding jobs are submitted again and submit only what",
+    "is missing from the store.",
+    "",
+  ];
 }

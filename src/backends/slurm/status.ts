@@ -2,7 +2,10 @@
 // store. The store decides "done"; Slurm decides pending/running and how an attempt
 // without a result ended. Returned as data: `pipe status DIR` prints them.
 
+import fs from "node:fs";
+import path from "node:path";
 import { inStore } from "../../store/index.js";
+import { EXPAND_DIR, expandLabel, partDir } from "./expand.js";
 import { bundleStore, readBundle, type Bundle, type UnreadableBundle } from "./bundle.js";
 import { ACTIVE_STATES, queueStates, type Env, type QueueEntry } from "./queue.js";
 import { readSubmissionChains, slurmTaskId, type SubmittedTask } from "./records.js";
@@ -35,13 +38,24 @@ export async function bundleStatus(dir: string, env: Env): Promise<BundleStatus>
   if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
   const store = bundleStore(dir);
   if (!store.ok) return { kind: "unreadable", error: store.error };
-  const chains = readSubmissionChains(dir, retryJobs(bundle.value));
-  const ids = [...new Set([...chains.values()].flat().map((r) => r.jobId))].sort();
+  // The bundle, then the parts its expanding jobs wrote (expand.ts), each with its records.
+  const parts: { bundle: Bundle; chains: ReadonlyMap<string, SubmittedTask[]> }[] = [{ bundle: bundle.value, chains: readSubmissionChains(dir, retryJobs(bundle.value)) }];
+  const partsDir = path.join(dir, EXPAND_DIR);
+  const written = new Set<string>();
+  for (const name of fs.existsSync(partsDir) ? fs.readdirSync(partsDir).sort() : []) {
+    const part = readBundle(path.join(partsDir, name));
+    if (!part.ok) continue;
+    written.add(name);
+    parts.push({ bundle: part.value, chains: readSubmissionChains(path.join(partsDir, name), retryJobs(part.value)) });
+  }
+  const ids = [...new Set(parts.flatMap((p) => [...p.chains.values()].flat().map((r) => r.jobId)))].sort();
   const { states: queue, error } = await queueStates(ids, env);
-  const tasks = taskStatuses(bundle.value, currentAttempts(chains, queue), queue, (key) => inStore(store.value, key));
+  const tasks = parts.flatMap((p) => {
+    const current = currentAttempts(p.chains, queue);
+    return [...taskStatuses(p.bundle, current, queue, (key) => inStore(store.value, key)), ...expandStatuses(p.bundle, current, queue, written)];
+  });
   return { kind: "statuses", tasks, ...(error ? { queueError: error } : {}) };
 }
-
 /** The names of a bundle's retry jobs (attempt 2 and later of a job). */
 export function retryJobs(bundle: Bundle): Set<string> {
   return new Set(bundle.jobs.filter((j) => j.attempt).map((j) => j.name));
@@ -60,6 +74,22 @@ export function currentAttempts(chains: ReadonlyMap<string, SubmittedTask[]>, qu
     out.set(task, active ?? ended ?? chain[chain.length - 1]!);
   }
   return out;
+}
+
+/** An expanding job's line: done once its part is written, else as its job is. */
+function expandStatuses(bundle: Bundle, submissions: ReadonlyMap<string, SubmittedTask>, queue: ReadonlyMap<string, QueueEntry>, written: ReadonlySet<string>): BundleTaskStatus[] {
+  return (bundle.expands ?? []).map((e): BundleTaskStatus => {
+    const label = expandLabel(e.loop);
+    const submitted = submissions.get(label);
+    const base = { task: label, job: e.name, ...(submitted ? { slurmId: slurmTaskId(submitted) } : {}) };
+    const q = submitted && queue.get(slurmTaskId(submitted));
+    if (q && ACTIVE_STATES.has(q.state)) return { ...base, status: q.state === "PENDING" ? "pending" : "running", ...detail(q) };
+    if (written.has(path.basename(partDir(e.loop)))) return { ...base, status: "done" };
+    if (!submitted) return { ...base, status: "not submitted" };
+    if (q?.state === "COMPLETED") return { ...base, status: "done" };
+    if (q?.state === "CANCELLED") return { ...base, status: "cancelled", ...detail(q) };
+    return { ...base, status: "failed", ...(q ? { detail: q.state } : { detail: `job ${submitted.jobId} is gone from Slurm` }) };
+  });
 }
 
 export function taskStatuses(bundle: Bundle, submissions: ReadonlyMap<string, SubmittedTask>, queue: ReadonlyMap<string, QueueEntry>, done: (key: string) => boolean): BundleTaskStatus[] {

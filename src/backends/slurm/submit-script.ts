@@ -10,12 +10,18 @@
 // Before anything is submitted it compares the files the keys of those tasks cover with the
 // project, and refuses when one changed, unless given --ignore-changes.
 
+import { append } from "../../arrays.js";
 import { submitCheckLines } from "../../plan/verify-inputs.js";
 import { inBash } from "../../store/index.js";
 import { needsLines } from "./needs-script.js";
 import type { Bundle } from "./bundle.js";
 
-export function submitScript(bundle: Bundle, throttle: number | undefined): string {
+/**
+ * `extra.calls`: the lines that submit the expanding jobs (expand.ts). `extra.part`: the
+ * script of a part written by an expanding job, which reads the job records of the whole
+ * bundle and depends on its jobs still queued or running.
+ */
+export function submitScript(bundle: Bundle, throttle: number | undefined, extra: { calls?: readonly string[]; part?: boolean } = {}): string {
   const calls = bundle.jobs.flatMap((job) => {
     const deps = job.after.map((a) => `${a.type}:${a.job}`);
     const kind = job.array ? `array${throttle ? `%${throttle}` : ""}` : "single";
@@ -27,9 +33,23 @@ export function submitScript(bundle: Bundle, throttle: number | undefined): stri
     }
     return lines;
   });
+  const head = [...HEAD];
+  const records = HEAD.findIndex((l) => l.includes("END { for (j in last)"));
+  // A part reads the records of the whole bundle: its own, the bundle's, its sibling parts'.
+  if (extra.part) head[records] = head[records]!.replace("< <(awk", "< <(cat ../../jobs.tsv ../*/jobs.tsv 2>/dev/null | awk").replace("' jobs.tsv)", "')");
+  if (extra.calls?.length) append(head, EXPAND_FUNCTION);
   const joins = bundle.jobs.some((j) => j.join) ? JOIN : [];
-  return [...HEAD, ...joins, ...submitCheckLines(), ...needsLines(), ...calls, ...TAIL].join("\n");
+  return [...head, ...joins, ...(extra.part ? PART_LINES : []), ...submitCheckLines(), ...needsLines(), ...calls, ...(extra.calls ?? []), ...TAIL].join("\n");
 }
+
+/** In a part: the bundle's other jobs still queued or running are what its jobs wait on. */
+const PART_LINES = [
+  "# Jobs of the bundle's other parts still queued or running: what this part's jobs wait on.",
+  'for name in "${!last[@]}"; do',
+  '  if [ -n "${active[${last[$name]}]:-}" ]; then jobid[$name]=${last[$name]}; fi',
+  "done",
+  "",
+];
 
 const HEAD = [
   "#!/usr/bin/env bash",
@@ -121,6 +141,34 @@ const HEAD = [
   "  done >> jobs.tsv",
   "  submitted=$((submitted + 1)) tasks=$((tasks + ${#missing[@]}))",
   '  echo "$name: submitted job $id (${#missing[@]} of $n tasks$after)"',
+  "}",
+  "",
+];
+
+const EXPAND_FUNCTION = [
+  "# expand NAME LOOP [afterok:UPSTREAM...]: an expanding job, submitted unless one is still queued or running.",
+  "expand() {",
+  '  local name=$1 loop=$2 dep up id args=(--parsable --kill-on-invalid-dep=yes) deps=() after=""',
+  "  shift 2",
+  '  local old=${last[$name]:-}',
+  '  if [ -n "$old" ] && [ -n "${active[$old]:-}" ]; then',
+  '    echo "$name: still queued or running as job $old"',
+  "    return",
+  "  fi",
+  '  for dep in "$@"; do',
+  '    up=${jobid[${dep#*:}]:-}',
+  '    if [ -n "$up" ]; then deps+=("${dep%%:*}:$up"); fi',
+  "  done",
+  "  if [ ${#deps[@]} -gt 0 ]; then",
+  '    args+=("--dependency=$(IFS=,; echo "${deps[*]}")")',
+  '    after=", after ${deps[*]}"',
+  "  fi",
+  '  id=$(sbatch "${args[@]}" "jobs/$name.sh") || { echo "$name: sbatch failed" >&2; exit 1; }',
+  "  id=${id%%;*}",
+  '  jobid[$name]=$id',
+  "  printf '%s\\t%s\\t%s\\t%s\\n' \"$loop\" \"$name\" \"$id\" - >> jobs.tsv",
+  "  submitted=$((submitted + 1))",
+  '  echo "$name: submitted job $id (expands a dynamic loop$after)"',
   "}",
   "",
 ];
