@@ -33,7 +33,8 @@ const placed: Record<string, string> = {
   zip: "as the list of a `for (a, b) in zip(xs, ys)` loop",
 };
 
-export const builtinNames: ReadonlySet<string> = new Set([...Object.keys(forms), ...Object.keys(placed), "raw"]);
+/** The built-ins that make a value (not `raw`, `flag` or `zip`, which have places of their own). */
+export const valueBuiltins: ReadonlySet<string> = new Set(Object.keys(forms));
 
 /** The typed call of a built-in function, or undefined when `call` names none (the caller reports it). */
 export function checkBuiltin(call: A.Call, cx: ExprContext): TExpr | undefined {

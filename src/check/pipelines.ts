@@ -9,6 +9,7 @@ import { resolveCallee, type Callable, type ModuleScope } from "./declarations.j
 import { checkExpr, checkFieldInits, reportUnlessAssignable, Scope, type ExprContext } from "./expressions.js";
 import { checkResources } from "./resources.js";
 import { staticLength } from "./operators.js";
+import { valueBuiltins } from "./builtins.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { reportUnusedLets } from "./unused-lets.js";
@@ -102,6 +103,11 @@ export function checkPipeline(decl: A.PipelineDecl, sig: Signature, cx: Pipeline
 }
 
 function checkBinding(value: A.Expr, ex: ExprContext, cx: PipelineContext, calls: CallSite[]): TCall | TFor | undefined {
+  const builtin = value.kind === "Call" && value.callee.kind === "NameRef" && valueBuiltins.has(value.callee.name) && !cx.module.visible.has(value.callee.name) ? value.callee.name : undefined;
+  if (builtin) {
+    ex.diagnostics.push(at(Diag.callExpected(), value.span, { hint: `\`${builtin}(...)\` makes a value, not a task: write it where the value is used, as in \`for f in glob("data/*.csv") { ... }\`` }));
+    return undefined;
+  }
   if (value.kind === "Call") return checkCall(value, ex, cx, calls);
   if (value.kind === "ForExpr") return checkFor(value, ex, cx, calls);
   ex.diagnostics.push(at(Diag.callExpected(), value.span, { hint: "`let` binds the outputs of a call or of a `for` sweep of calls" }));

@@ -44,6 +44,22 @@ function namesIn(e: A.Expr, into: Set<string>): void {
       for (const s of e.sources) namesIn(s, into);
       namesIn(e.body, into);
       break;
+    case "If":
+      namesIn(e.cond, into);
+      namesIn(e.then, into);
+      namesIn(e.else, into);
+      break;
+    case "Binary":
+      namesIn(e.left, into);
+      namesIn(e.right, into);
+      break;
+    case "Not":
+      namesIn(e.operand, into);
+      break;
+    case "Index":
+      namesIn(e.target, into);
+      namesIn(e.index, into);
+      break;
     default:
       break;
   }

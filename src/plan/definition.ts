@@ -10,7 +10,9 @@ import { sha256 } from "./canonical.js";
 import type { ActionDef } from "./plan.js";
 import { trimOf } from "../text.js";
 
-export function exprText(e: TExpr): string {
+/** `projectDir`: a path is shown relative to it, so that moving the project changes no definition. */
+export function exprText(e: TExpr, projectDir = ""): string {
+  const text = (x: TExpr) => exprText(x, projectDir);
   switch (e.kind) {
     case "Var":
       return e.name;
@@ -18,32 +20,32 @@ export function exprText(e: TExpr): string {
       return `out.${e.name}`;
     case "Field":
     case "Project":
-      return `${exprText(e.target)}.${e.name}`;
+      return `${text(e.target)}.${e.name}`;
     case "Literal":
       return JSON.stringify(e.value);
     case "Path":
-      return JSON.stringify(e.path);
+      return JSON.stringify(projectDir ? relativePosix(projectDir, e.path) : e.path);
     case "List":
-      return `[${e.items.map(exprText).join(", ")}]`;
+      return `[${e.items.map(text).join(", ")}]`;
     case "Record":
-      return `{${e.fields.map((f) => `${f.name} = ${exprText(f.value)}`).join(", ")}}`;
+      return `{${e.fields.map((f) => `${f.name} = ${text(f.value)}`).join(", ")}}`;
     // Fully parenthesised: one text per tree, whatever the source's layout or parentheses.
     case "If":
-      return `(if ${exprText(e.cond)} then ${exprText(e.then)} else ${exprText(e.else)})`;
+      return `(if ${text(e.cond)} then ${text(e.then)} else ${text(e.else)})`;
     case "Binary":
-      return `(${exprText(e.left)} ${e.op} ${exprText(e.right)})`;
+      return `(${text(e.left)} ${e.op} ${text(e.right)})`;
     case "Not":
-      return `(not ${exprText(e.operand)})`;
+      return `(not ${text(e.operand)})`;
     case "Index":
-      return `${exprText(e.target)}[${exprText(e.index)}]`;
+      return `${text(e.target)}[${text(e.index)}]`;
     case "Builtin":
-      return `${e.name}(${e.args.map(exprText).join(", ")})`;
+      return `${e.name}(${e.args.map(text).join(", ")})`;
   }
 }
 
-function interpolationText(p: TInterpolation): string {
-  if (p.flag) return `flag(${exprText(p.flag)}, ${exprText(p.expr)})`;
-  return p.raw ? `raw(${exprText(p.expr)})` : exprText(p.expr);
+function interpolationText(p: TInterpolation, projectDir: string): string {
+  if (p.flag) return `flag(${exprText(p.flag, projectDir)}, ${exprText(p.expr, projectDir)})`;
+  return p.raw ? `raw(${exprText(p.expr, projectDir)})` : exprText(p.expr, projectDir);
 }
 
 /**
@@ -58,7 +60,7 @@ export function actionDef(action: TAction, projectDir: string, python?: string):
   let ts: ActionDef["ts"];
   let py: ActionDef["py"];
   if (action.impl.kind === "Shell") {
-    const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${interpolationText(p)}}`)).join("");
+    const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${interpolationText(p, projectDir)}}`)).join("");
     body = normalizeCommand(command);
   } else if (action.impl.kind === "Py") {
     py = { module: pyModuleName(projectDir, action.impl.module), function: action.impl.function, ...(python ? { python } : {}) };

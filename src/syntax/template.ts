@@ -40,7 +40,10 @@ export function parseTemplate(token: IToken, file: string, diagnostics: Diagnost
     }
     const close = body.indexOf("}", open + 2);
     if (close < 0) {
-      diagnostics.push(at(Diag.unterminatedInterpolation(), { file, start: bodyStart + open, end: bodyStart + open + 2 }));
+      // In a one-line command, the `"` of `~{flag("--x", x)}` ends the command itself.
+      const quoted = !triple && /(\(|,|\bthen|\belse|==|!=|\+)\s*$/.test(body.slice(open + 2));
+      const hint = !quoted ? {} : { hint: 'a `"` ends a one-line command: write a command whose `~{...}` holds a string in `"""..."""`' };
+      diagnostics.push(at(Diag.unterminatedInterpolation(), { file, start: bodyStart + open, end: bodyStart + open + 2 }, hint));
       break;
     }
     const interpolation = parseInterpolation(body.slice(open + 2, close), bodyStart + open, bodyStart + close + 1, file, diagnostics, expression);
