@@ -12,7 +12,7 @@ import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
-import { isStructured, outputPath, parseType, projectValue, scalarValue, structuredValue } from "../store/index.js";
+import { isStructured, outputPath, storedAs, parseType, projectValue, scalarValue, structuredValue } from "../store/index.js";
 import { scalarText, type Value } from "../plan/values.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
@@ -103,8 +103,9 @@ export function outputValues(plan: Plan, storeDir: string): Record<string, strin
     if (typeof v !== "object") return String(v);
     if ("$path" in v) return v.$path;
     if ("$record" in v) return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
-    const file = outputPath(storeDir, keyOf.get(v.$ref)!, v.output);
-    const type = typeOf.get(v.$ref)!.find((o) => o.name === v.output)?.type;
+    const output = typeOf.get(v.$ref)!.find((o) => o.name === v.output);
+    const file = outputPath(storeDir, keyOf.get(v.$ref)!, output ? storedAs(output) : v.output);
+    const type = output?.type;
     if (type === "File" || type === "Dir") return file;
     try {
       if (v.fields || (type !== undefined && isStructured(parseType(type)))) return valueText(projectValue(structuredValue(file, parseType(type!)), v.fields ?? []));

@@ -81,6 +81,12 @@ export const Diag = {
   unusedLet: def("P3032", "warning", (name: string) => `\`${name}\` is bound but never used`),
   namedZipArgument: def("P3033", "error", () => "`zip` takes its lists in order, without names"),
   zipLengths: def("P3034", "error", (lengths: readonly number[]) => `zip of lists of lengths ${lengths.slice(0, -1).join(", ")} and ${lengths.at(-1)}`),
+  outputFileNotString: def("P3035", "error", () => "an output's file name must be a string, such as \"model.npz\""),
+  badOutputFile: def("P3036", "error", (name: string, reason: string) => `output file name ${printableQuoted(name)} ${reason}`),
+  scalarOutputFile: def("P3037", "error", (type: string) => `a \`${type}\` output cannot name its file`),
+  pipelineOutputFile: def("P3038", "error", () => "a pipeline's output cannot name a file"),
+  sameOutputFile: def("P3039", "error", (a: string, b: string, file: string) => `outputs \`${a}\` and \`${b}\` are both stored as ${printableQuoted(file)}`),
+  outputNeverNamed: def("P3040", "warning", (name: string) => `the command never names output \`${name}\` (\`~{out.${name}}\`)`),
 
   // ---- plan, parameters and config ----
   badParamValue: def("P4001", "error", (name: string, reason: string) => `parameter \`${name}\`: ${reason}`),

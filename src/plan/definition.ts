@@ -31,7 +31,7 @@ export function exprText(e: TExpr): string {
 
 export function actionDef(action: TAction, projectDir: string): ActionDef {
   const signature = `action ${action.name}(${action.params.map((p) => `${p.name}: ${show(p.type)}`).join(", ")}) -> (${action.outputs
-    .map((o) => `${o.name}: ${show(o.type)}`)
+    .map((o) => `${o.name}: ${show(o.type)}${o.file !== undefined ? ` = ${JSON.stringify(o.file)}` : ""}`)
     .join(", ")})`;
   let body: string;
   let ts: ActionDef["ts"];
@@ -49,7 +49,7 @@ export function actionDef(action: TAction, projectDir: string): ActionDef {
     kind: action.impl.kind === "Shell" ? "shell" : "ts",
     definition,
     definitionHash: sha256(definition),
-    outputs: action.outputs.map((o) => ({ name: o.name, type: show(o.type) })),
+    outputs: action.outputs.map((o) => ({ name: o.name, type: show(o.type), ...(o.file !== undefined ? { file: o.file } : {}) })),
     env: Object.fromEntries(action.env.map((e) => [e.name, e.value])),
     ...(ts ? { ts } : {}),
   };

@@ -12,7 +12,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { relativePosix } from "../host.js";
 import type { TaskInput } from "./plan.js";
 import { mergeResources } from "./resources.js";
-import { shellQuote } from "../shell/quote.js";
+import { inDoubleQuotes, shellQuote } from "../shell/quote.js";
 import { coerce, labelText, scalarText, type Value } from "./values.js";
 
 export interface TaskDraft {
@@ -267,7 +267,11 @@ function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar:
   return action.impl.parts
     .map((part) => {
       if (typeof part === "string") return part;
-      if (part.expr.kind === "Out") return part.raw ? `$out/${part.expr.name}` : `"$out/${part.expr.name}"`;
+      if (part.expr.kind === "Out") {
+        const name = part.expr.name;
+        const file = action.outputs.find((o) => o.name === name)?.file ?? name;
+        return part.raw && shellQuote(file) === file ? `$out/${file}` : `"$out/${inDoubleQuotes(file)}"`;
+      }
       return words(evaluate(part.expr), part.raw).join(" ");
     })
     .join("");

@@ -16,8 +16,8 @@
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
 import { append } from "../arrays.js";
 import { printable } from "../printable.js";
-import { LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
-import { entryMeta, inBash, invalidOutput, META, missingOutput, outputRule } from "../store/index.js";
+import { inDoubleQuotes, LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
+import { entryMeta, inBash, invalidOutput, META, missingOutput, outputRule, storedAs } from "../store/index.js";
 import { isStructured, parseType, projectType, type StructuredInput } from "../store/structured.js";
 import { REMEDY, taskCheckLines } from "./verify-inputs.js";
 
@@ -107,7 +107,7 @@ export function runnerScript(plan: Plan, task: Task, read: StructuredReader = re
 export function outputChecks(plan: Plan, task: Task, onFail: (message: string) => string): string[] {
   const lines: string[] = [];
   for (const o of plan.actions[task.action]!.outputs) {
-    const where = `"$out/${o.name}"`;
+    const where = `"$out/${inDoubleQuotes(storedAs(o))}"`;
     const rule = outputRule(o.type);
     lines.push(`[ ${rule.is === "dir" ? "-d" : "-f"} ${where} ] || ${onFail(shellQuote(missingOutput(o.name, o.type)))}`);
     const re = rule.pattern;
@@ -184,7 +184,7 @@ function isArrayRead(input: StructuredInput): boolean {
 function structuredChecks(plan: Plan, task: Task): string[] {
   const outputs = plan.actions[task.action]!.outputs.filter((o) => isStructured(parseType(o.type)));
   if (outputs.length === 0) return [];
-  const described = JSON.stringify(outputs.map((o) => ({ name: o.name, file: o.name, type: o.type })));
+  const described = JSON.stringify(outputs.map((o) => ({ name: o.name, file: storedAs(o), type: o.type })));
   return [
     `problem=$(node ${TOOL} check "$out" ${shellQuote(described)})`,
     "case $? in",
@@ -206,10 +206,10 @@ function inputLines(plan: Plan, task: Task, read: StructuredReader = readByNode)
   for (const input of inputs) {
     const stored = input.outputType ?? input.type;
     if (input.fields || isStructured(parseType(stored))) {
-      structured.push({ var: input.var, file: `${input.key}/${input.output}`, type: stored, ...(input.fields ? { fields: input.fields } : {}) });
+      structured.push({ var: input.var, file: `${input.key}/${input.file ?? input.output}`, type: stored, ...(input.fields ? { fields: input.fields } : {}) });
       continue;
     }
-    const file = `"${inBash.output(input.key, input.output)}"`;
+    const file = `"${inBash.output(input.key, inDoubleQuotes(input.file ?? input.output))}"`;
     lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
   }
   if (structured.length > 0) append(lines, read(structured));
@@ -225,7 +225,9 @@ function commandLines(plan: Plan, task: Task): string[] {
     const { module, export: exportName } = action.ts;
     lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
     const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
-    command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}`;
+    const named = action.outputs.filter((o) => o.file !== undefined);
+    const files = named.length ? ` ${shellQuote(JSON.stringify(Object.fromEntries(named.map((o) => [o.name, o.file]))))}` : "";
+    command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}${files}`;
   }
   for (const [name, value] of Object.entries(action.env).sort()) append(lines, literal(`export ${name}=${shellQuote(value)}`));
   lines.push("set -e");

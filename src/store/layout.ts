@@ -31,8 +31,11 @@ export const entryDir = (storeDir: string, key: string): string => path.join(sto
 /** Concatenated rather than joined: asked once per task of every plan, and the key needs no normalising. */
 export const metaFile = (storeDir: string, key: string): string => `${storeDir}${path.sep}${key}${path.sep}${META}`;
 
-/** Where an entry keeps an output: a file, or a directory for a `Dir`. */
+/** Where an entry keeps an output: a file, or a directory for a `Dir`; `output` is its file name (`storedAs`). */
 export const outputPath = (storeDir: string, key: string, output: string): string => path.join(storeDir, key, output);
+
+/** The file an output is stored as in its entry (and built as in a work directory): the name it declares, else its own name. */
+export const storedAs = (output: { readonly name: string; readonly file?: string | undefined }): string => output.file ?? output.name;
 
 export const tmpDir = (storeDir: string): string => path.join(storeDir, TMP);
 

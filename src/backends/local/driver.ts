@@ -13,7 +13,7 @@ import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.j
 import { INPUTS_CHANGED_STATUS, REMEDY, type InputVerifier } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
 import { Launchers, type Launcher } from "./launcher.js";
-import { entryDir, finishResult, inStore, KeyLocks, tmpDir, workDir, type LockOwner } from "../../store/index.js";
+import { entryDir, finishResult, inStore, KeyLocks, storedAs, tmpDir, workDir, type LockOwner } from "../../store/index.js";
 import { MemorySampler } from "./memory.js";
 import { inputAssignment, structuredOutputsProblem, type StructuredInput } from "../../store/structured.js";
 import { taskFileName } from "./records.js";
@@ -269,7 +269,7 @@ export class Driver {
     const problem =
       entry.refused ??
       (exitCode === 0
-        ? (structuredOutputsProblem(files.work, plan.actions[task.action]!.outputs.map((o) => ({ name: o.name, file: o.name, type: o.type }))) ??
+        ? (structuredOutputsProblem(files.work, plan.actions[task.action]!.outputs.map((o) => ({ name: o.name, file: storedAs(o), type: o.type }))) ??
           finishResult(plan, task, files.work, entryDir(storeDir, task.key), this.options.forced.has(task.id), { start: at.started, end }))
         : exitCode !== null && !entry.terminate && !explained
           ? `command exited with status ${exitCode}`
