@@ -5,7 +5,8 @@
 //   - refuses to run when a file its key covers changed since the plan (verify-inputs.ts);
 //   - reads upstream outputs from the store (scalars by value, files and dirs by path);
 //   - runs the command from the project directory with the action's env, building the
-//     outputs in a fresh directory under the store's `.tmp/`;
+//     outputs in a fresh directory under the store's `.tmp/`, with a scratch directory of its
+//     own beside it in `$PIPE_WORK`, removed after the task;
 //   - verifies every declared output (and normalizes scalars), writes `meta.json`, and
 //     renames the directory into place: a task that fails or is killed leaves no entry.
 // The local backend runs a shorter form of it (`runnerScript`), its launcher runs the same
@@ -36,8 +37,9 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
     ...inputLines(plan, task),
     `out="${inBash.work}"`,
     `[ -d "${inBash.tmp}" ] || mkdir -p "${inBash.tmp}" || fail "cannot create ${inBash.tmp}"`,
-    `mkdir "$out" || fail "cannot create a work directory in ${inBash.tmp}"`,
-    "trap '[ ! -e \"$out\" ] && [ ! -e \"$out.args.json\" ] || rm -rf \"$out\" \"$out.args.json\"' EXIT",
+    `mkdir "$out" "${inBash.scratch}" || fail "cannot create a work directory in ${inBash.tmp}"`,
+    `export PIPE_WORK="${inBash.scratch}"`,
+    "trap 'rm -rf \"$out\" \"$out.args.json\" \"$PIPE_WORK\"' EXIT",
     "trap 'exit 130' INT",
     "trap 'exit 143' TERM",
     now("started"),
@@ -80,7 +82,7 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
 
 /**
  * The script as the local backend runs it: its inputs and its command, no more. The backend
- * makes the work directory (PIPE_WORK); once the command succeeded, its launcher runs the
+ * makes the work directory (PIPE_OUT) and the command's scratch (PIPE_WORK); once the command succeeded, its launcher runs the
  * output checks of `taskScript` (`outputCheckScript`), and pipe writes meta.json and commits
  * (store/commit.ts). The command runs in the script's own shell: for a sweep of small
  * tasks, the subshell that `taskScript` needs around it was a third of the cost of a task. The
@@ -91,7 +93,8 @@ export function runnerScript(plan: Plan, task: Task, read: StructuredReader = re
     ...header(task),
     FAIL,
     ...inputLines(plan, task, read),
-    'out="${PIPE_WORK:?set PIPE_WORK to the work directory}"',
+    'out="${PIPE_OUT:?set PIPE_OUT to the work directory}"',
+    ': "${PIPE_WORK:?set PIPE_WORK to the scratch directory}"',
     'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
     ...commandLines(plan, task),
     "",

@@ -10,6 +10,7 @@
 //                               KEY.HOST.BASHPID.RANDOM the self-contained task script's
 //                               WORK.old, KEY.old.BASHPID an entry a forced rerun replaces
 //                               WORK.args.json          a TypeScript action's arguments
+//                               WORK.work               the command's scratch, $PIPE_WORK
 //                               .probe.HOST.PID         the store probe's (probe.ts)
 //   STORE/.locks/             per-key locks and the owner file of each run (locks.ts)
 //   STORE/.verified/JOB/      stamps of inputs a Slurm job has verified (plan/verify-inputs.ts)
@@ -55,6 +56,9 @@ export const thisHost = os.hostname();
 /** pipe's work directory for its `n`th attempt at a task in this process: `.tmp/KEY.HOST.PID.N`. */
 export const workDir = (storeDir: string, key: string, n: number): string => path.join(storeDir, TMP, `${key}.${thisHost}.${process.pid}.${n}`);
 
+/** The command's scratch directory (`$PIPE_WORK`) beside its work directory `work`, removed after the task. */
+export const scratchDir = (work: string): string => `${work}.work`;
+
 /** Where a forced rerun moves the entry it replaces, from its work directory `work`. */
 export const replacedDir = (work: string): string => `${work}.old`;
 
@@ -68,7 +72,7 @@ export function workOwner(name: string): { readonly host: string; readonly pid: 
   return m[1] !== undefined ? { host: m[1], pid: Number(m[2]) } : { host: m[3]!, pid: Number(m[4]) };
 }
 
-const WORK_NAME = /^(?:[0-9a-f]+\.(.+)\.(\d+)\.\d+|\.probe\.(.+)\.(\d+))(?:\.args\.json|\.old)?$/;
+const WORK_NAME = /^(?:[0-9a-f]+\.(.+)\.(\d+)\.\d+|\.probe\.(.+)\.(\d+))(?:\.args\.json|\.old|\.work)?$/;
 
 /** The project's stat cache of content hashes (plan/content-hash.ts), not part of the store: it is about the project's files. */
 export const hashCacheFile = (projectDir: string): string => path.join(projectDir, ".pipe", "hash-cache.json");
@@ -83,5 +87,7 @@ export const inBash = {
   /** The task script's work directory: without -p on the last step, two runs (on two nodes of a shared store) never share one. */
   work: `$PIPE_STORE/${TMP}/$key.$HOSTNAME.$BASHPID.$RANDOM`,
   replaced: `$PIPE_STORE/${TMP}/$key.old.$BASHPID`,
+  /** The command's scratch beside the work directory `$out`. */
+  scratch: "$out.work",
   verified: (job: string) => `$PIPE_STORE/${VERIFIED}/${job}`,
 } as const;

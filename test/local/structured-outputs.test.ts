@@ -84,6 +84,23 @@ describe("structured outputs and output file names", () => {
     expect(tree(store)).toEqual(tree(path.join(dir, ".pipe", "store")));
   });
 
+  it("gives the command a scratch directory of its own in $PIPE_WORK, removed after the task, on both forms of the script", async () => {
+    const dir = localProject("queue");
+    const command = 'test -d \\"$PIPE_WORK\\" && test -z \\"$(ls -A \\"$PIPE_WORK\\")\\" && echo scratch > \\"$PIPE_WORK/x\\" && echo \\"$PIPE_WORK\\" > ~{out.w}';
+    fs.writeFileSync(path.join(dir, "main.pipe"), `action a() -> (w: String) {\n  shell "${command}"\n}\npipeline main() -> (w: String) {\n  let x = a()\n  return (w = x.w)\n}\n`);
+    const r = await pipe(dir, "run", "main.pipe");
+    expect(r.code, r.err).toBe(0);
+    const [key] = storeKeys(dir);
+    const local = fs.readFileSync(path.join(dir, ".pipe", "store", key!, "w"), "utf8").trim();
+    expect(local).toMatch(/\/\.pipe\/store\/\.tmp\/[0-9a-f]+\.[^/]+\.work$/);
+    expect(fs.readdirSync(path.join(dir, ".pipe", "store", key!)).sort()).toEqual(["meta.json", "w"]);
+    const { store } = await rerunBySelfContainedScripts(dir);
+    const script = fs.readFileSync(path.join(store, key!, "w"), "utf8").trim();
+    expect(script.startsWith(path.join(store, ".tmp") + "/")).toBe(true);
+    for (const gone of [local, script]) expect(fs.existsSync(gone), gone).toBe(false);
+    expect(fs.readdirSync(path.join(store, ".tmp"))).toEqual([]);
+  });
+
   it("puts an output's file name in the key, and only when it has one", async () => {
     const dir = localProject("queue");
     const write = (decl: string) => fs.writeFileSync(path.join(dir, "main.pipe"), `action a() -> (${decl}) {\n  shell "echo > ~{out.m}"\n}\npipeline main() -> (m: File) {\n  let x = a()\n  return (m = x.m)\n}\n`);

@@ -13,7 +13,7 @@ import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.j
 import { INPUTS_CHANGED_STATUS, REMEDY, type InputVerifier } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
 import { Launchers, type Launcher } from "./launcher.js";
-import { entryDir, finishResult, inStore, KeyLocks, storedAs, tmpDir, workDir, type LockOwner } from "../../store/index.js";
+import { entryDir, finishResult, inStore, KeyLocks, scratchDir, storedAs, tmpDir, workDir, type LockOwner } from "../../store/index.js";
 import { MemorySampler } from "./memory.js";
 import { inputAssignment, structuredOutputsProblem, type StructuredInput } from "../../store/structured.js";
 import { taskFileName } from "./records.js";
@@ -83,7 +83,7 @@ export class Driver {
     this.index = new Map(options.plan.tasks.map((t, i) => [t.id, i]));
     this.locks = new KeyLocks(options.storeDir, book.id);
     this.launchers = new Launchers(book.dir, options.projectDir, options.env, () => !scheduler.stopped, (pids) => this.locks.setLaunchers(pids));
-    // Work directories are made here rather than by each script (see PIPE_WORK in script.ts):
+    // Work directories are made here rather than by each script (see PIPE_OUT in script.ts):
     // a process less per task, and pipe knows what to clean up after a task that was killed.
     fs.mkdirSync(tmpDir(options.storeDir), { recursive: true });
   }
@@ -236,6 +236,7 @@ export class Driver {
     try {
       if (lockError !== undefined) throw lockError;
       fs.mkdirSync(files.work);
+      fs.mkdirSync(scratchDir(files.work));
     } catch (error) {
       return cannot(lockError !== undefined ? "lock the key of" : "prepare", error);
     }
@@ -249,7 +250,7 @@ export class Driver {
       reporter.event({ type: "start", task: task.id, attempt });
       this.book.saveSoon();
     };
-    const env: Record<string, string> = { PIPE_WORK: files.work };
+    const env: Record<string, string> = { PIPE_OUT: files.work, PIPE_WORK: scratchDir(files.work) };
     if (this.options.gpus) env["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
     try {
       this.launchers.run(launcher, { task: task.id, script: runnerScript(plan, task, this.readStructured), check: outputCheckScript(plan, task, files.work), stdout: files.stdout, stderr: files.stderr, env, started: onStart, ended });
@@ -282,6 +283,7 @@ export class Driver {
     if (exitCode !== 0 && !fs.existsSync(files.script)) fs.writeFileSync(files.script, taskScript(plan, task, REMEDY.local));
     // The work directory is gone after a commit.
     if (exitCode !== 0) this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
+    this.later(fs.promises.rm(scratchDir(files.work), { recursive: true, force: true }));
     if (plan.actions[task.action]!.kind === "ts") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
     const peakRssKb = entry.pgid ? this.memory.untrack(entry.pgid) : null;
     const durationMs = end.getTime() - at.started.getTime();
@@ -300,6 +302,7 @@ export class Driver {
   /** Dropped before it started, the run stopping: its record stays as it was (it never ran). */
   private droppedUnrun(task: Task, files: Files, previous: TaskDetails): void {
     this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
+    this.later(fs.promises.rm(scratchDir(files.work), { recursive: true, force: true }));
     this.locks.release(task.key);
     this.book.note(task.id, previous, true);
     this.scheduler.finished(task.id, "unrun");
