@@ -168,7 +168,11 @@ function readByNode(inputs: readonly StructuredInput[]): string[] {
   const declared = inputs.map((i) => `${i.var}=${isArrayRead(i) ? "()" : "''"}`).join(" ");
   return [
     declared,
-    `reads=$(node ${TOOL} read "$PIPE_STORE" ${shellQuote(JSON.stringify(inputs))}) || fail "cannot read the structured inputs (node $PIPE_HOME/dist/runtime/output-tool.js)"`,
+    // On stdin: a fan-in's list is longer than one argument may be (128 KiB on Linux).
+    `reads=$(node ${TOOL} read "$PIPE_STORE" <<'PIPE_INPUTS'`,
+    JSON.stringify(inputs),
+    "PIPE_INPUTS",
+    ') || fail "cannot read the structured inputs (node $PIPE_HOME/dist/runtime/output-tool.js)"',
     'eval "$reads"',
   ];
 }
