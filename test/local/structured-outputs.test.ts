@@ -6,7 +6,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/index.js";
-import { cleanLocalProjects, localProject, rerunBySelfContainedScripts, storeKeys } from "../local-harness.js";
+import { execa } from "execa";
+import type { Plan } from "../../src/plan/plan.js";
+import { taskScript } from "../../src/plan/script.js";
+import { cleanLocalProjects, localProject, rerunBySelfContainedScripts, root, storeKeys } from "../local-harness.js";
 
 afterAll(cleanLocalProjects);
 
@@ -100,6 +103,40 @@ describe("structured outputs and output file names", () => {
     for (const gone of [local, script]) expect(fs.existsSync(gone), gone).toBe(false);
     expect(fs.readdirSync(path.join(store, ".tmp"))).toEqual([]);
   });
+
+  it("reads a fan-in over 1,500 projected outputs in the self-contained script (more than one argument can hold)", async () => {
+    const dir = localProject("queue");
+    fs.writeFileSync(
+      path.join(dir, "main.pipe"),
+      [
+        "action evaluate(i: Int) -> (metrics: {acc: Float}) {",
+        '  shell "echo \'{\\"acc\\": ~{i}}\' > ~{out.metrics}"',
+        "}",
+        "action count(xs: List[Float]) -> (n: String) {",
+        '  shell "echo ~{xs} | wc -w > ~{out.n}"',
+        "}",
+        "pipeline main(k: List[Int]) -> (n: String) {",
+        "  let evals = for i in k { evaluate(i = i) }",
+        "  let c = count(xs = evals.metrics.acc)",
+        "  return (n = c.n)",
+        "}",
+      ].join("\n"),
+    );
+    const k = `k=[${Array.from({ length: 1500 }, (_, i) => i).join(",")}]`;
+    const r = await pipe(dir, "run", "main.pipe", "-p", k);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe("n = 1500\n");
+    const [record] = (await import("../local-harness.js")).readRuns(dir);
+    const plan = JSON.parse(fs.readFileSync(path.join(record!.dir, "plan.json"), "utf8")) as Plan;
+    const count = plan.tasks.find((t) => t.id === "main/c")!;
+    const script = taskScript(plan, count);
+    expect(script.length).toBeGreaterThan(140_000);
+    const file = path.join(dir, "count.sh");
+    fs.writeFileSync(file, script);
+    const s = await execa("bash", [file], { env: { PIPE_STORE: path.join(dir, ".pipe", "store"), PIPE_PROJECT: dir, PIPE_HOME: root, PIPE_FORCE: "1" }, reject: false });
+    expect(s.exitCode, s.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(dir, ".pipe", "store", count.key, "n"), "utf8").trim()).toBe("1500");
+  }, 180_000);
 
   it("puts an output's file name in the key, and only when it has one", async () => {
     const dir = localProject("queue");
