@@ -41,6 +41,12 @@ export const ConfigSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * The interpreter of Python actions (a name on PATH, or a path relative to the project
+     * directory), or per action name with a default; unset: the project's `.venv` when
+     * there is one, else `python3`.
+     */
+    python: z.union([text.min(1), z.object({ default: text.min(1).optional(), actions: z.record(z.string(), text.min(1)).default({}) }).strict()]).optional(),
     slurm: z
       .object({
         partition: text.optional(),
@@ -160,4 +166,11 @@ function syntaxErrorSpan(text: string, file: string, error: Error): { file: stri
   const position = /at position (\d+)/.exec(error.message);
   const start = position ? Math.min(Number(position[1]), text.length) : /end of JSON input/.test(error.message) ? text.trimEnd().length : 0;
   return { file, start, end: start };
+}
+
+/** The interpreter the config names for a Python action, if any. */
+export function pythonFor(config: Pick<Config, "python">, action: string): string | undefined {
+  const p = config.python;
+  if (p === undefined || typeof p === "string") return p;
+  return p.actions[action] ?? p.default;
 }

@@ -117,7 +117,7 @@ export function sameValue(a: PlanValue, b: PlanValue): boolean {
   return "$record" in a && "$record" in b && sameArgs(a.$record, b.$record);
 }
 
-const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts"];
+const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts", "py"];
 
 function fileCauses(a: readonly KeyFile[], b: readonly KeyFile[], into: Cause[]): void {
   if (a.length === b.length && a.every((f, i) => f.hash === b[i]!.hash && f.path === b[i]!.path && f.role === b[i]!.role)) return;

@@ -48,7 +48,7 @@ function isObject(v: unknown): v is Obj {
 
 const isString = (v: unknown): v is string => typeof v === "string";
 const isOptionalNumber = (v: unknown) => v === undefined || typeof v === "number";
-const ROLES = new Set(["uses", "input", "ts"]);
+const ROLES = new Set(["uses", "input", "ts", "py"]);
 
 function fitsDiff(d: unknown): d is Plan {
   if (!isObject(d) || d["format"] !== PLAN_FORMAT || !isObject(d["actions"]) || !Array.isArray(d["tasks"])) return false;

@@ -93,7 +93,7 @@ function shapeText(c: Cause): string {
     case "argument":
       return `argument ${c.name}`;
     case "file":
-      return c.role === "ts" ? "TypeScript implementation" : c.role;
+      return c.role === "ts" ? "TypeScript implementation" : c.role === "py" ? "Python implementation" : c.role;
     case "definition":
       return `definition of ${c.action}`;
     default:

@@ -40,13 +40,13 @@ export function printAction(path: AstPath<A.ActionDecl>, text: string, print: Pr
 }
 
 export function printTsImpl(node: A.TsImpl, text: string): Doc {
-  // `ts` and the reference string, as written; a comment between them trails the line.
+  // `ts` (or `py`) and the reference string, as written; a comment between them trails the line.
   let i = node.span.start + 2;
   while (i < node.span.end && text[i] !== '"') {
     const end = text[i] === "#" ? text.indexOf("\n", i) : i + 1;
     i = end < 0 ? node.span.end : end;
   }
-  return ["ts ", text.slice(i, node.span.end)];
+  return [`${node.language} `, text.slice(i, node.span.end)];
 }
 
 export function printSignature(path: AstPath<A.Signature>, print: Print): Doc {

@@ -2,9 +2,10 @@
 // Built from the typed tree, so comments and layout of the `.pipe` file never count;
 // inside a command, trailing spaces and surrounding blank lines do not count either.
 
-import type { TAction, TExpr } from "../check/typed.js";
+import path from "node:path";
+import type { TAction, TExpr, TInterpolation } from "../check/typed.js";
 import { show } from "../check/types.js";
-import { relativePosix } from "../host.js";
+import { relativePosix, stdlibDir } from "../host.js";
 import { sha256 } from "./canonical.js";
 import type { ActionDef } from "./plan.js";
 import { trimOf } from "../text.js";
@@ -26,18 +27,42 @@ export function exprText(e: TExpr): string {
       return `[${e.items.map(exprText).join(", ")}]`;
     case "Record":
       return `{${e.fields.map((f) => `${f.name} = ${exprText(f.value)}`).join(", ")}}`;
+    // Fully parenthesised: one text per tree, whatever the source's layout or parentheses.
+    case "If":
+      return `(if ${exprText(e.cond)} then ${exprText(e.then)} else ${exprText(e.else)})`;
+    case "Binary":
+      return `(${exprText(e.left)} ${e.op} ${exprText(e.right)})`;
+    case "Not":
+      return `(not ${exprText(e.operand)})`;
+    case "Index":
+      return `${exprText(e.target)}[${exprText(e.index)}]`;
+    case "Builtin":
+      return `${e.name}(${e.args.map(exprText).join(", ")})`;
   }
 }
 
-export function actionDef(action: TAction, projectDir: string): ActionDef {
+function interpolationText(p: TInterpolation): string {
+  if (p.flag) return `flag(${exprText(p.flag)}, ${exprText(p.expr)})`;
+  return p.raw ? `raw(${exprText(p.expr)})` : exprText(p.expr);
+}
+
+/**
+ * @param python the interpreter the config names for Python actions (absent: the project's
+ * `.venv` when there is one, else `python3`); not part of the key, like any tool a command runs.
+ */
+export function actionDef(action: TAction, projectDir: string, python?: string): ActionDef {
   const signature = `action ${action.name}(${action.params.map((p) => `${p.name}: ${show(p.type)}`).join(", ")}) -> (${action.outputs
     .map((o) => `${o.name}: ${show(o.type)}${o.file !== undefined ? ` = ${JSON.stringify(o.file)}` : ""}`)
     .join(", ")})`;
   let body: string;
   let ts: ActionDef["ts"];
+  let py: ActionDef["py"];
   if (action.impl.kind === "Shell") {
-    const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${p.raw ? `raw(${exprText(p.expr)})` : exprText(p.expr)}}`)).join("");
+    const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${interpolationText(p)}}`)).join("");
     body = normalizeCommand(command);
+  } else if (action.impl.kind === "Py") {
+    py = { module: pyModuleName(projectDir, action.impl.module), function: action.impl.function, ...(python ? { python } : {}) };
+    body = `py "${py.module}#${py.function}"`;
   } else {
     ts = { module: relativePosix(projectDir, action.impl.module), export: action.impl.exportName };
     body = `ts "${ts.module}#${ts.export}"`;
@@ -46,12 +71,13 @@ export function actionDef(action: TAction, projectDir: string): ActionDef {
   const definition = [signature, ...env, body].join("\n");
   return {
     name: action.name,
-    kind: action.impl.kind === "Shell" ? "shell" : "ts",
+    kind: action.impl.kind === "Shell" ? "shell" : action.impl.kind === "Py" ? "py" : "ts",
     definition,
     definitionHash: sha256(definition),
     outputs: action.outputs.map((o) => ({ name: o.name, type: show(o.type), ...(o.file !== undefined ? { file: o.file } : {}) })),
     env: Object.fromEntries(action.env.map((e) => [e.name, e.value])),
     ...(ts ? { ts } : {}),
+    ...(py ? { py } : {}),
   };
 }
 
@@ -61,4 +87,15 @@ function normalizeCommand(command: string): string {
     .map((line) => line.trimEnd())
     .join("\n");
   return trimOf(lines, "\n");
+}
+
+/**
+ * A Python module as the plan names it: project-relative, or `std/...` for one of the
+ * standard library's (which the runner finds in the pipe installation), so that neither
+ * the definition nor a key depends on where pipe is installed.
+ */
+export function pyModuleName(projectDir: string, module: string): string {
+  const std = relativePosix(stdlibDir, module);
+  if (!std.startsWith("../") && !path.isAbsolute(std)) return `std/${std}`;
+  return relativePosix(projectDir, module);
 }

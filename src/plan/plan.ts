@@ -57,7 +57,7 @@ export type PlanResources = z.infer<typeof ResourcesSchema>;
 
 export const ActionDefSchema = z.object({
   name: z.string(),
-  kind: z.enum(["shell", "ts"]),
+  kind: z.enum(["shell", "ts", "py"]),
   /** The normalized definition (parameters, outputs, command, env) that the key covers. */
   definition: z.string(),
   definitionHash: z.string(),
@@ -65,6 +65,12 @@ export const ActionDefSchema = z.object({
   env: z.record(z.string(), z.string()),
   /** A TypeScript action's implementation: its module (project-relative) and exported function. */
   ts: z.object({ module: z.string(), export: z.string() }).optional(),
+  /**
+   * A Python action's implementation: its module (project-relative, or `std/...` in the pipe
+   * installation), its function, and the interpreter the config names (absent: the
+   * project's `.venv/bin/python` when there is one, else `python3`).
+   */
+  py: z.object({ module: z.string(), function: z.string(), python: z.string().optional() }).optional(),
 });
 export type ActionDef = z.infer<typeof ActionDefSchema>;
 
@@ -84,8 +90,8 @@ export interface TaskInput {
   readonly file?: string;
 }
 
-/** A file whose content is part of the key: a `uses` file, an external input, TypeScript source. */
-export const KeyFileSchema = z.object({ role: z.enum(["uses", "input", "ts"]), path: z.string(), hash: z.string() });
+/** A file whose content is part of the key: a `uses` file, an external input, TypeScript or Python source. */
+export const KeyFileSchema = z.object({ role: z.enum(["uses", "input", "ts", "py"]), path: z.string(), hash: z.string() });
 export type KeyFile = z.infer<typeof KeyFileSchema>;
 
 export const TaskSchema = z.object({

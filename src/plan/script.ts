@@ -1,6 +1,6 @@
 // The task script: every task compiles to one bash script, the single unit of execution for
 // the local and the Slurm backends. It needs three variables from its runner — PIPE_STORE,
-// PIPE_PROJECT and, for TypeScript actions, PIPE_HOME (PIPE_FORCE is optional) — and:
+// PIPE_PROJECT and, for TypeScript and Python actions, PIPE_HOME (PIPE_FORCE is optional) — and:
 //   - exits 0 at once when its key is already in the store (unless PIPE_FORCE is set);
 //   - refuses to run when a file its key covers changed since the plan (verify-inputs.ts);
 //   - reads upstream outputs from the store (scalars by value, files and dirs by path);
@@ -207,8 +207,8 @@ function inputLines(plan: Plan, task: Task, read: StructuredReader = readByNode)
   const inputs = upstreamInputs(plan, task);
   const upstream = new Map(inputs.map((i) => [i.key, i.task]));
   const lines = [...upstream].sort().flatMap(([key, id]) => literal(`[ -f "${inBash.meta(key)}" ] || fail ${shellQuote(`upstream ${printable(id)} (${key}) is not in the store`)}`));
-  // The TypeScript runner reads its inputs from the store itself (runtime/args.ts).
-  if (plan.actions[task.action]!.kind === "ts") return lines;
+  // The TypeScript and Python runners read their inputs from the store themselves (runtime/args.ts, python/pipe_runner.py).
+  if (plan.actions[task.action]!.kind !== "shell") return lines;
   const structured: StructuredInput[] = [];
   for (const input of inputs) {
     const stored = input.outputType ?? input.type;
@@ -235,6 +235,9 @@ function commandLines(plan: Plan, task: Task): string[] {
     const named = action.outputs.filter((o) => o.file !== undefined);
     const files = named.length ? ` ${shellQuote(JSON.stringify(Object.fromEntries(named.map((o) => [o.name, o.file]))))}` : "";
     command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}${files}`;
+  } else if (action.py) {
+    lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
+    command = pyCommand(action.py, JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type]))));
   }
   for (const [name, value] of Object.entries(action.env).sort()) append(lines, literal(`export ${name}=${shellQuote(value)}`));
   lines.push("set -e");
@@ -242,6 +245,19 @@ function commandLines(plan: Plan, task: Task): string[] {
   if (quotesExpansion(command)) lines.push(LITERAL_DIRECTIVE, "{", command, "}");
   else lines.push(command);
   return lines;
+}
+
+/**
+ * The call of pipe's Python runner with the configured interpreter, or else the project's
+ * `.venv` when the task finds one, else `python3`. A standard module (`std/select.py`) is
+ * read from the installation, like the runner.
+ */
+function pyCommand(py: NonNullable<Plan["actions"][string]["py"]>, types: string): string {
+  const home = '"${PIPE_HOME:?set PIPE_HOME to the pipe installation}"';
+  const module = py.module.startsWith("std/") ? `${home}/stdlib/${shellQuote(py.module.slice(4))}` : shellQuote(py.module);
+  const call = `${home}/python/pipe_runner.py ${module} ${shellQuote(py.function)} "$out.args.json" "$out" ${shellQuote(types)}`;
+  if (py.python !== undefined) return `${shellQuote(py.python)} ${call}`;
+  return `if [ -x .venv/bin/python ]; then pipe_python=.venv/bin/python; else pipe_python=python3; fi\n"$pipe_python" ${call}`;
 }
 
 // Builtins only, no command substitution: a task costs as few processes as possible (bash,

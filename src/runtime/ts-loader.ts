@@ -1,10 +1,10 @@
 // Module hooks (for `module.register`) that let Node 20 import TypeScript sources without a
-// build step: `.ts`/`.mts` files are transpiled to ESM with the TypeScript compiler that
-// ts-morph ships, and a relative specifier names the file the checker read for it
-// (src/module-resolution.ts: `./x.js` → `./x.ts`, `./x` → `./x.ts`, `./dir` → `./dir/index.ts`).
+// build step: `.ts`/`.mts` files are transpiled to ESM by esbuild's `transform` (types
+// stripped; the TypeScript compiler that ts-morph ships when esbuild fails), and a
+// relative specifier names the file the checker read for it (src/module-resolution.ts: `./x.js` → `./x.ts`, `./x` → `./x.ts`, `./dir` → `./dir/index.ts`).
 //
-// Loading the compiler costs about half a second, and a sweep runs the same module in
-// many tasks, so transpiled output is cached per user, keyed by the source's content.
+// A sweep runs the same module in many tasks, so transpiled output is cached per user,
+// keyed by the source's content.
 
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { isRelative, resolveRelative } from "../module-resolution.js";
 
 /** Bump when the transpile options change, so that old cache entries are not reused. */
-const CACHE_FORMAT = "pipe-ts-1";
+const CACHE_FORMAT = "pipe-ts-2";
 
 export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   const parent = context.parentURL;
@@ -41,13 +41,39 @@ async function transpile(file: string, source: string): Promise<string> {
   } catch {
     // Not cached yet: transpile below.
   }
+  const output = (await stripTypes(file, source)) ?? (await transpileWithTypeScript(file, source));
+  store(cached, output);
+  return output;
+}
+
+/**
+ * esbuild's `transform` strips the types in milliseconds, where loading the TypeScript
+ * compiler takes most of a second; undefined when esbuild is not installed or refuses the
+ * source (a construct it does not support), and the compiler does it instead.
+ */
+async function stripTypes(file: string, source: string): Promise<string | undefined> {
+  // The compiler's path on demand, for bench/task-start.mjs to compare the two.
+  if (process.env["PIPE_TS_TRANSPILER"] === "typescript") return undefined;
+  let esbuild: typeof import("esbuild");
+  try {
+    esbuild = await import("esbuild");
+  } catch {
+    return undefined;
+  }
+  try {
+    const result = await esbuild.transform(source, { loader: "ts", format: "esm", target: "es2022", sourcemap: "inline", sourcefile: file, sourcesContent: true });
+    return result.code;
+  } catch {
+    return undefined;
+  }
+}
+
+async function transpileWithTypeScript(file: string, source: string): Promise<string> {
   const { ts } = await import("ts-morph");
-  const output = ts.transpileModule(source, {
+  return ts.transpileModule(source, {
     fileName: file,
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, inlineSourceMap: true, inlineSources: true },
   }).outputText;
-  store(cached, output);
-  return output;
 }
 
 /**

@@ -54,7 +54,11 @@ export type Expr =
   | RecordLiteral
   | Call
   | ForExpr
-  | Negate;
+  | Negate
+  | IfExpr
+  | Binary
+  | Not
+  | Index;
 
 export interface IntLiteral {
   readonly kind: "IntLiteral";
@@ -155,6 +159,41 @@ export interface Negate {
   readonly span: Span;
 }
 
+/** `if cond then a else b` */
+export interface IfExpr {
+  readonly kind: "If";
+  readonly cond: Expr;
+  readonly then: Expr;
+  readonly else: Expr;
+  readonly span: Span;
+}
+
+export type BinaryOp = "or" | "and" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+";
+
+/** `a + b`, `a == b`, `a and b`; `op` is where the operator is written. */
+export interface Binary {
+  readonly kind: "Binary";
+  readonly op: BinaryOp;
+  readonly left: Expr;
+  readonly right: Expr;
+  readonly opSpan: Span;
+  readonly span: Span;
+}
+
+export interface Not {
+  readonly kind: "Not";
+  readonly operand: Expr;
+  readonly span: Span;
+}
+
+/** `xs[i]` */
+export interface Index {
+  readonly kind: "Index";
+  readonly target: Expr;
+  readonly index: Expr;
+  readonly span: Span;
+}
+
 // ---- shell templates ----
 
 /** A `shell` command: literal text and `~{expr}` interpolations, in order. */
@@ -223,9 +262,10 @@ export interface SettingItem {
   readonly span: Span;
 }
 
-/** `= ts "./actions/select.ts#bestIndex"` */
+/** `= ts "./actions/select.ts#bestIndex"`, or `= py "./select.py#pick"` (a Python function). */
 export interface TsImpl {
   readonly kind: "TsImpl";
+  readonly language: "ts" | "py";
   readonly module: string;
   readonly exportName: string;
   readonly span: Span;

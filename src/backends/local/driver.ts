@@ -284,7 +284,7 @@ export class Driver {
     // The work directory is gone after a commit.
     if (exitCode !== 0) this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
     this.later(fs.promises.rm(scratchDir(files.work), { recursive: true, force: true }));
-    if (plan.actions[task.action]!.kind === "ts") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
+    if (plan.actions[task.action]!.kind !== "shell") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
     const peakRssKb = entry.pgid ? this.memory.untrack(entry.pgid) : null;
     const durationMs = end.getTime() - at.started.getTime();
     this.book.note(task.id, { stdout: `logs/${files.name}.out`, stderr: `logs/${files.name}.err`, end: end.toISOString(), durationMs, exitCode, peakRssKb });

@@ -45,7 +45,7 @@ export function emitSlurm(plan: Plan, slurm: SlurmConfig): EmittedBundle {
   const files = new Map<string, string>([
     [BUNDLE_FILE, bundleToJson(bundle)],
     ["plan.json", planToJson(plan)],
-    ["README.md", bundleReadme(bundle, nodeNeeds(plan))],
+    ["README.md", bundleReadme(bundle, { python: Object.values(plan.actions).some((a) => a.kind === "py"), node: nodeNeeds(plan) })],
     ["submit.sh", submitScript(bundle, slurm.arrayThrottle)],
     [INPUTS_FILE, inputsTsv(plan.tasks)],
   ]);

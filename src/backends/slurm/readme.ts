@@ -3,8 +3,28 @@
 
 import type { Bundle } from "./bundle.js";
 
-/** @param nodeNeeds what in the plan runs pipe's node programs on the compute nodes (emit.ts, `nodeNeeds`). */
-export function bundleReadme(bundle: Bundle, nodeNeeds: readonly string[] = []): string {
+/** What the tasks run besides their commands: `python` when some are Python actions. */
+export interface ReadmeFacts {
+  readonly python?: boolean;
+  /** What in the plan runs pipe's node programs on the compute nodes (emit.ts, `nodeNeeds`). */
+  readonly node?: readonly string[];
+}
+
+/** The runner of Python actions, which the bundle does not copy: where it is read from and with which interpreter. */
+const PYTHON_NOTE = [
+  "## Python actions",
+  "",
+  "Python actions' tasks run pipe's runner, `$PIPE_HOME/python/pipe_runner.py`, and standard",
+  "modules from `$PIPE_HOME/stdlib/`: they are part of the pipe installation that `bundle.env`",
+  "names, not of this bundle, so the installation must be on a file system the nodes share. The",
+  "interpreter is the one `python` in pipe.config.json named when the bundle was written, else the",
+  "project's `.venv/bin/python` when the node sees one, else `python3` on the node's PATH (the",
+  "config's `setup` lines run first: `module load`, an environment's activation). The user's modules",
+  "are read from the project, and checked against the hashes of the plan like any script.",
+  "",
+];
+
+export function bundleReadme(bundle: Bundle, facts: ReadmeFacts = {}): string {
   const tasks = bundle.jobs.reduce((n, j) => n + j.tasks.length, 0);
   const jobRows = bundle.jobs.map((j) => {
     const after = j.after.map((a) => `${a.type} ${a.job}`).join(", ") || "-";
@@ -16,10 +36,10 @@ export function bundleReadme(bundle: Bundle, nodeNeeds: readonly string[] = []):
     `${tasks} tasks in ${bundle.jobs.length} Slurm jobs. Results go to the store named in \`bundle.env\``,
     "(with the project directory the commands run in): edit it if the bundle moves to another machine.",
     "The store and the project directory must be on a file system the compute nodes share.",
-    ...(nodeNeeds.length
+    ...(facts.node?.length
       ? [
           `The compute nodes also need \`node\` (20 or newer) on PATH and the pipe installation named by`,
-          `\`PIPE_HOME\` in \`bundle.env\`, whose programs the tasks run for: ${nodeNeeds.join(", ")}.`,
+          `\`PIPE_HOME\` in \`bundle.env\`, whose programs the tasks run for: ${facts.node.join(", ")}.`,
         ]
       : []),
     "",
@@ -39,6 +59,7 @@ export function bundleReadme(bundle: Bundle, nodeNeeds: readonly string[] = []):
     "again, or submit anyway with `bash submit.sh --ignore-changes`; a task still refuses to run a",
     "changed file, and stores nothing.",
     "",
+    ...(facts.python ? PYTHON_NOTE : []),
     "## Watch",
     "",
     "    pipe status <this directory>          # per task: pending, running, done, failed, cancelled",
