@@ -33,7 +33,9 @@ export function entryOutputs(plan: Plan, storeDir: string): EntryOutput[] {
     if (p === undefined) present.set(key, (p = inStore(storeDir, key)));
     return p;
   };
-  const typeOf = (task: string, output: string) => plan.actions[tasks.get(task)!.action]!.outputs.find((o) => o.name === output)?.type ?? "String";
+  const outputOf = (task: string, output: string) => plan.actions[tasks.get(task)!.action]!.outputs.find((o) => o.name === output);
+  const typeOf = (task: string, output: string) => outputOf(task, output)?.type ?? "String";
+  const fileOf = (task: string, output: string) => outputOf(task, output)?.file ?? output;
   const text = (v: PlanValue): string => {
     if (v === null) return "none";
     if (Array.isArray(v)) return `[${v.map(text).join(", ")}]`;
@@ -42,14 +44,14 @@ export function entryOutputs(plan: Plan, storeDir: string): EntryOutput[] {
     if ("$record" in v) return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
     const key = tasks.get(v.$ref)!.key;
     const type = typeOf(v.$ref, v.output);
-    const stored = storedOutput(storeDir, key, v.output, type, has(key));
+    const stored = storedOutput(storeDir, key, v.output, type, has(key), fileOf(v.$ref, v.output));
     if (isPathOutput(type) || stored.value === undefined) return stored.path;
     return typeof stored.value === "string" ? stored.value : JSON.stringify(stored.value);
   };
   return plan.outputs.map((o): EntryOutput => {
     const parts = refsIn(o.value).map((r) => {
       const key = tasks.get(r.$ref)!.key;
-      return { task: r.$ref, key, output: r.output, inStore: has(key), path: storedOutput(storeDir, key, r.output, typeOf(r.$ref, r.output), false).path };
+      return { task: r.$ref, key, output: r.output, inStore: has(key), path: storedOutput(storeDir, key, r.output, typeOf(r.$ref, r.output), false, fileOf(r.$ref, r.output)).path };
     });
     const cached = parts.every((p) => p.inStore);
     return { name: o.name, type: o.type, state: cached ? "cached" : "missing", ...(cached ? { text: text(o.value) } : {}), parts };

@@ -3,7 +3,8 @@
 // (store/outputs.ts, `scalarValue`). A file or directory output is shown by its path only.
 
 import fs from "node:fs";
-import { inStore, outputPath, scalarValue } from "../store/index.js";
+import { inStore, outputPath, parseType, scalarValue, structuredValue } from "../store/index.js";
+import { valueToJs } from "../store/structured.js";
 
 export interface StoredOutput {
   readonly name: string;
@@ -21,12 +22,19 @@ export function isPathOutput(type: string): boolean {
   return /\b(File|Dir)\b/.test(type);
 }
 
-export function storedOutput(storeDir: string, key: string, name: string, type: string, present = inStore(storeDir, key)): StoredOutput {
-  const file = outputPath(storeDir, key, name);
+/** @param stored the file name the output is stored as, when it declares one (store/layout.ts, `storedAs`). */
+export function storedOutput(storeDir: string, key: string, name: string, type: string, present = inStore(storeDir, key), stored = name): StoredOutput {
+  const file = outputPath(storeDir, key, stored);
   if (!present || isPathOutput(type)) return { name, type, path: file };
   const text = readSmall(file);
   if (text === undefined) return { name, type, path: file };
   if (type === "Int" || type === "Float" || type === "Bool" || type === "String") return { name, type, path: file, value: scalarValue(text) };
+  try {
+    // The store's reading (NaN and the infinities as Python writes them), else plain JSON.
+    return { name, type, path: file, value: valueToJs(structuredValue(file, parseType(type))) };
+  } catch {
+    // Not a type the store checks: as written.
+  }
   try {
     return { name, type, path: file, value: JSON.parse(text) };
   } catch {

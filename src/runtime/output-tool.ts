@@ -13,12 +13,12 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { inputAssignment, structuredOutputsProblem, type StoredOutput, type StructuredInput } from "../store/structured.js";
+import { inputAssignment, structuredOutputsProblem, type OutputCheck, type StructuredInput } from "../store/structured.js";
 
 const [command, ...args] = process.argv.slice(2);
 try {
   if (command === "check" && args.length === 2) {
-    const problem = structuredOutputsProblem(args[0]!, JSON.parse(args[1]!) as StoredOutput[]);
+    const problem = structuredOutputsProblem(args[0]!, JSON.parse(args[1]!) as OutputCheck[]);
     if (problem) {
       process.stdout.write(`${problem}\n`);
       process.exitCode = 1;
