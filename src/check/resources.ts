@@ -4,6 +4,9 @@
 // the names in scope (an action's parameters, a pipeline's values): `cpus = threads`,
 // `mem = if big then "64G" else "8G"`. Its type is checked here; the amount it comes to is
 // checked by the same rule (`resourceAmount`) for each task, when the plan evaluates it.
+// How retries grow is said here too, with constants: `mem`/`time` as a list (one value per
+// attempt) and `grow` (a factor for each retry past the list: a number for both, or
+// `{mem = 2, time = 1.5}`).
 
 import { Diag } from "../diagnostics/catalog.js";
 import { at } from "../diagnostics/diagnostic.js";
@@ -15,7 +18,7 @@ import { checkExpr, isConstant, type ExprContext } from "./expressions.js";
 import type { Resources, TExpr, TResource } from "./typed.js";
 import * as Ty from "./types.js";
 
-export const resourceNames = ["cpus", "gpus", "mem", "time", "partition", "account", "qos", "extra"] as const;
+export const resourceNames = ["cpus", "gpus", "mem", "time", "grow", "partition", "account", "qos", "extra"] as const;
 export type ResourceName = (typeof resourceNames)[number];
 
 /** What each resource must be, for messages. */
@@ -26,15 +29,19 @@ export function resourceForm(name: ResourceName): string {
     case "gpus":
       return "a whole number, 0 or more";
     case "mem":
-      return memForms;
+      return `${memForms}, or a list of them (one per attempt)`;
     case "time":
-      return timeForms;
+      return `${timeForms}, or a list of them (one per attempt)`;
+    case "grow":
+      return GROW_FORM;
     case "extra":
       return "a string or a list of strings";
     default:
       return "a string";
   }
 }
+
+const GROW_FORM = "a number from 1 to 1000 (each retry multiplies by it)";
 
 /** The type a computed resource must have. */
 const typeOf = (name: ResourceName): Ty.Type => (name === "cpus" || name === "gpus" ? Ty.Int : name === "extra" ? Ty.listOf(Ty.Str) : Ty.Str);
@@ -85,6 +92,28 @@ export function checkResources(record: A.RecordLiteral, cx: ExprContext): { reso
     const resource = name as ResourceName;
     const value = checkExpr(f.value, cx);
     const bad = (hint?: string) => cx.diagnostics.push(at(Diag.badSettingValue(name, resourceForm(resource)), f.value.span, hint ? { hint } : {}));
+    if (resource === "grow") {
+      const grow = checkGrow(value, cx);
+      if (grow) out[name] = grow;
+      continue;
+    }
+    if ((resource === "mem" || resource === "time") && value.kind === "List" && isConstant(value)) {
+      // One value per attempt; the first is every attempt's when alone (times `grow`).
+      const read: number[] = [];
+      for (const item of value.items) {
+        const amount = resourceAmount(resource, item.kind === "Literal" && typeof item.value === "string" ? item.value : undefined);
+        if (amount.ok) read.push(amount.value as number);
+        else cx.diagnostics.push(at(Diag.badSettingValue(name, resourceForm(resource)), item.span, amount.hint ? { hint: amount.hint } : {}));
+      }
+      if (value.items.length === 0) bad();
+      else if (read.length === value.items.length) {
+        out[name] = read[0];
+        out[resource === "mem" ? "memRetries" : "timeRetries"] = read.slice(1);
+      }
+      continue;
+    }
+    // A single value (or a computed one) replaces a list it is laid over.
+    if (resource === "mem" || resource === "time") out[resource === "mem" ? "memRetries" : "timeRetries"] = [];
     if (!isConstant(value)) {
       const expected = typeOf(resource);
       const fits = Ty.assignable(value.type, expected) || (resource === "extra" && value.type.kind === "String");
@@ -108,6 +137,30 @@ export function checkResources(record: A.RecordLiteral, cx: ExprContext): { reso
     else bad(amount.hint);
   }
   return { resources: out as Resources, computed };
+}
+
+/** `grow = 2` or `grow = {mem = 2, time = 1.5}`: constants, read here. */
+function checkGrow(value: TExpr, cx: ExprContext): { mem?: number; time?: number } | undefined {
+  const factor = (e: TExpr, what: string): number | undefined => {
+    const n = e.kind === "Literal" && typeof e.value === "number" && (e.type.kind === "Int" || e.type.kind === "Float") ? e.value : undefined;
+    if (n !== undefined && n >= 1 && n <= 1000) return n;
+    cx.diagnostics.push(at(Diag.badSettingValue(what, GROW_FORM), e.span));
+    return undefined;
+  };
+  if (value.kind !== "Record") {
+    const n = factor(value, "grow");
+    return n === undefined ? undefined : { mem: n, time: n };
+  }
+  const grow: { mem?: number; time?: number } = {};
+  for (const g of value.fields) {
+    if (g.name !== "mem" && g.name !== "time") {
+      cx.diagnostics.push(at(Diag.unknownResource(`grow.${g.name}`), g.span, didYouMean(g.name, ["mem", "time"])));
+      continue;
+    }
+    const n = factor(g.value, `grow.${g.name}`);
+    if (n !== undefined) grow[g.name] = n;
+  }
+  return grow;
 }
 
 function constantOf(value: TExpr): number | string | readonly string[] | undefined {

@@ -40,6 +40,11 @@ export interface Resources {
   readonly mem?: number;
   /** Seconds, read from `"2h"` by the checker. */
   readonly time?: number;
+  /** `mem` of the attempts after the first, from `mem = ["1G", "4G"]`: an empty list is a single value. */
+  readonly memRetries?: readonly number[];
+  readonly timeRetries?: readonly number[];
+  /** What each retry past those lists multiplies `mem` and `time` by. */
+  readonly grow?: { readonly mem?: number; readonly time?: number };
   readonly partition?: string;
   readonly account?: string;
   readonly qos?: string;

@@ -55,10 +55,10 @@ export async function findCommand(file: string, patterns: readonly string[], fla
 }
 
 function renderFound(t: FoundTask): string {
-  const lines = [`${printable(t.id)}  ${t.inStore ? "in the store" : "not in the store"}\n`, `  entry  ${t.path}\n`];
   const width = Math.max(5, maxOf(t.outputs.map((o) => o.name.length)));
+  const lines = [`${printable(t.id)}  ${t.inStore ? "in the store" : "not in the store"}\n`, `  ${"entry".padEnd(width)}  ${t.path}\n`];
   for (const o of t.outputs) {
-    const shown = o.value === undefined ? o.path : typeof o.value === "string" ? printableLine(o.value) : JSON.stringify(o.value);
+    const shown = o.text === undefined ? o.path : printableLine(o.text);
     lines.push(`  ${o.name.padEnd(width)}  ${shown}\n`);
   }
   return lines.join("");

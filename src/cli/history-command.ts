@@ -10,7 +10,7 @@ import path from "node:path";
 import { listRuns, runsDir, stateCounts, stateSummary, type RunRecord } from "../backends/local/records.js";
 import { taskMatcher } from "../plan/state.js";
 import type { PlanValue } from "../plan/plan.js";
-import { printable, printableLine, printableQuoted } from "../printable.js";
+import { printable, printableQuoted } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
@@ -39,7 +39,7 @@ export function historyCommand(flags: { project?: string; json?: boolean }, io: 
     duration(record),
     `${record.file} (${record.entry})`,
     stateSummary(record) || "no tasks",
-    Object.entries(record.params ?? {}).map(([k, v]) => `${k}=${printableLine(valueText(v))}`).join(" ") || "-",
+    Object.entries(record.params ?? {}).map(([k, v]) => `${k}=${printable(valueText(v))}`).join(" ") || "-",
     record.commit ?? "-",
   ]);
   io.out(alignedTable(["run", "status", "duration", "program", "tasks", "parameters", "commit"], rows));

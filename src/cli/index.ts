@@ -21,6 +21,7 @@ import { historyCommand, logsCommand, type LogsFlags } from "./history-command.j
 import { registerFindCommands } from "./find-command.js";
 import { registerGcCommand } from "./gc-command.js";
 import { runCommand, type Interrupts, type RunFlags } from "./run-command.js";
+import { reportCommand, type ReportFlags } from "./report-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -70,6 +71,16 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     .option("--json", "print one JSON event per line")
     .action(async (file: string, opts: RunFlags) => {
       code = await withInterrupts((signals) => runCommand(file, opts, io, signals));
+    });
+
+  program
+    .command("report")
+    .description("write an HTML report (timeline, time and memory, failures, graph) of a local run or a Slurm bundle")
+    .argument("[run]", "a run id from `pipe history`, a run's directory, or a Slurm bundle directory (default: the latest run)")
+    .option("-o, --output <file>", "where to write it (default: report.html in the run's record or the bundle)")
+    .option("--project <dir>", "the project directory (default: found upward from here)")
+    .action(async (runArg: string | undefined, opts: ReportFlags) => {
+      code = await reportCommand(runArg, opts, io);
     });
 
   planOptions(program.command("logs"))

@@ -1,9 +1,12 @@
-// `pipe plan`: every task with its state (cached / to run) and the reason, a summary line,
-// `--json` for tools (each task's state beside the plan, which alone lists its dependencies),
-// and with `--detailed-exitcode` exit 3 when there is work to do.
+// `pipe plan`: every task with its state (cached / to run) and the reason (for a new key, its
+// root cause in a few words: diff/plan-causes.ts), a summary line, `--json` for tools (each
+// task's state beside the plan, which alone lists its dependencies), and with
+// `--detailed-exitcode` exit 3 when there is work to do.
 
 import { formatCost, rerunCost } from "../diff/cost.js";
+import { planCauses } from "../diff/plan-causes.js";
 import { planStates, type RunDecision } from "../plan/state.js";
+import { entriesOfTasks } from "../store/index.js";
 import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
@@ -25,27 +28,28 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
     return Exit.ok;
   }
   const states = planStates(plan, config.storeDir, flags.force ?? []);
+  const causes = planCauses(plan, states, (ids) => entriesOfTasks(config.storeDir, ids));
   const toRun = states.filter((s) => s.run).length;
   if (flags.json) {
     writeJson(io, {
       ok: true,
       entry: plan.entry,
       summary: { tasks: states.length, toRun, cached: states.length - toRun, cost: rerunCost(states.filter((s) => s.run).map((s) => s.task)) },
-      tasks: states.map((s) => ({ id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(s.because ? { because: s.because } : {}) })),
+      tasks: states.map((s, i) => ({ id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(causes[i] ? { cause: causes[i] } : {}), ...(s.because ? { because: s.because } : {}) })),
       plan,
     });
   } else {
-    io.out(renderPlan(states, plan.actions, io.stdoutIsTTY));
+    io.out(renderPlan(states, causes, plan.actions, io.stdoutIsTTY));
   }
   return flags.detailedExitcode && toRun > 0 ? Exit.changes : Exit.ok;
 }
 
-function renderPlan(states: RunDecision[], actions: Record<string, { name: string }>, color: boolean): string {
+function renderPlan(states: RunDecision[], causes: readonly (string | undefined)[], actions: Record<string, { name: string }>, color: boolean): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const width = Math.min(60, maxOf(states.map((s) => printable(s.task.id).length), 4));
-  const lines = states.map((s) => {
+  const lines = states.map((s, i) => {
     const state = s.run ? paint(33, "run   ") : paint(32, "cached");
-    const why = s.run ? `${s.reason}${s.because ? ` (${printable(s.because)})` : ""}` : "";
+    const why = s.run ? (causes[i] ?? `${s.reason}${s.because ? ` (${printable(s.because)})` : ""}`) : "";
     return `  ${state}  ${printable(s.task.id).padEnd(width)}  ${actions[s.task.action]!.name.padEnd(12)} ${s.task.key.slice(0, 12)}  ${why}`.trimEnd();
   });
   const toRun = states.filter((s) => s.run).length;

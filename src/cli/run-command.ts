@@ -10,10 +10,8 @@ import { stateSummary } from "../backends/local/records.js";
 import { parseMem } from "../units/memory.js";
 import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
-import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
-import { isStructured, outputPath, storedAs, parseType, projectValue, scalarValue, structuredValue } from "../store/index.js";
-import { scalarText, type Value } from "../plan/values.js";
+import { outputValues } from "../results/outputs.js";
 import { runContext } from "../results/run-context.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
@@ -94,52 +92,11 @@ export function localLimits(config: Config, jobs: string | undefined): LocalLimi
   };
 }
 
-/** The entry pipeline's outputs as text: scalars by value, files and dirs by store path. */
-export function outputValues(plan: Plan, storeDir: string): Record<string, string> {
-  const keyOf = new Map(plan.tasks.map((t) => [t.id, t.key]));
-  const typeOf = new Map(plan.tasks.map((t) => [t.id, plan.actions[t.action]!.outputs]));
-  const text = (v: PlanValue): string => {
-    if (v === null) return "none";
-    if (Array.isArray(v)) return `[${v.map(text).join(", ")}]`;
-    if (typeof v !== "object") return String(v);
-    if ("$path" in v) return v.$path;
-    if ("$record" in v) return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
-    const output = typeOf.get(v.$ref)!.find((o) => o.name === v.output);
-    const file = outputPath(storeDir, keyOf.get(v.$ref)!, output ? storedAs(output) : v.output);
-    const type = output?.type;
-    if (type === "File" || type === "Dir") return file;
-    try {
-      if (v.fields || (type !== undefined && isStructured(parseType(type)))) return valueText(projectValue(structuredValue(file, parseType(type!)), v.fields ?? []));
-      return scalarValue(fs.readFileSync(file, "utf8"));
-    } catch {
-      return `(missing: ${file})`;
-    }
-  };
-  return Object.fromEntries(plan.outputs.map((o) => [o.name, text(o.value)]));
-}
-
 function tail(file: string, n: number): string[] {
   try {
     const lines = fs.readFileSync(file, "utf8").replace(/\n$/, "").split("\n");
     return lines.slice(-n).filter((l, i, all) => l !== "" || i < all.length - 1);
   } catch {
     return [];
-  }
-}
-
-/** A value read back from the store as `.pipe` writes it: `[0.3, 0.9]`, `{acc = 0.9, loss = 0.5}`, strings quoted inside lists and records. */
-function valueText(v: Value, inside = false): string {
-  switch (v.t) {
-    case "none":
-      return "none";
-    case "list":
-      return `[${v.items.map((i) => valueText(i, true)).join(", ")}]`;
-    case "record":
-      return `{${Object.keys(v.fields).sort().map((k) => `${k} = ${valueText(v.fields[k]!, true)}`).join(", ")}}`;
-    case "str":
-    case "path":
-      return inside ? JSON.stringify(scalarText(v)) : scalarText(v);
-    default:
-      return scalarText(v);
   }
 }

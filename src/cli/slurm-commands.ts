@@ -60,8 +60,11 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
     io.err(`pipe: warning: ${flags.output} held a different bundle; its job records were dropped (jobs ${written.droppedJobIds.join(" ")}: cancel any still queued with scancel)\n`);
   }
   const jobs = emitted.bundle.jobs;
-  const cached = jobs.flatMap((j) => j.tasks).filter((t) => !t.force && inStore(config.storeDir, t.key)).length;
-  io.out(`wrote ${flags.output}: ${plan.tasks.length} tasks in ${jobs.length} jobs (${jobs.filter((j) => j.array).length} arrays), ${cached} in the store already\n`);
+  // A retry job runs its first attempt's tasks again: they are counted once.
+  const firsts = jobs.filter((j) => !j.attempt);
+  const cached = firsts.flatMap((j) => j.tasks).filter((t) => !t.force && inStore(config.storeDir, t.key)).length;
+  const retries = jobs.length - firsts.length;
+  io.out(`wrote ${flags.output}: ${plan.tasks.length} tasks in ${firsts.length} jobs (${firsts.filter((j) => j.array).length} arrays${retries ? `, and ${retries} retry jobs` : ""}), ${cached} in the store already\n`);
   io.out(`submit with: bash ${path.join(flags.output, "submit.sh")}   (or pipe submit ${flags.output})\n`);
   return Exit.ok;
 }

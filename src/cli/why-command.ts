@@ -6,7 +6,7 @@ import { whyTask } from "../diff/why.js";
 import { renderWhy } from "../diff/render-why.js";
 import { planStates } from "../plan/state.js";
 import { namesId, printable } from "../printable.js";
-import { entriesOf, entryAt } from "../store/index.js";
+import { entriesOf, entriesOfAction, entryAt } from "../store/index.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
@@ -26,6 +26,7 @@ export async function whyCommand(taskId: string, file: string, flags: PlanFlags,
   const state = planStates(plan, config.storeDir)[index]!;
   const why = whyTask(plan, plan.tasks[index]!, state, {
     entriesOf: (id) => entriesOf(config.storeDir, id),
+    entriesOfAction: (action) => entriesOfAction(config.storeDir, action),
     entryAt: (key) => entryAt(config.storeDir, key),
   });
   io.out(flags.json ? JSON.stringify({ ok: true, ...why }, null, 1) + "\n" : renderWhy(why));

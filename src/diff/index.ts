@@ -1,9 +1,11 @@
-// The diff phase's entry: `diffPlans(before, after)` compares two plans task by task (by id)
-// and says what reruns and why. A task present in both reruns when its key changed, when it
-// is `cache = false`, or when an upstream task reruns. Its root cause is its own key inputs
-// when any differ (causes.ts); otherwise it reruns only because upstream tasks do, and its
-// cause is the set of root tasks reached by walking rerunning upstreams. Tasks are grouped
-// by cause so that one upstream change in a large sweep reads as one entry.
+// The diff phase's entry: `diffPlans(before, after)` compares two plans task by task and
+// says what reruns and why. Tasks are matched by what they are before by id (match.ts): a
+// task whose key is on both sides under different ids has moved and does not rerun. A task
+// matched otherwise reruns when its key changed, when it is `cache = false`, or when an
+// upstream task reruns. Its root cause is its own key inputs when any differ (causes.ts);
+// otherwise it reruns only because upstream tasks do, and its cause is the set of root tasks
+// reached by walking rerunning upstreams. Tasks are grouped by cause so that one upstream
+// change in a large sweep reads as one entry.
 //
 // Linear in tasks + dependency edges for the shapes plans have: root sets are interned and
 // shared, so a fan-in over 100,000 tasks with one root costs one pass over its deps.
@@ -12,6 +14,7 @@ import { canonicalJson, type Json } from "../plan/canonical.js";
 import type { Plan, Task } from "../plan/plan.js";
 import { CauseComparer, actionName, taskInputs, type Cause } from "./causes.js";
 import { rerunCost, type RerunCost } from "./cost.js";
+import { matchTasks, renameRefs } from "./match.js";
 
 export type { Cause } from "./causes.js";
 
@@ -23,7 +26,15 @@ export interface TaskRef {
   readonly group: string;
 }
 
+/** A task that the first plan has under another id, with the same key: nothing reruns. */
+export interface MovedTask extends TaskRef {
+  /** Its id in the first plan. */
+  readonly was: string;
+}
+
 export interface ChangedTask extends TaskRef {
+  /** Its id in the first plan, when that was another (a moved task that reruns anyway). */
+  readonly was?: string;
   readonly from: string;
   readonly to: string;
   /** Differences in the task's own key inputs; empty when it reruns only because of upstream tasks. */
@@ -46,6 +57,8 @@ export interface PlanDiff {
   readonly added: readonly TaskRef[];
   /** Only in the first plan, in its order. */
   readonly removed: readonly TaskRef[];
+  /** In both under different ids, with the same key, in the second plan's order. */
+  readonly moved: readonly MovedTask[];
   /** In both, rerun, in the second plan's order (dependencies first). */
   readonly changed: readonly ChangedTask[];
   /** `changed` grouped by cause, groups in the order of their first task. */
@@ -56,13 +69,14 @@ export interface PlanDiff {
 }
 
 export function hasChanges(diff: PlanDiff): boolean {
-  return diff.added.length + diff.removed.length + diff.changed.length > 0;
+  return diff.added.length + diff.removed.length + diff.changed.length + diff.moved.length > 0;
 }
 
 const KEY_ONLY: readonly Cause[] = [{ kind: "key" }];
 
 export function diffPlans(before: Plan, after: Plan): PlanDiff {
-  const old = new Map(before.tasks.map((t) => [t.id, t]));
+  const matching = matchTasks(before, after);
+  const old = matching.previous;
   const index = new Map(after.tasks.map((t, i) => [t.id, i]));
   // Tasks are visited dependencies first, which is also the output order. Per-task state is
   // kept in arrays by position: Map operations on ids dominate the time at 100,000 tasks.
@@ -74,6 +88,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   const ref = (plan: Plan, t: Task): TaskRef => ({ id: t.id, action: nameOf(plan, t), group: t.group });
 
   const added: TaskRef[] = [];
+  const moved: MovedTask[] = [];
   const changed: ChangedTask[] = [];
   /** The root tasks behind each rerunning task (itself included when it is one), by position. */
   const rootsAt: (readonly string[] | undefined)[] = new Array(order.length);
@@ -94,22 +109,26 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
       const r = p === undefined ? undefined : rootsAt[p];
       if (r) upstreamSets.push(r);
     }
+    const was = prev.id !== task.id ? prev.id : undefined;
     if (prev.key === task.key && task.cache && upstreamSets.length === 0) {
-      unchanged++;
+      if (was === undefined) unchanged++;
+      else moved.push({ id: task.id, action: nameOf(after, task), group: task.group, was });
       continue;
     }
-    let causes = comparer.compare(taskInputs(before, prev), taskInputs(after, task));
+    const earlier = taskInputs(before, prev);
+    let causes = comparer.compare({ ...earlier, args: renameRefs(earlier.args, matching.renamed) }, taskInputs(after, task));
     if (causes.length === 0 && upstreamSets.length === 0) causes = KEY_ONLY;
     const upstream = roots.union(upstreamSets);
     rootsAt[i] = causes.length === 0 ? upstream : upstream.length === 0 ? [task.id] : roots.union([upstream, [task.id]]);
     // A literal, not a spread of ref(): this runs for every changed task.
-    changed.push({ id: task.id, action: nameOf(after, task), group: task.group, from: prev.key, to: task.key, causes, upstream });
+    changed.push({ id: task.id, action: nameOf(after, task), group: task.group, ...(was !== undefined ? { was } : {}), from: prev.key, to: task.key, causes, upstream });
     toRun.push(task);
   }
 
   return {
     added,
-    removed: before.tasks.filter((t) => !index.has(t.id)).map((t) => ref(before, t)),
+    removed: matching.removed.map((t) => ref(before, t)),
+    moved,
     changed,
     groups: groupByCause(changed),
     unchanged,

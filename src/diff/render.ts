@@ -1,5 +1,6 @@
 // `pipe diff` as text, in the spirit of `terraform plan`: `-` tasks only in the first plan,
-// `+` tasks only in the second, `~` tasks that rerun with their root cause, grouped so that
+// `+` tasks only in the second, `>` tasks that moved to another id (the same key: nothing
+// reruns), `~` tasks that rerun with their root cause, grouped so that
 // a large sweep stays short (`--verbose` lists every task); unchanged tasks are counted.
 // And the same information as JSON for tools. The CLI prints what these return; ids and
 // groups in the text are escaped by printable.ts.
@@ -7,7 +8,7 @@
 import { printable } from "../printable.js";
 import { formatCost, plural } from "./cost.js";
 import { causeLines, causeSummary, causesBrief } from "./describe.js";
-import { hasChanges, type Cause, type CauseGroup, type ChangedTask, type PlanDiff, type TaskRef } from "./index.js";
+import { hasChanges, type Cause, type CauseGroup, type ChangedTask, type MovedTask, type PlanDiff, type TaskRef } from "./index.js";
 import { append } from "../arrays.js";
 
 export interface RenderOptions {
@@ -21,14 +22,25 @@ const LISTED = 5;
 const ROOTS_NAMED = 3;
 
 export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string {
-  const paint = (sign: string) => (options.color ? `\x1b[${{ "-": 31, "+": 32, "~": 33 }[sign]}m${sign}\x1b[0m` : sign);
+  const paint = (sign: string) => (options.color ? `\x1b[${{ "-": 31, "+": 32, "~": 33, ">": 36 }[sign]}m${sign}\x1b[0m` : sign);
   const lines: string[] = [];
-  for (const [sign, refs] of [["-", diff.removed], ["+", diff.added]] as const) {
+  const listed = (sign: "-" | "+", refs: readonly TaskRef[]) => {
     for (const bucket of bySweepGroup(refs)) {
       if (options.verbose || bucket.length <= FULL_LIST) for (const r of bucket) lines.push(`${paint(sign)} ${printable(r.id)}`);
       else append(lines, [`${paint(sign)} ${bucket.length} tasks in ${printable(bucket[0]!.group)}`, ...listIds(sign, bucket.map((r) => r.id), false)]);
     }
+  };
+  listed("-", diff.removed);
+  for (const bucket of bySweepGroup(diff.moved)) {
+    const line = (m: MovedTask) => `${printable(m.was)} → ${printable(m.id)}`;
+    if (options.verbose || bucket.length <= FULL_LIST) for (const m of bucket) lines.push(`${paint(">")} ${line(m)} (moved: same key)`);
+    else {
+      lines.push(`${paint(">")} ${bucket.length} tasks in ${printable(bucket[0]!.group)} moved to other ids (same keys)`);
+      for (const m of bucket.slice(0, LISTED)) lines.push(`    ${paint(">")} ${line(m)}`);
+      lines.push(`    … and ${bucket.length - LISTED} more (--verbose lists every task)`);
+    }
   }
+  listed("+", diff.added);
   const context: Context = {
     byId: new Map(diff.changed.map((t) => [t.id, t])),
     groupOf: new Map(diff.groups.filter((g) => g.causes.length).flatMap((g) => g.tasks.map((id) => [id, g] as const))),
@@ -50,13 +62,14 @@ export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string 
 
   if (!hasChanges(diff)) return `no changes: ${plural(diff.unchanged, "task")} unchanged\n`;
   if (lines.length) lines.push("");
-  lines.push(`${diff.added.length} to add, ${diff.changed.length} to rerun, ${diff.removed.length} to remove, ${diff.unchanged} unchanged`);
+  lines.push(`${diff.added.length} to add, ${diff.changed.length} to rerun, ${diff.removed.length} to remove, ${diff.moved.length ? `${diff.moved.length} moved, ` : ""}${diff.unchanged} unchanged`);
   if (diff.cost.tasks > 0) lines.push(formatCost(diff.cost));
   return lines.join("\n") + "\n";
 }
 
 function renderGroup(g: CauseGroup, context: Context, sign: string, verbose: boolean): string[] {
-  const subject = g.tasks.length === 1 ? printable(g.tasks[0]!) : `${g.tasks.length} tasks${g.group ? ` in ${printable(g.group)}` : ""}`;
+  const was = g.tasks.length === 1 ? context.byId.get(g.tasks[0]!)?.was : undefined;
+  const subject = g.tasks.length === 1 ? printable(g.tasks[0]!) + (was !== undefined ? ` (was ${printable(was)})` : "") : `${g.tasks.length} tasks${g.group ? ` in ${printable(g.group)}` : ""}`;
   const lines: string[] = [];
   if (g.causes.length === 0) lines.push(`${sign} ${subject}: ${upstreamText(g.upstream, context)}`);
   else {
@@ -129,8 +142,8 @@ function listIds(sign: string, ids: readonly string[], verbose: boolean): string
 }
 
 /** Consecutive tasks of one sweep group together, groups in order of appearance. */
-function bySweepGroup(refs: readonly TaskRef[]): TaskRef[][] {
-  const buckets = new Map<string, TaskRef[]>();
+function bySweepGroup<T extends TaskRef>(refs: readonly T[]): T[][] {
+  const buckets = new Map<string, T[]>();
   for (const r of refs) (buckets.get(r.group) ?? buckets.set(r.group, []).get(r.group)!).push(r);
   return [...buckets.values()];
 }
@@ -140,11 +153,12 @@ export function diffJson(diff: PlanDiff): unknown {
   const cause = (c: ChangedTask["causes"][number]) => ({ ...c, text: causeSummary(c) });
   return {
     changes: hasChanges(diff),
-    summary: { add: diff.added.length, rerun: diff.changed.length, remove: diff.removed.length, unchanged: diff.unchanged },
+    summary: { add: diff.added.length, rerun: diff.changed.length, remove: diff.removed.length, move: diff.moved.length, unchanged: diff.unchanged },
     cost: diff.cost,
     added: diff.added,
     removed: diff.removed,
-    changed: diff.changed.map((t) => ({ id: t.id, action: t.action, group: t.group, key: { from: t.from, to: t.to }, causes: t.causes.map(cause), upstream: t.upstream })),
+    moved: diff.moved,
+    changed: diff.changed.map((t) => ({ id: t.id, action: t.action, group: t.group, ...(t.was !== undefined ? { was: t.was } : {}), key: { from: t.from, to: t.to }, causes: t.causes.map(cause), upstream: t.upstream })),
     groups: diff.groups.map((g) => ({ ...(g.group !== undefined ? { group: g.group } : {}), causes: g.causes.map(cause), upstream: g.upstream, tasks: g.tasks })),
   };
 }

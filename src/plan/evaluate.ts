@@ -5,6 +5,7 @@
 // rather than guessed. An `if` evaluates only the branch it takes, `and` and `or` stop at
 // the first operand that decides, so `if len(xs) > 0 then xs[0] else d` is safe.
 
+import { concatenated, flattened } from "./labels.js";
 import path from "node:path";
 import type { TExpr, TOperation } from "../check/typed.js";
 import { MAX_RANGE } from "../check/builtins.js";
@@ -60,7 +61,7 @@ function binary(e: TOperation & { kind: "Binary" }, cx: EvaluationContext): Valu
     const left = known(cx.evaluate(e.left), e.left, "a list joined by `+`", cx);
     const right = known(cx.evaluate(e.right), e.right, "a list joined by `+`", cx);
     if (left?.t !== "list" || right?.t !== "list") return none;
-    return coerce({ t: "list", items: [...left.items, ...right.items] }, e.type);
+    return coerce(concatenated(left, right), e.type);
   }
   const left = known(cx.evaluate(e.left), e.left, "a compared value", cx);
   const right = known(cx.evaluate(e.right), e.right, "a compared value", cx);
@@ -118,12 +119,8 @@ function builtin(e: TOperation & { kind: "Builtin" }, cx: EvaluationContext): Va
     case "flatten": {
       const outer = known(args[0]!, e.args[0]!, "the list to flatten", cx);
       if (outer?.t !== "list") return none;
-      const items: Value[] = [];
-      for (const inner of outer.items) {
-        const list = known(inner, e.args[0]!, "a list to flatten", cx);
-        if (list?.t === "list") for (const item of list.items) items.push(item);
-      }
-      return { t: "list", items };
+      const lists = outer.items.map((inner) => known(inner, e.args[0]!, "a list to flatten", cx) ?? none);
+      return flattened({ ...outer, items: lists });
     }
     case "basename":
     case "stem": {

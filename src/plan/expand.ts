@@ -14,7 +14,8 @@ import { relativePosix } from "../host.js";
 import type { TaskInput } from "./plan.js";
 import { mergeResources } from "./resources.js";
 import { inDoubleQuotes, shellQuote } from "../shell/quote.js";
-import { coerce, labelText, scalarText, type Value } from "./values.js";
+import { coerce, scalarText, type Value } from "./values.js";
+import { comboLabel, labelledList, labelSuffix, sameLabels, type Label } from "./labels.js";
 import { evaluateOperation } from "./evaluate.js";
 import { computeResources } from "./computed-resources.js";
 
@@ -66,10 +67,11 @@ export class Expander {
         continue;
       }
       const results: Value[] = [];
-      const labels = new Map<string, number>();
-      const lists = v.sources.map((s) => this.expr(s, env)).map((l) => (l.t === "list" ? l.items : []));
+      const resultLabels: Label[] = [];
+      const seenLabels = new Map<string, number>();
+      const lists = v.sources.map((s) => this.expr(s, env)).map((l): Value & { t: "list" } => (l.t === "list" ? l : { t: "list", items: [] }));
       if (v.mode === "zip") {
-        const mismatch = zipMismatch(v.zip ?? v.span, lists.map((l, k) => ({ length: l.length, span: v.sources[k]!.span })));
+        const mismatch = zipMismatch(v.zip ?? v.span, lists.map((l, k) => ({ length: l.items.length, span: v.sources[k]!.span })));
         if (mismatch) {
           this.report(mismatch);
           env.set(letStmt.name, { t: "list", items: [] });
@@ -78,18 +80,18 @@ export class Expander {
       }
       // One environment for the whole loop: a call reads it and keeps nothing of it.
       const loopEnv = new Map(env);
-      for (const at of combinations(v.mode, lists.map((l) => l.length))) {
+      for (const at of combinations(v.mode, lists.map((l) => l.items.length))) {
         if (this.drafts.length > this.maxTasks) break;
-        const combo = at.map((i, k) => lists[k]![i]!);
-        v.vars.forEach((name, i) => loopEnv.set(name, combo[i]!));
-        // Values known only at run time (upstream outputs) are labelled by their position.
-        let label = `[${v.vars.map((name, i) => `${name}=${hasRef(combo[i]!) ? `#${at[i]}` : labelText(combo[i]!)}`).join(",")}]`;
-        const seen = (labels.get(label) ?? 0) + 1;
-        labels.set(label, seen);
-        if (seen > 1) label += `#${seen}`;
-        results.push(this.call(v.body, loopEnv, innerWiths, id + label, letGroup, resources));
+        v.vars.forEach((name, k) => loopEnv.set(name, lists[k]!.items[at[k]!]!));
+        const label = comboLabel(v.vars, lists, at);
+        let suffix = labelSuffix(label);
+        const seen = (seenLabels.get(suffix) ?? 0) + 1;
+        seenLabels.set(suffix, seen);
+        if (seen > 1) suffix += `#${seen}`;
+        results.push(this.call(v.body, loopEnv, innerWiths, id + suffix, letGroup, resources));
+        resultLabels.push(label);
       }
-      env.set(letStmt.name, { t: "list", items: results });
+      env.set(letStmt.name, labelledList(results, resultLabels));
     }
     return new Map(p.returns.map((r) => [r.name, coerce(this.expr(r.value, env), p.outputs.find((o) => o.name === r.name)!.type)]));
   }
@@ -182,7 +184,7 @@ export class Expander {
         if (target.t === "ref") return intoRef(target, e.name, e.type);
         const items = target.t === "list" ? target.items : [];
         const element = e.type.kind === "List" ? e.type.element : e.type;
-        return { t: "list", items: items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, e.name, element) : { t: "none" })) };
+        return labelledList(items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, e.name, element) : { t: "none" })), sameLabels(target));
       }
       case "List":
         return { t: "list", items: e.items.map((i) => this.expr(i, env)) };
@@ -236,10 +238,6 @@ function* combinations(mode: "product" | "zip", lengths: number[]): Generator<nu
     while (k >= 0 && ++index[k]! === lengths[k]!) index[k--] = 0;
     if (k < 0) return;
   }
-}
-
-function hasRef(v: Value): boolean {
-  return v.t === "ref" || (v.t === "list" && v.items.some(hasRef)) || (v.t === "record" && Object.values(v.fields).some(hasRef));
 }
 
 function collectPaths(v: Value, into: Set<string>): void {

@@ -16,7 +16,7 @@ import { actionDef } from "./definition.js";
 import { Expander } from "./expand.js";
 import { taskKey } from "./keys.js";
 import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type PlanValue, type Task } from "./plan.js";
-import { toPlanResources } from "./resources.js";
+import { retriesOf, toPlanResources } from "./resources.js";
 import { toPlanValue, type Value } from "./values.js";
 import { append } from "../arrays.js";
 
@@ -135,7 +135,7 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
       command: d.command,
       files,
       resources: toPlanResources(d.resources),
-      retries: d.action.retries,
+      retries: retriesOf(d.action.retries, d.resources),
       cache: d.action.cache,
     });
   }

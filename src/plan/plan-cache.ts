@@ -4,7 +4,8 @@
 //
 // Correct by construction rather than by a list of things to remember: compilation reads
 // through a `ReadLog` (every source, import, config and parameter file the front end opens,
-// and every path it only probes, found or missing, by its stat), and every file or
+// and every path it only probes, found or missing, by its stat; every directory `glob`
+// lists, by its entries), and every file or
 // directory that enters a key is hashed again through the stat cache on reuse and must give
 // the hash the plan was made with. What cannot be fingerprinted so is named in
 // `CachedPlan.reads` by the code that reads it (`ReadLog.note`), or is not cached. The
@@ -17,12 +18,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { MAX_PLAN_BYTES, readUserFile, type FileHost, type FileRead, type PathKind } from "../host.js";
+import { MAX_PLAN_BYTES, nodeFileHost, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { ContentHasher } from "./content-hash.js";
 import type { Plan, PlanValue } from "./plan.js";
 
 /** Bumped when what a cache file holds changes meaning. */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
 /** How much older than the compilation a file must be for its stat data to vouch for it (as the stat cache's RACY_NS). */
 const RACY_NS = 2_000_000_000n;
@@ -67,6 +68,27 @@ export class ReadLog implements FileHost {
     this.note(file);
     return this.inner.kind(file);
   }
+
+  /** A directory listed (by `glob`) counts by its entries, names and kinds: adding a file changes it. */
+  readDir(dir: string): readonly DirEntry[] | undefined {
+    const entries = this.inner.readDir?.(dir);
+    const key = LISTED + dir;
+    if (!this.reads.has(key)) this.reads.set(key, listingPrint(entries));
+    return entries;
+  }
+}
+
+/** A read key for a directory's listing rather than its stat. */
+const LISTED = "listing:";
+
+function listingPrint(entries: readonly DirEntry[] | undefined): string {
+  return entries ? createHash("sha256").update(JSON.stringify(entries.map((e) => [e.name, e.kind ?? null, e.link]))).digest("hex") : "unreadable";
+}
+
+/** Whether what `read` names (a path's stat, or a directory's listing) is still as `print` says. */
+function unchangedRead(read: string, print: string): boolean {
+  if (read.startsWith(LISTED)) return listingPrint(nodeFileHost.readDir!(read.slice(LISTED.length))) === print;
+  return fingerprint(read) === print;
 }
 
 /** What a command needs of a compilation: the plan, the config it was made with, its warnings. */
@@ -132,7 +154,7 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
     return undefined;
   }
   if (cached?.format !== CACHE_FORMAT || cached.build !== build() || !Array.isArray(cached.reads) || !Array.isArray(cached.hashed)) return undefined;
-  for (const [file, print] of cached.reads) if (fingerprint(file) !== print) return undefined;
+  for (const [read, print] of cached.reads) if (!unchangedRead(read, print)) return undefined;
   for (const [file, hash] of cached.hashed) {
     const now = await hasher.hash(file).catch(() => undefined);
     if (now !== hash) return undefined;

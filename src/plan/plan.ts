@@ -48,6 +48,11 @@ export const ResourcesSchema = z.object({
   mem: z.number().int().positive().optional(),
   /** Seconds. */
   time: z.number().int().positive().optional(),
+  /** `mem` (MiB) and `time` (s) of the attempts after the first, when a list gives them one by one. */
+  memRetries: z.array(z.number().int().positive()).optional(),
+  timeRetries: z.array(z.number().int().positive()).optional(),
+  /** What each retry past those lists multiplies `mem` and `time` by. */
+  grow: z.object({ mem: z.number().min(1).optional(), time: z.number().min(1).optional() }).optional(),
   partition: z.string().optional(),
   account: z.string().optional(),
   qos: z.string().optional(),

@@ -3,6 +3,7 @@
 
 import type { Type } from "../check/types.js";
 import type { Span } from "../diagnostics/diagnostic.js";
+import type { Label } from "./labels.js";
 import type { PlanValue } from "./plan.js";
 
 export type Value =
@@ -17,7 +18,8 @@ export type Value =
    * a sweep's ids (a `glob`'s files by their file name).
    */
   | { readonly t: "path"; readonly path: string; readonly dir: boolean; readonly span?: Span; readonly label?: string }
-  | { readonly t: "list"; readonly items: readonly Value[] }
+  /** `labels`, when present, are the sweep labels of the items, one for one (labels.ts). */
+  | { readonly t: "list"; readonly items: readonly Value[]; readonly labels?: readonly (Label | undefined)[] }
   | { readonly t: "record"; readonly fields: Readonly<Record<string, Value>> }
   /** An output of a task of this plan, known only when that task has run. */
   | {
@@ -38,7 +40,7 @@ export function coerce(value: Value, type: Type): Value {
     case "Optional":
       return value.t === "none" ? value : coerce(value, type.inner);
     case "List":
-      return value.t === "list" ? { t: "list", items: value.items.map((i) => coerce(i, type.element)) } : value;
+      return value.t === "list" ? { ...value, items: value.items.map((i) => coerce(i, type.element)) } : value;
     case "Record":
       if (value.t !== "record") return value;
       return { t: "record", fields: Object.fromEntries(type.fields.map((f) => [f.name, coerce(value.fields[f.name] ?? { t: "none" }, f.type)])) };

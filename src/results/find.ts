@@ -9,7 +9,7 @@ import type { Plan, PlanValue } from "../plan/plan.js";
 import { taskMatcher } from "../plan/state.js";
 import { entryDir, inStore, storedAs } from "../store/index.js";
 import { matchesFilters, readFilters } from "./filters.js";
-import { storedOutput, type StoredOutput } from "./values.js";
+import { storedOutput, type FoundOutput } from "./values.js";
 
 export interface FoundTask {
   readonly id: string;
@@ -19,7 +19,7 @@ export interface FoundTask {
   readonly inStore: boolean;
   /** The task's entry directory (which exists only when it is in the store). */
   readonly path: string;
-  readonly outputs: readonly StoredOutput[];
+  readonly outputs: readonly FoundOutput[];
 }
 
 export interface FindResult {

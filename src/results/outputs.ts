@@ -5,7 +5,8 @@
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { refsIn } from "../plan/plan.js";
 import { inStore } from "../store/index.js";
-import { isPathOutput, storedOutput } from "./values.js";
+import { outputPath, storedAs } from "../store/index.js";
+import { isPathOutput, readValue, storedOutput, valueText } from "./values.js";
 
 export interface EntryOutputPart {
   readonly task: string;
@@ -36,18 +37,7 @@ export function entryOutputs(plan: Plan, storeDir: string): EntryOutput[] {
   const outputOf = (task: string, output: string) => plan.actions[tasks.get(task)!.action]!.outputs.find((o) => o.name === output);
   const typeOf = (task: string, output: string) => outputOf(task, output)?.type ?? "String";
   const fileOf = (task: string, output: string) => outputOf(task, output)?.file ?? output;
-  const text = (v: PlanValue): string => {
-    if (v === null) return "none";
-    if (Array.isArray(v)) return `[${v.map(text).join(", ")}]`;
-    if (typeof v !== "object") return String(v);
-    if ("$path" in v) return v.$path;
-    if ("$record" in v) return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
-    const key = tasks.get(v.$ref)!.key;
-    const type = typeOf(v.$ref, v.output);
-    const stored = storedOutput(storeDir, key, v.output, type, has(key), fileOf(v.$ref, v.output));
-    if (isPathOutput(type) || stored.value === undefined) return stored.path;
-    return typeof stored.value === "string" ? stored.value : JSON.stringify(stored.value);
-  };
+  const text = (v: PlanValue): string => valueTextOf(plan, storeDir, v);
   return plan.outputs.map((o): EntryOutput => {
     const parts = refsIn(o.value).map((r) => {
       const key = tasks.get(r.$ref)!.key;
@@ -56,4 +46,32 @@ export function entryOutputs(plan: Plan, storeDir: string): EntryOutput[] {
     const cached = parts.every((p) => p.inStore);
     return { name: o.name, type: o.type, state: cached ? "cached" : "missing", ...(cached ? { text: text(o.value) } : {}), parts };
   });
+}
+
+/** The entry pipeline's outputs as text, as `pipe run` prints them: scalars by value, files and dirs by store path. */
+export function outputValues(plan: Plan, storeDir: string): Record<string, string> {
+  return Object.fromEntries(plan.outputs.map((o) => [o.name, valueTextOf(plan, storeDir, o.value)]));
+}
+
+const tasksOf = new WeakMap<Plan, Map<string, Plan["tasks"][number]>>();
+
+function valueTextOf(plan: Plan, storeDir: string, v: PlanValue): string {
+  let tasks = tasksOf.get(plan);
+  if (!tasks) tasksOf.set(plan, (tasks = new Map(plan.tasks.map((t) => [t.id, t]))));
+  const text = (x: PlanValue): string => {
+    if (x === null) return "none";
+    if (Array.isArray(x)) return `[${x.map(text).join(", ")}]`;
+    if (typeof x !== "object") return String(x);
+    if ("$path" in x) return x.$path;
+    if ("$record" in x) return `{${Object.entries(x.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
+    const task = tasks.get(x.$ref)!;
+    const output = plan.actions[task.action]!.outputs.find((o) => o.name === x.output);
+    const file = outputPath(storeDir, task.key, output ? storedAs(output) : x.output);
+    const type = output?.type ?? "String";
+    if (isPathOutput(type) && !x.fields) return file;
+    const value = readValue(file, type, x.fields ?? []);
+    if (value === undefined) return `(missing: ${file})`;
+    return typeof value === "string" ? value : valueText(value);
+  };
+  return text(v);
 }

@@ -1,44 +1,63 @@
 // What the store holds of one output of one task, for `pipe find` and `pipe outputs`: its
-// path, and for a scalar (or a structured value, JSON) the value as every reader takes it
-// (store/outputs.ts, `scalarValue`). A file or directory output is shown by its path only.
+// path, and its value as every reader takes it: a scalar's text (store/outputs.ts,
+// `scalarValue`), a structured output read by store/structured.ts (fields projected when a
+// reference names them). A file or directory output is shown by its path only.
 
 import fs from "node:fs";
-import { inStore, outputPath, parseType, scalarValue, structuredValue } from "../store/index.js";
+import { scalarText, type Value } from "../plan/values.js";
+import { inStore, isStructured, outputPath, parseType, projectValue, scalarValue, structuredValue } from "../store/index.js";
 import { valueToJs } from "../store/structured.js";
 
-export interface StoredOutput {
+export interface FoundOutput {
   readonly name: string;
   readonly type: string;
   readonly path: string;
-  /** A scalar's text, or a structured output's JSON value, when the entry is in the store. */
+  /** A scalar's text, or a structured output's value as JSON data, when the entry is in the store. */
   readonly value?: unknown;
+  /** The value as `.pipe` writes it (`{acc = 0.9, loss = 0.5}`), when there is one. */
+  readonly text?: string;
 }
 
 /** Values larger than this are not read back (a scalar is a line; a structured value, a summary). */
 const MAX_VALUE_BYTES = 1 << 20;
 
-/** Whether an output of this type is a file or directory in the store, rather than a value. */
-export function isPathOutput(type: string): boolean {
-  return /\b(File|Dir)\b/.test(type);
-}
+/** Whether an output of this type is a file or directory in the store, shown by its path. */
+export const isPathOutput = (type: string): boolean => type === "File" || type === "Dir";
 
 /** @param stored the file name the output is stored as, when it declares one (store/layout.ts, `storedAs`). */
-export function storedOutput(storeDir: string, key: string, name: string, type: string, present = inStore(storeDir, key), stored = name): StoredOutput {
+export function storedOutput(storeDir: string, key: string, name: string, type: string, present = inStore(storeDir, key), stored = name): FoundOutput {
   const file = outputPath(storeDir, key, stored);
   if (!present || isPathOutput(type)) return { name, type, path: file };
-  const text = readSmall(file);
-  if (text === undefined) return { name, type, path: file };
-  if (type === "Int" || type === "Float" || type === "Bool" || type === "String") return { name, type, path: file, value: scalarValue(text) };
+  const value = readValue(file, type, []);
+  if (value === undefined) return { name, type, path: file };
+  return typeof value === "string" ? { name, type, path: file, value, text: value } : { name, type, path: file, value: valueToJs(value), text: valueText(value) };
+}
+
+/** An output's value read back (a scalar's text, or a structured value with `fields` projected); undefined when unreadable. */
+export function readValue(file: string, type: string, fields: readonly string[]): Value | string | undefined {
   try {
-    // The store's reading (NaN and the infinities as Python writes them), else plain JSON.
-    return { name, type, path: file, value: valueToJs(structuredValue(file, parseType(type))) };
+    if (fields.length || isStructured(parseType(type))) return projectValue(structuredValue(file, parseType(type)), fields);
   } catch {
-    // Not a type the store checks: as written.
+    return undefined;
   }
-  try {
-    return { name, type, path: file, value: JSON.parse(text) };
-  } catch {
-    return { name, type, path: file, value: scalarValue(text) };
+  const text = readSmall(file);
+  return text === undefined ? undefined : scalarValue(text);
+}
+
+/** A value read back from the store as `.pipe` writes it: `[0.3, 0.9]`, `{acc = 0.9, loss = 0.5}`, strings quoted inside lists and records. */
+export function valueText(v: Value, inside = false): string {
+  switch (v.t) {
+    case "none":
+      return "none";
+    case "list":
+      return `[${v.items.map((i) => valueText(i, true)).join(", ")}]`;
+    case "record":
+      return `{${Object.keys(v.fields).sort().map((k) => `${k} = ${valueText(v.fields[k]!, true)}`).join(", ")}}`;
+    case "str":
+    case "path":
+      return inside ? JSON.stringify(scalarText(v)) : scalarText(v);
+    default:
+      return scalarText(v);
   }
 }
 

@@ -34,14 +34,23 @@ const TASK_FIRST = /^\s*\{\s*"task"\s*:\s*("(?:[^"\\]|\\.)*")/;
 
 /** Every entry of the task, the most recent (by end time) first. */
 export function entriesOf(storeDir: string, taskId: string): StoreEntry[] {
+  return entriesOfTasks(storeDir, new Set([taskId])).get(taskId) ?? [];
+}
+
+/**
+ * The entries of each of `taskIds`, the most recent (by end time) first, in one scan of the
+ * store (`pipe plan` asks for the few tasks where a rerun begins).
+ */
+export function entriesOfTasks(storeDir: string, taskIds: ReadonlySet<string>): Map<string, StoreEntry[]> {
+  const found = new Map<string, StoreEntry[]>();
+  if (taskIds.size === 0) return found;
   let names: string[];
   try {
     names = fs.readdirSync(storeDir);
   } catch {
-    return [];
+    return found;
   }
   const head = Buffer.alloc(HEAD);
-  const entries: StoreEntry[] = [];
   for (const name of names.sort()) {
     // `.tmp`, `.locks`, `.verified`: not entries.
     if (name.startsWith(".")) continue;
@@ -60,9 +69,28 @@ export function entriesOf(storeDir: string, taskId: string): StoreEntry[] {
       continue;
     }
     const m = TASK_FIRST.exec(text);
-    if (m && JSON.parse(m[1]!) !== taskId) continue;
+    if (m && !taskIds.has(JSON.parse(m[1]!) as string)) continue;
     const entry = entryAt(storeDir, name);
-    if (entry && entry.meta.task === taskId) entries.push(entry);
+    if (!entry || !taskIds.has(entry.meta.task)) continue;
+    (found.get(entry.meta.task) ?? found.set(entry.meta.task, []).get(entry.meta.task)!).push(entry);
+  }
+  for (const entries of found.values()) entries.sort((a, b) => (a.meta.end !== b.meta.end ? (a.meta.end < b.meta.end ? 1 : -1) : a.key < b.key ? -1 : 1));
+  return found;
+}
+
+/** Every entry of an action, under whatever task id, the most recent first (`pipe why` of a task whose id moved). */
+export function entriesOfAction(storeDir: string, action: string): StoreEntry[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(storeDir);
+  } catch {
+    return [];
+  }
+  const entries: StoreEntry[] = [];
+  for (const name of names.sort()) {
+    if (name.startsWith(".")) continue;
+    const entry = entryAt(storeDir, name);
+    if (entry && entry.meta.action === action) entries.push(entry);
   }
   return entries.sort((a, b) => (a.meta.end !== b.meta.end ? (a.meta.end < b.meta.end ? 1 : -1) : a.key < b.key ? -1 : 1));
 }

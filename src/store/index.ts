@@ -17,7 +17,7 @@
 
 export { hashCacheFile, inBash, META, entryDir, metaFile, outputPath, scratchDir, storedAs, tmpDir, workDir } from "./layout.js";
 export { entryMeta, MetaSchema, metaTime, type Meta, type RunMeta } from "./meta.js";
-export { entriesOf, entryAt, inStore, type StoreEntry } from "./entries.js";
+export { entriesOf, entriesOfAction, entriesOfTasks, entryAt, inStore, type StoreEntry } from "./entries.js";
 export { invalidOutput, isStructured, missingOutput, numberOf, OUTPUT_RULES, outputRule, parseType, projectValue, scalarValue, structuredValue, type OutputRule } from "./outputs.js";
 export { finishResult, type Times } from "./commit.js";
 export { alive, KeyLocks, runOwners, type LockOwner } from "./locks.js";

@@ -12,8 +12,8 @@
 //                               WORK.args.json          a TypeScript action's arguments
 //                               WORK.work               the command's scratch, $PIPE_WORK
 //                               .probe.HOST.PID         the store probe's (probe.ts)
-//   STORE/.locks/             per-key locks and the owner file of each run (locks.ts); the
-//                             needs files of running work and the mark of a collection (needs.ts)
+//   STORE/.locks/             per-key locks and the owner file of each run (locks.ts)
+//   STORE/.needs/             what running work needs, and the mark of a collection (needs.ts)
 //   STORE/.verified/JOB/      stamps of inputs a Slurm job has verified (plan/verify-inputs.ts)
 //
 // The project keeps its stat cache of content hashes beside it, `.pipe/hash-cache.json`
@@ -27,6 +27,7 @@ export const META = "meta.json";
 export const TMP = ".tmp";
 export const LOCKS = ".locks";
 export const VERIFIED = ".verified";
+export const NEEDS = ".needs";
 
 export const entryDir = (storeDir: string, key: string): string => path.join(storeDir, key);
 
@@ -42,6 +43,9 @@ export const storedAs = (output: { readonly name: string; readonly file?: string
 export const tmpDir = (storeDir: string): string => path.join(storeDir, TMP);
 
 export const locksDir = (storeDir: string): string => path.join(storeDir, LOCKS);
+
+/** The needs files of running work and the mark of a collection (needs.ts). */
+export const needsDir = (storeDir: string): string => path.join(storeDir, NEEDS);
 
 /** The lock of a key: a hard link to its run's owner file. */
 export const lockFile = (storeDir: string, key: string): string => path.join(storeDir, LOCKS, key);
@@ -91,4 +95,5 @@ export const inBash = {
   /** The command's scratch beside the work directory `$out`. */
   scratch: "$out.work",
   verified: (job: string) => `$PIPE_STORE/${VERIFIED}/${job}`,
+  needs: `$PIPE_STORE/${NEEDS}`,
 } as const;

@@ -1,10 +1,10 @@
 // What running work needs from the store, so that `pipe gc` never deletes it. A `pipe run`
 // lists every key of its plan (the ones it computes and the ones it reads) in a needs file,
-// `STORE/.locks/needs.HOST.PID.N`, before it asks the store what is cached, and removes the
+// `STORE/.needs/needs.HOST.PID.N`, before it asks the store what is cached, and removes the
 // file when it ends; a collector keeps every key of a needs file whose owner lives (on this
 // host, its pid; a needs file of another host is always kept, its pids mean nothing here).
 //
-// A collector marks the store first (`STORE/.locks/gc`, made exclusively), then reads the
+// A collector marks the store first (`STORE/.needs/gc`, made exclusively), then reads the
 // needs files, then deletes. A run writes its needs file first, then waits while a live
 // collector's mark is there, then reads the store. Each writes before it reads, so either
 // the collector sees the run's needs, or the run sees the mark and reads the store only
@@ -12,7 +12,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { locksDir, thisHost } from "./layout.js";
+import { needsDir, thisHost } from "./layout.js";
 import { alive } from "./locks.js";
 
 const NEEDS_PREFIX = "needs.";
@@ -29,7 +29,7 @@ let counter = 0;
 
 /** Writes a needs file for `keys`; the returned function removes it. */
 export function registerNeeds(storeDir: string, keys: Iterable<string>): () => void {
-  const dir = locksDir(storeDir);
+  const dir = needsDir(storeDir);
   fs.mkdirSync(dir, { recursive: true });
   const name = `${NEEDS_PREFIX}${thisHost}.${process.pid}.${counter++}`;
   const file = path.join(dir, name);
@@ -42,7 +42,7 @@ export function registerNeeds(storeDir: string, keys: Iterable<string>): () => v
 
 /** Resolves once no live collector marks the store (at once, mostly). */
 export async function whileCollecting(storeDir: string, signal?: AbortSignal): Promise<void> {
-  const mark = path.join(locksDir(storeDir), GC_MARK);
+  const mark = path.join(needsDir(storeDir), GC_MARK);
   while (!signal?.aborted) {
     const owner = readOwner(mark);
     if (owner === null) return;
@@ -55,7 +55,7 @@ export async function whileCollecting(storeDir: string, signal?: AbortSignal): P
 
 /** Marks the store as being collected; returns the unmarking function, or the owner of a live mark. */
 export function markCollecting(storeDir: string): { release: () => void } | { busy: string } {
-  const dir = locksDir(storeDir);
+  const dir = needsDir(storeDir);
   fs.mkdirSync(dir, { recursive: true });
   const mark = path.join(dir, GC_MARK);
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -82,7 +82,7 @@ export type ActiveJobs = (ids: readonly string[]) => Promise<ReadonlySet<string>
  * without an answer, it lives). The files of owners gone are removed.
  */
 export async function liveNeeds(storeDir: string, activeJobs?: ActiveJobs): Promise<Set<string>> {
-  const dir = locksDir(storeDir);
+  const dir = needsDir(storeDir);
   const keys = new Set<string>();
   let names: string[];
   try {

@@ -44,9 +44,10 @@ describe("resources in the typed tree", () => {
     const front = frontEnd(path.join(dir, "main.pipe"), nodeFileHost);
     expect(front.diagnostics).toEqual([]);
     const action = [...front.program!.actions.values()][0]!;
-    expect(action.resources).toEqual({ mem: 1536, time: 36 * 3600, cpus: 2 });
+    // A single value has no values for later attempts (and so replaces a list it is laid over).
+    expect(action.resources).toEqual({ mem: 1536, memRetries: [], time: 36 * 3600, timeRetries: [], cpus: 2 });
     const call = front.program!.pipelines.values().next().value!.lets[0]!.value;
-    expect(call.kind === "Call" && call.resources).toEqual({ time: 90 * 60 + 30 });
+    expect(call.kind === "Call" && call.resources).toEqual({ time: 90 * 60 + 30, timeRetries: [] });
   });
 
   it("reaches the plan as those numbers, the call's over the action's", async () => {

@@ -218,7 +218,7 @@ describe("edits to the examples", () => {
     edit(path.join(dir, "main.pipe"), "0.01,", "0.02,");
     const r = await pipe(dir, "diff", "--json", "before.pipe", "main.pipe");
     const json = JSON.parse(r.out);
-    expect(json.summary).toEqual({ add: 2, rerun: 1, remove: 2, unchanged: 4 });
+    expect(json.summary).toEqual({ add: 2, rerun: 1, remove: 2, move: 0, unchanged: 4 });
     expect(json.changed.map((t: { id: string }) => t.id)).toEqual(["main/p"]);
     expect(json.changed[0].causes[0]).toMatchObject({ kind: "argument", name: "scores" });
   });
@@ -238,6 +238,54 @@ describe("edits to the examples", () => {
       [["main/d"], []],
       [["main/c"], ["main/d"]],
     ]);
+  });
+});
+
+describe("tasks matched by what they are", () => {
+  /** The tasks of `after` that really run after `before` ran: their key is not among its keys. */
+  const reruns = (before: Plan, after: Plan) => {
+    const keys = new Set(before.tasks.map((t) => t.key));
+    return after.tasks.filter((t) => !keys.has(t.key)).map((t) => t.id).sort();
+  };
+  const ids = (refs: { id: string }[]) => refs.map((r) => r.id).sort();
+
+  it("a sweep value added at the front of the ml-sweep example reports exactly the new tasks and the fan-ins", async () => {
+    const dir = scratch(path.join(root, "examples", "ml-sweep"));
+    fs.copyFileSync(path.join(dir, "main.pipe"), path.join(dir, "before.pipe"));
+    edit(path.join(dir, "main.pipe"), "lrs: List[Float] = [0.1,", "lrs: List[Float] = [0.3, 0.1,");
+    const json = JSON.parse((await pipe(dir, "diff", "--json", "before.pipe", "main.pipe")).out);
+    expect(json.summary).toMatchObject({ add: 4, rerun: 3, remove: 0, move: 0 });
+    expect(ids(json.added)).toEqual(["main/runs[lr=0.3,n=200]", "main/runs[lr=0.3,n=50]", "main/scores[lr=0.3,n=200]", "main/scores[lr=0.3,n=50]"]);
+    const [before, after] = [await planOf(path.join(dir, "before.pipe")), await planOf(path.join(dir, "main.pipe"))];
+    expect([...ids(json.added), ...ids(json.changed)].sort()).toEqual(reruns(before, after));
+  });
+
+  it("a task whose key is on both sides under another id has moved: it does not rerun, and references to it are renamed", async () => {
+    const dir = scratch(path.join(root, "examples", "ml-sweep"));
+    const before = await planOf(path.join(dir, "main.pipe"));
+    // The same plan with the evaluations' ids by position, as an earlier version wrote them.
+    const scores = before.tasks.filter((t) => t.id.startsWith("main/scores["));
+    const text = scores.reduce((json, t, i) => json.split(JSON.stringify(t.id)).join(JSON.stringify(`main/scores[m=#${i}]`)), JSON.stringify(before));
+    fs.writeFileSync(path.join(dir, "positional.json"), text);
+    fs.copyFileSync(path.join(dir, "main.pipe"), path.join(dir, "before.pipe"));
+    edit(path.join(dir, "main.pipe"), "lrs: List[Float] = [0.1,", "lrs: List[Float] = [0.3, 0.1,");
+    const r = await pipe(dir, "diff", "--json", "positional.json", "main.pipe");
+    expect(r.code).toBe(3);
+    const json = JSON.parse(r.out);
+    expect(json.summary).toMatchObject({ add: 4, rerun: 3, remove: 0, move: 6 });
+    expect(json.moved.map((m: { was: string; id: string }) => [m.was, m.id])).toEqual(scores.map((t, i) => [`main/scores[m=#${i}]`, t.id]));
+    expect([...ids(json.added), ...ids(json.changed)].sort()).toEqual(reruns(before, await planOf(path.join(dir, "main.pipe"))));
+    // The fan-in's list lost no item: the moved ones are the same outputs under new names.
+    const pick = json.changed.find((t: { id: string }) => t.id === "main/pick");
+    expect(pick.causes[0].text).toBe("argument scores: 6 → 8 items, +main/scores[lr=0.3,n=50].mse, +main/scores[lr=0.3,n=200].mse");
+
+    const text2 = (await pipe(dir, "diff", "positional.json", "main.pipe")).out;
+    expect(text2).toContain("> main/scores[m=#0] → main/scores[lr=0.1,n=50] (moved: same key)\n");
+    expect(text2).toContain("4 to add, 3 to rerun, 0 to remove, 6 moved, 8 unchanged\n");
+    // Moving alone is a change of the plan, with nothing to rerun.
+    const moves = await pipe(dir, "diff", "positional.json", "before.pipe");
+    expect(moves.code).toBe(3);
+    expect(moves.out).toMatch(/\n0 to add, 0 to rerun, 0 to remove, 6 moved, 11 unchanged\n$/);
   });
 });
 
@@ -266,8 +314,8 @@ describe("pipe why", () => {
       [
         "main/e will run: key KEY is not in the store",
         "compared with its most recent run (key KEY, finished T):",
-        "    upstream main/t changed (KEY → KEY):",
-        "        upstream main/d changed (KEY → KEY):",
+        "    upstream main/t (KEY → KEY) changed, because of:",
+        "        main/d (KEY → KEY):",
         "            argument seed: 1 → 2",
         "",
       ].join("\n"),
@@ -275,6 +323,113 @@ describe("pipe why", () => {
 
     const json = JSON.parse((await pipe(dir, "why", "--json", "main/d", "main.pipe")).out);
     expect(json).toMatchObject({ ok: true, state: "run", reason: "new key", previous: { causes: [{ kind: "argument", name: "seed", from: 1, to: 2 }] } });
+  });
+
+  const SWEEP = `
+action prep(seed: Int) -> (d: File) {
+  uses "prep.sh"
+  shell "bash prep.sh ~{seed} > ~{out.d}"
+}
+action train(d: File, lr: Float, epochs: Int, tag: String = "a") -> (m: File) {
+  shell "cat ~{d} > ~{out.m}; echo ~{lr} ~{epochs} ~{tag} >> ~{out.m}"
+}
+action score(m: File) -> (s: Float) {
+  shell "echo 1 > ~{out.s}"
+}
+action pick(xs: List[Float]) -> (best: Float) {
+  shell "echo 1 > ~{out.best}"
+}
+action all(ms: List[File]) -> (n: Int) {
+  shell "echo 1 > ~{out.n}"
+}
+action report(best: Float, n: Int) -> (r: File) {
+  shell "echo ~{best} ~{n} > ~{out.r}"
+}
+pipeline main(tag: String = "a") -> (r: File) {
+  let d = prep(seed = 1)
+  let runs = for lr in [0.1, 0.2, 0.3], epochs in [1, 2] { train(d = d.d, lr = lr, epochs = epochs, tag = tag) }
+  let scores = for m in runs.m { score(m = m) }
+  let p = pick(xs = scores.s)
+  let a = all(ms = runs.m)
+  let rep = report(best = p.best, n = a.n)
+  return (r = rep.r)
+}
+`;
+
+  it("names each root cause once, however many paths reach it, and groups the roots like pipe diff", async () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, "main.pipe"), SWEEP);
+    fs.writeFileSync(path.join(dir, "prep.sh"), "echo $1\n");
+    const file = path.join(dir, "main.pipe");
+    runAll(await planOf(file), dir);
+    fs.appendFileSync(path.join(dir, "prep.sh"), "# changed\n");
+    const r = await pipe(dir, "why", "main/rep", "main.pipe");
+    expect(r.out.replace(/[0-9a-f]{8}/g, "KEY").replace(/finished [^);]*/, "finished T")).toBe(
+      [
+        "main/rep will run: key KEY is not in the store",
+        "compared with its most recent run (key KEY, finished T):",
+        "    upstream main/a (KEY → KEY), main/p (KEY → KEY) changed, because of:",
+        "        main/d (KEY → KEY):",
+        "            uses prep.sh: KEY → KEY",
+        "        through 12 tasks: 6 in main/runs, 6 in main/scores",
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse((await pipe(dir, "why", "--json", "main/rep", "main.pipe")).out);
+    expect(json.previous.roots).toHaveLength(1);
+    expect(json.previous.roots[0].tasks.map((t: { id: string }) => t.id)).toEqual(["main/d"]);
+    expect(json.previous.through).toHaveLength(12);
+
+    // Six roots with one cause, one sweep: one group.
+    runAll(await planOf(file), dir);
+    edit(file, 'main(tag: String = "a")', 'main(tag: String = "b")');
+    const six = await pipe(dir, "why", "main/rep", "main.pipe");
+    expect(six.out).toContain(
+      ["        6 tasks in main/runs:", "            argument tag: \"a\" → \"b\"", "            main/runs[lr=0.1,epochs=1], main/runs[lr=0.1,epochs=2], main/runs[lr=0.2,epochs=1], main/runs[lr=0.2,epochs=2], main/runs[lr=0.3,epochs=1], main/runs[lr=0.3,epochs=2]", "        through 6 tasks: 6 in main/scores\n"].join("\n"),
+    );
+  });
+
+  it("pipe plan shows each rerun's root cause in a few words", async () => {
+    const dir = scratch();
+    fs.writeFileSync(path.join(dir, "main.pipe"), SWEEP);
+    fs.writeFileSync(path.join(dir, "prep.sh"), "echo $1\n");
+    const file = path.join(dir, "main.pipe");
+    const fresh = await pipe(dir, "plan", "main.pipe");
+    // Nothing has run: every task is simply new.
+    expect(fresh.out.split("\n").filter((l) => l.startsWith("  run")).every((l) => l.endsWith("  new key"))).toBe(true);
+    runAll(await planOf(file), dir);
+    fs.appendFileSync(path.join(dir, "prep.sh"), "# changed\n");
+    edit(file, 'main(tag: String = "a")', 'main(tag: String = "b")');
+    const r = await pipe(dir, "plan", "main.pipe");
+    const why = Object.fromEntries(r.out.split("\n").filter((l) => l.startsWith("  run")).map((l) => [l.split(/\s+/)[2], l.replace(/^.*[0-9a-f]{12} {2}/, "")]));
+    expect(why["main/d"]).toBe("uses prep.sh changed");
+    expect(why["main/runs[lr=0.1,epochs=1]"]).toBe('argument tag: "a" → "b"; upstream main/d (uses prep.sh changed)');
+    expect(why["main/scores[lr=0.1,epochs=1]"]).toBe("upstream main/d and 1 more");
+    expect(why["main/rep"]).toBe("upstream main/d and 6 more");
+    edit(file, 'main(tag: String = "b")', 'main(tag: String = "a")');
+    const json = JSON.parse((await pipe(dir, "plan", "--json", "main.pipe")).out);
+    const cause = (id: string) => json.tasks.find((t: { id: string }) => t.id === id).cause;
+    expect(cause("main/d")).toBe("uses prep.sh changed");
+    expect(cause("main/rep")).toBe("upstream main/d (uses prep.sh changed)");
+    expect(json.tasks.find((t: { id: string }) => t.id === "main/rep").reason).toBe("new key");
+  });
+
+  it("finds a task's earlier run by what it reads when a value added in front shifted positional ids", async () => {
+    const dir = scratch(path.join(fixtures, "positions-front", "a"));
+    const file = path.join(dir, "main.pipe");
+    const first = await planOf(file);
+    runAll(first, dir);
+    fs.copyFileSync(path.join(fixtures, "positions-front", "b", "main.pipe"), file);
+    edit(file, "cat ~{model} > ~{out.s}", "cat ~{model} | tr -d x > ~{out.s}");
+    // main/scores[m=#1] is now the evaluation of main/a, which ran as main/scores[m=#0].
+    const wasFirst = first.tasks.find((t) => t.id === "main/scores[m=#0]")!.key;
+    const r = await pipe(dir, "why", "main/scores[m=#1]", "main.pipe");
+    expect(r.out).toContain(`compared with its most recent run (key ${wasFirst.slice(0, 8)}`);
+    expect(r.out).toContain("    definition of score changed:");
+    expect(r.out).not.toContain("argument");
+    const p = await pipe(dir, "why", "main/p", "main.pipe");
+    expect(p.out).toContain("    argument scores: 2 → 3 items, +main/scores[m=#0].s\n");
+    expect(p.out).toMatch(/ {4}upstream main\/scores\[m=#1\] \(\w+ → \w+\), main\/scores\[m=#2\] \(\w+ → \w+\) changed, because of:\n {8}2 tasks in main\/scores:\n {12}definition of score changed:/);
   });
 
   it("names a renamed input with the same content as the root cause", async () => {

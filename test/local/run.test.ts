@@ -242,6 +242,17 @@ describe("failures", () => {
     // Every attempt's stderr is kept, in order.
     const log = fs.readFileSync(path.join(first!.dir, first!.tasks[0]!.stderr!), "utf8");
     expect(log).toMatch(/attempt 1[^]*attempt 2[^]*attempt 3/);
+    // A header line opens each attempt in the logs.
+    expect(log.match(/^==> pipe: attempt \d of 3 .*<==$/gm)).toEqual([1, 2, 3].map((n) => expect.stringContaining(`attempt ${n} of 3`)));
+    // One row per attempt, each with its own start, end and exit code.
+    const rows = fs.readFileSync(path.join(first!.dir, "tasks.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
+    const f = rows.filter((r) => r[0] === "main/f");
+    expect(f.map((r) => [r[1], r[2], r[6]])).toEqual([["failed", "1", "1"], ["failed", "2", "1"], ["done", "3", "0"]]);
+    for (let k = 1; k < f.length; k++) expect(Date.parse(f[k]![3]!)).toBeGreaterThanOrEqual(Date.parse(f[k - 1]![4]!));
+    for (const r of f) expect(Date.parse(r[4]!) - Date.parse(r[3]!)).toBe(Number(r[5]));
+    const tries = first!.tasks[0]!.tries!;
+    expect(tries.map((t) => [t.attempt, t.state, t.exitCode])).toEqual([[1, "failed", 1], [2, "failed", 1], [3, "done", 0]]);
+    expect(first!.tasks[0]!.start).toBe(tries[2]!.start);
 
     fs.rmSync(path.join(dir, "attempts"));
     const out = await pipe(dir, "run", "main.pipe", "-p", "succeed_on=5");
@@ -486,7 +497,7 @@ describe("forcing, records, logs and history", () => {
     expect(fs.existsSync(path.join(record!.dir, fine!.stdout!))).toBe(false);
     expect(fs.readdirSync(path.join(record!.dir, "logs")).filter((f) => f.startsWith("."))).toEqual([]);
     const table = fs.readFileSync(path.join(record!.dir, "tasks.tsv"), "utf8").trim().split("\n");
-    expect(table[0]).toBe("task\tstate\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tattempts");
+    expect(table[0]).toBe("task\tstate\tattempt\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tcpus\tmem_mb\ttime_s");
     expect(table).toHaveLength(4);
   });
 
@@ -500,7 +511,7 @@ describe("forcing, records, logs and history", () => {
     const latest = await pipe(dir, "logs", "main/f");
     expect(latest.code).toBe(0);
     expect(latest.out).toContain(`==> main/f (run ${ok!.id}, key ${ok!.tasks[0]!.key}, done, exit 0) <==`);
-    expect(latest.out).toMatch(/--- stderr ---\nattempt 1\npipe: main\/f: command exited with status 1\nattempt 2\n.*\nattempt 3\n/);
+    expect(latest.out).toMatch(/--- stderr ---\n==> pipe: attempt 1 of 3 .*\nattempt 1\npipe: main\/f: command exited with status 1\n==> pipe: attempt 2 of 3 .*\nattempt 2\n.*\n==> pipe: attempt 3 of 3 .*\nattempt 3\n/);
 
     const older = await pipe(dir, "logs", "main/*", "--run", failed!.id);
     expect(older.out).toContain(`==> main/f (run ${failed!.id}, key ${failed!.tasks[0]!.key}, failed, exit 1) <==`);

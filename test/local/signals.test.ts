@@ -61,7 +61,7 @@ describe.each(["SIGINT", "SIGTERM"] as const)("%s in the middle of a run", (sign
     expect(sleepers.every(alive)).toBe(true);
     // While it runs, `pipe logs` shows a task's output so far, and `pipe history` the run.
     await until("pipe logs to show task 3", async () => (await inProcess(dir, "logs", "main/s[i=3]")).out.includes("step 3 sleeping"));
-    expect((await inProcess(dir, "history")).out).toMatch(/ running +main\.pipe \(main\)/);
+    expect((await inProcess(dir, "history")).out).toMatch(/ running +- +main\.pipe \(main\)/);
     const t0 = Date.now();
     child.kill(signal);
     const r = await child;
@@ -164,7 +164,7 @@ describe("two runs on one store at once", () => {
     // never starts: its launcher ends when it cannot report to pipe).
     const locks = fs.readdirSync(path.join(dir, ".pipe", "store", ".locks")).filter((n) => !n.endsWith(".owner"));
     expect(locks).toHaveLength(2);
-    expect((await inProcess(dir, "history")).out).toMatch(/ killed +main\.pipe \(main\)/);
+    expect((await inProcess(dir, "history")).out).toMatch(/ killed +- +main\.pipe \(main\)/);
     // The killed run's task goes on (it is in its own process group): its key is not run
     // again until it has ended. (Its result is not committed: pipe commits, and pipe died.)
     const r = await pipe(dir, "run", "main.pipe", "-j", "2");

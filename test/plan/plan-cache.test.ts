@@ -1,6 +1,7 @@
 // The plan cache is never stale: after an edit to anything compilation reads (a source, an
 // import, a `uses` file, a TypeScript module or its helper, an input file or a file inside
-// an input directory, a parameter or parameter file, the config or a config overlay) the
+// an input directory, a file a glob matches, a parameter or parameter file, the config or a
+// config overlay) the
 // plan is compiled again and equals a compilation without the cache; with nothing changed
 // it is reused. Files are aged first: a file written within the last two seconds never lets
 // its compilation be kept (see ReadLog.racy), and that rule is tested too.
@@ -125,6 +126,23 @@ describe("the plan cache", () => {
     fs.writeFileSync(path.join(dir, "data", "extra", "deep", "b.txt"), "b\n");
     age(dir);
     expect(extra(await expectRecompiled(dir))).not.toBe(before);
+  });
+
+  it("compiles again when a file appears that a glob matches", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-plan-cache-glob-"));
+    made.push(dir);
+    fs.mkdirSync(path.join(dir, "data"));
+    fs.writeFileSync(path.join(dir, "data", "a.csv"), "1\n");
+    fs.writeFileSync(
+      path.join(dir, "main.pipe"),
+      'action n(f: File) -> (n: Int) {\n  shell "wc -l < ~{f} > ~{out.n}"\n}\npipeline main() -> (ns: List[Int]) {\n  let c = for f in glob("data/*.csv") { n(f = f) }\n  return (ns = c.n)\n}\n',
+    );
+    age(dir);
+    expect((await plan(dir)).plan.tasks).toHaveLength(1);
+    expect((await plan(dir)).reused).toBe(true);
+    fs.writeFileSync(path.join(dir, "data", "b.csv"), "2\n");
+    age(dir);
+    expect((await expectRecompiled(dir)).plan.tasks).toHaveLength(2);
   });
 
   it("keeps one plan per invocation: parameters, parameter files and config overlays", async () => {

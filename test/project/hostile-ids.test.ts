@@ -73,18 +73,18 @@ describe("hostile task ids, run locally", () => {
     expectClean("pipe run's stdout", runOut.out);
     expectClean("pipe run's stderr", runOut.err);
     expect(runOut.err).toContain("failed: main/e[s=e\\x1b[31mred] (exit 3)");
-    expect(runOut.err).toContain("skipped  main/_r[f=#2]: upstream main/e[s=e\\x1b[31mred] failed");
+    expect(runOut.err).toContain("skipped  main/_r[s=e\\x1b[31mred]: upstream main/e[s=e\\x1b[31mred] failed");
     expect(runOut.err).toContain("done     main/e[s=c\\nd]");
   });
 
-  it("tasks.tsv has one line of 8 columns per task, ids escaped; run.json keeps them exact", () => {
+  it("tasks.tsv has one line of 11 columns per task, ids escaped; run.json keeps them exact", () => {
     const runs = path.join(dir, ".pipe", "runs");
     const [runId] = fs.readdirSync(runs);
     const tsv = fs.readFileSync(path.join(runs, runId!, "tasks.tsv"), "utf8");
     expect(RAW_CONTROL.test(tsv.replace(/\t/g, ""))).toBe(false);
     const lines = tsv.replace(/\n$/, "").split("\n");
     expect(lines).toHaveLength(1 + 2 * VALUES.length);
-    for (const line of lines) expect(line.split("\t")).toHaveLength(8);
+    for (const line of lines) expect(line.split("\t")).toHaveLength(11);
     expect(lines.slice(1, 1 + VALUES.length).map((l) => fromPrintable(l.split("\t")[0]!))).toEqual(ids);
     const record = JSON.parse(fs.readFileSync(path.join(runs, runId!, "run.json"), "utf8")) as { tasks: { id: string }[] };
     expect(record.tasks.slice(0, VALUES.length).map((t) => t.id)).toEqual(ids);

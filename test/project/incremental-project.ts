@@ -471,8 +471,15 @@ export function expectedTasks(m: Model): ExpectedTask[] {
   const raw = { dir: m.raw.path, files: Object.entries(m.raw.files).sort() };
   add("main/prep", "prep", { src, raw, n });
   const runs: string[] = [];
-  for (const lr of lrs) for (const k of m.ks) runs.push(add(`main/runs[lr=${floatText(lr)},k=${k}]`, "train", { data: ref("main/prep", "data"), d: ref("main/prep", "d"), lr, k, seed: m.seed }));
-  const ev = m.features.ev ? runs.map((r, i) => add(`main/ev[m=#${i}]`, "ev", { m: ref(r, "model"), deep: true })) : [];
+  const labels: string[] = [];
+  for (const lr of lrs) {
+    for (const k of m.ks) {
+      labels.push(`[lr=${floatText(lr)},k=${k}]`);
+      runs.push(add(`main/runs${labels.at(-1)}`, "train", { data: ref("main/prep", "data"), d: ref("main/prep", "d"), lr, k, seed: m.seed }));
+    }
+  }
+  // A loop over the sweep's projection takes the sweep's labels.
+  const ev = m.features.ev ? runs.map((r, i) => add(`main/ev${labels[i]}`, "ev", { m: ref(r, "model"), deep: true })) : [];
   const pairs = m.features.zip ? m.zipX.map((x, i) => add(`main/pairs[x=${x},y=${m.zipY[i]}]`, "zipper", { x, y: m.zipY[i], tag })) : [];
   if (m.features.nested) {
     add("main/inner/step", "step", { f: ref("main/prep", "data"), m: n, seed: m.seed });

@@ -90,6 +90,30 @@ describe("pipe find", () => {
   });
 });
 
+describe("structured outputs", () => {
+  it("find shows a record output as `.pipe` writes it (JSON data with --json); outputs projects its fields", async () => {
+    const dir = project(
+      {
+        "main.pipe": `action evaluate(lr: Float) -> (metrics: {acc: Float, loss: Float}) {
+  shell "printf '{\\"acc\\": %s, \\"loss\\": 0.5}' ~{lr} > ~{out.metrics}"
+}
+pipeline main() -> (accs: List[Float], first: {acc: Float, loss: Float}) {
+  let evals = for lr in [0.3, 0.9] { evaluate(lr = lr) }
+  return (accs = evals.metrics.acc, first = evals[0].metrics)
+}
+`,
+      },
+      "pipe-results-",
+    );
+    expect((await pipe(dir, "run", "main.pipe", "--quiet")).code).toBe(0);
+    const found = await pipe(dir, "find", "main.pipe", "--where", "lr=9e-1");
+    expect(found.out).toMatch(/^main\/evals\[lr=0\.9\]  in the store\n  entry    \S+\n  metrics  \{acc = 0\.9, loss = 0\.5\}\n$/);
+    const json = JSON.parse((await pipe(dir, "find", "main.pipe", "--where", "lr=0.9", "--json")).out);
+    expect(json.tasks[0].outputs[0].value).toEqual({ acc: 0.9, loss: 0.5 });
+    expect((await pipe(dir, "outputs", "main.pipe")).out).toBe("accs  = [0.3, 0.9]\nfirst = {acc = 0.3, loss = 0.5}\n");
+  });
+});
+
 describe("pipe outputs and its --link tree", () => {
   const dir = sweep();
 
@@ -244,7 +268,7 @@ pipeline main() -> (total: Int) {
 
   it("a run that starts during a collection waits for its end before it reads the store", async () => {
     const dir = sweep();
-    const locks = path.join(storeOf(dir), ".locks");
+    const locks = path.join(storeOf(dir), ".needs");
     fs.mkdirSync(locks, { recursive: true });
     // A live collector's mark: this test's own process.
     fs.writeFileSync(path.join(locks, "gc"), JSON.stringify({ host: (await import("node:os")).hostname(), pid: process.pid }) + "\n");

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseTime } from "../../src/units/time.js";
 import { ConfigSchema } from "../../src/config/index.js";
 import { emitSlurm, readBundle, sbatchOptions } from "../../src/backends/slurm/index.js";
+import { currentAttempts } from "../../src/backends/slurm/status.js";
 import { buildPlan } from "../../src/cli/build-plan.js";
 import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
@@ -126,6 +127,22 @@ describe("jobs", () => {
     ]);
   });
 
+  it("gives each bigger retry a job of its own after the attempts before it, and dependents a join", async () => {
+    const { bundle, files } = emitSlurm(await planOf("grow"), slurmDefaults);
+    const jobs = new Map(bundle.jobs.map((j) => [j.name, j]));
+    expect(bundle.jobs.map((j) => j.name)).toEqual(["n", "n-try2", "n-try3", "n-try4", "q", "q-try2", "q-try3", "q-try4", "s", "s-try2", "b"]);
+    expect(jobs.get("n-try3")!.after).toEqual([{ job: "n", type: "afternotok" }, { job: "n-try2", type: "afternotok" }]);
+    expect(jobs.get("n-try3")!.options).toEqual(["--mem=256M", "--time=00:05:00"]);
+    expect(jobs.get("s-try2")!.options).toEqual(["--time=00:03:00"]);
+    expect(jobs.get("n")!.join).toEqual({ name: "n-ok", script: "jobs/n-ok.sh", attempts: ["n", "n-try2", "n-try3", "n-try4"] });
+    expect(jobs.get("b")!.after).toEqual([{ job: "n-ok", type: "afterok" }, { job: "q-ok", type: "afterok" }, { job: "s-ok", type: "afterok" }]);
+    const submit = files.get("submit.sh")!;
+    expect(submit).toContain("\njob n-try4 single afternotok:n afternotok:n-try2 afternotok:n-try3\n# n-ok: done once one attempt of n is\njoin n-ok n n-try2 n-try3 n-try4\n");
+    expect(files.get("jobs/n-ok.sh")).toContain("exit 0");
+    // Retries that grow are jobs; the job itself runs once.
+    expect(files.get("jobs/n.sh")).toContain('exec bash "$script"');
+  });
+
   it("lines an element-wise array up with its upstream array whatever the plan order", async () => {
     const plan = await planOf("chain");
     const evals = plan.tasks.filter((t) => t.group === "main/evals").reverse();
@@ -160,7 +177,7 @@ describe("jobs", () => {
 describe("shellcheck", () => {
   const projects = [
     ...fs.readdirSync(path.join(root, "examples")).map((d) => path.join(root, "examples", d)),
-    ...["chain", "configured", "slow"].map((d) => path.join(fixtures, d)),
+    ...["chain", "configured", "slow", "grow"].map((d) => path.join(fixtures, d)),
   ].filter((d) => fs.existsSync(path.join(d, "main.pipe")));
 
   it.each(projects.map((p) => [path.relative(root, p), p]))("passes on every script of the %s bundle", async (name, project) => {
@@ -178,5 +195,21 @@ describe("shellcheck", () => {
     const result = await execa("shellcheck", ["--shell=bash", ...scripts], { cwd: out, reject: false });
     expect(result.stdout, result.stdout).toBe("");
     expect(result.exitCode).toBe(0);
+  });
+});
+
+describe("status of a task with bigger retries", () => {
+  it("follows the attempt that runs, then the last that ended other than cancelled", () => {
+    const chain = [
+      { task: "main/n", job: "n", jobId: "10" },
+      { task: "main/n", job: "n-try2", jobId: "11" },
+      { task: "main/n", job: "n-try3", jobId: "12" },
+    ];
+    const at = (states: Record<string, string>) => currentAttempts(new Map([["main/n", chain]]), new Map(Object.entries(states).map(([id, state]) => [id, { state, reason: "" }]))).get("main/n")!.jobId;
+    expect(at({ "10": "RUNNING", "11": "PENDING", "12": "PENDING" })).toBe("10");
+    expect(at({ "10": "FAILED", "11": "RUNNING", "12": "PENDING" })).toBe("11");
+    expect(at({ "10": "FAILED", "11": "COMPLETED", "12": "CANCELLED" })).toBe("11");
+    expect(at({ "10": "FAILED", "11": "OUT_OF_MEMORY", "12": "TIMEOUT" })).toBe("12");
+    expect(at({})).toBe("12");
   });
 });

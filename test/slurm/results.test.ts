@@ -76,7 +76,7 @@ describe("results of a Slurm bundle", () => {
     expect(status.out).toMatch(/^JOB +SLURM JOB +TASKS +STATUS\n/);
     expect(status.out).toContain("8 tasks: 8 done");
     // The bundle's needs file is dropped by the next collection once its jobs are over.
-    expect(fs.readdirSync(path.join(store, ".locks")).filter((n) => n.startsWith("needs."))).toHaveLength(1);
+    expect(fs.readdirSync(path.join(store, ".needs")).filter((n) => n.startsWith("needs."))).toHaveLength(1);
 
     const plan = await planOf("main.pipe");
     const found = await pipe("find", "main.pipe", "--where", "lr=1e-3", "--json");
@@ -155,7 +155,7 @@ pipeline main() -> (total: Int) {
     // Its jobs over, the other bundle's entries are garbage to a gc that names only main.pipe.
     const after = await pipe("gc", "main.pipe");
     expect(after.out).toContain(`deleted ${other.tasks.length} entries`);
-    expect(fs.readdirSync(path.join(store, ".locks")).filter((n) => n.startsWith("needs."))).toEqual([]);
+    expect(fs.readdirSync(path.join(store, ".needs")).filter((n) => n.startsWith("needs."))).toEqual([]);
     fs.writeFileSync(path.join(proj, "main.pipe"), SWEEP);
   });
 });

@@ -217,8 +217,11 @@ export class Driver {
     const files = this.filesOf(task);
     const previous = this.book.detailsOf(task.id);
     const attempt = this.scheduler.launching(task.id);
+    const given = this.scheduler.allocation(task.id);
     let started = now();
     this.book.note(task.id, { stdout: `logs/${files.name}.out`, stderr: `logs/${files.name}.err` });
+    this.book.beginAttempt(task.id, attempt, given);
+    if (task.retries > 0) attemptHeader(files, attempt, task.retries + 1, given);
     const ended = (status: number | null, explained = false) => this.ended(task, entry, files, { started, previous }, status, explained);
     const cannot = (what: string, error: unknown) => {
       this.launchers.giveBack(launcher);
@@ -246,11 +249,19 @@ export class Driver {
       this.memory.track(pid);
       if (entry.terminate) terminate(entry);
       // While it runs, its output is in the launcher's files (in the run directory).
-      this.book.note(task.id, { start: started.toISOString(), stdout: path.basename(scratch.stdout), stderr: path.basename(scratch.stderr) });
+      this.book.note(task.id, { stdout: path.basename(scratch.stdout), stderr: path.basename(scratch.stderr) });
+      this.book.noteAttempt(task.id, { start: started.toISOString() });
       reporter.event({ type: "start", task: task.id, attempt });
       this.book.saveSoon();
     };
-    const env: Record<string, string> = { PIPE_OUT: files.work, PIPE_WORK: scratchDir(files.work) };
+    const env: Record<string, string> = {
+      PIPE_OUT: files.work,
+      PIPE_WORK: scratchDir(files.work),
+      PIPE_ATTEMPT: String(attempt),
+      PIPE_CPUS: String(given.cpus),
+      PIPE_MEM_MB: String(given.memMb),
+      PIPE_TIME_S: String(given.timeS),
+    };
     if (this.options.gpus) env["CUDA_VISIBLE_DEVICES"] = gpus.join(",");
     try {
       this.launchers.run(launcher, { task: task.id, script: runnerScript(plan, task, this.readStructured), check: outputCheckScript(plan, task, files.work), stdout: files.stdout, stderr: files.stderr, env, started: onStart, ended });
@@ -287,8 +298,10 @@ export class Driver {
     if (plan.actions[task.action]!.kind !== "shell") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
     const peakRssKb = entry.pgid ? this.memory.untrack(entry.pgid) : null;
     const durationMs = end.getTime() - at.started.getTime();
-    this.book.note(task.id, { stdout: `logs/${files.name}.out`, stderr: `logs/${files.name}.err`, end: end.toISOString(), durationMs, exitCode, peakRssKb });
+    this.book.note(task.id, { stdout: `logs/${files.name}.out`, stderr: `logs/${files.name}.err` });
     const f = this.scheduler.finished(task.id, entry.refused ? "refused" : exitCode === 0 ? "ok" : "failed");
+    const attemptState = exitCode === 0 ? "done" : f.state === "interrupted" || f.state === "cancelled" ? f.state : "failed";
+    this.book.noteAttempt(task.id, { state: attemptState, start: at.started.toISOString(), end: end.toISOString(), durationMs, exitCode, peakRssKb });
     // A retry keeps the key's lock; everything else lets it go.
     if (!f.retrying) this.locks.release(task.key);
     if (f.state === "done") reporter.event({ type: "done", task: task.id, ms: durationMs });
@@ -305,9 +318,25 @@ export class Driver {
     this.later(fs.promises.rm(scratchDir(files.work), { recursive: true, force: true }));
     this.locks.release(task.key);
     this.book.note(task.id, previous, true);
+    this.book.dropAttempt(task.id);
     this.scheduler.finished(task.id, "unrun");
     this.book.saveSoon();
     this.pumpSoon();
+  }
+}
+
+/**
+ * A line that opens an attempt in the task's logs, so that a retried task's logs say which
+ * attempt printed what; the launcher appends the attempt's output after it.
+ */
+function attemptHeader(files: Files, attempt: number, attempts: number, given: { cpus: number; memMb: number; timeS: number }): void {
+  const line = `==> pipe: attempt ${attempt} of ${attempts} (cpus ${given.cpus}, mem ${given.memMb} MiB, time ${given.timeS} s) <==\n`;
+  for (const log of [files.stdout, files.stderr]) {
+    try {
+      fs.appendFileSync(log, line);
+    } catch {
+      // A log that cannot be written fails the task where it is written next.
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 // Run records: every `pipe run` gets `.pipe/runs/<run-id>/` with the plan, each task's
-// script and logs, and `run.json` (status and a table of start, end, duration, exit code
-// and peak memory per task; `tasks.tsv` holds the same table for people, ids escaped by
-// printable.ts so that each task stays one line of its columns).
+// script and logs, and `run.json` (status and, per task, its state and each attempt's start,
+// end, duration, exit code, peak memory and allocation; `tasks.tsv` holds the same table
+// for people, one line per attempt, ids escaped by printable.ts so that each attempt stays
+// one line of its columns).
 
 import fs from "node:fs";
 import path from "node:path";
@@ -9,7 +10,26 @@ import { z } from "zod";
 import { printable } from "../../printable.js";
 import { PlanValueSchema } from "../../plan/plan.js";
 
-/** A task's line in a run's record: how it went in that run. */
+/** One attempt of a task: its times and what it was given (the allocation grows on retries). */
+export const AttemptRecordSchema = z.object({
+  attempt: z.number().int().positive(),
+  state: z.enum(["running", "done", "failed", "interrupted", "cancelled"]),
+  start: z.string().optional(),
+  end: z.string().optional(),
+  durationMs: z.number().optional(),
+  exitCode: z.number().nullable().optional(),
+  peakRssKb: z.number().nullable().optional(),
+  cpus: z.number(),
+  /** 0 when the task declares none. */
+  memMb: z.number(),
+  timeS: z.number(),
+});
+export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
+
+/**
+ * A task's line in a run's record: how it went in that run. Its start, end, duration, exit
+ * code and peak memory are those of its last attempt; `tries` has every attempt's.
+ */
 export const RunTaskRecordSchema = z.object({
   id: z.string(),
   key: z.string(),
@@ -22,6 +42,7 @@ export const RunTaskRecordSchema = z.object({
   /** Peak resident memory of the task's process group, sampled; null when it ended between samples. */
   peakRssKb: z.number().nullable().optional(),
   attempts: z.number().optional(),
+  tries: z.array(AttemptRecordSchema).optional(),
   /** Paths of the logs, relative to the run directory. */
   stdout: z.string().optional(),
   stderr: z.string().optional(),
@@ -77,10 +98,18 @@ export function writeRecord(dir: string, record: RunRecord): void {
   const tmp = path.join(dir, `run.json.${process.pid}.tmp`);
   fs.writeFileSync(tmp, JSON.stringify(record, null, 1) + "\n");
   fs.renameSync(tmp, path.join(dir, "run.json"));
-  const rows = record.tasks.map((t) =>
-    [printable(t.id), t.state, t.start ?? "", t.end ?? "", t.durationMs ?? "", t.exitCode ?? "", t.peakRssKb ?? "", t.attempts ?? ""].join("\t"),
+  fs.writeFileSync(path.join(dir, "tasks.tsv"), [TSV_HEADER, ...record.tasks.flatMap(tsvRows)].join("\n") + "\n");
+}
+
+export const TSV_HEADER = "task\tstate\tattempt\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tcpus\tmem_mb\ttime_s";
+
+/** One line per attempt (a task never attempted, cached or skipped, has one with no attempt). */
+function tsvRows(t: RunTaskRecord): string[] {
+  const id = printable(t.id);
+  if (!t.tries?.length) return [[id, t.state, "", "", "", "", "", "", "", "", ""].join("\t")];
+  return t.tries.map((a) =>
+    [id, a.state, a.attempt, a.start ?? "", a.end ?? "", a.durationMs ?? "", a.exitCode ?? "", a.peakRssKb ?? "", a.cpus, a.memMb, a.timeS].join("\t"),
   );
-  fs.writeFileSync(path.join(dir, "tasks.tsv"), ["task\tstate\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tattempts", ...rows].join("\n") + "\n");
 }
 
 export function readRecord(dir: string): RunRecord | undefined {

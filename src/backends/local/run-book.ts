@@ -1,21 +1,25 @@
 // The bookkeeping of one local run's record (records.ts): its directory with the plan, and
 // `run.json` kept up to date while the run goes — each task's state, reason and attempts as the
-// scheduler has them, and the details only the driver knows (its logs, times, exit code and
-// peak memory). Saved at once at the start and the end, and at most every second between, for
+// scheduler has them, and the details only the driver knows (its logs, and each attempt's
+// allocation, times, exit code and peak memory). Saved at once at the start and the end, and at most every second between, for
 // `pipe logs` and `pipe history` during the run (and after a run that was killed).
 
 import fs from "node:fs";
 import path from "node:path";
 import type { Plan } from "../../plan/plan.js";
 import type { RunDecision } from "../../plan/state.js";
+import type { AttemptResources } from "../../plan/resources.js";
 import { finalRecord, savePlan } from "./run-storage.js";
-import { createRunDir, writeRecord, type RunRecord, type RunTaskRecord } from "./records.js";
+import { createRunDir, writeRecord, type AttemptRecord, type RunRecord, type RunTaskRecord } from "./records.js";
 import type { State } from "./scheduler.js";
 
 const SAVE_EVERY_MS = 1000;
 
-/** What the driver records of a task's attempts. */
-export type TaskDetails = Pick<RunTaskRecord, "stdout" | "stderr" | "start" | "end" | "durationMs" | "exitCode" | "peakRssKb">;
+/** What the driver records of a task: its logs. */
+export type TaskDetails = Pick<RunTaskRecord, "stdout" | "stderr">;
+
+/** What the driver records of an attempt as it goes. */
+export type AttemptDetails = Partial<Pick<AttemptRecord, "state" | "start" | "end" | "durationMs" | "exitCode" | "peakRssKb">>;
 
 /** What the scheduler says of a task. */
 export type TaskView = (id: string) => { readonly state: State; readonly reason?: string; readonly attempts: number };
@@ -25,6 +29,7 @@ export class RunBook {
   readonly dir: string;
   private readonly header: RunRecord;
   private readonly details = new Map<string, TaskDetails>();
+  private readonly tries = new Map<string, AttemptRecord[]>();
   /** Why each task runs, as the plan's states say. */
   private readonly planReasons = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -52,6 +57,25 @@ export class RunBook {
   /** Adds to (or, with `replace`, sets) what is recorded of a task's attempts. */
   note(id: string, details: TaskDetails, replace = false): void {
     this.details.set(id, replace ? details : { ...this.details.get(id), ...details });
+  }
+
+  /** An attempt is handed to a launcher with this allocation. */
+  beginAttempt(id: string, attempt: number, given: AttemptResources): void {
+    const list = this.tries.get(id) ?? [];
+    list.push({ attempt, state: "running", cpus: given.cpus, memMb: given.memMb, timeS: given.timeS });
+    this.tries.set(id, list);
+  }
+
+  /** Adds to what is recorded of the task's current attempt. */
+  noteAttempt(id: string, details: AttemptDetails): void {
+    const list = this.tries.get(id);
+    if (!list?.length) return;
+    list[list.length - 1] = { ...list[list.length - 1]!, ...details };
+  }
+
+  /** The current attempt never ran (dropped as the run stopped): it leaves no line. */
+  dropAttempt(id: string): void {
+    this.tries.get(id)?.pop();
   }
 
   record(): RunRecord {
@@ -82,6 +106,13 @@ export class RunBook {
   private task(id: string, key: string): RunTaskRecord {
     const { state, reason, attempts } = this.view(id);
     const why = reason ?? this.planReasons.get(id);
-    return { id, key, state, ...(why ? { reason: why } : {}), ...(attempts ? { attempts } : {}), ...this.details.get(id) };
+    const tries = this.tries.get(id);
+    const last = tries?.[tries.length - 1];
+    const latest = last ? pickDefined({ start: last.start, end: last.end, durationMs: last.durationMs, exitCode: last.exitCode, peakRssKb: last.peakRssKb }) : {};
+    return { id, key, state, ...(why ? { reason: why } : {}), ...(attempts ? { attempts } : {}), ...this.details.get(id), ...latest, ...(tries?.length ? { tries: [...tries] } : {}) };
   }
+}
+
+function pickDefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

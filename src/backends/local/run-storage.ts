@@ -13,34 +13,30 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { jsonChunks } from "../../json-chunks.js";
+import { jsonChunks, writeJsonFile } from "../../json-chunks.js";
 import type { Plan } from "../../plan/plan.js";
 import { alive, sizeOf } from "../../store/index.js";
 import { readRecord, runsDir, type RunRecord } from "./records.js";
 
 export const plansDir = (projectDir: string): string => path.join(projectDir, ".pipe", "plans");
 
-/** Writes the plan into `.pipe/plans` unless it is there, and links it as `runDir/plan.json`; returns its hash. */
+/**
+ * Links the run's plan as `runDir/plan.json` to `.pipe/plans/<hash>.json`, written first when
+ * it is not there; returns its hash. The text is made twice for a new plan (hashed, then
+ * written) and once for a known one, which is then not written at all.
+ */
 export function savePlan(projectDir: string, plan: Plan, runDir: string): string {
   const dir = plansDir(projectDir);
   fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${process.pid}.${Date.now()}.tmp`);
   const hash = crypto.createHash("sha256");
-  const fd = fs.openSync(tmp, "w");
-  try {
-    for (const piece of jsonChunks(plan, 1)) {
-      hash.update(piece);
-      fs.writeSync(fd, piece);
-    }
-    hash.update("\n");
-    fs.writeSync(fd, "\n");
-  } finally {
-    fs.closeSync(fd);
-  }
-  const digest = hash.digest("hex");
+  for (const piece of jsonChunks(plan, 1)) hash.update(piece);
+  const digest = hash.update("\n").digest("hex");
   const file = path.join(dir, `${digest}.json`);
-  if (fs.existsSync(file)) fs.rmSync(tmp, { force: true });
-  else fs.renameSync(tmp, file);
+  if (!fs.existsSync(file)) {
+    const tmp = path.join(dir, `.${process.pid}.${Date.now()}.tmp`);
+    writeJsonFile(tmp, plan);
+    fs.renameSync(tmp, file);
+  }
   const link = path.join(runDir, "plan.json");
   try {
     fs.linkSync(file, link);

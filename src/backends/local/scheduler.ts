@@ -12,12 +12,15 @@
 // on pipe between two of them; queueing goes in plan order too, and a task that can wait
 // nowhere stops it, so that a larger task waiting for resources is not overtaken again and
 // again. A failed task is retried while it has retries left, unless the files its key covers
-// changed (`refused`); once it has failed for good its dependents are skipped, and the run
+// changed (`refused`), each attempt with the memory its resources give that attempt (grown,
+// but never past the machine's); once it has failed for good its dependents are skipped, and the run
 // stops unless it keeps going. An interrupt stops it too. After a stop nothing starts, nothing
 // is retried, and what was queued behind a failed task is dropped; what is still pending when
 // the run is over ends cancelled (or interrupted).
 
 import { printable } from "../../printable.js";
+import type { PlanResources } from "../../plan/plan.js";
+import { attemptResources, type AttemptResources } from "../../plan/resources.js";
 import type { RunTaskRecord } from "./records.js";
 import { ReadyQueue } from "./ready-queue.js";
 
@@ -34,7 +37,7 @@ export interface Schedulable {
   readonly id: string;
   readonly deps: readonly string[];
   readonly retries: number;
-  readonly resources: { readonly cpus?: number | undefined; readonly mem?: number | undefined; readonly gpus?: number | undefined };
+  readonly resources: Readonly<Pick<PlanResources, "cpus" | "mem" | "gpus" | "time" | "memRetries" | "timeRetries" | "grow">>;
 }
 
 export interface Need {
@@ -43,7 +46,12 @@ export interface Need {
   readonly gpus: number;
 }
 
-export const needOf = (task: Schedulable): Need => ({ cpus: task.resources.cpus ?? 1, memMb: task.resources.mem ?? 0, gpus: task.resources.gpus ?? 0 });
+/** What an attempt (the first unless said) needs; a grown one is capped at `maxMemMb`. */
+export const needOf = (task: Schedulable, attempt = 1, maxMemMb = Infinity): Need => ({
+  cpus: task.resources.cpus ?? 1,
+  memMb: attempt === 1 ? (task.resources.mem ?? 0) : Math.min(attemptResources(task.resources, attempt).memMb, maxMemMb),
+  gpus: task.resources.gpus ?? 0,
+});
 
 /** Whether a task may wait behind another and take over its resources: the same cpus and memory, and no GPU. */
 export const sameNeed = (a: Need, b: Need) => a.cpus === b.cpus && a.memMb === b.memMb && a.gpus === 0 && b.gpus === 0;
@@ -150,7 +158,7 @@ export class Scheduler<T extends Schedulable> {
     if (this.holding < this.limits.jobs) {
       const start = this.fitting();
       if (start !== undefined) {
-        const need = needOf(this.tasks[start]!);
+        const need = this.needAt(start);
         const gpus = this.freeGpus.splice(0, need.gpus);
         this.freeCpus -= need.cpus;
         this.freeMem -= need.memMb;
@@ -162,7 +170,7 @@ export class Scheduler<T extends Schedulable> {
     }
     const i = this.ready.pop();
     if (i === undefined) return undefined;
-    const need = needOf(this.tasks[i]!);
+    const need = this.needAt(i);
     for (const h of this.open) {
       const host = this.handed.get(h)!;
       if (!sameNeed(need, host.need)) continue;
@@ -180,7 +188,7 @@ export class Scheduler<T extends Schedulable> {
     const unfit: number[] = [];
     let found: number | undefined;
     for (let i = this.ready.pop(); i !== undefined; i = this.ready.pop()) {
-      const need = needOf(this.tasks[i]!);
+      const need = this.needAt(i);
       if (need.cpus <= this.freeCpus && need.memMb <= this.freeMem && need.gpus <= this.freeGpus.length) {
         found = i;
         break;
@@ -189,6 +197,18 @@ export class Scheduler<T extends Schedulable> {
     }
     for (const i of unfit) this.ready.push(i);
     return found;
+  }
+
+  /** What the next attempt of task `i` needs. */
+  private needAt(i: number): Need {
+    return needOf(this.tasks[i]!, this.attempts[i]! + 1, this.limits.memMb);
+  }
+
+  /** What the task's current attempt was given (its time as its resources say; 0 for none). */
+  allocation(id: string): AttemptResources {
+    const i = this.at(id);
+    const need = this.handed.get(i)?.need ?? this.needAt(i);
+    return { cpus: need.cpus, memMb: need.memMb, timeS: attemptResources(this.tasks[i]!.resources, Math.max(1, this.attempts[i]!)).timeS };
   }
 
   /** The driver goes ahead with what `next` decided for the task: an attempt; returns its number. */

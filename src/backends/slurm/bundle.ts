@@ -13,7 +13,7 @@ export const ENV_FILE = "bundle.env";
 export const RECORDS_FILE = "jobs.tsv";
 export const INPUTS_FILE = "inputs.tsv";
 
-export const DependencyTypeSchema = z.enum(["afterok", "aftercorr"]);
+export const DependencyTypeSchema = z.enum(["afterok", "aftercorr", "afternotok"]);
 export type DependencyType = z.infer<typeof DependencyTypeSchema>;
 
 const BundleTaskSchema = z.object({
@@ -36,6 +36,17 @@ export const BundleJobSchema = z.object({
   options: z.array(z.string()),
   after: z.array(z.object({ job: z.string(), type: DependencyTypeSchema })),
   tasks: z.array(BundleTaskSchema).min(1),
+  /**
+   * A retry with a bigger allocation, submitted up front: attempt 2, 3, … of the job named
+   * `retryOf`, waiting (`afternotok`) for every attempt before it to fail.
+   */
+  attempt: z.number().int().min(2).optional(),
+  retryOf: z.string().optional(),
+  /**
+   * On a first attempt that has such retries: the job that succeeds as soon as one attempt
+   * does (`afterok:A1?afterok:A2…`), which the dependents wait on.
+   */
+  join: z.object({ name: z.string(), script: z.string(), attempts: z.array(z.string()) }).optional(),
 });
 export type BundleJob = z.infer<typeof BundleJobSchema>;
 

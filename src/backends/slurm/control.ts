@@ -11,7 +11,7 @@ import { inStore } from "../../store/index.js";
 import { changedFiles, REMEDY } from "../../plan/verify-inputs.js";
 import { readBundle, readBundleEnv, type UnreadableBundle } from "./bundle.js";
 import { cancelJobs, type Env } from "./queue.js";
-import { readSubmissions } from "./records.js";
+import { readSubmissionChains } from "./records.js";
 
 export type SubmitOutcome =
   | UnreadableBundle
@@ -65,7 +65,9 @@ export type CancelOutcome =
 export async function cancelBundle(dir: string, env: Env): Promise<CancelOutcome> {
   const bundle = readBundle(dir);
   if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
-  const jobIds = [...new Set([...readSubmissions(dir).values()].map((r) => r.jobId))].sort((a, b) => Number(a) - Number(b));
+  // Every current attempt: cancelling them makes Slurm cancel their joins and dependents.
+  const retries = new Set(bundle.value.jobs.filter((j) => j.attempt).map((j) => j.name));
+  const jobIds = [...new Set([...readSubmissionChains(dir, retries).values()].flat().map((r) => r.jobId))].sort((a, b) => Number(a) - Number(b));
   if (jobIds.length === 0) return { kind: "nothing submitted" };
   const { error } = await cancelJobs(jobIds, env);
   return { kind: "cancelled", jobIds, ...(error ? { error } : {}) };

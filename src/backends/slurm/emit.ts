@@ -12,9 +12,9 @@ import { printable } from "../../printable.js";
 import { shellQuote } from "../../shell/quote.js";
 import { inputsTsv } from "../../plan/verify-inputs.js";
 import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, RECORDS_FILE, type Bundle } from "./bundle.js";
-import type { SlurmConfig } from "./directives.js";
-import { jobScript } from "./job-script.js";
-import { planJobs } from "./jobs.js";
+import { effectiveResources, type SlurmConfig } from "./directives.js";
+import { jobScript, joinScript } from "./job-script.js";
+import { attemptSlurmResources, growsOnRetry, planJobs } from "./jobs.js";
 import { bundleReadme } from "./readme.js";
 import { isStructured, parseType } from "../../store/structured.js";
 import { submitScript } from "./submit-script.js";
@@ -51,13 +51,27 @@ export function emitSlurm(plan: Plan, slurm: SlurmConfig): EmittedBundle {
   ]);
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   for (const job of jobs) {
-    const retries = byId.get(job.tasks[0]!.id)!.retries;
-    files.set(job.script, jobScript(job, { setup: slurm.setup, retries }));
+    const first = byId.get(job.tasks[0]!.id)!;
+    const retries = growsOnRetry(first) ? 0 : first.retries;
+    const r = attemptSlurmResources(first, slurm, job.attempt ?? 1);
+    const given = { cpus: r.cpus ?? 1, memMb: r.mem ?? 0, timeS: r.time ?? 0 };
+    files.set(job.script, jobScript(job, { setup: slurm.setup, retries, given }));
+    if (job.join) files.set(job.join.script, joinScript(job, joinOptions(first.resources, slurm)));
     const list = job.tasks.map((t) => [t.script, t.key, t.force ? "1" : "0", printable(t.id)].join("\t") + "\n");
     files.set(job.script.replace(/\.sh$/, ".tasks"), list.join(""));
     for (const t of job.tasks) files.set(t.script, taskScript(plan, byId.get(t.id)!));
   }
   return { bundle, files };
+}
+
+/** Where the join job goes: the attempts' partition, account and qos, nothing else. */
+function joinOptions(own: Plan["tasks"][number]["resources"], slurm: SlurmConfig): string[] {
+  const r = effectiveResources(own, slurm);
+  return [
+    ...(r.partition !== undefined ? [`--partition=${r.partition}`] : []),
+    ...(r.account !== undefined ? [`--account=${r.account}`] : []),
+    ...(r.qos !== undefined ? [`--qos=${r.qos}`] : []),
+  ].map((o) => o.replace(/[\r\n]+/g, " "));
 }
 
 export interface MachinePaths {

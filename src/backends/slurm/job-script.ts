@@ -2,15 +2,21 @@
 // `jobs/NAME.tasks` for array index i (0 for a single job) — reads the machine's paths from
 // `bundle.env`, runs the config's setup lines and hands over to the task script, which does
 // all the work (store check, atomic commit). Paths are relative to the bundle directory,
-// which Slurm makes the working directory because submit.sh submits from there.
+// which Slurm makes the working directory because submit.sh submits from there. The task
+// sees its attempt and allocation in PIPE_ATTEMPT, PIPE_CPUS, PIPE_MEM_MB and PIPE_TIME_S.
+// The join job of a job with bigger retries (jobs.ts) does nothing: it only succeeds.
 
 import { printable } from "../../printable.js";
 import { CHANGED_MARK } from "../../plan/verify-inputs.js";
+import type { AttemptResources } from "../../plan/resources.js";
 import type { BundleJob } from "./bundle.js";
 
 export interface JobScriptOptions {
   readonly setup: readonly string[];
+  /** Retries run in the job itself (with the same allocation). */
   readonly retries: number;
+  /** What this job's attempt is given (its first, for retries in the job). */
+  readonly given: AttemptResources;
 }
 
 export function jobScript(job: BundleJob, options: JobScriptOptions): string {
@@ -36,13 +42,34 @@ export function jobScript(job: BundleJob, options: JobScriptOptions): string {
     `line=$(sed -n "$((index + 1))p" ${list})`,
     `[ -n "$line" ] || { echo "pipe: ${list} has no task at index $index" >&2; exit 2; }`,
     "IFS=$'\\t' read -r script _ force task <<<\"$line\"",
-    `echo "pipe: task $task ($script), job ${job.array ? "${SLURM_ARRAY_JOB_ID:-none}_$index" : "${SLURM_JOB_ID:-none}"} on $(uname -n)"`,
+    `echo "pipe: task $task ($script), job ${job.array ? "${SLURM_ARRAY_JOB_ID:-none}_$index" : "${SLURM_JOB_ID:-none}"} on $(uname -n) at $(date -u +%Y-%m-%dT%H:%M:%SZ)"`,
     ...setupBlock(options.setup),
     'if [ "$force" = 1 ]; then export PIPE_FORCE=1; fi',
+    `export PIPE_ATTEMPT=${job.attempt ?? 1} PIPE_CPUS=${options.given.cpus} PIPE_MEM_MB=${options.given.memMb} PIPE_TIME_S=${options.given.timeS}`,
+    ...(job.attempt ? [`echo "pipe: attempt ${job.attempt}, retrying ${job.retryOf} with --mem=$PIPE_MEM_MB M --time=$PIPE_TIME_S s"`] : []),
     ...run(options.retries),
     "",
   ];
   return lines.join("\n");
+}
+
+/** The join of a job's attempts: submitted with `afterok:A1?afterok:A2…`, it only has to succeed. */
+export function joinScript(job: BundleJob, options: readonly string[]): string {
+  const join = job.join!;
+  return [
+    "#!/usr/bin/env bash",
+    `# pipe join ${join.name}: succeeds once one attempt of ${join.attempts.join(", ")} has;`,
+    "# the jobs that need their results wait on it. It does no work.",
+    `#SBATCH --job-name=${join.name}`,
+    `#SBATCH --output=logs/${join.name}_%j.out`,
+    "#SBATCH --time=00:01:00",
+    "#SBATCH --cpus-per-task=1",
+    // Without it, a cluster that counts memory may give (and wait for) a whole node.
+    "#SBATCH --mem=100M",
+    ...options.map((o) => `#SBATCH ${o}`),
+    "exit 0",
+    "",
+  ].join("\n");
 }
 
 function describe(job: BundleJob, list: string): string[] {
@@ -76,6 +103,7 @@ function run(retries: number): string[] {
     `export ${CHANGED_MARK}="\${TMPDIR:-/tmp}/pipe-changed.$$"`,
     `rm -f "$${CHANGED_MARK}"`,
     "for ((attempt = 1; ; attempt++)); do",
+    "  PIPE_ATTEMPT=$attempt",
     "  status=0",
     '  bash "$script" || status=$?',
     `  if [ "$status" -eq 0 ] || [ -e "$${CHANGED_MARK}" ] || [ "$attempt" -ge "$attempts" ]; then`,

@@ -5,11 +5,20 @@
 // size (train[i] → eval[i]: eval[i] starts as soon as train[i] is done), else `afterok`
 // (the whole upstream job). Jobs come out in an order that submits every job after its
 // upstream jobs.
+//
+// A job whose tasks retry with a bigger allocation (`grow`, or `mem`/`time` lists) is
+// followed by one job per retry, submitted at once with that attempt's `--mem`/`--time` and
+// `afternotok` on every attempt before it: it starts only when they all failed (any way:
+// an error, OUT_OF_MEMORY, TIMEOUT) and is cancelled by Slurm (`--kill-on-invalid-dep`) as
+// soon as one succeeded. Dependents wait on a join job that succeeds once one attempt has,
+// since Slurm's "any of" (`?`) cannot be mixed with "all of" (`,`) in one dependency.
 
 import type { Plan, Task } from "../../plan/plan.js";
 import { runsAnyway } from "../../plan/state.js";
 import type { BundleJob, DependencyType } from "./bundle.js";
-import { sbatchOptions, type SlurmConfig } from "./directives.js";
+import { append } from "../../arrays.js";
+import { attemptResources } from "../../plan/resources.js";
+import { effectiveResources, sbatchOptions, type SlurmConfig } from "./directives.js";
 
 interface TaskSet {
   readonly group: string;
@@ -51,7 +60,57 @@ export function planJobs(plan: Plan, slurm: SlurmConfig): BundleJob[] {
     const upstream = [...new Set(job.tasks.flatMap((t) => depsOf.get(t.id)!.map((d) => jobOf.get(d)!)))].sort((a, b) => position.get(a)! - position.get(b)!);
     job.after = upstream.filter((u) => u !== job).map((u) => ({ job: u.name, type: dependencyType(job, u, depsOf) }));
   }
-  return submissionOrder(jobs);
+  return withRetryJobs(submissionOrder(jobs), plan, slurm);
+}
+
+/** Whether a task's retries get other resources than its first attempt (then each is a job of its own). */
+export function growsOnRetry(task: Task): boolean {
+  const r = task.resources;
+  return task.retries > 0 && (r.memRetries !== undefined || r.timeRetries !== undefined || r.grow !== undefined);
+}
+
+/** The resources Slurm is asked for by attempt `attempt` of a task: the config's defaults grow too. */
+export function attemptSlurmResources(task: Task, slurm: SlurmConfig, attempt: number): Task["resources"] {
+  const eff = effectiveResources(task.resources, slurm);
+  const given = attemptResources({ ...task.resources, ...(eff.mem !== undefined ? { mem: eff.mem } : {}), ...(eff.time !== undefined ? { time: eff.time } : {}) }, attempt);
+  const { memRetries: _m, timeRetries: _t, grow: _g, ...rest } = task.resources;
+  return { ...rest, ...(given.memMb ? { mem: given.memMb } : {}), ...(given.timeS ? { time: given.timeS } : {}) };
+}
+
+function withRetryJobs(jobs: BundleJob[], plan: Plan, slurm: SlurmConfig): BundleJob[] {
+  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  const joinOf = new Map<string, string>();
+  const out: BundleJob[] = [];
+  const names = new Set(jobs.map((j) => j.name));
+  for (const job of jobs) {
+    const first = byId.get(job.tasks[0]!.id)!;
+    // Dependents of a job with retries wait on its join.
+    const after = job.after.map((a) => (joinOf.has(a.job) ? { job: joinOf.get(a.job)!, type: "afterok" as const } : a));
+    if (!growsOnRetry(first)) {
+      out.push({ ...job, after });
+      continue;
+    }
+    const attempts = [job.name];
+    const tries: BundleJob[] = [];
+    for (let k = 2; k <= first.retries + 1; k++) {
+      const name = unique(`${job.name}-try${k}`, names);
+      tries.push({
+        ...job,
+        name,
+        script: `jobs/${name}.sh`,
+        options: sbatchOptions(attemptSlurmResources(first, slurm, k), slurm),
+        after: [...after, ...attempts.map((a) => ({ job: a, type: "afternotok" as const }))],
+        attempt: k,
+        retryOf: job.name,
+      });
+      attempts.push(name);
+    }
+    const join = unique(`${job.name}-ok`, names);
+    joinOf.set(job.name, join);
+    out.push({ ...job, after, join: { name: join, script: `jobs/${join}.sh`, attempts } });
+    append(out, tries);
+  }
+  return out;
 }
 
 /** Tasks by (group, action, retries, options), in plan order. */
@@ -59,7 +118,8 @@ function groupTasks(plan: Plan, slurm: SlurmConfig): TaskSet[] {
   const sets = new Map<string, TaskSet>();
   for (const t of plan.tasks) {
     const options = sbatchOptions(t.resources, slurm);
-    const key = JSON.stringify([t.group, t.action, t.retries, options]);
+    const r = t.resources;
+    const key = JSON.stringify([t.group, t.action, t.retries, options, r.memRetries, r.timeRetries, r.grow]);
     const set = sets.get(key);
     if (set) set.tasks.push(t);
     else sets.set(key, { group: t.group, options, tasks: [t] });

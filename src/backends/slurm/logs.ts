@@ -7,7 +7,7 @@ import path from "node:path";
 import { taskMatcher } from "../../plan/state.js";
 import { namesId } from "../../printable.js";
 import { readBundle, type UnreadableBundle } from "./bundle.js";
-import { logFile, readSubmissions } from "./records.js";
+import { logFile, readSubmissionChains } from "./records.js";
 
 export type BundleLog =
   | UnreadableBundle
@@ -23,14 +23,17 @@ export type BundleLog =
 export function bundleLog(bundleDir: string, pattern: string): BundleLog {
   const bundle = readBundle(bundleDir);
   if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
-  const ids = bundle.value.jobs.flatMap((j) => j.tasks.map((t) => t.id));
+  const ids = bundle.value.jobs.filter((j) => !j.attempt).flatMap((j) => j.tasks.map((t) => t.id));
   const named = ids.filter((id) => namesId(pattern, id));
   const matches = named.length === 1 ? named : ids.filter(taskMatcher([pattern]));
   if (matches.length === 0) return { kind: "no task", pattern };
   if (matches.length > 1) return { kind: "several tasks", pattern, matches };
   const task = matches[0]!;
-  const submitted = readSubmissions(bundleDir).get(task);
-  if (!submitted) return { kind: "not submitted", task };
+  const retries = new Set(bundle.value.jobs.filter((j) => j.attempt).map((j) => j.name));
+  const chain = readSubmissionChains(bundleDir, retries).get(task);
+  if (!chain) return { kind: "not submitted", task };
+  // The latest attempt that ran (a retry not needed never did, and has no log).
+  const submitted = [...chain].reverse().find((s) => fs.existsSync(path.join(bundleDir, logFile(s)))) ?? chain[0]!;
   const file = logFile(submitted);
   try {
     return { kind: "log", task, file, text: fs.readFileSync(path.join(bundleDir, file), "utf8") };

@@ -6,13 +6,13 @@
 
 import { inBash } from "../../store/index.js";
 
-const LOCKS = `${inBash.entry(".locks")}`;
+const NEEDS = inBash.needs;
 
 export function needsLines(): string[] {
   return [
     "# Keys this submission's jobs need from the store, for `pipe gc`; said before the store is read.",
-    `mkdir -p "${LOCKS}"`,
-    `needs="${LOCKS}/needs.$HOSTNAME.$$.slurm"`,
+    `mkdir -p "${NEEDS}"`,
+    `needs="${NEEDS}/needs.$HOSTNAME.$$.slurm"`,
     "{ printf '{\"host\":\"%s\",\"pid\":%s}\\n' \"$HOSTNAME\" \"$$\"; cut -f2 jobs/*.tasks; } > \"$needs.tmp\"",
     'mv "$needs.tmp" "$needs"',
     "finish_needs() {",
@@ -23,8 +23,8 @@ export function needsLines(): string[] {
     "}",
     "trap finish_needs EXIT",
     "# A collection under way (its mark names a live pid, or another host): wait for its end.",
-    `while [ -f "${LOCKS}/gc" ]; do`,
-    `  gc_owner=$(cat "${LOCKS}/gc" 2>/dev/null || true)`,
+    `while [ -f "${NEEDS}/gc" ]; do`,
+    `  gc_owner=$(cat "${NEEDS}/gc" 2>/dev/null || true)`,
     '  gc_host=$(printf \'%s\' "$gc_owner" | sed -n \'s/.*"host":"\\([^"]*\\)".*/\\1/p\')',
     '  gc_pid=$(printf \'%s\' "$gc_owner" | sed -n \'s/.*"pid":\\([0-9]*\\).*/\\1/p\')',
     '  if [ "$gc_host" = "$HOSTNAME" ] && [ -n "$gc_pid" ] && ! kill -0 "$gc_pid" 2>/dev/null; then break; fi',

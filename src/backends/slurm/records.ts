@@ -1,6 +1,8 @@
 // jobs.tsv, written by submit.sh: one line per submitted task (task id, job name, Slurm job
 // id, array index or `-`), appended on every submit. The last line of a task is its
 // current attempt. Task ids are written escaped (printable.ts), as jobs/NAME.tasks holds them.
+// A task with bigger retries has a line per attempt job of one submit: its first attempt's
+// and those after it are its current chain.
 
 import fs from "node:fs";
 import path from "node:path";
@@ -33,6 +35,31 @@ export function readSubmissions(dir: string): Map<string, SubmittedTask> {
     latest.set(task, { task, job, jobId, ...(index && index !== "-" ? { index: Number(index) } : {}) });
   }
   return latest;
+}
+
+/**
+ * Each task's current attempts: its last submission of a first attempt and the retries
+ * submitted after it (jobs named in `retries`, the bundle's retry jobs).
+ */
+export function readSubmissionChains(dir: string, retries: ReadonlySet<string>): Map<string, SubmittedTask[]> {
+  let text = "";
+  try {
+    text = fs.readFileSync(path.join(dir, RECORDS_FILE), "utf8");
+  } catch {
+    return new Map();
+  }
+  const chains = new Map<string, SubmittedTask[]>();
+  for (const line of text.split("\n")) {
+    if (!line || line.startsWith("#")) continue;
+    const [printed, job, jobId, index] = line.split("\t");
+    if (!printed || !job || !jobId) continue;
+    const task = fromPrintable(printed);
+    const s: SubmittedTask = { task, job, jobId, ...(index && index !== "-" ? { index: Number(index) } : {}) };
+    const chain = chains.get(task);
+    if (chain && retries.has(job)) chain.push(s);
+    else chains.set(task, [s]);
+  }
+  return chains;
 }
 
 /** How Slurm names the submission's job (task): `42` or `42_3`. */

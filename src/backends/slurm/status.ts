@@ -5,7 +5,7 @@
 import { inStore } from "../../store/index.js";
 import { bundleStore, readBundle, type Bundle, type UnreadableBundle } from "./bundle.js";
 import { ACTIVE_STATES, queueStates, type Env, type QueueEntry } from "./queue.js";
-import { readSubmissions, slurmTaskId, type SubmittedTask } from "./records.js";
+import { readSubmissionChains, slurmTaskId, type SubmittedTask } from "./records.js";
 
 export const BUNDLE_STATUSES = ["pending", "running", "done", "failed", "cancelled", "not submitted"] as const;
 export type BundleStatusName = (typeof BUNDLE_STATUSES)[number];
@@ -35,15 +35,36 @@ export async function bundleStatus(dir: string, env: Env): Promise<BundleStatus>
   if (!bundle.ok) return { kind: "unreadable", error: bundle.error };
   const store = bundleStore(dir);
   if (!store.ok) return { kind: "unreadable", error: store.error };
-  const submissions = readSubmissions(dir);
-  const ids = [...new Set([...submissions.values()].map((r) => r.jobId))].sort();
+  const chains = readSubmissionChains(dir, retryJobs(bundle.value));
+  const ids = [...new Set([...chains.values()].flat().map((r) => r.jobId))].sort();
   const { states: queue, error } = await queueStates(ids, env);
-  const tasks = taskStatuses(bundle.value, submissions, queue, (key) => inStore(store.value, key));
+  const tasks = taskStatuses(bundle.value, currentAttempts(chains, queue), queue, (key) => inStore(store.value, key));
   return { kind: "statuses", tasks, ...(error ? { queueError: error } : {}) };
 }
 
+/** The names of a bundle's retry jobs (attempt 2 and later of a job). */
+export function retryJobs(bundle: Bundle): Set<string> {
+  return new Set(bundle.jobs.filter((j) => j.attempt).map((j) => j.name));
+}
+
+/**
+ * The attempt that says where a task is: the first one queued or running; else the last
+ * that ended other than cancelled (an unneeded retry is cancelled), else the last.
+ */
+export function currentAttempts(chains: ReadonlyMap<string, SubmittedTask[]>, queue: ReadonlyMap<string, QueueEntry>): Map<string, SubmittedTask> {
+  const out = new Map<string, SubmittedTask>();
+  for (const [task, chain] of chains) {
+    const state = (s: SubmittedTask) => queue.get(slurmTaskId(s))?.state;
+    const active = chain.find((s) => ACTIVE_STATES.has(state(s) ?? ""));
+    const ended = [...chain].reverse().find((s) => state(s) !== undefined && state(s) !== "CANCELLED");
+    out.set(task, active ?? ended ?? chain[chain.length - 1]!);
+  }
+  return out;
+}
+
 export function taskStatuses(bundle: Bundle, submissions: ReadonlyMap<string, SubmittedTask>, queue: ReadonlyMap<string, QueueEntry>, done: (key: string) => boolean): BundleTaskStatus[] {
-  return bundle.jobs.flatMap((job) =>
+  // A retry job runs the tasks of its first attempt: they are listed once, there.
+  return bundle.jobs.filter((job) => !job.attempt).flatMap((job) =>
     job.tasks.map((t): BundleTaskStatus => {
       const submitted = submissions.get(t.id);
       const base = { task: t.id, job: job.name, ...(submitted ? { slurmId: slurmTaskId(submitted) } : {}) };

@@ -5,6 +5,8 @@
 // from an earlier one (one squeue call). It never depends on an old, finished job: Slurm
 // counts a dependency on a purged job as satisfied, so the store is the only judge of
 // what is done. Every submitted task is recorded in jobs.tsv (task, job, job id, index).
+// A job's bigger retries are submitted right after it (`afternotok` on the attempts before),
+// then its join (`join`), which its dependents wait on.
 // Before anything is submitted it compares the files the keys of those tasks cover with the
 // project, and refuses when one changed, unless given --ignore-changes.
 
@@ -17,9 +19,16 @@ export function submitScript(bundle: Bundle, throttle: number | undefined): stri
   const calls = bundle.jobs.flatMap((job) => {
     const deps = job.after.map((a) => `${a.type}:${a.job}`);
     const kind = job.array ? `array${throttle ? `%${throttle}` : ""}` : "single";
-    return [`# ${job.name}: ${job.tasks.length} ${job.action} task${job.tasks.length > 1 ? "s" : ""}`, ["job", job.name, kind, ...deps].join(" ")];
+    const what = job.attempt ? `attempt ${job.attempt} of ${job.retryOf}, if every attempt before fails` : `${job.tasks.length} ${job.action} task${job.tasks.length > 1 ? "s" : ""}`;
+    const lines = [`# ${job.name}: ${what}`, ["job", job.name, kind, ...deps].join(" ")];
+    const joined = job.attempt ? bundle.jobs.find((j) => j.name === job.retryOf)?.join : undefined;
+    if (joined && joined.attempts[joined.attempts.length - 1] === job.name) {
+      lines.push(`# ${joined.name}: done once one attempt of ${job.retryOf} is`, ["join", joined.name, ...joined.attempts].join(" "));
+    }
+    return lines;
   });
-  return [...HEAD, ...submitCheckLines(), ...needsLines(), ...calls, ...TAIL].join("\n");
+  const joins = bundle.jobs.some((j) => j.join) ? JOIN : [];
+  return [...HEAD, ...joins, ...submitCheckLines(), ...needsLines(), ...calls, ...TAIL].join("\n");
 }
 
 const HEAD = [
@@ -112,6 +121,24 @@ const HEAD = [
   "  done >> jobs.tsv",
   "  submitted=$((submitted + 1)) tasks=$((tasks + ${#missing[@]}))",
   '  echo "$name: submitted job $id (${#missing[@]} of $n tasks$after)"',
+  "}",
+  "",
+];
+
+// join NAME ATTEMPT... : a job that succeeds once one of the attempts submitted now has.
+const JOIN = [
+  "join() {",
+  "  local name=$1 a id alts=()",
+  "  shift",
+  '  for a in "$@"; do',
+  '    id=${jobid[$a]:-}',
+  '    if [ -n "$id" ]; then alts+=("afterok:$id"); fi',
+  "  done",
+  "  [ ${#alts[@]} -gt 0 ] || return 0",
+  `  id=$(sbatch --parsable --kill-on-invalid-dep=yes "--dependency=$(IFS='?'; echo "\${alts[*]}")" "jobs/$name.sh") || { echo "$name: sbatch failed" >&2; exit 1; }`,
+  "  id=${id%%;*}",
+  '  jobid[$name]=$id',
+  '  echo "$name: submitted job $id (done once one of $* is)"',
   "}",
   "",
 ];

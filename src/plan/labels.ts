@@ -1,0 +1,83 @@
+// Sweep labels: the `[lr=0.1,epochs=10]` of a task id, and how they follow values. A loop's
+// results carry the label of each combination (a list value's `labels`, beside its items),
+// and so does every projection of them (`runs.model`), so that a loop over it reuses the
+// sweep's labels rather than positions: ids then survive a value added at the front of a
+// list. Crossing such a list with another adds that loop's own `name=value`. Labels are in
+// ids only, never in keys.
+
+import { labelText, type Value } from "./values.js";
+
+/** A label's parts, in order: `["lr=0.1", "epochs=10"]`. */
+export type Label = readonly string[];
+
+type List = Value & { t: "list" };
+
+/**
+ * The label of one combination of a loop over `lists` (one per variable, `at` the index in
+ * each): a list that carries labels gives its item's label, any other its `name=value`
+ * (`name=#i` for a value known only at run time). Parts that several labelled lists share
+ * (a zip of projections of one sweep) are written once.
+ */
+export function comboLabel(vars: readonly string[], lists: readonly List[], at: readonly number[]): Label {
+  const parts: string[] = [];
+  const inherited = new Set<string>();
+  vars.forEach((name, k) => {
+    const i = at[k]!;
+    const own = lists[k]!.labels?.[i];
+    if (own) {
+      for (const p of own) {
+        if (inherited.has(p)) continue;
+        inherited.add(p);
+        parts.push(p);
+      }
+      return;
+    }
+    const item = lists[k]!.items[i]!;
+    parts.push(`${name}=${hasRef(item) ? `#${i}` : labelText(item)}`);
+  });
+  return parts;
+}
+
+/** A label as an id writes it: `[lr=0.1,epochs=10]`. */
+export function labelSuffix(label: Label): string {
+  return `[${label.join(",")}]`;
+}
+
+/** A list of items with their labels (none kept when no item has one). */
+export function labelledList(items: readonly Value[], labels: readonly (Label | undefined)[] | undefined): Value {
+  return labels && labels.some((l) => l !== undefined) ? { t: "list", items, labels } : { t: "list", items };
+}
+
+/** The labels of `list` for a list made from its items one for one (a projection, a coercion). */
+export function sameLabels(list: Value): readonly (Label | undefined)[] | undefined {
+  return list.t === "list" ? list.labels : undefined;
+}
+
+export function hasRef(v: Value): boolean {
+  return v.t === "ref" || (v.t === "list" && v.items.some(hasRef)) || (v.t === "record" && Object.values(v.fields).some(hasRef));
+}
+
+/** `xs + ys`: each item keeps its label. */
+export function concatenated(left: List, right: List): Value {
+  const labels = left.labels || right.labels ? [...(left.labels ?? left.items.map(() => undefined)), ...(right.labels ?? right.items.map(() => undefined))] : undefined;
+  return labelledList([...left.items, ...right.items], labels);
+}
+
+/**
+ * `flatten(xss)`: an item's label is its list's label then its own (`[lr=0.1,epochs=2]` for
+ * the inner sweep's `epochs=2` of a pipeline called at `lr=0.1`).
+ */
+export function flattened(outer: List): Value {
+  const items: Value[] = [];
+  const labels: (Label | undefined)[] = [];
+  outer.items.forEach((inner, k) => {
+    if (inner.t !== "list") return;
+    const own = outer.labels?.[k];
+    inner.items.forEach((item, i) => {
+      items.push(item);
+      const mine = inner.labels?.[i];
+      labels.push(own && mine ? [...own, ...mine.filter((p) => !own.includes(p))] : (own ?? mine));
+    });
+  });
+  return labelledList(items, labels);
+}
