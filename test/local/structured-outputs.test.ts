@@ -25,7 +25,8 @@ function tree(dir: string): Record<string, string> {
   for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
     const full = path.join(e.parentPath, e.name);
     const rel = path.relative(dir, full);
-    if (rel.startsWith(".tmp") || rel.startsWith(".locks")) continue;
+    // The store's own dot-directories (.tmp, .locks, .needs) are the runs', not results.
+    if (rel.startsWith(".")) continue;
     if (e.isFile()) out[rel] = e.name === "meta.json" ? JSON.stringify({ ...JSON.parse(fs.readFileSync(full, "utf8")), start: 0, end: 0 }) : fs.readFileSync(full, "utf8");
     else if (e.isDirectory()) out[`${rel}/`] = "";
   }
