@@ -143,7 +143,7 @@ def resolve_args(data, store):
                 raise Failure("no input for %s.%s" % (v["$ref"], v.get("output")), 2)
             if not store:
                 raise Failure("PIPE_STORE is not set", 2)
-            value = read_upstream(os.path.join(store, i["key"], i["output"]), parse_type(i.get("outputType") or i["type"]))
+            value = read_upstream(os.path.join(store, i["key"], i.get("file") or i["output"]), parse_type(i.get("outputType") or i["type"]))
             for name in fields:  # a projection: a record's field, or that field of each element
                 value = field_of(value, name)
             return value

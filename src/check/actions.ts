@@ -94,6 +94,12 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
   }
   if (!shell) {
     diagnostics.push(at(Diag.missingShell(decl.name.name), decl.name.span, { hint: 'add `shell "..."`, or implement it in TypeScript with `= ts "module.ts#function"`' }));
+  } else {
+    // The command learns where to write an output only from `~{out.NAME}`.
+    const named = new Set(shell.parts.flatMap((p) => (typeof p !== "string" && p.expr.kind === "Out" ? [p.expr.name] : [])));
+    for (const o of sig.outputs) {
+      if (!named.has(o.name)) diagnostics.push(at(Diag.outputNeverNamed(o.name), o.span, { hint: `write it to \`~{out.${o.name}}\` in the command: the task fails when it is not there` }));
+    }
   }
   uses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { ...base, impl: shell ?? { kind: "Shell", parts: [] }, uses, resources, ...(computedResources.length ? { computedResources } : {}), env, retries, cache };

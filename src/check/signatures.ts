@@ -86,9 +86,57 @@ export function resolveSignature(sig: A.Signature, dir: string, diagnostics: Dia
     if (outputRule === "action" && !Ty.isOutputType(type)) {
       diagnostics.push(at(Diag.badOutputType(Ty.show(type)), o.type.span, { hint: "an action's outputs are Int, Float, Bool, String, File, Dir, lists and records of the first four, List[File] or List[Dir]" }));
     }
-    outputs.push({ name: o.name.name, type, span: o.span });
+    const file = o.file && outputFile(o.file, type, outputRule, diagnostics);
+    outputs.push({ name: o.name.name, type, ...(file ? { file } : {}), span: o.span });
   }
+  if (outputRule === "action") reportSharedFiles(sig.outputs, outputs, diagnostics);
   return { params, outputs };
+}
+
+/**
+ * The file name an output declares (`model: File = "model.npz"`), when it is a valid one: a
+ * plain name, since all of a task's outputs are files of one directory (beside meta.json).
+ */
+function outputFile(e: A.Expr, type: Ty.Type, rule: "action" | "pipeline", diagnostics: Diagnostic[]): string | undefined {
+  if (rule === "pipeline") {
+    diagnostics.push(at(Diag.pipelineOutputFile(), e.span, { hint: "a pipeline's outputs are stored by the tasks that make them; name the file in the action" }));
+    return undefined;
+  }
+  if (e.kind !== "StringLiteral") {
+    diagnostics.push(at(Diag.outputFileNotString(), e.span));
+    return undefined;
+  }
+  const name = e.value;
+  const reason = name === "" ? "is empty" : name.includes("/") ? "holds a `/`" : name === "." || name === ".." ? "names a directory, not a file in it" : name === META_FILE ? "is the name of the task's record" : name.includes("\0") ? "holds a NUL byte" : undefined;
+  if (reason) {
+    diagnostics.push(at(Diag.badOutputFile(name, reason), e.span, { hint: "a plain file name: all of a task's outputs are files of one directory" }));
+    return undefined;
+  }
+  const stored = type.kind === "List" || type.kind === "Record" || type.kind === "File" || type.kind === "Dir" || type.kind === "Error";
+  if (!stored) {
+    diagnostics.push(at(Diag.scalarOutputFile(Ty.show(type)), e.span, { hint: "File, Dir, list and record outputs name their file; pipe stores a scalar itself" }));
+    return undefined;
+  }
+  return name;
+}
+
+/** The record of a task beside its outputs in the store (store/layout.ts, `META`). */
+const META_FILE = "meta.json";
+
+/** Two outputs stored as one file: a declared name equal to another's, or to another output's name. */
+function reportSharedFiles(decls: readonly A.OutputDecl[], outputs: readonly TOutput[], diagnostics: Diagnostic[]): void {
+  const byFile = new Map<string, TOutput>();
+  for (const o of outputs) {
+    const file = o.file ?? o.name;
+    const first = byFile.get(file);
+    if (!first) {
+      byFile.set(file, o);
+      continue;
+    }
+    const decl = decls.find((d) => d.name.name === o.name);
+    const span = decl?.file?.span ?? o.span;
+    diagnostics.push(at(Diag.sameOutputFile(first.name, o.name, file), span, { hint: "give each output a file name of its own", related: [{ message: `\`${first.name}\` is stored as "${file}"`, span: first.span }] }));
+  }
 }
 
 /** A parameter that must be given: no default and not optional. */

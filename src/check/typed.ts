@@ -27,6 +27,8 @@ export interface TParam {
 export interface TOutput {
   readonly name: string;
   readonly type: Type;
+  /** The file it is stored as, when the action names one (`= "model.npz"`); else its name. */
+  readonly file?: string;
   readonly span: Span;
 }
 

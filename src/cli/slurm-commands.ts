@@ -58,6 +58,7 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const dir = path.resolve(io.cwd, flags.output);
   const emitted = emitSlurm(plan, config.slurm);
   // TypeScript actions run pipe's runner; a directory input is checked by pipe's own hashing.
+  // TypeScript actions and structured outputs run pipe's node programs, Python actions its runner.
   const needsHome = Object.values(plan.actions).some((a) => a.kind !== "shell") || nodeNeeds(plan).length > 0;
   // An expanding job of a dynamic loop plans again from the sources' snapshot.
   if (plan.pending?.length) (emitted.files as Map<string, string>).set(REPLAN_FILE, JSON.stringify(replanRecord(plan, built.sources ?? new Map(), projectDir, config.slurm), null, 1) + "\n");

@@ -96,6 +96,12 @@ export const Diag = {
   rangeTooLong: def("P3056", "error", (n: number, limit: number) => `\`range\` of ${n} values, more than the limit of ${limit}`),
   runtimeZipLengths: def("P3060", "error", (loop: string, lists: readonly string[]) => `the loop \`${loop}\` zips lists of different lengths at run time: ${lists.join(", ")}`),
   zipLengths: def("P3034", "error", (lengths: readonly number[]) => `zip of lists of lengths ${lengths.slice(0, -1).join(", ")} and ${lengths.at(-1)}`),
+  outputFileNotString: def("P3035", "error", () => "an output's file name must be a string, such as \"model.npz\""),
+  badOutputFile: def("P3036", "error", (name: string, reason: string) => `output file name ${printableQuoted(name)} ${reason}`),
+  scalarOutputFile: def("P3037", "error", (type: string) => `a \`${type}\` output cannot name its file`),
+  pipelineOutputFile: def("P3038", "error", () => "a pipeline's output cannot name a file"),
+  sameOutputFile: def("P3039", "error", (a: string, b: string, file: string) => `outputs \`${a}\` and \`${b}\` are both stored as ${printableQuoted(file)}`),
+  outputNeverNamed: def("P3040", "warning", (name: string) => `the command never names output \`${name}\` (\`~{out.${name}}\`)`),
 
   // ---- plan, parameters and config ----
   unreadableRuntimeList: def("P4030", "error", (list: string, reason: string) => `cannot read the list \`${list}\` from the store: ${reason}`),

@@ -66,8 +66,8 @@ export function printParam(node: A.Param, print: Print): Doc {
   return [print("name"), ": ", print("type"), node.default ? [" = ", print("default")] : ""];
 }
 
-export function printOutput(print: Print): Doc {
-  return [print("name"), ": ", print("type")];
+export function printOutput(node: A.OutputDecl, print: Print): Doc {
+  return [print("name"), ": ", print("type"), node.file ? [" = ", print("file")] : ""];
 }
 
 export function printPipeline(path: AstPath<A.PipelineDecl>, text: string, print: Print): Doc {

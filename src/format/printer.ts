@@ -32,7 +32,7 @@ function print(path: AstPath<Node>, options: { originalText: string }, print: Pr
     case "Param":
       return D.printParam(node, print);
     case "OutputDecl":
-      return D.printOutput(print);
+      return D.printOutput(node, print);
     case "Pipeline":
       return D.printPipeline(at<A.PipelineDecl>(), text, print);
     case "Uses":

@@ -30,7 +30,7 @@ const childKeys: Record<Node["kind"], readonly string[]> = {
   TsImpl: [],
   Signature: ["params", "outputs"],
   Param: ["name", "type", "default"],
-  OutputDecl: ["name", "type"],
+  OutputDecl: ["name", "type", "file"],
   Uses: ["paths"],
   Resources: ["record"],
   Env: ["record"],

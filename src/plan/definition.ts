@@ -54,7 +54,7 @@ function interpolationText(p: TInterpolation, projectDir: string): string {
  */
 export function actionDef(action: TAction, projectDir: string, python?: string): ActionDef {
   const signature = `action ${action.name}(${action.params.map((p) => `${p.name}: ${show(p.type)}`).join(", ")}) -> (${action.outputs
-    .map((o) => `${o.name}: ${show(o.type)}`)
+    .map((o) => `${o.name}: ${show(o.type)}${o.file !== undefined ? ` = ${JSON.stringify(o.file)}` : ""}`)
     .join(", ")})`;
   let body: string;
   let ts: ActionDef["ts"];
@@ -76,7 +76,7 @@ export function actionDef(action: TAction, projectDir: string, python?: string):
     kind: action.impl.kind === "Shell" ? "shell" : action.impl.kind === "Py" ? "py" : "ts",
     definition,
     definitionHash: sha256(definition),
-    outputs: action.outputs.map((o) => ({ name: o.name, type: show(o.type) })),
+    outputs: action.outputs.map((o) => ({ name: o.name, type: show(o.type), ...(o.file !== undefined ? { file: o.file } : {}) })),
     env: Object.fromEntries(action.env.map((e) => [e.name, e.value])),
     ...(ts ? { ts } : {}),
     ...(py ? { py } : {}),

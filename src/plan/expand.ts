@@ -13,7 +13,7 @@ import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { relativePosix } from "../host.js";
 import type { TaskInput } from "./plan.js";
 import { mergeResources } from "./resources.js";
-import { shellQuote } from "../shell/quote.js";
+import { inDoubleQuotes, shellQuote } from "../shell/quote.js";
 import { coerce, scalarText, type Value } from "./values.js";
 import { comboLabel, labelledList, labelSuffix, sameLabels, type Label } from "./labels.js";
 import { elementLabel, pendingWaits, sourceKey, type RuntimeSource } from "./dynamic.js";
@@ -333,7 +333,11 @@ function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar:
   return action.impl.parts
     .map((part) => {
       if (typeof part === "string") return part;
-      if (part.expr.kind === "Out") return part.raw ? `$out/${part.expr.name}` : `"$out/${part.expr.name}"`;
+      if (part.expr.kind === "Out") {
+        const name = part.expr.name;
+        const file = action.outputs.find((o) => o.name === name)?.file ?? name;
+        return part.raw && shellQuote(file) === file ? `$out/${file}` : `"$out/${inDoubleQuotes(file)}"`;
+      }
       if (part.flag) return flagged(part as TInterpolation & { flag: TExpr }).join(" ");
       return words(evaluate(part.expr), part.raw).join(" ");
     })

@@ -38,7 +38,8 @@ export const PlanValueSchema: z.ZodType<PlanValue> = z.lazy(() =>
   ]),
 );
 
-const OutputSchema = z.object({ name: z.string(), type: z.string() });
+/** An action's output; `file`, the name it is stored as, when it declares one (store/layout.ts, `storedAs`). */
+const OutputSchema = z.object({ name: z.string(), type: z.string(), file: z.string().optional() });
 
 export const ResourcesSchema = z.object({
   cpus: z.number().int().positive().optional(),
@@ -90,6 +91,8 @@ export interface TaskInput {
   readonly fields?: readonly string[];
   /** The type of the output itself, when it is not `type` (a projection). */
   readonly outputType?: string;
+  /** The file the output is stored as, when it is not `output` (store/layout.ts, `storedAs`). */
+  readonly file?: string;
 }
 
 /** A file whose content is part of the key: a `uses` file, an external input, TypeScript or Python source. */
@@ -185,13 +188,15 @@ export function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
       if (seen.has(id)) continue;
       seen.add(id);
       const upstream = byId.get(ref.$ref)!;
-      const type = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
+      const output = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!;
+      const type = output.type;
+      const file = output.file !== undefined ? { file: output.file } : {};
       if (!ref.fields) {
-        inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type });
+        inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type, ...file });
         continue;
       }
       const fieldType = show(projectType(parseType(type), ref.fields));
-      inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type: fieldType, fields: ref.fields, outputType: type });
+      inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type: fieldType, fields: ref.fields, outputType: type, ...file });
     }
   }
   return inputs;

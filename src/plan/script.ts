@@ -5,7 +5,8 @@
 //   - refuses to run when a file its key covers changed since the plan (verify-inputs.ts);
 //   - reads upstream outputs from the store (scalars by value, files and dirs by path);
 //   - runs the command from the project directory with the action's env, building the
-//     outputs in a fresh directory under the store's `.tmp/`;
+//     outputs in a fresh directory under the store's `.tmp/`, with a scratch directory of its
+//     own beside it in `$PIPE_WORK`, removed after the task;
 //   - verifies every declared output (and normalizes scalars), writes `meta.json`, and
 //     renames the directory into place: a task that fails or is killed leaves no entry.
 // The local backend runs a shorter form of it (`runnerScript`), its launcher runs the same
@@ -16,8 +17,8 @@
 import { upstreamInputs, type Plan, type Task } from "./plan.js";
 import { append } from "../arrays.js";
 import { printable } from "../printable.js";
-import { LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
-import { entryMeta, inBash, invalidOutput, META, missingOutput, outputRule } from "../store/index.js";
+import { inDoubleQuotes, LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
+import { entryMeta, inBash, invalidOutput, META, missingOutput, outputRule, storedAs } from "../store/index.js";
 import { isStructured, parseType, projectType, type StructuredInput } from "../store/structured.js";
 import { REMEDY, taskCheckLines } from "./verify-inputs.js";
 
@@ -36,8 +37,9 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
     ...inputLines(plan, task),
     `out="${inBash.work}"`,
     `[ -d "${inBash.tmp}" ] || mkdir -p "${inBash.tmp}" || fail "cannot create ${inBash.tmp}"`,
-    `mkdir "$out" || fail "cannot create a work directory in ${inBash.tmp}"`,
-    "trap '[ ! -e \"$out\" ] && [ ! -e \"$out.args.json\" ] || rm -rf \"$out\" \"$out.args.json\"' EXIT",
+    `mkdir "$out" "${inBash.scratch}" || fail "cannot create a work directory in ${inBash.tmp}"`,
+    `export PIPE_WORK="${inBash.scratch}"`,
+    "trap 'rm -rf \"$out\" \"$out.args.json\" \"$PIPE_WORK\"' EXIT",
     "trap 'exit 130' INT",
     "trap 'exit 143' TERM",
     now("started"),
@@ -80,7 +82,7 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
 
 /**
  * The script as the local backend runs it: its inputs and its command, no more. The backend
- * makes the work directory (PIPE_WORK); once the command succeeded, its launcher runs the
+ * makes the work directory (PIPE_OUT) and the command's scratch (PIPE_WORK); once the command succeeded, its launcher runs the
  * output checks of `taskScript` (`outputCheckScript`), and pipe writes meta.json and commits
  * (store/commit.ts). The command runs in the script's own shell: for a sweep of small
  * tasks, the subshell that `taskScript` needs around it was a third of the cost of a task. The
@@ -91,7 +93,8 @@ export function runnerScript(plan: Plan, task: Task, read: StructuredReader = re
     ...header(task),
     FAIL,
     ...inputLines(plan, task, read),
-    'out="${PIPE_WORK:?set PIPE_WORK to the work directory}"',
+    'out="${PIPE_OUT:?set PIPE_OUT to the work directory}"',
+    ': "${PIPE_WORK:?set PIPE_WORK to the scratch directory}"',
     'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
     ...commandLines(plan, task),
     "",
@@ -107,7 +110,7 @@ export function runnerScript(plan: Plan, task: Task, read: StructuredReader = re
 export function outputChecks(plan: Plan, task: Task, onFail: (message: string) => string): string[] {
   const lines: string[] = [];
   for (const o of plan.actions[task.action]!.outputs) {
-    const where = `"$out/${o.name}"`;
+    const where = `"$out/${inDoubleQuotes(storedAs(o))}"`;
     const rule = outputRule(o.type);
     lines.push(`[ ${rule.is === "dir" ? "-d" : "-f"} ${where} ] || ${onFail(shellQuote(missingOutput(o.name, o.type)))}`);
     const re = rule.pattern;
@@ -165,7 +168,11 @@ function readByNode(inputs: readonly StructuredInput[]): string[] {
   const declared = inputs.map((i) => `${i.var}=${isArrayRead(i) ? "()" : "''"}`).join(" ");
   return [
     declared,
-    `reads=$(node ${TOOL} read "$PIPE_STORE" ${shellQuote(JSON.stringify(inputs))}) || fail "cannot read the structured inputs (node $PIPE_HOME/dist/runtime/output-tool.js)"`,
+    // On stdin: a fan-in's list is longer than one argument may be (128 KiB on Linux).
+    `reads=$(node ${TOOL} read "$PIPE_STORE" <<'PIPE_INPUTS'`,
+    JSON.stringify(inputs),
+    "PIPE_INPUTS",
+    ') || fail "cannot read the structured inputs (node $PIPE_HOME/dist/runtime/output-tool.js)"',
     'eval "$reads"',
   ];
 }
@@ -184,7 +191,7 @@ function isArrayRead(input: StructuredInput): boolean {
 function structuredChecks(plan: Plan, task: Task): string[] {
   const outputs = plan.actions[task.action]!.outputs.filter((o) => isStructured(parseType(o.type)));
   if (outputs.length === 0) return [];
-  const described = JSON.stringify(outputs.map((o) => ({ name: o.name, file: o.name, type: o.type })));
+  const described = JSON.stringify(outputs.map((o) => ({ name: o.name, file: storedAs(o), type: o.type })));
   return [
     `problem=$(node ${TOOL} check "$out" ${shellQuote(described)})`,
     "case $? in",
@@ -206,10 +213,10 @@ function inputLines(plan: Plan, task: Task, read: StructuredReader = readByNode)
   for (const input of inputs) {
     const stored = input.outputType ?? input.type;
     if (input.fields || isStructured(parseType(stored))) {
-      structured.push({ var: input.var, file: `${input.key}/${input.output}`, type: stored, ...(input.fields ? { fields: input.fields } : {}) });
+      structured.push({ var: input.var, file: `${input.key}/${input.file ?? input.output}`, type: stored, ...(input.fields ? { fields: input.fields } : {}) });
       continue;
     }
-    const file = `"${inBash.output(input.key, input.output)}"`;
+    const file = `"${inBash.output(input.key, inDoubleQuotes(input.file ?? input.output))}"`;
     lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
   }
   if (structured.length > 0) append(lines, read(structured));
@@ -225,7 +232,9 @@ function commandLines(plan: Plan, task: Task): string[] {
     const { module, export: exportName } = action.ts;
     lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
     const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
-    command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}`;
+    const named = action.outputs.filter((o) => o.file !== undefined);
+    const files = named.length ? ` ${shellQuote(JSON.stringify(Object.fromEntries(named.map((o) => [o.name, o.file]))))}` : "";
+    command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}${files}`;
   } else if (action.py) {
     lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
     command = pyCommand(action.py, JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type]))));

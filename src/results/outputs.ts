@@ -5,7 +5,7 @@
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { refsIn } from "../plan/plan.js";
 import { inStore } from "../store/index.js";
-import { outputPath } from "../store/index.js";
+import { outputPath, storedAs } from "../store/index.js";
 import { isPathOutput, readValue, storedOutput, valueText } from "./values.js";
 
 export interface EntryOutputPart {
@@ -34,12 +34,14 @@ export function entryOutputs(plan: Plan, storeDir: string): EntryOutput[] {
     if (p === undefined) present.set(key, (p = inStore(storeDir, key)));
     return p;
   };
-  const typeOf = (task: string, output: string) => plan.actions[tasks.get(task)!.action]!.outputs.find((o) => o.name === output)?.type ?? "String";
+  const outputOf = (task: string, output: string) => plan.actions[tasks.get(task)!.action]!.outputs.find((o) => o.name === output);
+  const typeOf = (task: string, output: string) => outputOf(task, output)?.type ?? "String";
+  const fileOf = (task: string, output: string) => outputOf(task, output)?.file ?? output;
   const text = (v: PlanValue): string => valueTextOf(plan, storeDir, v);
   return plan.outputs.map((o): EntryOutput => {
     const parts = refsIn(o.value).map((r) => {
       const key = tasks.get(r.$ref)!.key;
-      return { task: r.$ref, key, output: r.output, inStore: has(key), path: storedOutput(storeDir, key, r.output, typeOf(r.$ref, r.output), false).path };
+      return { task: r.$ref, key, output: r.output, inStore: has(key), path: storedOutput(storeDir, key, r.output, typeOf(r.$ref, r.output), false, fileOf(r.$ref, r.output)).path };
     });
     const cached = parts.every((p) => p.inStore);
     return { name: o.name, type: o.type, state: cached ? "cached" : "missing", ...(cached ? { text: text(o.value) } : {}), parts };
@@ -63,8 +65,9 @@ function valueTextOf(plan: Plan, storeDir: string, v: PlanValue): string {
     if ("$path" in x) return x.$path;
     if ("$record" in x) return `{${Object.entries(x.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
     const task = tasks.get(x.$ref)!;
-    const file = outputPath(storeDir, task.key, x.output);
-    const type = plan.actions[task.action]!.outputs.find((o) => o.name === x.output)?.type ?? "String";
+    const output = plan.actions[task.action]!.outputs.find((o) => o.name === x.output);
+    const file = outputPath(storeDir, task.key, output ? storedAs(output) : x.output);
+    const type = output?.type ?? "String";
     if (isPathOutput(type) && !x.fields) return file;
     const value = readValue(file, type, x.fields ?? []);
     if (value === undefined) return `(missing: ${file})`;

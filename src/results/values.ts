@@ -24,8 +24,9 @@ const MAX_VALUE_BYTES = 1 << 20;
 /** Whether an output of this type is a file or directory in the store, shown by its path. */
 export const isPathOutput = (type: string): boolean => type === "File" || type === "Dir";
 
-export function storedOutput(storeDir: string, key: string, name: string, type: string, present = inStore(storeDir, key)): FoundOutput {
-  const file = outputPath(storeDir, key, name);
+/** @param stored the file name the output is stored as, when it declares one (store/layout.ts, `storedAs`). */
+export function storedOutput(storeDir: string, key: string, name: string, type: string, present = inStore(storeDir, key), stored = name): FoundOutput {
+  const file = outputPath(storeDir, key, stored);
   if (!present || isPathOutput(type)) return { name, type, path: file };
   const value = readValue(file, type, []);
   if (value === undefined) return { name, type, path: file };

@@ -14,6 +14,7 @@ interface Input {
   readonly type: string;
   readonly fields?: readonly string[];
   readonly outputType?: string;
+  readonly file?: string;
 }
 
 export function resolveArgs(args: Record<string, unknown>, inputs: readonly Input[], storeDir: string): Record<string, unknown> {
@@ -29,7 +30,7 @@ export function resolveArgs(args: Record<string, unknown>, inputs: readonly Inpu
     if (typeof v["$ref"] === "string") {
       const input = inputOf.get(`${v["$ref"]}\0${String(v["output"])}\0${Array.isArray(v["fields"]) ? v["fields"].join(".") : ""}`);
       if (!input) throw new Error(`no input for ${String(v["$ref"])}.${String(v["output"])}`);
-      const file = outputPath(storeDir, input.key, input.output);
+      const file = outputPath(storeDir, input.key, input.file ?? input.output);
       const stored = input.outputType ?? input.type;
       if (stored === "File" || stored === "Dir") return file;
       const fields = Array.isArray(v["fields"]) ? (v["fields"] as string[]) : [];

@@ -107,10 +107,11 @@ function holdsSymlink(dir: string): boolean {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).some((e) => e.isSymbolicLink());
 }
 
-export function writeOutputs(outputs: readonly Output[], outDir: string): void {
+/** @param files the file names outputs declare, where they are not the outputs' names. */
+export function writeOutputs(outputs: readonly Output[], outDir: string, files: Readonly<Record<string, string>> = {}): void {
   fs.mkdirSync(outDir, { recursive: true });
   for (const o of outputs) {
-    const target = path.join(outDir, o.name);
+    const target = path.join(outDir, files[o.name] ?? o.name);
     fs.rmSync(target, { recursive: true, force: true });
     if ("text" in o) fs.writeFileSync(target, o.text);
     else if ("entries" in o) {

@@ -4,7 +4,8 @@
 //
 // <args.json> is a file holding an object of parameter values (a `null` is an absent
 // optional and reaches the function as `undefined`); <output-types> is a JSON object such
-// as `{"report":"File","mean":"Float"}`. The runner imports <module> through ts-loader's
+// as `{"report":"File","mean":"Float"}`, and [<output-files-json>] the file names outputs
+// declare where they are not their names. The runner imports <module> through ts-loader's
 // hooks (no build step), calls <export> with the parameters, awaits it, and writes each
 // returned output to <out-dir>/<name> (see outputs.ts). Relative paths are relative to the
 // working directory, the project directory. The call's `os.tmpdir()` is a fresh directory
@@ -19,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { resolveArgs } from "./args.js";
 import { collectOutputs, isOutputTypeText, OutputError, outputTypes, writeOutputs, type OutputType } from "./outputs.js";
 
-const usage = "usage: ts-runner.js <module> <export> <args.json> <out-dir> <output-types-json>";
+const usage = "usage: ts-runner.js <module> <export> <args.json> <out-dir> <output-types-json> [<output-files-json>]";
 
 class Failure extends Error {
   constructor(message: string, readonly status: 1 | 2, options?: { cause: unknown }) {
@@ -28,8 +29,9 @@ class Failure extends Error {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  if (argv.length !== 5) throw new Failure(usage, 2);
-  const [module, exportName, argsFile, outDir, typesJson] = argv as [string, string, string, string, string];
+  if (argv.length !== 5 && argv.length !== 6) throw new Failure(usage, 2);
+  const [module, exportName, argsFile, outDir, typesJson, filesJson] = argv as [string, string, string, string, string, string?];
+  const files = filesJson === undefined ? {} : (parseJson(filesJson, "output files") as Record<string, string>);
   const types = parseTypes(typesJson);
   const args = readArgs(argsFile);
   const where = `${module}#${exportName}`;
@@ -58,7 +60,7 @@ async function main(argv: readonly string[]): Promise<void> {
       throw new Failure(`${where} threw: ${describe(error)}`, 1, { cause: error });
     }
     try {
-      writeOutputs(collectOutputs(result, types, scratch), outDir);
+      writeOutputs(collectOutputs(result, types, scratch), outDir, files);
     } catch (error) {
       const message = error instanceof OutputError ? `${where} ${error.message}` : `cannot write the outputs of ${where}: ${describe(error)}`;
       throw new Failure(message, 1, { cause: error });

@@ -16,6 +16,11 @@ export function doubleQuote(text: string): string {
   return `"${text.replace(/[\\"$`]/g, "\\$&")}"`;
 }
 
+/** Text to go inside a double-quoted bash word, every character literal (`"$out/${inDoubleQuotes(name)}"`). */
+export function inDoubleQuotes(text: string): string {
+  return text.replace(/[\\"$`]/g, "\\$&");
+}
+
 export const LITERAL_DIRECTIVE = "# shellcheck disable=SC2016,SC1003 # quoted values are literal text, not to be expanded or escaped";
 
 /** A generated line, with the directive before it when it quotes a `$` or a backtick. */

@@ -10,6 +10,7 @@
 //                               KEY.HOST.BASHPID.RANDOM the self-contained task script's
 //                               WORK.old, KEY.old.BASHPID an entry a forced rerun replaces
 //                               WORK.args.json          a TypeScript action's arguments
+//                               WORK.work               the command's scratch, $PIPE_WORK
 //                               .probe.HOST.PID         the store probe's (probe.ts)
 //   STORE/.locks/             per-key locks and the owner file of each run (locks.ts)
 //   STORE/.needs/             what running work needs, and the mark of a collection (needs.ts)
@@ -34,8 +35,11 @@ export const entryDir = (storeDir: string, key: string): string => path.join(sto
 /** Concatenated rather than joined: asked once per task of every plan, and the key needs no normalising. */
 export const metaFile = (storeDir: string, key: string): string => `${storeDir}${path.sep}${key}${path.sep}${META}`;
 
-/** Where an entry keeps an output: a file, or a directory for a `Dir`. */
+/** Where an entry keeps an output: a file, or a directory for a `Dir`; `output` is its file name (`storedAs`). */
 export const outputPath = (storeDir: string, key: string, output: string): string => path.join(storeDir, key, output);
+
+/** The file an output is stored as in its entry (and built as in a work directory): the name it declares, else its own name. */
+export const storedAs = (output: { readonly name: string; readonly file?: string | undefined }): string => output.file ?? output.name;
 
 export const tmpDir = (storeDir: string): string => path.join(storeDir, TMP);
 
@@ -58,6 +62,9 @@ export const thisHost = os.hostname();
 /** pipe's work directory for its `n`th attempt at a task in this process: `.tmp/KEY.HOST.PID.N`. */
 export const workDir = (storeDir: string, key: string, n: number): string => path.join(storeDir, TMP, `${key}.${thisHost}.${process.pid}.${n}`);
 
+/** The command's scratch directory (`$PIPE_WORK`) beside its work directory `work`, removed after the task. */
+export const scratchDir = (work: string): string => `${work}.work`;
+
 /** Where a forced rerun moves the entry it replaces, from its work directory `work`. */
 export const replacedDir = (work: string): string => `${work}.old`;
 
@@ -71,7 +78,7 @@ export function workOwner(name: string): { readonly host: string; readonly pid: 
   return m[1] !== undefined ? { host: m[1], pid: Number(m[2]) } : { host: m[3]!, pid: Number(m[4]) };
 }
 
-const WORK_NAME = /^(?:[0-9a-f]+\.(.+)\.(\d+)\.\d+|\.probe\.(.+)\.(\d+))(?:\.args\.json|\.old)?$/;
+const WORK_NAME = /^(?:[0-9a-f]+\.(.+)\.(\d+)\.\d+|\.probe\.(.+)\.(\d+))(?:\.args\.json|\.old|\.work)?$/;
 
 /**
  * Makes the project's `.pipe/` (store, runs, stat cache) with a `.gitignore` of `*` inside,
@@ -96,6 +103,8 @@ export const inBash = {
   /** The task script's work directory: without -p on the last step, two runs (on two nodes of a shared store) never share one. */
   work: `$PIPE_STORE/${TMP}/$key.$HOSTNAME.$BASHPID.$RANDOM`,
   replaced: `$PIPE_STORE/${TMP}/$key.old.$BASHPID`,
+  /** The command's scratch beside the work directory `$out`. */
+  scratch: "$out.work",
   verified: (job: string) => `$PIPE_STORE/${VERIFIED}/${job}`,
   needs: `$PIPE_STORE/${NEEDS}`,
 } as const;

@@ -436,14 +436,14 @@ export function pythonJson(value: unknown): string {
 // The forms the task scripts take them in (plan/script.ts), for both backends.
 
 /** An output of an action as the checks name it: its name, its file in the entry, its type as the plan spells it. */
-export interface StoredOutput {
+export interface OutputCheck {
   readonly name: string;
   readonly file: string;
   readonly type: string;
 }
 
 /** The first problem of the structured outputs among `outputs` in work directory `dir`, in declaration order. */
-export function structuredOutputsProblem(dir: string, outputs: readonly StoredOutput[]): string | undefined {
+export function structuredOutputsProblem(dir: string, outputs: readonly OutputCheck[]): string | undefined {
   for (const o of outputs) {
     const type = parseType(o.type);
     if (!isStructured(type)) continue;

@@ -223,6 +223,8 @@ export interface OutputDecl {
   readonly kind: "OutputDecl";
   readonly name: Identifier;
   readonly type: TypeExpr;
+  /** The file name it is stored as (`model: File = "model.npz"`); the checker wants a string literal. */
+  readonly file?: Expr;
   readonly span: Span;
 }
 

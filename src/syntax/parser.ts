@@ -265,7 +265,12 @@ export class PipeParser extends EmbeddedActionsParser {
     const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Colon);
     const type = this.SUBRULE(this.typeExpr);
-    return this.ACTION(() => ({ kind: "OutputDecl", name: this.ident(name), type, span: this.span(name, type?.span) }));
+    let file: A.Expr | undefined;
+    this.OPTION(() => {
+      this.CONSUME(T.Equals);
+      file = this.SUBRULE(this.expr);
+    });
+    return this.ACTION(() => ({ kind: "OutputDecl", name: this.ident(name), type, ...(file ? { file } : {}), span: this.span(name, file?.span ?? type?.span) }));
   });
 
   /** `uses "a", "b"` · `shell "..."` · `resources { ... }` · `env { ... }` · `retries = 2` */

@@ -93,7 +93,9 @@ describe("a task that ignores SIGTERM", () => {
     const dir = localProject("stubborn");
     const child = pipe(dir, "run", "main.pipe");
     await until("the task to start", () => fs.existsSync(path.join(dir, "started")));
-    expect(tmpLeft(dir)).toHaveLength(1);
+    // Its work directory and, beside it, its scratch ($PIPE_WORK).
+    const [work, scratch] = tmpLeft(dir).sort();
+    expect(scratch).toBe(`${work}.work`);
     const t0 = Date.now();
     child.kill("SIGINT");
     const r = await child;
@@ -215,9 +217,10 @@ describe("work directories a killed run left in the store's .tmp", () => {
     await until("task 1 to start", () => fs.existsSync(path.join(dir, "started", "1")));
     first.kill("SIGKILL");
     await first;
-    // The running task's, and that of the one queued behind it on its launcher.
+    // The running task's, and that of the one queued behind it on its launcher, each with its scratch.
     const left = tmpLeft(dir).sort();
-    expect(left).toEqual([expect.stringContaining(`.${os.hostname()}.${first.pid}.`), expect.stringContaining(`.${os.hostname()}.${first.pid}.`)]);
+    expect(left).toEqual(Array(4).fill(expect.stringContaining(`.${os.hostname()}.${first.pid}.`)));
+    expect(left.filter((n) => n.endsWith(".work"))).toHaveLength(2);
     const sleeper = pidsOf(dir, [1])[0]!;
     // While the task runs, the next run keeps its directory (and waits for its key's lock).
     const second = pipe(dir, "run", "main.pipe", "-j", "1");

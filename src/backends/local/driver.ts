@@ -16,7 +16,7 @@ import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.j
 import { INPUTS_CHANGED_STATUS, REMEDY, type InputVerifier } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
 import { Launchers, type Launcher } from "./launcher.js";
-import { entryDir, finishResult, inStore, KeyLocks, registerNeeds, tmpDir, workDir, type LockOwner } from "../../store/index.js";
+import { entryDir, finishResult, inStore, KeyLocks, registerNeeds, scratchDir, storedAs, tmpDir, workDir, type LockOwner } from "../../store/index.js";
 import { MemorySampler } from "./memory.js";
 import { inputAssignment, structuredOutputsProblem, type StructuredInput } from "../../store/structured.js";
 import { taskFileName } from "./records.js";
@@ -112,7 +112,7 @@ export class Driver {
     this.watchLoops(options.plan);
     this.locks = new KeyLocks(options.storeDir, book.id);
     this.launchers = new Launchers(book.dir, options.projectDir, options.env, () => !scheduler.stopped, (pids) => this.locks.setLaunchers(pids));
-    // Work directories are made here rather than by each script (see PIPE_WORK in script.ts):
+    // Work directories are made here rather than by each script (see PIPE_OUT in script.ts):
     // a process less per task, and pipe knows what to clean up after a task that was killed.
     fs.mkdirSync(tmpDir(options.storeDir), { recursive: true });
   }
@@ -343,6 +343,7 @@ export class Driver {
     try {
       if (lockError !== undefined) throw lockError;
       fs.mkdirSync(files.work);
+      fs.mkdirSync(scratchDir(files.work));
     } catch (error) {
       return cannot(lockError !== undefined ? "lock the key of" : "prepare", error);
     }
@@ -358,7 +359,8 @@ export class Driver {
       this.book.saveSoon();
     };
     const env: Record<string, string> = {
-      PIPE_WORK: files.work,
+      PIPE_OUT: files.work,
+      PIPE_WORK: scratchDir(files.work),
       PIPE_ATTEMPT: String(attempt),
       PIPE_CPUS: String(given.cpus),
       PIPE_MEM_MB: String(given.memMb),
@@ -384,7 +386,7 @@ export class Driver {
     const problem =
       entry.refused ??
       (exitCode === 0
-        ? (structuredOutputsProblem(files.work, plan.actions[task.action]!.outputs.map((o) => ({ name: o.name, file: o.name, type: o.type }))) ??
+        ? (structuredOutputsProblem(files.work, plan.actions[task.action]!.outputs.map((o) => ({ name: o.name, file: storedAs(o), type: o.type }))) ??
           finishResult(plan, task, files.work, entryDir(storeDir, task.key), this.options.forced.has(task.id), { start: at.started, end }))
         : exitCode !== null && !entry.terminate && !explained
           ? `command exited with status ${exitCode}`
@@ -397,6 +399,7 @@ export class Driver {
     if (exitCode !== 0 && !fs.existsSync(files.script)) fs.writeFileSync(files.script, taskScript(plan, task, REMEDY.local));
     // The work directory is gone after a commit.
     if (exitCode !== 0) this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
+    this.later(fs.promises.rm(scratchDir(files.work), { recursive: true, force: true }));
     if (plan.actions[task.action]!.kind !== "shell") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
     const peakRssKb = entry.pgid ? this.memory.untrack(entry.pgid) : null;
     const durationMs = end.getTime() - at.started.getTime();
@@ -417,6 +420,7 @@ export class Driver {
   /** Dropped before it started, the run stopping: its record stays as it was (it never ran). */
   private droppedUnrun(task: Task, files: Files, previous: TaskDetails): void {
     this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
+    this.later(fs.promises.rm(scratchDir(files.work), { recursive: true, force: true }));
     this.locks.release(task.key);
     this.book.note(task.id, previous, true);
     this.book.dropAttempt(task.id);
