@@ -172,7 +172,7 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
 
   it("pipe graph, DOT and Mermaid: every task and every edge", { timeout: TIMEOUT }, async () => {
     for (const format of ["dot", "mermaid"]) {
-      const r = await pipe(`graph --format ${format} sweep`, sweep, "graph", "main.pipe", "--format", format);
+      const r = await pipe(`graph --format ${format} sweep`, sweep, "graph", "main.pipe", "--expand", "--format", format);
       noInternalError(r);
       expect(r.code).toBe(0);
       // At least a line per task and one per edge into the fan-in.
