@@ -38,6 +38,7 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
   const exprs: ExprContext = { scope, dir, diagnostics, outputs: new Map(sig.outputs.map((o) => [o.name, o.type])), actionName: decl.name.name };
 
   let shell: TShell | undefined;
+  let commandBroken = false;
   let resources: Resources = {};
   let computedResources: TResource[] = [];
   let env: { name: string; value: string }[] = [];
@@ -57,7 +58,10 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
   for (const item of decl.body as readonly A.ActionItem[]) {
     switch (item.kind) {
       case "Shell":
-        if (once(item, "shell")) shell = { kind: "Shell", parts: item.template.parts.map((p) => (typeof p === "string" ? p : checkInterpolation(p, exprs))) };
+        if (once(item, "shell")) {
+          shell = { kind: "Shell", parts: item.template.parts.map((p) => (typeof p === "string" ? p : checkInterpolation(p, exprs))) };
+          commandBroken = item.template.broken === true;
+        }
         break;
       case "Uses":
         for (const p of item.paths) {
@@ -94,8 +98,9 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
   }
   if (!shell) {
     diagnostics.push(at(Diag.missingShell(decl.name.name), decl.name.span, { hint: 'add `shell "..."`, or implement it in TypeScript with `= ts "module.ts#function"`' }));
-  } else {
-    // The command learns where to write an output only from `~{out.NAME}`.
+  } else if (!commandBroken) {
+    // The command learns where to write an output only from `~{out.NAME}` (a command whose
+    // interpolations are not all understood may name it in one of those).
     const named = new Set(shell.parts.flatMap((p) => (typeof p !== "string" && p.expr.kind === "Out" ? [p.expr.name] : [])));
     for (const o of sig.outputs) {
       if (!named.has(o.name)) diagnostics.push(at(Diag.outputNeverNamed(o.name), o.span, { hint: `write it to \`~{out.${o.name}}\` in the command: the task fails when it is not there` }));

@@ -201,6 +201,8 @@ export interface Template {
   readonly kind: "Template";
   readonly parts: readonly (string | Interpolation)[];
   readonly span: Span;
+  /** An interpolation in it had a mistake (reported) and is missing from `parts`. */
+  readonly broken?: true;
 }
 
 export interface Interpolation {

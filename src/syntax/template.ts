@@ -28,6 +28,7 @@ export function parseTemplate(token: IToken, file: string, diagnostics: Diagnost
   // Interpolations become markers so that dedenting the literal text cannot disturb them.
   const interpolations: A.Interpolation[] = [];
   let marked = "";
+  let broken = false;
   let i = 0;
   for (;;) {
     const open = body.indexOf("~{", i);
@@ -44,11 +45,13 @@ export function parseTemplate(token: IToken, file: string, diagnostics: Diagnost
       const quoted = !triple && /(\(|,|\bthen|\belse|==|!=|\+)\s*$/.test(body.slice(open + 2));
       const hint = !quoted ? {} : { hint: 'a `"` ends a one-line command: write a command whose `~{...}` holds a string in `"""..."""`' };
       diagnostics.push(at(Diag.unterminatedInterpolation(), { file, start: bodyStart + open, end: bodyStart + open + 2 }, hint));
+      broken = true;
       break;
     }
     const interpolation = parseInterpolation(body.slice(open + 2, close), bodyStart + open, bodyStart + close + 1, file, diagnostics, expression);
     // A broken interpolation (already reported) is left out rather than checked again.
     marked += body.slice(i, open) + (interpolation ? `\u0000${interpolations.push(interpolation) - 1}\u0000` : "");
+    if (!interpolation) broken = true;
     i = close + 1;
   }
   marked += body.slice(i);
@@ -59,7 +62,7 @@ export function parseTemplate(token: IToken, file: string, diagnostics: Diagnost
     if (index % 2 === 1) parts.push(interpolations[Number(piece)]!);
     else if (piece !== "") parts.push(piece);
   });
-  return { kind: "Template", parts, span };
+  return { kind: "Template", parts, span, ...(broken ? { broken: true as const } : {}) };
 }
 
 /** The expression of one `~{...}`, or `undefined` when it has a mistake (reported here). */
