@@ -62,12 +62,15 @@ async function settle(dir: string, ms = 90_000): Promise<Status[]> {
   }
 }
 
-/** The records of a part of the bundle (its loop's directory under expand/): task → Slurm job id and index. */
+/**
+ * The records of the parts of the bundle (its loops' directories under expand/): task → Slurm
+ * job id and index. A part whose submission is still being written has no jobs.tsv yet.
+ */
 function partRecords(dir: string): string[][] {
   const parts = path.join(dir, "b", "expand");
   return fs
     .readdirSync(parts)
-    .filter((n) => !n.startsWith("."))
+    .filter((n) => !n.startsWith(".") && fs.existsSync(path.join(parts, n, "jobs.tsv")))
     .flatMap((n) => fs.readFileSync(path.join(parts, n, "jobs.tsv"), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t")));
 }
 
