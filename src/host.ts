@@ -26,9 +26,19 @@ export interface FileHost {
   /** The file's text, or why it was not read (it is never opened unless it is a regular file of at most `maxBytes`). */
   readFile(file: string, maxBytes: number): FileRead;
   kind(file: string): PathKind | undefined;
+  /** A directory's entries (for `glob`), a symbolic link by what it names; undefined when it cannot be read. */
+  readDir?(dir: string): readonly DirEntry[] | undefined;
 }
 
-/** Limits of what `readUserFile` reads; a source file's is MAX_SOURCE_BYTES (src/syntax). */
+export interface DirEntry {
+  readonly name: string;
+  /** What the entry is, through a symbolic link; undefined for a dangling link. */
+  readonly kind: PathKind | undefined;
+  readonly link: boolean;
+}
+
+/** Limits of what `readUserFile` reads. A source file: the parser (src/syntax) refuses larger ones. */
+export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 /** A 500,000-task plan is some 300 MB; a longer text than 512 MiB is not a string in Node. */
 export const MAX_PLAN_BYTES = 512 * 1024 * 1024;
@@ -121,6 +131,17 @@ export const nodeFileHost: FileHost = {
   kind(file) {
     try {
       return kindOfStat(fs.statSync(file));
+    } catch {
+      return undefined;
+    }
+  },
+  readDir(dir) {
+    try {
+      return fs.readdirSync(dir, { withFileTypes: true }).map((d) => {
+        const link = d.isSymbolicLink();
+        if (!link) return { name: d.name, kind: kindOfStat(d as unknown as fs.Stats), link };
+        return { name: d.name, kind: nodeFileHost.kind(path.join(dir, d.name)), link };
+      });
     } catch {
       return undefined;
     }

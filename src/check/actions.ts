@@ -11,7 +11,7 @@ import { checkResources } from "./resources.js";
 import { pyModulePath } from "./py-actions.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
-import type { Resources, TAction, TInterpolation, TPy, TShell, TTs } from "./typed.js";
+import type { Resources, TAction, TExpr, TInterpolation, TPy, TResource, TShell, TTs } from "./typed.js";
 import * as Ty from "./types.js";
 
 export interface ActionContext {
@@ -39,6 +39,7 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
 
   let shell: TShell | undefined;
   let resources: Resources = {};
+  let computedResources: TResource[] = [];
   let env: { name: string; value: string }[] = [];
   let retries = 0;
   let cache = true;
@@ -68,7 +69,8 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
         }
         break;
       case "Resources":
-        if (once(item, "resources")) resources = checkResources(item.record, dir, diagnostics);
+        // Over the parameters: `cpus = threads`.
+        if (once(item, "resources")) ({ resources, computed: computedResources } = checkResources(item.record, { scope, dir, diagnostics }));
         break;
       case "Env":
         if (once(item, "env")) env = checkEnv(item.record, dir, diagnostics);
@@ -94,28 +96,42 @@ export function checkAction(decl: A.ActionDecl, sig: Signature, cx: ActionContex
     diagnostics.push(at(Diag.missingShell(decl.name.name), decl.name.span, { hint: 'add `shell "..."`, or implement it in TypeScript with `= ts "module.ts#function"`' }));
   }
   uses.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { ...base, impl: shell ?? { kind: "Shell", parts: [] }, uses, resources, env, retries, cache };
+  return { ...base, impl: shell ?? { kind: "Shell", parts: [] }, uses, resources, ...(computedResources.length ? { computedResources } : {}), env, retries, cache };
 }
 
 function checkInterpolation(p: A.Interpolation, cx: ExprContext): TInterpolation {
   let expr = p.expr;
   let raw = false;
-  if (expr.kind === "Call" && expr.callee.kind === "NameRef" && expr.callee.name === "raw" && !cx.scope.lookup("raw")) {
+  let flag: TExpr | undefined;
+  const builtin = (name: string) => expr.kind === "Call" && expr.callee.kind === "NameRef" && expr.callee.name === name && !cx.scope.lookup(name);
+  if (builtin("raw") && expr.kind === "Call") {
     if (expr.args.length !== 1 || expr.args[0]!.name) {
       cx.diagnostics.push(at(Diag.badRawUse(), expr.span));
       return { expr: { kind: "Literal", value: null, type: Ty.ErrorT, span: p.span }, raw: true, span: p.span };
     }
     expr = expr.args[0]!.value;
     raw = true;
+  } else if (builtin("flag") && expr.kind === "Call") {
+    // `~{flag("--csv", csv)}`: the flag before a present value, alone for a true `Bool`.
+    if (expr.args.length !== 2 || expr.args.some((a) => a.name)) {
+      cx.diagnostics.push(at(Diag.badBuiltinCall("flag", 'a flag and a value: `flag("--csv", csv)`'), expr.span));
+      return { expr: { kind: "Literal", value: null, type: Ty.ErrorT, span: p.span }, raw: false, span: p.span };
+    }
+    flag = checkExpr(expr.args[0]!.value, cx);
+    if (flag.type.kind !== "String" && flag.type.kind !== "Error") {
+      cx.diagnostics.push(at(Diag.typeMismatch(Ty.show(flag.type), "String"), flag.span, { hint: 'the flag is its name, such as `"--csv"`' }));
+    }
+    expr = expr.args[1]!.value;
   }
   const typed = checkExpr(expr, cx);
   // `~{out.NAME}` is a path whatever the output's type.
   if (typed.kind !== "Out" && !Ty.interpolatable(typed.type)) {
     const element = typed.type.kind === "List" ? typed.type.element : typed.type;
     const hint = element.kind === "Record" ? { hint: "interpolate one of its fields instead" } : {};
-    cx.diagnostics.push(at(Diag.notInterpolatable(Ty.show(typed.type)), expr.span, hint));
+    if (flag) cx.diagnostics.push(at(Diag.badFlag(Ty.show(typed.type)), expr.span, hint));
+    else cx.diagnostics.push(at(Diag.notInterpolatable(Ty.show(typed.type)), expr.span, hint));
   }
-  return { expr: typed, raw, span: p.span };
+  return { expr: typed, raw, ...(flag ? { flag } : {}), span: p.span };
 }
 
 function checkEnv(record: A.RecordLiteral, dir: string, diagnostics: Diagnostic[]): { name: string; value: string }[] {

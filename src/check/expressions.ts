@@ -7,6 +7,9 @@ import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type * as A from "../syntax/ast.js";
 import { didYouMean } from "../diagnostics/suggest.js";
+import type { FileHost } from "../host.js";
+import { checkBuiltin } from "./builtins.js";
+import { checkOperation } from "./operators.js";
 import type { TExpr, TField } from "./typed.js";
 import * as Ty from "./types.js";
 
@@ -42,6 +45,8 @@ export interface ExprContext {
   /** Outputs visible as `out.NAME` (only inside an action's command). */
   readonly outputs?: ReadonlyMap<string, Ty.Type>;
   readonly actionName?: string;
+  /** The project's files, for `glob` (absent where it is not allowed: in an action). */
+  readonly files?: { readonly host: FileHost; readonly projectDir: string };
 }
 
 export function checkExpr(e: A.Expr, cx: ExprContext, expected?: Ty.Type): TExpr {
@@ -75,9 +80,17 @@ export function checkExpr(e: A.Expr, cx: ExprContext, expected?: Ty.Type): TExpr
       return checkList(e, cx, want?.kind === "List" ? want.element : undefined);
     case "RecordLiteral":
       return checkRecord(e, cx, want?.kind === "Record" ? want : undefined);
-    case "Call":
+    case "Call": {
+      const builtin = checkBuiltin(e, cx);
+      if (builtin) return builtin;
       cx.diagnostics.push(at(callMisplaced(e), e.span));
       return { kind: "Literal", value: null, type: Ty.ErrorT, span: e.span };
+    }
+    case "If":
+    case "Binary":
+    case "Not":
+    case "Index":
+      return checkOperation(e, cx, expected);
     case "ForExpr":
       cx.diagnostics.push(at(Diag.callNotAllowed(), e.span));
       return { kind: "Literal", value: null, type: Ty.ErrorT, span: e.span };
@@ -204,6 +217,16 @@ export function isConstant(e: TExpr): boolean {
       return e.items.every(isConstant);
     case "Record":
       return e.fields.every((f) => isConstant(f.value));
+    case "If":
+      return isConstant(e.cond) && isConstant(e.then) && isConstant(e.else);
+    case "Binary":
+      return isConstant(e.left) && isConstant(e.right);
+    case "Not":
+      return isConstant(e.operand);
+    case "Index":
+      return isConstant(e.target) && isConstant(e.index);
+    case "Builtin":
+      return e.args.every(isConstant);
     default:
       return false;
   }

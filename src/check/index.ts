@@ -26,6 +26,7 @@ export function check(loaded: LoadedProgram, host: FileHost): CheckResult {
   const diagnostics: Diagnostic[] = [];
   const projectDir = path.dirname(loaded.entry);
   const scopes = buildScopes(loaded, projectDir, diagnostics);
+  const files = { host, projectDir };
 
   // Python actions' modules, all read by one analyser process.
   const pyModules = new Set<string>();
@@ -45,7 +46,7 @@ export function check(loaded: LoadedProgram, host: FileHost): CheckResult {
   for (const scope of scopes.values()) {
     const dir = path.dirname(scope.file);
     for (const c of scope.own.values()) {
-      let sig: Signature | undefined = c.decl.signature && resolveSignature(c.decl.signature, dir, diagnostics, c.kind === "Action" ? "action" : "pipeline");
+      let sig: Signature | undefined = c.decl.signature && resolveSignature(c.decl.signature, dir, diagnostics, c.kind === "Action" ? "action" : "pipeline", c.kind === "Pipeline" ? files : undefined);
       // A malformed `ts` reference has no export name; it was reported by the parser.
       if (c.kind === "Action" && !Array.isArray(c.decl.body) && (c.decl.body as A.TsImpl).exportName !== "") {
         const impl = c.decl.body as A.TsImpl;
@@ -69,7 +70,7 @@ export function check(loaded: LoadedProgram, host: FileHost): CheckResult {
       if (c.kind === "Action") {
         actions.set(c.id, checkAction(c.decl, sig, { id: c.id, file: c.file, host, diagnostics, pySources: pySources.get(c.id) ?? [] }));
       } else {
-        const { pipeline, calls } = checkPipeline(c.decl, sig, { id: c.id, file: c.file, module: scope, scopes, callees, diagnostics });
+        const { pipeline, calls } = checkPipeline(c.decl, sig, { id: c.id, file: c.file, module: scope, scopes, callees, diagnostics, files });
         pipelines.set(c.id, pipeline);
         facts.set(c.id, { id: c.id, name: pipeline.name, withs: pipeline.withs, calls });
       }

@@ -8,6 +8,7 @@ import type * as A from "../syntax/ast.js";
 import { resolveCallee, type Callable, type ModuleScope } from "./declarations.js";
 import { checkExpr, checkFieldInits, reportUnlessAssignable, Scope, type ExprContext } from "./expressions.js";
 import { checkResources } from "./resources.js";
+import { staticLength } from "./operators.js";
 import type { Signature } from "./signatures.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { reportUnusedLets } from "./unused-lets.js";
@@ -36,11 +37,14 @@ export interface PipelineContext {
   readonly scopes: ReadonlyMap<string, ModuleScope>;
   readonly callees: ReadonlyMap<string, CalleeInfo>;
   readonly diagnostics: Diagnostic[];
+  /** The project's files, for `glob`. */
+  readonly files?: ExprContext["files"];
 }
 
 export function checkPipeline(decl: A.PipelineDecl, sig: Signature, cx: PipelineContext): { pipeline: TPipeline; calls: CallSite[] } {
   const diagnostics = cx.diagnostics;
   const dir = path.dirname(cx.file);
+  const files = cx.files ? { files: cx.files } : {};
   const paramScope = new Scope();
   for (const p of sig.params) paramScope.define(p.name, { type: p.type, kind: "param" });
   const scope = new Scope(paramScope);
@@ -54,7 +58,7 @@ export function checkPipeline(decl: A.PipelineDecl, sig: Signature, cx: Pipeline
     switch (stmt.kind) {
       case "With":
         // `with` values may use the pipeline's parameters only: they apply to every call.
-        for (const f of checkFieldInits(stmt.fields, { scope: paramScope, dir, diagnostics }, () => undefined)) {
+        for (const f of checkFieldInits(stmt.fields, { scope: paramScope, dir, diagnostics, ...files }, () => undefined)) {
           const previous = withs.find((w) => w.name === f.name);
           if (previous) diagnostics.push(at(Diag.duplicateField(f.name), f.span, { related: [{ message: "first set here", span: previous.span }] }));
           else withs.push(f);
@@ -62,7 +66,7 @@ export function checkPipeline(decl: A.PipelineDecl, sig: Signature, cx: Pipeline
         break;
       case "Let": {
         const name = stmt.name.name;
-        const value = checkBinding(stmt.value, { scope, dir, diagnostics }, cx, calls);
+        const value = checkBinding(stmt.value, { scope, dir, diagnostics, ...files }, cx, calls);
         if (scope.lookup(name)) diagnostics.push(at(Diag.duplicateDefinition("name", name), stmt.name.span));
         else if (value) {
           scope.define(name, { type: value.type, kind: "let" });
@@ -77,7 +81,7 @@ export function checkPipeline(decl: A.PipelineDecl, sig: Signature, cx: Pipeline
         }
         returnSpan = stmt.span;
         const declared = new Map(sig.outputs.map((o) => [o.name, o.type]));
-        returns = checkFieldInits(stmt.fields, { scope, dir, diagnostics }, (n) => declared.get(n));
+        returns = checkFieldInits(stmt.fields, { scope, dir, diagnostics, ...files }, (n) => declared.get(n));
         for (const r of returns) {
           const type = declared.get(r.name);
           if (!type) diagnostics.push(at(Diag.unknownReturn(r.name, decl.name.name), r.span, didYouMean(r.name, declared.keys())));
@@ -117,8 +121,8 @@ function checkFor(e: A.ForExpr, ex: ExprContext, cx: PipelineContext, calls: Cal
     sources = zip.args.map((a) => checkExpr(a.value, ex));
     if (sources.length !== e.vars.length) diagnostics.push(at(Diag.zipArity(e.vars.length, sources.length), zip.span));
     // Literal lists are known here; lists from parameters or sweeps are checked when planned.
-    else if (sources.every((s) => s.kind === "List")) {
-      const mismatch = zipMismatch(zip.span, sources.map((s) => ({ length: (s as { items: readonly unknown[] }).items.length, span: s.span })));
+    else if (sources.every((s) => staticLength(s) !== undefined)) {
+      const mismatch = zipMismatch(zip.span, sources.map((s) => ({ length: staticLength(s)!, span: s.span })));
       if (mismatch) diagnostics.push(mismatch);
     }
   } else {
@@ -184,12 +188,12 @@ function checkCall(call: A.Call, ex: ExprContext, cx: PipelineContext, calls: Ca
     }
     if (reportUnlessAssignable(value, param.type, diagnostics)) args.push({ name, value, span: arg.span });
   }
-  const resources = call.resources ? checkResources(call.resources, ex.dir, diagnostics) : {};
+  const { resources, computed } = call.resources ? checkResources(call.resources, ex) : { resources: {}, computed: [] };
   if (!callee) return undefined;
   calls.push({ callee, explicit, positional: call.args.some((a) => !a.name), span: call.span });
   args.sort((a, b) => callee.params.findIndex((p) => p.name === a.name) - callee.params.findIndex((p) => p.name === b.name));
   const type = Ty.recordOf(callee.outputs.map((o) => ({ name: o.name, type: o.type })));
-  return { kind: "Call", callee: { kind: callee.kind, id: callee.id }, args, resources, type, span: call.span };
+  return { kind: "Call", callee: { kind: callee.kind, id: callee.id }, args, resources, ...(computed.length ? { computedResources: computed } : {}), type, span: call.span };
 }
 
 /** The callable a call names; a value or the built-in `raw` in callee position is reported here. */

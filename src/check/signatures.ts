@@ -4,7 +4,7 @@
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type * as A from "../syntax/ast.js";
-import { checkExpr, isConstant, reportUnlessAssignable, Scope } from "./expressions.js";
+import { checkExpr, isConstant, reportUnlessAssignable, Scope, type ExprContext } from "./expressions.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import type { TOutput, TParam } from "./typed.js";
 import * as Ty from "./types.js";
@@ -48,7 +48,8 @@ export function resolveType(t: A.TypeExpr, diagnostics: Diagnostic[]): Ty.Type {
   }
 }
 
-export function resolveSignature(sig: A.Signature, dir: string, diagnostics: Diagnostic[], outputRule: "action" | "pipeline"): Signature {
+/** `files` lets a default use `glob` (a pipeline's parameters, not an action's: see builtins.ts). */
+export function resolveSignature(sig: A.Signature, dir: string, diagnostics: Diagnostic[], outputRule: "action" | "pipeline", files?: ExprContext["files"]): Signature {
   const names = new Map<string, Span>();
   const unique = (id: A.Identifier, what: string): boolean => {
     const previous = names.get(id.name);
@@ -70,7 +71,7 @@ export function resolveSignature(sig: A.Signature, dir: string, diagnostics: Dia
     let value;
     if (p.default) {
       const before = diagnostics.length;
-      value = checkExpr(p.default, { scope: siblings, dir, diagnostics }, type);
+      value = checkExpr(p.default, { scope: siblings, dir, diagnostics, ...(files ? { files } : {}) }, type);
       if (!isConstant(value)) {
         if (diagnostics.length === before) diagnostics.push(at(Diag.badDefault(), p.default.span, { hint: "a default cannot refer to a parameter" }));
       } else reportUnlessAssignable(value, type, diagnostics);

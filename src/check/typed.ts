@@ -4,6 +4,7 @@
 // the untyped tree.
 
 import type { Span } from "../diagnostics/diagnostic.js";
+import type { BinaryOp } from "../syntax/ast.js";
 import type { Type } from "./types.js";
 
 export interface TypedProgram {
@@ -54,6 +55,8 @@ export interface TAction {
   readonly impl: TShell | TTs | TPy;
   readonly uses: readonly { readonly path: string; readonly span: Span }[];
   readonly resources: Resources;
+  /** Resources computed from the parameters, laid over `resources` for each task. */
+  readonly computedResources?: readonly TResource[];
   readonly env: readonly { readonly name: string; readonly value: string }[];
   readonly retries: number;
   readonly cache: boolean;
@@ -69,6 +72,8 @@ export interface TInterpolation {
   readonly expr: TExpr;
   /** `~{raw(x)}`: spliced unquoted. */
   readonly raw: boolean;
+  /** `~{flag("--x", x)}`: the flag's name, rendered before the value (or alone for a `Bool`). */
+  readonly flag?: TExpr;
   readonly span: Span;
 }
 
@@ -123,6 +128,8 @@ export interface TCall {
   /** Explicit arguments only; defaults and `with` values are applied by the plan compiler. */
   readonly args: readonly TField[];
   readonly resources: Resources;
+  /** Call-site resources computed from the pipeline's values, laid over `resources`. */
+  readonly computedResources?: readonly TResource[];
   readonly type: Type;
   readonly span: Span;
 }
@@ -141,8 +148,11 @@ export interface TFor {
 
 export type TExpr =
   | { readonly kind: "Literal"; readonly value: number | string | boolean | null; readonly type: Type; readonly span: Span }
-  /** A string literal used as a `File` or `Dir`: absolute path, resolved against its file's directory. */
-  | { readonly kind: "Path"; readonly path: string; readonly type: Type; readonly span: Span }
+  /**
+   * A string literal used as a `File` or `Dir`: absolute path, resolved against its file's
+   * directory. A file found by `glob` carries its file name as the label of a sweep over it.
+   */
+  | { readonly kind: "Path"; readonly path: string; readonly type: Type; readonly span: Span; readonly label?: string }
   /** A parameter, a loop variable or a `let` binding. */
   | { readonly kind: "Var"; readonly name: string; readonly type: Type; readonly span: Span }
   | { readonly kind: "Field"; readonly target: TExpr; readonly name: string; readonly type: Type; readonly span: Span }
@@ -151,4 +161,23 @@ export type TExpr =
   | { readonly kind: "List"; readonly items: readonly TExpr[]; readonly type: Type; readonly span: Span }
   | { readonly kind: "Record"; readonly fields: readonly TField[]; readonly type: Type; readonly span: Span }
   /** `out.NAME` inside a command. */
-  | { readonly kind: "Out"; readonly name: string; readonly type: Type; readonly span: Span };
+  | { readonly kind: "Out"; readonly name: string; readonly type: Type; readonly span: Span }
+  | TOperation;
+
+/** The expressions of src/check/operators.ts and builtins.ts, evaluated by src/plan/evaluate.ts. */
+export type TOperation =
+  | { readonly kind: "If"; readonly cond: TExpr; readonly then: TExpr; readonly else: TExpr; readonly type: Type; readonly span: Span }
+  | { readonly kind: "Binary"; readonly op: BinaryOp; readonly left: TExpr; readonly right: TExpr; readonly type: Type; readonly span: Span }
+  | { readonly kind: "Not"; readonly operand: TExpr; readonly type: Type; readonly span: Span }
+  | { readonly kind: "Index"; readonly target: TExpr; readonly index: TExpr; readonly type: Type; readonly span: Span }
+  | { readonly kind: "Builtin"; readonly name: BuiltinName; readonly args: readonly TExpr[]; readonly type: Type; readonly span: Span };
+
+/** The built-in functions that make a value (`glob` is resolved by the checker into a list of paths). */
+export type BuiltinName = "len" | "range" | "flatten" | "basename" | "stem";
+
+/** A resource given by an expression (`cpus = threads`), evaluated for each task. */
+export interface TResource {
+  readonly name: "cpus" | "gpus" | "mem" | "time" | "partition" | "account" | "qos" | "extra";
+  readonly value: TExpr;
+  readonly span: Span;
+}

@@ -1,18 +1,16 @@
 // The steps every plan-based command shares: check the program, load the config, bind the
-// parameters, compile the plan. Diagnostics are printed here; a failure yields undefined.
+// parameters, compile the plan, or reuse the plan of the same invocation when nothing it
+// read has changed (plan/plan-cache.ts; `PIPE_NO_PLAN_CACHE=1` always compiles).
+// Diagnostics are printed here; a failure yields undefined.
 
 import path from "node:path";
-import { loadConfig, pythonFor, type Config } from "../config/index.js";
-import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { nodeFileHost } from "../host.js";
-import { compile } from "../plan/index.js";
+import type { Config } from "../config/index.js";
 import { ContentHasher } from "../plan/content-hash.js";
-import { paramValues } from "../plan/params.js";
-import type { Plan } from "../plan/plan.js";
-import { frontEnd } from "../phases.js";
-import { bindParams } from "../check/params.js";
-import { hashCacheFile, probeStore } from "../store/index.js";
+import { reusePlan, type Invocation } from "../plan/plan-cache.js";
+import type { Plan, PlanValue } from "../plan/plan.js";
 import type { TypedProgram } from "../check/typed.js";
+import { hashCacheFile } from "../store/layout.js";
+import { probeStore } from "../store/probe.js";
 import type { Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics } from "./report.js";
 
@@ -27,42 +25,42 @@ export interface PlanFlags {
 export interface BuiltPlan {
   readonly plan: Plan;
   readonly config: Config;
-  readonly program: TypedProgram;
   readonly projectDir: string;
   /** The hasher the plan's keys were computed with (what it saw of each input: `seen`). */
   readonly hasher: ContentHasher;
+  /** Whether the plan came from the plan cache (plan/plan-cache.ts) rather than a compilation. */
+  readonly reused: boolean;
+  /** The entry's parameters whose values differ from their defaults, for the run's record. */
+  readonly changedParams: Record<string, PlanValue>;
+  /** The checked program: present when compiled, or asked for with `{ program: true }`. */
+  readonly program?: TypedProgram;
 }
 
-export async function buildPlan(file: string, flags: PlanFlags, io: Io): Promise<BuiltPlan | undefined> {
+/** `needs.program`: the command needs the checked program, so a kept plan is not enough. */
+export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: { program?: boolean } = {}): Promise<BuiltPlan | undefined> {
   const entryFile = path.resolve(io.cwd, file);
-  const front = frontEnd(entryFile, nodeFileHost);
-  const sources = new Map(front.sources);
-  const fail = (diagnostics: Diagnostic[]) => {
-    if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, diagnostics, sources) }, null, 2) + "\n");
-    else printDiagnostics(io, diagnostics, sources);
-    return undefined;
+  const projectDir = path.dirname(entryFile);
+  const invocation: Invocation = {
+    entryFile,
+    entry: flags.entry ?? "main",
+    params: flags.param ?? [],
+    ...(flags.params ? { paramsFile: path.resolve(io.cwd, flags.params) } : {}),
+    ...(flags.config ? { configFile: path.resolve(io.cwd, flags.config) } : {}),
+    cwd: io.cwd,
   };
-  if (!front.program) return fail(front.diagnostics);
-  const program = front.program;
-  if (!flags.json) printDiagnostics(io, front.diagnostics, sources);
-
-  const { config, diagnostics: configDiagnostics } = loadConfig(program.projectDir, flags.config && path.resolve(io.cwd, flags.config), nodeFileHost);
-  if (!config) return fail(configDiagnostics);
-
-  const entryName = flags.entry ?? "main";
-  const entryId = program.entryPipelines.get(entryName);
-  let params = new Map();
-  if (entryId) {
-    const entry = program.pipelines.get(entryId)!;
-    const given = bindParams(program, entry, { pairs: flags.param ?? [], ...(flags.params ? { paramsFile: flags.params } : {}), cwd: io.cwd }, nodeFileHost);
-    for (const [f, t] of given.sources) sources.set(f, t);
-    if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
-    params = paramValues(program, entry, given.params);
+  const cache = !io.env["PIPE_NO_PLAN_CACHE"];
+  if (cache && !needs.program) {
+    const checked = new ContentHasher(hashCacheFile(projectDir));
+    const reused = await reusePlan(invocation, checked);
+    checked.save();
+    if (reused) {
+      if (!flags.json) printDiagnostics(io, reused.warnings, new Map());
+      return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true, changedParams: reused.changedParams };
+    }
   }
-  const hasher = new ContentHasher(hashCacheFile(program.projectDir));
-  const compiled = await compile(program, { entry: entryName, params, hasher, python: (action) => pythonFor(config, action) });
-  if (!compiled.plan) return fail(compiled.diagnostics);
-  return { plan: compiled.plan, config, program, projectDir: program.projectDir, hasher };
+  // Loaded only now: a reused plan never loads the parser, the checker or the schemas.
+  const { compileProgram } = await import("./compile-program.js");
+  return compileProgram(invocation, flags, io, cache);
 }
 
 /** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */

@@ -7,7 +7,7 @@ import { bundleLog, bundleStatus, cancelBundle, readBundleEnv, submitBundle } fr
 import { probeStore } from "../store/index.js";
 import { refusalText } from "../plan/verify-inputs.js";
 import { printable, printableQuoted } from "../printable.js";
-import { statusExitCode, statusJson, statusTable } from "./bundle-status.js";
+import { jobSummary, settled, statusExitCode, statusJson, statusTable } from "./bundle-status.js";
 import { Exit, type Io } from "./io.js";
 import { printDiagnostics } from "./report.js";
 
@@ -41,15 +41,34 @@ export async function submitCommand(dir: string, io: Io, options: { ignoreChange
   }
 }
 
-export async function statusCommand(dir: string, io: Io, flags: { json?: boolean } = {}): Promise<number> {
-  const status = await bundleStatus(dir, io.env);
-  if (status.kind === "unreadable") {
-    io.err(`pipe: ${status.error}\n`);
+export interface StatusFlags {
+  readonly json?: boolean;
+  /** Seconds between refreshes (`--watch` alone: 2), until no task is pending or running. */
+  readonly watch?: string | boolean;
+}
+
+export async function statusCommand(dir: string, io: Io, flags: StatusFlags = {}, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<number> {
+  const every = flags.watch === undefined || flags.watch === false ? undefined : flags.watch === true ? 2 : Number(flags.watch);
+  if (every !== undefined && !(every > 0)) {
+    io.err(`pipe: --watch takes a number of seconds above 0 (got ${String(flags.watch)})\n`);
     return Exit.invalid;
   }
-  if (status.queueError) io.err(`pipe: warning: ${status.queueError}; states are from the store only\n`);
-  io.out(flags.json ? statusJson(status.tasks) : statusTable(status.tasks));
-  return statusExitCode(status.tasks);
+  let last = "";
+  for (;;) {
+    const status = await bundleStatus(dir, io.env);
+    if (status.kind === "unreadable") {
+      io.err(`pipe: ${status.error}\n`);
+      return Exit.invalid;
+    }
+    if (status.queueError) io.err(`pipe: warning: ${status.queueError}; states are from the store only\n`);
+    const text = flags.json ? statusJson(status.tasks) : `${jobSummary(status.tasks)}\n${statusTable(status.tasks)}`;
+    // On a terminal the screen is redrawn; elsewhere a snapshot is printed when it changed.
+    if (every !== undefined && io.stdoutIsTTY) io.out(`\x1b[H\x1b[2J${new Date().toISOString()}  every ${every}s\n${text}`);
+    else if (text !== last) io.out(text);
+    last = text;
+    if (every === undefined || settled(status.tasks)) return statusExitCode(status.tasks);
+    await sleep(every * 1000);
+  }
 }
 
 export async function cancelCommand(dir: string, io: Io): Promise<number> {

@@ -9,8 +9,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { Exit, type Io } from "./io.js";
 import { printDiagnostics } from "./report.js";
-import { describeProblem, readUserFile } from "../host.js";
-import { MAX_SOURCE_BYTES } from "../syntax/index.js";
+import { MAX_SOURCE_BYTES, describeProblem, readUserFile } from "../host.js";
 import { append } from "../arrays.js";
 
 export interface FmtFlags {

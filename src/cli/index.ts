@@ -17,7 +17,9 @@ import { registerSlurmCommands } from "./slurm-commands.js";
 import { bundleLogsCommand } from "./bundle-commands.js";
 import { registerDiffCommands } from "./diff-command.js";
 import { registerFmtCommand } from "./fmt-command.js";
-import { historyCommand, logsCommand } from "./history-command.js";
+import { historyCommand, logsCommand, type LogsFlags } from "./history-command.js";
+import { registerFindCommands } from "./find-command.js";
+import { registerGcCommand } from "./gc-command.js";
 import { runCommand, type Interrupts, type RunFlags } from "./run-command.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -70,18 +72,17 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
       code = await withInterrupts((signals) => runCommand(file, opts, io, signals));
     });
 
-  program
-    .command("logs")
+  planOptions(program.command("logs"))
     .description("print a task's logs from the latest run that ran it; `pipe logs DIR TASK` for a Slurm bundle")
     .argument("<task-or-bundle>", "a task id or pattern (or a Slurm bundle directory)")
     .argument("[task]", "with a bundle directory: the task")
     .option("--run <id>", "a run id from `pipe history`")
     .option("--project <dir>", "the project directory (default: found upward from here)")
-    .action(async (first: string, second: string | undefined, opts: { run?: string; project?: string }) => {
+    .action(async (first: string, second: string | undefined, opts: LogsFlags) => {
       const bundle = path.resolve(io.cwd, first);
       if (second !== undefined && fs.existsSync(path.join(bundle, "bundle.json"))) {
         code = bundleLogsCommand(bundle, second, io);
-      } else code = logsCommand(second ?? first, opts, io);
+      } else code = await logsCommand(second ?? first, opts, io);
     });
 
   program
@@ -96,6 +97,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   registerSlurmCommands(program, io, (c) => (code = c));
   registerDiffCommands(program, io, (c) => (code = c));
   registerFmtCommand(program, io, (c) => (code = c));
+  registerFindCommands(program, io, (c) => (code = c));
+  registerGcCommand(program, io, (c) => (code = c));
 
   try {
     await program.parseAsync(argv, { from: "user" });

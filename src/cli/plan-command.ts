@@ -1,5 +1,6 @@
 // `pipe plan`: every task with its state (cached / to run) and the reason, a summary line,
-// `--json` for tools, and with `--detailed-exitcode` exit 3 when there is work to do.
+// `--json` for tools (each task's state beside the plan, which alone lists its dependencies),
+// and with `--detailed-exitcode` exit 3 when there is work to do.
 
 import { formatCost, rerunCost } from "../diff/cost.js";
 import { planStates, type RunDecision } from "../plan/state.js";
@@ -30,7 +31,7 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
       ok: true,
       entry: plan.entry,
       summary: { tasks: states.length, toRun, cached: states.length - toRun, cost: rerunCost(states.filter((s) => s.run).map((s) => s.task)) },
-      tasks: states.map((s) => ({ id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(s.because ? { because: s.because } : {}), deps: s.task.deps })),
+      tasks: states.map((s) => ({ id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(s.because ? { because: s.because } : {}) })),
       plan,
     });
   } else {

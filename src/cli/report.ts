@@ -3,8 +3,7 @@
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { diagnosticsToJson, renderDiagnostics, Sources } from "../diagnostics/render.js";
 import { plural } from "../diff/cost.js";
-import { readUserFile } from "../host.js";
-import { MAX_SOURCE_BYTES } from "../syntax/index.js";
+import { MAX_SOURCE_BYTES, readUserFile } from "../host.js";
 import type { Io } from "./io.js";
 
 export function sourcesFor(diagnostics: readonly Diagnostic[], known: ReadonlyMap<string, string>): Sources {

@@ -14,6 +14,7 @@ import type { Plan, PlanValue } from "../plan/plan.js";
 import { printable, printableLine } from "../printable.js";
 import { isStructured, outputPath, parseType, projectValue, scalarValue, structuredValue } from "../store/index.js";
 import { scalarText, type Value } from "../plan/values.js";
+import { runContext } from "../results/run-context.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { jsonReporter, plainReporter, quietReporter } from "./run-progress.js";
@@ -34,7 +35,7 @@ export interface Interrupts {
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
   const built = await buildPlan(file, flags, io);
   if (!built) return Exit.invalid;
-  const { plan, config, projectDir, hasher } = built;
+  const { plan, config, projectDir, hasher, changedParams } = built;
   const limits = localLimits(config, flags.jobs);
   if (typeof limits === "string") {
     io.err(`pipe: ${limits}\n`);
@@ -46,7 +47,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     return Exit.invalid;
   }
   if (!storeUsable(config, flags, io)) return Exit.invalid;
-  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen });
+  const outcome = await runPlan({ plan, storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams) });
   const { record, runDir } = outcome;
   const failures = record.tasks
     .filter((t) => t.state === "failed")

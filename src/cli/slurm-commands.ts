@@ -8,7 +8,7 @@ import { packageRoot } from "../host.js";
 import { emitSlurm, writeBundle } from "../backends/slurm/index.js";
 import { inStore } from "../store/index.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
-import { cancelCommand, statusCommand, submitCommand } from "./bundle-commands.js";
+import { cancelCommand, statusCommand, submitCommand, type StatusFlags } from "./bundle-commands.js";
 import { Exit, type Io } from "./io.js";
 
 export function registerSlurmCommands(program: Command, io: Io, setCode: (code: number) => void): void {
@@ -31,7 +31,8 @@ export function registerSlurmCommands(program: Command, io: Io, setCode: (code: 
     .description("the state of every task of a submitted Slurm bundle; exit 1 if one failed or was cancelled")
     .argument("<dir>", "the bundle directory")
     .option("--json", "print the states as JSON")
-    .action(async (dir: string, opts: { json?: boolean }) => setCode(await statusCommand(path.resolve(io.cwd, dir), io, opts)));
+    .option("--watch [seconds]", "refresh every few seconds (default 2) until no task is pending or running")
+    .action(async (dir: string, opts: StatusFlags) => setCode(await statusCommand(path.resolve(io.cwd, dir), io, opts)));
 
   program
     .command("cancel")

@@ -28,6 +28,7 @@ export const Diag = {
   badNumber: def("P1010", "error", (text: string) => `number ${text} is out of range`),
   tooManyErrors: def("P1011", "error", (n: number) => `too many errors; ${n} more not shown`),
   nulInString: def("P1012", "error", () => "a string cannot hold a NUL byte"),
+  chainedComparison: def("P1020", "error", (op: string) => `comparisons do not chain: \`${op}\` follows another comparison; write \`a < b and b < c\``),
 
   // ---- names and imports ----
   unknownName: def("P2001", "error", (name: string) => `unknown name \`${name}\``),
@@ -81,6 +82,18 @@ export const Diag = {
   badOutRef: def("P3031", "error", () => "`out` is only usable as `out.NAME` inside a `shell` command"),
   unusedLet: def("P3032", "warning", (name: string) => `\`${name}\` is bound but never used`),
   namedZipArgument: def("P3033", "error", () => "`zip` takes its lists in order, without names"),
+  badOperand: def("P3045", "error", (op: string, type: string) => `\`${op}\` does not apply to \`${type}\``),
+  conditionNotBool: def("P3046", "error", (type: string) => `a condition must be a \`Bool\`, not \`${type}\``),
+  branchesDiffer: def("P3047", "error", (a: string, b: string) => `the branches of \`if\` are \`${a}\` and \`${b}\`; both must have one type`),
+  cannotCompare: def("P3048", "error", (a: string, b: string) => `cannot compare \`${a}\` with \`${b}\``),
+  badBuiltinCall: def("P3049", "error", (name: string, form: string) => `\`${name}\` takes ${form}`),
+  indexOutOfRange: def("P3050", "error", (index: number, length: number) => `index ${index} is out of range for a list of ${length} ${length === 1 ? "value" : "values"}`),
+  globNoMatch: def("P3051", "warning", (pattern: string) => `\`glob(${JSON.stringify(pattern)})\` matches no file`),
+  globOutside: def("P3052", "error", (pattern: string) => `\`glob(${JSON.stringify(pattern)})\` reaches outside the project`),
+  badGlob: def("P3053", "error", (reason: string) => `invalid \`glob\` pattern: ${reason}`),
+  builtinMisplaced: def("P3054", "error", (name: string, where: string) => `\`${name}(...)\` is only allowed ${where}`),
+  badFlag: def("P3055", "error", (type: string) => `\`flag\` cannot render a value of type \`${type}\``),
+  rangeTooLong: def("P3056", "error", (n: number, limit: number) => `\`range\` of ${n} values, more than the limit of ${limit}`),
   zipLengths: def("P3034", "error", (lengths: readonly number[]) => `zip of lists of lengths ${lengths.slice(0, -1).join(", ")} and ${lengths.at(-1)}`),
 
   // ---- plan, parameters and config ----
@@ -93,7 +106,15 @@ export const Diag = {
   badParamsFile: def("P4009", "error", (message: string) => `invalid params file: ${message}`),
   tooManyTasks: def("P4010", "error", (n: number, limit: number) => `the plan has ${n} tasks, more than the limit of ${limit}`),
   badStore: def("P4011", "error", (path: string, reason: string) => `the store ${path} ${reason}`),
+  badResourceAmount: def("P4020", "error", (name: string, value: string, expected: string) => `resource \`${name}\` is ${value}, but must be ${expected}`),
+  knownAtRunTime: def("P4021", "error", (what: string, task: string) => `${what} is known only when \`${task}\` has run`),
   notRegularFile: def("P4012", "error", (what: string, path: string, kind: string) => `${what} "${path}" is ${kind}, not a regular file or a directory`),
+  // ---- results: `pipe find`, `pipe outputs --link`, `pipe gc` (src/results) ----
+  badFilter: def("P4045", "error", (text: string) => `\`--where ${text}\` is not \`name=value\``),
+  unknownFilterName: def("P4046", "error", (name: string) => `no task of the selection has an argument \`${name}\``),
+  badFilterValue: def("P4047", "error", (name: string, type: string, reason: string) => `\`--where ${name}=...\`: not a value of \`${name}: ${type}\`: ${reason}`),
+  linkInTheWay: def("P4048", "warning", (path: string) => `${path} is not a link pipe made; left as it is`),
+  gcBusy: def("P4049", "error", (who: string) => `another \`pipe gc\` is collecting this store (${who})`),
 
   // ---- TypeScript actions ----
   tsModuleNotFound: def("P5001", "error", (path: string) => `cannot find TypeScript module "${path}"`),

@@ -1,7 +1,8 @@
-// Printing expressions (grammar: expr, forExpr, unary, postfix, argumentList, primary,
-// listLiteral, recordLiteral, fieldInit). Literals are printed as written (`1e-3` stays
-// `1e-3`); parentheses, which the tree does not keep, are put back only where the grammar
-// needs them: around a `for` or a negation that is called, projected or negated.
+// Printing expressions (grammar: expr, forExpr, ifExpr, orExpr, andExpr, notExpr,
+// comparison, additive, unary, postfix, argumentList, primary, listLiteral, recordLiteral,
+// fieldInit). Literals are printed as written (`1e-3` stays `1e-3`); parentheses, which the
+// tree does not keep, are put back only where the grammar needs them: around an operand
+// that binds more loosely than its place allows (`(a + b)[0]`, `-(x)`, `(if c then a else b).f`).
 
 import type * as A from "../syntax/ast.js";
 import { printOpenComments } from "./comments.js";
@@ -14,11 +15,31 @@ export function printLiteral(node: A.IntLiteral | A.FloatLiteral | A.BoolLiteral
   return text.slice(node.span.start, node.span.end);
 }
 
+/** How tightly each form binds, as the grammar's levels: a child looser than its place needs parentheses. */
+const Level = { expr: 0, or: 1, and: 2, not: 3, comparison: 4, sum: 5, unary: 6, postfix: 7 } as const;
+
+function level(e: A.Expr): number {
+  switch (e.kind) {
+    case "ForExpr":
+    case "If":
+      return Level.expr;
+    case "Binary":
+      return e.op === "or" ? Level.or : e.op === "and" ? Level.and : e.op === "+" ? Level.sum : Level.comparison;
+    case "Not":
+      return Level.not;
+    case "Negate":
+      return Level.unary;
+    default:
+      return Level.postfix;
+  }
+}
+
 /**
- * Whether `child` needs parentheses to parse back as it is: a `for` anywhere but as a whole
- * expression, a negation when it is called or projected (`(-x).y` is not `-x.y`) or negated.
+ * Whether `child` needs parentheses where at least `min` binds: a `for` or an `if` anywhere
+ * but as a whole expression, a negation when it is called or projected (`(-x).y` is not
+ * `-x.y`) or negated (`-(-x)` reads better than `--x`).
  */
-const tight = (child: A.Expr, postfix = true) => child.kind === "ForExpr" || (postfix && child.kind === "Negate");
+const tight = (child: A.Expr, min: number = Level.postfix) => level(child) < min || (min === Level.unary && child.kind === "Negate");
 const parens = (doc: Doc, needed: boolean): Doc => (needed ? ["(", doc, ")"] : doc);
 
 export function printFieldAccess(node: A.FieldAccess, print: Print): Doc {
@@ -27,7 +48,26 @@ export function printFieldAccess(node: A.FieldAccess, print: Print): Doc {
 
 export function printNegate(node: A.Negate, print: Print): Doc {
   // `--x` would parse back too; `-(-x)` reads better.
-  return ["-", parens(print("operand"), tight(node.operand))];
+  return ["-", parens(print("operand"), tight(node.operand, Level.unary) || tight(node.operand))];
+}
+
+export function printIf(print: Print): Doc {
+  return group(["if ", print("cond"), indent([line, "then ", print("then"), line, "else ", print("else")])]);
+}
+
+export function printBinary(node: A.Binary, print: Print): Doc {
+  const own = level(node);
+  // Left-associative, except that comparisons do not chain at all.
+  const left = own === Level.comparison ? own + 1 : own;
+  return [parens(print("left"), tight(node.left, left)), " ", node.op, " ", parens(print("right"), tight(node.right, own + 1))];
+}
+
+export function printNot(node: A.Not, print: Print): Doc {
+  return ["not ", parens(print("operand"), tight(node.operand, Level.not))];
+}
+
+export function printIndex(node: A.Index, print: Print): Doc {
+  return [parens(print("target"), tight(node.target)), "[", print("index"), "]"];
 }
 
 export function printList(path: AstPath<A.ListLiteral>, print: Print): Doc {
@@ -59,7 +99,7 @@ export function printCall(path: AstPath<A.Call>, print: Print): Doc {
 export function printFor(path: AstPath<A.ForExpr>, print: Print): Doc {
   const node = path.node;
   const vars = printEach(path, print, "vars");
-  const sources = path.map((source) => parens(print(), tight(source.node, false)), "sources");
+  const sources = path.map((source) => parens(print(), tight(source.node, Level.or)), "sources");
   const head =
     node.mode === "zip"
       ? ["for ", bracketed(node, vars, { open: "(", close: ")", marker: "vars", trailingComma: false }), " in ", sources[0]!]

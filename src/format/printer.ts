@@ -84,6 +84,14 @@ function print(path: AstPath<Node>, options: { originalText: string }, print: Pr
       return E.printFor(at<A.ForExpr>(), print);
     case "Negate":
       return E.printNegate(node, print);
+    case "If":
+      return E.printIf(print);
+    case "Binary":
+      return E.printBinary(node, print);
+    case "Not":
+      return E.printNot(node, print);
+    case "Index":
+      return E.printIndex(node, print);
     case "Template":
       return printTemplate(node, text);
   }

@@ -58,6 +58,10 @@ const childKeys: Record<Node["kind"], readonly string[]> = {
   Call: ["callee", "args", "resources"],
   ForExpr: ["vars", "sources", "body"],
   Negate: ["operand"],
+  If: ["cond", "then", "else"],
+  Binary: ["left", "right"],
+  Not: ["operand"],
+  Index: ["target", "index"],
   Template: [],
   Identifier: [],
 };
@@ -82,7 +86,7 @@ export function sameTree(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keys = (o: object) => Object.keys(o).filter((k) => k !== "span" && k !== "comments" && k !== "file" && (o as Record<string, unknown>)[k] !== undefined);
+  const keys = (o: object) => Object.keys(o).filter((k) => k !== "span" && k !== "opSpan" && k !== "comments" && k !== "file" && (o as Record<string, unknown>)[k] !== undefined);
   const ka = keys(a);
   const kb = keys(b);
   if (ka.length !== kb.length) return false;

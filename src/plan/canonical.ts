@@ -40,8 +40,3 @@ const oneShot: typeof crypto.hash | undefined = crypto.hash;
 export function sha256(text: string): string {
   return oneShot ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text).digest("hex");
 }
-
-/** A cache key: the versioned hash of everything that determines a task's result. */
-export function cacheKey(inputs: Json): string {
-  return sha256(canonicalJson({ keyVersion: KEY_VERSION, inputs })).slice(0, 32);
-}

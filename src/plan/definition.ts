@@ -3,7 +3,7 @@
 // inside a command, trailing spaces and surrounding blank lines do not count either.
 
 import path from "node:path";
-import type { TAction, TExpr } from "../check/typed.js";
+import type { TAction, TExpr, TInterpolation } from "../check/typed.js";
 import { show } from "../check/types.js";
 import { relativePosix, stdlibDir } from "../host.js";
 import { sha256 } from "./canonical.js";
@@ -27,7 +27,23 @@ export function exprText(e: TExpr): string {
       return `[${e.items.map(exprText).join(", ")}]`;
     case "Record":
       return `{${e.fields.map((f) => `${f.name} = ${exprText(f.value)}`).join(", ")}}`;
+    // Fully parenthesised: one text per tree, whatever the source's layout or parentheses.
+    case "If":
+      return `(if ${exprText(e.cond)} then ${exprText(e.then)} else ${exprText(e.else)})`;
+    case "Binary":
+      return `(${exprText(e.left)} ${e.op} ${exprText(e.right)})`;
+    case "Not":
+      return `(not ${exprText(e.operand)})`;
+    case "Index":
+      return `${exprText(e.target)}[${exprText(e.index)}]`;
+    case "Builtin":
+      return `${e.name}(${e.args.map(exprText).join(", ")})`;
   }
+}
+
+function interpolationText(p: TInterpolation): string {
+  if (p.flag) return `flag(${exprText(p.flag)}, ${exprText(p.expr)})`;
+  return p.raw ? `raw(${exprText(p.expr)})` : exprText(p.expr);
 }
 
 /**
@@ -42,7 +58,7 @@ export function actionDef(action: TAction, projectDir: string, python?: string):
   let ts: ActionDef["ts"];
   let py: ActionDef["py"];
   if (action.impl.kind === "Shell") {
-    const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${p.raw ? `raw(${exprText(p.expr)})` : exprText(p.expr)}}`)).join("");
+    const command = action.impl.parts.map((p) => (typeof p === "string" ? p : `~{${interpolationText(p)}}`)).join("");
     body = normalizeCommand(command);
   } else if (action.impl.kind === "Py") {
     py = { module: pyModuleName(projectDir, action.impl.module), function: action.impl.function, ...(python ? { python } : {}) };

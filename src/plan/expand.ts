@@ -5,15 +5,18 @@
 // once the external files are hashed.
 
 import path from "node:path";
-import type { Resources, TAction, TCall, TExpr, TPipeline, TypedProgram } from "../check/typed.js";
+import type { Resources, TAction, TCall, TExpr, TInterpolation, TPipeline, TypedProgram } from "../check/typed.js";
 import { zipMismatch } from "../check/pipelines.js";
 import { show, isPathType, type Type } from "../check/types.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { Diag } from "../diagnostics/catalog.js";
+import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { relativePosix } from "../host.js";
 import type { TaskInput } from "./plan.js";
 import { mergeResources } from "./resources.js";
 import { shellQuote } from "../shell/quote.js";
 import { coerce, labelText, scalarText, type Value } from "./values.js";
+import { evaluateOperation } from "./evaluate.js";
+import { computeResources } from "./computed-resources.js";
 
 export interface TaskDraft {
   readonly id: string;
@@ -68,8 +71,7 @@ export class Expander {
       if (v.mode === "zip") {
         const mismatch = zipMismatch(v.zip ?? v.span, lists.map((l, k) => ({ length: l.length, span: v.sources[k]!.span })));
         if (mismatch) {
-          // A pipeline called in a sweep meets the same mismatch once per call.
-          if (!this.diagnostics.some((d) => d.message === mismatch.message && d.span === mismatch.span)) this.diagnostics.push(mismatch);
+          this.report(mismatch);
           env.set(letStmt.name, { t: "list", items: [] });
           continue;
         }
@@ -103,17 +105,18 @@ export class Expander {
       if (value === undefined && param.default) value = this.expr(param.default, new Map());
       args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, inherited?.file ?? callee.file));
     }
-    const resources = mergeResources(outer, c.resources);
+    const resources = mergeResources(outer, computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)));
     if (callee.kind === "Pipeline") {
       const outputs = this.pipeline(callee, args, withs, id, resources, group);
       return { t: "record", fields: Object.fromEntries(outputs) };
     }
-    id = this.addTask(callee, args, id, group, resources);
+    const own = computeResources(callee.resources, callee.computedResources, (e) => this.expr(e, args), c.span, id, (d) => this.report(d));
+    id = this.addTask(callee, args, id, group, mergeResources(own, resources));
     return { t: "record", fields: Object.fromEntries(callee.outputs.map((o) => [o.name, { t: "ref", task: id, output: o.name, type: o.type }])) };
   }
 
   /** Adds the task; returns its id, made unique if sweep labels made of odd strings collide. */
-  private addTask(action: TAction, args: Map<string, Value>, wanted: string, group: string, callResources: Resources): string {
+  private addTask(action: TAction, args: Map<string, Value>, wanted: string, group: string, resources: Resources): string {
     let id = wanted;
     // `for s in ["x]/t[k=y", ...]` over a nested sweep can spell another combination's id.
     for (let n = 2; this.ids.has(id); n++) id = `${wanted}#${n}`;
@@ -141,7 +144,7 @@ export class Expander {
     // Upstream values referenced by the arguments are read even when the command does not
     // interpolate them, so that every dependency is an input of the script.
     for (const v of args.values()) forEachRef(v, inputVar);
-    const command = renderCommand(action, (e) => this.expr(e, args), inputVar);
+    const command = renderCommand(action, (e) => this.expr(e, args), inputVar, (d) => this.report(d));
     const deps = inputs.length ? [...new Set(inputs.map((i) => i.task))].sort() : [];
     this.drafts.push({
       id,
@@ -152,7 +155,7 @@ export class Expander {
       command,
       inputs,
       inputPaths: paths.size ? [...paths].sort() : [],
-      resources: mergeResources(action.resources, callResources),
+      resources,
     });
     return id;
   }
@@ -165,7 +168,7 @@ export class Expander {
         if (typeof e.value === "boolean") return { t: "bool", v: e.value };
         return { t: "str", v: e.value };
       case "Path":
-        return { t: "path", path: relativePosix(this.program.projectDir, e.path), dir: e.type.kind === "Dir", span: e.span };
+        return { t: "path", path: relativePosix(this.program.projectDir, e.path), dir: e.type.kind === "Dir", span: e.span, ...(e.label === undefined ? {} : { label: e.label }) };
       case "Var":
         return env.get(e.name) ?? { t: "none" };
       case "Field": {
@@ -187,7 +190,14 @@ export class Expander {
         return { t: "record", fields: Object.fromEntries(e.fields.map((f) => [f.name, this.expr(f.value, env)])) };
       case "Out":
         return { t: "none" };
+      default:
+        return evaluateOperation(e, { evaluate: (x) => this.expr(x, env), report: (d) => this.report(d) });
     }
+  }
+
+  /** Reports a mistake found by evaluating, once: a pipeline called in a sweep meets it once per call. */
+  report(d: Diagnostic): void {
+    if (!this.diagnostics.some((o) => o.message === d.message && o.span === d.span)) this.diagnostics.push(d);
   }
 }
 
@@ -246,7 +256,7 @@ function forEachRef(v: Value, visit: (ref: Value & { t: "ref" }) => void): void 
 }
 
 /** The command with every interpolation replaced by quoted words (or `"$in_N"` for upstream values). */
-function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar: (ref: Value & { t: "ref" }) => string): string {
+function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar: (ref: Value & { t: "ref" }) => string, report: (d: Diagnostic) => void): string {
   if (action.impl.kind !== "Shell") return "";
   const words = (v: Value, raw: boolean): string[] => {
     switch (v.t) {
@@ -264,10 +274,25 @@ function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar:
         return [raw ? scalarText(v) : shellQuote(scalarText(v))];
     }
   };
+  /** `flag("--x", v)`: nothing for `none`, false or `[]`; the flag alone for true; else the flag before each value. */
+  const flagged = (part: TInterpolation & { flag: TExpr }): string[] => {
+    const name = evaluate(part.flag);
+    const value = evaluate(part.expr);
+    if (name.t === "ref" || (value.t === "ref" && value.type.kind === "Bool")) {
+      const ref = (name.t === "ref" ? name : value) as Value & { t: "ref" };
+      report(at(Diag.knownAtRunTime(name.t === "ref" ? "the flag's name" : "whether the flag is given", ref.task), part.span, { hint: "a flag's presence is decided when the plan is made" }));
+      return [];
+    }
+    const flag = shellQuote(scalarText(name));
+    if (value.t === "bool") return value.v ? [flag] : [];
+    if (value.t === "list") return value.items.flatMap((i) => (i.t === "none" ? [] : [flag, ...words(i, false)]));
+    return value.t === "none" ? [] : [flag, ...words(value, false)];
+  };
   return action.impl.parts
     .map((part) => {
       if (typeof part === "string") return part;
       if (part.expr.kind === "Out") return part.raw ? `$out/${part.expr.name}` : `"$out/${part.expr.name}"`;
+      if (part.flag) return flagged(part as TInterpolation & { flag: TExpr }).join(" ");
       return words(evaluate(part.expr), part.raw).join(" ");
     })
     .join("");

@@ -115,8 +115,12 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
       own = filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
       actionFiles.set(d.action.id, own);
     }
-    const files: KeyFile[] = own.map((f) => ({ ...f }));
-    for (const p of d.inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+    // Tasks without inputs of their own share their action's list (nothing changes a plan's lists).
+    let files = own;
+    if (d.inputPaths.length) {
+      files = own.slice();
+      for (const p of d.inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+    }
     const key = taskKey({ definitionHash: def.definitionHash, args: d.args, files, cache: d.action.cache, upstreamKey });
     keys.set(d.id, key);
     const args: Record<string, PlanValue> = {};
@@ -126,7 +130,7 @@ export async function compile(program: TypedProgram, options: CompileOptions): P
       key,
       action: d.action.id,
       group: d.group,
-      deps: [...d.deps],
+      deps: d.deps as string[],
       args,
       command: d.command,
       files,
@@ -160,6 +164,12 @@ async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>,
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++]!;
+      // The common case, a file the stat cache knows unchanged: one stat, no trip through the thread pool.
+      const known = expectDir.get(file) === true ? undefined : hasher.knownFileHash(file);
+      if (known !== undefined) {
+        hashes.set(file, known);
+        continue;
+      }
       const shown = relativePosix(projectDir, file);
       const span = origin.get(file)?.span;
       const notRegular = (kind: PathKind) => at(Diag.notRegularFile(origin.get(file)?.what ?? "input", shown, describeKind(kind)), span, { hint: NOT_REGULAR_HINT });

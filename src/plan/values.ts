@@ -13,9 +13,10 @@ export type Value =
   | { readonly t: "none" }
   /**
    * An input path, relative to the project directory (POSIX separators); `span` is where
-   * the program wrote it, when it did, for diagnostics about the file.
+   * the program wrote it, when it did, for diagnostics about the file; `label` names it in
+   * a sweep's ids (a `glob`'s files by their file name).
    */
-  | { readonly t: "path"; readonly path: string; readonly dir: boolean; readonly span?: Span }
+  | { readonly t: "path"; readonly path: string; readonly dir: boolean; readonly span?: Span; readonly label?: string }
   | { readonly t: "list"; readonly items: readonly Value[] }
   | { readonly t: "record"; readonly fields: Readonly<Record<string, Value>> }
   /** An output of a task of this plan, known only when that task has run. */
@@ -103,6 +104,8 @@ export function labelText(value: Value): string {
       return "none";
     case "ref":
       return [`${value.task}.${value.output}`, ...(value.fields ?? [])].join(".");
+    case "path":
+      return value.label ?? value.path;
     default:
       return scalarText(value);
   }

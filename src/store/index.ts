@@ -10,6 +10,8 @@
 //   locks.ts       per-key locks, so that two runs never compute one key at once
 //   stale-work.ts  removing the work directories of runs that died
 //   probe.ts       whether a location can hold a store at all
+//   needs.ts       what running work needs, and the mark of a collection, so gc spares it
+//   gc.ts          deleting the entries no given plan and no running work needs
 // The self-contained task script does in bash what entries.ts and commit.ts do (plan/script.ts
 // generates it from layout.ts, meta.ts and outputs.ts).
 
@@ -21,3 +23,5 @@ export { finishResult, type Times } from "./commit.js";
 export { alive, KeyLocks, runOwners, type LockOwner } from "./locks.js";
 export { removeStaleWork } from "./stale-work.js";
 export { probeStore } from "./probe.js";
+export { liveNeeds, markCollecting, registerNeeds, whileCollecting, type ActiveJobs } from "./needs.js";
+export { collectStore, sizeOf, type Collected, type CollectedEntry } from "./gc.js";

@@ -11,7 +11,8 @@
 //                               WORK.old, KEY.old.BASHPID an entry a forced rerun replaces
 //                               WORK.args.json          a TypeScript action's arguments
 //                               .probe.HOST.PID         the store probe's (probe.ts)
-//   STORE/.locks/             per-key locks and the owner file of each run (locks.ts)
+//   STORE/.locks/             per-key locks and the owner file of each run (locks.ts); the
+//                             needs files of running work and the mark of a collection (needs.ts)
 //   STORE/.verified/JOB/      stamps of inputs a Slurm job has verified (plan/verify-inputs.ts)
 //
 // The project keeps its stat cache of content hashes beside it, `.pipe/hash-cache.json`

@@ -54,7 +54,11 @@ export type Expr =
   | RecordLiteral
   | Call
   | ForExpr
-  | Negate;
+  | Negate
+  | IfExpr
+  | Binary
+  | Not
+  | Index;
 
 export interface IntLiteral {
   readonly kind: "IntLiteral";
@@ -152,6 +156,41 @@ export interface ForExpr {
 export interface Negate {
   readonly kind: "Negate";
   readonly operand: Expr;
+  readonly span: Span;
+}
+
+/** `if cond then a else b` */
+export interface IfExpr {
+  readonly kind: "If";
+  readonly cond: Expr;
+  readonly then: Expr;
+  readonly else: Expr;
+  readonly span: Span;
+}
+
+export type BinaryOp = "or" | "and" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+";
+
+/** `a + b`, `a == b`, `a and b`; `op` is where the operator is written. */
+export interface Binary {
+  readonly kind: "Binary";
+  readonly op: BinaryOp;
+  readonly left: Expr;
+  readonly right: Expr;
+  readonly opSpan: Span;
+  readonly span: Span;
+}
+
+export interface Not {
+  readonly kind: "Not";
+  readonly operand: Expr;
+  readonly span: Span;
+}
+
+/** `xs[i]` */
+export interface Index {
+  readonly kind: "Index";
+  readonly target: Expr;
+  readonly index: Expr;
   readonly span: Span;
 }
 

@@ -11,11 +11,12 @@ import type * as A from "./ast.js";
 import { findTooDeep, lex, MAX_NESTING, tokenSpan } from "./lex.js";
 import { PipeParser } from "./parser.js";
 import { pruneIncomplete } from "./prune.js";
+import { MAX_SOURCE_BYTES } from "../host.js";
 import { parseTemplate } from "./template.js";
 
 export { MAX_NESTING, NUL_HINT } from "./lex.js";
+export { MAX_SOURCE_BYTES };
 
-export const MAX_SOURCE_BYTES = 8 * 1024 * 1024;
 const MAX_SYNTAX_ERRORS = 50;
 
 export interface ParseResult {

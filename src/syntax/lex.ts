@@ -45,24 +45,33 @@ export function tokenSpan(token: IToken, file: string, tokens: IToken[] = []): S
 
 /**
  * The first token past the nesting limit. The tree nests at brackets, at runs of unary
- * minus, and along postfix chains (`a.b.c`, `f()()`), so all three are counted: a chain
- * is the `.`s and call parentheses in a row at one bracket level.
+ * minus, along postfix chains (`a.b.c`, `f()()`), and along operator chains (`a + b + c`,
+ * `not not x`, `if a then if b ...`), so all are counted: a chain is the `.`s and call
+ * parentheses in a row at one bracket level; operators count until a `,` or `=` at their
+ * level ends the expression they are in.
  */
 export function findTooDeep(tokens: IToken[]): IToken | undefined {
   let depth = 0;
   let minusRun = 0;
   const chains = [0];
+  const operators = [0];
   let previous: IToken | undefined;
   for (const token of tokens) {
     const type = token.tokenType;
     const call = type === T.LParen && (previous?.tokenType === T.Identifier || previous?.tokenType === T.RParen);
     if (type === T.Dot || call) chains[depth]!++;
     else if (type !== T.Identifier && !T.openers.has(type) && !T.closers.has(type)) chains[depth] = 0;
-    if (T.openers.has(type)) chains[++depth] = 0;
-    else if (T.closers.has(type)) depth = Math.max(0, depth - 1);
+    if (T.operators.has(type)) operators[depth]!++;
+    else if (type === T.Comma || type === T.Equals || statementStarts.has(type)) operators[depth] = 0;
+    if (T.openers.has(type)) {
+      chains[++depth] = 0;
+      operators[depth] = 0;
+    } else if (T.closers.has(type)) depth = Math.max(0, depth - 1);
     minusRun = type === T.Minus ? minusRun + 1 : 0;
-    if (depth + minusRun + chains[depth]! > MAX_NESTING) return token;
+    if (depth + minusRun + chains[depth]! + operators[depth]! > MAX_NESTING) return token;
     previous = token;
   }
   return undefined;
 }
+
+const statementStarts = new Set([T.Let, T.With, T.Return, T.Action, T.Pipeline, T.Import]);

@@ -45,8 +45,20 @@ const itemForms = new Map([
   ["cache", "`= value`"],
 ]);
 
-/** What follows an expression: `.field`, or `(args)` with optional call-site resources. */
-type Suffix = { readonly field: IToken } | { readonly args: A.Argument[]; readonly close: IToken; readonly resources: A.RecordLiteral | undefined };
+/** What follows an expression: `.field`, `[index]`, or `(args)` with optional call-site resources. */
+type Suffix =
+  | { readonly field: IToken }
+  | { readonly index: A.Expr; readonly close: IToken }
+  | { readonly args: A.Argument[]; readonly close: IToken; readonly resources: A.RecordLiteral | undefined };
+
+const comparisonOps = new Map<TokenType, A.BinaryOp>([
+  [T.EqEq, "=="],
+  [T.NotEq, "!="],
+  [T.Less, "<"],
+  [T.LessEq, "<="],
+  [T.Greater, ">"],
+  [T.GreaterEq, ">="],
+]);
 
 /** List rules recover to an empty list, so that a broken list never leaves `undefined` behind. */
 const emptyOnError = { recoveryValueFunc: () => [] };
@@ -55,7 +67,7 @@ export interface Hooks {
   /** Turns a shell string token into a template (it parses the `~{...}` parts). */
   template(token: IToken, file: string): A.Template;
   /** Reports a diagnostic found while building the tree (not a grammar mismatch). */
-  report(kind: "unknownActionItem" | "badActionItemForm" | "badTsReference" | "pyBadReference" | "badNumber", span: Span, ...args: string[]): void;
+  report(kind: "unknownActionItem" | "badActionItemForm" | "badTsReference" | "pyBadReference" | "badNumber" | "chainedComparison", span: Span, ...args: string[]): void;
 }
 
 export class PipeParser extends EmbeddedActionsParser {
@@ -416,9 +428,84 @@ export class PipeParser extends EmbeddedActionsParser {
 
   // ---- expressions ----
 
+  // Precedence, loosest first: `for` and `if` (as a whole expression), `or`, `and`, `not`,
+  // comparisons (which do not chain), `+`, unary `-`, postfix `.f` `(args)` `[i]`.
   public expr = this.RULE("expr", (): A.Expr =>
-    this.OR(this.cachedAlts("expr", () => ({ DEF: [{ ALT: () => this.SUBRULE(this.forExpr) }, { ALT: () => this.SUBRULE(this.unary) }], ERR_MSG: "an expression" }))),
+    this.OR(this.cachedAlts("expr", () => ({ DEF: [{ ALT: () => this.SUBRULE(this.forExpr) }, { ALT: () => this.SUBRULE(this.ifExpr) }, { ALT: () => this.SUBRULE(this.orExpr) }], ERR_MSG: "an expression" }))),
   );
+
+  private ifExpr = this.RULE("ifExpr", (): A.IfExpr => {
+    const first = this.CONSUME(T.If);
+    const cond = this.SUBRULE(this.expr);
+    this.CONSUME(T.Then);
+    const then = this.SUBRULE2(this.expr);
+    this.CONSUME(T.Else);
+    const otherwise = this.SUBRULE3(this.expr);
+    return this.ACTION(() => ({ kind: "If", cond, then, else: otherwise, span: this.span(first, otherwise?.span) }));
+  });
+
+  private orExpr = this.RULE("orExpr", (): A.Expr => {
+    let left = this.SUBRULE(this.andExpr);
+    this.MANY(() => {
+      const op = this.CONSUME(T.Or);
+      const right = this.SUBRULE2(this.andExpr);
+      this.ACTION(() => (left = this.binary("or", op, left, right)));
+    });
+    return left;
+  });
+
+  private andExpr = this.RULE("andExpr", (): A.Expr => {
+    let left = this.SUBRULE(this.notExpr);
+    this.MANY(() => {
+      const op = this.CONSUME(T.And);
+      const right = this.SUBRULE2(this.notExpr);
+      this.ACTION(() => (left = this.binary("and", op, left, right)));
+    });
+    return left;
+  });
+
+  private notExpr = this.RULE("notExpr", (): A.Expr =>
+    this.OR(this.cachedAlts("notExpr", () => ({ ERR_MSG: "an expression", DEF: [
+      {
+        ALT: () => {
+          const not = this.CONSUME(T.Not);
+          const operand = this.SUBRULE(this.notExpr);
+          return this.ACTION(() => ({ kind: "Not" as const, operand, span: this.span(not, operand?.span) }));
+        },
+      },
+      { ALT: () => this.SUBRULE(this.comparison) },
+    ]}))),
+  );
+
+  private comparison = this.RULE("comparison", (): A.Expr => {
+    let left = this.SUBRULE(this.additive);
+    let count = 0;
+    this.MANY(() => {
+      const op = this.OR(this.cachedAlts("comparison", () => [...comparisonOps.keys()].map((type) => ({ ALT: () => this.CONSUME(type) }))));
+      const right = this.SUBRULE2(this.additive);
+      this.ACTION(() => {
+        // `a < b < c` reads as a range in mathematics and as `(a < b) < c` in many languages:
+        // refused, and the tree keeps the first comparison only, so nothing else is reported.
+        if (++count === 2) this.hooks.report("chainedComparison", this.span(op, op), op.image);
+        if (count === 1) left = this.binary(comparisonOps.get(op.tokenType)!, op, left, right);
+      });
+    });
+    return left;
+  });
+
+  private additive = this.RULE("additive", (): A.Expr => {
+    let left = this.SUBRULE(this.unary);
+    this.MANY(() => {
+      const op = this.CONSUME(T.Plus);
+      const right = this.SUBRULE2(this.unary);
+      this.ACTION(() => (left = this.binary("+", op, left, right)));
+    });
+    return left;
+  });
+
+  private binary(op: A.BinaryOp, token: IToken, left: A.Expr, right: A.Expr): A.Binary {
+    return { kind: "Binary", op, left, right, opSpan: this.span(token, token), span: this.span(left?.span, right?.span) };
+  }
 
   private forExpr = this.RULE("forExpr", (): A.ForExpr => {
     const first = this.CONSUME(T.For);
@@ -430,12 +517,12 @@ export class PipeParser extends EmbeddedActionsParser {
         ALT: () => {
           vars.push(this.CONSUME(T.Identifier));
           this.CONSUME(T.In);
-          sources.push(this.SUBRULE(this.unary));
+          sources.push(this.SUBRULE(this.orExpr));
           this.MANY(() => {
             this.CONSUME(T.Comma);
             vars.push(this.CONSUME2(T.Identifier));
             this.CONSUME2(T.In);
-            sources.push(this.SUBRULE2(this.unary));
+            sources.push(this.SUBRULE2(this.orExpr));
           });
         },
       },
@@ -450,7 +537,7 @@ export class PipeParser extends EmbeddedActionsParser {
           });
           this.CONSUME(T.RParen);
           this.CONSUME3(T.In);
-          sources.push(this.SUBRULE3(this.unary));
+          sources.push(this.SUBRULE3(this.orExpr));
         },
       },
     ]);
@@ -486,6 +573,13 @@ export class PipeParser extends EmbeddedActionsParser {
           },
           {
             ALT: (): Suffix => {
+              this.CONSUME(T.LBracket);
+              const index = this.SUBRULE(this.expr);
+              return { index, close: this.CONSUME(T.RBracket) };
+            },
+          },
+          {
+            ALT: (): Suffix => {
               this.CONSUME(T.LParen);
               const args = this.SUBRULE(this.argumentList);
               const close = this.CONSUME(T.RParen);
@@ -511,6 +605,7 @@ export class PipeParser extends EmbeddedActionsParser {
     if ("field" in suffix) {
       return { kind: "FieldAccess", target, field: this.ident(suffix.field), span: this.span(target?.span, suffix.field) };
     }
+    if ("index" in suffix) return { kind: "Index", target, index: suffix.index, span: this.span(target?.span, suffix.close) };
     const { args, close, resources } = suffix;
     return { kind: "Call", callee: target, args, ...(resources ? { resources } : {}), span: this.span(target?.span, resources?.span ?? close) };
   }

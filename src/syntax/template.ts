@@ -1,6 +1,6 @@
 // Templates: a `shell` string split into literal text and `~{...}` interpolations, each
 // interpolation parsed as an expression with offsets kept against the source, and the
-// literal text dedented or unescaped as the string's form says.
+// literal text dedented or unescaped as the string's form says. `~~{` is a literal `~{`.
 
 import type { IToken } from "chevrotain";
 import { Diag } from "../diagnostics/catalog.js";
@@ -32,6 +32,12 @@ export function parseTemplate(token: IToken, file: string, diagnostics: Diagnost
   for (;;) {
     const open = body.indexOf("~{", i);
     if (open < 0) break;
+    // `~~{` is a literal `~{`: its first `~` is dropped and the braces are command text.
+    if (open > i && body[open - 1] === "~") {
+      marked += body.slice(i, open - 1) + "~{";
+      i = open + 2;
+      continue;
+    }
     const close = body.indexOf("}", open + 2);
     if (close < 0) {
       diagnostics.push(at(Diag.unterminatedInterpolation(), { file, start: bodyStart + open, end: bodyStart + open + 2 }));

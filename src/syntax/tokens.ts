@@ -1,6 +1,8 @@
 // Every token of the language, in lexing order. Words such as `uses`, `shell`, `env`,
-// `resources`, `ts`, `zip` and `raw` are plain identifiers, given meaning by position,
-// so that they stay usable as parameter names.
+// `resources`, `ts`, `zip`, `raw` and the built-in functions (`len`, `glob`, `flag`, ...)
+// are plain identifiers, given meaning by position, so that they stay usable as parameter
+// names. The words of `if c then a else b` and of `and`, `or`, `not` are reserved: they
+// stand where a name could, so a name could not tell them apart.
 
 import type { TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
@@ -27,6 +29,12 @@ export const Return = keyword("return");
 export const True = keyword("true");
 export const False = keyword("false");
 export const None = keyword("none");
+export const If = keyword("if");
+export const Then = keyword("then");
+export const Else = keyword("else");
+export const And = keyword("and");
+export const Or = keyword("or");
+export const Not = keyword("not");
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
 export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
@@ -41,6 +49,14 @@ export const FloatLit = createToken({ name: "Float", pattern: /\d+\.\d+(?:[eE][+
 export const IntLit = createToken({ name: "Int", pattern: /\d+/, label: "a number" });
 
 export const Arrow = createToken({ name: "Arrow", pattern: /->/, label: "`->`" });
+// Comparisons before `=`, `<` and `>`, which begin some of them.
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "`==`" });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "`!=`" });
+export const LessEq = createToken({ name: "LessEq", pattern: /<=/, label: "`<=`" });
+export const GreaterEq = createToken({ name: "GreaterEq", pattern: />=/, label: "`>=`" });
+export const Less = createToken({ name: "Less", pattern: /</, label: "`<`" });
+export const Greater = createToken({ name: "Greater", pattern: />/, label: "`>`" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "`+`" });
 export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`" });
 export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`" });
 export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`" });
@@ -75,8 +91,21 @@ export const allTokens: TokenType[] = [
   True,
   False,
   None,
+  If,
+  Then,
+  Else,
+  And,
+  Or,
+  Not,
   Identifier,
   Arrow,
+  EqEq,
+  NotEq,
+  LessEq,
+  GreaterEq,
+  Less,
+  Greater,
+  Plus,
   Minus,
   LParen,
   RParen,
@@ -93,6 +122,8 @@ export const allTokens: TokenType[] = [
 
 export const openers = new Set<TokenType>([LParen, LBracket, LBrace]);
 export const closers = new Set<TokenType>([RParen, RBracket, RBrace]);
+/** Tokens that nest the tree without a bracket: each operator of a chain, `not`, `if`. */
+export const operators = new Set<TokenType>([EqEq, NotEq, LessEq, GreaterEq, Less, Greater, Plus, And, Or, Not, If]);
 
 // Offsets only: spans end at `startOffset + image.length`, and lines are counted once per
 // file by the renderer, so the lexer's own line tracking would be wasted work.

@@ -499,11 +499,11 @@ describe("forcing, records, logs and history", () => {
 
     const latest = await pipe(dir, "logs", "main/f");
     expect(latest.code).toBe(0);
-    expect(latest.out).toContain(`==> main/f (run ${ok!.id}, done, exit 0) <==`);
+    expect(latest.out).toContain(`==> main/f (run ${ok!.id}, key ${ok!.tasks[0]!.key}, done, exit 0) <==`);
     expect(latest.out).toMatch(/--- stderr ---\nattempt 1\npipe: main\/f: command exited with status 1\nattempt 2\n.*\nattempt 3\n/);
 
     const older = await pipe(dir, "logs", "main/*", "--run", failed!.id);
-    expect(older.out).toContain(`==> main/f (run ${failed!.id}, failed, exit 1) <==`);
+    expect(older.out).toContain(`==> main/f (run ${failed!.id}, key ${failed!.tasks[0]!.key}, failed, exit 1) <==`);
 
     const missing = await pipe(dir, "logs", "main/nope");
     expect(missing.code).toBe(1);
@@ -514,11 +514,12 @@ describe("forcing, records, logs and history", () => {
     const history = await pipe(path.join(dir, "sub"), "history");
     expect(history.code).toBe(0);
     const lines = history.out.trim().split("\n");
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(new RegExp(`^${failed!.id}\\s+failed\\s+main\\.pipe \\(main\\)\\s+1 failed$`));
-    expect(lines[1]).toMatch(new RegExp(`^${ok!.id}\\s+ok\\s+main\\.pipe \\(main\\)\\s+1 done$`));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^RUN +STATUS +DURATION +PROGRAM +TASKS +PARAMETERS +COMMIT$/);
+    expect(lines[1]).toMatch(new RegExp(`^${ok!.id}\\s+ok\\s+\\d+\\.\\ds\\s+main\\.pipe \\(main\\)\\s+1 done\\s+-\\s+-$`));
+    expect(lines[2]).toMatch(new RegExp(`^${failed!.id}\\s+failed\\s+\\d+\\.\\ds\\s+main\\.pipe \\(main\\)\\s+1 failed\\s+succeed_on=9\\s+-$`));
     const json = JSON.parse((await pipe(dir, "history", "--json")).out) as { id: string; counts: Record<string, number> }[];
-    expect(json.map((r) => [r.id, r.counts])).toEqual([[failed!.id, { failed: 1 }], [ok!.id, { done: 1 }]]);
+    expect(json.map((r) => [r.id, r.counts])).toEqual([[ok!.id, { done: 1 }], [failed!.id, { failed: 1 }]]);
   });
 
   it("--quiet prints the outputs and nothing else; --json prints one event per line and a result", async () => {

@@ -78,7 +78,7 @@ describe("a bundle through its life", () => {
     const status = await pipe(["status", "b"], fakeSlurm());
     expect(status).toEqual({
       code: 0,
-      out: ["  not submitted -  main/m[i=1]", "  not submitted -  main/m[i=2]", "  not submitted -  main/m[i=3]", "  not submitted -  main/_g", "4 tasks: 4 not submitted", ""].join("\n"),
+      out: ["JOB  SLURM JOB  TASKS  STATUS", "m    -              3  3 not submitted", "_g   -              1  1 not submitted", "", "  not submitted -  main/m[i=1]", "  not submitted -  main/m[i=2]", "  not submitted -  main/m[i=3]", "  not submitted -  main/_g", "4 tasks: 4 not submitted", ""].join("\n"),
       err: "",
     });
     expect(await pipe(["cancel", "b"], fakeSlurm())).toEqual({ code: 0, out: "", err: "pipe: nothing was submitted from this bundle\n" });
@@ -120,6 +120,10 @@ describe("a bundle through its life", () => {
     expect(table).toEqual({
       code: 1,
       out: [
+        "JOB  SLURM JOB  TASKS  STATUS",
+        "m    100            3  1 running, 1 failed, 1 cancelled",
+        "_g   101            1  1 failed",
+        "",
         "  running       100_0  main/m[i=1]",
         "  failed        100_1  main/m[i=2]  (FAILED NonZeroExitCode)",
         "  cancelled     100_2  main/m[i=3]",
@@ -158,8 +162,38 @@ describe("a bundle through its life", () => {
     fs.rmSync(path.join(bin, "squeue.err"));
     expect(r.code).toBe(1);
     expect(r.err).toBe("pipe: warning: squeue failed: slurm_load_jobs error: Unable to contact slurm controller; states are from the store only\n");
-    expect(r.out.split("\n").slice(0, 2)).toEqual(["  done          100_0  main/m[i=1]", "  failed        100_1  main/m[i=2]  (job 100 is gone from Slurm and left no result)"]);
+    expect(r.out.split("\n").slice(4, 6)).toEqual(["  done          100_0  main/m[i=1]", "  failed        100_1  main/m[i=2]  (job 100 is gone from Slurm and left no result)"]);
     expect(r.out).toMatch(/\n4 tasks: 1 done, 3 failed\n$/);
+  });
+
+  it("status --watch: snapshots as they change until nothing is pending or running, then the exit code of the last", async () => {
+    const states = [
+      ["100_0|RUNNING|None", "100_1|PENDING|Resources", "100_2|PENDING|Resources", "101|PENDING|Dependency"],
+      ["100_0|RUNNING|None", "100_1|PENDING|Resources", "100_2|PENDING|Resources", "101|PENDING|Dependency"],
+      ["100_0|COMPLETED|None", "100_1|RUNNING|None", "100_2|FAILED|NonZeroExitCode", "101|CANCELLED|DependencyNeverSatisfied"],
+    ];
+    let step = 0;
+    const show = () => fs.writeFileSync(path.join(bin, "squeue.out"), states[step]!.join("\n") + "\n");
+    show();
+    const { statusCommand } = await import("../../src/cli/bundle-commands.js");
+    const io = recordingIo(dir, fakeSlurm());
+    const waits: number[] = [];
+    const code = await statusCommand(bundle(), io, { watch: "3" }, async (ms) => {
+      waits.push(ms);
+      step = Math.min(step + 1, states.length);
+      if (step === states.length) fs.writeFileSync(path.join(bin, "squeue.out"), ["100_0|COMPLETED|None", "100_1|COMPLETED|None", "100_2|FAILED|NonZeroExitCode", "101|CANCELLED|None"].join("\n") + "\n");
+      else show();
+    });
+    expect(code).toBe(1);
+    expect(waits).toEqual([3000, 3000, 3000]);
+    // Four looks, three different snapshots (the second equals the first), each opening with the job summary.
+    const snapshots = io.stdout().split(/(?=^JOB  SLURM JOB)/m);
+    expect(snapshots).toHaveLength(3);
+    expect(snapshots[0]).toContain("m    100            3  2 pending, 1 running");
+    expect(snapshots[1]).toContain("m    100            3  1 running, 1 done, 1 failed");
+    expect(snapshots[2]).toMatch(/m    100            3  1 done, 2 failed\n_g   101            1  1 cancelled\n\n/);
+    expect(await statusCommand(bundle(), recordingIo(dir, fakeSlurm()), { watch: "0" })).toBe(2);
+    fs.rmSync(path.join(bin, "squeue.out"));
   });
 
   it("logs: no log yet (exit 1), then the log on stdout and its name on stderr", async () => {

@@ -257,7 +257,8 @@ action prepare(src: File, seed: Int = 0, val_frac: Float = 0.2, cache: Bool = tr
   cache = false
   shell """
     python scripts/prep.py --src ~{src} --seed ~{seed} --val ~{val_frac} \\
-      --out ~{out.data} --count ~{out.n} ~{raw("2>&1")}
+      --out ~{out.data} --count ~{out.n} ~{raw("2>&1")} \\
+      ~{flag("--seed", seed)} ~{if cache then "on" else "off"} ~~{kept}
   """
 }
 action best_index(scores: List[Float]) -> (index: Int) = ts "./actions/select.ts#bestIndex"
@@ -266,6 +267,7 @@ pipeline main(src: File = "data/x.csv", lrs: List[Float] = [1e-3, 1e-4], opt: {l
   with { seed = 42 }
   let d = prepare(src = src) resources { mem = "8G" }
   let runs = for (lr, bs) in zip(lrs, [32, 64]) { train(data = d.data, lr = -lr, bs = bs) }
+  let more = for f in glob("data/*.csv") + [src] { prepare(src = f, seed = if len(lrs) > 1 and not (lrs[0] == 0.1 or false) then 1 else 2) }
   let b = best_index(scores = runs.acc)
   return (best = b.index)
 }
@@ -316,6 +318,19 @@ describe("highlighting with vscode-textmate", () => {
     expect(hasScope(tokenOn(lines, "~{raw(", "raw"), "support.function.builtin")).toBe(true);
     expect(hasScope(tokenOn(lines, "~{raw(", "2>&1"), "string.quoted.double")).toBe(true);
     expect(hasScope(tokenOn(lines, "--out ~{out.data}", "data"), "variable.other.member.output")).toBe(true);
+  });
+
+  it("scopes expressions inside `~{...}` and `~~{` as a literal", () => {
+    const lines = tokenize(sample);
+    expect(hasScope(tokenOn(lines, "~{flag(", "flag"), "support.function.builtin")).toBe(true);
+    expect(hasScope(tokenOn(lines, "~{if cache", "if"), "keyword.control.conditional")).toBe(true);
+    expect(hasScope(tokenOn(lines, "~{if cache", "else"), "keyword.control.conditional")).toBe(true);
+    const escape = tokenOn(lines, "~~{kept}", "~~{");
+    expect(hasScope(escape, "constant.character.escape")).toBe(true);
+    expect(hasScope(tokenOn(lines, "~~{kept}", "kept}"), "meta.embedded")).toBe(false);
+    expect(hasScope(tokenOn(lines, "glob(", "glob"), "support.function.builtin")).toBe(true);
+    expect(hasScope(tokenOn(lines, "glob(", ">"), "keyword.operator.comparison")).toBe(true);
+    expect(hasScope(tokenOn(lines, "glob(", "and"), "keyword.operator.logical")).toBe(true);
   });
 
   it("scopes contextual words by position", () => {

@@ -18,7 +18,7 @@ import { Driver } from "./driver.js";
 import type { RunRecord } from "./records.js";
 import { RunBook } from "./run-book.js";
 import { neverFit, Scheduler, type LocalLimits } from "./scheduler.js";
-import { removeStaleWork } from "../../store/index.js";
+import { registerNeeds, removeStaleWork, whileCollecting } from "../../store/index.js";
 
 export type { LocalLimits } from "./scheduler.js";
 
@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly now?: () => Date;
   /** What the compile that made the plan found at each input path (ContentHasher.seen): large files still as they were are not read again. */
   readonly seen?: ReadonlyMap<string, fs.BigIntStats>;
+  /** Where the run came from, for its record: non-default parameters, git commit. */
+  readonly context?: Pick<RunRecord, "params" | "commit">;
 }
 
 export interface RunOutcome {
@@ -51,11 +53,23 @@ export function unfittable(plan: Plan, limits: LocalLimits): string[] {
 }
 
 export async function runPlan(options: RunOptions): Promise<RunOutcome> {
+  // Every key of the plan is this run's to keep from `pipe gc` (store/needs.ts), said before
+  // the store is asked what is cached.
+  const releaseNeeds = registerNeeds(options.storeDir, options.plan.tasks.map((t) => t.key));
+  try {
+    await whileCollecting(options.storeDir, options.signal);
+    return await runRegistered(options);
+  } finally {
+    releaseNeeds();
+  }
+}
+
+async function runRegistered(options: RunOptions): Promise<RunOutcome> {
   const { plan, storeDir, limits, reporter } = options;
   const now = options.now ?? (() => new Date());
   const states = planStates(plan, storeDir, options.force);
   const scheduler = new Scheduler(states, limits, options.keepGoing);
-  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now());
+  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now(), options.context);
   const toRun = states.filter((s) => s.run).length;
   reporter.event({ type: "plan", total: states.length, toRun, cached: states.length - toRun });
   for (const s of states) if (!s.run) reporter.event({ type: "cached", task: s.task.id });

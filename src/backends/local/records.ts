@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { printable } from "../../printable.js";
+import { PlanValueSchema } from "../../plan/plan.js";
 
 /** A task's line in a run's record: how it went in that run. */
 export const RunTaskRecordSchema = z.object({
@@ -36,6 +37,11 @@ export const RunRecordSchema = z.object({
   status: z.enum(["running", "ok", "failed", "interrupted"]),
   pid: z.number(),
   tasks: z.array(RunTaskRecordSchema),
+  /** The entry's parameters that differ from their defaults, and the project's git commit (results/run-context.ts). */
+  params: z.record(z.string(), PlanValueSchema).optional(),
+  commit: z.string().optional(),
+  /** A run that ran nothing keeps no task table, only how many tasks it found cached (run-storage.ts). */
+  cachedOnly: z.number().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
@@ -103,7 +109,7 @@ export function listRuns(projectDir: string): { dir: string; record: RunRecord }
 
 /** How many of a run's tasks are in each state, in order of first appearance. */
 export function stateCounts(record: RunRecord): Record<string, number> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number> = record.cachedOnly ? { cached: record.cachedOnly } : {};
   for (const t of record.tasks) out[t.state] = (out[t.state] ?? 0) + 1;
   return out;
 }

@@ -7,8 +7,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Plan } from "../../plan/plan.js";
-import { writeJsonFile } from "../../json-chunks.js";
 import type { RunDecision } from "../../plan/state.js";
+import { finalRecord, savePlan } from "./run-storage.js";
 import { createRunDir, writeRecord, type RunRecord, type RunTaskRecord } from "./records.js";
 import type { State } from "./scheduler.js";
 
@@ -35,12 +35,13 @@ export class RunBook {
     states: readonly RunDecision[],
     private readonly view: TaskView,
     started: Date,
+    context: Pick<RunRecord, "params" | "commit"> = {},
   ) {
     ({ id: this.id, dir: this.dir } = createRunDir(projectDir, started));
     for (const sub of ["scripts", "logs"]) fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
-    writeJsonFile(path.join(this.dir, "plan.json"), plan);
+    savePlan(projectDir, plan, this.dir);
     for (const s of states) if (s.reason) this.planReasons.set(s.task.id, s.reason);
-    this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, tasks: [] };
+    this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, ...context, tasks: [] };
     this.save();
   }
 
@@ -74,7 +75,7 @@ export class RunBook {
     this.header.status = status;
     this.header.ended = ended.toISOString();
     const record = this.record();
-    writeRecord(this.dir, record);
+    writeRecord(this.dir, finalRecord(record, this.dir));
     return record;
   }
 

@@ -10,6 +10,7 @@
 
 import { submitCheckLines } from "../../plan/verify-inputs.js";
 import { inBash } from "../../store/index.js";
+import { needsLines } from "./needs-script.js";
 import type { Bundle } from "./bundle.js";
 
 export function submitScript(bundle: Bundle, throttle: number | undefined): string {
@@ -18,7 +19,7 @@ export function submitScript(bundle: Bundle, throttle: number | undefined): stri
     const kind = job.array ? `array${throttle ? `%${throttle}` : ""}` : "single";
     return [`# ${job.name}: ${job.tasks.length} ${job.action} task${job.tasks.length > 1 ? "s" : ""}`, ["job", job.name, kind, ...deps].join(" ")];
   });
-  return [...HEAD, ...submitCheckLines(), ...calls, ...TAIL].join("\n");
+  return [...HEAD, ...submitCheckLines(), ...needsLines(), ...calls, ...TAIL].join("\n");
 }
 
 const HEAD = [

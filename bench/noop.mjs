@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+// Benchmark of the runs that do nothing: a no-op `pipe run` (everything cached) of N
+// trivial tasks beside ninja's and make's no-op on the same DAG (a `build.ninja` and a
+// `Makefile` generated here, one target per task), and re-planning a sweep over N input
+// files beside the same sweep over numbers. Paired runs, interleaved, medians of wall and
+// CPU time (user + system, from /usr/bin/time), and the ratios. Uses dist/: run
+// `npx tsc -p .` first.
+//
+//   node bench/noop.mjs [--tasks 1000,10000] [--repeat 5] [--keep]
+
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { args, median, pipeBin, requireBuild } from "./common.mjs";
+
+const sizesIndex = args.indexOf("--tasks");
+const SIZES = sizesIndex >= 0 ? args[sizesIndex + 1].split(",").map(Number) : [1000, 10000];
+const repeatIndex = args.indexOf("--repeat");
+const REPEAT = repeatIndex >= 0 ? Number(args[repeatIndex + 1]) : 5;
+
+requireBuild();
+for (const tool of ["ninja", "make"]) {
+  if (spawnSync(tool, ["--version"]).status !== 0) {
+    console.error(`bench: ${tool} is not installed (apt-get install ninja-build make)`);
+    process.exit(2);
+  }
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-bench-noop-"));
+
+/**
+ * Wall and CPU seconds of one run; throws when it fails. The CPU time is the children's
+ * user + system time as bash's `times` reports it (milliseconds; /usr/bin/time has only
+ * hundredths, too coarse for ninja).
+ */
+function timed(file, argv, cwd, env = process.env) {
+  const script = '"$@" > /dev/null 2>&1; s=$?; times; exit $s';
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("bash", ["-c", script, "_", file, ...argv], { cwd, env, encoding: "utf8" });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  // `pipe plan` exits 3 when there is work to do.
+  if (r.status !== 0 && !(r.status === 3 && argv.includes("plan"))) throw new Error(`${file} ${argv.join(" ")} exited ${r.status}`);
+  const seconds = (t) => {
+    const [, m, s] = /^(\d+)m([\d.]+)s$/.exec(t);
+    return Number(m) * 60 + Number(s);
+  };
+  const [user, sys] = r.stdout.trim().split("\n").at(-1).split(" ").map(seconds);
+  return { wall, cpu: user + sys };
+}
+
+/** Sets every file's mtime a minute back: a program edited a moment ago is never kept by the plan cache. */
+function age(dir) {
+  const then = new Date(Date.now() - 60_000);
+  for (const f of fs.readdirSync(dir, { recursive: true, encoding: "utf8" })) fs.utimesSync(path.join(dir, f), then, then);
+}
+
+function pipeProject(dir, n, inputs) {
+  fs.mkdirSync(dir, { recursive: true });
+  let values;
+  if (inputs) {
+    fs.mkdirSync(path.join(dir, "in"));
+    for (let i = 0; i < n; i++) fs.writeFileSync(path.join(dir, "in", `${i}.txt`), `${i}\n`);
+    values = Array.from({ length: n }, (_, i) => `"in/${i}.txt"`).join(", ");
+  } else values = Array.from({ length: n }, (_, i) => i).join(", ");
+  const param = inputs ? "x: File" : "x: Int";
+  fs.writeFileSync(
+    path.join(dir, "main.pipe"),
+    `action write(${param}) -> (o: File) {\n  shell "echo ~{x} > ~{out.o}"\n}\npipeline main(xs: List[${inputs ? "File" : "Int"}] = [${values}]) -> (ws: List[File]) {\n  let w = for x in xs { write(x = x) }\n  return (ws = w.o)\n}\n`,
+  );
+  fs.writeFileSync(path.join(dir, "pipe.config.json"), JSON.stringify({ local: { cpus: 2 } }) + "\n");
+  age(dir);
+}
+
+function ninjaProject(dir, n) {
+  fs.mkdirSync(path.join(dir, "out"), { recursive: true });
+  const lines = ["rule write", "  command = echo $i > $out", ""];
+  for (let i = 0; i < n; i++) lines.push(`build out/${i}.txt: write`, `  i = ${i}`);
+  lines.push(`build all: phony ${Array.from({ length: n }, (_, i) => `out/${i}.txt`).join(" ")}`, "default all", "");
+  fs.writeFileSync(path.join(dir, "build.ninja"), lines.join("\n"));
+}
+
+function makeProject(dir, n) {
+  fs.mkdirSync(path.join(dir, "out"), { recursive: true });
+  const targets = Array.from({ length: n }, (_, i) => `out/${i}.txt`);
+  fs.writeFileSync(path.join(dir, "Makefile"), `all: ${targets.join(" ")}\nout/%.txt:\n\techo $* > $@\n`);
+}
+
+const fmt = (t) => `${t.wall.toFixed(3)} s wall, ${t.cpu.toFixed(3)} s cpu`;
+const med = (ts) => ({ wall: median(ts.map((t) => t.wall)), cpu: median(ts.map((t) => t.cpu)) });
+const ratio = (a, b) => `${(a.wall / b.wall).toFixed(2)}x wall, ${(a.cpu / b.cpu).toFixed(2)}x cpu`;
+
+console.log(`no-op benchmark on ${os.cpus().length} cpus (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}), ${REPEAT} paired rounds, medians`);
+const failed = [];
+for (const n of SIZES) {
+  const dir = path.join(work, `n${n}`);
+  pipeProject(path.join(dir, "pipe"), n, false);
+  ninjaProject(path.join(dir, "ninja"), n);
+  makeProject(path.join(dir, "make"), n);
+  spawnSync("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], { cwd: path.join(dir, "pipe") });
+  spawnSync("ninja", ["-j", "2"], { cwd: path.join(dir, "ninja") });
+  spawnSync("make", ["-j", "2", "-s"], { cwd: path.join(dir, "make") });
+  // The first no-op run keeps the plan; what is measured is the runs after it.
+  timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe"));
+  const runs = { pipe: [], ninja: [], make: [] };
+  for (let r = 0; r < REPEAT; r++) {
+    runs.pipe.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe")));
+    runs.ninja.push(timed("ninja", ["-j", "2"], path.join(dir, "ninja")));
+    runs.make.push(timed("make", ["-j", "2", "-s"], path.join(dir, "make")));
+  }
+  const [p, nj, mk] = [med(runs.pipe), med(runs.ninja), med(runs.make)];
+  console.log(`\n${n} tasks, no-op`);
+  console.log(`  ninja        ${fmt(nj)}`);
+  console.log(`  make         ${fmt(mk)}`);
+  console.log(`  pipe run     ${fmt(p)}   (${ratio(p, nj)} ninja; ${ratio(p, mk)} make)`);
+  const records = fs.readdirSync(path.join(dir, "pipe", ".pipe", "runs"));
+  const recordBytes = records.reduce((sum, r) => sum + dirBytes(path.join(dir, "pipe", ".pipe", "runs", r)), 0);
+  console.log(`  run records  ${records.length} after ${REPEAT + 2} runs, ${(recordBytes / 1e6).toFixed(1)} MB`);
+  if (n >= 10000 && p.cpu > 2 * nj.cpu) failed.push(`no-op of ${n} tasks: ${ratio(p, nj)} ninja (target 2x)`);
+  if (n <= 1000 && p.wall > 0.1) failed.push(`no-op of ${n} tasks: ${p.wall.toFixed(3)} s wall (target 0.1 s)`);
+
+  // Re-planning: the same sweep over N input files (warm stat cache) and over N numbers.
+  const withInputs = path.join(dir, "inputs");
+  pipeProject(withInputs, n, true);
+  const plain = path.join(dir, "pipe");
+  const plans = { inputs: [], plain: [] };
+  // PIPE_NO_PLAN_CACHE: the compilation itself is measured, the stat cache warm.
+  const env = { ...process.env, PIPE_NO_PLAN_CACHE: "1" };
+  spawnSync("node", [pipeBin, "plan", "main.pipe"], { cwd: withInputs, env });
+  for (let r = 0; r < REPEAT; r++) {
+    plans.inputs.push(timed("node", [pipeBin, "plan", "main.pipe"], withInputs, env));
+    plans.plain.push(timed("node", [pipeBin, "plan", "main.pipe"], plain, env));
+  }
+  const [pi, pp] = [med(plans.inputs), med(plans.plain)];
+  console.log(`  re-plan, ${n} numbers      ${fmt(pp)}`);
+  console.log(`  re-plan, ${n} input files  ${fmt(pi)}   (${ratio(pi, pp)} the numbers; target 1.5x)`);
+  if (pi.cpu > 1.5 * pp.cpu) failed.push(`re-plan with ${n} inputs: ${ratio(pi, pp)} (target 1.5x)`);
+}
+
+function dirBytes(dir) {
+  let sum = 0;
+  for (const f of fs.readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    const s = fs.statSync(path.join(dir, f));
+    if (s.isFile()) sum += s.size;
+  }
+  return sum;
+}
+
+if (!args.includes("--keep")) fs.rmSync(work, { recursive: true, force: true });
+if (failed.length) {
+  console.log(`\nmissed: ${failed.join("; ")}`);
+  process.exit(1);
+}

@@ -1,0 +1,156 @@
+// The plan cache: a compiled plan kept with everything its compilation read, so that a
+// command given the same program, parameters and config reuses the plan instead of
+// parsing, checking and compiling again.
+//
+// Correct by construction rather than by a list of things to remember: compilation reads
+// through a `ReadLog` (every source, import, config and parameter file the front end opens,
+// and every path it only probes, found or missing, by its stat), and every file or
+// directory that enters a key is hashed again through the stat cache on reuse and must give
+// the hash the plan was made with. What cannot be fingerprinted so is named in
+// `CachedPlan.reads` by the code that reads it (`ReadLog.note`), or is not cached. The
+// invocation (entry file, pipeline, `-p` pairs, the parameter and config files named,
+// the working directory) and pipe's own build name the cache file.
+
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Config } from "../config/index.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { MAX_PLAN_BYTES, readUserFile, type FileHost, type FileRead, type PathKind } from "../host.js";
+import type { ContentHasher } from "./content-hash.js";
+import type { Plan, PlanValue } from "./plan.js";
+
+/** Bumped when what a cache file holds changes meaning. */
+const CACHE_FORMAT = 2;
+
+/** How much older than the compilation a file must be for its stat data to vouch for it (as the stat cache's RACY_NS). */
+const RACY_NS = 2_000_000_000n;
+
+/** What a path looked like: its stat data, or that it was missing. Equal fingerprints mean an unchanged file. */
+function look(file: string): { readonly print: string; readonly modifiedNs: bigint } {
+  const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  if (!stat) return { print: "missing", modifiedNs: 0n };
+  // ctime too: an edit that keeps the size and puts the mtime back still moves the ctime.
+  return { print: `${stat.mode}:${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`, modifiedNs: stat.mtimeNs };
+}
+
+export const fingerprint = (file: string): string => look(file).print;
+
+/** A FileHost that remembers the fingerprint of every path asked about, before it is read. */
+export class ReadLog implements FileHost {
+  readonly reads = new Map<string, string>();
+  /**
+   * Whether a file read was changed within the last moments: a second write in the same
+   * timestamp tick, of the same size, would leave the same stat data (git's "racily clean"
+   * files), so such a compilation is not kept. As in the stat cache, the mtime is aged and
+   * the ctime only compared: an mtime put back leaves a new ctime.
+   */
+  racy = false;
+  private readonly since = BigInt(Date.now()) * 1_000_000n - RACY_NS;
+  constructor(private readonly inner: FileHost) {}
+
+  /** Records `file` as read by compilation. Taken before the read: a change racing it shows as a mismatch next time. */
+  note(file: string): void {
+    if (this.reads.has(file)) return;
+    const seen = look(file);
+    if (seen.modifiedNs > this.since) this.racy = true;
+    this.reads.set(file, seen.print);
+  }
+
+  readFile(file: string, maxBytes: number): FileRead {
+    this.note(file);
+    return this.inner.readFile(file, maxBytes);
+  }
+
+  kind(file: string): PathKind | undefined {
+    this.note(file);
+    return this.inner.kind(file);
+  }
+}
+
+/** What a command needs of a compilation: the plan, the config it was made with, its warnings. */
+export interface CachedPlan {
+  readonly plan: Plan;
+  readonly config: Config;
+  /** Warnings of the front end, printed again on reuse (errors leave no plan to cache). */
+  readonly warnings: readonly Diagnostic[];
+  /** The entry's parameters that differ from their defaults (results/run-context.ts). */
+  readonly changedParams: Record<string, PlanValue>;
+}
+
+interface CacheFile extends CachedPlan {
+  readonly format: number;
+  readonly build: string;
+  readonly reads: readonly (readonly [string, string])[];
+  /** Every file a key covers (absolute) with the hash it had. */
+  readonly hashed: readonly (readonly [string, string])[];
+}
+
+/** What names one compilation apart from the files it read. */
+export interface Invocation {
+  readonly entryFile: string;
+  readonly entry: string;
+  readonly params: readonly string[];
+  readonly paramsFile?: string;
+  readonly configFile?: string;
+  readonly cwd: string;
+}
+
+export const planCacheDir = (projectDir: string): string => path.join(projectDir, ".pipe", "plan-cache");
+
+function cacheFile(invocation: Invocation): string {
+  const name = createHash("sha256").update(JSON.stringify([build(), invocation])).digest("hex").slice(0, 32);
+  return path.join(planCacheDir(path.dirname(invocation.entryFile)), `${name}.json`);
+}
+
+let buildId: string | undefined;
+/** pipe's own build: the fingerprints of its compiled modules, so that a new pipe never reuses an old one's plan. */
+function build(): string {
+  if (buildId !== undefined) return buildId;
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const digest = createHash("sha256");
+  const files = fs.readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => /\.[jt]s$/.test(f)).sort();
+  for (const f of files) digest.update(`${f}\0${fingerprint(path.join(root, f))}\n`);
+  return (buildId = digest.digest("hex"));
+}
+
+/**
+ * The plan compiled before for this invocation, if nothing it read has changed since. The
+ * key files are hashed again through `hasher` (its stat cache makes that one stat per
+ * unchanged file), which also leaves in `hasher.seen` what a run checks before each task.
+ */
+export async function reusePlan(invocation: Invocation, hasher: ContentHasher): Promise<CachedPlan | undefined> {
+  const read = readUserFile(cacheFile(invocation), MAX_PLAN_BYTES);
+  if (!read.ok) return undefined;
+  let cached: CacheFile;
+  try {
+    // Not a schema walk over the plan: only pipe writes this file, atomically, and the
+    // envelope is checked; a file that fails to parse, or to match, is just not reused.
+    cached = JSON.parse(read.text) as CacheFile;
+  } catch {
+    return undefined;
+  }
+  if (cached?.format !== CACHE_FORMAT || cached.build !== build() || !Array.isArray(cached.reads) || !Array.isArray(cached.hashed)) return undefined;
+  for (const [file, print] of cached.reads) if (fingerprint(file) !== print) return undefined;
+  for (const [file, hash] of cached.hashed) {
+    const now = await hasher.hash(file).catch(() => undefined);
+    if (now !== hash) return undefined;
+  }
+  return { plan: cached.plan, config: cached.config, warnings: cached.warnings, changedParams: cached.changedParams };
+}
+
+/** Keeps `compiled` for the next same invocation; a cache that cannot be written is no error. */
+export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHasher, compiled: CachedPlan): void {
+  if (log.racy) return;
+  const content: CacheFile = { format: CACHE_FORMAT, build: build(), reads: [...log.reads], hashed: [...hasher.hashes], ...compiled };
+  const file = cacheFile(invocation);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(content));
+    fs.renameSync(tmp, file);
+  } catch {
+    // A read-only project still plans; it only compiles every time.
+  }
+}
