@@ -201,6 +201,7 @@ class Analyser:
     def __init__(self, root):
         self.root = root
         self.modules = {}
+        self.expanding = []  # the records being read, to refuse one that contains itself
 
     def module(self, path):
         path = os.path.abspath(path)
@@ -363,6 +364,16 @@ class Analyser:
         return {"t": "unsupported", "text": unparse(node), "why": "a union of different types has no .pipe equivalent", "span": span}
 
     def record(self, mod, cls, span, depth):
+        here = (mod.path, cls.name)
+        if here in self.expanding:
+            return {"t": "unsupported", "text": cls.name, "why": "a record that contains itself has no .pipe equivalent", "span": span}
+        self.expanding.append(here)
+        try:
+            return self.record_fields(mod, cls, span, depth)
+        finally:
+            self.expanding.pop()
+
+    def record_fields(self, mod, cls, span, depth):
         kind = self.class_kind(mod, cls)
         if kind is None:
             return {"t": "unsupported", "text": cls.name, "why": "a class is a record only as a TypedDict or a @dataclass", "span": span}

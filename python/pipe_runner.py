@@ -1,11 +1,12 @@
 """The program a task runs for a Python action (src/plan/script.ts writes the call):
 
-    PYTHON pipe_runner.py <module.py> <function> <args.json> <out-dir> <output-types-json>
+    PYTHON pipe_runner.py <module.py> <function> <args.json> <out-dir> <output-types-json> [<output-files-json>]
 
 <args.json> holds {"args": {...}, "inputs": [...]} as the plan records them: `{"$path"}` a
 project-relative input, `{"$record"}` a record, `{"$ref"}` an upstream output that is read
 here from the store (PIPE_STORE), `null` an absent optional. <output-types-json> maps each
-output to its .pipe type (`{"index": "Int", "best": "{lr: Float}"}`).
+output to its .pipe type (`{"index": "Int", "best": "{lr: Float}"}`); <output-files-json>
+the file names of outputs that declare one (`{"model": "model.npz"}`).
 
 The runner imports the module (its package root first on `sys.path`, then the project
 root: the rule the compile-time analyser followed for the keys), calls the function with
@@ -38,7 +39,7 @@ import typing
 from collections.abc import Mapping
 from pathlib import Path
 
-USAGE = "usage: pipe_runner.py <module.py> <function> <args.json> <out-dir> <output-types-json>"
+USAGE = "usage: pipe_runner.py <module.py> <function> <args.json> <out-dir> <output-types-json> [<output-files-json>]"
 
 
 class Failure(Exception):
@@ -296,7 +297,7 @@ def float_text(x):
     return repr(float(x))
 
 
-def write_outputs(result, types, out, work):
+def write_outputs(result, types, out, work, files=None):
     if result is None and not types:
         return
     values = as_mapping(result)
@@ -312,7 +313,8 @@ def write_outputs(result, types, out, work):
     for name in sorted(types):
         t = types[name]
         v = values[name]
-        target = os.path.join(out, name)
+        # An output with a file name (`model: File = "model.npz"`) is stored under it.
+        target = os.path.join(out, (files or {}).get(name, name))
         where = "output `%s`" % name
         if t[0] in ("File", "Dir"):
             put_path(v, t[0], target, real_work, where)
@@ -389,9 +391,13 @@ def print_user_traceback(e):
 
 
 def main(argv):
-    if len(argv) != 5:
+    if len(argv) not in (5, 6):
         raise Failure(USAGE, 2)
-    module_path, function, args_file, out, types_json = argv
+    module_path, function, args_file, out, types_json = argv[:5]
+    try:
+        files = json.loads(argv[5]) if len(argv) == 6 else {}
+    except ValueError as e:
+        raise Failure("output file names must be a JSON object: %s" % e, 2)
     try:
         types = {k: parse_type(v) for k, v in json.loads(types_json).items()}
     except (ValueError, AttributeError) as e:
@@ -441,7 +447,7 @@ def main(argv):
             print_user_traceback(e)
             raise Failure("%s raised %s: %s%s" % (label, type(e).__name__, one_line(e), where_raised(e.__traceback__, module_path)))
         try:
-            write_outputs(result, types, os.path.abspath(out), work)
+            write_outputs(result, types, os.path.abspath(out), work, files)
         except Failure as e:
             raise Failure("%s %s" % (label, e))
         except OSError as e:

@@ -93,7 +93,7 @@ function keyFor(from: readonly PlanValue[], to: readonly PlanValue[]): (v: PlanV
   return (v) => (v === null || typeof v !== "object" ? `${typeof v}:${String(v)}` : canonicalJson(v as Json));
 }
 
-const ROLE: Record<string, string> = { uses: "uses", input: "input", ts: "TypeScript implementation" };
+const ROLE: Record<string, string> = { uses: "uses", input: "input", ts: "TypeScript implementation", py: "Python implementation" };
 
 /**
  * The cause on one line (a definition change without its diff), shaped like an argument

@@ -237,7 +237,10 @@ function commandLines(plan: Plan, task: Task): string[] {
     command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}${files}`;
   } else if (action.py) {
     lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
-    command = pyCommand(action.py, JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type]))));
+    // Outputs that name their file (`model: File = "model.npz"`) are stored under it.
+    const named = (action.outputs as readonly { name: string; file?: string }[]).filter((o) => o.file !== undefined);
+    const files = named.length ? ` ${shellQuote(JSON.stringify(Object.fromEntries(named.map((o) => [o.name, o.file]))))}` : "";
+    command = pyCommand(action.py, JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type]))), files);
   }
   for (const [name, value] of Object.entries(action.env).sort()) append(lines, literal(`export ${name}=${shellQuote(value)}`));
   lines.push("set -e");
@@ -252,10 +255,10 @@ function commandLines(plan: Plan, task: Task): string[] {
  * `.venv` when the task finds one, else `python3`. A standard module (`std/select.py`) is
  * read from the installation, like the runner.
  */
-function pyCommand(py: NonNullable<Plan["actions"][string]["py"]>, types: string): string {
+function pyCommand(py: NonNullable<Plan["actions"][string]["py"]>, types: string, files: string): string {
   const home = '"${PIPE_HOME:?set PIPE_HOME to the pipe installation}"';
   const module = py.module.startsWith("std/") ? `${home}/stdlib/${shellQuote(py.module.slice(4))}` : shellQuote(py.module);
-  const call = `${home}/python/pipe_runner.py ${module} ${shellQuote(py.function)} "$out.args.json" "$out" ${shellQuote(types)}`;
+  const call = `${home}/python/pipe_runner.py ${module} ${shellQuote(py.function)} "$out.args.json" "$out" ${shellQuote(types)}${files}`;
   if (py.python !== undefined) return `${shellQuote(py.python)} ${call}`;
   return `if [ -x .venv/bin/python ]; then pipe_python=.venv/bin/python; else pipe_python=python3; fi\n"$pipe_python" ${call}`;
 }
