@@ -35,6 +35,11 @@ export const entryDir = (storeDir: string, key: string): string => path.join(sto
 /** Concatenated rather than joined: asked once per task of every plan, and the key needs no normalising. */
 export const metaFile = (storeDir: string, key: string): string => `${storeDir}${path.sep}${key}${path.sep}${META}`;
 
+/** Whether `key` is in the store: one stat of its meta.json. A run asks this of every task, so it loads nothing more than this file. */
+export function inStore(storeDir: string, key: string): boolean {
+  return fs.existsSync(metaFile(storeDir, key));
+}
+
 /** Where an entry keeps an output: a file, or a directory for a `Dir`; `output` is its file name (`storedAs`). */
 export const outputPath = (storeDir: string, key: string, output: string): string => path.join(storeDir, key, output);
 
