@@ -76,20 +76,26 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   }
 }
 
+const CACHED = { state: "cached", attempts: 0 } as const;
+
 async function runRegistered(options: RunOptions): Promise<RunOutcome> {
   const { plan, storeDir, limits, reporter } = options;
   const now = options.now ?? (() => new Date());
   const states = planStates(plan, storeDir, options.force);
-  const scheduler = new Scheduler(states, limits, options.keepGoing);
-  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now(), options.context, options.planHash);
   const toRun = states.filter((s) => s.run).length;
-  reporter.event({ type: "plan", total: states.length, toRun, cached: states.length - toRun });
-  for (const s of states) if (!s.run) reporter.event({ type: "cached", task: s.task.id });
   if (toRun === 0 && !plan.pending?.length && !options.signal.aborted) {
-    const record = book.close(scheduler.end(), now());
+    // Nothing to schedule: every task is as the store has it.
+    const book = new RunBook(plan, options.projectDir, states, () => CACHED, now(), options.context, options.planHash);
+    reporter.event({ type: "plan", total: states.length, toRun, cached: states.length });
+    for (const s of states) reporter.event({ type: "cached", task: s.task.id });
+    const record = book.close("ok", now());
     reporter.close();
     return { runDir: book.dir, record, plan, expansionFailures: [], planHash: book.planHash };
   }
+  const scheduler = new Scheduler(states, limits, options.keepGoing);
+  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now(), options.context, options.planHash);
+  reporter.event({ type: "plan", total: states.length, toRun, cached: states.length - toRun });
+  for (const s of states) if (!s.run) reporter.event({ type: "cached", task: s.task.id });
 
   const { Driver } = await import("./driver.js");
 
