@@ -8,14 +8,14 @@ import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { tsSourceFiles } from "../check/ts-sources.js";
-import type { TypedProgram } from "../check/typed.js";
+import type { Resources, TypedProgram } from "../check/typed.js";
 import { show } from "../check/types.js";
 import { describeKind, kindOfStat, NOT_REGULAR_HINT, relativePosix, type PathKind } from "../host.js";
 import { NotRegularFileError, type ContentHasher } from "./content-hash.js";
 import { actionDef } from "./definition.js";
 import { Expander } from "./expand.js";
-import { taskKey } from "./keys.js";
-import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type PlanValue, type Task } from "./plan.js";
+import { KeyWriter } from "./keys.js";
+import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type PlanResources, type PlanValue, type Task } from "./plan.js";
 import { retriesOf, toPlanResources } from "./resources.js";
 import { toPlanValue, type Value } from "./values.js";
 import { append } from "../arrays.js";
@@ -143,29 +143,36 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   if (diagnostics.length) return { diagnostics, wanted: sources };
 
   const actions: Record<string, ActionDef> = {};
-  // Per action, once: its `uses` and TypeScript files as the key and the plan record them.
-  const actionFiles = new Map<string, KeyFile[]>();
-  const keys = new Map<string, string>();
-  const upstreamKey = (id: string) => keys.get(id)!;
-  const tasks: Task[] = [];
-  for (const d of drafts) {
+  // Per action, once: its `uses` and TypeScript files as the key and the plan record them, and what its keys share.
+  const perAction = new Map<string, { files: KeyFile[]; keys: KeyWriter }>();
+  // Tasks of a sweep share their resources (expand.ts): the plan's record of them too.
+  const planResources = new Map<Resources, PlanResources>();
+  const keys: string[] = new Array(drafts.length);
+  const index = expander.index;
+  const upstreamKey = (id: string) => keys[index.get(id)!]!;
+  const tasks: Task[] = new Array(drafts.length);
+  for (let i = 0; i < drafts.length; i++) {
+    const d = drafts[i]!;
     const def = (actions[d.action.id] ??= actionDef(d.action, projectDir, options.python?.(d.action.name)));
-    let own = actionFiles.get(d.action.id);
+    let own = perAction.get(d.action.id);
     if (!own) {
-      own = filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
-      actionFiles.set(d.action.id, own);
+      const files = filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
+      own = { files, keys: new KeyWriter(def.definitionHash, files, d.action.cache) };
+      perAction.set(d.action.id, own);
     }
     // Tasks without inputs of their own share their action's list (nothing changes a plan's lists).
-    let files = own;
+    let files = own.files;
     if (d.inputPaths.length) {
-      files = own.slice();
+      files = own.files.slice();
       for (const p of d.inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
     }
-    const key = taskKey({ definitionHash: def.definitionHash, args: d.args, files, cache: d.action.cache, upstreamKey });
-    keys.set(d.id, key);
+    const key = own.keys.key(d.args, files, upstreamKey);
+    keys[i] = key;
     const args: Record<string, PlanValue> = {};
-    for (const [k, v] of d.args) args[k] = toPlanValue(v);
-    tasks.push({
+    d.args.forEach((v, k) => (args[k] = toPlanValue(v)));
+    let resources = planResources.get(d.resources);
+    if (!resources) planResources.set(d.resources, (resources = toPlanResources(d.resources)));
+    tasks[i] = {
       id: d.id,
       key,
       action: d.action.id,
@@ -174,10 +181,12 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
       args,
       command: d.command,
       files,
-      resources: toPlanResources(d.resources),
+      resources,
       retries: retriesOf(d.action.retries, d.resources),
       cache: d.action.cache,
-    });
+    };
+    // The draft is done with: its task is all that is kept.
+    drafts[i] = undefined!;
   }
 
   const plan: Plan = {
