@@ -43,6 +43,8 @@ export function planCauses(plan: Plan, states: readonly RunDecision[], entriesOf
       own.set(i, moved ? `upstream ${printable(moved[0])} is not what its last run read` : "new key");
     }
   }
+  // Nothing compared has a cause of its own, and nothing is cached: every rerun is simply new.
+  if (own.size === 0 && states.every((s) => s.run)) return new Array<string | undefined>(states.length).fill(undefined);
   /** The tasks where the rerun of each task began (itself, for such a task), interned by text. */
   const rootsAt: (readonly string[] | undefined)[] = new Array(states.length);
   const interned = new Map<string, readonly string[]>();
