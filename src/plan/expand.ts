@@ -11,30 +11,41 @@ import { isPathType, type Type } from "../check/types.js";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { relativePosix } from "../host.js";
-import { mergeResources } from "./resources.js";
+import { mergeResources, retriesOf, toPlanResources } from "./resources.js";
+import type { KeyFile, PlanResources, PlanValue, Task } from "./plan.js";
 import { inDoubleQuotes, shellQuote } from "../shell/quote.js";
-import { coerce, scalarText, type Value } from "./values.js";
+import { coerce, scalarText, toPlanValue, type Value } from "./values.js";
 import { ComboLabels, labelledList, labelSuffix, sameLabels, type Label } from "./labels.js";
 import { elementLabel, pendingWaits, sourceKey, type RuntimeSource } from "./dynamic.js";
 import type { Pending } from "./plan.js";
 import { evaluateOperation } from "./evaluate.js";
 import { computeResources } from "./computed-resources.js";
 
-export interface TaskDraft {
-  readonly id: string;
-  readonly group: string;
-  readonly action: TAction;
-  readonly args: ReadonlyMap<string, Value>;
-  readonly deps: readonly string[];
-  readonly command: string;
+/**
+ * The tasks expansion made, as index-based tables: the plan's tasks, their keys and files
+ * still to be filled in (index.ts, once the files are hashed), and beside each, by its
+ * place, what compiling them needs and the plan does not keep.
+ */
+export interface Drafts {
+  /** The tasks, `key` empty and `files` the empty list until index.ts sets them. */
+  readonly tasks: Task[];
+  readonly actions: TAction[];
   /** External inputs: project-relative paths whose content the key covers. */
-  readonly inputPaths: readonly string[];
-  readonly resources: Resources;
+  readonly inputPaths: (readonly string[])[];
+  /** The arguments as values, for a task with external inputs (their kinds and where they were written). */
+  readonly args: (ReadonlyMap<string, Value> | undefined)[];
 }
 
 /** What most tasks depend on and read: nothing (one list for all; nothing changes a plan's lists). */
 const NO_DEPS: readonly string[] = Object.freeze([]);
 const NO_PATHS: readonly string[] = Object.freeze([]);
+const NO_FILES: readonly KeyFile[] = Object.freeze([]);
+
+/** `record[name] = value`, where a parameter named `__proto__` is a field like any other. */
+function setField(record: Record<string, PlanValue>, name: string, value: PlanValue): void {
+  if (name === "__proto__") Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+  else record[name] = value;
+}
 
 /** An upstream value a task reads, by the variable of its script (`in_3`); `next`, another of the same task. */
 interface InputVar {
@@ -58,11 +69,16 @@ interface WithValue {
 }
 
 export class Expander {
-  readonly drafts: TaskDraft[] = [];
+  readonly drafts: Drafts = { tasks: [], actions: [], inputPaths: [], args: [] };
+  /** The plan's record of each `Resources` object: a sweep's tasks share one (mergeResources). */
+  private readonly planResources = new Map<Resources, PlanResources>();
   /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
   readonly diagnostics: Diagnostic[] = [];
   /** Each task's place in `drafts`, by id. */
   readonly index = new Map<string, number>();
+  /** By a task's place: the last task that read one of its outputs, and the variables it reads them as. */
+  private readonly readBy: number[] = [];
+  private readonly readAs: (InputVar | undefined)[] = [];
   /** Dynamic loops not planned yet, and the calls that wait on them (plan/dynamic.ts). */
   readonly pending: Pending[] = [];
   /** The runtime lists those loops wait on: what to look for in the store. */
@@ -132,7 +148,7 @@ export class Expander {
       const loopEnv = new Map(env);
       const labels = new ComboLabels(v.vars, lists, v.mode);
       for (const at of combinations(v.mode, lists.map((l) => l.items.length))) {
-        if (this.drafts.length > this.maxTasks) break;
+        if (this.drafts.tasks.length > this.maxTasks) break;
         for (let k = 0; k < at.length; k++) loopEnv.set(v.vars[k]!, lists[k]!.items[at[k]!]!);
         const label = labels.label(at);
         let suffix = labelSuffix(label);
@@ -165,7 +181,7 @@ export class Expander {
     const resources = mergeResources(outer, computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)));
     // A call of an action that receives what a pending loop makes is pending with it; a
     // pipeline's calls are, each as it receives such a value.
-    const waits = callee.kind === "Action" ? pendingWaits(args.values()) : undefined;
+    const waits = callee.kind === "Action" && mayWait(args) ? pendingWaits(args.values()) : undefined;
     if (waits) {
       this.pending.push({ id, kind: "call", over: [], after: waits });
       return { t: "pending", waits };
@@ -177,31 +193,38 @@ export class Expander {
     const own = computeResources(callee.resources, callee.computedResources, (e) => this.expr(e, args), c.span, id, (d) => this.report(d));
     id = this.addTask(callee, args, id, group, mergeResources(own, resources));
     const fields: Record<string, Value> = {};
-    for (const o of callee.outputs) fields[o.name] = { t: "ref", task: id, output: o.name, type: o.type };
+    const at = this.drafts.tasks.length - 1;
+    for (const o of callee.outputs) fields[o.name] = { t: "ref", task: id, output: o.name, type: o.type, at };
     return { t: "record", fields };
   }
 
   /** Adds the task; returns its id, made unique if sweep labels made of odd strings collide. */
   private addTask(action: TAction, args: Map<string, Value>, wanted: string, group: string, resources: Resources): string {
     let id = wanted;
+    const n = this.drafts.tasks.length;
     // `for s in ["x]/t[k=y", ...]` over a nested sweep can spell another combination's id.
-    for (let n = 2; this.index.has(id); n++) id = `${wanted}#${n}`;
-    this.index.set(id, this.drafts.length);
-    // A fan-in over a sweep reads thousands of upstream outputs, each numbered once: looked up
-    // by its task's id (a string already hashed), then by output and fields. Made only when
-    // a task reads one.
-    let byTask: Map<string, InputVar> | undefined;
+    for (let k = 2; this.index.has(id); k++) id = `${wanted}#${k}`;
+    this.index.set(id, n);
+    this.readBy.push(-1);
+    this.readAs.push(undefined);
+    // A fan-in over a sweep reads thousands of upstream outputs, each numbered once: found by
+    // the upstream task's place (a ref made by this expansion knows it), then by output and fields.
+    const depIds: string[] = [];
     let count = 0;
     const inputVar = (ref: Value & { t: "ref" }): string => {
-      byTask ??= new Map();
-      const first = byTask.get(ref.task);
-      for (let at = first; at; at = at.next) if (at.output === ref.output && sameFields(at.fields, ref.fields)) return at.name;
+      const at = ref.at ?? this.index.get(ref.task)!;
+      const first = this.readBy[at] === n ? this.readAs[at] : undefined;
+      for (let e = first; e; e = e.next) if (e.output === ref.output && sameFields(e.fields, ref.fields)) return e.name;
       const name = `in_${count++}`;
       const entry: InputVar = { output: ref.output, fields: ref.fields, name, next: undefined };
       if (first) {
         entry.next = first.next;
         first.next = entry;
-      } else byTask.set(ref.task, entry);
+      } else {
+        this.readBy[at] = n;
+        this.readAs[at] = entry;
+        depIds.push(ref.task);
+      }
       return name;
     };
     let paths: Set<string> | undefined;
@@ -210,16 +233,27 @@ export class Expander {
     // interpolate them, so that every dependency is an input of the script.
     for (const v of args.values()) forEachRef(v, inputVar);
     const command = renderCommand(action, (e) => this.expr(e, args), inputVar, (d) => this.report(d));
-    this.drafts.push({
+    const planArgs: Record<string, PlanValue> = {};
+    args.forEach((v, k) => setField(planArgs, k, toPlanValue(v)));
+    let planResources = this.planResources.get(resources);
+    if (!planResources) this.planResources.set(resources, (planResources = toPlanResources(resources)));
+    const d = this.drafts;
+    d.tasks.push({
       id,
+      key: "",
+      action: action.id,
       group,
-      action,
-      args,
-      deps: byTask ? [...byTask.keys()].sort() : NO_DEPS,
+      deps: (depIds.length ? depIds.sort() : NO_DEPS) as string[],
+      args: planArgs,
       command,
-      inputPaths: paths ? [...paths].sort() : NO_PATHS,
-      resources,
+      files: NO_FILES as KeyFile[],
+      resources: planResources,
+      retries: retriesOf(action.retries, resources),
+      cache: action.cache,
     });
+    d.actions.push(action);
+    d.inputPaths.push(paths ? [...paths].sort() : NO_PATHS);
+    d.args.push(paths ? args : undefined);
     return id;
   }
 
@@ -269,9 +303,15 @@ export class Expander {
   }
 }
 
+/** Whether a pending value may be among `args`: only inside a list or a record, or one itself. */
+function mayWait(args: ReadonlyMap<string, Value>): boolean {
+  for (const v of args.values()) if (v.t === "pending" || v.t === "list" || v.t === "record") return true;
+  return false;
+}
+
 /** A field inside a structured upstream output, read when its task has run. */
 function intoRef(ref: Value & { t: "ref" }, name: string, type: Type): Value {
-  return { t: "ref", task: ref.task, output: ref.output, type, fields: [...(ref.fields ?? []), name] };
+  return { t: "ref", task: ref.task, output: ref.output, type, fields: [...(ref.fields ?? []), name], ...(ref.at === undefined ? {} : { at: ref.at }) };
 }
 
 /** A `with` string standing for a path resolves against the file of the pipeline that set it. */
