@@ -92,7 +92,7 @@ export async function expandBundleCommand(dir: string, loop: string, io: Io): Pr
     const prefix = `${jobSafe(loop).slice(0, 24)}-${crypto.createHash("sha256").update(loop).digest("hex").slice(0, 4)}.`;
     const emitted = emitSlurm(plan, replan.slurm as SlurmConfig, { ids, prefix, root: "../..", jobOf: known.jobOf, loopsElsewhere: known.loops });
     for (const sub of ["jobs", "tasks"]) fs.rmSync(path.join(target, sub), { recursive: true, force: true });
-    for (const sub of ["jobs", "tasks", "logs"]) fs.mkdirSync(path.join(target, sub), { recursive: true });
+    for (const sub of ["jobs", "logs"]) fs.mkdirSync(path.join(target, sub), { recursive: true });
     for (const [file, content] of emitted.files) fs.writeFileSync(path.join(target, file), content, { mode: file.endsWith(".sh") ? 0o755 : 0o644 });
     fs.copyFileSync(path.join(root, ENV_FILE), path.join(target, ENV_FILE));
     io.out(`expanded ${printable(loop)}: ${ids.size} tasks in ${emitted.bundle.jobs.length} jobs, ${emitted.bundle.expands?.length ?? 0} expanding jobs (${part})\n`);

@@ -19,8 +19,8 @@ export type DependencyType = z.infer<typeof DependencyTypeSchema>;
 const BundleTaskSchema = z.object({
   id: z.string(),
   key: z.string(),
-  /** The task script, relative to the bundle. */
-  script: z.string(),
+  /** The task script of a bundle written before the tasks of a job shared one (`tasks/N.sh`). */
+  script: z.string().optional(),
   /** Runs even when its key is in the store (`cache = false`, or downstream of such a task). */
   force: z.boolean(),
 });
