@@ -6,12 +6,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { makeDirs } from "../../host.js";
-import { planToJson, type Plan } from "../../plan/plan.js";
+import type { Plan } from "../../plan/plan.js";
 import { shellQuote } from "../../shell/quote.js";
 import { inputsTsv } from "../../plan/verify-inputs.js";
-import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, RECORDS_FILE, type Bundle } from "./bundle.js";
+import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, PLAN_FILE, planFile, RECORDS_FILE, tableOf, type Bundle } from "./bundle.js";
 import { effectiveResources, type SlurmConfig } from "./directives.js";
-import { jobScript, joinScript, tableOf } from "./job-script.js";
+import { jobScript, joinScript } from "./job-script.js";
 import { taskTable } from "./task-table.js";
 import { attemptSlurmResources, growsOnRetry, planJobs } from "./jobs.js";
 import { bundleReadme } from "./readme.js";
@@ -36,7 +36,7 @@ export interface BundlePart {
 export interface EmittedBundle {
   readonly bundle: Bundle;
   /** Path relative to the bundle → content. */
-  readonly files: ReadonlyMap<string, string>;
+  readonly files: ReadonlyMap<string, string | Buffer>;
 }
 
 /**
@@ -72,9 +72,7 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
   const pendingHere = part ? { ...full, pending: (full.pending ?? []).filter((p) => !part.loopsElsewhere.has(p.id)) } : full;
   const expands = expandJobs(pendingHere, (t) => jobOf.get(t), part?.prefix ?? "", used);
   const bundle: Bundle = { format: BUNDLE_FORMAT, entry: plan.entry, file: plan.file, jobs, ...(expands.length ? { expands: expands.map((e) => ({ ...e, after: [...e.after] })) } : {}) };
-  const files = new Map<string, string>([
-    [BUNDLE_FILE, bundleToJson(bundle)],
-    ["plan.json", planToJson(plan)],
+  const files = new Map<string, string | Buffer>([
     ["README.md", bundleReadme(bundle, { python: Object.values(full.actions).some((a) => a.kind === "py"), nodeNeeds: nodeNeeds(full) })],
     ["submit.sh", submitScript(bundle, slurm.arrayThrottle, { calls: expandCalls(expands), part: part !== undefined })],
     [INPUTS_FILE, inputsTsv(plan.tasks)],
@@ -101,6 +99,8 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
     files.set(job.script, jobScript(job, { setup: slurm.setup, retries, given }, body));
     if (job.join) files.set(job.join.script, joinScript(job, joinOptions(first.resources, slurm)));
   }
+  files.set(BUNDLE_FILE, bundleToJson(bundle, files as ReadonlyMap<string, string>));
+  files.set(PLAN_FILE, planFile(plan));
   return { bundle, files };
 }
 

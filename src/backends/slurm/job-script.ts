@@ -10,7 +10,7 @@
 import { printable } from "../../printable.js";
 import { CHANGED_MARK } from "../../plan/verify-inputs.js";
 import type { AttemptResources } from "../../plan/resources.js";
-import type { BundleJob } from "./bundle.js";
+import { tableOf, type BundleJob } from "./bundle.js";
 import { FIXED_COLUMNS } from "./task-table.js";
 
 export interface JobScriptOptions {
@@ -67,11 +67,6 @@ export function jobScript(job: BundleJob, options: JobScriptOptions, body: reado
     "",
   ];
   return lines.join("\n");
-}
-
-/** The table of a job's tasks: its own, or for a retry the first attempt's. */
-export function tableOf(job: BundleJob): string {
-  return `jobs/${job.retryOf ?? job.name}.tasks`;
 }
 
 /** The join of a job's attempts: submitted with `afterok:A1?afterok:A2…`, it only has to succeed. */

@@ -14,8 +14,7 @@ import { append } from "../../arrays.js";
 import { submitCheckLines } from "../../plan/verify-inputs.js";
 import { inBash } from "../../store/index.js";
 import { needsLines } from "./needs-script.js";
-import type { Bundle } from "./bundle.js";
-import { tableOf } from "./job-script.js";
+import { tableOf, type Bundle } from "./bundle.js";
 
 /**
  * `extra.calls`: the lines that submit the expanding jobs (expand.ts). `extra.part`: the

@@ -15,7 +15,7 @@
 // another length, a value inside a double-quoted string...) the row holds the task's whole
 // command, which the body runs with `eval`, as the task script would have run it.
 
-import { upstreamInputs, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
+import { upstreamInputs as inputsOfTask, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
 import { append } from "../../arrays.js";
 import { printable } from "../../printable.js";
 import { inDoubleQuotes, LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../../shell/quote.js";
@@ -98,13 +98,22 @@ class Fields {
   }
 }
 
+/** A task's upstream inputs, derived once: a body asks several times, and a fan-in has 100,000. */
+const inputsMemo = new WeakMap<Task, TaskInput[]>();
+function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
+  let inputs = inputsMemo.get(task);
+  if (!inputs) inputsMemo.set(task, (inputs = inputsOfTask(plan, task)));
+  return inputs;
+}
+
 // --- the body ------------------------------------------------------------------------------
 
 /** What must be alike for tasks to share a body: the same inputs, files and outputs, by position. */
 function shape(plan: Plan, task: Task): string {
-  const inputs = upstreamInputs(plan, task).map((i) => [i.var, i.type, i.output, i.file, i.fields, i.outputType]);
-  const upstream = new Set(inputs.length ? upstreamInputs(plan, task).map((i) => i.key) : []).size;
-  return JSON.stringify([task.action, keyFiles([task]).length, upstream, inputs, actionCommand(plan, task).argsJson === undefined]);
+  const all = upstreamInputs(plan, task);
+  const inputs = all.map((i) => [i.var, i.type, i.output, i.file, i.fields, i.outputType]);
+  const upstream = all.length ? new Set(all.map((i) => i.key)).size : 0;
+  return JSON.stringify([task.action, task.files.length ? keyFiles([task]).length : 0, upstream, inputs]);
 }
 
 /** Upstream inputs past this many in a single task are read in a loop from a list, not one line each. */
