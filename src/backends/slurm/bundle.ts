@@ -160,7 +160,8 @@ export function readBundle(dir: string): Read<Bundle> {
       if (read.length === 0) return { ok: false, error: `${path.join(dir, table)} lists no task` };
       tables.set(table, (tasks = read));
     }
-    jobs.push({ ...job, tasks });
+    const { count: _count, digest: _digest, ...own } = job;
+    jobs.push({ ...own, tasks });
   }
   return { ok: true, value: { ...disk, jobs } };
 }

@@ -98,8 +98,8 @@ class Fields {
   }
 }
 
-/** A task's upstream inputs, derived once: a body asks several times, and a fan-in has 100,000. */
-const inputsMemo = new WeakMap<Task, TaskInput[]>();
+/** A task's upstream inputs, derived once per job: a body asks several times, and a fan-in has 100,000. */
+let inputsMemo = new Map<Task, TaskInput[]>();
 function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
   let inputs = inputsMemo.get(task);
   if (!inputs) inputsMemo.set(task, (inputs = inputsOfTask(plan, task)));
@@ -111,6 +111,7 @@ function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
 /** What must be alike for tasks to share a body: the same inputs, files and outputs, by position. */
 function shape(plan: Plan, task: Task): string {
   const all = upstreamInputs(plan, task);
+  if (all.length === 0 && task.files.length === 0) return task.action;
   const inputs = all.map((i) => [i.var, i.type, i.output, i.file, i.fields, i.outputType]);
   const upstream = all.length ? new Set(all.map((i) => i.key)).size : 0;
   return JSON.stringify([task.action, task.files.length ? keyFiles([task]).length : 0, upstream, inputs]);
@@ -125,6 +126,15 @@ export const INPUT_LIST_AFTER = 32;
  * `inputList`: where the single task of a job with many upstream inputs finds their list.
  */
 export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task) => boolean, inputList?: string): { table: TaskTable; inputs?: string } {
+  inputsMemo = new Map();
+  try {
+    return tableOfTasks(plan, tasks, forced, inputList);
+  } finally {
+    inputsMemo = new Map();
+  }
+}
+
+function tableOfTasks(plan: Plan, tasks: readonly Task[], forced: (t: Task) => boolean, inputList?: string): { table: TaskTable; inputs?: string } {
   const shapes = new Map<string, Task[]>();
   for (const t of tasks) {
     const s = shape(plan, t);
@@ -279,6 +289,7 @@ function inputListText(plan: Plan, task: Task): string {
 function listedInputLines(plan: Plan, task: Task, list: string): string[] {
   const lines = [
     `# The ${upstreamInputs(plan, task).length} upstream inputs, listed in ${list} (key, task id as JSON, variable, how it is read, file).`,
+    `inputs="$PWD/${list}"`,
     "while IFS=$'\\t' read -r up_key up_id up_var up_how up_file; do",
     `  [ -f "${inBash.meta("$up_key")}" ] || fail "upstream \${up_id} (\${up_key}) is not in the store"`,
     '  printf -v up_file \'%b\' "$up_file"',
@@ -286,7 +297,7 @@ function listedInputLines(plan: Plan, task: Task, list: string): string[] {
     `    path) printf -v "$up_var" '%s' "${inBash.output("$up_key", "$up_file")}" ;;`,
     `    value) IFS= read -r -d '' up_value < "${inBash.output("$up_key", "$up_file")}"; printf -v "$up_var" '%s' "\${up_value%"\${up_value##*[!$'\\n']}"}" ;;`,
     "  esac",
-    `done < ${list}`,
+    `done < "$inputs"`,
   ];
   if (plan.actions[task.action]!.kind !== "shell") return lines;
   const structured = upstreamInputs(plan, task).filter((i) => i.fields || isStructured(parseType(i.outputType ?? i.type)));
@@ -326,7 +337,7 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
       '  if [ "$up_id" = "$up_last" ]; then continue; fi',
       "  printf '%s%b:\"%s\"' \"$up_sep\" \"$up_id\" \"$up_key\"",
       "  up_sep=, up_last=$up_id",
-      `done < ${inputList}`,
+      'done < "$inputs"',
       "printf '}'",
     ];
   } else piece(tasks.map((t) => JSON.stringify(Object.fromEntries(upstreamInputs(plan, t).map((i) => [i.task, i.key]).sort()))));
