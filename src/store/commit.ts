@@ -2,7 +2,8 @@
 // task script does the same in bash, plan/script.ts): its record is written into the work
 // directory (meta.ts), which is then renamed to `STORE/<key>/`, so that an entry appears
 // whole or not at all. A forced rerun replaces the old entry (moved aside first, removed
-// after); otherwise an entry that a concurrent run committed first is kept, being as good.
+// after), as does a folder left without its record; otherwise an entry that a concurrent run
+// committed first is kept, being as good.
 // The outputs were checked before (outputs.ts), by the launcher: a task that exited 0 has
 // valid outputs.
 
@@ -28,11 +29,14 @@ export function finishResult(plan: Plan, task: Task, work: string, final: string
   return commitEntry(work, final, forced);
 }
 
-/** Renames `work` into place as `final`, replacing an entry there only when `forced`. */
+/**
+ * Renames `work` into place as `final`, replacing an entry there only when `forced`. What is
+ * there without a META is no entry (one damaged by hand): it is replaced too.
+ */
 function commitEntry(work: string, final: string, forced: boolean): string | undefined {
   let old: string | undefined;
   try {
-    if (forced && fs.existsSync(final)) {
+    if ((forced || !fs.existsSync(path.join(final, META))) && fs.existsSync(final)) {
       old = replacedDir(work);
       fs.renameSync(final, old);
     }
