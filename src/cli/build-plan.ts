@@ -6,7 +6,7 @@
 import path from "node:path";
 import type { Config } from "../config/index.js";
 import { ContentHasher } from "../plan/content-hash.js";
-import { reusePlan, type Invocation } from "../plan/plan-cache.js";
+import { reusePlan, type Invocation, type NoopSummary } from "../plan/plan-cache.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import type { TypedProgram } from "../check/typed.js";
 import { hashCacheFile } from "../store/layout.js";
@@ -28,7 +28,10 @@ export interface PlanFlags {
 }
 
 export interface BuiltPlan {
+  /** A kept plan's is parsed when first asked for (plan/plan-cache.ts). */
   readonly plan: Plan;
+  /** A kept plan's summary for a run that finds every task in the store, when it has one. */
+  readonly noop?: NoopSummary;
   readonly config: Config;
   readonly projectDir: string;
   /** The hasher the plan's keys were computed with (what it saw of each input: `seen`). */
@@ -45,12 +48,21 @@ export interface BuiltPlan {
   readonly planHash?: string;
   /** Notes the hash a run stored the plan under, when the plan is kept: the next run links it without hashing it. */
   readonly notePlanHash?: (hash: string) => void;
+  /**
+   * With `{ lazy: true }`, for a kept plan that has a summary: this built plan with the plan
+   * read, or compiled again should the kept one not parse. `plan` is then to be read only
+   * once this has resolved.
+   */
+  readonly settle?: () => Promise<BuiltPlan | undefined>;
   /** Compiles the plan again, the store as it is now (dynamic loops whose lists have appeared get planned); diagnostics rendered as text. */
   readonly replan?: () => Promise<{ readonly plan: Plan } | { readonly error: string }>;
 }
 
-/** `needs.program`: the command needs the checked program, so a kept plan is not enough. */
-export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: { program?: boolean } = {}): Promise<BuiltPlan | undefined> {
+/**
+ * `needs.program`: the command needs the checked program, so a kept plan is not enough.
+ * `needs.lazy`: the command may do with a kept plan's summary, and reads the plan through `settle`.
+ */
+export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: { program?: boolean; lazy?: boolean } = {}): Promise<BuiltPlan | undefined> {
   const entryFile = path.resolve(io.cwd, file);
   const projectDir = path.dirname(entryFile);
   const invocation: Invocation = {
@@ -66,16 +78,44 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: {
     const checked = new ContentHasher(hashCacheFile(projectDir));
     const reused = await reusePlan(invocation, checked);
     checked.save();
-    // A plan with dynamic loops still pending is made again: their lists may be in the store now.
-    if (reused && !reused.plan.pending?.length) {
+    // A plan with dynamic loops still pending is made again: their lists may be in the store
+    // now. A summary is kept only for a plan with none, which then need not be read to tell.
+    const lazy = needs.lazy && reused?.noop;
+    if (reused && (lazy || !parsed(reused)?.pending?.length)) {
       if (!flags.json) printDiagnostics(io, reused.warnings, new Map());
       const planHash = reused.planHash !== undefined ? { planHash: reused.planHash } : {};
-      return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true, changedParams: reused.changedParams, ...planHash, notePlanHash: reused.notePlanHash };
+      const built: BuiltPlan = {
+        get plan() {
+          return reused.plan;
+        },
+        ...(lazy ? { noop: reused.noop, settle: async () => (parsed(reused) ? built : compileAgain()) } : {}),
+        config: reused.config,
+        projectDir,
+        hasher: checked,
+        reused: true,
+        changedParams: reused.changedParams,
+        ...planHash,
+        notePlanHash: reused.notePlanHash,
+      };
+      return built;
     }
   }
-  // Loaded only now: a reused plan never loads the parser, the checker or the schemas.
-  const { compileProgram } = await import("./compile-program.js");
-  return compileProgram(invocation, flags, io, cache);
+  return compileAgain();
+
+  async function compileAgain(): Promise<BuiltPlan | undefined> {
+    // Loaded only now: a reused plan never loads the parser, the checker or the schemas.
+    const { compileProgram } = await import("./compile-program.js");
+    return compileProgram(invocation, flags, io, cache);
+  }
+}
+
+/** A kept plan's plan, undefined when its line does not parse (the cache file is then as good as missing). */
+function parsed(reused: { readonly plan: Plan }): Plan | undefined {
+  try {
+    return reused.plan;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the config's store can be written (`probeStore`); prints the diagnostic when not. */

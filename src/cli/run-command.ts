@@ -6,16 +6,17 @@ import fs from "node:fs";
 import { liveDisplay } from "./color.js";
 import os from "node:os";
 import path from "node:path";
-import { runPlan, unfittable, type LocalLimits } from "../backends/local/index.js";
+import { fitsAll, runKept, runPlan, unfittable, type LocalLimits } from "../backends/local/index.js";
 import type { Reporter } from "../backends/local/events.js";
 import { stateSummary } from "../backends/local/records.js";
 import { parseMem } from "../units/memory.js";
 import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import { printable, printableLine } from "../printable.js";
+import type { Plan } from "../plan/plan.js";
 import { outputValues } from "../results/outputs.js";
 import { runContext } from "../results/git-commit.js";
-import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
+import { buildPlan, storeUsable, type BuiltPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { jsonReporter, plainReporter, quietReporter } from "./run-progress.js";
 
@@ -33,10 +34,12 @@ export interface Interrupts {
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
-  const built = await buildPlan(file, { ...flags, jsonLines: Boolean(flags.json) }, io);
+  const built = await buildPlan(file, { ...flags, jsonLines: Boolean(flags.json) }, io, { lazy: true });
   if (!built) return Exit.invalid;
-  const { config, projectDir, hasher, replan, changedParams, planHash } = built;
-  let plan = built.plan;
+  const { config, projectDir, changedParams, planHash, noop } = built;
+  // A kept plan's summary says what the plan would (plan/plan-cache.ts): the plan is read only when it does not.
+  let full: BuiltPlan | undefined = built.settle ? undefined : built;
+  const settled = async () => (full ??= await built.settle!());
   // With --json every refusal is one line too, so that a reader of the events sees why.
   const refuse = (messages: string[]): number => {
     if (flags.json) io.out(JSON.stringify({ type: "result", status: "invalid", ok: false, errors: messages }) + "\n");
@@ -46,20 +49,36 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
   const limits = localLimits(config, flags.jobs);
   if (typeof limits === "string") return refuse([limits]);
   if (limits.note && !flags.quiet) io.err(`pipe: ${limits.note}\n`);
-  const problems = unfittable(plan, limits);
-  if (problems.length) return refuse([...problems.map((p) => `error: ${p}`), "nothing was started"]);
+  if (!(noop && fitsAll(noop.most, limits))) {
+    const plan = (await settled())?.plan;
+    if (!plan) return Exit.invalid;
+    const problems = unfittable(plan, limits);
+    if (problems.length) return refuse([...problems.map((p) => `error: ${p}`), "nothing was started"]);
+  }
   if (!storeUsable(config, { ...flags, jsonLines: Boolean(flags.json) }, io)) return Exit.invalid;
-  const outcome = await runPlan({ plan, ...(replan ? { replan } : {}), storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams), ...(planHash ? { planHash } : {}) });
+  const reporter = await reporterFor(flags, io);
+  const context = runContext(projectDir, changedParams);
+  const shared = { storeDir: config.storeDir, projectDir, reporter, signal, context, ...(planHash ? { planHash } : {}) };
+  const kept = noop && !flags.force?.length ? await runKept({ ...shared, summary: noop, planOf: () => built.plan }) : undefined;
+  if (!kept && !(await settled())) return Exit.invalid;
+  const ran = kept ? undefined : await runPlan({ ...shared, plan: full!.plan, ...(full!.replan ? { replan: full!.replan } : {}), pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), urgent, seen: full!.hasher.seen });
+  const outcome = ran ?? kept!;
+  const expansionFailures = ran?.expansionFailures ?? [];
   const { record, runDir } = outcome;
-  built.notePlanHash?.(outcome.planHash);
-  // With its dynamic loops expanded: what the outputs are made of.
-  plan = outcome.plan;
+  (full ?? built).notePlanHash?.(outcome.planHash);
+  // With its dynamic loops expanded: what the outputs are made of; a kept plan's, resolved to paths, when it has them.
+  const outputsOf = async (): Promise<Record<string, string>> => {
+    if (ran) return outputValues(ran.plan, config.storeDir);
+    if (noop?.outputs) return outputValues({ outputs: noop.outputs, tasks: [], actions: {} } as unknown as Plan, config.storeDir);
+    const plan = (await settled())?.plan;
+    return plan ? outputValues(plan, config.storeDir) : {};
+  };
   const failures = record.tasks
     .filter((t) => t.state === "failed")
     .map((t) => ({ task: t.id, exitCode: t.exitCode ?? null, stderrTail: tail(path.join(runDir, t.stderr ?? ""), 10), log: path.relative(io.cwd, path.join(runDir, t.stderr ?? "")) }));
   if (flags.json) {
-    const outputs = record.status === "ok" ? outputValues(plan, config.storeDir) : {};
-    io.out(JSON.stringify({ type: "result", status: record.status, run: record.id, failed: failures.map((f) => f.task), failures, ...(outcome.expansionFailures.length ? { expansionFailures: outcome.expansionFailures } : {}), outputs }) + "\n");
+    const outputs = record.status === "ok" ? await outputsOf() : {};
+    io.out(JSON.stringify({ type: "result", status: record.status, run: record.id, failed: failures.map((f) => f.task), failures, ...(expansionFailures.length ? { expansionFailures } : {}), outputs }) + "\n");
   } else {
     for (const f of failures) {
       io.err(`\nfailed: ${printable(f.task)} (exit ${f.exitCode ?? "signal"})\n`);
@@ -67,10 +86,10 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
       for (const line of f.stderrTail) io.err(`  | ${printableLine(line.slice(line.lastIndexOf("\r") + 1))}\n`);
       io.err(`  full log: ${f.log}\n`);
     }
-    for (const f of outcome.expansionFailures) io.err(`\nfailed: the loop ${printable(f.loop)} could not be planned:\n${f.message.replace(/\n?$/, "\n")}`);
+    for (const f of expansionFailures) io.err(`\nfailed: the loop ${printable(f.loop)} could not be planned:\n${f.message.replace(/\n?$/, "\n")}`);
     if (!flags.quiet || record.status !== "ok") io.err(`run ${record.id}: ${record.status} (${stateSummary(record)})\n`);
     if (record.status === "ok") {
-      for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${printableLine(text)}\n`);
+      for (const [name, text] of Object.entries(await outputsOf())) io.out(`${name} = ${printableLine(text)}\n`);
     }
   }
   return record.status === "ok" ? Exit.ok : record.status === "interrupted" ? 130 : Exit.failed;

@@ -16,6 +16,11 @@
 // `.pipe/plans` (backends/local/run-storage.ts), so that the next run links it without
 // serialising the plan again. It names the cache file it belongs to by the file's `stamp`,
 // made at random when it is written: a plan kept anew never takes the hash of the one before.
+//
+// A cache file is two lines: the head (what is checked on reuse, the config, and for a plan
+// whose every task may be cached a `NoopSummary`), then the plan. The plan's line is parsed
+// only when it is asked for, so that a run whose every task is in the store reads the head
+// alone.
 
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -23,12 +28,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Config } from "../config/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { MAX_PLAN_BYTES, nodeFileHost, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { ContentHasher } from "./content-hash.js";
+import { isPathOutput } from "../results/values.js";
+import { outputPath, storedAs } from "../store/layout.js";
+import { MAX_PLAN_BYTES, nodeFileHost, readUserBytes, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { Plan, PlanValue } from "./plan.js";
 
 /** Bumped when what a cache file holds changes meaning. */
-const CACHE_FORMAT = 4;
+const CACHE_FORMAT = 5;
 
 /** How much older than the compilation a file must be for its stat data to vouch for it (as the stat cache's RACY_NS). */
 const RACY_NS = 2_000_000_000n;
@@ -106,7 +113,26 @@ export interface CachedPlan {
   readonly changedParams: Record<string, PlanValue>;
 }
 
-interface CacheFile extends CachedPlan {
+/**
+ * What a run needs of a kept plan to find every task in the store and say so, without the
+ * plan: made only for a plan with no dynamic loop pending and no `cache = false` task.
+ */
+export interface NoopSummary {
+  readonly file: string;
+  readonly entry: string;
+  /** Every task's id and key, in plan order. */
+  readonly ids: readonly string[];
+  readonly keys: readonly string[];
+  /** The most any task asks of each resource (as `Task.resources`): every task fits a machine exactly when one asking this does. */
+  readonly most: { readonly cpus: number; readonly mem: number; readonly gpus: number };
+  /**
+   * The entry's outputs, each task output in them replaced by its path in the store (as
+   * `pipe run` prints it); absent when one of them is a value read back from the store.
+   */
+  readonly outputs?: Plan["outputs"];
+}
+
+interface CacheHead extends Omit<CachedPlan, "plan"> {
   readonly format: number;
   readonly build: string;
   /** Random, made when the file is written: what a noted plan hash belongs to. */
@@ -114,10 +140,16 @@ interface CacheFile extends CachedPlan {
   readonly reads: readonly (readonly [string, string])[];
   /** Every file a key covers (absolute) with the hash it had. */
   readonly hashed: readonly (readonly [string, string])[];
+  /** The bytes of the plan's line: a file cut short is not reused. */
+  readonly planBytes: number;
+  readonly noop?: NoopSummary;
 }
 
 /** A kept plan found again, and the hash a run stored it under (none yet: `planHash` absent). */
 export interface ReusedPlan extends CachedPlan {
+  /** Parsed when first asked for. */
+  readonly plan: Plan;
+  readonly noop?: NoopSummary;
   readonly planHash?: string;
   /** Notes the hash a run stored this plan under, for the runs after it. */
   notePlanHash(hash: string): void;
@@ -141,13 +173,27 @@ function cacheFile(invocation: Invocation): string {
 }
 
 let buildId: string | undefined;
-/** pipe's own build: the fingerprints of its compiled modules, so that a new pipe never reuses an old one's plan. */
+/**
+ * pipe's own build: the stat data of its compiled modules, so that a new pipe never reuses an
+ * old one's plan. Listed one directory at a time, and stat'ed without bigints (a module
+ * rewritten moves its ctime; its inode, size or mtime too, mostly): asked on every reuse.
+ */
 function build(): string {
   if (buildId !== undefined) return buildId;
   const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   const digest = createHash("sha256");
-  const files = fs.readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => /\.[jt]s$/.test(f)).sort();
-  for (const f of files) digest.update(`${f}\0${fingerprint(path.join(root, f))}\n`);
+  const walk = (dir: string, rel: string): void => {
+    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const file = `${dir}${path.sep}${e.name}`;
+      if (e.isDirectory()) walk(file, `${rel}${e.name}/`);
+      else if (/\.[jt]s$/.test(e.name)) {
+        const s = fs.statSync(file, { throwIfNoEntry: false });
+        digest.update(`${rel}${e.name}\0${s ? `${s.mode}:${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : "missing"}\n`);
+      }
+    }
+  };
+  walk(root, "");
   return (buildId = digest.digest("hex"));
 }
 
@@ -158,17 +204,21 @@ function build(): string {
  */
 export async function reusePlan(invocation: Invocation, hasher: ContentHasher): Promise<ReusedPlan | undefined> {
   const file = cacheFile(invocation);
-  const read = readUserFile(file, MAX_PLAN_BYTES);
+  const read = readUserBytes(file, MAX_PLAN_BYTES);
   if (!read.ok) return undefined;
-  let cached: CacheFile;
+  const bytes = read.bytes;
+  const newline = bytes.indexOf(10);
+  if (newline < 0) return undefined;
+  let cached: CacheHead;
   try {
     // Not a schema walk over the plan: only pipe writes this file, atomically, and the
     // envelope is checked; a file that fails to parse, or to match, is just not reused.
-    cached = JSON.parse(read.text) as CacheFile;
+    cached = JSON.parse(bytes.toString("utf8", 0, newline)) as CacheHead;
   } catch {
     return undefined;
   }
   if (cached?.format !== CACHE_FORMAT || cached.build !== build() || !Array.isArray(cached.reads) || !Array.isArray(cached.hashed)) return undefined;
+  if (cached.planBytes !== bytes.length - newline - 1) return undefined;
   for (const [read, print] of cached.reads) if (!unchangedRead(read, print)) return undefined;
   for (const [file, hash] of cached.hashed) {
     const now = await hasher.hash(file).catch(() => undefined);
@@ -176,8 +226,12 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
   }
   const stamp = typeof cached.stamp === "string" ? cached.stamp : "";
   const planHash = notedHash(file, stamp);
+  let plan: Plan | undefined;
   return {
-    plan: cached.plan,
+    get plan() {
+      return (plan ??= JSON.parse(bytes.toString("utf8", newline + 1)) as Plan);
+    },
+    ...(cached.noop ? { noop: cached.noop } : {}),
     config: cached.config,
     warnings: cached.warnings,
     changedParams: cached.changedParams,
@@ -218,16 +272,57 @@ function noteHash(file: string, stamp: string, hash: string): void {
 export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHasher, compiled: CachedPlan): ((hash: string) => void) | undefined {
   if (log.racy) return undefined;
   const stamp = randomBytes(16).toString("hex");
-  const content: CacheFile = { format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...compiled };
+  const { plan, ...rest } = compiled;
+  // JSON.stringify writes no line break: the head ends at the first.
+  const planText = JSON.stringify(plan);
+  const noop = noopSummary(plan, compiled.config.storeDir);
+  const head: CacheHead = { format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes: Buffer.byteLength(planText), ...(noop ? { noop } : {}) };
   const file = cacheFile(invocation);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(content));
+    fs.writeFileSync(tmp, `${JSON.stringify(head)}\n${planText}`);
     fs.renameSync(tmp, file);
   } catch {
     // A read-only project still plans; it only compiles every time.
     return undefined;
   }
   return (hash) => noteHash(file, stamp, hash);
+}
+
+function noopSummary(plan: Plan, storeDir: string): NoopSummary | undefined {
+  if (plan.pending?.length || plan.tasks.some((t) => !t.cache)) return undefined;
+  const most = { cpus: 1, mem: 0, gpus: 0 };
+  for (const t of plan.tasks) {
+    most.cpus = Math.max(most.cpus, t.resources.cpus ?? 1);
+    most.mem = Math.max(most.mem, t.resources.mem ?? 0);
+    most.gpus = Math.max(most.gpus, t.resources.gpus ?? 0);
+  }
+  const outputs = storedOutputs(plan, storeDir);
+  return { file: plan.file, entry: plan.entry, ids: plan.tasks.map((t) => t.id), keys: plan.tasks.map((t) => t.key), most, ...(outputs ? { outputs } : {}) };
+}
+
+/**
+ * The entry's outputs with each task output replaced by the path `pipe run` prints for it
+ * (results/outputs.ts: a file or directory output, whole, is its path in the store);
+ * undefined when one is a value to read back.
+ */
+function storedOutputs(plan: Plan, storeDir: string): Plan["outputs"] | undefined {
+  const tasks = new Map(plan.tasks.map((t) => [t.id, t]));
+  let paths = true;
+  const resolve = (v: PlanValue): PlanValue => {
+    if (v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) return v.map(resolve);
+    if ("$path" in v) return v;
+    if ("$record" in v) return { $record: Object.fromEntries(Object.entries(v.$record).map(([k, f]) => [k, resolve(f)])) };
+    const task = tasks.get(v.$ref);
+    const output = task && plan.actions[task.action]?.outputs.find((o) => o.name === v.output);
+    if (!task || !output || v.fields || !isPathOutput(output.type)) {
+      paths = false;
+      return null;
+    }
+    return { $path: outputPath(storeDir, task.key, storedAs(output)) };
+  };
+  const outputs = plan.outputs.map((o) => ({ ...o, value: resolve(o.value) }));
+  return paths ? outputs : undefined;
 }

@@ -108,6 +108,68 @@ describe("start-up", () => {
     expect(loadedOf(again.modules)).not.toContain("the parser");
   });
 
+  it("a no-op run of a kept plan whose outputs are paths reads the cache file's head only, not the plan", async () => {
+    const dir = project();
+    fs.writeFileSync(path.join(dir, "main.pipe"), 'action write(x: Int) -> (o: File) {\n  shell "echo ~{x} > ~{out.o}"\n}\n\npipeline main(xs: List[Int] = [1, 2, 3]) -> (ws: List[File]) {\n  let w = for x in xs { write(x = x) }\n  return (ws = w.o)\n}\n');
+    const then = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(dir, "main.pipe"), then, then);
+    const first = await recorded(dir, "run", "main.pipe");
+    expect(first.code, first.err).toBe(0);
+    // The plan's line, blanked to as many bytes: parsing it would fail.
+    const cacheDir = path.join(dir, ".pipe", "plan-cache");
+    const [name] = fs.readdirSync(cacheDir).filter((f) => f.endsWith(".json"));
+    const text = fs.readFileSync(path.join(cacheDir, name!), "utf8");
+    const head = text.slice(0, text.indexOf("\n") + 1);
+    fs.writeFileSync(path.join(cacheDir, name!), head + " ".repeat(Buffer.byteLength(text) - Buffer.byteLength(head)));
+    const noop = await recorded(dir, "run", "main.pipe");
+    expect([noop.code, noop.out], noop.err).toEqual([0, first.out]);
+    expect(noop.out).toMatch(/^ws = \[\/.*\/o, \/.*\/o, \/.*\/o\]\n$/);
+    expect(noop.err).toMatch(/: ok \(3 cached\)\n$/);
+    const json = await recorded(dir, "run", "main.pipe", "--json");
+    const events = json.out.trim().split("\n").map((l) => JSON.parse(l));
+    expect(events.filter((e) => e.type === "cached").map((e) => e.task)).toEqual(["main/w[x=1]", "main/w[x=2]", "main/w[x=3]"]);
+    expect(events.at(-1)).toMatchObject({ type: "result", status: "ok", failed: [] });
+    expect(events.at(-1).outputs.ws).toBe(first.out.slice("ws = ".length, -1));
+    // Its record is a run's that ran nothing, its plan linked from .pipe/plans.
+    const runs = fs.readdirSync(path.join(dir, ".pipe", "runs")).sort();
+    const record = JSON.parse(fs.readFileSync(path.join(dir, ".pipe", "runs", runs.at(-1)!, "run.json"), "utf8"));
+    expect(record).toMatchObject({ status: "ok", tasks: [], cachedOnly: 3, file: "main.pipe", entry: "main" });
+    expect(fs.statSync(path.join(dir, ".pipe", "runs", runs.at(-1)!, "plan.json")).nlink).toBeGreaterThan(1);
+    // An entry deleted from the store is found and made again, from the plan, which is read now (and is blank): compiled again.
+    const store = path.join(dir, ".pipe", "store");
+    const entry = fs.readdirSync(store).find((n) => !n.startsWith("."))!;
+    fs.rmSync(path.join(store, entry, "meta.json"));
+    const again = await recorded(dir, "run", "main.pipe");
+    expect([again.code, again.out], again.err).toEqual([0, first.out]);
+    expect(again.err).toMatch(/: ok \(2 cached, 1 done\)\n$/);
+    expect(loadedOf(again.modules)).toContain("the parser");
+    expect(fs.existsSync(path.join(store, entry, "meta.json"))).toBe(true);
+    // Kept anew by that compilation: the next run reads the head alone again.
+    const after = await recorded(dir, "run", "main.pipe");
+    expect([after.code, after.out, loadedOf(after.modules)], after.err).toEqual([0, first.out, []]);
+  });
+
+  it("a pipe whose compiled modules changed compiles again rather than reuse a plan kept by the old one", async () => {
+    // A copy of this build, one of whose modules is then rewritten as a rebuild would.
+    const home = fs.mkdtempSync(path.join(tmp, "pipe-home-"));
+    for (const sub of ["bin", "dist"]) fs.cpSync(path.join(root, sub), path.join(home, sub), { recursive: true });
+    fs.copyFileSync(path.join(root, "package.json"), path.join(home, "package.json"));
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(home, "node_modules"));
+    const dir = project();
+    const run = () => execa("node", [path.join(home, "bin", "pipe.js"), "run", "main.pipe", "--quiet"], { cwd: dir, reject: false });
+    const kept = () => fs.readdirSync(path.join(dir, ".pipe", "plan-cache")).filter((f) => f.endsWith(".json")).sort();
+    expect((await run()).exitCode).toBe(0);
+    const before = kept();
+    expect((await run()).exitCode).toBe(0);
+    expect(kept()).toEqual(before);
+    // The same size, the same text but one byte, in a module a no-op run never loads.
+    const module = path.join(home, "dist", "syntax", "lex.js");
+    const text = fs.readFileSync(module, "utf8");
+    fs.writeFileSync(module, text.replace(/\n$/, " "));
+    expect((await run()).exitCode).toBe(0);
+    expect(kept()).toHaveLength(before.length + 1);
+  });
+
   it("a no-op pipe plan of a kept plan loads no schema, parser or checker", async () => {
     const dir = project();
     expect((await recorded(dir, "run", "main.pipe")).code).toBe(0);

@@ -10,16 +10,21 @@
 // kept by run-book.ts. This file wires them together for one run. A run with nothing to run
 // (every task cached, no dynamic loop left) needs no driver: it checks the store, leaves its
 // small record and ends without loading the launchers, the task scripts, the input checks or
-// the store's writers.
+// the store's writers. A kept plan whose every task may be cached (plan/plan-cache.ts's
+// NoopSummary) is checked by `runKept` from its keys alone, without the plan.
 
-import type fs from "node:fs";
+import fs from "node:fs";
+import path from "node:path";
 import type { Plan } from "../../plan/plan.js";
 import { planStates, runsAnyway } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
 import type { ExpansionFailure, Replan } from "./driver.js";
+import type { NoopSummary } from "../../plan/plan-cache.js";
 import type { RunRecord } from "./records.js";
-import { RunBook } from "./run-book.js";
+import { IdleBook, RunBook } from "./run-book.js";
+import { plansDir } from "./run-storage.js";
 import { neverFit, Scheduler, type LocalLimits } from "./scheduler.js";
+import { inStore } from "../../store/layout.js";
 import { registerNeeds, whileCollecting } from "../../store/needs.js";
 import { removeStaleWork } from "../../store/stale-work.js";
 
@@ -62,6 +67,46 @@ export interface RunOutcome {
 /** Tasks that can never fit this machine: reported before anything starts. */
 export function unfittable(plan: Plan, limits: LocalLimits): string[] {
   return neverFit(plan.tasks, limits);
+}
+
+/** Whether every task of a kept plan fits this machine, from the most any of them asks (NoopSummary's `most`). */
+export function fitsAll(most: NoopSummary["most"], limits: LocalLimits): boolean {
+  return neverFit([{ id: "", deps: [], retries: 0, resources: most }], limits).length === 0;
+}
+
+export interface KeptRunOptions extends Pick<RunOptions, "storeDir" | "projectDir" | "reporter" | "signal" | "now" | "context" | "planHash"> {
+  readonly summary: NoopSummary;
+  /** The plan itself, asked for only should its file in `.pipe/plans` go while the run links it. */
+  readonly planOf: () => Plan;
+}
+
+/**
+ * A run of a kept plan with no task to force, when every task is in the store: its keys are
+ * kept from `pipe gc` and looked up as `runPlan` does, and the run ends as `runPlan`'s would.
+ * Undefined, with nothing reported or recorded, when a key is missing, the plan's file in
+ * `.pipe/plans` is not known to be there, or the run is interrupted: then `runPlan` runs the
+ * plan.
+ */
+export async function runKept(options: KeptRunOptions): Promise<Omit<RunOutcome, "plan" | "expansionFailures"> | undefined> {
+  const { summary, storeDir, reporter } = options;
+  if (options.signal.aborted || options.planHash === undefined || !fs.existsSync(path.join(plansDir(options.projectDir), `${options.planHash}.json`))) return undefined;
+  const releaseNeeds = registerNeeds(storeDir, summary.keys);
+  try {
+    await whileCollecting(storeDir, options.signal);
+    if (options.signal.aborted) return undefined;
+    for (const key of summary.keys) if (!inStore(storeDir, key)) return undefined;
+    const now = options.now ?? (() => new Date());
+    const book = new IdleBook(summary, options.projectDir, options.planOf, now(), options.context, options.planHash);
+    const total = summary.ids.length;
+    reporter.event({ type: "plan", total, toRun: 0, cached: total });
+    for (const id of summary.ids) reporter.event({ type: "cached", task: id });
+    removeStaleWork(storeDir);
+    const record = book.close("ok", now());
+    reporter.close();
+    return { runDir: book.dir, record, planHash: book.planHash };
+  } finally {
+    releaseNeeds();
+  }
 }
 
 export async function runPlan(options: RunOptions): Promise<RunOutcome> {

@@ -131,3 +131,48 @@ export class RunBook {
 function pickDefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** What IdleBook needs of a plan: its ids and keys (plan/plan-cache.ts's NoopSummary). */
+export interface IdlePlan {
+  readonly file: string;
+  readonly entry: string;
+  readonly ids: readonly string[];
+  readonly keys: readonly string[];
+}
+
+/**
+ * The record of a run of a kept plan whose every task is in the store: what RunBook leaves
+ * for a run with nothing to run, made from the tasks' ids and keys. `planOf` makes the plan
+ * only when its file in `.pipe/plans` has to be written again.
+ */
+export class IdleBook {
+  readonly id: string;
+  readonly dir: string;
+  readonly planHash: string;
+  private readonly header: RunRecord;
+
+  constructor(
+    private readonly plan: IdlePlan,
+    projectDir: string,
+    planOf: () => Plan,
+    started: Date,
+    context: Pick<RunRecord, "params" | "commit"> = {},
+    knownPlanHash?: string,
+  ) {
+    ({ id: this.id, dir: this.dir } = createRunDir(projectDir, started));
+    this.planHash = savePlan(projectDir, planOf, this.dir, knownPlanHash);
+    this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, ...context, tasks: [] };
+    writeRecord(this.dir, { ...this.header, cachedOnly: plan.ids.length });
+  }
+
+  close(status: RunRecord["status"], ended: Date): RunRecord {
+    this.header.status = status;
+    this.header.ended = ended.toISOString();
+    const { ids, keys } = this.plan;
+    const tasks: RunTaskRecord[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) tasks[i] = { id: ids[i]!, key: keys[i]!, state: "cached" };
+    const record = { ...this.header, tasks };
+    writeRecord(this.dir, finalRecord(record, this.dir));
+    return record;
+  }
+}

@@ -24,9 +24,9 @@ export const plansDir = (projectDir: string): string => path.join(projectDir, ".
  * it is not there; returns its hash. The text is made twice for a new plan (hashed, then
  * written) and once for a known one, which is then not written at all. `known` is the hash
  * a run of the same kept plan found before (plan/plan-cache.ts): while its file is there,
- * the plan is not serialised at all.
+ * the plan is not serialised, nor (given as a function) even made.
  */
-export function savePlan(projectDir: string, plan: Plan, runDir: string, known?: string): string {
+export function savePlan(projectDir: string, planOf: Plan | (() => Plan), runDir: string, known?: string): string {
   const dir = plansDir(projectDir);
   if (known !== undefined && /^[0-9a-f]{64}$/.test(known)) {
     try {
@@ -36,6 +36,7 @@ export function savePlan(projectDir: string, plan: Plan, runDir: string, known?:
       // Gone (pruned), or no hard links here: made as below.
     }
   }
+  const plan = typeof planOf === "function" ? planOf() : planOf;
   fs.mkdirSync(dir, { recursive: true });
   const hash = crypto.createHash("sha256");
   for (const piece of jsonChunks(plan, 1)) hash.update(piece);
