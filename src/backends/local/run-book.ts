@@ -165,14 +165,12 @@ export class IdleBook {
     writeRecord(this.dir, { ...this.header, cachedOnly: plan.ids.length });
   }
 
+  /** The record as RunBook's `finalRecord` leaves it for a run that ran nothing: no task table, their number. */
   close(status: RunRecord["status"], ended: Date): RunRecord {
     this.header.status = status;
     this.header.ended = ended.toISOString();
-    const { ids, keys } = this.plan;
-    const tasks: RunTaskRecord[] = new Array(ids.length);
-    for (let i = 0; i < ids.length; i++) tasks[i] = { id: ids[i]!, key: keys[i]!, state: "cached" };
-    const record = { ...this.header, tasks };
-    writeRecord(this.dir, finalRecord(record, this.dir));
+    const record: RunRecord = { ...this.header, cachedOnly: this.plan.ids.length };
+    writeRecord(this.dir, record);
     return record;
   }
 }
