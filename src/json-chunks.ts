@@ -5,44 +5,97 @@
 
 import fs from "node:fs";
 
-const CHUNK = 1 << 22;
+const CHUNK = 1 << 16;
 
 /**
- * Yields the JSON text of `value` (`indent` at least 1) in pieces of about 4 MiB. Objects and arrays are
- * written member by member down to `depth` levels (a plan's tasks are at the second), and
- * each member below by JSON.stringify, its lines indented to its place.
+ * An array written element by element as `jsonChunks` reaches it, each made only then by
+ * `at(i)`: a document's list derived from another (a state per task) is never all in memory.
  */
-export function* jsonChunks(value: unknown, indent = 1, depth = 3): Generator<string> {
+export class LazyArray {
+  constructor(
+    readonly length: number,
+    readonly at: (i: number) => unknown,
+  ) {}
+}
+
+/** A container being written: an array's elements or an object's keys, and the next to write. */
+interface Open {
+  readonly close: string;
+  readonly pad: string;
+  readonly value: unknown;
+  /** An object's keys; undefined for an array. */
+  readonly keys: string[] | undefined;
+  readonly length: number;
+  next: number;
+  /** Members written so far (an object's undefined ones are left out). */
+  written: number;
+}
+
+/** What JSON.stringify leaves out of an object, and writes as null in an array. */
+const omitted = (x: unknown) => x === undefined || typeof x === "function" || typeof x === "symbol";
+
+/** An array longer than this is written element by element at any depth: a plan's list of tasks, a fan-in's dependencies. */
+const LONG = 64;
+
+/**
+ * Yields the JSON text of `value` (`indent` at least 1) in pieces of about 64 KiB. Objects are
+ * written member by member down to `depth` levels, arrays so too and at any depth when they
+ * are long, and each member below by one JSON.stringify, its lines indented to its place:
+ * a plan's task is one call, not one per field. A `LazyArray` is written as the array of its
+ * elements.
+ */
+export function* jsonChunks(value: unknown, indent = 1, depth = 2): Generator<string> {
   let buffer = "";
-  // A stack of the containers being written, not recursion: `depth` bounds it, not the input.
-  type Open = { readonly close: string; readonly pad: string; readonly entries: [string | undefined, unknown][]; next: number };
+  // A stack of the containers being written, not recursion.
   const stack: Open[] = [];
+  const elementOf = (top: Open, i: number): unknown => (top.value instanceof LazyArray ? top.value.at(i) : (top.value as unknown[])[i]);
   const open = (v: unknown, pad: string): boolean => {
-    if (stack.length >= depth || v === null || typeof v !== "object") return false;
-    const entries: [string | undefined, unknown][] = Array.isArray(v)
-      ? v.map((x) => [undefined, x])
-      : Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== "function" && typeof x !== "symbol");
-    if (entries.length === 0) return false;
-    buffer += Array.isArray(v) ? "[" : "{";
-    stack.push({ close: Array.isArray(v) ? "]" : "}", pad, entries, next: 0 });
+    if (v instanceof LazyArray) {
+      if (stack.length >= depth && v.length <= LONG) v = Array.from({ length: v.length }, (_, i) => (v as LazyArray).at(i));
+      else if (v.length === 0) return false;
+      else {
+        buffer += "[";
+        stack.push({ close: "]", pad, value: v, keys: undefined, length: v.length, next: 0, written: 0 });
+        return true;
+      }
+    }
+    if (v === null || typeof v !== "object") return false;
+    if (Array.isArray(v)) {
+      if (v.length === 0 || (stack.length >= depth && v.length <= LONG)) return false;
+      buffer += "[";
+      stack.push({ close: "]", pad, value: v, keys: undefined, length: v.length, next: 0, written: 0 });
+      return true;
+    }
+    if (stack.length >= depth) return false;
+    const keys = Object.keys(v);
+    if (!keys.some((k) => !omitted((v as Record<string, unknown>)[k]))) return false;
+    buffer += "{";
+    stack.push({ close: "}", pad, value: v, keys, length: keys.length, next: 0, written: 0 });
     return true;
   };
   const leaf = (v: unknown, pad: string) => {
-    const text = JSON.stringify(v === undefined || typeof v === "function" || typeof v === "symbol" ? null : v, null, indent);
-    buffer += pad ? text.replaceAll("\n", `\n${pad}`) : text;
+    if (v instanceof LazyArray) v = Array.from({ length: v.length }, (_, i) => (v as LazyArray).at(i));
+    const text = JSON.stringify(omitted(v) ? null : v, null, indent);
+    buffer += pad && text.includes("\n") ? text.replaceAll("\n", `\n${pad}`) : text;
   };
   if (!open(value, "")) leaf(value, "");
   while (stack.length) {
     const top = stack[stack.length - 1]!;
-    if (top.next === top.entries.length) {
+    if (top.next === top.length) {
       buffer += `\n${top.pad}${top.close}`;
       stack.pop();
       continue;
     }
-    const [key, v] = top.entries[top.next]!;
+    const i = top.next++;
+    let key: string | undefined;
+    let v: unknown;
+    if (top.keys) {
+      key = top.keys[i]!;
+      v = (top.value as Record<string, unknown>)[key];
+      if (omitted(v)) continue;
+    } else v = elementOf(top, i);
     const pad = top.pad + " ".repeat(indent);
-    buffer += `${top.next ? "," : ""}\n${pad}${key === undefined ? "" : `${JSON.stringify(key)}: `}`;
-    top.next++;
+    buffer += `${top.written++ ? "," : ""}\n${pad}${key === undefined ? "" : `${JSON.stringify(key)}: `}`;
     if (!open(v, pad)) leaf(v, pad);
     if (buffer.length >= CHUNK) {
       yield buffer;

@@ -85,7 +85,17 @@ interface Ran {
   readonly stderr: string;
   /** The file stdout went to: some outputs are hundreds of megabytes. */
   readonly stdout: string;
+  /** Peak resident memory in MiB, where /usr/bin/time measured it. */
+  readonly peakMiB?: number;
 }
+
+/** What `pipe plan` may take at the task limit, at most: 1.5 GB. */
+const PLAN_PEAK_MIB = 1.5e9 / 2 ** 20;
+
+/** The peak memory is within `PLAN_PEAK_MIB` (where it is measured). */
+const withinPlanMemory = (r: Ran) => {
+  if (timeBin) expect(r.peakMiB).toBeLessThan(PLAN_PEAK_MIB);
+};
 
 /** Runs `pipe ...args` in `cwd`, stdout to a file; prints its time and peak memory. */
 async function pipe(label: string, cwd: string, ...args: string[]): Promise<Ran> {
@@ -105,7 +115,7 @@ async function pipe(label: string, cwd: string, ...args: string[]): Promise<Ran>
   }).finally(() => fs.closeSync(fd));
   const [seconds, kb] = timeBin ? fs.readFileSync(measure, "utf8").trim().split("\n").at(-1)!.split(" ") : [String((Date.now() - started) / 1000), undefined];
   console.log(`limits: ${label}: ${seconds} s${kb ? `, peak ${Math.round(Number(kb) / 1024)} MiB` : ""}, ${fs.statSync(stdout).size} bytes out`);
-  return { code: r.exitCode ?? -1, stderr: String(r.stderr), stdout };
+  return { code: r.exitCode ?? -1, stderr: String(r.stderr), stdout, ...(kb ? { peakMiB: Number(kb) / 1024 } : {}) };
 }
 
 /** The first and last `bytes` of a file, and its number of lines, without reading it whole into a string. */
@@ -157,6 +167,7 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
     const r = await pipe("plan sweep", sweep, "plan", "main.pipe");
     noInternalError(r);
     expect(r.code).toBe(0);
+    withinPlanMemory(r);
     const out = peek(r.stdout);
     expect(out.lines).toBe(MAX_TASKS + 2);
     expect(out.tail).toContain(`\n${MAX_TASKS} to run, 0 cached\n`);
@@ -166,9 +177,29 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
     const r = await pipe("plan --json chain", chain, "plan", "main.pipe", "--json");
     noInternalError(r);
     expect(r.code).toBe(0);
+    withinPlanMemory(r);
     const out = peek(r.stdout);
     expect(out.head).toMatch(new RegExp(`"summary": \\{\\s*"tasks": ${MAX_TASKS},`));
     expect(out.tail).toMatch(/\}\n$/);
+  });
+
+  it("pipe plan --json, of the sweep: the fan-in's dependencies written once in the plan", { timeout: TIMEOUT }, async () => {
+    const r = await pipe("plan --json sweep", sweep, "plan", "main.pipe", "--json");
+    noInternalError(r);
+    expect(r.code).toBe(0);
+    withinPlanMemory(r);
+    const out = peek(r.stdout);
+    expect(out.head).toMatch(new RegExp(`"summary": \\{\\s*"tasks": ${MAX_TASKS},`));
+    // Read as bytes: the document is longer than a string may be.
+    const data = fs.readFileSync(r.stdout);
+    const plan = data.indexOf('"plan": {');
+    expect(data.indexOf('"id": "main/p"', plan)).toBeGreaterThan(plan);
+    // The task states never list dependencies: the plan's fan-in does, once.
+    expect(data.subarray(0, plan).includes('"deps"')).toBe(false);
+    // The first task: its state, its task in the plan, the fan-in's dependency on it and the argument it reads.
+    let named = 0;
+    for (let at = data.indexOf('"main/runs[a=0,b=0]"'); at >= 0; at = data.indexOf('"main/runs[a=0,b=0]"', at + 1)) named++;
+    expect(named).toBe(4);
   });
 
   it("pipe graph, DOT and Mermaid: every task and every edge", { timeout: TIMEOUT }, async () => {
@@ -185,6 +216,7 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
     const before = await pipe("plan --plan-only sweep", sweep, "plan", "main.pipe", "--plan-only");
     const after = await pipe("plan --plan-only changed", changed, "plan", "main.pipe", "--plan-only");
     expect([before.code, after.code]).toEqual([0, 0]);
+    withinPlanMemory(before);
     const short = await pipe("diff", tmp, "diff", before.stdout, after.stdout);
     noInternalError(short);
     expect(short.code).toBe(3);
