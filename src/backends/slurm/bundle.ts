@@ -160,6 +160,7 @@ export function readBundle(dir: string): Read<Bundle> {
       if (read.length === 0) return { ok: false, error: `${path.join(dir, table)} lists no task` };
       tables.set(table, (tasks = read));
     }
+    if (job.count !== undefined && tasks.length !== job.count) return { ok: false, error: `${path.join(dir, table)} lists ${tasks.length} tasks where ${BUNDLE_FILE} says ${job.count}: emit the bundle again` };
     const { count: _count, digest: _digest, ...own } = job;
     jobs.push({ ...own, tasks });
   }
