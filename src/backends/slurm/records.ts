@@ -1,6 +1,7 @@
 // jobs.tsv, written by submit.sh: one line per submitted task (task id, job name, Slurm job
 // id, array index or `-`), appended on every submit. The last line of a task is its
 // current attempt. Task ids are written escaped (printable.ts), as jobs/NAME.tasks holds them.
+// An expanding job's line names `(expand) LOOP` and a join's `(join) NAME` where a task goes.
 // A task with bigger retries has a line per attempt job of one submit: its first attempt's
 // and those after it are its current chain.
 
