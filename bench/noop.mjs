@@ -119,9 +119,11 @@ for (const n of SIZES) {
   spawnSync("make", ["-j", "2", "-s"], { cwd: path.join(dir, "make") });
   // The first no-op run keeps the plan; what is measured is the runs after it.
   timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe"));
-  const runs = { pipe: [], ninja: [], make: [], baseline: [] };
+  const runs = { pipe: [], ninja: [], make: [], baseline: [], node: [] };
   for (let r = 0; r < REPEAT; r++) {
     runs.pipe.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe")));
+    // node's own start-up, the floor under any pipe command, in the same rounds.
+    runs.node.push(timed("node", ["-e", "0"], dir));
     if (baselineBin) runs.baseline.push(timed("node", [baselineBin, "run", "main.pipe", "-j", "2", "--quiet"], baseDir));
     runs.ninja.push(timed("ninja", ["-j", "2"], path.join(dir, "ninja")));
     runs.make.push(timed("make", ["-j", "2", "-s"], path.join(dir, "make")));
@@ -130,6 +132,7 @@ for (const n of SIZES) {
   console.log(`\n${n} tasks, no-op (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
   console.log(`  ninja        ${fmt(nj)}`);
   console.log(`  make         ${fmt(mk)}`);
+  console.log(`  node -e 0    ${fmt(med(runs.node))}`);
   console.log(`  pipe run     ${fmt(p)}   (${ratio(p, nj)} ninja; ${ratio(p, mk)} make)   target: ${n <= 1000 ? "0.1 s wall" : "2x ninja"}`);
   if (baselineBin) console.log(`  baseline     ${fmt(med(runs.baseline))}   (pipe run is ${ratio(p, med(runs.baseline))} it)`);
   const records = fs.readdirSync(path.join(dir, "pipe", ".pipe", "runs"));
