@@ -9,7 +9,10 @@
 // the same shape (sizes cut to at most 3), so that the floor is a floor of this plan.
 // Uses dist/: run `npx tsc -p .` first.
 //
-//   node bench/compile.mjs [--dims 100,1000] [--nest] [--chain N] [--rounds 5] [--keep]
+//   node bench/compile.mjs [--dims 100,1000] [--nest] [--chain N] [--rounds 5] [--baseline DIR] [--keep]
+//
+// `--baseline DIR`: also measure the pipe built in DIR (a checkout of another revision,
+// built), compiling, in the same rounds: before and after a change, paired.
 //
 // Target (the default shape, 100,000 tasks and a fan-in): at most 0.9 s of CPU and 250 MB
 // of peak RSS for `pipe plan`, compiling.
@@ -26,6 +29,8 @@ const shape = shapeOf(args);
 const rounds = option("--rounds", 5);
 const floorBin = path.join(root, "bench", "compile-floor.mjs");
 const cpuHook = path.join(root, "bench", "cpu-at-exit.mjs");
+const baselineAt = args.indexOf("--baseline");
+const baseline = baselineAt >= 0 ? path.resolve(args[baselineAt + 1], "bin", "pipe.js") : undefined;
 
 requireBuild();
 if (!fs.existsSync("/usr/bin/time")) {
@@ -82,6 +87,7 @@ const dir = project("plan", shape);
 const planCache = path.join(dir, ".pipe", "plan-cache");
 const kinds = {
   floor: { label: "floor (hand-written)", run: () => measure([floorBin, ...shapeArgs(shape)], dir) },
+  ...(baseline ? { baseline: { label: "baseline, compiling", run: () => measure([baseline, "plan", "main.pipe"], dir, { PIPE_NO_PLAN_CACHE: "1" }) } } : {}),
   compile: { label: "pipe plan, compiling", run: () => measure([pipeBin, "plan", "main.pipe"], dir, { PIPE_NO_PLAN_CACHE: "1" }) },
   first: {
     label: "pipe plan, first run",
@@ -109,6 +115,10 @@ for (const [k, kind] of Object.entries(kinds)) {
   summary[k] = { wall: m("wall"), main: m("main"), cpu: m("cpu"), mb: m("mb") };
   const ratios = k === "floor" ? "" : `   ${fmt(ratio("main"), "x")}, ${fmt(ratio("cpu"), "x")}, ${fmt(ratio("mb"), "x")}`;
   console.log(`  ${kind.label.padEnd(22)} ${fmt(summary[k].wall, "s").padStart(8)} ${fmt(summary[k].main, "s").padStart(9)} ${fmt(summary[k].cpu, "s").padStart(9)} ${fmt(summary[k].mb, "MB", 0).padStart(9)}${ratios}`);
+}
+if (baseline) {
+  const paired = (f) => median(results.compile.map((x, i) => x[f] / results.baseline[i][f]));
+  console.log(`  pipe against the baseline, paired: main CPU ${fmt(paired("main"), "x")}, all CPU ${fmt(paired("cpu"), "x")}, wall ${fmt(paired("wall"), "x")}, peak RSS ${fmt(paired("mb"), "x")}`);
 }
 const lines = results.compile[0].stdout.split("\n").length - 1;
 console.log(`  (each printed ${lines.toLocaleString("en")} lines; load now ${load()})`);
