@@ -7,7 +7,6 @@ import { formatCost, rerunCost } from "../diff/cost.js";
 import { planCauses } from "../diff/plan-causes.js";
 import { colors, type Colors } from "./color.js";
 import { planStates, type RunDecision } from "../plan/state.js";
-import { entriesOfTasks } from "../store/index.js";
 import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
@@ -31,6 +30,9 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
     return Exit.ok;
   }
   const states = planStates(plan, config.storeDir, flags.force ?? []);
+  // The store's records (and their schema) are read only for tasks that run: a plan with
+  // everything cached loads neither.
+  const entriesOfTasks = states.some((s) => s.run) ? (await import("../store/entries.js")).entriesOfTasks : () => new Map();
   const causes = planCauses(plan, states, (ids) => entriesOfTasks(config.storeDir, ids));
   const toRun = states.filter((s) => s.run).length;
   if (flags.json) {

@@ -8,6 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn } from "node:child_process";
+import { execa } from "execa";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_PIPELINE_DEPTH } from "../../src/check/with-analysis.js";
@@ -246,15 +247,31 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
     expect(JSON.parse(text.slice(text.lastIndexOf("\n", text.length - 2) + 1))).toMatchObject({ type: "result", status: "failed", failed: ["main/f"] });
   });
 
-  it(`pipe emit slurm of a ${BUNDLE_TASKS}-task sweep`, { timeout: TIMEOUT }, async () => {
-    // A task script per task: at the limit, half a million files take most of the time and
-    // test nothing more than this does (the arrays split at maxArraySize, submit.sh, plan.json).
+  it(`pipe emit slurm of a ${BUNDLE_TASKS}-task sweep: at most 1,000 files and 50 MB, and one task runs by hand`, { timeout: TIMEOUT }, async () => {
+    // A job's script and its table, not a script per task: cluster file systems punish many files.
     const dir = write("bundle", sweepProgram(BUNDLE_TASKS, "echo ~{a}.~{b} > ~{out.score}"));
     const r = await pipe("emit slurm", dir, "emit", "slurm", "main.pipe", "-o", "out");
     noInternalError(r);
     expect(r.code).toBe(0);
-    expect(fs.readdirSync(path.join(dir, "out", "tasks")).length).toBe(BUNDLE_TASKS);
-    fs.rmSync(path.join(dir, "out"), { recursive: true });
+    const out = path.join(dir, "out");
+    const files = fs.readdirSync(out, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    const bytes = files.reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0);
+    console.log(`bundle of ${BUNDLE_TASKS} tasks: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB (targets: 1,000 files, 50 MB)`);
+    expect(files.length).toBeLessThanOrEqual(1000);
+    expect(bytes).toBeLessThanOrEqual(50e6);
+    expect(fs.existsSync(path.join(out, "tasks"))).toBe(false);
+    const tables = files.filter((e) => e.name.endsWith(".tasks"));
+    const rows = tables.reduce((n, e) => n + fs.readFileSync(path.join(e.parentPath, e.name), "utf8").split("\n").length - 1, 0);
+    expect(rows).toBe(BUNDLE_TASKS);
+    // The last row of the last array, by hand: it reads its values and stores its result.
+    const bundle = JSON.parse(fs.readFileSync(path.join(out, "bundle.json"), "utf8")) as { jobs: { name: string; script: string; count: number; array: boolean }[] };
+    const last = bundle.jobs.filter((j) => j.array).at(-1)!;
+    const t0 = performance.now();
+    const one = await execa("bash", [path.join(out, last.script), String(last.count - 1)], { reject: false });
+    console.log(`one task by hand (row ${last.count} of ${last.script}): ${Math.round(performance.now() - t0)} ms`);
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(new RegExp(`^pipe: task main/runs\\[a=\\d+,b=999\\] \\(${last.script} ${last.count - 1}\\)`));
+    fs.rmSync(out, { recursive: true });
   });
 });
 
