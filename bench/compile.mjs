@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark of plan compilation: `pipe plan` end to end (start-up, parse, check, expand,
-// keys, store lookup, the printed plan) on a sweep shape of compile-shape.mjs, beside its
-// floor, compile-floor.mjs: a hand-written script that makes the same tasks and keys and
+// keys, store lookup, the printed plan) on a sweep shape of lib/compile-shape.mjs, beside its
+// floor, lib/compile-floor.mjs: a hand-written script that makes the same tasks and keys and
 // prints the same lines. Runs alternate (floor, pipe compiling, pipe's first run writing
 // the plan cache) for `--rounds` rounds, and medians are printed with the ratio to the
 // floor: wall time, CPU of the main thread, CPU of the process (all threads), peak RSS.
@@ -22,13 +22,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { args, median, option, pipeBin, requireBuild, root } from "./common.mjs";
-import { shapeArgs, shapeName, shapeOf, shapeProgram, shapeTasks } from "./compile-shape.mjs";
+import { shapeArgs, shapeName, shapeOf, shapeProgram, shapeTasks } from "./lib/compile-shape.mjs";
 
 const TARGET = { cpu: 0.9, mb: 250 };
 const shape = shapeOf(args);
 const rounds = option("--rounds", 5);
-const floorBin = path.join(root, "bench", "compile-floor.mjs");
-const cpuHook = path.join(root, "bench", "cpu-at-exit.mjs");
+const floorBin = path.join(root, "bench", "lib", "compile-floor.mjs");
+const cpuHook = path.join(root, "bench", "lib", "cpu-at-exit.mjs");
 const baselineAt = args.indexOf("--baseline");
 const baseline = baselineAt >= 0 ? path.resolve(args[baselineAt + 1], "bin", "pipe.js") : undefined;
 
@@ -126,8 +126,9 @@ console.log(`  (each printed ${lines.toLocaleString("en")} lines; load now ${loa
 const c = summary.compile;
 const cpu = c.main ?? c.cpu;
 const met = cpu <= TARGET.cpu && c.mb <= TARGET.mb;
-console.log(`\ntarget for 100,000 tasks, compiling: at most ${TARGET.cpu} s CPU (main thread) and ${TARGET.mb} MB — ${fmt(cpu, "s")}, ${fmt(c.mb, "MB", 0)}: ${met ? "met" : "MISSED"}${tasks === 100_001 ? "" : ` (this shape has ${tasks.toLocaleString("en")} tasks)`}`);
+const sized = tasks >= 100_000;
+console.log(`\ntarget for 100,000 tasks, compiling: at most ${TARGET.cpu} s CPU (main thread) and ${TARGET.mb} MB — ${fmt(cpu, "s")}, ${fmt(c.mb, "MB", 0)}: ${sized ? (met ? "met" : "MISSED") : "not judged"}${tasks === 100_001 ? "" : ` (this shape has ${tasks.toLocaleString("en")} tasks)`}`);
 console.log(`  on a loaded machine, the floor's ratio is the steadier figure: the target is ${(TARGET.cpu / 0.65).toFixed(2)}x a floor of 0.65 s`);
 
 if (!args.includes("--keep")) fs.rmSync(work, { recursive: true, force: true });
-process.exitCode = met ? 0 : 1;
+process.exitCode = met || !sized ? 0 : 1;
