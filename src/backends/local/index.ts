@@ -9,12 +9,12 @@
 // (driver.ts) carries out its decisions and tells it what came of them; the run's record is
 // kept by run-book.ts. This file wires them together for one run. A run with nothing to run
 // (every task cached, no dynamic loop left) needs no driver: it checks the store, leaves its
-// small record and ends without loading the launchers, the task scripts or the store's writers.
+// small record and ends without loading the launchers, the task scripts, the input checks or
+// the store's writers.
 
 import type fs from "node:fs";
 import type { Plan } from "../../plan/plan.js";
 import { planStates, runsAnyway } from "../../plan/state.js";
-import { InputVerifier, REMEDY } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
 import type { ExpansionFailure, Replan } from "./driver.js";
 import type { RunRecord } from "./records.js";
@@ -76,22 +76,30 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   }
 }
 
+const CACHED = { state: "cached", attempts: 0 } as const;
+
 async function runRegistered(options: RunOptions): Promise<RunOutcome> {
   const { plan, storeDir, limits, reporter } = options;
   const now = options.now ?? (() => new Date());
   const states = planStates(plan, storeDir, options.force);
-  const scheduler = new Scheduler(states, limits, options.keepGoing);
-  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now(), options.context, options.planHash);
   const toRun = states.filter((s) => s.run).length;
-  reporter.event({ type: "plan", total: states.length, toRun, cached: states.length - toRun });
-  for (const s of states) if (!s.run) reporter.event({ type: "cached", task: s.task.id });
   if (toRun === 0 && !plan.pending?.length && !options.signal.aborted) {
-    const record = book.close(scheduler.end(), now());
+    // Nothing to schedule: every task is as the store has it.
+    const book = new RunBook(plan, options.projectDir, states, () => CACHED, now(), options.context, options.planHash);
+    reporter.event({ type: "plan", total: states.length, toRun, cached: states.length });
+    for (const s of states) reporter.event({ type: "cached", task: s.task.id });
+    // What dead runs left in the store's .tmp goes with any run, one that runs nothing too.
+    removeStaleWork(storeDir);
+    const record = book.close("ok", now());
     reporter.close();
     return { runDir: book.dir, record, plan, expansionFailures: [], planHash: book.planHash };
   }
+  const scheduler = new Scheduler(states, limits, options.keepGoing);
+  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now(), options.context, options.planHash);
+  reporter.event({ type: "plan", total: states.length, toRun, cached: states.length - toRun });
+  for (const s of states) if (!s.run) reporter.event({ type: "cached", task: s.task.id });
 
-  const { Driver } = await import("./driver.js");
+  const [{ Driver }, { InputVerifier, REMEDY }] = await Promise.all([import("./driver.js"), import("../../plan/verify-inputs.js")]);
 
   const driver = new Driver(
     {
