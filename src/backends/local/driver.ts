@@ -79,8 +79,6 @@ interface Files {
 export class Driver {
   private readonly running = new Map<string, Running>();
   private readonly lockTimers = new Map<string, NodeJS.Timeout>();
-  /** Each task's number, for its files' names: its place in the first plan, then in order of expansion. */
-  private readonly index: Map<string, number>;
   private readonly locks: KeyLocks;
   private readonly launchers: Launchers;
   private readonly memory = new MemorySampler();
@@ -108,7 +106,6 @@ export class Driver {
     private readonly book: RunBook,
   ) {
     this.plan = options.plan;
-    this.index = new Map(options.plan.tasks.map((t, i) => [t.id, i]));
     this.watchLoops(options.plan);
     this.locks = new KeyLocks(options.storeDir, book.id);
     this.launchers = new Launchers(book.dir, options.projectDir, options.env, () => !scheduler.stopped, (pids) => this.locks.setLaunchers(pids));
@@ -238,7 +235,7 @@ export class Driver {
       return;
     }
     const stillPending = new Set((plan.pending ?? []).map((p) => p.id));
-    const added = plan.tasks.filter((t) => !this.index.has(t.id));
+    const added = plan.tasks.filter((t) => !this.scheduler.has(t.id));
     const unfit = neverFit(added, this.options.limits);
     const failed = loops.filter((l) => stillPending.has(l) || unfit.length);
     for (const loop of failed) this.expansionFailed(loop, unfit.length ? unfit.join("; ") : `its list is still not in the store`);
@@ -246,8 +243,8 @@ export class Driver {
     // The new keys are the run's to keep from `pipe gc` too, said before the store is asked.
     if (added.length) this.needs.push(registerNeeds(storeDir, added.map((t) => t.key)));
     const states = planStates(plan, storeDir, this.options.force);
-    const fresh = states.filter((s) => !this.index.has(s.task.id));
-    for (const t of added) this.index.set(t.id, this.index.size);
+    // Numbered by the scheduler as it takes them (`expanded`), in this order.
+    const fresh = states.filter((s) => !this.scheduler.has(s.task.id));
     for (const s of fresh) if (s.run && s.reason !== "new key") this.options.forced.add(s.task.id);
     this.plan = plan;
     this.book.extend(plan, fresh);
@@ -301,7 +298,7 @@ export class Driver {
   }
 
   private filesOf(task: Task): Files {
-    const name = taskFileName(this.index.get(task.id)!, task.id);
+    const name = taskFileName(this.scheduler.numberOf(task.id), task.id);
     const run = this.book.dir;
     return {
       name,
