@@ -23,6 +23,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** Generous: each takes seconds alone, several times that on a loaded machine. */
 const TIMEOUT = 600_000;
+/** What `pipe run --json` of the chain may take at most: the compiled plan, the run's state and its record. */
+const RUN_PEAK_MIB = 2048;
 /** Tasks in the Slurm bundle: see its test. */
 const BUNDLE_TASKS = 100_000;
 
@@ -84,6 +86,8 @@ interface Ran {
   readonly stderr: string;
   /** The file stdout went to: some outputs are hundreds of megabytes. */
   readonly stdout: string;
+  /** Peak resident memory in MiB, where /usr/bin/time measures it. */
+  readonly peakMiB: number | undefined;
 }
 
 /** Runs `pipe ...args` in `cwd`, stdout to a file; prints its time and peak memory. */
@@ -104,7 +108,7 @@ async function pipe(label: string, cwd: string, ...args: string[]): Promise<Ran>
   }).finally(() => fs.closeSync(fd));
   const [seconds, kb] = timeBin ? fs.readFileSync(measure, "utf8").trim().split("\n").at(-1)!.split(" ") : [String((Date.now() - started) / 1000), undefined];
   console.log(`limits: ${label}: ${seconds} s${kb ? `, peak ${Math.round(Number(kb) / 1024)} MiB` : ""}, ${fs.statSync(stdout).size} bytes out`);
-  return { code: r.exitCode ?? -1, stderr: String(r.stderr), stdout };
+  return { code: r.exitCode ?? -1, stderr: String(r.stderr), stdout, peakMiB: kb ? Number(kb) / 1024 : undefined };
 }
 
 /** The first and last `bytes` of a file, and its number of lines, without reading it whole into a string. */
@@ -212,6 +216,9 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
     for (let i = text.indexOf('"type":"skipped"'); i >= 0; i = text.indexOf('"type":"skipped"', i + 1)) skipped++;
     expect(skipped).toBe(MAX_TASKS - 1);
     expect(JSON.parse(text.slice(text.lastIndexOf("\n", text.length - 2) + 1))).toMatchObject({ type: "result", status: "failed", failed: ["main/f"] });
+    // It peaked at 2,544 MiB when a run's plan was written in pieces of 4 MiB and the
+    // scheduler kept an array per task.
+    if (r.peakMiB !== undefined) expect(r.peakMiB).toBeLessThan(RUN_PEAK_MIB);
   });
 
   it(`pipe emit slurm of a ${BUNDLE_TASKS}-task sweep`, { timeout: TIMEOUT }, async () => {
