@@ -1,22 +1,32 @@
 #!/usr/bin/env node
 // Benchmark of the runs that do nothing: a no-op `pipe run` (everything cached) of N
 // trivial tasks beside ninja's and make's no-op on the same DAG (a `build.ninja` and a
-// `Makefile` generated here, one target per task) (re-planning: bench/replan-inputs.mjs). Paired runs, interleaved, medians of wall and
-// CPU time (user + system, from /usr/bin/time), and the ratios. Uses dist/: run
-// `npx tsc -p .` first.
+// `Makefile` generated here, one target per task) (re-planning a sweep over N input files:
+// bench/replan-inputs.mjs); and `pipe check` of a small program beside
+// `node -e 0`, the start-up of node itself. Paired runs, interleaved, medians of wall and
+// CPU time (user + system, from bash's `times`), and the ratios. Uses dist/: run
+// `npx tsc -p .` first. `--baseline DIR` times another built checkout of pipe (say, main's)
+// in the same rounds, for a before-and-after in one sitting.
 //
-//   node bench/noop.mjs [--tasks 1000,10000] [--repeat 5] [--keep]
+//   node bench/noop.mjs [--tasks 1000,10000] [--repeat 5] [--check-repeat 15] [--baseline DIR] [--keep]
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { args, median, pipeBin, requireBuild } from "./common.mjs";
+import { args, median, option, pipeBin, requireBuild } from "./common.mjs";
 
 const sizesIndex = args.indexOf("--tasks");
 const SIZES = sizesIndex >= 0 ? args[sizesIndex + 1].split(",").map(Number) : [1000, 10000];
 const repeatIndex = args.indexOf("--repeat");
 const REPEAT = repeatIndex >= 0 ? Number(args[repeatIndex + 1]) : 5;
+const CHECK_REPEAT = option("--check-repeat", 15);
+const baselineIndex = args.indexOf("--baseline");
+const baselineBin = baselineIndex >= 0 ? path.resolve(args[baselineIndex + 1], "bin", "pipe.js") : undefined;
+if (baselineBin && !fs.existsSync(baselineBin)) {
+  console.error(`bench: no ${baselineBin}`);
+  process.exit(2);
+}
 
 requireBuild();
 for (const tool of ["ninja", "make"]) {
@@ -97,23 +107,34 @@ for (const n of SIZES) {
   ninjaProject(path.join(dir, "ninja"), n);
   makeProject(path.join(dir, "make"), n);
   spawnSync("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], { cwd: path.join(dir, "pipe") });
+  // The baseline keeps its plan cache in a copy of the project (another format may be kept there).
+  const baseDir = path.join(dir, "baseline");
+  if (baselineBin) {
+    fs.cpSync(path.join(dir, "pipe"), baseDir, { recursive: true });
+    fs.rmSync(path.join(baseDir, ".pipe", "plan-cache"), { recursive: true, force: true });
+    spawnSync("node", [baselineBin, "run", "main.pipe", "-j", "2", "--quiet"], { cwd: baseDir });
+    timed("node", [baselineBin, "run", "main.pipe", "-j", "2", "--quiet"], baseDir);
+  }
   spawnSync("ninja", ["-j", "2"], { cwd: path.join(dir, "ninja") });
   spawnSync("make", ["-j", "2", "-s"], { cwd: path.join(dir, "make") });
   // The first no-op run keeps the plan; what is measured is the runs after it.
   timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe"));
-  const runs = { pipe: [], ninja: [], make: [] };
+  const runs = { pipe: [], ninja: [], make: [], baseline: [] };
   for (let r = 0; r < REPEAT; r++) {
     runs.pipe.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe")));
+    if (baselineBin) runs.baseline.push(timed("node", [baselineBin, "run", "main.pipe", "-j", "2", "--quiet"], baseDir));
     runs.ninja.push(timed("ninja", ["-j", "2"], path.join(dir, "ninja")));
     runs.make.push(timed("make", ["-j", "2", "-s"], path.join(dir, "make")));
   }
   const [p, nj, mk] = [med(runs.pipe), med(runs.ninja), med(runs.make)];
-  console.log(`\n${n} tasks, no-op`);
+  console.log(`\n${n} tasks, no-op (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")})`);
   console.log(`  ninja        ${fmt(nj)}`);
   console.log(`  make         ${fmt(mk)}`);
-  console.log(`  pipe run     ${fmt(p)}   (${ratio(p, nj)} ninja; ${ratio(p, mk)} make)`);
+  console.log(`  pipe run     ${fmt(p)}   (${ratio(p, nj)} ninja; ${ratio(p, mk)} make)   target: ${n <= 1000 ? "0.1 s wall" : "2x ninja"}`);
+  if (baselineBin) console.log(`  baseline     ${fmt(med(runs.baseline))}   (pipe run is ${ratio(p, med(runs.baseline))} it)`);
   const records = fs.readdirSync(path.join(dir, "pipe", ".pipe", "runs"));
-  const recordBytes = records.reduce((sum, r) => sum + dirBytes(path.join(dir, "pipe", ".pipe", "runs", r)), 0);
+  const linked = new Set();
+  const recordBytes = records.reduce((sum, r) => sum + dirBytes(path.join(dir, "pipe", ".pipe", "runs", r), linked), 0);
   console.log(`  run records  ${records.length} after ${REPEAT + 2} runs, ${(recordBytes / 1e6).toFixed(1)} MB`);
   if (n >= 10000 && p.cpu > 2 * nj.cpu) failed.push(`no-op of ${n} tasks: ${ratio(p, nj)} ninja (target 2x)`);
   if (n <= 1000 && p.wall > 0.1) failed.push(`no-op of ${n} tasks: ${p.wall.toFixed(3)} s wall (target 0.1 s)`);
@@ -121,11 +142,38 @@ for (const n of SIZES) {
   // Re-planning a sweep over N input files beside N numbers: bench/replan-inputs.mjs.
 }
 
-function dirBytes(dir) {
+// Start-up: `pipe check` of a small program beside `node -e 0`.
+{
+  const dir = path.join(work, "check");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "main.pipe"),
+    'action prep(x: Int) -> (o: File) {\n  shell "echo ~{x} > ~{out.o}"\n}\n\naction join(fs: List[File]) -> (o: File) {\n  shell "cat ~{fs} > ~{out.o}"\n}\n\npipeline main(xs: List[Int] = [1, 2, 3]) -> (o: File) {\n  let p = for x in xs { prep(x = x) }\n  let j = join(fs = p.o)\n  return (o = j.o)\n}\n',
+  );
+  const runs = { node: [], check: [], baseline: [] };
+  timed("node", [pipeBin, "check", "main.pipe"], dir);
+  for (let r = 0; r < CHECK_REPEAT; r++) {
+    runs.node.push(timed("node", ["-e", "0"], dir));
+    runs.check.push(timed("node", [pipeBin, "check", "main.pipe"], dir));
+    if (baselineBin) runs.baseline.push(timed("node", [baselineBin, "check", "main.pipe"], dir));
+  }
+  const [nd, ck] = [med(runs.node), med(runs.check)];
+  console.log(`\npipe check of a small program (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}), ${CHECK_REPEAT} paired rounds`);
+  console.log(`  node -e 0    ${fmt(nd)}`);
+  console.log(`  pipe check   ${fmt(ck)}   (${ratio(ck, nd)} node -e 0)   target: 2x`);
+  if (baselineBin) console.log(`  baseline     ${fmt(med(runs.baseline))}   (${ratio(med(runs.baseline), nd)} node -e 0)`);
+  if (ck.wall > 2 * nd.wall || ck.cpu > 2 * nd.cpu) failed.push(`pipe check: ${ratio(ck, nd)} node -e 0 (target 2x)`);
+}
+
+/** Bytes of the files under `dir`; a file linked more than once (a run's plan.json) counts once. */
+function dirBytes(dir, seen = new Set()) {
   let sum = 0;
   for (const f of fs.readdirSync(dir, { recursive: true, encoding: "utf8" })) {
     const s = fs.statSync(path.join(dir, f));
-    if (s.isFile()) sum += s.size;
+    if (s.isFile() && !seen.has(`${s.dev}:${s.ino}`)) {
+      seen.add(`${s.dev}:${s.ino}`);
+      sum += s.size;
+    }
   }
   return sum;
 }

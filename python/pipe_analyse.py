@@ -25,6 +25,12 @@ import json
 import os
 import sys
 
+# pipe's own directory, which PYTHONSAFEPATH leaves off sys.path, for this one import.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pipe_modules import package_of, search_path  # noqa: E402
+
+del sys.path[0]
+
 MAX_BYTES = 8 * 1024 * 1024
 
 TYPING = {"typing", "typing_extensions"}
@@ -81,7 +87,7 @@ class Module:
         except (ValueError, RecursionError) as e:
             self.error = {"kind": "syntax", "message": str(e), "span": [path, 0, 1]}
             return
-        self.package = package_of(path)
+        self.package, _ = package_of(path)
         self.typevars = set()
         for node in self.tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call):
@@ -143,31 +149,6 @@ class Module:
 
 def utf16_len(s):
     return len(s.encode("utf-16-le")) // 2
-
-
-def package_of(path):
-    """The dotted package a module file belongs to ("" at top level): its `__init__.py` chain."""
-    parts = []
-    d = os.path.dirname(path)
-    while os.path.isfile(os.path.join(d, "__init__.py")):
-        parts.insert(0, os.path.basename(d))
-        parent = os.path.dirname(d)
-        if parent == d:
-            break
-        d = parent
-    return ".".join(parts)
-
-
-def search_path(path, root):
-    """The directories Python searches for the module's imports (pipe_runner.py sets the same)."""
-    d = os.path.dirname(path)
-    pkg = package_of(path)
-    for _ in pkg.split(".") if pkg else []:
-        d = os.path.dirname(d)
-    out = [d]
-    if os.path.realpath(root) != os.path.realpath(d):
-        out.append(root)
-    return out
 
 
 def find_module(dotted, dirs):

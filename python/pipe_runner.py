@@ -39,6 +39,12 @@ import typing
 from collections.abc import Mapping
 from pathlib import Path
 
+# pipe's own directory, which PYTHONSAFEPATH leaves off sys.path, for this one import.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pipe_modules import package_of, search_path  # noqa: E402
+
+del sys.path[0]
+
 USAGE = "usage: pipe_runner.py <module.py> <function> <args.json> <out-dir> <output-types-json> [<output-files-json>]"
 
 
@@ -194,22 +200,10 @@ def coerce(value, hint):
 # ---- the module ----
 
 
-def package_of(path):
-    parts = []
-    d = os.path.dirname(path)
-    while os.path.isfile(os.path.join(d, "__init__.py")):
-        parts.insert(0, os.path.basename(d))
-        parent = os.path.dirname(d)
-        if parent == d:
-            break
-        d = parent
-    return ".".join(parts), d
-
-
 def load(module_path, project):
     module_path = os.path.abspath(module_path)
-    package, base = package_of(module_path)
-    for d in reversed([base, project]):
+    package, _ = package_of(module_path)
+    for d in reversed(search_path(module_path, project)):
         if d in sys.path:
             sys.path.remove(d)
         sys.path.insert(0, d)

@@ -5,79 +5,98 @@
 
 import fs from "node:fs";
 
-/**
- * Below V8's largest object in the young generation (128 KiB; larger ones go straight to the
- * old one, and live there until a full collection): the text made and dropped piece by piece
- * is collected as it goes. Half a million tasks in pieces of 4 MiB left 1.3 GB of dead text.
- */
-const CHUNK = 1 << 15;
-/** Members of an array written by one JSON.stringify, at most. */
-const MAX_BATCH = 1024;
+const CHUNK = 1 << 16;
 
 /**
- * Yields the JSON text of `value` (`indent` at least 1) in pieces of about 32 KiB. Objects and
- * arrays are written member by member down to `depth` levels (a plan's tasks are at the
- * second), and what is below by JSON.stringify: the members of an array there in batches,
- * each stringified inside as many arrays as it is deep, so that its lines come out indented
- * to their place with no pass over the text (a batch grows while its text is short, and
- * shrinks when it is long).
+ * An array written element by element as `jsonChunks` reaches it, each made only then by
+ * `at(i)`: a document's list derived from another (a state per task) is never all in memory.
+ */
+export class LazyArray {
+  constructor(
+    readonly length: number,
+    readonly at: (i: number) => unknown,
+  ) {}
+}
+
+/** A container being written: an array's elements or an object's keys, and the next to write. */
+interface Open {
+  readonly close: string;
+  readonly pad: string;
+  readonly value: unknown;
+  /** An object's keys; undefined for an array. */
+  readonly keys: string[] | undefined;
+  readonly length: number;
+  next: number;
+  /** Members written so far (an object's undefined ones are left out). */
+  written: number;
+}
+
+/** What JSON.stringify leaves out of an object, and writes as null in an array. */
+const omitted = (x: unknown) => x === undefined || typeof x === "function" || typeof x === "symbol";
+
+/** An array longer than this is written element by element at any depth: a plan's list of tasks, a fan-in's dependencies. */
+const LONG = 64;
+
+/**
+ * Yields the JSON text of `value` (`indent` at least 1) in pieces of about 64 KiB. Objects are
+ * written member by member down to `depth` levels, arrays so too and at any depth when they
+ * are long, and each member below by one JSON.stringify, its lines indented to its place:
+ * a plan's task is one call, not one per field. A `LazyArray` is written as the array of its
+ * elements.
  */
 export function* jsonChunks(value: unknown, indent = 1, depth = 2): Generator<string> {
   let buffer = "";
-  // A stack of the containers being written, not recursion: `depth` bounds it, not the input.
-  type Open = { readonly close: string; readonly level: number; readonly array: readonly unknown[] | undefined; readonly entries: [string, unknown][] | undefined; next: number };
+  // A stack of the containers being written, not recursion.
   const stack: Open[] = [];
-  const pad = (level: number) => " ".repeat(level * indent);
-  // The text of `v` at `level`: stringified as the only member of `level` nested arrays, which are cut off.
-  const nested = (v: unknown, level: number): string => {
-    let wrapped = v;
-    let head = 0;
-    let tail = 0;
-    for (let k = 0; k < level; k++) {
-      wrapped = [wrapped];
-      head += 2 + (k + 1) * indent;
-      tail += 2 + k * indent;
+  const elementOf = (top: Open, i: number): unknown => (top.value instanceof LazyArray ? top.value.at(i) : (top.value as unknown[])[i]);
+  const open = (v: unknown, pad: string): boolean => {
+    if (v instanceof LazyArray) {
+      if (stack.length >= depth && v.length <= LONG) v = Array.from({ length: v.length }, (_, i) => (v as LazyArray).at(i));
+      else if (v.length === 0) return false;
+      else {
+        buffer += "[";
+        stack.push({ close: "]", pad, value: v, keys: undefined, length: v.length, next: 0, written: 0 });
+        return true;
+      }
     }
-    const text = JSON.stringify(wrapped, null, indent) ?? "null";
-    return level ? text.slice(head, text.length - tail) : text;
-  };
-  const open = (v: unknown, level: number): boolean => {
-    if (stack.length >= depth || v === null || typeof v !== "object") return false;
-    const array = Array.isArray(v) ? (v as unknown[]) : undefined;
-    const entries = array ? undefined : Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== "function" && typeof x !== "symbol");
-    if ((array ?? entries!).length === 0) return false;
-    buffer += array ? "[" : "{";
-    stack.push({ close: array ? "]" : "}", level, array, entries, next: 0 });
+    if (v === null || typeof v !== "object") return false;
+    if (Array.isArray(v)) {
+      if (v.length === 0 || (stack.length >= depth && v.length <= LONG)) return false;
+      buffer += "[";
+      stack.push({ close: "]", pad, value: v, keys: undefined, length: v.length, next: 0, written: 0 });
+      return true;
+    }
+    if (stack.length >= depth) return false;
+    const keys = Object.keys(v);
+    if (!keys.some((k) => !omitted((v as Record<string, unknown>)[k]))) return false;
+    buffer += "{";
+    stack.push({ close: "}", pad, value: v, keys, length: keys.length, next: 0, written: 0 });
     return true;
   };
-  const leaf = (v: unknown, level: number) => {
-    buffer += nested(v === undefined || typeof v === "function" || typeof v === "symbol" ? null : v, level);
+  const leaf = (v: unknown, pad: string) => {
+    if (v instanceof LazyArray) v = Array.from({ length: v.length }, (_, i) => (v as LazyArray).at(i));
+    const text = JSON.stringify(omitted(v) ? null : v, null, indent);
+    buffer += pad && text.includes("\n") ? text.replaceAll("\n", `\n${pad}`) : text;
   };
-  let batch = 16;
-  if (!open(value, 0)) leaf(value, 0);
+  if (!open(value, "")) leaf(value, "");
   while (stack.length) {
     const top = stack[stack.length - 1]!;
-    const length = top.array ? top.array.length : top.entries!.length;
-    if (top.next === length) {
-      buffer += `\n${pad(top.level)}${top.close}`;
+    if (top.next === top.length) {
+      buffer += `\n${top.pad}${top.close}`;
       stack.pop();
       continue;
     }
-    if (top.array && stack.length >= depth) {
-      // Members that are written whole: a batch of them, as the members of an array at the level of this one.
-      const members = top.array.slice(top.next, top.next + batch);
-      const text = nested(members, top.level);
-      // `[` and the array's closing line off: the members, each on its line after a comma.
-      buffer += `${top.next ? "," : ""}${text.slice(1, text.length - 2 - top.level * indent)}`;
-      top.next += members.length;
-      if (text.length > CHUNK) batch = Math.max(1, batch >> 1);
-      else if (text.length < CHUNK >> 2 && batch < MAX_BATCH) batch <<= 1;
-    } else {
-      const [key, v] = top.array ? [undefined, top.array[top.next]] : top.entries![top.next]!;
-      buffer += `${top.next ? "," : ""}\n${pad(top.level + 1)}${key === undefined ? "" : `${JSON.stringify(key)}: `}`;
-      top.next++;
-      if (!open(v, top.level + 1)) leaf(v, top.level + 1);
-    }
+    const i = top.next++;
+    let key: string | undefined;
+    let v: unknown;
+    if (top.keys) {
+      key = top.keys[i]!;
+      v = (top.value as Record<string, unknown>)[key];
+      if (omitted(v)) continue;
+    } else v = elementOf(top, i);
+    const pad = top.pad + " ".repeat(indent);
+    buffer += `${top.written++ ? "," : ""}\n${pad}${key === undefined ? "" : `${JSON.stringify(key)}: `}`;
+    if (!open(v, pad)) leaf(v, pad);
     if (buffer.length >= CHUNK) {
       yield buffer;
       buffer = "";

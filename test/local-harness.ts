@@ -5,7 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { expect } from "vitest";
-import { listRuns, type RunRecord } from "../src/backends/local/records.js";
+import { listRuns } from "../src/backends/local/read-records.js";
+import type { RunRecord } from "../src/backends/local/records.js";
 import type { Plan } from "../src/plan/plan.js";
 import { taskScript } from "../src/plan/script.js";
 

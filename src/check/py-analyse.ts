@@ -3,19 +3,21 @@
 // module of a program at once, and its JSON answer is validated here with zod. What the
 // analyser says of a module: its functions' parameters and return annotations as type
 // trees, and the project modules it imports, transitively (its sources, for the keys).
+// zod is loaded on first use, as ts-morph is (ts-morph.ts): `pipe check` of a program
+// without Python actions never loads it. Its CommonJS build, required: checking is
+// synchronous.
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { z } from "zod";
+import { createRequire } from "node:module";
+import type { z } from "zod";
 import { packageRoot } from "../host.js";
 
 export const ANALYSER = path.join(packageRoot, "python", "pipe_analyse.py");
 
 /** The interpreter that reads modules at compile time (it never runs them). */
 export const ANALYSER_PYTHON = "python3";
-
-const SpanTuple = z.tuple([z.string(), z.number().int().nonnegative(), z.number().int().nonnegative()]);
 
 export type PyType =
   | { readonly t: "int" | "float" | "bool" | "str" | "file" | "dir" | "none"; readonly span: PySpan }
@@ -33,51 +35,62 @@ export interface PyField {
 
 export type PySpan = readonly [string, number, number];
 
-const PyTypeSchema: z.ZodType<PyType> = z.lazy(() =>
-  z.union([
-    z.object({ t: z.enum(["int", "float", "bool", "str", "file", "dir", "none"]), span: SpanTuple }),
-    z.object({ t: z.enum(["list", "optional"]), of: PyTypeSchema, span: SpanTuple }),
-    z.object({
-      t: z.literal("record"),
-      name: z.string(),
-      kind: z.enum(["typeddict", "dataclass"]),
-      fields: z.array(z.object({ name: z.string(), type: PyTypeSchema, default: z.boolean(), span: SpanTuple })),
-      span: SpanTuple,
-      decl: SpanTuple,
-    }),
-    z.object({ t: z.literal("unsupported"), text: z.string(), why: z.string(), span: SpanTuple }),
-    z.object({ t: z.literal("typevar"), name: z.string(), span: SpanTuple }),
-  ]),
-);
+/** The analyser's answer's schemas, made on first use. */
+function makeSchemas(z: typeof import("zod").z) {
+  const SpanTuple = z.tuple([z.string(), z.number().int().nonnegative(), z.number().int().nonnegative()]);
 
-const ParamSchema = z.object({
-  name: z.string(),
-  type: PyTypeSchema.nullable(),
-  default: z.boolean(),
-  kind: z.enum(["keyword", "positional-only"]),
-  span: SpanTuple,
-});
+  const PyTypeSchema: z.ZodType<PyType> = z.lazy(() =>
+    z.union([
+      z.object({ t: z.enum(["int", "float", "bool", "str", "file", "dir", "none"]), span: SpanTuple }),
+      z.object({ t: z.enum(["list", "optional"]), of: PyTypeSchema, span: SpanTuple }),
+      z.object({
+        t: z.literal("record"),
+        name: z.string(),
+        kind: z.enum(["typeddict", "dataclass"]),
+        fields: z.array(z.object({ name: z.string(), type: PyTypeSchema, default: z.boolean(), span: SpanTuple })),
+        span: SpanTuple,
+        decl: SpanTuple,
+      }),
+      z.object({ t: z.literal("unsupported"), text: z.string(), why: z.string(), span: SpanTuple }),
+      z.object({ t: z.literal("typevar"), name: z.string(), span: SpanTuple }),
+    ]),
+  );
 
-const FunctionSchema = z.object({
-  name: z.string(),
-  async: z.boolean(),
-  span: SpanTuple,
-  params: z.array(ParamSchema),
-  returns: PyTypeSchema.nullable(),
-  problems: z.array(z.object({ what: z.string(), span: SpanTuple })),
-});
-export type PyFunction = z.infer<typeof FunctionSchema>;
+  const ParamSchema = z.object({
+    name: z.string(),
+    type: PyTypeSchema.nullable(),
+    default: z.boolean(),
+    kind: z.enum(["keyword", "positional-only"]),
+    span: SpanTuple,
+  });
 
-const ErrorSchema = z.object({ kind: z.enum(["syntax", "read"]), message: z.string(), span: SpanTuple.optional(), file: z.string().optional() });
-export type PyModuleError = z.infer<typeof ErrorSchema>;
+  const FunctionSchema = z.object({
+    name: z.string(),
+    async: z.boolean(),
+    span: SpanTuple,
+    params: z.array(ParamSchema),
+    returns: PyTypeSchema.nullable(),
+    problems: z.array(z.object({ what: z.string(), span: SpanTuple })),
+  });
 
-const ModuleSchema = z.union([
-  z.object({ error: ErrorSchema }),
-  z.object({ functions: z.record(z.string(), FunctionSchema), sources: z.array(z.string()), importError: ErrorSchema.optional() }),
-]);
-export type PyModule = z.infer<typeof ModuleSchema>;
+  const ErrorSchema = z.object({ kind: z.enum(["syntax", "read"]), message: z.string(), span: SpanTuple.optional(), file: z.string().optional() });
 
-const AnswerSchema = z.object({ modules: z.record(z.string(), ModuleSchema) });
+  const ModuleSchema = z.union([
+    z.object({ error: ErrorSchema }),
+    z.object({ functions: z.record(z.string(), FunctionSchema), sources: z.array(z.string()), importError: ErrorSchema.optional() }),
+  ]);
+
+  const AnswerSchema = z.object({ modules: z.record(z.string(), ModuleSchema) });
+  return { FunctionSchema, ErrorSchema, ModuleSchema, AnswerSchema };
+}
+
+type Schemas = ReturnType<typeof makeSchemas>;
+let schemas: Schemas | undefined;
+const answerSchema = (): Schemas["AnswerSchema"] => (schemas ??= makeSchemas((createRequire(import.meta.url)("zod") as { z: typeof z }).z)).AnswerSchema;
+
+export type PyFunction = z.infer<Schemas["FunctionSchema"]>;
+export type PyModuleError = z.infer<Schemas["ErrorSchema"]>;
+export type PyModule = z.infer<Schemas["ModuleSchema"]>;
 
 export type PyAnalysis = { readonly ok: true; readonly modules: ReadonlyMap<string, PyModule> } | { readonly ok: false; readonly reason: string };
 
@@ -131,7 +144,7 @@ function runAnalyser(modules: readonly string[], projectDir: string): PyAnalysis
   } catch {
     return { ok: false, reason: "the analyser printed no JSON" };
   }
-  const parsed = AnswerSchema.safeParse(json);
+  const parsed = answerSchema().safeParse(json);
   if (!parsed.success) return { ok: false, reason: `the analyser's answer is malformed: ${parsed.error.issues[0]?.message ?? ""}` };
   return { ok: true, modules: new Map(Object.entries(parsed.data.modules)) };
 }

@@ -14,6 +14,9 @@ import { probeStore } from "../store/probe.js";
 import type { Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics } from "./report.js";
 
+// Where the Slurm commands and others find it still.
+export { planOptions } from "./plan-options.js";
+
 export interface PlanFlags {
   readonly entry?: string;
   readonly param?: string[];
@@ -38,6 +41,10 @@ export interface BuiltPlan {
   readonly program?: TypedProgram;
   /** The program's source files, by absolute path, when it was compiled. */
   readonly sources?: ReadonlyMap<string, string>;
+  /** The hash a run stored this kept plan under in `.pipe/plans`, when one did (plan/plan-cache.ts). */
+  readonly planHash?: string;
+  /** Notes the hash a run stored the plan under, when the plan is kept: the next run links it without hashing it. */
+  readonly notePlanHash?: (hash: string) => void;
   /** Compiles the plan again, the store as it is now (dynamic loops whose lists have appeared get planned); diagnostics rendered as text. */
   readonly replan?: () => Promise<{ readonly plan: Plan } | { readonly error: string }>;
 }
@@ -62,7 +69,8 @@ export async function buildPlan(file: string, flags: PlanFlags, io: Io, needs: {
     // A plan with dynamic loops still pending is made again: their lists may be in the store now.
     if (reused && !reused.plan.pending?.length) {
       if (!flags.json) printDiagnostics(io, reused.warnings, new Map());
-      return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true, changedParams: reused.changedParams };
+      const planHash = reused.planHash !== undefined ? { planHash: reused.planHash } : {};
+      return { plan: reused.plan, config: reused.config, projectDir, hasher: checked, reused: true, changedParams: reused.changedParams, ...planHash, notePlanHash: reused.notePlanHash };
     }
   }
   // Loaded only now: a reused plan never loads the parser, the checker or the schemas.
@@ -79,13 +87,4 @@ export function storeUsable(config: Config, flags: Pick<PlanFlags, "json" | "jso
   else if (flags.json) io.out(JSON.stringify({ ok: false, diagnostics: diagnosticsJson(io, [problem], new Map()) }, null, 2) + "\n");
   else printDiagnostics(io, [problem], new Map());
   return false;
-}
-
-/** Adds the flags of `buildPlan` to a commander command. */
-export function planOptions<C extends { option(flags: string, description: string, ...rest: never[]): C }>(command: C): C {
-  return command
-    .option("--entry <name>", "the pipeline to run (default: main)")
-    .option("-p, --param <name=value>", "a parameter of the entry pipeline (repeatable)", ((v: string, acc: string[] = []) => [...acc, v]) as never)
-    .option("--params <file.json>", "parameters of the entry pipeline, as a JSON object")
-    .option("--config <file>", "a config file laid over the project's pipe.config.json");
 }

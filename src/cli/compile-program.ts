@@ -55,13 +55,13 @@ export async function compileProgram(invocation: Invocation, flags: PlanFlags, i
   if (!compiled.plan) return fail(compiled.diagnostics);
   const changedParams = changedParamsOf(program, compiled.plan);
   // A plan that read a list from the store depends on more than the files the log saw.
-  if (keep && !compiled.readStore) keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics, changedParams });
+  const notePlanHash = keep && !compiled.readStore ? keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics, changedParams }) : undefined;
   const replan = async () => {
     const again = await compile(program, options);
     if (again.plan) return { plan: again.plan };
     const sorted = sortDiagnostics(again.diagnostics);
     return { error: renderDiagnostics(sorted, sourcesFor(sorted, sources), { cwd: io.cwd, color: false }) };
   };
-  return { plan: compiled.plan, config, projectDir, hasher, reused: false, changedParams, program, sources: front.sources, replan };
+  return { plan: compiled.plan, config, projectDir, hasher, reused: false, changedParams, program, sources: front.sources, replan, ...(notePlanHash ? { notePlanHash } : {}) };
 }
 

@@ -6,15 +6,13 @@
 import fs from "node:fs";
 import { useColor } from "./color.js";
 import path from "node:path";
-import type { Command } from "commander";
 import { diffPlans, hasChanges } from "../diff/index.js";
 import { checkoutRevision, GitError, parseRevisionPath, showAtRevision } from "../diff/git-revision.js";
 import { readPlanFile, readPlanJson } from "../diff/plan-json.js";
 import { diffJson, renderDiff } from "../diff/render.js";
 import type { Plan } from "../plan/plan.js";
-import { buildPlan, planOptions, type PlanFlags } from "./build-plan.js";
+import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
-import { whyCommand } from "./why-command.js";
 
 export interface DiffFlags extends PlanFlags {
   readonly verbose?: boolean;
@@ -68,22 +66,4 @@ export async function loadSide(spec: string, flags: PlanFlags, io: Io): Promise<
     if (e instanceof GitError) return fail(e.message);
     throw e;
   }
-}
-
-/** Adds `pipe diff` and `pipe why` to the command line. */
-export function registerDiffCommands(program: Command, io: Io, setCode: (code: number) => void): void {
-  planOptions(program.command("diff"))
-    .description("what reruns between two versions of a workflow, and the root cause (exit 0: no changes, 3: changes, 2: error)")
-    .argument("<a>", "the old version: a .pipe file, a plan JSON, or a git revision REV:path")
-    .argument("<b>", "the new version, likewise")
-    .option("--json", "print the differences as JSON")
-    .option("--verbose", "list every task instead of grouping by cause")
-    .action(async (a: string, b: string, opts: DiffFlags) => setCode(await diffCommand(a, b, opts, io)));
-
-  planOptions(program.command("why"))
-    .description("why a task is not cached: what differs from its most recent run in the store")
-    .argument("<task>", "the task id, e.g. main/prepare")
-    .argument("<file>", "the entry .pipe file")
-    .option("--json", "print the explanation as JSON")
-    .action(async (task: string, file: string, opts: PlanFlags & { json?: boolean }) => setCode(await whyCommand(task, file, opts, io)));
 }

@@ -8,14 +8,13 @@ import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { readBundleEnv } from "../backends/slurm/bundle.js";
+import { readBundle, readBundleEnv } from "../backends/slurm/bundle.js";
 import { emitSlurm } from "../backends/slurm/emit.js";
 import { ENV_FILE, EXPAND_DIR, jobSafe, partDir, partsKnown, REPLAN_FILE, ReplanSchema } from "../backends/slurm/expand.js";
 import type { SlurmConfig } from "../backends/slurm/directives.js";
 import { nodeFileHost, relativePosix, type FileHost } from "../host.js";
 import { ContentHasher } from "../plan/content-hash.js";
 import { compile } from "../plan/index.js";
-import { PlanSchema } from "../plan/plan.js";
 import { fromPlanValue, type Value } from "../plan/values.js";
 import { frontEnd } from "../phases.js";
 import { printable } from "../printable.js";
@@ -66,9 +65,10 @@ export async function expandBundleCommand(dir: string, loop: string, io: Io): Pr
   const plan = compiled.plan;
   if (plan.pending?.some((p) => p.id === loop)) return fail(`the loop ${printable(loop)} waits on a list that is not in the store`, Exit.failed);
 
-  const rootPlan = PlanSchema.parse(JSON.parse(fs.readFileSync(path.join(root, "plan.json"), "utf8")));
+  const rootBundle = readBundle(root);
+  if (!rootBundle.ok) return fail(rootBundle.error);
   const keyOf = new Map(plan.tasks.map((t) => [t.id, t.key]));
-  const moved = rootPlan.tasks.find((t) => keyOf.has(t.id) && keyOf.get(t.id) !== t.key);
+  const moved = rootBundle.value.jobs.flatMap((j) => j.tasks).find((t) => keyOf.has(t.id) && keyOf.get(t.id) !== t.key);
   if (moved) return fail(`${printable(moved.id)} has another key than when the bundle was written (a file its key covers changed): emit the bundle again`);
 
   const part = partDir(loop);
@@ -92,7 +92,7 @@ export async function expandBundleCommand(dir: string, loop: string, io: Io): Pr
     const prefix = `${jobSafe(loop).slice(0, 24)}-${crypto.createHash("sha256").update(loop).digest("hex").slice(0, 4)}.`;
     const emitted = emitSlurm(plan, replan.slurm as SlurmConfig, { ids, prefix, root: "../..", jobOf: known.jobOf, loopsElsewhere: known.loops });
     for (const sub of ["jobs", "tasks"]) fs.rmSync(path.join(target, sub), { recursive: true, force: true });
-    for (const sub of ["jobs", "tasks", "logs"]) fs.mkdirSync(path.join(target, sub), { recursive: true });
+    for (const sub of ["jobs", "logs"]) fs.mkdirSync(path.join(target, sub), { recursive: true });
     for (const [file, content] of emitted.files) fs.writeFileSync(path.join(target, file), content, { mode: file.endsWith(".sh") ? 0o755 : 0o644 });
     fs.copyFileSync(path.join(root, ENV_FILE), path.join(target, ENV_FILE));
     io.out(`expanded ${printable(loop)}: ${ids.size} tasks in ${emitted.bundle.jobs.length} jobs, ${emitted.bundle.expands?.length ?? 0} expanding jobs (${part})\n`);

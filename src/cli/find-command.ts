@@ -4,34 +4,14 @@
 
 import { maxOf } from "../arrays.js";
 import path from "node:path";
-import type { Command } from "commander";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { printable, printableLine } from "../printable.js";
 import { entryOutputs } from "../results/outputs.js";
 import { findTasks, type FoundTask } from "../results/find.js";
 import { linkTree } from "../results/links.js";
-import { buildPlan, planOptions, type PlanFlags } from "./build-plan.js";
+import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics } from "./report.js";
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-export function registerFindCommands(program: Command, io: Io, setCode: (code: number) => void): void {
-  planOptions(program.command("find"))
-    .description("the plan's tasks matching id patterns and argument values, with their results in the store")
-    .argument("<file>", "the entry .pipe file")
-    .argument("[tasks...]", "task id patterns (`*` is a wildcard); all tasks when none")
-    .option("--where <name=value>", "only tasks whose argument `name` equals `value`, read with the parameter's type (repeatable)", collect)
-    .option("--json", "print JSON")
-    .action(async (file: string, tasks: string[], opts: PlanFlags & { where?: string[] }) => setCode(await findCommand(file, tasks, opts, io)));
-
-  planOptions(program.command("outputs"))
-    .description("the entry pipeline's outputs, cached or missing; --link DIR makes a folder of links into the store per task")
-    .argument("<file>", "the entry .pipe file")
-    .option("--link <dir>", "make (or refresh) DIR/<binding>/<labels>/<output> links into the store")
-    .option("--json", "print JSON")
-    .action(async (file: string, opts: PlanFlags & { link?: string }) => setCode(await outputsCommand(file, opts, io)));
-}
 
 export async function findCommand(file: string, patterns: readonly string[], flags: PlanFlags & { where?: string[] }, io: Io): Promise<number> {
   // The filters are typed by the actions' parameters: the checked program, not only the plan.

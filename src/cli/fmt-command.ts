@@ -6,7 +6,6 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import type { Command } from "commander";
 import { Exit, type Io } from "./io.js";
 import { printDiagnostics } from "./report.js";
 import { MAX_SOURCE_BYTES, describeProblem, readUserFile } from "../host.js";
@@ -16,19 +15,6 @@ export interface FmtFlags {
   readonly check?: boolean;
   readonly write?: boolean;
   readonly stdinFilepath?: string;
-}
-
-export function registerFmtCommand(program: Command, io: Io, setCode: (code: number) => void): void {
-  program
-    .command("fmt")
-    .description("format .pipe files: print the result, --write it in place, or --check it")
-    .argument("<files...>", ".pipe files, or directories to search for them")
-    .option("--check", "list the files that are not formatted; exit 1 if there are any")
-    .option("--write", "rewrite the files in place")
-    .option("--stdin-filepath <path>", "with `-`: the name to report standard input by")
-    .action(async (files: string[], opts: FmtFlags) => {
-      setCode(await fmtCommand(files, opts, io));
-    });
 }
 
 export async function fmtCommand(args: readonly string[], flags: FmtFlags, io: Io): Promise<number> {

@@ -4,30 +4,19 @@
 // `--keep-runs N` each project's run records older than its last N (run-storage.ts).
 // It prints what it frees, in bytes.
 
-import type { Command } from "commander";
 import { ACTIVE_STATES, queueStates } from "../backends/slurm/queue.js";
-import { pruneRuns, type PrunedRuns } from "../backends/local/run-storage.js";
+import { pruneRuns, type PrunedRuns } from "../backends/local/prune-runs.js";
 import { Diag } from "../diagnostics/catalog.js";
 import { at } from "../diagnostics/diagnostic.js";
 import { printable } from "../printable.js";
 import { collectStore, type Collected } from "../store/index.js";
-import { buildPlan, planOptions, type PlanFlags } from "./build-plan.js";
+import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { printDiagnostics } from "./report.js";
 
-interface GcFlags extends PlanFlags {
+export interface GcFlags extends PlanFlags {
   readonly keepRuns?: string;
   readonly dryRun?: boolean;
-}
-
-export function registerGcCommand(program: Command, io: Io, setCode: (code: number) => void): void {
-  planOptions(program.command("gc"))
-    .description("delete store entries no given plan references (never what running work needs), and old run records")
-    .argument("<files...>", "the .pipe programs whose results to keep")
-    .option("--keep-runs <n>", "also delete each project's run records but the last n")
-    .option("--dry-run", "print what would be deleted, delete nothing")
-    .option("--json", "print JSON")
-    .action(async (files: string[], opts: GcFlags) => setCode(await gcCommand(files, opts, io)));
 }
 
 export async function gcCommand(files: readonly string[], flags: GcFlags, io: Io): Promise<number> {

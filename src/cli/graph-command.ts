@@ -6,7 +6,7 @@
 // A dynamic loop not planned yet (and a call waiting on one) is one dashed node, reached by
 // dashed edges from the tasks whose lists it waits on.
 
-import { listRuns } from "../backends/local/records.js";
+import { listRuns } from "../backends/local/read-records.js";
 import type { Pending, Plan } from "../plan/plan.js";
 import { planStates } from "../plan/state.js";
 import { printable } from "../printable.js";

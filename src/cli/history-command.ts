@@ -7,7 +7,8 @@
 import { maxOf } from "../arrays.js";
 import fs from "node:fs";
 import path from "node:path";
-import { listRuns, runsDir, stateCounts, stateSummary, type RunRecord } from "../backends/local/records.js";
+import { runsDir, stateCounts, stateSummary, type RunRecord } from "../backends/local/records.js";
+import { listRuns } from "../backends/local/read-records.js";
 import { taskMatcher } from "../plan/state.js";
 import type { PlanValue } from "../plan/plan.js";
 import { printable, printableQuoted } from "../printable.js";

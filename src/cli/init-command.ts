@@ -4,7 +4,6 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import type { Command } from "commander";
 import { Exit, type Io } from "./io.js";
 
 const files: Record<string, string> = {
@@ -41,14 +40,6 @@ wc -w < "$1" | tr -d ' '
 `,
   ".gitignore": ".pipe/\n",
 };
-
-export function registerInitCommand(program: Command, io: Io, done: (code: number) => void): void {
-  program
-    .command("init")
-    .description("write a small starter project (refuses to overwrite anything)")
-    .argument("[dir]", "the directory to write it in (made if missing)", ".")
-    .action((dir: string) => done(initCommand(path.resolve(io.cwd, dir), io)));
-}
 
 export function initCommand(dir: string, io: Io): number {
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {

@@ -7,12 +7,11 @@ import { formatCost, rerunCost } from "../diff/cost.js";
 import { planCauses } from "../diff/plan-causes.js";
 import { colors, type Colors } from "./color.js";
 import { planStates, type RunDecision } from "../plan/state.js";
-import { entriesOfTasks } from "../store/index.js";
 import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { maxOf } from "../arrays.js";
-import { jsonChunks } from "../json-chunks.js";
+import { jsonChunks, LazyArray } from "../json-chunks.js";
 import { pendingText } from "../plan/pending-text.js";
 import type { Pending } from "../plan/plan.js";
 
@@ -31,6 +30,9 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
     return Exit.ok;
   }
   const states = planStates(plan, config.storeDir, flags.force ?? []);
+  // The store's records (and their schema) are read only for tasks that run: a plan with
+  // everything cached loads neither.
+  const entriesOfTasks = states.some((s) => s.run) ? (await import("../store/entries.js")).entriesOfTasks : () => new Map();
   const causes = planCauses(plan, states, (ids) => entriesOfTasks(config.storeDir, ids));
   const toRun = states.filter((s) => s.run).length;
   if (flags.json) {
@@ -38,7 +40,11 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
       ok: true,
       entry: plan.entry,
       summary: { tasks: states.length, toRun, cached: states.length - toRun, pending: plan.pending?.length ?? 0, cost: rerunCost(states.filter((s) => s.run).map((s) => s.task)) },
-      tasks: states.map((s, i) => ({ id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(causes[i] ? { cause: causes[i] } : {}), ...(s.because ? { because: s.because } : {}) })),
+      // Each made as it is written: at the task limit, half a million objects never all at once.
+      tasks: new LazyArray(states.length, (i) => {
+        const s = states[i]!;
+        return { id: s.task.id, key: s.task.key, action: plan.actions[s.task.action]!.name, state: s.run ? "run" : "cached", ...(s.reason ? { reason: s.reason } : {}), ...(causes[i] ? { cause: causes[i] } : {}), ...(s.because ? { because: s.because } : {}) };
+      }),
       pending: (plan.pending ?? []).map((p) => ({ ...p, state: "pending", reason: pendingText(p) })),
       plan,
     });

@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { listRuns, readRecord } from "../backends/local/records.js";
+import { listRuns, readRecord } from "../backends/local/read-records.js";
 import { BUNDLE_FILE } from "../backends/slurm/bundle.js";
 import { localReport, reportHtml, slurmReport, type Report } from "../report/index.js";
 import { printableQuoted } from "../printable.js";

@@ -1,5 +1,6 @@
 // `pipe run`: compile the plan and run it with the local backend; print the failures'
-// details or the entry pipeline's outputs at the end.
+// details or the entry pipeline's outputs at the end (with --quiet, only those: no progress
+// and no summary line).
 
 import fs from "node:fs";
 import { liveDisplay } from "./color.js";
@@ -13,7 +14,7 @@ import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import { printable, printableLine } from "../printable.js";
 import { outputValues } from "../results/outputs.js";
-import { runContext } from "../results/run-context.js";
+import { runContext } from "../results/git-commit.js";
 import { buildPlan, storeUsable, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 import { jsonReporter, plainReporter, quietReporter } from "./run-progress.js";
@@ -34,7 +35,7 @@ export interface Interrupts {
 export async function runCommand(file: string, flags: RunFlags, io: Io, { signal, urgent }: Interrupts): Promise<number> {
   const built = await buildPlan(file, { ...flags, jsonLines: Boolean(flags.json) }, io);
   if (!built) return Exit.invalid;
-  const { config, projectDir, hasher, replan, changedParams } = built;
+  const { config, projectDir, hasher, replan, changedParams, planHash } = built;
   let plan = built.plan;
   // With --json every refusal is one line too, so that a reader of the events sees why.
   const refuse = (messages: string[]): number => {
@@ -48,8 +49,9 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
   const problems = unfittable(plan, limits);
   if (problems.length) return refuse([...problems.map((p) => `error: ${p}`), "nothing was started"]);
   if (!storeUsable(config, { ...flags, jsonLines: Boolean(flags.json) }, io)) return Exit.invalid;
-  const outcome = await runPlan({ plan, ...(replan ? { replan } : {}), storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams) });
+  const outcome = await runPlan({ plan, ...(replan ? { replan } : {}), storeDir: config.storeDir, projectDir, pipeHome: packageRoot, limits, force: flags.force ?? [], keepGoing: Boolean(flags.keepGoing), reporter: await reporterFor(flags, io), signal, urgent, seen: hasher.seen, context: runContext(projectDir, changedParams), ...(planHash ? { planHash } : {}) });
   const { record, runDir } = outcome;
+  built.notePlanHash?.(outcome.planHash);
   // With its dynamic loops expanded: what the outputs are made of.
   plan = outcome.plan;
   const failures = record.tasks
@@ -67,7 +69,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
     }
     for (const f of outcome.expansionFailures) io.err(`\nfailed: the loop ${printable(f.loop)} could not be planned:\n${f.message.replace(/\n?$/, "\n")}`);
     if (!flags.quiet || record.status !== "ok") io.err(`run ${record.id}: ${record.status} (${stateSummary(record)})\n`);
-    if (record.status === "ok" && !flags.quiet) {
+    if (record.status === "ok") {
       for (const [name, text] of Object.entries(outputValues(plan, config.storeDir))) io.out(`${name} = ${printableLine(text)}\n`);
     }
   }

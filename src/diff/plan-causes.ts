@@ -21,6 +21,9 @@ const ROOTS_NAMED = 1;
  * `entriesOf` gives the entries of the tasks asked for, most recent first.
  */
 export function planCauses(plan: Plan, states: readonly RunDecision[], entriesOf: (ids: ReadonlySet<string>) => ReadonlyMap<string, readonly StoreEntry[]>): (string | undefined)[] {
+  // A plan never run (every task new): reruns begin where tasks have no dependencies; past
+  // MAX_COMPARED of them none is compared, so every rerun is simply new.
+  if (states.length > MAX_COMPARED && states.every((s) => s.run && s.reason === "new key") && states.filter((s) => s.task.deps.length === 0).length > MAX_COMPARED) return new Array<string | undefined>(states.length).fill(undefined);
   const position = new Map(plan.tasks.map((t, i) => [t.id, i]));
   const fresh = states.flatMap((s, i) => (s.run && s.reason === "new key" ? [i] : []));
   const isFresh = new Set(fresh);
@@ -43,6 +46,8 @@ export function planCauses(plan: Plan, states: readonly RunDecision[], entriesOf
       own.set(i, moved ? `upstream ${printable(moved[0])} is not what its last run read` : "new key");
     }
   }
+  // Nothing compared has a cause of its own, and nothing is cached: every rerun is simply new.
+  if (own.size === 0 && states.every((s) => s.run)) return new Array<string | undefined>(states.length).fill(undefined);
   /** The tasks where the rerun of each task began (itself, for such a task), interned by text. */
   const rootsAt: (readonly string[] | undefined)[] = new Array(states.length);
   const interned = new Map<string, readonly string[]>();

@@ -7,31 +7,59 @@
 import path from "node:path";
 import type { Resources, TAction, TCall, TExpr, TInterpolation, TPipeline, TypedProgram } from "../check/typed.js";
 import { zipMismatch } from "../check/pipelines.js";
-import { show, isPathType, type Type } from "../check/types.js";
+import { isPathType, type Type } from "../check/types.js";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { relativePosix } from "../host.js";
-import type { TaskInput } from "./plan.js";
-import { mergeResources } from "./resources.js";
+import { mergeResources, retriesOf, toPlanResources } from "./resources.js";
+import type { KeyFile, PlanResources, PlanValue, Task } from "./plan.js";
 import { inDoubleQuotes, shellQuote } from "../shell/quote.js";
-import { coerce, scalarText, type Value } from "./values.js";
-import { comboLabel, labelledList, labelSuffix, sameLabels, type Label } from "./labels.js";
+import { coerce, scalarText, toPlanValue, type Value } from "./values.js";
+import { ComboLabels, labelledList, labelSuffix, sameLabels, type Label } from "./labels.js";
 import { elementLabel, pendingWaits, sourceKey, type RuntimeSource } from "./dynamic.js";
 import type { Pending } from "./plan.js";
 import { evaluateOperation } from "./evaluate.js";
 import { computeResources } from "./computed-resources.js";
 
-export interface TaskDraft {
-  readonly id: string;
-  readonly group: string;
-  readonly action: TAction;
-  readonly args: ReadonlyMap<string, Value>;
-  readonly deps: readonly string[];
-  readonly command: string;
-  readonly inputs: readonly Omit<TaskInput, "key">[];
+/**
+ * The tasks expansion made, as index-based tables: the plan's tasks, their keys and files
+ * still to be filled in (index.ts, once the files are hashed), and beside each, by its
+ * place, what compiling them needs and the plan does not keep.
+ */
+export interface Drafts {
+  /** The tasks, `key` empty and `files` the empty list until index.ts sets them. */
+  readonly tasks: Task[];
+  readonly actions: TAction[];
   /** External inputs: project-relative paths whose content the key covers. */
-  readonly inputPaths: readonly string[];
-  readonly resources: Resources;
+  readonly inputPaths: (readonly string[])[];
+  /** The arguments as values, for a task with external inputs (their kinds and where they were written). */
+  readonly args: (ReadonlyMap<string, Value> | undefined)[];
+}
+
+/** What most tasks depend on and read: nothing (one list for all; nothing changes a plan's lists). */
+const NO_DEPS: readonly string[] = Object.freeze([]);
+const NO_PATHS: readonly string[] = Object.freeze([]);
+const NO_FILES: readonly KeyFile[] = Object.freeze([]);
+
+/** `record[name] = value`, where a parameter named `__proto__` is a field like any other. */
+function setField(record: Record<string, PlanValue>, name: string, value: PlanValue): void {
+  if (name === "__proto__") Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+  else record[name] = value;
+}
+
+/** An upstream value a task reads, by the variable of its script (`in_3`); `next`, another of the same task. */
+interface InputVar {
+  readonly output: string;
+  readonly fields: readonly string[] | undefined;
+  readonly name: string;
+  next: InputVar | undefined;
+}
+
+function sameFields(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 interface WithValue {
@@ -41,10 +69,16 @@ interface WithValue {
 }
 
 export class Expander {
-  readonly drafts: TaskDraft[] = [];
+  readonly drafts: Drafts = { tasks: [], actions: [], inputPaths: [], args: [] };
+  /** The plan's record of each `Resources` object: a sweep's tasks share one (mergeResources). */
+  private readonly planResources = new Map<Resources, PlanResources>();
   /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
   readonly diagnostics: Diagnostic[] = [];
-  private readonly ids = new Set<string>();
+  /** Each task's place in `drafts`, by id. */
+  readonly index = new Map<string, number>();
+  /** By a task's place: the last task that read one of its outputs, and the variables it reads them as. */
+  private readonly readBy: number[] = [];
+  private readonly readAs: (InputVar | undefined)[] = [];
   /** Dynamic loops not planned yet, and the calls that wait on them (plan/dynamic.ts). */
   readonly pending: Pending[] = [];
   /** The runtime lists those loops wait on: what to look for in the store. */
@@ -112,14 +146,17 @@ export class Expander {
       }
       // One environment for the whole loop: a call reads it and keeps nothing of it.
       const loopEnv = new Map(env);
+      const labels = new ComboLabels(v.vars, lists, v.mode);
       for (const at of combinations(v.mode, lists.map((l) => l.items.length))) {
-        if (this.drafts.length > this.maxTasks) break;
-        v.vars.forEach((name, k) => loopEnv.set(name, lists[k]!.items[at[k]!]!));
-        const label = comboLabel(v.vars, lists, at);
+        if (this.drafts.tasks.length > this.maxTasks) break;
+        for (let k = 0; k < at.length; k++) loopEnv.set(v.vars[k]!, lists[k]!.items[at[k]!]!);
+        const label = labels.label(at);
         let suffix = labelSuffix(label);
-        const seen = (seenLabels.get(suffix) ?? 0) + 1;
-        seenLabels.set(suffix, seen);
-        if (seen > 1) suffix += `#${seen}`;
+        if (!labels.distinct) {
+          const seen = (seenLabels.get(suffix) ?? 0) + 1;
+          seenLabels.set(suffix, seen);
+          if (seen > 1) suffix += `#${seen}`;
+        }
         results.push(this.call(v.body, loopEnv, innerWiths, id + suffix, letGroup, resources));
         resultLabels.push(label);
       }
@@ -130,10 +167,12 @@ export class Expander {
 
   private call(c: TCall, env: ReadonlyMap<string, Value>, withs: ReadonlyMap<string, WithValue>, id: string, group: string, outer: Resources): Value {
     const callee = c.callee.kind === "Action" ? this.program.actions.get(c.callee.id)! : this.program.pipelines.get(c.callee.id)!;
-    const explicit = new Map(c.args.map((a) => [a.name, this.expr(a.value, env)]));
+    // Arguments evaluated in the order written; a call names a few, so a search finds each.
+    const explicit = c.args.map((a) => this.expr(a.value, env));
     const args = new Map<string, Value>();
     for (const param of callee.params) {
-      const given = explicit.get(param.name);
+      let given: Value | undefined;
+      for (let i = 0; i < c.args.length; i++) if (c.args[i]!.name === param.name) given = explicit[i];
       const inherited = given === undefined ? withs.get(param.name) : undefined;
       let value = given ?? inherited?.value;
       if (value === undefined && param.default) value = this.expr(param.default, new Map());
@@ -142,7 +181,7 @@ export class Expander {
     const resources = mergeResources(outer, computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)));
     // A call of an action that receives what a pending loop makes is pending with it; a
     // pipeline's calls are, each as it receives such a value.
-    const waits = callee.kind === "Action" ? pendingWaits(args.values()) : undefined;
+    const waits = callee.kind === "Action" && mayWait(args) ? pendingWaits(args.values()) : undefined;
     if (waits) {
       this.pending.push({ id, kind: "call", over: [], after: waits });
       return { t: "pending", waits };
@@ -153,51 +192,68 @@ export class Expander {
     }
     const own = computeResources(callee.resources, callee.computedResources, (e) => this.expr(e, args), c.span, id, (d) => this.report(d));
     id = this.addTask(callee, args, id, group, mergeResources(own, resources));
-    return { t: "record", fields: Object.fromEntries(callee.outputs.map((o) => [o.name, { t: "ref", task: id, output: o.name, type: o.type }])) };
+    const fields: Record<string, Value> = {};
+    const at = this.drafts.tasks.length - 1;
+    for (const o of callee.outputs) fields[o.name] = { t: "ref", task: id, output: o.name, type: o.type, at };
+    return { t: "record", fields };
   }
 
   /** Adds the task; returns its id, made unique if sweep labels made of odd strings collide. */
   private addTask(action: TAction, args: Map<string, Value>, wanted: string, group: string, resources: Resources): string {
     let id = wanted;
+    const n = this.drafts.tasks.length;
     // `for s in ["x]/t[k=y", ...]` over a nested sweep can spell another combination's id.
-    for (let n = 2; this.ids.has(id); n++) id = `${wanted}#${n}`;
-    this.ids.add(id);
-    const inputs: Omit<TaskInput, "key">[] = [];
-    // A fan-in over a sweep reads thousands of upstream outputs: look each up by the ref
-    // itself (one object per task output, shared by every use), then by task and output.
-    const byRef = new Map<Value, string>();
-    const byName = new Map<string, string>();
+    for (let k = 2; this.index.has(id); k++) id = `${wanted}#${k}`;
+    this.index.set(id, n);
+    this.readBy.push(-1);
+    this.readAs.push(undefined);
+    // A fan-in over a sweep reads thousands of upstream outputs, each numbered once: found by
+    // the upstream task's place (a ref made by this expansion knows it), then by output and fields.
+    const depIds: string[] = [];
+    let count = 0;
     const inputVar = (ref: Value & { t: "ref" }): string => {
-      let name = byRef.get(ref);
-      if (name !== undefined) return name;
-      const at = inputId(ref.task, ref.output, ref.fields);
-      name = byName.get(at);
-      if (name === undefined) {
-        name = `in_${inputs.length}`;
-        inputs.push({ var: name, task: ref.task, output: ref.output, type: show(ref.type), ...(ref.fields ? { fields: ref.fields } : {}) });
-        byName.set(at, name);
+      const at = ref.at ?? this.index.get(ref.task)!;
+      const first = this.readBy[at] === n ? this.readAs[at] : undefined;
+      for (let e = first; e; e = e.next) if (e.output === ref.output && sameFields(e.fields, ref.fields)) return e.name;
+      const name = `in_${count++}`;
+      const entry: InputVar = { output: ref.output, fields: ref.fields, name, next: undefined };
+      if (first) {
+        entry.next = first.next;
+        first.next = entry;
+      } else {
+        this.readBy[at] = n;
+        this.readAs[at] = entry;
+        depIds.push(ref.task);
       }
-      byRef.set(ref, name);
       return name;
     };
-    const paths = new Set<string>();
-    for (const v of args.values()) collectPaths(v, paths);
+    let paths: Set<string> | undefined;
+    for (const v of args.values()) paths = collectPaths(v, paths);
     // Upstream values referenced by the arguments are read even when the command does not
     // interpolate them, so that every dependency is an input of the script.
     for (const v of args.values()) forEachRef(v, inputVar);
     const command = renderCommand(action, (e) => this.expr(e, args), inputVar, (d) => this.report(d));
-    const deps = inputs.length ? [...new Set(inputs.map((i) => i.task))].sort() : [];
-    this.drafts.push({
+    const planArgs: Record<string, PlanValue> = {};
+    args.forEach((v, k) => setField(planArgs, k, toPlanValue(v)));
+    let planResources = this.planResources.get(resources);
+    if (!planResources) this.planResources.set(resources, (planResources = toPlanResources(resources)));
+    const d = this.drafts;
+    d.tasks.push({
       id,
+      key: "",
+      action: action.id,
       group,
-      action,
-      args,
-      deps,
+      deps: (depIds.length ? depIds.sort() : NO_DEPS) as string[],
+      args: planArgs,
       command,
-      inputs,
-      inputPaths: paths.size ? [...paths].sort() : [],
-      resources,
+      files: NO_FILES as KeyFile[],
+      resources: planResources,
+      retries: retriesOf(action.retries, resources),
+      cache: action.cache,
     });
+    d.actions.push(action);
+    d.inputPaths.push(paths ? [...paths].sort() : NO_PATHS);
+    d.args.push(paths ? args : undefined);
     return id;
   }
 
@@ -247,14 +303,15 @@ export class Expander {
   }
 }
 
-/** A field inside a structured upstream output, read when its task has run. */
-function intoRef(ref: Value & { t: "ref" }, name: string, type: Type): Value {
-  return { t: "ref", task: ref.task, output: ref.output, type, fields: [...(ref.fields ?? []), name] };
+/** Whether a pending value may be among `args`: only inside a list or a record, or one itself. */
+function mayWait(args: ReadonlyMap<string, Value>): boolean {
+  for (const v of args.values()) if (v.t === "pending" || v.t === "list" || v.t === "record") return true;
+  return false;
 }
 
-/** What identifies an upstream value a task reads: its task, output and fields (plan.ts numbers inputs by the same). */
-export function inputId(task: string, output: string, fields: readonly string[] | undefined): string {
-  return fields ? `${task}\n${output}\n${fields.join(".")}` : `${task}\n${output}`;
+/** A field inside a structured upstream output, read when its task has run. */
+function intoRef(ref: Value & { t: "ref" }, name: string, type: Type): Value {
+  return { t: "ref", task: ref.task, output: ref.output, type, fields: [...(ref.fields ?? []), name], ...(ref.at === undefined ? {} : { at: ref.at }) };
 }
 
 /** A `with` string standing for a path resolves against the file of the pipeline that set it. */
@@ -266,28 +323,34 @@ function asParamType(value: Value, type: Type, projectDir: string, file: string)
   return coerce(value, type);
 }
 
-/** Index tuples of a sweep: the cartesian product (last variable fastest) or a zip. */
-function* combinations(mode: "product" | "zip", lengths: number[]): Generator<number[]> {
+/** Index tuples of a sweep: the cartesian product (last variable fastest) or a zip; one array, changed in place between yields. */
+function* combinations(mode: "product" | "zip", lengths: number[]): Generator<readonly number[]> {
   if (mode === "zip") {
     // The lengths agree: the caller reports a mismatch rather than cut the longer lists.
     const n = lengths[0] ?? 0;
-    for (let i = 0; i < n; i++) yield lengths.map(() => i);
+    const index = lengths.map(() => 0);
+    for (let i = 0; i < n; i++) {
+      index.fill(i);
+      yield index;
+    }
     return;
   }
   if (lengths.some((n) => n === 0)) return;
   const index = lengths.map(() => 0);
   for (;;) {
-    yield [...index];
+    yield index;
     let k = lengths.length - 1;
     while (k >= 0 && ++index[k]! === lengths[k]!) index[k--] = 0;
     if (k < 0) return;
   }
 }
 
-function collectPaths(v: Value, into: Set<string>): void {
-  if (v.t === "path") into.add(v.path);
-  else if (v.t === "list") for (const i of v.items) collectPaths(i, into);
-  else if (v.t === "record") for (const f of Object.values(v.fields)) collectPaths(f, into);
+/** The paths inside `v` added to `into`, made when there is a first one. */
+function collectPaths(v: Value, into: Set<string> | undefined): Set<string> | undefined {
+  if (v.t === "path") (into ??= new Set()).add(v.path);
+  else if (v.t === "list") for (const i of v.items) into = collectPaths(i, into);
+  else if (v.t === "record") for (const f of Object.values(v.fields)) into = collectPaths(f, into);
+  return into;
 }
 
 function forEachRef(v: Value, visit: (ref: Value & { t: "ref" }) => void): void {
@@ -297,25 +360,65 @@ function forEachRef(v: Value, visit: (ref: Value & { t: "ref" }) => void): void 
   else if (v.t === "record") for (const k of Object.keys(v.fields).sort()) forEachRef(v.fields[k]!, visit);
 }
 
+/**
+ * An action's command as the tasks share it: literal text (outputs included, as `"$out/NAME"`)
+ * between the interpolations each task evaluates. Made once per action.
+ */
+type Template = readonly (string | TInterpolation)[];
+const templates = new WeakMap<TAction, Template>();
+
+function templateOf(action: TAction & { impl: { kind: "Shell" } }): Template {
+  let template = templates.get(action);
+  if (template) return template;
+  const parts: (string | TInterpolation)[] = [];
+  let text = "";
+  for (const part of action.impl.parts) {
+    if (typeof part === "string") text += part;
+    else if (part.expr.kind === "Out") {
+      const name = part.expr.name;
+      const file = action.outputs.find((o) => o.name === name)?.file ?? name;
+      text += part.raw && shellQuote(file) === file ? `$out/${file}` : `"$out/${inDoubleQuotes(file)}"`;
+    } else {
+      parts.push(text, part);
+      text = "";
+    }
+  }
+  parts.push(text);
+  templates.set(action, (template = parts));
+  return template;
+}
+
 /** The command with every interpolation replaced by quoted words (or `"$in_N"` for upstream values). */
 function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar: (ref: Value & { t: "ref" }) => string, report: (d: Diagnostic) => void): string {
   if (action.impl.kind !== "Shell") return "";
-  const words = (v: Value, raw: boolean): string[] => {
+  /** The words of a value joined by spaces; undefined for none (which is not one empty word). */
+  const words = (v: Value, raw: boolean): string | undefined => {
     switch (v.t) {
       case "none":
-        return [];
-      case "list":
-        return v.items.flatMap((i) => words(i, raw));
       case "record":
-        return [];
+        return undefined;
+      case "list": {
+        let text: string | undefined;
+        for (const i of v.items) {
+          const w = words(i, raw);
+          if (w !== undefined) text = text === undefined ? w : `${text} ${w}`;
+        }
+        return text;
+      }
       case "ref":
         // A list or an optional read at run time is a bash array (empty for `none`).
-        if (v.type.kind === "List" || v.type.kind === "Optional") return [raw ? `\${${inputVar(v)}[@]}` : `"\${${inputVar(v)}[@]}"`];
-        return [raw ? `$${inputVar(v)}` : `"$${inputVar(v)}"`];
+        if (v.type.kind === "List" || v.type.kind === "Optional") return raw ? `\${${inputVar(v)}[@]}` : `"\${${inputVar(v)}[@]}"`;
+        return raw ? `$${inputVar(v)}` : `"$${inputVar(v)}"`;
+      // A number or a boolean is one word bash leaves alone: nothing to quote.
+      case "int":
+      case "float":
+      case "bool":
+        return scalarText(v);
       default:
-        return [raw ? scalarText(v) : shellQuote(scalarText(v))];
+        return raw ? scalarText(v) : shellQuote(scalarText(v));
     }
   };
+  const list = (w: string | undefined): string[] => (w === undefined ? [] : [w]);
   /** `flag("--x", v)`: nothing for `none`, false or `[]`; the flag alone for true; else the flag before each value. */
   const flagged = (part: TInterpolation & { flag: TExpr }): string[] => {
     const name = evaluate(part.flag);
@@ -327,19 +430,14 @@ function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar:
     }
     const flag = shellQuote(scalarText(name));
     if (value.t === "bool") return value.v ? [flag] : [];
-    if (value.t === "list") return value.items.flatMap((i) => (i.t === "none" ? [] : [flag, ...words(i, false)]));
-    return value.t === "none" ? [] : [flag, ...words(value, false)];
+    if (value.t === "list") return value.items.flatMap((i) => (i.t === "none" ? [] : [flag, ...list(words(i, false))]));
+    return value.t === "none" ? [] : [flag, ...list(words(value, false))];
   };
-  return action.impl.parts
-    .map((part) => {
-      if (typeof part === "string") return part;
-      if (part.expr.kind === "Out") {
-        const name = part.expr.name;
-        const file = action.outputs.find((o) => o.name === name)?.file ?? name;
-        return part.raw && shellQuote(file) === file ? `$out/${file}` : `"$out/${inDoubleQuotes(file)}"`;
-      }
-      if (part.flag) return flagged(part as TInterpolation & { flag: TExpr }).join(" ");
-      return words(evaluate(part.expr), part.raw).join(" ");
-    })
-    .join("");
+  const template = templateOf(action as TAction & { impl: { kind: "Shell" } });
+  let command = template[0] as string;
+  for (let i = 1; i < template.length; i += 2) {
+    const part = template[i] as TInterpolation;
+    command += (part.flag ? flagged(part as TInterpolation & { flag: TExpr }).join(" ") : (words(evaluate(part.expr), part.raw) ?? "")) + (template[i + 1] as string);
+  }
+  return command;
 }

@@ -14,9 +14,8 @@ import { describeKind, kindOfStat, NOT_REGULAR_HINT, relativePosix, type PathKin
 import { NotRegularFileError, type ContentHasher } from "./content-hash.js";
 import { actionDef } from "./definition.js";
 import { Expander } from "./expand.js";
-import { taskKey } from "./keys.js";
-import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan, type PlanValue, type Task } from "./plan.js";
-import { retriesOf, toPlanResources } from "./resources.js";
+import { KeyWriter } from "./keys.js";
+import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan } from "./plan.js";
 import { toPlanValue, type Value } from "./values.js";
 import { append } from "../arrays.js";
 import { parseType } from "../store/structured.js";
@@ -95,8 +94,9 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   const expander = new Expander(program, maxTasks, runtime);
   const outputs = expander.pipeline(entry, options.params, new Map(), entry.name, {});
   const drafts = expander.drafts;
+  const tasks = drafts.tasks;
   const sources = expander.wanted;
-  if (drafts.length > maxTasks) return { diagnostics: [at(Diag.tooManyTasks(drafts.length, maxTasks), entry.span, { hint: "expansion stopped there; split the sweep, or sweep inside a task" })], wanted: sources };
+  if (tasks.length > maxTasks) return { diagnostics: [at(Diag.tooManyTasks(tasks.length, maxTasks), entry.span, { hint: "expansion stopped there; split the sweep, or sweep inside a task" })], wanted: sources };
   if (expander.diagnostics.length) return { diagnostics: expander.diagnostics, wanted: sources };
 
   // Hash every file a key covers, each once.
@@ -110,12 +110,13 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   const named = (file: string, what: string, span: Span | undefined) => {
     if (!origin.has(file) || (span && !origin.get(file)!.span)) origin.set(file, { what, span });
   };
-  for (const d of drafts) {
-    let files = filesOf.get(d.action.id);
+  for (let i = 0; i < tasks.length; i++) {
+    const action = drafts.actions[i]!;
+    let files = filesOf.get(action.id);
     if (!files) {
-      files = d.action.uses.map((u) => ({ role: "uses" as const, path: u.path }));
-      for (const u of d.action.uses) named(u.path, "`uses` file", u.span);
-      const impl = d.action.impl;
+      files = action.uses.map((u) => ({ role: "uses" as const, path: u.path }));
+      for (const u of action.uses) named(u.path, "`uses` file", u.span);
+      const impl = action.impl;
       if (impl.kind === "Ts") {
         const sources = tsSourceFiles(impl.module);
         append(files, sources.map((p) => ({ role: "ts" as const, path: p })));
@@ -124,12 +125,13 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
         append(files, impl.sources.map((p) => ({ role: "py" as const, path: p })));
         for (const p of impl.sources) named(p, "Python source", impl.span);
       }
-      filesOf.set(d.action.id, files);
+      filesOf.set(action.id, files);
       for (const f of files) wanted.add(f.path);
     }
-    for (const p of d.inputPaths) wanted.add(path.resolve(projectDir, p));
-    if (d.inputPaths.length) {
-      for (const v of d.args.values()) {
+    const inputPaths = drafts.inputPaths[i]!;
+    for (const p of inputPaths) wanted.add(path.resolve(projectDir, p));
+    if (inputPaths.length) {
+      for (const v of drafts.args[i]!.values()) {
         forEachPath(v, (p) => {
           const file = path.resolve(projectDir, p.path);
           expectDir.set(file, p.dir);
@@ -143,41 +145,30 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   if (diagnostics.length) return { diagnostics, wanted: sources };
 
   const actions: Record<string, ActionDef> = {};
-  // Per action, once: its `uses` and TypeScript files as the key and the plan record them.
-  const actionFiles = new Map<string, KeyFile[]>();
-  const keys = new Map<string, string>();
-  const upstreamKey = (id: string) => keys.get(id)!;
-  const tasks: Task[] = [];
-  for (const d of drafts) {
-    const def = (actions[d.action.id] ??= actionDef(d.action, projectDir, options.python?.(d.action.name)));
-    let own = actionFiles.get(d.action.id);
+  // Per action, once: its `uses` and TypeScript files as the key and the plan record them, and what its keys share.
+  const perAction = new Map<string, { files: KeyFile[]; keys: KeyWriter }>();
+  const index = expander.index;
+  const upstreamKey = (id: string) => tasks[index.get(id)!]!.key;
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i]!;
+    const action = drafts.actions[i]!;
+    const def = (actions[action.id] ??= actionDef(action, projectDir, options.python?.(action.name)));
+    let own = perAction.get(action.id);
     if (!own) {
-      own = filesOf.get(d.action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
-      actionFiles.set(d.action.id, own);
+      const files = filesOf.get(action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
+      own = { files, keys: new KeyWriter(def.definitionHash, files, action.cache) };
+      perAction.set(action.id, own);
     }
     // Tasks without inputs of their own share their action's list (nothing changes a plan's lists).
-    let files = own;
-    if (d.inputPaths.length) {
-      files = own.slice();
-      for (const p of d.inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+    let files = own.files;
+    const inputPaths = drafts.inputPaths[i]!;
+    if (inputPaths.length) {
+      files = own.files.slice();
+      for (const p of inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
     }
-    const key = taskKey({ definitionHash: def.definitionHash, args: d.args, files, cache: d.action.cache, upstreamKey });
-    keys.set(d.id, key);
-    const args: Record<string, PlanValue> = {};
-    for (const [k, v] of d.args) args[k] = toPlanValue(v);
-    tasks.push({
-      id: d.id,
-      key,
-      action: d.action.id,
-      group: d.group,
-      deps: d.deps as string[],
-      args,
-      command: d.command,
-      files,
-      resources: toPlanResources(d.resources),
-      retries: retriesOf(d.action.retries, d.resources),
-      cache: d.action.cache,
-    });
+    task.files = files;
+    // Upstream tasks come first: their keys are set.
+    task.key = own.keys.key(task.args, files, upstreamKey);
   }
 
   const plan: Plan = {

@@ -7,8 +7,8 @@
 // to the project directory, so moving the project changes no key).
 
 import { KEY_VERSION, sha256 } from "./canonical.js";
-import type { KeyFile } from "./plan.js";
-import type { Value } from "./values.js";
+import type { KeyFile, PlanValue } from "./plan.js";
+import { toPlanValue, type Value } from "./values.js";
 
 export interface KeyParts {
   readonly definitionHash: string;
@@ -31,47 +31,86 @@ export interface KeyParts {
  * give the same text.
  */
 export function taskKey(parts: KeyParts): string {
-  let uses = "";
-  let ts = "";
-  let py = "";
-  const hashOf = new Map<string, string>();
-  for (const f of parts.files) {
-    if (f.role === "uses") uses += (uses ? "," : "") + JSON.stringify(f.hash);
-    else if (f.role === "ts") ts += (ts ? "," : "") + JSON.stringify(f.hash);
-    else if (f.role === "py") py += (py ? "," : "") + JSON.stringify(f.hash);
-    else hashOf.set(f.path, f.hash);
+  const args: Record<string, PlanValue> = {};
+  for (const [k, v] of parts.args) Object.defineProperty(args, k, { value: toPlanValue(v), enumerable: true, writable: true, configurable: true });
+  return new KeyWriter(parts.definitionHash, parts.files, parts.cache).key(args, parts.files, parts.upstreamKey);
+}
+
+/**
+ * The keys of one action's tasks: what all of them share (the definition, the `uses`, `ts`
+ * and `py` hashes, `cache`) is written once, and each task adds its arguments, read from
+ * the plan's record of them (values.ts, `toPlanValue`, which keeps all a key covers).
+ */
+export class KeyWriter {
+  /** The canonical text after the arguments. */
+  private readonly tail: string;
+  /** The argument names in canonical order, as JSON strings beside them: the tasks of one action name the same parameters. */
+  private order: readonly string[] = [];
+  private quoted: readonly string[] = [];
+
+  /** `files`: the action's own (`uses`, `ts`, `py`; any `input` is passed over); a task's inputs are given to `key`. */
+  constructor(definitionHash: string, files: readonly KeyFile[], cache: boolean) {
+    let uses = "";
+    let ts = "";
+    let py = "";
+    for (const f of files) {
+      if (f.role === "uses") uses += (uses ? "," : "") + JSON.stringify(f.hash);
+      else if (f.role === "ts") ts += (ts ? "," : "") + JSON.stringify(f.hash);
+      else if (f.role === "py") py += (py ? "," : "") + JSON.stringify(f.hash);
+    }
+    // An uncached action's key is still stable; the planner marks its tasks to run every time.
+    this.tail = `,"cache":${cache},"definition":${JSON.stringify(definitionHash)},${py ? `"py":[${py}],` : ""}"ts":[${ts}],"uses":[${uses}]},"keyVersion":${KEY_VERSION}}`;
   }
-  const value = (v: Value): string => {
-    switch (v.t) {
-      case "int":
-      case "float":
-      case "bool":
-      case "str":
-        return JSON.stringify(v.v);
-      case "none":
-        return "null";
-      case "path":
-        return `{"content":${JSON.stringify(hashOf.get(v.path) ?? "")},"path":${JSON.stringify(v.path)}}`;
-      case "list": {
+
+  /** The key of a task given its arguments as the plan records them; `files` names the content of its external inputs (role `input`), by path. */
+  key(args: Readonly<Record<string, PlanValue>>, files: readonly KeyFile[], upstreamKey: (taskId: string) => string): string {
+    let hashOf: Map<string, string> | undefined;
+    for (const f of files) if (f.role === "input") (hashOf ??= new Map()).set(f.path, f.hash);
+    let output: string | undefined;
+    let quotedOutput = "";
+    const value = (v: PlanValue): string => {
+      if (v === null) return "null";
+      switch (typeof v) {
+        case "number":
+          // What JSON.stringify writes for a number, without its generic path.
+          return Number.isFinite(v) ? String(v) : "null";
+        case "boolean":
+          return v ? "true" : "false";
+        case "string":
+          return JSON.stringify(v);
+      }
+      if (Array.isArray(v)) {
         let text = "[";
-        for (let i = 0; i < v.items.length; i++) text += (i ? "," : "") + value(v.items[i]!);
+        for (let i = 0; i < v.length; i++) text += (i ? "," : "") + value(v[i]!);
         return text + "]";
       }
-      case "record":
-        return `{"record":${object(Object.entries(v.fields), value)}}`;
-      case "ref": {
+      if ("$ref" in v) {
         // An element of a stored list of files, by what it is: its name and content.
-        if (v.item) return `{"content":${JSON.stringify(v.item.hash)},"name":${JSON.stringify(v.item.name)}}`;
+        if (v.item !== undefined) return `{"content":${JSON.stringify(v.content)},"name":${JSON.stringify(v.item)}}`;
         const fields = v.fields ? `"fields":[${v.fields.map((f) => JSON.stringify(f)).join(",")}],` : "";
-        return `{${fields}"output":${JSON.stringify(v.output)},"upstream":${JSON.stringify(parts.upstreamKey(v.task))}}`;
+        // A fan-in names one output of thousands of tasks: its JSON is written once. A key is hex, its own JSON text.
+        if (v.output !== output) quotedOutput = JSON.stringify((output = v.output));
+        return `{${fields}"output":${quotedOutput},"upstream":"${upstreamKey(v.$ref)}"}`;
       }
-      case "pending":
-        return "null";
+      if ("$path" in v) return `{"content":${JSON.stringify(hashOf?.get(v.$path) ?? "")},"path":${JSON.stringify(v.$path)}}`;
+      return `{"record":${object(Object.entries((v as { $record: Record<string, PlanValue> }).$record), value)}}`;
+    };
+    if (!this.sameNames(args)) {
+      this.order = Object.keys(args).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      this.quoted = this.order.map((k) => JSON.stringify(k));
     }
-  };
-  const args = object([...parts.args], value);
-  // An uncached action's key is still stable; the planner marks its tasks to run every time.
-  return sha256(`{"inputs":{"args":${args},"cache":${parts.cache},"definition":${JSON.stringify(parts.definitionHash)},${py ? `"py":[${py}],` : ""}"ts":[${ts}],"uses":[${uses}]},"keyVersion":${KEY_VERSION}}`).slice(0, 32);
+    let text = `{"inputs":{"args":{`;
+    for (let i = 0; i < this.order.length; i++) text += `${i ? "," : ""}${this.quoted[i]}:${value(args[this.order[i]!]!)}`;
+    return sha256(text + "}" + this.tail).slice(0, 32);
+  }
+
+  private sameNames(args: Readonly<Record<string, PlanValue>>): boolean {
+    let n = 0;
+    for (const _ in args) n++;
+    if (n !== this.order.length) return false;
+    for (const k of this.order) if (!Object.hasOwn(args, k)) return false;
+    return true;
+  }
 }
 
 /** A canonical JSON object of `entries`: keys in code-unit order, as `canonicalJson` sorts them. */

@@ -38,6 +38,37 @@ export function comboLabel(vars: readonly string[], lists: readonly List[], at: 
   return parts;
 }
 
+/**
+ * The labels of a loop's combinations, each variable's `name=value` parts made once per
+ * item rather than once per combination. `distinct`: whether no two combinations can have
+ * one label, so that the loop need not count them (`#2`): no list carries labels of its own,
+ * no part holds the `,` that separates parts, and the items of each list (of one, for a
+ * zip) have distinct parts.
+ */
+export class ComboLabels {
+  private readonly parts: (readonly string[] | undefined)[];
+  readonly distinct: boolean;
+
+  constructor(
+    private readonly vars: readonly string[],
+    private readonly lists: readonly List[],
+    mode: "product" | "zip",
+  ) {
+    const plain = lists.every((l) => !l.labels?.some((x) => x !== undefined));
+    this.parts = lists.map((l, k) => (plain ? l.items.map((item, i) => `${vars[k]}=${hasRef(item) ? `#${i}` : labelText(item)}`) : undefined));
+    const unique = this.parts.map((ps) => ps !== undefined && new Set(ps).size === ps.length && !ps.some((p) => p.includes(",")));
+    this.distinct = plain && (mode === "product" ? unique.every(Boolean) : unique.some(Boolean) && this.parts.every((ps) => !ps!.some((p) => p.includes(","))));
+  }
+
+  /** The label of the combination `at` (an index in each list): `comboLabel`'s. */
+  label(at: readonly number[]): Label {
+    if (this.parts[0] === undefined && this.parts.length) return comboLabel(this.vars, this.lists, at);
+    const label = new Array<string>(at.length);
+    for (let k = 0; k < at.length; k++) label[k] = this.parts[k]![at[k]!]!;
+    return label;
+  }
+}
+
 /** A label as an id writes it: `[lr=0.1,epochs=10]`. */
 export function labelSuffix(label: Label): string {
   return `[${label.join(",")}]`;

@@ -11,8 +11,13 @@
 // `CachedPlan.reads` by the code that reads it (`ReadLog.note`), or is not cached. The
 // invocation (entry file, pipeline, `-p` pairs, the parameter and config files named,
 // the working directory) and pipe's own build name the cache file.
+//
+// Beside a cache file, `<name>.plan` holds the hash under which a run stored that plan in
+// `.pipe/plans` (backends/local/run-storage.ts), so that the next run links it without
+// serialising the plan again. It names the cache file it belongs to by the file's `stamp`,
+// made at random when it is written: a plan kept anew never takes the hash of the one before.
 
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +28,7 @@ import type { ContentHasher } from "./content-hash.js";
 import type { Plan, PlanValue } from "./plan.js";
 
 /** Bumped when what a cache file holds changes meaning. */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 
 /** How much older than the compilation a file must be for its stat data to vouch for it (as the stat cache's RACY_NS). */
 const RACY_NS = 2_000_000_000n;
@@ -104,9 +109,18 @@ export interface CachedPlan {
 interface CacheFile extends CachedPlan {
   readonly format: number;
   readonly build: string;
+  /** Random, made when the file is written: what a noted plan hash belongs to. */
+  readonly stamp: string;
   readonly reads: readonly (readonly [string, string])[];
   /** Every file a key covers (absolute) with the hash it had. */
   readonly hashed: readonly (readonly [string, string])[];
+}
+
+/** A kept plan found again, and the hash a run stored it under (none yet: `planHash` absent). */
+export interface ReusedPlan extends CachedPlan {
+  readonly planHash?: string;
+  /** Notes the hash a run stored this plan under, for the runs after it. */
+  notePlanHash(hash: string): void;
 }
 
 /** What names one compilation apart from the files it read. */
@@ -142,8 +156,9 @@ function build(): string {
  * key files are hashed again through `hasher` (its stat cache makes that one stat per
  * unchanged file), which also leaves in `hasher.seen` what a run checks before each task.
  */
-export async function reusePlan(invocation: Invocation, hasher: ContentHasher): Promise<CachedPlan | undefined> {
-  const read = readUserFile(cacheFile(invocation), MAX_PLAN_BYTES);
+export async function reusePlan(invocation: Invocation, hasher: ContentHasher): Promise<ReusedPlan | undefined> {
+  const file = cacheFile(invocation);
+  const read = readUserFile(file, MAX_PLAN_BYTES);
   if (!read.ok) return undefined;
   let cached: CacheFile;
   try {
@@ -159,13 +174,51 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
     const now = await hasher.hash(file).catch(() => undefined);
     if (now !== hash) return undefined;
   }
-  return { plan: cached.plan, config: cached.config, warnings: cached.warnings, changedParams: cached.changedParams };
+  const stamp = typeof cached.stamp === "string" ? cached.stamp : "";
+  const planHash = notedHash(file, stamp);
+  return {
+    plan: cached.plan,
+    config: cached.config,
+    warnings: cached.warnings,
+    changedParams: cached.changedParams,
+    ...(planHash ? { planHash } : {}),
+    notePlanHash: (hash) => {
+      if (hash !== planHash) noteHash(file, stamp, hash);
+    },
+  };
 }
 
-/** Keeps `compiled` for the next same invocation; a cache that cannot be written is no error. */
-export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHasher, compiled: CachedPlan): void {
-  if (log.racy) return;
-  const content: CacheFile = { format: CACHE_FORMAT, build: build(), reads: [...log.reads], hashed: [...hasher.hashes], ...compiled };
+const notesOf = (file: string): string => file.replace(/\.json$/, ".plan");
+
+function notedHash(file: string, stamp: string): string | undefined {
+  if (!stamp) return undefined;
+  const read = readUserFile(notesOf(file), 1024);
+  if (!read.ok) return undefined;
+  const [forStamp, hash] = read.text.trim().split(" ");
+  return forStamp === stamp && hash && /^[0-9a-f]{64}$/.test(hash) ? hash : undefined;
+}
+
+/** A note that cannot be written is no error: the next run hashes the plan again. */
+function noteHash(file: string, stamp: string, hash: string): void {
+  if (!stamp) return;
+  const notes = notesOf(file);
+  try {
+    const tmp = `${notes}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${stamp} ${hash}\n`);
+    fs.renameSync(tmp, notes);
+  } catch {
+    // As a cache file that cannot be written.
+  }
+}
+
+/**
+ * Keeps `compiled` for the next same invocation; a cache that cannot be written is no error.
+ * Returns the function that notes the hash a run stores the plan under (as `ReusedPlan`'s).
+ */
+export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHasher, compiled: CachedPlan): ((hash: string) => void) | undefined {
+  if (log.racy) return undefined;
+  const stamp = randomBytes(16).toString("hex");
+  const content: CacheFile = { format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...compiled };
   const file = cacheFile(invocation);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -174,5 +227,7 @@ export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHa
     fs.renameSync(tmp, file);
   } catch {
     // A read-only project still plans; it only compiles every time.
+    return undefined;
   }
+  return (hash) => noteHash(file, stamp, hash);
 }

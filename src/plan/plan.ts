@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { show } from "../check/types.js";
 import { parseType, projectType } from "../store/structured.js";
+import { refsIn } from "./refs.js";
 
 export const PLAN_FORMAT = "pipe-plan/1";
 
@@ -148,15 +149,8 @@ export function planToJson(plan: Plan): string {
   return JSON.stringify(plan, null, 1) + "\n";
 }
 
-/** All `$ref`s inside a value, in order of appearance. */
-export function refsIn(value: PlanValue, into: { $ref: string; output: string; fields?: string[]; item?: string }[] = []): { $ref: string; output: string; fields?: string[]; item?: string }[] {
-  if (Array.isArray(value)) for (const v of value) refsIn(v, into);
-  else if (value && typeof value === "object") {
-    if ("$ref" in value) into.push(value);
-    else if ("$record" in value) for (const k of Object.keys(value.$record).sort()) refsIn(value.$record[k]!, into);
-  }
-  return into;
-}
+// In a module of its own, which loads no schema: the outputs of a kept plan are read without zod.
+export { refsIn } from "./refs.js";
 
 const tasksById = new WeakMap<Plan, Map<string, Task>>();
 

@@ -8,7 +8,9 @@ import type { PlanResources } from "./plan.js";
 /** Layers `over` on top of `base`: the fields `over` sets replace those of `base`. */
 export function mergeResources<R extends object>(base: R, over: R): R {
   // Most calls override nothing: share the base rather than copy it for every task of a sweep.
-  if (!Object.values(over).some((v) => v !== undefined)) return base;
+  let any = false;
+  for (const k in over) if ((over as Record<string, unknown>)[k] !== undefined) any = true;
+  if (!any) return base;
   const merged: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over)) if (v !== undefined) merged[k] = v;
   return merged as R;

@@ -138,7 +138,7 @@ export function outputCheckScript(plan: Plan, task: Task, work: string): string 
   return [`out=${shellQuote(work)}`, `task=${shellQuote(task.id)}`, `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; }`, ...checks, "return 0", ""].join("\n");
 }
 
-const FAIL = `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}"; }`;
+export const FAIL = `fail() { printf 'pipe: %s: %s\\n' "$task" "$1" >&2; exit "\${2:-1}"; }`;
 
 function header(task: Task): string[] {
   return [
@@ -161,9 +161,9 @@ function header(task: Task): string[] {
  */
 export type StructuredReader = (inputs: readonly StructuredInput[]) => string[];
 
-const TOOL = `"\${PIPE_HOME:?set PIPE_HOME to the pipe installation, to read and check structured outputs}/dist/runtime/output-tool.js"`;
+export const TOOL = `"\${PIPE_HOME:?set PIPE_HOME to the pipe installation, to read and check structured outputs}/dist/runtime/output-tool.js"`;
 
-function readByNode(inputs: readonly StructuredInput[]): string[] {
+export function readByNode(inputs: readonly StructuredInput[]): string[] {
   // Set before, for shellcheck, which cannot see through `eval`: an array where the command expands one.
   const declared = inputs.map((i) => `${i.var}=${isArrayRead(i) ? "()" : "''"}`).join(" ");
   return [
@@ -188,7 +188,7 @@ function isArrayRead(input: StructuredInput): boolean {
  * checks, through node: the same code and messages as the local backend's, which runs it
  * in-process (driver.ts). Nothing when the action declares none.
  */
-function structuredChecks(plan: Plan, task: Task): string[] {
+export function structuredChecks(plan: Plan, task: Task): string[] {
   const outputs = plan.actions[task.action]!.outputs.filter((o) => isStructured(parseType(o.type)));
   if (outputs.length === 0) return [];
   const described = JSON.stringify(outputs.map((o) => ({ name: o.name, file: storedAs(o), type: o.type })));
@@ -226,28 +226,46 @@ function inputLines(plan: Plan, task: Task, read: StructuredReader = readByNode)
 /** The action's environment and its command, under `set -e`; a TypeScript action's call of the runner. */
 function commandLines(plan: Plan, task: Task): string[] {
   const action = plan.actions[task.action]!;
-  const lines: string[] = [];
-  let command = task.command;
-  if (action.ts) {
-    const { module, export: exportName } = action.ts;
-    lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
-    const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
-    const named = action.outputs.filter((o) => o.file !== undefined);
-    const files = named.length ? ` ${shellQuote(JSON.stringify(Object.fromEntries(named.map((o) => [o.name, o.file]))))}` : "";
-    command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}${files}`;
-  } else if (action.py) {
-    lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) }), "PIPE_ARGS");
-    // Outputs that name their file (`model: File = "model.npz"`) are stored under it.
-    const named = (action.outputs as readonly { name: string; file?: string }[]).filter((o) => o.file !== undefined);
-    const files = named.length ? ` ${shellQuote(JSON.stringify(Object.fromEntries(named.map((o) => [o.name, o.file]))))}` : "";
-    command = pyCommand(action.py, JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type]))), files);
-  }
-  for (const [name, value] of Object.entries(action.env).sort()) append(lines, literal(`export ${name}=${shellQuote(value)}`));
+  const { argsJson, command } = actionCommand(plan, task);
+  const lines: string[] = argsJson === undefined ? [] : ["cat > \"$out.args.json\" <<'PIPE_ARGS'", argsJson, "PIPE_ARGS"];
+  append(lines, envLines(action));
   lines.push("set -e");
   // In a group, so that the directive covers every line of the command.
   if (quotesExpansion(command)) lines.push(LITERAL_DIRECTIVE, "{", command, "}");
   else lines.push(command);
   return lines;
+}
+
+/** The action's environment, exported before its command. */
+export function envLines(action: Plan["actions"][string]): string[] {
+  const lines: string[] = [];
+  for (const [name, value] of Object.entries(action.env).sort()) append(lines, literal(`export ${name}=${shellQuote(value)}`));
+  return lines;
+}
+
+/**
+ * What a task runs: its command, or for a TypeScript or Python action the call of pipe's
+ * runner, with the arguments file the runner reads (`argsJson`, written to `$out.args.json`).
+ */
+export function actionCommand(plan: Plan, task: Task): { argsJson?: string; command: string } {
+  const action = plan.actions[task.action]!;
+  let command = task.command;
+  let argsJson: string | undefined;
+  if (action.ts) {
+    const { module, export: exportName } = action.ts;
+    argsJson = JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) });
+    const types = JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type])));
+    const named = action.outputs.filter((o) => o.file !== undefined);
+    const files = named.length ? ` ${shellQuote(JSON.stringify(Object.fromEntries(named.map((o) => [o.name, o.file]))))}` : "";
+    command = `node "\${PIPE_HOME:?set PIPE_HOME to the pipe installation}/dist/runtime/ts-runner.js" ${shellQuote(module)} ${shellQuote(exportName)} "$out.args.json" "$out" ${shellQuote(types)}${files}`;
+  } else if (action.py) {
+    argsJson = JSON.stringify({ args: task.args, inputs: upstreamInputs(plan, task) });
+    // Outputs that name their file (`model: File = "model.npz"`) are stored under it.
+    const named = (action.outputs as readonly { name: string; file?: string }[]).filter((o) => o.file !== undefined);
+    const files = named.length ? ` ${shellQuote(JSON.stringify(Object.fromEntries(named.map((o) => [o.name, o.file]))))}` : "";
+    command = pyCommand(action.py, JSON.stringify(Object.fromEntries(action.outputs.map((o) => [o.name, o.type]))), files);
+  }
+  return argsJson === undefined ? { command } : { argsJson, command };
 }
 
 /**
@@ -267,11 +285,11 @@ function pyCommand(py: NonNullable<Plan["actions"][string]["py"]>, types: string
 // the command's subshell, mkdir, mv), which matters for sweeps of small tasks.
 
 /** Reads a file into a variable, dropping trailing newlines like `$(<file)` does (store/outputs.ts, `scalarValue`, is the same rule). */
-function slurp(variable: string, file: string): string {
+export function slurp(variable: string, file: string): string {
   return `IFS= read -r -d '' ${variable} < ${file}; ${variable}=\${${variable}%"\${${variable}##*[!$'\\n']}"}`;
 }
 
-function now(variable: string): string {
+export function now(variable: string): string {
   return `TZ=UTC0 printf -v ${variable} '%(%Y-%m-%dT%H:%M:%SZ)T' -1`;
 }
 

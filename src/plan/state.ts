@@ -5,7 +5,7 @@
 
 import fs from "node:fs";
 import { printable } from "../printable.js";
-import { inStore } from "../store/index.js";
+import { inStore } from "../store/layout.js";
 import type { Plan, Task } from "./plan.js";
 
 export type Reason = "new key" | "cache = false" | "forced" | "upstream reruns";

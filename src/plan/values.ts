@@ -36,6 +36,8 @@ export type Value =
        * the upstream key.
        */
       readonly item?: { readonly name: string; readonly hash: string };
+      /** The task's place in the tables of the expansion that made this value (plan/expand.ts), where it made it. */
+      readonly at?: number;
     }
   /**
    * What a dynamic loop (plan/dynamic.ts) makes before the list it runs over is in the store,

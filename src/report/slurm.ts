@@ -7,21 +7,22 @@
 import fs from "node:fs";
 import path from "node:path";
 import { accountedJobs, type AccountedJob } from "../backends/slurm/accounting.js";
-import { bundleStore, readBundle, RECORDS_FILE, type BundleJob } from "../backends/slurm/bundle.js";
+import { bundleStore, readBundle, readBundlePlan, RECORDS_FILE, type BundleJob } from "../backends/slurm/bundle.js";
 import { queueStates, type Env, type QueueEntry } from "../backends/slurm/queue.js";
 import { logFile, slurmTaskId, type SubmittedTask } from "../backends/slurm/records.js";
 import { fromPrintable } from "../printable.js";
 import { inStore } from "../store/index.js";
 import { parseTime } from "../units/time.js";
 import { parseMem } from "../units/memory.js";
-import { readOr, readPlan } from "./local.js";
+import { readOr } from "./local.js";
 import { tailAndError, type Report, type ReportAttempt, type ReportState, type ReportTask } from "./model.js";
 
 export async function slurmReport(dir: string, env: Env): Promise<{ report?: Report; error?: string }> {
   const bundle = readBundle(dir);
   if (!bundle.ok) return { error: bundle.error };
-  const plan = readPlan(path.join(dir, "plan.json"));
-  if (!plan) return { error: `${path.join(dir, "plan.json")} is missing or not a plan` };
+  const read = readBundlePlan(dir);
+  if (!read.ok) return { error: read.error };
+  const plan = read.value;
   const store = bundleStore(dir);
   const done = (key: string) => store.ok && inStore(store.value, key);
   const jobs = new Map(bundle.value.jobs.map((j) => [j.name, j]));

@@ -3,9 +3,8 @@
 // scalar's value is read back as `pipe run` prints it, a file or directory is its path.
 
 import type { Plan, PlanValue } from "../plan/plan.js";
-import { refsIn } from "../plan/plan.js";
-import { inStore } from "../store/index.js";
-import { outputPath, storedAs } from "../store/index.js";
+import { refsIn } from "../plan/refs.js";
+import { inStore, outputPath, storedAs } from "../store/layout.js";
 import { isPathOutput, readValue, storedOutput, valueText } from "./values.js";
 
 export interface EntryOutputPart {

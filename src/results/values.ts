@@ -5,8 +5,9 @@
 
 import fs from "node:fs";
 import { scalarText, type Value } from "../plan/values.js";
-import { inStore, isStructured, outputPath, parseType, projectValue, scalarValue, structuredValue } from "../store/index.js";
-import { valueToJs } from "../store/structured.js";
+import { inStore, outputPath } from "../store/layout.js";
+import { scalarValue } from "../store/outputs.js";
+import { isStructured, parseType, projectValue, structuredValue, valueToJs } from "../store/structured.js";
 
 export interface FoundOutput {
   readonly name: string;

@@ -8,10 +8,6 @@ import { MAX_CONFIG_BYTES, readUserFile } from "../host.js";
 import { metaFile } from "./layout.js";
 import { MetaSchema, type Meta } from "./meta.js";
 
-export function inStore(storeDir: string, key: string): boolean {
-  return fs.existsSync(metaFile(storeDir, key));
-}
-
 export interface StoreEntry {
   readonly key: string;
   readonly meta: Meta;

@@ -35,8 +35,16 @@ export const entryDir = (storeDir: string, key: string): string => path.join(sto
 /** Concatenated rather than joined: asked once per task of every plan, and the key needs no normalising. */
 export const metaFile = (storeDir: string, key: string): string => `${storeDir}${path.sep}${key}${path.sep}${META}`;
 
+/** Whether `key` is in the store: one stat of its meta.json. A run asks this of every task, so it loads nothing more than this file. */
+export function inStore(storeDir: string, key: string): boolean {
+  return fs.existsSync(metaFile(storeDir, key));
+}
+
 /** Where an entry keeps an output: a file, or a directory for a `Dir`; `output` is its file name (`storedAs`). */
-export const outputPath = (storeDir: string, key: string, output: string): string => path.join(storeDir, key, output);
+export const outputPath = (storeDir: string, key: string, output: string): string => `${entryPrefix(storeDir)}${key}${path.sep}${output}`;
+
+/** Concatenated, as `metaFile`: a run prints every output's path, and the store's path is absolute and normalised already. */
+const entryPrefix = (storeDir: string): string => (storeDir.endsWith(path.sep) ? storeDir : storeDir + path.sep);
 
 /** The file an output is stored as in its entry (and built as in a work directory): the name it declares, else its own name. */
 export const storedAs = (output: { readonly name: string; readonly file?: string | undefined }): string => output.file ?? output.name;

@@ -537,8 +537,12 @@ describe("forcing, records, logs and history", () => {
     const dir = localProject("flaky");
     const quiet = await pipe(dir, "run", "main.pipe", "--quiet");
     expect(quiet.code).toBe(0);
+    // No progress and no summary line: only the entry's outputs, as without --quiet.
     expect(quiet.err).toBe("");
-    expect(quiet.out).toBe("");
+    expect(quiet.out).toBe("n = 3\n");
+    const loud = await pipe(dir, "run", "main.pipe");
+    expect(loud.out).toBe(quiet.out);
+    expect(loud.err).toMatch(/: ok \(1 cached\)\n$/);
     fs.rmSync(path.join(dir, "attempts"));
     const json = await pipe(dir, "run", "main.pipe", "--json", "-p", "succeed_on=7");
     expect(json.code).toBe(1);

@@ -152,11 +152,12 @@ describe("hostile task ids in a Slurm bundle", () => {
     expect(submitted.code, submitted.err).toBe(0);
   }, 60_000);
 
-  it("no raw control character in jobs/*.tasks, job scripts, submit.sh, the README or jobs.tsv; one line of 4 columns per task", () => {
+  it("no raw control character in jobs/*.tasks, job scripts, submit.sh, the README or jobs.tsv; one line per task, its id the 4th column", () => {
     const files = ["submit.sh", "README.md", "jobs.tsv", ...fs.readdirSync(path.join(bundle(), "jobs")).map((f) => `jobs/${f}`)];
     for (const f of files) expectClean(f, fs.readFileSync(path.join(bundle(), f), "utf8").replace(/\t/g, " "));
     const tasks = fs.readFileSync(path.join(bundle(), "jobs", "e.tasks"), "utf8").replace(/\n$/, "").split("\n");
-    expect(tasks.map((l) => l.split("\t").length)).toEqual(VALUES.map(() => 4));
+    expect(tasks).toHaveLength(VALUES.length);
+    expect(tasks.map((l) => l.split("\t").slice(0, 3))).toEqual(VALUES.map((_, i) => [String(i), expect.stringMatching(/^[0-9a-f]{32}$/), "0"]));
     expect(tasks.map((l) => fromPrintable(l.split("\t")[3]!))).toEqual(ids);
     const records = fs.readFileSync(path.join(bundle(), "jobs.tsv"), "utf8").replace(/\n$/, "").split("\n").slice(1);
     expect(records).toHaveLength(2 * VALUES.length);
@@ -203,14 +204,17 @@ describe("the outputs pipe run prints", () => {
 });
 
 describe("a task script names its task as printed", () => {
-  it("in its header comment and its messages; the command still gets the exact value", async () => {
+  it("in its messages, run by hand from its job; the command still gets the exact value", async () => {
     const io = recordingIo(dir);
     expect(await run(["emit", "slurm", "main.pipe", "--params", "params.json", "-o", "bundle2"], io)).toBe(0);
-    const script = fs.readFileSync(path.join(dir, "bundle2", "tasks", "2.sh"), "utf8");
-    expect(script).toContain("# pipe task main/e[s=e\\x1b[31mred]\n");
-    expect(script).toContain("task='main/e[s=e\\x1b[31mred]'\n");
-    const r = await execa("bash", [path.join(dir, "bundle2", "tasks", "2.sh")], { env: { PIPE_STORE: path.join(dir, "store2"), PIPE_PROJECT: dir }, reject: false });
+    fs.writeFileSync(path.join(dir, "bundle2", "bundle.env"), `PIPE_STORE=${path.join(dir, "store2")}\nPIPE_PROJECT=${dir}\n`);
+    const r = await execa("bash", [path.join(dir, "bundle2", "jobs", "e.sh"), "2"], { reject: false });
     expect(r.exitCode).toBe(3);
+    expect(r.stdout).toMatch(/^pipe: task main\/e\[s=e\\x1b\[31mred\] \(jobs\/e\.sh 2\), job none_2 on .*\nworking$/);
     expect(r.stderr).toBe("bad value\npipe: main/e[s=e\\x1b[31mred]: command exited with status 3");
+    const ok = await execa("bash", [path.join(dir, "bundle2", "jobs", "e.sh"), "0"], { reject: false });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    const [entry] = fs.readdirSync(path.join(dir, "store2")).filter((k) => !k.startsWith("."));
+    expect(fs.readFileSync(path.join(dir, "store2", entry!, "o"), "utf8")).toBe(VALUES[0]);
   });
 });

@@ -9,6 +9,7 @@ import type { BundleTaskStatus } from "../../src/backends/slurm/index.js";
 import { statusExitCode, statusTable } from "../../src/cli/bundle-status.js";
 import { run } from "../../src/cli/index.js";
 import { recordingIo } from "../helpers.js";
+import { bundlePlan } from "./cluster.js";
 import { cleanProjects, project } from "../fixtures/plan/harness.js";
 
 afterAll(cleanProjects);
@@ -153,7 +154,7 @@ describe("a bundle through its life", () => {
   });
 
   it("status: a result in the store is done whatever Slurm says; a failing squeue is a warning", async () => {
-    const plan = JSON.parse(fs.readFileSync(path.join(bundle(), "plan.json"), "utf8")) as { tasks: { id: string; key: string }[] };
+    const plan = bundlePlan(bundle());
     const key = plan.tasks.find((t) => t.id === "main/m[i=1]")!.key;
     fs.mkdirSync(path.join(dir, "store", key), { recursive: true });
     fs.writeFileSync(path.join(dir, "store", key, "meta.json"), "{}");

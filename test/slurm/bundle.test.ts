@@ -39,11 +39,10 @@ async function emit(project: string, out: string): Promise<void> {
 const slurmDefaults = ConfigSchema.parse({}).slurm;
 
 describe("golden bundles", () => {
-  // The sweep's bundle whole; elsewhere only the files of the bundle's own (no task
-  // scripts, no plan: the plan phase has golden tests of its own).
+  // Every file but the plan (gzipped; the plan phase has golden tests of its own).
   const cases = [
-    { name: "sweep", source: path.join(root, "examples/sweep"), only: () => true },
-    { name: "configured", source: path.join(fixtures, "configured"), only: (f: string) => !f.startsWith("tasks/") && f !== "plan.json" },
+    { name: "sweep", source: path.join(root, "examples/sweep"), only: (f: string) => f !== "plan.json.gz" },
+    { name: "configured", source: path.join(fixtures, "configured"), only: (f: string) => f !== "plan.json.gz" },
   ];
   for (const { name, source, only } of cases) {
     it(`${name} matches test/fixtures/slurm/golden/${name}`, async () => {
@@ -137,10 +136,13 @@ describe("jobs", () => {
     expect(jobs.get("n")!.join).toEqual({ name: "n-ok", script: "jobs/n-ok.sh", attempts: ["n", "n-try2", "n-try3", "n-try4"] });
     expect(jobs.get("b")!.after).toEqual([{ job: "n-ok", type: "afterok" }, { job: "q-ok", type: "afterok" }, { job: "s-ok", type: "afterok" }]);
     const submit = files.get("submit.sh")!;
-    expect(submit).toContain("\njob n-try4 single afternotok:n afternotok:n-try2 afternotok:n-try3\n# n-ok: done once one attempt of n is\njoin n-ok n n-try2 n-try3 n-try4\n");
+    expect(submit).toContain("\njob n-try4 single jobs/n.tasks afternotok:n afternotok:n-try2 afternotok:n-try3\n# n-ok: done once one attempt of n is\njoin n-ok n n-try2 n-try3 n-try4\n");
     expect(files.get("jobs/n-ok.sh")).toContain("exit 0");
     // Retries that grow are jobs; the job itself runs once.
-    expect(files.get("jobs/n.sh")).toContain('exec bash "$script"');
+    expect(files.get("jobs/n.sh")).toMatch(/\n}\n\ntask_body\n$/);
+    // A retry runs the first attempt's tasks, from its table.
+    expect(files.get("jobs/n-try3.sh")).toContain("jobs/n.tasks");
+    expect(files.has("jobs/n-try3.tasks")).toBe(false);
   });
 
   it("lines an element-wise array up with its upstream array whatever the plan order", async () => {
@@ -163,14 +165,14 @@ describe("jobs", () => {
       "evals-2:2:aftercorr:runs-2",
       "p:1:afterok:evals-1,afterok:evals-2",
     ]);
-    expect(files.get("submit.sh")).toContain("job runs-1 array%3\n");
+    expect(files.get("submit.sh")).toContain("job runs-1 array%3 jobs/runs-1.tasks\n");
   });
 
   it("runs tasks with cache = false, and what depends on them, even when their key is in the store", async () => {
     const { bundle, files } = emitSlurm(await planOf("configured"), slurmDefaults);
     const forced = bundle.jobs.flatMap((j) => j.tasks).filter((t) => t.force).map((t) => t.id);
     expect(forced).toEqual(["main/s", "main/r"]);
-    expect(files.get("jobs/r.tasks")).toMatch(/\t1\tmain\/r\n$/);
+    expect(files.get("jobs/r.tasks")).toMatch(/^0\t\w{32}\t1\tmain\/r\n$/);
   });
 });
 

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { run } from "../../src/cli/index.js";
 import { recordingIo } from "../helpers.js";
-import { startTestSlurm } from "./cluster.js";
+import { bundlePlan, startTestSlurm } from "./cluster.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-slurm-expr-"));
@@ -39,7 +39,7 @@ async function submitted(name: string, text: string, params: string[] = []): Pro
   const submit = recordingIo(tmp);
   expect(await run(["submit", bundle], submit), submit.stderr()).toBe(0);
   // Done when every task's entry is in the store (or a job has failed, which the caller sees).
-  const plan = JSON.parse(fs.readFileSync(path.join(bundle, "plan.json"), "utf8")) as { tasks: { key: string }[] };
+  const plan = bundlePlan(bundle);
   const store = path.join(dir, "store");
   const deadline = Date.now() + 180_000;
   while (!plan.tasks.every((t) => fs.existsSync(path.join(store, t.key, "meta.json")))) {

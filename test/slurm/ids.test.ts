@@ -8,9 +8,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTIVE_STATES, queueStates } from "../../src/backends/slurm/queue.js";
 import { run } from "../../src/cli/index.js";
-import type { Plan } from "../../src/plan/plan.js";
 import { recordingIo } from "../helpers.js";
-import { startTestSlurm } from "./cluster.js";
+import { bundlePlan, startTestSlurm } from "./cluster.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-slurm-ids-"));
@@ -40,7 +39,7 @@ describe("example 7 on a real Slurm", () => {
     fs.writeFileSync(path.join(proj, "pipe.config.json"), JSON.stringify({ store: "../store", slurm: { extraArgs: ["--oversubscribe"] } }));
     const emitted = await pipe("emit", "slurm", path.join(proj, "main.pipe"), "-o", bundle);
     expect(emitted.code, emitted.err).toBe(0);
-    const plan = JSON.parse(fs.readFileSync(path.join(bundle, "plan.json"), "utf8")) as Plan;
+    const plan = bundlePlan(bundle);
     expect(plan.tasks.map((t) => t.id)).toEqual(["main/runs[lr=0.1]", "main/runs[lr=0.2]", "main/scores[lr=0.1]", "main/scores[lr=0.2]"]);
 
     const submitted = await pipe("submit", bundle);

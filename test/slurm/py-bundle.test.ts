@@ -7,11 +7,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import { ACTIVE_STATES, queueStates } from "../../src/backends/slurm/queue.js";
 import { run } from "../../src/cli/index.js";
-import type { Plan } from "../../src/plan/plan.js";
 import { recordingIo } from "../helpers.js";
-import { startTestSlurm } from "./cluster.js";
+import { bundlePlan, settle as settleJobs, slurmProject, startTestSlurm, storedOutputs } from "./cluster.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-slurm-py-"));
@@ -38,53 +36,9 @@ async function pipe(...args: string[]): Promise<{ code: number; out: string; err
   return { code, out: io.stdout(), err: io.stderr() };
 }
 
-function project(source: string, name: string): { dir: string; proj: string; bundle: string; store: string } {
-  const dir = path.join(tmp, name);
-  const proj = path.join(dir, "proj");
-  fs.cpSync(source, proj, { recursive: true, filter: (src) => path.basename(src) !== ".pipe" });
-  fs.writeFileSync(path.join(proj, "pipe.config.json"), JSON.stringify({ store: "../store", slurm: { extraArgs: ["--oversubscribe"] } }));
-  return { dir, proj, bundle: path.join(dir, "bundle"), store: path.join(dir, "store") };
-}
-
-async function settle(bundle: string, seconds = 120): Promise<void> {
-  const rows = fs.readFileSync(path.join(bundle, "jobs.tsv"), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t"));
-  const ids = [...new Set(rows.map((r) => r[2]!))];
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const { states } = await queueStates(ids, {});
-    if (![...states.values()].some((q) => ACTIVE_STATES.has(q.state))) return;
-    if (Date.now() > deadline) throw new Error(`still queued or running after ${seconds}s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function outputs(plan: Plan, store: string): Record<string, Record<string, string>> {
-  return Object.fromEntries(
-    plan.tasks.map((t) => {
-      const dir = path.join(store, t.key);
-      const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f !== "meta.json").sort() : [];
-      return [t.id, Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]))];
-    }),
-  );
-}
-
-async function submitAndCompare(source: string, name: string): Promise<{ plan: Plan; store: Record<string, Record<string, string>>; bundle: string }> {
-  const p = project(source, name);
-  const emitted = await pipe("emit", "slurm", path.join(p.proj, "main.pipe"), "-o", p.bundle);
-  expect(emitted.code, emitted.err).toBe(0);
-  const submitted = await pipe("submit", p.bundle);
-  expect(submitted.code, submitted.err).toBe(0);
-  await settle(p.bundle);
-  const status = await pipe("status", p.bundle);
-  expect(status.code, status.out + status.err).toBe(0);
-  const plan = JSON.parse(fs.readFileSync(path.join(p.bundle, "plan.json"), "utf8")) as Plan;
-  fs.writeFileSync(path.join(p.dir, "local.json"), JSON.stringify({ store: path.join(p.dir, "local-store") }));
-  const local = await pipe("run", path.join(p.proj, "main.pipe"), "--config", path.join(p.dir, "local.json"), "--quiet");
-  expect(local.code, local.err).toBe(0);
-  const store = outputs(plan, p.store);
-  expect(store).toEqual(outputs(plan, path.join(p.dir, "local-store")));
-  return { plan, store, bundle: p.bundle };
-}
+const project = (source: string, name: string) => slurmProject(tmp, source, name);
+const settle = (bundle: string, seconds = 120) => settleJobs(bundle, seconds, {});
+const outputs = storedOutputs;
 
 describe("Python actions in a Slurm bundle", () => {
   it("runs normative example 9: best = 1, as locally", async (ctx) => {

@@ -13,7 +13,7 @@ import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
 import { recordingIo } from "../helpers.js";
 import { SWEEP } from "../results/sweep.js";
-import { startTestSlurm } from "./cluster.js";
+import { jobRecords, settle as settleJobs, startTestSlurm } from "./cluster.js";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-slurm-results-"));
 const proj = path.join(tmp, "proj");
@@ -49,18 +49,8 @@ async function planOf(file: string): Promise<Plan> {
   return JSON.parse(r.out) as Plan;
 }
 
-const jobIds = (bundle: string) => [...new Set(fs.readFileSync(path.join(bundle, "jobs.tsv"), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t")[2]!))];
-
-async function settle(bundle: string, seconds = 240): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const { states } = await queueStates(jobIds(bundle), process.env);
-    const active = [...states].filter(([, q]) => ACTIVE_STATES.has(q.state));
-    if (active.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`still active after ${seconds}s: ${active.map(([id, q]) => `${id} ${q.state}`).join(", ")}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const jobIds = (bundle: string) => [...new Set(jobRecords(bundle).map((r) => r[2]!))];
+const settle = (bundle: string, seconds = 240) => settleJobs(bundle, seconds);
 
 const entries = () => fs.readdirSync(store).filter((n) => !n.startsWith(".")).sort();
 

@@ -10,10 +10,9 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { ACTIVE_STATES, queueStates } from "../../src/backends/slurm/queue.js";
 import { run } from "../../src/cli/index.js";
-import type { Plan } from "../../src/plan/plan.js";
 import { recordingIo } from "../helpers.js";
 import { render } from "../report/browser.js";
-import { startTestSlurm } from "./cluster.js";
+import { bundlePlan, jobRecords, startTestSlurm } from "./cluster.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-slurm-grow-"));
@@ -43,9 +42,7 @@ async function pipeWith(env: Record<string, string>, ...args: string[]): Promise
   return { code, out: io.stdout(), err: io.stderr() };
 }
 
-function records(bundle: string): string[][] {
-  return fs.readFileSync(path.join(bundle, "jobs.tsv"), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t"));
-}
+const records = jobRecords;
 
 async function settle(ids: string[], seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
@@ -105,7 +102,7 @@ describe("retry bigger on a real Slurm", () => {
     // A cancelled retry never ran: it left no log.
     expect(fs.readdirSync(path.join(bundle, "logs")).filter((f) => f.startsWith("n-try4_") || f.startsWith("q-try2_"))).toEqual([]);
 
-    const plan = JSON.parse(fs.readFileSync(path.join(bundle, "plan.json"), "utf8")) as Plan;
+    const plan = bundlePlan(bundle);
     const value = (id: string, out: string) => fs.readFileSync(path.join(tmp, "store", plan.tasks.find((t) => t.id === id)!.key, out), "utf8").trim();
     expect(value("main/n", "attempt")).toBe("3");
     expect(value("main/b", "total")).toBe("312");

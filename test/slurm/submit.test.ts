@@ -10,13 +10,11 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
-import type { Bundle } from "../../src/backends/slurm/index.js";
-import { ACTIVE_STATES, queueStates } from "../../src/backends/slurm/queue.js";
+import { readBundle } from "../../src/backends/slurm/index.js";
 import { bundleLogsCommand } from "../../src/cli/bundle-commands.js";
 import { run } from "../../src/cli/index.js";
-import type { Plan } from "../../src/plan/plan.js";
 import { recordingIo } from "../helpers.js";
-import { startTestSlurm } from "./cluster.js";
+import { bundlePlan, jobRecords, settle as settleJobs, slurmProject, startTestSlurm, storedOutputs } from "./cluster.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-slurm-"));
@@ -60,48 +58,15 @@ function sbatchCalls(): string[] {
   return calls;
 }
 
-/** A copy of a project, its store beside it, and jobs that share cores (2-CPU node). */
-function project(source: string, name: string): { dir: string; proj: string; bundle: string; store: string } {
-  const dir = path.join(tmp, name);
-  const proj = path.join(dir, "proj");
-  fs.cpSync(source, proj, { recursive: true, filter: (src) => path.basename(src) !== ".pipe" });
-  fs.writeFileSync(path.join(proj, "pipe.config.json"), JSON.stringify({ store: "../store", slurm: { extraArgs: ["--oversubscribe"] } }));
-  return { dir, proj, bundle: path.join(dir, "bundle"), store: path.join(dir, "store") };
-}
-
-function records(bundle: string): string[][] {
-  return fs.readFileSync(path.join(bundle, "jobs.tsv"), "utf8").split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split("\t"));
-}
-
-/** Waits until no job of the bundle is queued or running. */
-async function settle(bundle: string, seconds = 90): Promise<void> {
-  const ids = [...new Set(records(bundle).map((r) => r[2]!))];
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const { states, error } = await queueStates(ids, env());
-    expect(error).toBeUndefined();
-    const active = [...states].filter(([, q]) => ACTIVE_STATES.has(q.state));
-    if (active.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`still queued or running after ${seconds}s: ${active.map(([id, q]) => `${id} ${q.state} ${q.reason}`).join(", ")}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const project = (source: string, name: string) => slurmProject(tmp, source, name);
+const records = jobRecords;
+const settle = (bundle: string, seconds = 90) => settleJobs(bundle, seconds, env());
+const outputs = storedOutputs;
 
 async function statusOf(bundle: string): Promise<{ code: number; states: Map<string, string> }> {
   const r = await pipe("status", bundle, "--json");
   const json = JSON.parse(r.out) as { tasks: { task: string; status: string }[] };
   return { code: r.code, states: new Map(json.tasks.map((t) => [t.task, t.status])) };
-}
-
-/** Every output file of every task (meta.json aside), by task id. */
-function outputs(plan: Plan, store: string): Record<string, Record<string, string>> {
-  return Object.fromEntries(
-    plan.tasks.map((t) => {
-      const dir = path.join(store, t.key);
-      const files = fs.readdirSync(dir).filter((f) => f !== "meta.json").sort();
-      return [t.id, Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]))];
-    }),
-  );
 }
 
 describe("a bundle on a real Slurm", () => {
@@ -130,13 +95,13 @@ describe("a bundle on a real Slurm", () => {
     // The same plan run locally into another store gives the same outputs.
     fs.writeFileSync(path.join(p.dir, "local.json"), JSON.stringify({ store: path.join(p.dir, "local-store") }));
     expect((await pipe("run", path.join(p.proj, "main.pipe"), "--config", path.join(p.dir, "local.json"), "--quiet")).code).toBe(0);
-    const plan = JSON.parse(fs.readFileSync(path.join(p.bundle, "plan.json"), "utf8")) as Plan;
+    const plan = bundlePlan(p.bundle);
     expect(outputs(plan, p.store)).toEqual(outputs(plan, path.join(p.dir, "local-store")));
     expect(outputs(plan, p.store)["main/p"]).toEqual({ best: "0.1\n" });
 
     const logs = recordingIo(tmp);
     expect(bundleLogsCommand(p.bundle, "main/runs[lr=0.01,epochs=2]", logs)).toBe(0);
-    expect(logs.stdout()).toContain("pipe: task main/runs[lr=0.01,epochs=2] (tasks/3.sh)");
+    expect(logs.stdout()).toContain("pipe: task main/runs[lr=0.01,epochs=2] (jobs/runs.sh 3)");
 
     // Everything cached: nothing is submitted.
     const again = await pipe("submit", p.bundle);
@@ -158,7 +123,7 @@ describe("a bundle on a real Slurm", () => {
     const status = await statusOf(p.bundle);
     expect(status.code).toBe(0);
     expect([...status.states.values()]).toEqual(Array(4).fill("done"));
-    const plan = JSON.parse(fs.readFileSync(path.join(p.bundle, "plan.json"), "utf8")) as Plan;
+    const plan = bundlePlan(p.bundle);
     expect(outputs(plan, p.store)["main/evals[lr=0.9]"]).toEqual({ metrics: '{"acc": 0.9, "loss": 0.5}' });
     expect(outputs(plan, p.store)["main/t"]).toEqual({ best: "0.9\n" });
 
@@ -181,7 +146,9 @@ describe("a bundle on a real Slurm", () => {
 
     await settle(p.bundle);
     const failed = "main/runs[lr=0.01,epochs=2]"; // array index 3, as its evaluation's
-    const bundle = JSON.parse(fs.readFileSync(path.join(p.bundle, "bundle.json"), "utf8")) as Bundle;
+    const read = readBundle(p.bundle);
+    if (!read.ok) throw new Error(read.error);
+    const bundle = read.value;
     const failedEval = bundle.jobs.find((j) => j.name === "evals")!.tasks[3]!.id;
     const first = await statusOf(p.bundle);
     expect(first.code).toBe(1);

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { diagramsHtml } from "../../grammar/diagrams.mjs";
 import { literalOf, productions, quote } from "../../grammar/gast-ebnf.mjs";
 import { parse } from "../../src/syntax/index.js";
+import { Lexer } from "../../src/syntax/chevrotain.js";
 import { PipeParser } from "../../src/syntax/parser.js";
 import * as T from "../../src/syntax/tokens.js";
 
@@ -77,6 +78,12 @@ describe("the parser's grammar", () => {
   it("passes chevrotain's validations (skipped when pipe runs)", () => {
     const parser = new PipeParser({ end: "end of file", after: "a declaration" }, true);
     expect(parser.definitionErrors).toEqual([]);
+  });
+
+  it("has tokens that pass chevrotain's lexer validations (skipped when pipe runs)", () => {
+    const checked = new Lexer(T.allTokens, { ...T.lexerConfig, skipValidations: false, deferDefinitionErrorsHandling: true });
+    expect(checked.lexerDefinitionErrors).toEqual([]);
+    expect(checked.lexerDefinitionWarning).toEqual([]);
   });
 });
 

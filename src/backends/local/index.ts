@@ -7,18 +7,21 @@
 //
 // Every rule of what runs when is the scheduler's (scheduler.ts, no I/O); the driver
 // (driver.ts) carries out its decisions and tells it what came of them; the run's record is
-// kept by run-book.ts. This file wires them together for one run.
+// kept by run-book.ts. This file wires them together for one run. A run with nothing to run
+// (every task cached, no dynamic loop left) needs no driver: it checks the store, leaves its
+// small record and ends without loading the launchers, the task scripts, the input checks or
+// the store's writers.
 
 import type fs from "node:fs";
 import type { Plan } from "../../plan/plan.js";
 import { planStates, runsAnyway } from "../../plan/state.js";
-import { InputVerifier, REMEDY } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
-import { Driver, type ExpansionFailure, type Replan } from "./driver.js";
+import type { ExpansionFailure, Replan } from "./driver.js";
 import type { RunRecord } from "./records.js";
 import { RunBook } from "./run-book.js";
 import { neverFit, Scheduler, type LocalLimits } from "./scheduler.js";
-import { registerNeeds, removeStaleWork, whileCollecting } from "../../store/index.js";
+import { registerNeeds, whileCollecting } from "../../store/needs.js";
+import { removeStaleWork } from "../../store/stale-work.js";
 
 export type { LocalLimits } from "./scheduler.js";
 
@@ -42,6 +45,8 @@ export interface RunOptions {
   readonly seen?: ReadonlyMap<string, fs.BigIntStats>;
   /** Where the run came from, for its record: non-default parameters, git commit. */
   readonly context?: Pick<RunRecord, "params" | "commit">;
+  /** The hash of the plan's file in `.pipe/plans` when a run of the same kept plan found it (run-storage.ts). */
+  readonly planHash?: string;
 }
 
 export interface RunOutcome {
@@ -50,6 +55,8 @@ export interface RunOutcome {
   /** The plan at the end: the first, with every dynamic loop expanded during the run. */
   readonly plan: Plan;
   readonly expansionFailures: readonly ExpansionFailure[];
+  /** The hash of the first plan's file in `.pipe/plans`. */
+  readonly planHash: string;
 }
 
 /** Tasks that can never fit this machine: reported before anything starts. */
@@ -69,15 +76,30 @@ export async function runPlan(options: RunOptions): Promise<RunOutcome> {
   }
 }
 
+const CACHED = { state: "cached", attempts: 0 } as const;
+
 async function runRegistered(options: RunOptions): Promise<RunOutcome> {
   const { plan, storeDir, limits, reporter } = options;
   const now = options.now ?? (() => new Date());
   const states = planStates(plan, storeDir, options.force);
-  const scheduler = new Scheduler(states, limits, options.keepGoing);
-  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now(), options.context);
   const toRun = states.filter((s) => s.run).length;
+  if (toRun === 0 && !plan.pending?.length && !options.signal.aborted) {
+    // Nothing to schedule: every task is as the store has it.
+    const book = new RunBook(plan, options.projectDir, states, () => CACHED, now(), options.context, options.planHash);
+    reporter.event({ type: "plan", total: states.length, toRun, cached: states.length });
+    for (const s of states) reporter.event({ type: "cached", task: s.task.id });
+    // What dead runs left in the store's .tmp goes with any run, one that runs nothing too.
+    removeStaleWork(storeDir);
+    const record = book.close("ok", now());
+    reporter.close();
+    return { runDir: book.dir, record, plan, expansionFailures: [], planHash: book.planHash };
+  }
+  const scheduler = new Scheduler(states, limits, options.keepGoing);
+  const book = new RunBook(plan, options.projectDir, states, (id) => scheduler.state(id), now(), options.context, options.planHash);
   reporter.event({ type: "plan", total: states.length, toRun, cached: states.length - toRun });
   for (const s of states) if (!s.run) reporter.event({ type: "cached", task: s.task.id });
+
+  const [{ Driver }, { InputVerifier, REMEDY }] = await Promise.all([import("./driver.js"), import("../../plan/verify-inputs.js")]);
 
   const driver = new Driver(
     {
@@ -111,5 +133,5 @@ async function runRegistered(options: RunOptions): Promise<RunOutcome> {
   const status = scheduler.end();
   const record = book.close(status, now());
   reporter.close();
-  return { runDir: book.dir, record, plan: driver.plan, expansionFailures: driver.expansionFailures };
+  return { runDir: book.dir, record, plan: driver.plan, expansionFailures: driver.expansionFailures, planHash: book.planHash };
 }

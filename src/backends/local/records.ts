@@ -6,65 +6,23 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
 import { printable } from "../../printable.js";
 import { ensureProjectDir } from "../../store/layout.js";
-import { PlanValueSchema } from "../../plan/plan.js";
+import type { AttemptRecordSchema, RunRecordSchema, RunTaskRecordSchema } from "./read-records.js";
+
+// The record's types are its schema's (read-records.ts), which is loaded only where records
+// are read back: a run writes its record without loading zod.
 
 /** One attempt of a task: its times and what it was given (the allocation grows on retries). */
-export const AttemptRecordSchema = z.object({
-  attempt: z.number().int().positive(),
-  state: z.enum(["running", "done", "failed", "interrupted", "cancelled"]),
-  start: z.string().optional(),
-  end: z.string().optional(),
-  durationMs: z.number().optional(),
-  exitCode: z.number().nullable().optional(),
-  peakRssKb: z.number().nullable().optional(),
-  cpus: z.number(),
-  /** 0 when the task declares none. */
-  memMb: z.number(),
-  timeS: z.number(),
-});
 export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 
 /**
  * A task's line in a run's record: how it went in that run. Its start, end, duration, exit
  * code and peak memory are those of its last attempt; `tries` has every attempt's.
  */
-export const RunTaskRecordSchema = z.object({
-  id: z.string(),
-  key: z.string(),
-  state: z.enum(["cached", "done", "failed", "skipped", "cancelled", "interrupted", "pending"]),
-  reason: z.string().optional(),
-  start: z.string().optional(),
-  end: z.string().optional(),
-  durationMs: z.number().optional(),
-  exitCode: z.number().nullable().optional(),
-  /** Peak resident memory of the task's process group, sampled; null when it ended between samples. */
-  peakRssKb: z.number().nullable().optional(),
-  attempts: z.number().optional(),
-  tries: z.array(AttemptRecordSchema).optional(),
-  /** Paths of the logs, relative to the run directory. */
-  stdout: z.string().optional(),
-  stderr: z.string().optional(),
-});
 export type RunTaskRecord = z.infer<typeof RunTaskRecordSchema>;
 
-export const RunRecordSchema = z.object({
-  id: z.string(),
-  file: z.string(),
-  entry: z.string(),
-  started: z.string(),
-  ended: z.string().optional(),
-  status: z.enum(["running", "ok", "failed", "interrupted"]),
-  pid: z.number(),
-  tasks: z.array(RunTaskRecordSchema),
-  /** The entry's parameters that differ from their defaults, and the project's git commit (results/run-context.ts). */
-  params: z.record(z.string(), PlanValueSchema).optional(),
-  commit: z.string().optional(),
-  /** A run that ran nothing keeps no task table, only how many tasks it found cached (run-storage.ts). */
-  cachedOnly: z.number().optional(),
-});
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
 export function runsDir(projectDir: string): string {
@@ -112,30 +70,6 @@ function tsvRows(t: RunTaskRecord): string[] {
   return t.tries.map((a) =>
     [id, a.state, a.attempt, a.start ?? "", a.end ?? "", a.durationMs ?? "", a.exitCode ?? "", a.peakRssKb ?? "", a.cpus, a.memMb, a.timeS].join("\t"),
   );
-}
-
-export function readRecord(dir: string): RunRecord | undefined {
-  try {
-    const parsed = RunRecordSchema.safeParse(JSON.parse(fs.readFileSync(path.join(dir, "run.json"), "utf8")));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Runs of a project, oldest first. */
-export function listRuns(projectDir: string): { dir: string; record: RunRecord }[] {
-  const root = runsDir(projectDir);
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(root).sort();
-  } catch {
-    return [];
-  }
-  return names.flatMap((name) => {
-    const record = readRecord(path.join(root, name));
-    return record ? [{ dir: path.join(root, name), record }] : [];
-  });
 }
 
 /** How many of a run's tasks are in each state, in order of first appearance. */

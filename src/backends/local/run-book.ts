@@ -27,6 +27,8 @@ export type TaskView = (id: string) => { readonly state: State; readonly reason?
 export class RunBook {
   readonly id: string;
   readonly dir: string;
+  /** The hash of the run's first plan as kept in `.pipe/plans` (run-storage.ts). */
+  readonly planHash: string;
   private readonly header: RunRecord;
   private readonly details = new Map<string, TaskDetails>();
   private readonly tries = new Map<string, AttemptRecord[]>();
@@ -41,13 +43,17 @@ export class RunBook {
     private readonly view: TaskView,
     started: Date,
     context: Pick<RunRecord, "params" | "commit"> = {},
+    knownPlanHash?: string,
   ) {
     ({ id: this.id, dir: this.dir } = createRunDir(projectDir, started));
-    for (const sub of ["scripts", "logs"]) fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
-    savePlan(projectDir, plan, this.dir);
+    // A run with nothing to run makes no folders for scripts and logs, and its record starts small.
+    const idle = !plan.pending?.length && states.every((s) => !s.run);
+    if (!idle) for (const sub of ["scripts", "logs"]) fs.mkdirSync(path.join(this.dir, sub), { recursive: true });
+    this.planHash = savePlan(projectDir, plan, this.dir, knownPlanHash);
     for (const s of states) if (s.reason) this.planReasons.set(s.task.id, s.reason);
     this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, ...context, tasks: [] };
-    this.save();
+    if (idle) writeRecord(this.dir, { ...this.header, cachedOnly: states.length });
+    else this.save();
   }
 
   /** The plan grew (a dynamic loop was expanded): `states` are its new tasks'. */

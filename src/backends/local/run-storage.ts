@@ -8,25 +8,34 @@
 //                               number of its tasks (`cachedOnly`), and no empty folders
 //
 // A plan file whose only link is its own is referenced by no run any more: `pipe gc`
-// removes it with the runs past `--keep-runs`.
+// removes it with the runs past `--keep-runs` (prune-runs.ts).
 
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { jsonChunks, writeJsonFile } from "../../json-chunks.js";
 import type { Plan } from "../../plan/plan.js";
-import { alive, sizeOf } from "../../store/index.js";
-import { readRecord, runsDir, type RunRecord } from "./records.js";
+import type { RunRecord } from "./records.js";
 
 export const plansDir = (projectDir: string): string => path.join(projectDir, ".pipe", "plans");
 
 /**
  * Links the run's plan as `runDir/plan.json` to `.pipe/plans/<hash>.json`, written first when
  * it is not there; returns its hash. The text is made twice for a new plan (hashed, then
- * written) and once for a known one, which is then not written at all.
+ * written) and once for a known one, which is then not written at all. `known` is the hash
+ * a run of the same kept plan found before (plan/plan-cache.ts): while its file is there,
+ * the plan is not serialised at all.
  */
-export function savePlan(projectDir: string, plan: Plan, runDir: string): string {
+export function savePlan(projectDir: string, plan: Plan, runDir: string, known?: string): string {
   const dir = plansDir(projectDir);
+  if (known !== undefined && /^[0-9a-f]{64}$/.test(known)) {
+    try {
+      fs.linkSync(path.join(dir, `${known}.json`), path.join(runDir, "plan.json"));
+      return known;
+    } catch {
+      // Gone (pruned), or no hard links here: made as below.
+    }
+  }
   fs.mkdirSync(dir, { recursive: true });
   const hash = crypto.createHash("sha256");
   for (const piece of jsonChunks(plan, 1)) hash.update(piece);
@@ -57,85 +66,4 @@ export function finalRecord(record: RunRecord, runDir: string): RunRecord {
     }
   }
   return { ...record, tasks: [], cachedOnly: record.tasks.length };
-}
-
-export interface Freed {
-  readonly name: string;
-  readonly bytes: number;
-}
-
-export interface PrunedRuns {
-  readonly runs: Freed[];
-  readonly plans: Freed[];
-  /** Runs past the last N that still run, kept. */
-  readonly running: string[];
-}
-
-/**
- * Removes the project's runs older than its last `keep` (never one that still runs: its
- * pipe lives), then the plans no run links to any more.
- */
-export function pruneRuns(projectDir: string, keep: number, dryRun: boolean): PrunedRuns {
-  const runs = listedRunDirs(projectDir);
-  const old = runs.slice(0, Math.max(0, runs.length - keep));
-  const removed: Freed[] = [];
-  const running: string[] = [];
-  for (const dir of old) {
-    const record = readRecord(dir);
-    if (record?.status === "running" && alive(record.pid)) {
-      running.push(path.basename(dir));
-      continue;
-    }
-    const planFile = path.join(dir, "plan.json");
-    const plan = statOf(planFile);
-    // The plan's bytes are freed only with its last link (counted with the plans below).
-    const bytes = sizeOf(dir) - (plan && plan.nlink > 1 ? plan.size : 0);
-    if (!dryRun) fs.rmSync(dir, { recursive: true, force: true });
-    removed.push({ name: path.basename(dir), bytes });
-  }
-  const plans: Freed[] = [];
-  let names: string[] = [];
-  try {
-    names = fs.readdirSync(plansDir(projectDir));
-  } catch {
-    // No plans kept.
-  }
-  // In a dry run the links of the runs that would go are counted as gone.
-  const leavingLinks = new Map<string, number>();
-  if (dryRun) {
-    for (const dir of old) {
-      const s = statOf(path.join(dir, "plan.json"));
-      if (s && !running.includes(path.basename(dir))) leavingLinks.set(`${s.dev}:${s.ino}`, (leavingLinks.get(`${s.dev}:${s.ino}`) ?? 0) + 1);
-    }
-  }
-  for (const name of names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).sort()) {
-    const file = path.join(plansDir(projectDir), name);
-    const s = statOf(file);
-    if (!s) continue;
-    const links = s.nlink - (leavingLinks.get(`${s.dev}:${s.ino}`) ?? 0);
-    if (links > 1) continue;
-    if (!dryRun) fs.rmSync(file, { force: true });
-    plans.push({ name, bytes: s.size });
-  }
-  return { runs: removed, plans, running };
-}
-
-function listedRunDirs(projectDir: string): string[] {
-  try {
-    return fs
-      .readdirSync(runsDir(projectDir), { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => path.join(runsDir(projectDir), e.name))
-      .sort();
-  } catch {
-    return [];
-  }
-}
-
-function statOf(file: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(file);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,17 +1,28 @@
 // `bundle.json`, the index of a Slurm bundle: its jobs (one per task or one job array per
-// group of like tasks), each job's tasks in array-index order, and the dependencies between
-// jobs. `pipe submit/status/logs/cancel DIR` read it back (validated with zod) together with
-// `bundle.env` (the machine's paths) and `jobs.tsv` (what submit.sh submitted).
+// group of like tasks) and the dependencies between jobs. Each job's tasks, in array-index
+// order, are the rows of its table `jobs/NAME.tasks` (task-table.ts), which bundle.json names
+// by count and digest rather than repeating them (a bundle written before, format 1, lists
+// them itself). `pipe submit/status/logs/cancel DIR` read it back (validated with zod),
+// with the tables, `bundle.env` (the machine's paths) and `jobs.tsv` (what submit.sh submitted).
 
+import crypto from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import zlib from "node:zlib";
+import { fromPrintable } from "../../printable.js";
+import { PlanSchema, type Plan } from "../../plan/plan.js";
 import { describeProblem, MAX_CONFIG_BYTES, MAX_PLAN_BYTES, readUserFile } from "../../host.js";
 
-export const BUNDLE_FORMAT = "pipe-slurm-bundle/1";
+export const BUNDLE_FORMAT = "pipe-slurm-bundle/2";
+/** Bundles whose bundle.json lists every job's tasks. */
+const LISTING_FORMAT = "pipe-slurm-bundle/1";
 export const BUNDLE_FILE = "bundle.json";
 export const ENV_FILE = "bundle.env";
 export const RECORDS_FILE = "jobs.tsv";
 export const INPUTS_FILE = "inputs.tsv";
+/** The compiled plan, gzipped: at 100,000 tasks it is most of a bundle (33 MB as JSON, 4 MB so). */
+export const PLAN_FILE = "plan.json.gz";
 
 export const DependencyTypeSchema = z.enum(["afterok", "aftercorr", "afternotok"]);
 export type DependencyType = z.infer<typeof DependencyTypeSchema>;
@@ -19,8 +30,8 @@ export type DependencyType = z.infer<typeof DependencyTypeSchema>;
 const BundleTaskSchema = z.object({
   id: z.string(),
   key: z.string(),
-  /** The task script, relative to the bundle. */
-  script: z.string(),
+  /** The task script of a bundle written before the tasks of a job shared one (`tasks/N.sh`). */
+  script: z.string().optional(),
   /** Runs even when its key is in the store (`cache = false`, or downstream of such a task). */
   force: z.boolean(),
 });
@@ -36,6 +47,9 @@ export const BundleJobSchema = z.object({
   options: z.array(z.string()),
   after: z.array(z.object({ job: z.string(), type: DependencyTypeSchema })),
   tasks: z.array(BundleTaskSchema).min(1),
+  /** In bundle.json: the number of rows of the job's table, and a digest of them (the tasks are not repeated there). */
+  count: z.number().int().min(1).optional(),
+  digest: z.string().optional(),
   /**
    * A retry with a bigger allocation, submitted up front: attempt 2, 3, … of the job named
    * `retryOf`, waiting (`afternotok`) for every attempt before it to fail.
@@ -51,7 +65,7 @@ export const BundleJobSchema = z.object({
 export type BundleJob = z.infer<typeof BundleJobSchema>;
 
 export const BundleSchema = z.object({
-  format: z.literal(BUNDLE_FORMAT),
+  format: z.string(),
   entry: z.string(),
   file: z.string(),
   /** In submission order: every job after the jobs it depends on. */
@@ -61,8 +75,45 @@ export const BundleSchema = z.object({
 });
 export type Bundle = z.infer<typeof BundleSchema>;
 
-export function bundleToJson(bundle: Bundle): string {
-  return JSON.stringify(bundle, null, 1) + "\n";
+/** The table of a job's tasks: its own, or for a retry the first attempt's (the same tasks). */
+export function tableOf(job: Pick<BundleJob, "name" | "retryOf">): string {
+  return `jobs/${job.retryOf ?? job.name}.tasks`;
+}
+
+/** bundle.json: each job with the count and digest of its table (`tables`, by file) instead of its tasks. */
+export function bundleToJson(bundle: Bundle, tables: ReadonlyMap<string, string>): string {
+  const jobs = bundle.jobs.map(({ tasks, ...job }) => {
+    const digest = crypto.createHash("sha256").update(tables.get(tableOf(job)) ?? "").digest("hex").slice(0, 32);
+    return { ...job, count: tasks.length, digest };
+  });
+  return JSON.stringify({ ...bundle, jobs }, null, 1) + "\n";
+}
+
+const DiskJobSchema = BundleJobSchema.extend({ tasks: BundleJobSchema.shape.tasks.optional() });
+const DiskBundleSchema = BundleSchema.extend({ jobs: z.array(DiskJobSchema) });
+
+/** The tasks of a table, in row order: the index, key, forced and printed id of each row. */
+function readTable(file: string): BundleTask[] | string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    return `cannot read ${file}: ${(error as Error).message}`;
+  }
+  const tasks: BundleTask[] = [];
+  for (let at = 0; at < text.length; ) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    const t1 = text.indexOf("\t", at);
+    const t2 = text.indexOf("\t", t1 + 1);
+    const t3 = text.indexOf("\t", t2 + 1);
+    let t4 = text.indexOf("\t", t3 + 1);
+    if (t4 < 0 || t4 > end) t4 = end;
+    if (t1 < 0 || t3 < 0 || t3 > end) return `${file}: line ${tasks.length + 1} has not the columns index, key, forced, task`;
+    tasks.push({ id: fromPrintable(text.slice(t3 + 1, t4)), key: text.slice(t1 + 1, t2), force: text.slice(t2 + 1, t3) === "1" });
+    at = end + 1;
+  }
+  return tasks;
 }
 
 export type Read<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -87,12 +138,32 @@ export function readBundle(dir: string): Read<Bundle> {
   } catch (error) {
     return { ok: false, error: `${file}: ${(error as Error).message}` };
   }
-  const parsed = BundleSchema.safeParse(json);
+  const parsed = DiskBundleSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     return { ok: false, error: `${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}` };
   }
-  return { ok: true, value: parsed.data };
+  const disk = parsed.data;
+  if (disk.format !== BUNDLE_FORMAT && disk.format !== LISTING_FORMAT) return { ok: false, error: `${file}: format: not a bundle this pipe reads (${disk.format}; it reads ${BUNDLE_FORMAT}): emit it again` };
+  const tables = new Map<string, BundleTask[]>();
+  const jobs: BundleJob[] = [];
+  for (const job of disk.jobs) {
+    if (job.tasks) {
+      jobs.push({ ...job, tasks: job.tasks });
+      continue;
+    }
+    const table = tableOf(job);
+    let tasks = tables.get(table);
+    if (!tasks) {
+      const read = readTable(path.join(dir, table));
+      if (typeof read === "string") return { ok: false, error: read };
+      if (read.length === 0) return { ok: false, error: `${path.join(dir, table)} lists no task` };
+      tables.set(table, (tasks = read));
+    }
+    const { count: _count, digest: _digest, ...own } = job;
+    jobs.push({ ...own, tasks });
+  }
+  return { ok: true, value: { ...disk, jobs } };
 }
 
 /**
@@ -125,4 +196,22 @@ export function bundleStore(dir: string): Read<string> {
   if (!env.ok) return env;
   const store = env.value["PIPE_STORE"];
   return store ? { ok: true, value: path.resolve(dir, store) } : { ok: false, error: `${path.join(dir, ENV_FILE)} does not set PIPE_STORE` };
+}
+
+/** `plan.json.gz` as written by emit (zlib's gzip has no time in its header: the same plan gives the same bytes). */
+export function planFile(plan: Plan): Buffer {
+  return zlib.gzipSync(JSON.stringify(plan), { level: 1 });
+}
+
+/** The plan of a bundle (`plan.json.gz`, or `plan.json` in a bundle of format 1), or why it cannot be read. */
+export function readBundlePlan(dir: string): Read<Plan> {
+  const gz = path.join(dir, PLAN_FILE);
+  const file = fs.existsSync(gz) ? gz : path.join(dir, "plan.json");
+  try {
+    const bytes = fs.readFileSync(file);
+    const text = file === gz ? zlib.gunzipSync(bytes).toString("utf8") : bytes.toString("utf8");
+    return { ok: true, value: PlanSchema.parse(JSON.parse(text)) };
+  } catch (error) {
+    return { ok: false, error: `cannot read ${file}: ${(error as Error).message}` };
+  }
 }

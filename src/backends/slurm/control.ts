@@ -6,17 +6,16 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { PlanSchema } from "../../plan/plan.js";
 import { inStore } from "../../store/index.js";
 import { changedFiles, REMEDY } from "../../plan/verify-inputs.js";
-import { readBundle, readBundleEnv, type UnreadableBundle } from "./bundle.js";
+import { readBundle, readBundleEnv, readBundlePlan, type UnreadableBundle } from "./bundle.js";
 import { cancelJobs, type Env } from "./queue.js";
 import { readSubmissionChains } from "./records.js";
 import { EXPAND_DIR } from "./expand.js";
 
 export type SubmitOutcome =
   | UnreadableBundle
-  /** The files could not be compared (bundle.env or plan.json): `error` says why. */
+  /** The files could not be compared (bundle.env or plan.json.gz): `error` says why. */
   | { readonly kind: "cannot check"; readonly error: string }
   /** Nothing was submitted: one message per changed file. */
   | { readonly kind: "changed"; readonly messages: string[] }
@@ -45,12 +44,9 @@ async function changedSinceEmit(dir: string, tasks: readonly { key: string; forc
   const store = env.value["PIPE_STORE"];
   const project = env.value["PIPE_PROJECT"];
   if (!store || !project) return `${path.join(dir, "bundle.env")} must set PIPE_STORE and PIPE_PROJECT`;
-  let plan;
-  try {
-    plan = PlanSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8")));
-  } catch (error) {
-    return `cannot read ${path.join(dir, "plan.json")}: ${(error as Error).message}`;
-  }
+  const read = readBundlePlan(dir);
+  if (!read.ok) return read.error;
+  const plan = read.value;
   const storeDir = path.resolve(dir, store);
   const submit = new Set(tasks.filter((t) => t.force || !inStore(storeDir, t.key)).map((t) => t.key));
   const changed = await changedFiles(plan.tasks.filter((t) => submit.has(t.key)), path.resolve(dir, project), REMEDY.slurm);

@@ -6,14 +6,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { makeDirs } from "../../host.js";
-import { planToJson, type Plan } from "../../plan/plan.js";
-import { taskScript } from "../../plan/script.js";
-import { printable } from "../../printable.js";
+import type { Plan } from "../../plan/plan.js";
 import { shellQuote } from "../../shell/quote.js";
 import { inputsTsv } from "../../plan/verify-inputs.js";
-import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, RECORDS_FILE, type Bundle } from "./bundle.js";
+import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, PLAN_FILE, planFile, RECORDS_FILE, tableOf, type Bundle } from "./bundle.js";
 import { effectiveResources, type SlurmConfig } from "./directives.js";
 import { jobScript, joinScript } from "./job-script.js";
+import { taskTable } from "./task-table.js";
 import { attemptSlurmResources, growsOnRetry, planJobs } from "./jobs.js";
 import { bundleReadme } from "./readme.js";
 import { isStructured, parseType } from "../../store/structured.js";
@@ -37,7 +36,7 @@ export interface BundlePart {
 export interface EmittedBundle {
   readonly bundle: Bundle;
   /** Path relative to the bundle → content. */
-  readonly files: ReadonlyMap<string, string>;
+  readonly files: ReadonlyMap<string, string | Buffer>;
 }
 
 /**
@@ -73,26 +72,35 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
   const pendingHere = part ? { ...full, pending: (full.pending ?? []).filter((p) => !part.loopsElsewhere.has(p.id)) } : full;
   const expands = expandJobs(pendingHere, (t) => jobOf.get(t), part?.prefix ?? "", used);
   const bundle: Bundle = { format: BUNDLE_FORMAT, entry: plan.entry, file: plan.file, jobs, ...(expands.length ? { expands: expands.map((e) => ({ ...e, after: [...e.after] })) } : {}) };
-  const files = new Map<string, string>([
-    [BUNDLE_FILE, bundleToJson(bundle)],
-    ["plan.json", planToJson(plan)],
+  const files = new Map<string, string | Buffer>([
     ["README.md", bundleReadme(bundle, { python: Object.values(full.actions).some((a) => a.kind === "py"), nodeNeeds: nodeNeeds(full) })],
     ["submit.sh", submitScript(bundle, slurm.arrayThrottle, { calls: expandCalls(expands), part: part !== undefined })],
     [INPUTS_FILE, inputsTsv(plan.tasks)],
   ]);
   for (const e of expands) files.set(`jobs/${e.name}.sh`, expandJobScript(e, slurm, part?.root ?? "."));
   const byId = new Map(full.tasks.map((t) => [t.id, t]));
+  const forced = new Set(jobs.flatMap((j) => j.tasks.filter((t) => t.force).map((t) => t.id)));
+  const bodies = new Map<string, readonly string[]>();
   for (const job of jobs) {
     const first = byId.get(job.tasks[0]!.id)!;
     const retries = growsOnRetry(first) ? 0 : first.retries;
     const r = attemptSlurmResources(first, slurm, job.attempt ?? 1);
     const given = { cpus: r.cpus ?? 1, memMb: r.mem ?? 0, timeS: r.time ?? 0 };
-    files.set(job.script, jobScript(job, { setup: slurm.setup, retries, given }));
+    // A retry runs its first attempt's tasks, from that job's table.
+    let body = job.retryOf ? bodies.get(job.retryOf) : undefined;
+    if (!body) {
+      const inputList = job.script.replace(/\.sh$/, ".inputs");
+      const { table, inputs } = taskTable(full, job.tasks.map((t) => byId.get(t.id)!), (t) => forced.has(t.id), inputList);
+      files.set(tableOf(job), table.rows.join(""));
+      if (inputs !== undefined) files.set(inputList, inputs);
+      body = table.body;
+      bodies.set(job.name, body);
+    }
+    files.set(job.script, jobScript(job, { setup: slurm.setup, retries, given }, body));
     if (job.join) files.set(job.join.script, joinScript(job, joinOptions(first.resources, slurm)));
-    const list = job.tasks.map((t) => [t.script, t.key, t.force ? "1" : "0", printable(t.id)].join("\t") + "\n");
-    files.set(job.script.replace(/\.sh$/, ".tasks"), list.join(""));
-    for (const t of job.tasks) files.set(t.script, taskScript(full, byId.get(t.id)!));
   }
+  files.set(BUNDLE_FILE, bundleToJson(bundle, files as ReadonlyMap<string, string>));
+  files.set(PLAN_FILE, planFile(plan));
   return { bundle, files };
 }
 
@@ -150,7 +158,7 @@ export function writeBundle(dir: string, emitted: EmittedBundle, paths: MachineP
     for (const sub of ["jobs", "tasks", "expand"]) fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
   }
   try {
-    for (const sub of ["jobs", "tasks", "logs"]) makeDirs(path.join(dir, sub));
+    for (const sub of ["jobs", "logs"]) makeDirs(path.join(dir, sub));
   } catch (error) {
     return { droppedJobIds, error: `cannot write the bundle in ${dir}: ${(error as Error).message}` };
   }

@@ -15,10 +15,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Pending, Plan, PlanValue } from "../../plan/plan.js";
-import { PlanSchema, PlanValueSchema } from "../../plan/plan.js";
+import { PlanValueSchema } from "../../plan/plan.js";
 import { printable } from "../../printable.js";
 import { shellQuote } from "../../shell/quote.js";
-import { BUNDLE_FILE, BundleSchema, ENV_FILE, type BundleJob } from "./bundle.js";
+import { BUNDLE_FILE, ENV_FILE, readBundle, type BundleJob } from "./bundle.js";
 import { sbatchOptions, type SlurmConfig } from "./directives.js";
 
 export const REPLAN_FILE = "replan.json";
@@ -113,11 +113,12 @@ export function partsKnown(root: string, except: string): { tasks: Set<string>; 
   const loops = new Set<string>();
   const jobOf = new Map<string, string>();
   const add = (dir: string) => {
-    const bundle = BundleSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, BUNDLE_FILE), "utf8")));
+    const read = readBundle(dir);
+    if (!read.ok) throw new Error(read.error);
+    const bundle = read.value;
     for (const j of bundle.jobs) for (const t of j.tasks) jobOf.set(t.id, j.name);
     for (const e of bundle.expands ?? []) loops.add(e.loop);
-    const plan = PlanSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8")));
-    for (const t of plan.tasks) tasks.add(t.id);
+    for (const j of bundle.jobs) for (const t of j.tasks) tasks.add(t.id);
   };
   add(root);
   const parts = path.join(root, EXPAND_DIR);

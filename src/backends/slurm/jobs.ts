@@ -27,7 +27,6 @@ interface TaskSet {
 }
 
 export function planJobs(plan: Plan, slurm: SlurmConfig): BundleJob[] {
-  const number = new Map(plan.tasks.map((t, i) => [t.id, i]));
   const forced = runsAnyway(plan);
 
   const sets = alignSets(groupTasks(plan, slurm));
@@ -47,7 +46,7 @@ export function planJobs(plan: Plan, slurm: SlurmConfig): BundleJob[] {
         action: plan.actions[tasks[0]!.action]!.name,
         options: set.options,
         after: [],
-        tasks: tasks.map((t) => ({ id: t.id, key: t.key, script: `tasks/${number.get(t.id)}.sh`, force: forced.has(t.id) })),
+        tasks: tasks.map((t) => ({ id: t.id, key: t.key, force: forced.has(t.id) })),
       };
       for (const t of tasks) jobOf.set(t.id, job);
       jobs.push(job);

@@ -14,7 +14,7 @@ import { append } from "../../arrays.js";
 import { submitCheckLines } from "../../plan/verify-inputs.js";
 import { inBash } from "../../store/index.js";
 import { needsLines } from "./needs-script.js";
-import type { Bundle } from "./bundle.js";
+import { tableOf, type Bundle } from "./bundle.js";
 
 /**
  * `extra.calls`: the lines that submit the expanding jobs (expand.ts). `extra.part`: the
@@ -26,7 +26,7 @@ export function submitScript(bundle: Bundle, throttle: number | undefined, extra
     const deps = job.after.map((a) => `${a.type}:${a.job}`);
     const kind = job.array ? `array${throttle ? `%${throttle}` : ""}` : "single";
     const what = job.attempt ? `attempt ${job.attempt} of ${job.retryOf}, if every attempt before fails` : `${job.tasks.length} ${job.action} task${job.tasks.length > 1 ? "s" : ""}`;
-    const lines = [`# ${job.name}: ${what}`, ["job", job.name, kind, ...deps].join(" ")];
+    const lines = [`# ${job.name}: ${what}`, ["job", job.name, kind, tableOf(job), ...deps].join(" ")];
     const joined = job.attempt ? bundle.jobs.find((j) => j.name === job.retryOf)?.join : undefined;
     if (joined && joined.attempts[joined.attempts.length - 1] === job.name) {
       lines.push(`# ${joined.name}: done once one attempt of ${job.retryOf} is`, ["join", joined.name, ...joined.attempts].join(" "));
@@ -100,15 +100,30 @@ const HEAD = [
   '  echo "${out#,}"',
   "}",
   "",
+  "# dependencies TYPE:UPSTREAM...: sets dependency to sbatch's --dependency argument on the jobs",
+  "# of this submit or still queued or running (none when there are none), after to its words.",
+  "dependencies() {",
+  "  local dep up deps=()",
+  '  dependency="" after=""',
+  '  for dep in "$@"; do',
+  '    up=${jobid[${dep#*:}]:-}',
+  '    if [ -n "$up" ]; then deps+=("${dep%%:*}:$up"); fi',
+  "  done",
+  "  if [ ${#deps[@]} -gt 0 ]; then",
+  '    dependency="--dependency=$(IFS=,; echo "${deps[*]}")"',
+  '    after=", after ${deps[*]}"',
+  "  fi",
+  "}",
+  "",
   "submitted=0 tasks=0 cached=0",
-  "# job NAME single|array[%N] [TYPE:UPSTREAM...]",
+  "# job NAME single|array[%N] TABLE [TYPE:UPSTREAM...]",
   "job() {",
-  "  local name=$1 kind=$2 n=0 i key force task missing=() todo=()",
-  "  shift 2",
-  '  while IFS=$\'\\t\' read -r _ key force task; do',
+  "  local name=$1 kind=$2 table=$3 n=0 i key force task missing=() todo=()",
+  "  shift 3",
+  '  while IFS=$\'\\t\' read -r _ key force task _; do',
   `    if [ "$force" = 1 ] || [ ! -f "${inBash.meta("$key")}" ]; then missing+=("$n"); todo+=("$task"); fi`,
   "    n=$((n + 1))",
-  '  done < "jobs/$name.tasks"',
+  '  done < "$table"',
   "  cached=$((cached + n - ${#missing[@]}))",
   "  if [ ${#missing[@]} -eq 0 ]; then",
   '    echo "$name: in the store"',
@@ -120,15 +135,9 @@ const HEAD = [
   '    echo "$name: still queued or running as job $old"',
   "    return",
   "  fi",
-  '  local args=(--parsable --kill-on-invalid-dep=yes) deps=() dep up id index after=""',
-  '  for dep in "$@"; do',
-  '    up=${jobid[${dep#*:}]:-}',
-  '    if [ -n "$up" ]; then deps+=("${dep%%:*}:$up"); fi',
-  "  done",
-  "  if [ ${#deps[@]} -gt 0 ]; then",
-  '    args+=("--dependency=$(IFS=,; echo "${deps[*]}")")',
-  '    after=", after ${deps[*]}"',
-  "  fi",
+  '  local args=(--parsable --kill-on-invalid-dep=yes) id index dependency after',
+  '  dependencies "$@"',
+  '  if [ -n "$dependency" ]; then args+=("$dependency"); fi',
   '  case "$kind" in',
   '    array*) args+=("--array=$(ranges "${missing[@]}")${kind#array}") ;;',
   "  esac",
@@ -148,21 +157,15 @@ const HEAD = [
 const EXPAND_FUNCTION = [
   "# expand NAME LOOP [afterok:UPSTREAM...]: an expanding job, submitted unless one is still queued or running.",
   "expand() {",
-  '  local name=$1 loop=$2 dep up id args=(--parsable --kill-on-invalid-dep=yes) deps=() after=""',
+  '  local name=$1 loop=$2 id args=(--parsable --kill-on-invalid-dep=yes) dependency after',
   "  shift 2",
   '  local old=${last[$name]:-}',
   '  if [ -n "$old" ] && [ -n "${active[$old]:-}" ]; then',
   '    echo "$name: still queued or running as job $old"',
   "    return",
   "  fi",
-  '  for dep in "$@"; do',
-  '    up=${jobid[${dep#*:}]:-}',
-  '    if [ -n "$up" ]; then deps+=("${dep%%:*}:$up"); fi',
-  "  done",
-  "  if [ ${#deps[@]} -gt 0 ]; then",
-  '    args+=("--dependency=$(IFS=,; echo "${deps[*]}")")',
-  '    after=", after ${deps[*]}"',
-  "  fi",
+  '  dependencies "$@"',
+  '  if [ -n "$dependency" ]; then args+=("$dependency"); fi',
   '  id=$(sbatch "${args[@]}" "jobs/$name.sh") || { echo "$name: sbatch failed" >&2; exit 1; }',
   "  id=${id%%;*}",
   '  jobid[$name]=$id',

@@ -1,0 +1,509 @@
+// The tasks of a Slurm job as one shared body and a table. A bundle used to hold a script per
+// task (tasks/N.sh); a sweep of 100,000 tasks was 100,000 files, which cluster file systems
+// punish. Now a job's script holds the task script once, written in terms of variables, and
+// `jobs/NAME.tasks` holds one row per array index: the index, the key, whether it is forced,
+// the task id (printable.ts), then the values in which the job's tasks differ: parts of the
+// command, upstream keys, files to check, pieces of the store record. The body is the task
+// script of plan/script.ts (`taskScript`) line for line; what all tasks of the job share is
+// written in it as it would be there, and only what differs is read from the row.
+//
+// Values in a row are text, never shell code: `\`, tab, newline, carriage return and the other
+// control characters are escaped (`\\`, `\t`, `\n`, `\r`, `\xHH` of their UTF-8 bytes), and the
+// job script decodes them with bash's `printf %b` into `field[N]`, which the body only expands
+// inside double quotes. A command's words that differ between tasks are such values when each
+// is one quoted word of its own (as interpolation renders a scalar); otherwise (a list of
+// another length, a value inside a double-quoted string...) the row holds the task's whole
+// command, which the body runs with `eval`, as the task script would have run it.
+
+import { upstreamInputs as inputsOfTask, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
+import { append } from "../../arrays.js";
+import { printable } from "../../printable.js";
+import { inDoubleQuotes, LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../../shell/quote.js";
+import { inBash, META } from "../../store/index.js";
+import { isStructured, parseType, type StructuredInput } from "../../store/structured.js";
+import { actionCommand, envLines, FAIL, now, outputChecks, readByNode, slurp, structuredChecks, TOOL } from "../../plan/script.js";
+import { keyFiles, REMEDY, stampId, taskCheckLines } from "../../plan/verify-inputs.js";
+
+/** The row's columns before the values: index, key, forced, task id. */
+export const FIXED_COLUMNS = 4;
+
+/** A job's tasks as bash: the body (the lines of the function `task_body`) and the rows of `jobs/NAME.tasks`. */
+export interface TaskTable {
+  readonly body: string[];
+  /** One per task, in array-index order, each ending with a newline. */
+  readonly rows: string[];
+}
+
+// --- the encoding of values in a row ------------------------------------------------------
+
+const NEEDS_ESCAPE = /[\\\x00-\x1f\x7f-\x9f\u2028\u2029]/;
+const ESCAPED = /[\\\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+const NAMED: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** A value as a field of a row: one line, no tab, no control character; `printf %b` reads it back. */
+export function encodeField(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value.replace(ESCAPED, (c) => NAMED[c] ?? [...Buffer.from(c, "utf8")].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join(""));
+}
+
+/** The inverse of `encodeField` (what `printf %b` does with its output). */
+export function decodeField(field: string): string {
+  if (!field.includes("\\")) return field;
+  const bytes: number[] = [];
+  const named: Record<string, number> = { "\\": 0x5c, t: 9, n: 10, r: 13 };
+  for (let i = 0; i < field.length; i++) {
+    if (field[i] === "\\" && field[i + 1] === "x") {
+      bytes.push(parseInt(field.slice(i + 2, i + 4), 16));
+      i += 3;
+    } else if (field[i] === "\\" && named[field[i + 1]!] !== undefined) {
+      bytes.push(named[field[i + 1]!]!);
+      i += 1;
+    } else bytes.push(...Buffer.from(field[i]!, "utf8"));
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+// --- values that differ between tasks ----------------------------------------------------
+
+/** The fields of a job's rows: a piece of text of each task becomes a field unless all tasks have the same. */
+class Fields {
+  readonly columns: string[][] = [];
+  private readonly known = new Map<string, number>();
+  constructor(private readonly offset: number) {}
+
+  /** The constant, or the field's number in `v`. */
+  of(values: readonly string[]): { constant: string } | { field: number } {
+    const first = values[0]!;
+    if (values.every((v) => v === first)) return { constant: first };
+    const id = values.join("\0");
+    let n = this.known.get(id);
+    if (n === undefined) {
+      n = this.offset + this.columns.length;
+      this.columns.push([...values]);
+      this.known.set(id, n);
+    }
+    return { field: n };
+  }
+
+  /** As one bash word: the constant quoted, else the field in double quotes. */
+  word(values: readonly string[]): string {
+    const p = this.of(values);
+    return "constant" in p ? shellQuote(p.constant) : `"\${field[${p.field}]}"`;
+  }
+
+  /** As text inside double quotes. */
+  inQuotes(values: readonly string[]): string {
+    const p = this.of(values);
+    return "constant" in p ? inDoubleQuotes(p.constant) : `\${field[${p.field}]}`;
+  }
+}
+
+/** A task's upstream inputs, derived once per job: a body asks several times, and a fan-in has 100,000. */
+let inputsMemo = new Map<Task, TaskInput[]>();
+function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
+  let inputs = inputsMemo.get(task);
+  if (!inputs) inputsMemo.set(task, (inputs = inputsOfTask(plan, task)));
+  return inputs;
+}
+
+// --- the body ------------------------------------------------------------------------------
+
+/** What must be alike for tasks to share a body: the same inputs, files and outputs, by position. */
+function shape(plan: Plan, task: Task): string {
+  const all = upstreamInputs(plan, task);
+  if (all.length === 0 && task.files.length === 0) return task.action;
+  const inputs = all.map((i) => [i.var, i.type, i.output, i.file, i.fields, i.outputType]);
+  const upstream = all.length ? new Set(all.map((i) => i.key)).size : 0;
+  return JSON.stringify([task.action, task.files.length ? keyFiles([task]).length : 0, upstream, inputs]);
+}
+
+/** Upstream inputs past this many in a single task are read in a loop from a list, not one line each. */
+export const INPUT_LIST_AFTER = 32;
+
+/**
+ * The body and rows of a job's tasks. Tasks of one shape (nearly always all of them) share a
+ * body; a job whose tasks differ in shape gets a body per shape, and a row names its own.
+ * `inputList`: where the single task of a job with many upstream inputs finds their list.
+ */
+export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task) => boolean, inputList?: string): { table: TaskTable; inputs?: string } {
+  inputsMemo = new Map();
+  try {
+    return tableOfTasks(plan, tasks, forced, inputList);
+  } finally {
+    inputsMemo = new Map();
+  }
+}
+
+function tableOfTasks(plan: Plan, tasks: readonly Task[], forced: (t: Task) => boolean, inputList?: string): { table: TaskTable; inputs?: string } {
+  const shapes = new Map<string, Task[]>();
+  for (const t of tasks) {
+    const s = shape(plan, t);
+    const list = shapes.get(s);
+    if (list) list.push(t);
+    else shapes.set(s, [t]);
+  }
+  const classes = [...shapes.values()];
+  const several = classes.length > 1;
+  const rows = new Map<Task, string>();
+  const body: string[] = [];
+  let inputs: string | undefined;
+  classes.forEach((members, c) => {
+    const fields = new Fields(FIXED_COLUMNS + (several ? 1 : 0));
+    const many = members.length === 1 && inputList !== undefined && upstreamInputs(plan, members[0]!).length > INPUT_LIST_AFTER;
+    const lines = classBody(plan, members, fields, many ? inputList : undefined);
+    if (many) inputs = inputListText(plan, members[0]!);
+    if (several) body.push(`body_${c}() {`, ...lines, "}");
+    else append(body, lines);
+    members.forEach((t, i) => {
+      const values = fields.columns.map((col) => encodeField(col[i]!));
+      rows.set(t, [printable(t.id), ...(several ? [String(c)] : []), ...values].join("\t"));
+    });
+  });
+  if (several) body.push('case ${field[4]} in', ...classes.map((_, c) => `  ${c}) body_${c} ;;`), "esac");
+  const table = { body, rows: tasks.map((t, i) => `${i}\t${t.key}\t${forced(t) ? 1 : 0}\t${rows.get(t)!}\n`) };
+  return inputs === undefined ? { table } : { table, inputs };
+}
+
+/** The task script of plan/script.ts, for tasks of one shape: what they share as written there, the rest from `v`. */
+function classBody(plan: Plan, tasks: readonly Task[], fields: Fields, inputList: string | undefined): string[] {
+  const first = tasks[0]!;
+  const action = plan.actions[first.action]!;
+  const each = <T>(f: (t: Task) => T): T[] => tasks.map(f);
+  const lines: string[] = [
+    "set +e",
+    'case $PIPE_STORE in /*) ;; *) PIPE_STORE="$PWD/$PIPE_STORE" ;; esac',
+    `final="${inBash.entry("$key")}"`,
+    `if [ -z "\${PIPE_FORCE:-}" ] && [ -f "$final/${META}" ]; then exit 0; fi`,
+    FAIL,
+  ];
+  // The files the key covers: the checks of taskCheckLines, each file's path, hash and stamp from the row where they differ.
+  const files = each((t) => keyFiles([t]));
+  if (files[0]!.length > 0) {
+    const prelude = taskCheckLines(first, REMEDY.slurm);
+    append(lines, prelude.slice(0, prelude.length - files[0]!.length));
+    files[0]!.forEach((_, k) => {
+      lines.push(`pipe_check ${fields.word(files.map((f) => f[k]!.path))} ${fields.word(files.map((f) => f[k]!.hash))} ${fields.word(files.map((f) => stampId(f[k]!)))} || pipe_refuse`);
+    });
+  }
+  append(lines, inputList ? listedInputLines(plan, first, inputList) : inputLinesOf(plan, tasks, fields));
+  lines.push(
+    `out="${inBash.work}"`,
+    `[ -d "${inBash.tmp}" ] || mkdir -p "${inBash.tmp}" || fail "cannot create ${inBash.tmp}"`,
+    `mkdir "$out" "${inBash.scratch}" || fail "cannot create a work directory in ${inBash.tmp}"`,
+    `export PIPE_WORK="${inBash.scratch}"`,
+    "trap 'rm -rf \"$out\" \"$out.args.json\" \"$PIPE_WORK\"' EXIT",
+    "trap 'exit 130' INT",
+    "trap 'exit 143' TERM",
+    now("started"),
+    'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
+  );
+  // The variables of a listed input are set by `printf -v`, which shellcheck does not follow.
+  if (inputList) lines.push("# shellcheck disable=SC2154 # in_N are set from the list of inputs");
+  lines.push("(");
+  const commands = each((t) => actionCommand(plan, t));
+  if (commands[0]!.argsJson !== undefined) {
+    const args = fields.of(commands.map((c) => c.argsJson!));
+    if ("constant" in args) lines.push("cat > \"$out.args.json\" <<'PIPE_ARGS'", args.constant, "PIPE_ARGS");
+    else lines.push(`printf '%s\\n' "\${field[${args.field}]}" > "$out.args.json"`);
+  }
+  append(lines, envLines(action));
+  lines.push("set -e");
+  const command = commandText(commands.map((c) => c.command), fields);
+  if (quotesExpansion(command)) lines.push(LITERAL_DIRECTIVE, "{", command, "}");
+  else lines.push(command);
+  lines.push(")", "status=$?", '[ "$status" -eq 0 ] || fail "command exited with status $status" "$status"');
+  append(lines, outputChecks(plan, first, (message) => `fail ${message}`));
+  append(lines, structuredChecks(plan, first));
+  append(lines, metaLines(plan, tasks, fields, inputList));
+  lines.push(
+    'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
+    `  old="${inBash.replaced}" && mv -T "$final" "$old"`,
+    "fi",
+    'if ! mv -T "$out" "$final" 2>/dev/null; then',
+    `  [ -f "$final/${META}" ] || fail "cannot move the result into $final"`,
+    "fi",
+    '[ -z "${old:-}" ] || rm -rf "$old"',
+    "exit 0",
+  );
+  return lines;
+}
+
+/** inputLines of plan/script.ts: the upstream entries must be in the store; the variables of their outputs. */
+function inputLinesOf(plan: Plan, tasks: readonly Task[], fields: Fields): string[] {
+  const all = tasks.map((t) => upstreamInputs(plan, t));
+  const upstream = all.map((inputs) => [...new Map(inputs.map((i) => [i.key, i.task]))].sort());
+  const lines: string[] = [];
+  upstream[0]!.forEach((_, j) => {
+    const keys = upstream.map((u) => u[j]![0]);
+    const ids = upstream.map((u) => printable(u[j]![1]));
+    const k = fields.of(keys);
+    const id = fields.of(ids);
+    if ("constant" in k && "constant" in id) append(lines, literal(`[ -f "${inBash.meta(k.constant)}" ] || fail ${shellQuote(`upstream ${id.constant} (${k.constant}) is not in the store`)}`));
+    else lines.push(`[ -f "${inBash.meta(fields.inQuotes(keys))}" ] || fail "upstream ${fields.inQuotes(ids)} (${fields.inQuotes(keys)}) is not in the store"`);
+  });
+  if (plan.actions[tasks[0]!.action]!.kind !== "shell") return lines;
+  const structured: StructuredInput[][] = tasks.map(() => []);
+  all[0]!.forEach((input, n) => {
+    const stored = input.outputType ?? input.type;
+    if (input.fields || isStructured(parseType(stored))) {
+      all.forEach((inputs, t) => structured[t]!.push(structuredInput(inputs[n]!)));
+      return;
+    }
+    const file = `"${inBash.output(fields.inQuotes(all.map((i) => i[n]!.key)), inDoubleQuotes(input.file ?? input.output))}"`;
+    lines.push(input.type === "File" || input.type === "Dir" ? `${input.var}=${file}` : slurp(input.var, file));
+  });
+  if (structured[0]!.length > 0) {
+    const json = fields.of(structured.map((s) => JSON.stringify(s)));
+    if ("constant" in json) append(lines, readByNode(structured[0]!));
+    else {
+      const [declared, , , , fail, evaluate] = readByNode(structured[0]!);
+      lines.push(declared!, `reads=$(node ${TOOL} read "$PIPE_STORE" <<<"\${field[${json.field}]}"`, fail!, evaluate!);
+    }
+  }
+  return lines;
+}
+
+function structuredInput(input: TaskInput): StructuredInput {
+  const stored = input.outputType ?? input.type;
+  return { var: input.var, file: `${input.key}/${input.file ?? input.output}`, type: stored, ...(input.fields ? { fields: input.fields } : {}) };
+}
+
+/**
+ * The list of a single task's many upstream inputs (`jobs/NAME.inputs`), one line each, in the
+ * order of the store record's `upstream` (by task id): the key, the task id as JSON, the
+ * variable, and for a shell action's plain input whether it is a `path` or a `value` and the
+ * file it reads; structured inputs are read by node as in the task script.
+ */
+function inputListText(plan: Plan, task: Task): string {
+  const shell = plan.actions[task.action]!.kind === "shell";
+  const lines = upstreamInputs(plan, task)
+    .map((i) => {
+      const plain = shell && !(i.fields || isStructured(parseType(i.outputType ?? i.type)));
+      const how = !plain ? "-" : i.type === "File" || i.type === "Dir" ? "path" : "value";
+      return { sort: `${i.task},${i.key}`, line: [i.key, encodeField(JSON.stringify(i.task)), i.var, how, encodeField(i.file ?? i.output)].join("\t") + "\n" };
+    })
+    .sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
+  return lines.map((l) => l.line).join("");
+}
+
+function listedInputLines(plan: Plan, task: Task, list: string): string[] {
+  const lines = [
+    `# The ${upstreamInputs(plan, task).length} upstream inputs, listed in ${list} (key, task id as JSON, variable, how it is read, file).`,
+    `inputs="$PWD/${list}"`,
+    "while IFS=$'\\t' read -r up_key up_id up_var up_how up_file; do",
+    `  [ -f "${inBash.meta("$up_key")}" ] || fail "upstream \${up_id} (\${up_key}) is not in the store"`,
+    '  printf -v up_file \'%b\' "$up_file"',
+    '  case $up_how in',
+    `    path) printf -v "$up_var" '%s' "${inBash.output("$up_key", "$up_file")}" ;;`,
+    `    value) IFS= read -r -d '' up_value < "${inBash.output("$up_key", "$up_file")}"; printf -v "$up_var" '%s' "\${up_value%"\${up_value##*[!$'\\n']}"}" ;;`,
+    "  esac",
+    `done < "$inputs"`,
+  ];
+  if (plan.actions[task.action]!.kind !== "shell") return lines;
+  const structured = upstreamInputs(plan, task).filter((i) => i.fields || isStructured(parseType(i.outputType ?? i.type)));
+  if (structured.length) append(lines, readByNode(structured.map(structuredInput)));
+  return lines;
+}
+
+/** The store's record (store/meta.ts), as the task script writes it: its fields that differ from the row. */
+function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList: string | undefined): string[] {
+  const first = tasks[0]!;
+  const action = plan.actions[first.action]!;
+  // JSON.stringify(entryMeta(...)) in pieces: bash text to concatenate.
+  const pieces: string[] = [];
+  const text = (s: string) => pieces.push(shellQuote(s));
+  const piece = (values: string[]) => {
+    const p = fields.of(values);
+    if ("constant" in p) text(p.constant);
+    else pieces.push(`"\${field[${p.field}]}"`);
+  };
+  text('{"task":');
+  // Most ids are their JSON string without the quotes, and the row has them already.
+  if (tasks.every((t) => JSON.stringify(t.id) === `"${t.id}"` && printable(t.id) === t.id) && tasks.length > 1) pieces.push(`'"'`, '"$task"', `'"'`);
+  else piece(tasks.map((t) => JSON.stringify(t.id)));
+  text(',"key":');
+  pieces.push(`'"'`, '"$key"', `'"'`);
+  text(`,"action":${JSON.stringify(first.action)},"definition":${JSON.stringify(action.definition)},"definitionHash":${JSON.stringify(action.definitionHash)},"args":`);
+  piece(tasks.map((t) => JSON.stringify(t.args)));
+  text(',"files":');
+  piece(tasks.map((t) => JSON.stringify(t.files)));
+  text(',"upstream":');
+  let upstream: string[] = [];
+  if (inputList) {
+    upstream = [
+      "printf '{'",
+      "up_sep='' up_last=''",
+      "while IFS=$'\\t' read -r up_key up_id _; do",
+      '  if [ "$up_id" = "$up_last" ]; then continue; fi',
+      "  printf '%s%b:\"%s\"' \"$up_sep\" \"$up_id\" \"$up_key\"",
+      "  up_sep=, up_last=$up_id",
+      'done < "$inputs"',
+      "printf '}'",
+    ];
+  } else piece(tasks.map((t) => JSON.stringify(Object.fromEntries(upstreamInputs(plan, t).map((i) => [i.task, i.key]).sort()))));
+  const head = pieces.splice(0);
+  text(",");
+  piece(tasks.map((t) => `"cache":${t.cache},`));
+  const run = pieces.splice(0);
+  const printf = (words: string[]) => (words.length ? [`printf '%s' ${mergeQuoted(words).join(" ")}`] : []);
+  return [
+    "{",
+    "# shellcheck disable=SC2016 # JSON: nothing in it is to be expanded",
+    ...printf(head),
+    ...upstream,
+    ...printf(run),
+    now("ended"),
+    `printf '"start":"%s","end":"%s","exitCode":0,"host":"%s"}\\n' "$started" "$ended" "$HOSTNAME"`,
+    `} > "$out/${META}" || fail "cannot write ${META}"`,
+  ];
+}
+
+/** Adjacent single-quoted words as one: `'a' 'b'` → `'ab'` (printf's `%s` concatenates them anyway). */
+function mergeQuoted(words: string[]): string[] {
+  const out: string[] = [];
+  let pending: string[] | undefined;
+  const flush = () => {
+    if (pending) out.push(shellQuote(pending.join("")));
+    pending = undefined;
+  };
+  for (const w of words) {
+    const value = quotedValue(w);
+    if (value === undefined) {
+      flush();
+      out.push(w);
+    } else (pending ??= []).push(value);
+  }
+  flush();
+  return out;
+}
+
+// --- commands ------------------------------------------------------------------------------
+
+/**
+ * The command of a job's tasks in the body: the command itself when all have the same; else
+ * the words they share with each differing word a value of the row (`"${field[N]}"`), when every
+ * one is a whole quoted word in a plain place; else the row holds the command, run by `eval`.
+ */
+function commandText(commands: readonly string[], fields: Fields): string {
+  const first = commands[0]!;
+  if (commands.every((c) => c === first)) return first;
+  const template = factor(commands);
+  if (template) {
+    return template
+      .map((part) => {
+        if (typeof part === "string") return part;
+        return `${part.prefix}${fields.word(part.values)}`;
+      })
+      .join("");
+  }
+  return `eval ${fields.word([...commands])}`;
+}
+
+type Part = string | { prefix: string; values: string[] };
+
+/** Commands as shared text and differing words, or undefined when they differ otherwise. */
+export function factor(commands: readonly string[]): Part[] | undefined {
+  const split = commands.map(words);
+  if (split.some((s) => s === undefined)) return undefined;
+  const parts = split as string[][];
+  const n = parts[0]!.length;
+  if (parts.some((p) => p.length !== n)) return undefined;
+  const out: Part[] = [];
+  for (let i = 0; i < n; i++) {
+    const variants = parts.map((p) => p[i]!);
+    const same = variants.every((v) => v === variants[0]);
+    if (same) {
+      out.push(variants[0]!);
+      continue;
+    }
+    // Glue (between words) must be the same; a differing word must be a plain quoted value.
+    if (i % 2 === 0) return undefined;
+    // `[[ $x =~ RE ]]`: quoted, a regular expression would be matched as literal text.
+    if (i >= 3 && parts[0]![i - 2] === "=~") return undefined;
+    // Where a command may start, a bare `NAME=` makes an assignment, which a quoted word does not.
+    const assign = variants.map((v) => (commandPosition(parts[0]!, i) ? (/^[A-Za-z_][A-Za-z0-9_]*\+?=/.exec(v)?.[0] ?? "") : ""));
+    if (assign.some((a) => a !== assign[0])) return undefined;
+    const prefix = assign[0]!;
+    const values = variants.map((v) => quotedValue(v.slice(prefix.length)));
+    if (values.some((v) => v === undefined)) return undefined;
+    if (!prefix && variants.some((v) => RESERVED.has(v))) return undefined;
+    out.push({ prefix, values: values as string[] });
+  }
+  return out;
+}
+
+/** Whether word `i` of split words may be a command's first (or one of its leading assignments). */
+function commandPosition(parts: readonly string[], i: number): boolean {
+  for (let w = i; ; w -= 2) {
+    if (w === 1 || /[\n;&|(]/.test(parts[w - 1]!)) return true;
+    const previous = parts[w - 2]!;
+    if (STARTS_COMMANDS.has(previous)) return true;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(previous)) return false;
+  }
+}
+
+/** The words after which a command starts. */
+const STARTS_COMMANDS = new Set(["if", "then", "else", "elif", "while", "until", "do", "!", "{", "time"]);
+const RESERVED = new Set(["if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do", "done", "in", "function", "time", "coproc"]);
+
+/** The value of a word made of bare safe characters and single-quoted strings (as shellQuote writes), or undefined. */
+function quotedValue(word: string): string | undefined {
+  if (word === "") return undefined;
+  let out = "";
+  for (const [, bare, single, quote] of word.matchAll(/([A-Za-z0-9_@%+=:,./-]+)|'([^']*)'|(\"'\")|(.)/gs)) {
+    if (bare !== undefined) out += bare;
+    else if (single !== undefined) out += single;
+    else if (quote !== undefined) out += "'";
+    else return undefined;
+  }
+  return out;
+}
+
+/**
+ * A command as [glue, word, glue, word, ..., glue], where glue is what lies between top-level
+ * words (blanks, operators, newlines). From the first construct whose words are not plain
+ * (a command substitution, a backtick, a here-document, a comment), the rest is one glue.
+ * Undefined when a quote is not closed.
+ */
+export function words(command: string): string[] | undefined {
+  const out: string[] = [];
+  let glue = "";
+  let i = 0;
+  const n = command.length;
+  while (i < n) {
+    const c = command[i]!;
+    if (c === " " || c === "\t" || c === "\n" || c === ";" || c === "&" || c === "|" || c === "(" || c === ")" || c === "<" || c === ">") {
+      if (command.startsWith("<<", i)) return [...out, glue + command.slice(i)];
+      glue += c;
+      i++;
+      continue;
+    }
+    if (c === "#" || c === "`" || command.startsWith("$(", i)) return [...out, glue + command.slice(i)];
+    // A word: up to the next unquoted blank or operator.
+    let j = i;
+    while (j < n) {
+      const d = command[j]!;
+      if (" \t\n;&|()<>".includes(d)) break;
+      if (d === "`" || command.startsWith("$(", j)) return [...out, glue + command.slice(i)];
+      if (d === "'") {
+        const end = command.indexOf("'", j + 1);
+        if (end < 0) return undefined;
+        j = end + 1;
+      } else if (d === '"') {
+        let k = j + 1;
+        for (; k < n && command[k] !== '"'; k++) {
+          if (command[k] === "\\") k++;
+          else if (command[k] === "`" || command.startsWith("$(", k)) return [...out, glue + command.slice(i)];
+        }
+        if (k >= n) return undefined;
+        j = k + 1;
+      } else if (d === "\\") j += 2;
+      else j++;
+    }
+    out.push(glue, command.slice(i, j));
+    glue = "";
+    i = j;
+  }
+  out.push(glue);
+  return out;
+}

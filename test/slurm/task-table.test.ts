@@ -1,0 +1,137 @@
+// A job's tasks as one body and a table (backends/slurm/task-table.ts), without a cluster:
+// every task of a bundle run by hand (`bash jobs/NAME.sh INDEX`) must do what the task
+// script of plan/script.ts does for it (the same exit status, messages and store entries,
+// meta.json but its times), over hostile values, commands whose differing words are values
+// or are not, assignments, files the keys cover, upstream inputs and a fan-in long enough to
+// be read from a list. And a value read from a row is the exact value, never shell code.
+import fs from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { readBundle, readBundlePlan } from "../../src/backends/slurm/bundle.js";
+import { decodeField, encodeField, INPUT_LIST_AFTER } from "../../src/backends/slurm/task-table.js";
+import { run } from "../../src/cli/index.js";
+import { taskScript } from "../../src/plan/script.js";
+import { recordingIo } from "../helpers.js";
+import { cleanProjects, project } from "../fixtures/plan/harness.js";
+
+afterAll(cleanProjects);
+
+const HOSTILE = ["a\tb", "c\nd", "e\x1b[31mred", "f\rg", "h\x9bi", "j\x7fk", "k\\l", "m\u2028n", "\x07bell", "plain", "$HOME `id` 'q' \"dq\" $(x)", "日本 🙂", "", "-n", "a=b", "*", "~/x", "\\x41\\n", "%s %b"];
+
+/** Emits DIR/main.pipe, runs every task by hand and by its task script in two stores, and returns what differs. */
+async function compareRuns(dir: string, params?: object): Promise<{ differences: string[]; entries: number; bundle: string }> {
+  if (params) fs.writeFileSync(path.join(dir, "params.json"), JSON.stringify(params));
+  const io = recordingIo(dir);
+  expect(await run(["emit", "slurm", "main.pipe", ...(params ? ["--params", "params.json"] : []), "-o", "bundle"], io), io.stderr()).toBe(0);
+  const bundle = path.join(dir, "bundle");
+  const plan = readBundlePlan(bundle);
+  const read = readBundle(bundle);
+  if (!plan.ok || !read.ok) throw new Error("unreadable bundle");
+  const [byHand, byScript] = [path.join(dir, "store-a"), path.join(dir, "store-b")];
+  fs.writeFileSync(path.join(bundle, "bundle.env"), `PIPE_STORE=${byHand}\nPIPE_PROJECT=${dir}\n`);
+  const byId = new Map(plan.value.tasks.map((t) => [t.id, t]));
+  const differences: string[] = [];
+  for (const job of read.value.jobs) {
+    for (const [i, t] of job.tasks.entries()) {
+      const a = await execa("bash", [path.join(bundle, job.script), String(i)], { reject: false, cwd: "/" });
+      const script = path.join(dir, "one.sh");
+      fs.writeFileSync(script, taskScript(plan.value, byId.get(t.id)!));
+      const b = await execa("bash", [script], { reject: false, env: { PIPE_STORE: byScript, PIPE_PROJECT: dir } });
+      if (a.exitCode !== b.exitCode || a.stderr !== b.stderr) differences.push(`${t.id}: ${a.exitCode} ${JSON.stringify(a.stderr)} by hand, ${b.exitCode} ${JSON.stringify(b.stderr)} by its script`);
+    }
+  }
+  const entries = fs.readdirSync(byScript).filter((k) => !k.startsWith("."));
+  for (const key of entries) {
+    for (const f of fs.readdirSync(path.join(byScript, key))) {
+      const [x, y] = [path.join(byHand, key, f), path.join(byScript, key, f)].map((p) => (fs.existsSync(p) ? fs.readFileSync(p, "utf8") : undefined));
+      const strip = (text?: string) => (f === "meta.json" ? text?.replace(/"start":.*$/s, "") : text);
+      if (strip(x) !== strip(y)) differences.push(`${key}/${f}: ${JSON.stringify(x)} by hand, ${JSON.stringify(y)} by its script`);
+    }
+  }
+  expect(fs.readdirSync(byHand).filter((k) => !k.startsWith(".")).sort()).toEqual(entries.sort());
+  return { differences, entries: entries.length, bundle };
+}
+
+describe("a value in a row", () => {
+  it("is one line without control characters, and printf %b reads it back exactly", async () => {
+    const fields = HOSTILE.map(encodeField);
+    for (const f of fields) expect(f).not.toMatch(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/);
+    expect(fields.map(decodeField)).toEqual(HOSTILE);
+    const read = await execa("bash", ["-c", 'for f in "$@"; do printf -v v %b "$f"; printf "%s\\0" "$v"; done', "-", ...fields], { encoding: "buffer" });
+    expect(Buffer.from(read.stdout).toString("utf8").split("\0").slice(0, -1)).toEqual(HOSTILE);
+  });
+});
+
+describe("tasks run by hand from their job's table", () => {
+  it("do what their task scripts do, with hostile values quoted in commands and upstream files", async () => {
+    const dir = project({
+      "main.pipe": `
+action echo(s: String) -> (o: File) {
+  shell """
+    echo working
+    case ~{s} in *red*) echo "bad value" >&2; exit 3 ;; esac
+    printf '%s' ~{s} > ~{out.o}
+  """
+}
+action relay(f: File) -> (o: File) { shell "cp ~{f} ~{out.o}" }
+pipeline main(xs: List[String]) {
+  let e = for s in xs { echo(s = s) }
+  let _r = for f in e.o { relay(f = f) }
+}
+`,
+    });
+    const { differences, entries, bundle } = await compareRuns(dir, { xs: HOSTILE });
+    expect(differences).toEqual([]);
+    // The red value fails its task, and so its relay.
+    expect(entries).toBe(2 * HOSTILE.length - 2);
+    // The values are words of the body's command, not commands of the row.
+    const script = fs.readFileSync(path.join(bundle, "jobs/e.sh"), "utf8");
+    expect(script).toContain('case "${field[4]}" in *red*)');
+    expect(script).not.toContain("eval");
+  });
+
+  it("keep assignments, varying lists (the row's command then), files their keys cover and a fan-in", async () => {
+    const many = INPUT_LIST_AFTER + 8;
+    const dir = project({
+      "tool.sh": "printf '%s|' \"$@\"\n",
+      "main.pipe": `
+action t(x: String, n: Int) -> (v: String) {
+  uses "tool.sh"
+  shell "X=~{x} Y=~{n}; export X Y; sh tool.sh \\"$X\\" ~{x} n=~{n} > ~{out.v}"
+}
+action l(xs: List[String]) -> (v: String) { shell "printf '<%s>' ~{xs} > ~{out.v}" }
+action p(vs: List[String]) -> (v: String) { shell "printf '%s\\\\n' ~{vs} | sort | tr -d '\\\\n' > ~{out.v}" }
+pipeline main(xs: List[String], ys: List[List[String]]) -> (v: String) {
+  let ts = for x in xs, n in range(${Math.ceil(many / 4)}) { t(x = x, n = n) }
+  let ls = for y in ys { l(xs = y) }
+  let q = p(vs = ts.v + ls.v)
+  return (v = q.v)
+}
+`,
+    });
+    const { differences, entries, bundle } = await compareRuns(dir, { xs: ["a b", "$c", "d'e", "f=g"], ys: [["1"], ["2", "3 4"], [], ["*"]] });
+    expect(differences).toEqual([]);
+    expect(entries).toBe(4 * Math.ceil(many / 4) + 4 + 1);
+    const t = fs.readFileSync(path.join(bundle, "jobs/ts.sh"), "utf8");
+    expect(t).toContain('X="${field[4]}" Y="${field[5]}"; export X Y; sh tool.sh "$X" "${field[4]}" "${field[6]}"');
+    // Lists of different lengths: the command is the row's.
+    expect(fs.readFileSync(path.join(bundle, "jobs/ls.sh"), "utf8")).toContain('eval "${field[4]}"');
+    // The fan-in reads its inputs from a list; its store record is the same.
+    expect(fs.readFileSync(path.join(bundle, "jobs/q.inputs"), "utf8").split("\n")).toHaveLength(4 * Math.ceil(many / 4) + 4 + 1);
+    const shellcheck = await execa("shellcheck", ["--shell=bash", "jobs/ts.sh", "jobs/ls.sh", "jobs/q.sh"], { cwd: bundle, reject: false });
+    expect(shellcheck.stdout).toBe("");
+  });
+
+  it("are found by index from any directory, and a row that is not there is an error", async () => {
+    const dir = project({ "main.pipe": 'action a(i: Int) -> (v: Int) { shell "echo ~{i} > ~{out.v}" }\npipeline main() { let xs = for i in range(3) { a(i = i) } }\n' });
+    const io = recordingIo(dir);
+    expect(await run(["emit", "slurm", "main.pipe", "-o", "bundle"], io)).toBe(0);
+    const ok = await execa("bash", [path.join(dir, "bundle/jobs/xs.sh"), "2"], { cwd: "/", reject: false });
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^pipe: task main\/xs\[i=2\] \(jobs\/xs\.sh 2\), job none_2 on /);
+    const missing = await execa("bash", [path.join(dir, "bundle/jobs/xs.sh"), "3"], { reject: false });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toBe("pipe: jobs/xs.tasks has no task at index 3");
+  });
+});
