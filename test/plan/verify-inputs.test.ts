@@ -10,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
+import { readBundlePlan } from "../../src/backends/slurm/bundle.js";
 import { run } from "../../src/cli/index.js";
 import type { Plan, Task } from "../../src/plan/plan.js";
 import { InputVerifier, REMEDY } from "../../src/plan/verify-inputs.js";
@@ -29,7 +30,11 @@ async function pipeWith(env: Record<string, string | undefined>, dir: string, ..
 }
 
 const sha = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
-const planOf = (bundle: string) => JSON.parse(fs.readFileSync(path.join(bundle, "plan.json"), "utf8")) as Plan;
+const planOf = (bundle: string): Plan => {
+  const read = readBundlePlan(bundle);
+  if (!read.ok) throw new Error(read.error);
+  return read.value;
+};
 const hashOf = (plan: Plan, file: string) => plan.tasks[0]!.files.find((f) => f.path === file)!.hash;
 
 /** A copy of test/fixtures/slurm/inputs emitted as a bundle, and a directory of shims first on PATH (node counts its calls, sbatch records them). */
@@ -47,9 +52,9 @@ async function emitted(): Promise<{ dir: string; bundle: string; shims: string; 
   return { dir, bundle, shims, env };
 }
 
-/** Runs task script N of the bundle by hand, as its job would. */
+/** Runs task N of the bundle (index N of its one job array) by hand: `bash jobs/s.sh N`. */
 function task(b: { bundle: string; env: Record<string, string> }, n: number, extra: Record<string, string> = {}) {
-  return execa("bash", [path.join(b.bundle, "tasks", `${n}.sh`)], { reject: false, env: { ...b.env, ...extra }, extendEnv: false });
+  return execa("bash", [path.join(b.bundle, "jobs", "s.sh"), String(n)], { reject: false, env: { ...b.env, ...extra }, extendEnv: false });
 }
 
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : []);

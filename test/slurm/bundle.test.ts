@@ -67,6 +67,35 @@ describe("golden bundles", () => {
     expect(read.ok && read.value).toEqual(a.bundle);
   });
 
+  it("names each job's table in bundle.json by count and digest, and still reads a bundle that lists its tasks", async () => {
+    const project = copyProject(path.join(fixtures, "chain"), "listing");
+    const out = path.join(tmp, "listing-bundle");
+    await emit(project, out);
+    const written = JSON.parse(fs.readFileSync(path.join(out, "bundle.json"), "utf8")) as { format: string; jobs: Record<string, unknown>[] };
+    expect(written.format).toBe("pipe-slurm-bundle/2");
+    expect(written.jobs.map((j) => [j["name"], j["count"], typeof j["digest"], "tasks" in j])).toEqual([
+      ["runs", 6, "string", false],
+      ["evals", 6, "string", false],
+      ["p", 1, "string", false],
+    ]);
+    const read = readBundle(out);
+    if (!read.ok) throw new Error(read.error);
+    // A bundle of format 1 lists the tasks in bundle.json (and has a task script each).
+    const listing = { ...written, format: "pipe-slurm-bundle/1", jobs: read.value.jobs.map((j) => ({ ...j, tasks: j.tasks.map((t, i) => ({ ...t, script: `tasks/${i}.sh` })) })) };
+    const old = path.join(tmp, "format-1");
+    fs.mkdirSync(old);
+    fs.writeFileSync(path.join(old, "bundle.json"), JSON.stringify(listing));
+    const again = readBundle(old);
+    expect(again.ok && again.value.jobs.map((j) => j.tasks.map((t) => t.id))).toEqual(read.value.jobs.map((j) => j.tasks.map((t) => t.id)));
+    // A table that lost a row is not the bundle's.
+    fs.writeFileSync(path.join(out, "jobs/runs.tasks"), fs.readFileSync(path.join(out, "jobs/runs.tasks"), "utf8").split("\n").slice(1).join("\n"));
+    const short = readBundle(out);
+    expect(!short.ok && short.error).toBe(`${path.join(out, "jobs/runs.tasks")} lists 5 tasks where bundle.json says 6: emit the bundle again`);
+    fs.writeFileSync(path.join(old, "bundle.json"), JSON.stringify({ ...listing, format: "pipe-slurm-bundle/9" }));
+    const future = readBundle(old);
+    expect(!future.ok && future.error).toContain("not a bundle this pipe reads (pipe-slurm-bundle/9");
+  });
+
   it("refuses to write into a directory that holds something else", async () => {
     const project = copyProject(path.join(root, "examples/hello"), "refuse");
     const out = path.join(tmp, "not-a-bundle");

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { run } from "../../src/cli/index.js";
+import type { Plan } from "../../src/plan/plan.js";
 import { recordingIo } from "../helpers.js";
 import { bundlePlan, settle as settleJobs, slurmProject, startTestSlurm, storedOutputs } from "./cluster.js";
 
@@ -39,6 +40,24 @@ async function pipe(...args: string[]): Promise<{ code: number; out: string; err
 const project = (source: string, name: string) => slurmProject(tmp, source, name);
 const settle = (bundle: string, seconds = 120) => settleJobs(bundle, seconds, {});
 const outputs = storedOutputs;
+
+async function submitAndCompare(source: string, name: string): Promise<{ plan: Plan; store: Record<string, Record<string, string>>; bundle: string }> {
+  const p = project(source, name);
+  const emitted = await pipe("emit", "slurm", path.join(p.proj, "main.pipe"), "-o", p.bundle);
+  expect(emitted.code, emitted.err).toBe(0);
+  const submitted = await pipe("submit", p.bundle);
+  expect(submitted.code, submitted.err).toBe(0);
+  await settle(p.bundle);
+  const status = await pipe("status", p.bundle);
+  expect(status.code, status.out + status.err).toBe(0);
+  const plan = bundlePlan(p.bundle);
+  fs.writeFileSync(path.join(p.dir, "local.json"), JSON.stringify({ store: path.join(p.dir, "local-store") }));
+  const local = await pipe("run", path.join(p.proj, "main.pipe"), "--config", path.join(p.dir, "local.json"), "--quiet");
+  expect(local.code, local.err).toBe(0);
+  const store = outputs(plan, p.store);
+  expect(store).toEqual(outputs(plan, path.join(p.dir, "local-store")));
+  return { plan, store, bundle: p.bundle };
+}
 
 describe("Python actions in a Slurm bundle", () => {
   it("runs normative example 9: best = 1, as locally", async (ctx) => {

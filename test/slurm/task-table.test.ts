@@ -123,6 +123,27 @@ pipeline main(xs: List[String], ys: List[List[String]]) -> (v: String) {
     expect(shellcheck.stdout).toBe("");
   });
 
+  it("of one job in different shapes get a body each, the row naming its own", async () => {
+    const dir = project({
+      "d1/a.txt": "a\n",
+      "d2/a.txt": "a\n",
+      "d2/b.txt": "b\n",
+      "main.pipe": `
+action count(files: List[File]) -> (n: String) { shell "cat ~{files} > ~{out.n}" }
+pipeline main() {
+  let _cs = for d in ["d1", "d2"] { count(files = if d == "d1" then glob("d1/*.txt") else glob("d2/*.txt")) }
+}
+`,
+    });
+    const { differences, entries, bundle } = await compareRuns(dir);
+    expect(differences).toEqual([]);
+    expect(entries).toBe(2);
+    const script = fs.readFileSync(path.join(bundle, "jobs/_cs.sh"), "utf8");
+    expect(script).toContain("\ncase ${field[4]} in\n  0) body_0 ;;\n  1) body_1 ;;\nesac\n");
+    const shellcheck = await execa("shellcheck", ["--shell=bash", "jobs/_cs.sh"], { cwd: bundle, reject: false });
+    expect(shellcheck.stdout).toBe("");
+  });
+
   it("are found by index from any directory, and a row that is not there is an error", async () => {
     const dir = project({ "main.pipe": 'action a(i: Int) -> (v: Int) { shell "echo ~{i} > ~{out.v}" }\npipeline main() { let xs = for i in range(3) { a(i = i) } }\n' });
     const io = recordingIo(dir);

@@ -160,6 +160,7 @@ export function readBundle(dir: string): Read<Bundle> {
       if (read.length === 0) return { ok: false, error: `${path.join(dir, table)} lists no task` };
       tables.set(table, (tasks = read));
     }
+    if (job.count !== undefined && tasks.length !== job.count) return { ok: false, error: `${path.join(dir, table)} lists ${tasks.length} tasks where ${BUNDLE_FILE} says ${job.count}: emit the bundle again` };
     const { count: _count, digest: _digest, ...own } = job;
     jobs.push({ ...own, tasks });
   }
@@ -198,9 +199,23 @@ export function bundleStore(dir: string): Read<string> {
   return store ? { ok: true, value: path.resolve(dir, store) } : { ok: false, error: `${path.join(dir, ENV_FILE)} does not set PIPE_STORE` };
 }
 
-/** `plan.json.gz` as written by emit (zlib's gzip has no time in its header: the same plan gives the same bytes). */
+const TASKS_AT_ONCE = 4096;
+
+/**
+ * `plan.json.gz` as written by emit: the plan's JSON, a gzip member per few thousand tasks
+ * (gunzip and zcat read the members as one stream), so that the whole text is never one
+ * string. zlib's gzip has no time in its header: the same plan gives the same bytes.
+ */
 export function planFile(plan: Plan): Buffer {
-  return zlib.gzipSync(JSON.stringify(plan), { level: 1 });
+  const marker = "\u0000tasks\u0000";
+  const [head, tail] = JSON.stringify({ ...plan, tasks: marker }).split(JSON.stringify(marker)) as [string, string];
+  const members = [zlib.gzipSync(`${head}[`, { level: 1 })];
+  for (let i = 0; i < plan.tasks.length; i += TASKS_AT_ONCE) {
+    const batch = plan.tasks.slice(i, i + TASKS_AT_ONCE).map((t) => JSON.stringify(t)).join(",");
+    members.push(zlib.gzipSync(i ? `,${batch}` : batch, { level: 1 }));
+  }
+  members.push(zlib.gzipSync(`]${tail}`, { level: 1 }));
+  return Buffer.concat(members);
 }
 
 /** The plan of a bundle (`plan.json.gz`, or `plan.json` in a bundle of format 1), or why it cannot be read. */

@@ -115,9 +115,13 @@ function withRetryJobs(jobs: BundleJob[], plan: Plan, slurm: SlurmConfig): Bundl
 /** Tasks by (group, action, retries, options), in plan order. */
 function groupTasks(plan: Plan, slurm: SlurmConfig): TaskSet[] {
   const sets = new Map<string, TaskSet>();
+  // The tasks of a sweep share their resources: the options are made once per distinct resources.
+  const optionsOf = new Map<string, string[]>();
   for (const t of plan.tasks) {
-    const options = sbatchOptions(t.resources, slurm);
     const r = t.resources;
+    const own = JSON.stringify(r);
+    let options = optionsOf.get(own);
+    if (!options) optionsOf.set(own, (options = sbatchOptions(r, slurm)));
     const key = JSON.stringify([t.group, t.action, t.retries, options, r.memRetries, r.timeRetries, r.grow]);
     const set = sets.get(key);
     if (set) set.tasks.push(t);
@@ -132,10 +136,15 @@ function groupTasks(plan: Plan, slurm: SlurmConfig): TaskSet[] {
  * starts earlier in the plan than its dependents, so it is already in its final order.
  */
 function alignSets(sets: TaskSet[]): TaskSet[] {
+  // Only a set as large as another can line up with it.
+  const sizes = new Map<number, number>();
+  for (const s of sets) sizes.set(s.tasks.length, (sizes.get(s.tasks.length) ?? 0) + 1);
+  if (![...sizes.values()].some((n) => n > 1)) return sets;
   const setOf = new Map<string, TaskSet>();
-  for (const s of sets) for (const t of s.tasks) setOf.set(t.id, s);
+  for (const s of sets) if (sizes.get(s.tasks.length)! > 1) for (const t of s.tasks) setOf.set(t.id, s);
   for (const set of sets) {
-    const candidates = [...new Set(set.tasks[0]!.deps.map((d) => setOf.get(d)!))].filter((u) => u !== set && u.tasks.length === set.tasks.length);
+    if (sizes.get(set.tasks.length)! < 2 || set.tasks[0]!.deps.length === 0) continue;
+    const candidates = [...new Set(set.tasks[0]!.deps.map((d) => setOf.get(d)))].filter((u): u is TaskSet => u !== undefined && u !== set && u.tasks.length === set.tasks.length);
     for (const up of candidates) {
       const position = new Map(up.tasks.map((t, i) => [t.id, i]));
       const partner = set.tasks.map((t) => t.deps.filter((d) => position.has(d)));

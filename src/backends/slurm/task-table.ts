@@ -58,7 +58,7 @@ export function decodeField(field: string): string {
     } else if (field[i] === "\\" && named[field[i + 1]!] !== undefined) {
       bytes.push(named[field[i + 1]!]!);
       i += 1;
-    } else bytes.push(...Buffer.from(field[i]!, "utf8"));
+    } else for (const b of Buffer.from(field[i]!, "utf8")) bytes.push(b);
   }
   return Buffer.from(bytes).toString("utf8");
 }
@@ -152,14 +152,19 @@ function tableOfTasks(plan: Plan, tasks: readonly Task[], forced: (t: Task) => b
     const many = members.length === 1 && inputList !== undefined && upstreamInputs(plan, members[0]!).length > INPUT_LIST_AFTER;
     const lines = classBody(plan, members, fields, many ? inputList : undefined);
     if (many) inputs = inputListText(plan, members[0]!);
-    if (several) body.push(`body_${c}() {`, ...lines, "}");
-    else append(body, lines);
+    if (several) body.push(`body_${c}() {`);
+    append(body, lines);
+    if (several) body.push("}");
     members.forEach((t, i) => {
       const values = fields.columns.map((col) => encodeField(col[i]!));
       rows.set(t, [printable(t.id), ...(several ? [String(c)] : []), ...values].join("\t"));
     });
   });
-  if (several) body.push('case ${field[4]} in', ...classes.map((_, c) => `  ${c}) body_${c} ;;`), "esac");
+  if (several) {
+    body.push("case ${field[4]} in");
+    append(body, classes.map((_, c) => `  ${c}) body_${c} ;;`));
+    body.push("esac");
+  }
   const table = { body, rows: tasks.map((t, i) => `${i}\t${t.key}\t${forced(t) ? 1 : 0}\t${rows.get(t)!}\n`) };
   return inputs === undefined ? { table } : { table, inputs };
 }
