@@ -74,8 +74,15 @@ export class Expander {
   private readonly planResources = new Map<Resources, PlanResources>();
   /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
   readonly diagnostics: Diagnostic[] = [];
-  /** Each task's place in `drafts`, by id. */
-  readonly index = new Map<string, number>();
+  /**
+   * The ids taken, once an id may be spelled twice: until a loop's labels could (repeat, or
+   * hold a `/`, `[`, `]` or `#`), every id is a distinct path of let names and labels, and no
+   * fresh id is hashed to check it.
+   */
+  private ids: Set<string> | undefined;
+  /** The place in `drafts` of each task another reads (and of all, once asked for one not read). */
+  private readonly index = new Map<string, number>();
+  private indexed = false;
   /** By a task's place: the last task that read one of its outputs, and the variables it reads them as. */
   private readonly readBy: number[] = [];
   private readonly readAs: (InputVar | undefined)[] = [];
@@ -147,6 +154,7 @@ export class Expander {
       // One environment for the whole loop: a call reads it and keeps nothing of it.
       const loopEnv = new Map(env);
       const labels = new ComboLabels(v.vars, lists, v.mode);
+      if (!labels.plainIds && !this.ids) this.ids = new Set(this.drafts.tasks.map((t) => t.id));
       for (const at of combinations(v.mode, lists.map((l) => l.items.length))) {
         if (this.drafts.tasks.length > this.maxTasks) break;
         for (let k = 0; k < at.length; k++) loopEnv.set(v.vars[k]!, lists[k]!.items[at[k]!]!);
@@ -178,7 +186,8 @@ export class Expander {
       if (value === undefined && param.default) value = this.expr(param.default, new Map());
       args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, inherited?.file ?? callee.file));
     }
-    const resources = mergeResources(outer, computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)));
+    // Most calls compute no resources: their fixed ones, without a closure per call.
+    const resources = mergeResources(outer, c.computedResources?.length ? computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)) : c.resources);
     // A call of an action that receives what a pending loop makes is pending with it; a
     // pipeline's calls are, each as it receives such a value.
     const waits = callee.kind === "Action" && mayWait(args) ? pendingWaits(args.values()) : undefined;
@@ -190,7 +199,7 @@ export class Expander {
       const outputs = this.pipeline(callee, args, withs, id, resources, group);
       return { t: "record", fields: Object.fromEntries(outputs) };
     }
-    const own = computeResources(callee.resources, callee.computedResources, (e) => this.expr(e, args), c.span, id, (d) => this.report(d));
+    const own = callee.computedResources?.length ? computeResources(callee.resources, callee.computedResources, (e) => this.expr(e, args), c.span, id, (d) => this.report(d)) : callee.resources;
     id = this.addTask(callee, args, id, group, mergeResources(own, resources));
     const fields: Record<string, Value> = {};
     const at = this.drafts.tasks.length - 1;
@@ -203,8 +212,10 @@ export class Expander {
     let id = wanted;
     const n = this.drafts.tasks.length;
     // `for s in ["x]/t[k=y", ...]` over a nested sweep can spell another combination's id.
-    for (let k = 2; this.index.has(id); k++) id = `${wanted}#${k}`;
-    this.index.set(id, n);
+    if (this.ids) {
+      for (let k = 2; this.ids.has(id); k++) id = `${wanted}#${k}`;
+      this.ids.add(id);
+    }
     this.readBy.push(-1);
     this.readAs.push(undefined);
     // A fan-in over a sweep reads thousands of upstream outputs, each numbered once: found by
@@ -212,7 +223,8 @@ export class Expander {
     const depIds: string[] = [];
     let count = 0;
     const inputVar = (ref: Value & { t: "ref" }): string => {
-      const at = ref.at ?? this.index.get(ref.task)!;
+      const at = ref.at ?? this.placeOf(ref.task);
+      if (this.readBy[at] === -1) this.index.set(ref.task, at);
       const first = this.readBy[at] === n ? this.readAs[at] : undefined;
       for (let e = first; e; e = e.next) if (e.output === ref.output && sameFields(e.fields, ref.fields)) return e.name;
       const name = `in_${count++}`;
@@ -255,6 +267,15 @@ export class Expander {
     d.inputPaths.push(paths ? [...paths].sort() : NO_PATHS);
     d.args.push(paths ? args : undefined);
     return id;
+  }
+
+  /** The place in `drafts` of the task `id`, which a task reads. */
+  placeOf(id: string): number {
+    const at = this.index.get(id);
+    if (at !== undefined || this.indexed) return at!;
+    this.drafts.tasks.forEach((t, i) => this.index.set(t.id, i));
+    this.indexed = true;
+    return this.index.get(id)!;
   }
 
   expr(e: TExpr, env: ReadonlyMap<string, Value>): Value {

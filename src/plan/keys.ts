@@ -64,44 +64,51 @@ export class KeyWriter {
 
   /** The key of a task given its arguments as the plan records them; `files` names the content of its external inputs (role `input`), by path. */
   key(args: Readonly<Record<string, PlanValue>>, files: readonly KeyFile[], upstreamKey: (taskId: string) => string): string {
-    let hashOf: Map<string, string> | undefined;
-    for (const f of files) if (f.role === "input") (hashOf ??= new Map()).set(f.path, f.hash);
-    let output: string | undefined;
-    let quotedOutput = "";
-    const value = (v: PlanValue): string => {
-      if (v === null) return "null";
-      switch (typeof v) {
-        case "number":
-          // What JSON.stringify writes for a number, without its generic path.
-          return Number.isFinite(v) ? String(v) : "null";
-        case "boolean":
-          return v ? "true" : "false";
-        case "string":
-          return JSON.stringify(v);
-      }
-      if (Array.isArray(v)) {
-        let text = "[";
-        for (let i = 0; i < v.length; i++) text += (i ? "," : "") + value(v[i]!);
-        return text + "]";
-      }
-      if ("$ref" in v) {
-        // An element of a stored list of files, by what it is: its name and content.
-        if (v.item !== undefined) return `{"content":${JSON.stringify(v.content)},"name":${JSON.stringify(v.item)}}`;
-        const fields = v.fields ? `"fields":[${v.fields.map((f) => JSON.stringify(f)).join(",")}],` : "";
-        // A fan-in names one output of thousands of tasks: its JSON is written once. A key is hex, its own JSON text.
-        if (v.output !== output) quotedOutput = JSON.stringify((output = v.output));
-        return `{${fields}"output":${quotedOutput},"upstream":"${upstreamKey(v.$ref)}"}`;
-      }
-      if ("$path" in v) return `{"content":${JSON.stringify(hashOf?.get(v.$path) ?? "")},"path":${JSON.stringify(v.$path)}}`;
-      return `{"record":${object(Object.entries((v as { $record: Record<string, PlanValue> }).$record), value)}}`;
-    };
+    this.hashOf = undefined;
+    for (const f of files) if (f.role === "input") (this.hashOf ??= new Map()).set(f.path, f.hash);
+    this.upstreamKey = upstreamKey;
     if (!this.sameNames(args)) {
       this.order = Object.keys(args).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       this.quoted = this.order.map((k) => JSON.stringify(k));
     }
     let text = `{"inputs":{"args":{`;
-    for (let i = 0; i < this.order.length; i++) text += `${i ? "," : ""}${this.quoted[i]}:${value(args[this.order[i]!]!)}`;
+    for (let i = 0; i < this.order.length; i++) text += `${i ? "," : ""}${this.quoted[i]}:${this.value(args[this.order[i]!]!)}`;
     return sha256(text + "}" + this.tail).slice(0, 32);
+  }
+
+  // What `value` reads, set by `key` for its task: a method rather than a closure made per task.
+  private hashOf: Map<string, string> | undefined;
+  private upstreamKey: (taskId: string) => string = () => "";
+  /** The output named last, and its JSON: a fan-in names one output of thousands of tasks. */
+  private output: string | undefined;
+  private quotedOutput = "";
+
+  private value(v: PlanValue): string {
+    if (v === null) return "null";
+    switch (typeof v) {
+      case "number":
+        // What JSON.stringify writes for a number, without its generic path.
+        return Number.isFinite(v) ? String(v) : "null";
+      case "boolean":
+        return v ? "true" : "false";
+      case "string":
+        return JSON.stringify(v);
+    }
+    if (Array.isArray(v)) {
+      let text = "[";
+      for (let i = 0; i < v.length; i++) text += (i ? "," : "") + this.value(v[i]!);
+      return text + "]";
+    }
+    if ("$ref" in v) {
+      // An element of a stored list of files, by what it is: its name and content.
+      if (v.item !== undefined) return `{"content":${JSON.stringify(v.content)},"name":${JSON.stringify(v.item)}}`;
+      const fields = v.fields ? `"fields":[${v.fields.map((f) => JSON.stringify(f)).join(",")}],` : "";
+      if (v.output !== this.output) this.quotedOutput = JSON.stringify((this.output = v.output));
+      // A key is hex: its own JSON text.
+      return `{${fields}"output":${this.quotedOutput},"upstream":"${this.upstreamKey(v.$ref)}"}`;
+    }
+    if ("$path" in v) return `{"content":${JSON.stringify(this.hashOf?.get(v.$path) ?? "")},"path":${JSON.stringify(v.$path)}}`;
+    return `{"record":${object(Object.entries((v as { $record: Record<string, PlanValue> }).$record), (x) => this.value(x))}}`;
   }
 
   private sameNames(args: Readonly<Record<string, PlanValue>>): boolean {

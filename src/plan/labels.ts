@@ -48,6 +48,8 @@ export function comboLabel(vars: readonly string[], lists: readonly List[], at: 
 export class ComboLabels {
   private readonly parts: (readonly string[] | undefined)[];
   readonly distinct: boolean;
+  /** Whether the ids made with these labels spell their let names and labels unambiguously: distinct, and no part holds `/`, `[`, `]` or `#`. */
+  readonly plainIds: boolean;
 
   constructor(
     private readonly vars: readonly string[],
@@ -58,6 +60,7 @@ export class ComboLabels {
     this.parts = lists.map((l, k) => (plain ? l.items.map((item, i) => `${vars[k]}=${hasRef(item) ? `#${i}` : labelText(item)}`) : undefined));
     const unique = this.parts.map((ps) => ps !== undefined && new Set(ps).size === ps.length && !ps.some((p) => p.includes(",")));
     this.distinct = plain && (mode === "product" ? unique.every(Boolean) : unique.some(Boolean) && this.parts.every((ps) => !ps!.some((p) => p.includes(","))));
+    this.plainIds = this.distinct && this.parts.every((ps) => !ps!.some((p) => /[/[\]#]/.test(p)));
   }
 
   /** The label of the combination `at` (an index in each list): `comboLabel`'s. */

@@ -71,7 +71,8 @@ export function runsAnyway(plan: Plan, force: readonly string[] = []): Map<strin
   const forced = taskMatcher(force);
   const anyway = new Map<string, RunsAnyway>();
   for (const task of plan.tasks) {
-    const upstream = task.deps.find((d) => anyway.has(d));
+    // Until one task runs anyway, no lookup (each hashes an id).
+    const upstream = anyway.size ? task.deps.find((d) => anyway.has(d)) : undefined;
     if (!task.cache) anyway.set(task.id, { reason: "cache = false" });
     else if (forced(task.id)) anyway.set(task.id, { reason: "forced" });
     else if (upstream) anyway.set(task.id, { reason: "upstream reruns", because: upstream });
@@ -84,7 +85,7 @@ export function planStates(plan: Plan, storeDir: string, force: readonly string[
   // No store yet (a first plan): nothing is cached, and no task needs a look.
   const storeExists = fs.existsSync(storeDir);
   return plan.tasks.map((task): RunDecision => {
-    const why = anyway.get(task.id);
+    const why = anyway.size ? anyway.get(task.id) : undefined;
     if (why) return { task, run: true, ...why };
     if (!storeExists || !inStore(storeDir, task.key)) return { task, run: true, reason: "new key" };
     return { task, run: false };

@@ -7,10 +7,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { accountedJobs, type AccountedJob } from "../backends/slurm/accounting.js";
-import { bundleStore, readBundle, readBundlePlan, RECORDS_FILE, type BundleJob } from "../backends/slurm/bundle.js";
+import { bundleStore, readBundle, readBundlePlan, type BundleJob } from "../backends/slurm/bundle.js";
 import { queueStates, type Env, type QueueEntry } from "../backends/slurm/queue.js";
-import { logFile, slurmTaskId, type SubmittedTask } from "../backends/slurm/records.js";
-import { fromPrintable } from "../printable.js";
+import { logFile, readSubmissionLines, slurmTaskId, type SubmittedTask } from "../backends/slurm/records.js";
 import { inStore } from "../store/index.js";
 import { parseTime } from "../units/time.js";
 import { parseMem } from "../units/memory.js";
@@ -96,14 +95,10 @@ export async function slurmReport(dir: string, env: Env): Promise<{ report?: Rep
 /** Every line of jobs.tsv, by task, in order. */
 function allSubmissions(dir: string): Map<string, SubmittedTask[]> {
   const out = new Map<string, SubmittedTask[]>();
-  for (const line of readOr(path.join(dir, RECORDS_FILE)).split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const [printed, job, jobId, index] = line.split("\t");
-    if (!printed || !job || !jobId) continue;
-    const task = fromPrintable(printed);
-    const list = out.get(task) ?? [];
-    list.push({ task, job, jobId, ...(index && index !== "-" ? { index: Number(index) } : {}) });
-    out.set(task, list);
+  for (const s of readSubmissionLines(dir)) {
+    const list = out.get(s.task) ?? [];
+    list.push(s);
+    out.set(s.task, list);
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { parseTime } from "../../src/units/time.js";
 import { ConfigSchema } from "../../src/config/index.js";
 import { emitSlurm, readBundle, sbatchOptions } from "../../src/backends/slurm/index.js";
 import { currentAttempts } from "../../src/backends/slurm/status.js";
+import { awaitedJobs } from "../../src/backends/slurm/jobs.js";
 import { buildPlan } from "../../src/cli/build-plan.js";
 import { run } from "../../src/cli/index.js";
 import type { Plan } from "../../src/plan/plan.js";
@@ -174,6 +175,27 @@ describe("jobs", () => {
     expect(files.has("jobs/n-try3.tasks")).toBe(false);
   });
 
+  it("has what waits for a task with growing retries wait for its join, in a dynamic loop and in a part", async () => {
+    const looped = emitSlurm(await planOf("grow-loop"), slurmDefaults);
+    expect(looped.files.get("submit.sh")).toContain("\njoin s-ok s s-try2 s-try3\n# expand-w: expands main/w\nexpand expand-w '(expand) main/w' afterok:s-ok\n");
+    // A part holding q and b: q's attempts and join take the part's prefix, and b waits for the joins of n and s, outside it.
+    const plan = await planOf("grow");
+    const whole = emitSlurm(plan, slurmDefaults).bundle;
+    const inPart = new Set(plan.tasks.filter((t) => t.id === "main/q" || t.id === "main/b").map((t) => t.id));
+    const jobOf = awaitedJobs(whole.jobs.filter((j) => !j.tasks.some((t) => inPart.has(t.id))), new Map());
+    const { bundle, files } = emitSlurm(plan, slurmDefaults, { ids: inPart, prefix: "x-", root: "../..", jobOf, loopsElsewhere: new Set() });
+    const jobs = new Map(bundle.jobs.map((j) => [j.name, j]));
+    expect([...jobs.keys()]).toEqual(["x-q", "x-q-try2", "x-q-try3", "x-q-try4", "x-b"]);
+    expect(jobs.get("x-q")!.join).toEqual({ name: "x-q-ok", script: "jobs/x-q-ok.sh", attempts: ["x-q", "x-q-try2", "x-q-try3", "x-q-try4"] });
+    expect(jobs.get("x-q-try3")!.after).toEqual([{ job: "x-q", type: "afternotok" }, { job: "x-q-try2", type: "afternotok" }]);
+    expect(jobs.get("x-b")!.after).toEqual([{ job: "x-q-ok", type: "afterok" }, { job: "n-ok", type: "afterok" }, { job: "s-ok", type: "afterok" }]);
+    expect(files.get("jobs/x-q-try3.sh")).toContain("jobs/x-q.tasks");
+    expect(files.has("jobs/x-q.tasks")).toBe(true);
+    expect(files.has("jobs/x-q-ok.sh")).toBe(true);
+    // The join is recorded in jobs.tsv, so that a later part finds it while it waits.
+    expect(files.get("submit.sh")).toContain(`printf '%s\\t%s\\t%s\\t%s\\n' "(join) $name" "$name" "$id" - >> jobs.tsv`);
+  });
+
   it("lines an element-wise array up with its upstream array whatever the plan order", async () => {
     const plan = await planOf("chain");
     const evals = plan.tasks.filter((t) => t.group === "main/evals").reverse();
@@ -208,7 +230,7 @@ describe("jobs", () => {
 describe("shellcheck", () => {
   const projects = [
     ...fs.readdirSync(path.join(root, "examples")).map((d) => path.join(root, "examples", d)),
-    ...["chain", "configured", "slow", "grow"].map((d) => path.join(fixtures, d)),
+    ...["chain", "configured", "slow", "grow", "grow-loop"].map((d) => path.join(fixtures, d)),
   ].filter((d) => fs.existsSync(path.join(d, "main.pipe")));
 
   it.each(projects.map((p) => [path.relative(root, p), p]))("passes on every script of the %s bundle", async (name, project) => {

@@ -13,7 +13,7 @@ import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, PLAN_F
 import { effectiveResources, type SlurmConfig } from "./directives.js";
 import { jobScript, joinScript } from "./job-script.js";
 import { taskTable } from "./task-table.js";
-import { attemptSlurmResources, growsOnRetry, planJobs } from "./jobs.js";
+import { attemptSlurmResources, awaitedJobs, growsOnRetry, planJobs } from "./jobs.js";
 import { bundleReadme } from "./readme.js";
 import { isStructured, parseType } from "../../store/structured.js";
 import { submitScript } from "./submit-script.js";
@@ -59,15 +59,20 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
   const jobs = planJobs(plan, slurm);
   if (part) {
     // Names unique across the bundle's parts: jobs.tsv records and dependencies go by name.
-    const renamed = new Map(jobs.map((j) => [j.name, `${part.prefix}${j.name}`]));
+    const rename = (name: string) => `${part.prefix}${name}`;
     const deps = new Map(full.tasks.map((t) => [t.id, t.deps]));
     for (const j of jobs) {
       const external = externalAfter(j, deps, part.ids, part.jobOf).map((job) => ({ job, type: "afterok" as const }));
-      Object.assign(j, { name: renamed.get(j.name)!, script: `jobs/${renamed.get(j.name)!}.sh`, after: [...j.after.map((a) => ({ ...a, job: renamed.get(a.job)! })), ...external] });
+      Object.assign(j, {
+        name: rename(j.name),
+        script: `jobs/${rename(j.name)}.sh`,
+        after: [...j.after.map((a) => ({ ...a, job: rename(a.job) })), ...external],
+        ...(j.retryOf ? { retryOf: rename(j.retryOf) } : {}),
+        ...(j.join ? { join: { name: rename(j.join.name), script: `jobs/${rename(j.join.name)}.sh`, attempts: j.join.attempts.map(rename) } } : {}),
+      });
     }
   }
-  const jobOf = new Map<string, string>(part?.jobOf ?? []);
-  for (const j of jobs) for (const t of j.tasks) jobOf.set(t.id, j.name);
+  const jobOf = awaitedJobs(jobs, new Map(part?.jobOf ?? []));
   const used = new Set(jobs.map((j) => j.name));
   const pendingHere = part ? { ...full, pending: (full.pending ?? []).filter((p) => !part.loopsElsewhere.has(p.id)) } : full;
   const expands = expandJobs(pendingHere, (t) => jobOf.get(t), part?.prefix ?? "", used);

@@ -19,6 +19,7 @@ import { PlanValueSchema } from "../../plan/plan.js";
 import { printable } from "../../printable.js";
 import { shellQuote } from "../../shell/quote.js";
 import { BUNDLE_FILE, ENV_FILE, readBundle, type BundleJob } from "./bundle.js";
+import { awaitedJobs } from "./jobs.js";
 import { sbatchOptions, type SlurmConfig } from "./directives.js";
 
 export const REPLAN_FILE = "replan.json";
@@ -116,7 +117,7 @@ export function partsKnown(root: string, except: string): { tasks: Set<string>; 
     const read = readBundle(dir);
     if (!read.ok) throw new Error(read.error);
     const bundle = read.value;
-    for (const j of bundle.jobs) for (const t of j.tasks) jobOf.set(t.id, j.name);
+    awaitedJobs(bundle.jobs, jobOf);
     for (const e of bundle.expands ?? []) loops.add(e.loop);
     for (const j of bundle.jobs) for (const t of j.tasks) tasks.add(t.id);
   };

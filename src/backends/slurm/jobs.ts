@@ -63,6 +63,15 @@ export function planJobs(plan: Plan, slurm: SlurmConfig): BundleJob[] {
 }
 
 /** Whether a task's retries get other resources than its first attempt (then each is a job of its own). */
+/**
+ * Adds to `into` the job each task's dependents wait on: its job, or that job's join when it
+ * has bigger retries (never one of the attempts, which Slurm cancels once one succeeds).
+ */
+export function awaitedJobs(jobs: readonly BundleJob[], into: Map<string, string>): Map<string, string> {
+  for (const j of jobs) if (j.retryOf === undefined) for (const t of j.tasks) into.set(t.id, j.join?.name ?? j.name);
+  return into;
+}
+
 export function growsOnRetry(task: Task): boolean {
   const r = task.resources;
   return task.retries > 0 && (r.memRetries !== undefined || r.timeRetries !== undefined || r.grow !== undefined);

@@ -1,6 +1,7 @@
 // jobs.tsv, written by submit.sh: one line per submitted task (task id, job name, Slurm job
 // id, array index or `-`), appended on every submit. The last line of a task is its
 // current attempt. Task ids are written escaped (printable.ts), as jobs/NAME.tasks holds them.
+// An expanding job's line names `(expand) LOOP` and a join's `(join) NAME` where a task goes.
 // A task with bigger retries has a line per attempt job of one submit: its first attempt's
 // and those after it are its current chain.
 
@@ -18,23 +19,22 @@ export interface SubmittedTask {
   readonly index?: number;
 }
 
-/** Each task's last submission, by task id. */
-export function readSubmissions(dir: string): Map<string, SubmittedTask> {
+/** Every line of jobs.tsv, in order (none when there is no file yet). */
+export function readSubmissionLines(dir: string): SubmittedTask[] {
   let text = "";
   try {
     text = fs.readFileSync(path.join(dir, RECORDS_FILE), "utf8");
   } catch {
-    return new Map();
+    return [];
   }
-  const latest = new Map<string, SubmittedTask>();
+  const out: SubmittedTask[] = [];
   for (const line of text.split("\n")) {
     if (!line || line.startsWith("#")) continue;
     const [printed, job, jobId, index] = line.split("\t");
     if (!printed || !job || !jobId) continue;
-    const task = fromPrintable(printed);
-    latest.set(task, { task, job, jobId, ...(index && index !== "-" ? { index: Number(index) } : {}) });
+    out.push({ task: fromPrintable(printed), job, jobId, ...(index && index !== "-" ? { index: Number(index) } : {}) });
   }
-  return latest;
+  return out;
 }
 
 /**
@@ -42,22 +42,11 @@ export function readSubmissions(dir: string): Map<string, SubmittedTask> {
  * submitted after it (jobs named in `retries`, the bundle's retry jobs).
  */
 export function readSubmissionChains(dir: string, retries: ReadonlySet<string>): Map<string, SubmittedTask[]> {
-  let text = "";
-  try {
-    text = fs.readFileSync(path.join(dir, RECORDS_FILE), "utf8");
-  } catch {
-    return new Map();
-  }
   const chains = new Map<string, SubmittedTask[]>();
-  for (const line of text.split("\n")) {
-    if (!line || line.startsWith("#")) continue;
-    const [printed, job, jobId, index] = line.split("\t");
-    if (!printed || !job || !jobId) continue;
-    const task = fromPrintable(printed);
-    const s: SubmittedTask = { task, job, jobId, ...(index && index !== "-" ? { index: Number(index) } : {}) };
-    const chain = chains.get(task);
-    if (chain && retries.has(job)) chain.push(s);
-    else chains.set(task, [s]);
+  for (const s of readSubmissionLines(dir)) {
+    const chain = chains.get(s.task);
+    if (chain && retries.has(s.job)) chain.push(s);
+    else chains.set(s.task, [s]);
   }
   return chains;
 }

@@ -189,6 +189,7 @@ const JOIN = [
   `  id=$(sbatch --parsable --kill-on-invalid-dep=yes "--dependency=$(IFS='?'; echo "\${alts[*]}")" "jobs/$name.sh") || { echo "$name: sbatch failed" >&2; exit 1; }`,
   "  id=${id%%;*}",
   '  jobid[$name]=$id',
+  "  printf '%s\\t%s\\t%s\\t%s\\n' \"(join) $name\" \"$name\" \"$id\" - >> jobs.tsv",
   '  echo "$name: submitted job $id (done once one of $* is)"',
   "}",
   "",

@@ -6,7 +6,7 @@
 // work no compiler of this plan can skip (the strings, the hashing, the output).
 // compile.mjs checks its tasks against pipe's on a small grid of each shape measured.
 //
-//   node bench/compile-floor.mjs --dims 100,1000 [--nest] [--chain 3] [--json]
+//   node bench/lib/compile-floor.mjs --dims 100,1000 [--nest] [--chain 3] [--json]
 //
 // With --json, prints the tasks as JSON instead (for that check).
 
