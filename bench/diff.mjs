@@ -6,10 +6,12 @@
 // changed (every task reruns, one root cause) and one with the sweep's values renamed
 // (100,000 removed, 100,000 added, the fan-in reruns). For each pair it times, in process,
 // reading the two plan JSON files, the comparison (`diffPlans`) and the rendering (text and
-// JSON), and end to end the CLI `pipe diff a.json b.json`, against the 2 s target.
+// JSON), and end to end the CLI `pipe diff a.json b.json` beside its floor: a process of the
+// same node that merely reads and JSON.parses the two files, in paired runs (alternating),
+// medians of wall and CPU time, the ratio against the 1.5x target (and the 2 s one).
 // Uses dist/: run `npx tsc -p .` first.
 //
-//   node bench/diff.mjs [--folds N] [--repeat R] [--keep]
+//   node bench/diff.mjs [--folds N] [--lrs L] [--repeat R] [--keep]
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -17,10 +19,13 @@ import os from "node:os";
 import path from "node:path";
 import { args, median, option, pipeBin, requireBuild, root } from "./common.mjs";
 
-const LRS = 100;
+const LRS = option("--lrs", 100);
 const FOLDS = option("--folds", 1000);
-const REPEAT = option("--repeat", 3);
+const REPEAT = option("--repeat", 5);
 const TARGET = 2;
+/** `pipe diff` end to end against merely parsing the two plans. */
+const RATIO_TARGET = 1.5;
+const PARSE_ONLY = 'const fs = require("node:fs"); for (const f of process.argv.slice(1)) JSON.parse(fs.readFileSync(f, "utf8"));';
 
 requireBuild("diff/index.js");
 const { diffPlans } = await import(path.join(root, "dist", "diff", "index.js"));
@@ -58,10 +63,10 @@ function source({ seed = 1, lrOffset = 0 } = {}) {
  * One run of the CLI: wall time and CPU time (user + system, from bash's `time`, which is
  * steadier than wall time on a busy machine), in seconds, and its stdout.
  */
-function timed(argv, cwd, okCodes = [0]) {
+function timed(argv, cwd, okCodes = [0], nodeArgv = [pipeBin, ...argv]) {
   const errors = path.join(work, "stderr.txt");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; time "$@" 2>"${errors}"`, "bench", process.execPath, pipeBin, ...argv], {
+  const r = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; time "$@" 2>"${errors}"`, "bench", process.execPath, ...nodeArgv], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 1 << 30,
@@ -96,8 +101,9 @@ const pairs = [
 ];
 
 let worst = 0;
+const missed = [];
 for (const [label, a, b] of pairs) {
-  const times = { read: [], diff: [], text: [], json: [], cli: [], cliCpu: [] };
+  const times = { read: [], diff: [], text: [], json: [], cli: [], cliCpu: [], parse: [], parseCpu: [] };
   let summary = "";
   for (let r = 0; r < REPEAT; r++) {
     let t = now();
@@ -114,9 +120,13 @@ for (const [label, a, b] of pairs) {
     JSON.stringify(diffJson(diff));
     times.json.push(now() - t);
     summary = text.trimEnd().split("\n").slice(-2).join(" | ");
-    const cliRun = timed(["diff", a, b], work, [0, 3]);
+    // Paired with the parse-only process, in alternating order.
+    const runs = [() => timed(["diff", a, b], work, [0, 3]), () => timed([], work, [0], ["-e", PARSE_ONLY, a, b])];
+    const [cliRun, parseRun] = r % 2 ? runs.reverse().map((f) => f()).reverse() : runs.map((f) => f());
     times.cli.push(cliRun.s);
     times.cliCpu.push(cliRun.cpu);
+    times.parse.push(parseRun.s);
+    times.parseCpu.push(parseRun.cpu);
   }
   const compare = median(times.diff) + median(times.text);
   const cli = median(times.cli);
@@ -129,8 +139,17 @@ for (const [label, a, b] of pairs) {
   console.log(`  compare + render                ${ms(compare)}   ${compare < TARGET ? "under" : "OVER"} the ${TARGET} s target`);
   console.log(`  CLI end to end, median of ${REPEAT}   ${ms(cli)}   ${cli < TARGET ? "under" : "OVER"} the ${TARGET} s target`);
   console.log(`  CLI CPU time (user + sys)       ${ms(median(times.cliCpu))}   (GC threads count here too)`);
+  const [wallRatio, cpuRatio] = [cli / median(times.parse), median(times.cliCpu) / median(times.parseCpu)];
+  console.log(`  parse only (node, JSON.parse)   ${ms(median(times.parse))} wall, ${ms(median(times.parseCpu))} CPU`);
+  console.log(`  pipe diff / parse only          ${wallRatio.toFixed(2)}x wall, ${cpuRatio.toFixed(2)}x CPU   (target ${RATIO_TARGET}x; load average ${load()})`);
+  if (cpuRatio > RATIO_TARGET) missed.push(`${label}: ${cpuRatio.toFixed(2)}x CPU the parse (target ${RATIO_TARGET}x)`);
 }
 console.log(`\nslowest CLI run: ${worst.toFixed(2)} s (target ${TARGET} s; the CLI's own start-up is part of it; load average now ${load()})`);
+if (worst > TARGET) missed.push(`slowest CLI run ${worst.toFixed(2)} s (target ${TARGET} s)`);
 
 if (args.includes("--keep")) console.log(`plans kept in ${work}`);
 else fs.rmSync(work, { recursive: true, force: true });
+if (missed.length) {
+  console.log(`\nmissed: ${missed.join("; ")}`);
+  process.exit(1);
+}

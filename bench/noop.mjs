@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Benchmark of the runs that do nothing: a no-op `pipe run` (everything cached) of N
 // trivial tasks beside ninja's and make's no-op on the same DAG (a `build.ninja` and a
-// `Makefile` generated here, one target per task), and re-planning a sweep over N input
-// files beside the same sweep over numbers; and `pipe check` of a small program beside
+// `Makefile` generated here, one target per task) (re-planning a sweep over N input files:
+// bench/replan-inputs.mjs); and `pipe check` of a small program beside
 // `node -e 0`, the start-up of node itself. Paired runs, interleaved, medians of wall and
 // CPU time (user + system, from bash's `times`), and the ratios. Uses dist/: run
 // `npx tsc -p .` first. `--baseline DIR` times another built checkout of pipe (say, main's)
@@ -142,22 +142,7 @@ for (const n of SIZES) {
   if (n >= 10000 && p.cpu > 2 * nj.cpu) failed.push(`no-op of ${n} tasks: ${ratio(p, nj)} ninja (target 2x)`);
   if (n <= 1000 && p.wall > 0.1) failed.push(`no-op of ${n} tasks: ${p.wall.toFixed(3)} s wall (target 0.1 s)`);
 
-  // Re-planning: the same sweep over N input files (warm stat cache) and over N numbers.
-  const withInputs = path.join(dir, "inputs");
-  pipeProject(withInputs, n, true);
-  const plain = path.join(dir, "pipe");
-  const plans = { inputs: [], plain: [] };
-  // PIPE_NO_PLAN_CACHE: the compilation itself is measured, the stat cache warm.
-  const env = { ...process.env, PIPE_NO_PLAN_CACHE: "1" };
-  spawnSync("node", [pipeBin, "plan", "main.pipe"], { cwd: withInputs, env });
-  for (let r = 0; r < REPEAT; r++) {
-    plans.inputs.push(timed("node", [pipeBin, "plan", "main.pipe"], withInputs, env));
-    plans.plain.push(timed("node", [pipeBin, "plan", "main.pipe"], plain, env));
-  }
-  const [pi, pp] = [med(plans.inputs), med(plans.plain)];
-  console.log(`  re-plan, ${n} numbers      ${fmt(pp)}`);
-  console.log(`  re-plan, ${n} input files  ${fmt(pi)}   (${ratio(pi, pp)} the numbers; target 1.5x)`);
-  if (pi.cpu > 1.5 * pp.cpu) failed.push(`re-plan with ${n} inputs: ${ratio(pi, pp)} (target 1.5x)`);
+  // Re-planning a sweep over N input files beside N numbers: bench/replan-inputs.mjs.
 }
 
 // Start-up: `pipe check` of a small program beside `node -e 0`.

@@ -166,8 +166,14 @@ export const stdlibDir = path.join(packageRoot, "stdlib");
 
 /** POSIX-style path of `file` relative to `dir`, as written into plans and commands. */
 export function relativePosix(dir: string, file: string): string {
+  // The common case, a normal absolute path below a normal absolute directory, without the
+  // two resolutions path.relative makes (a sweep over 10,000 files makes 20,000 such calls).
+  if (path.sep === "/" && file.length > dir.length + 1 && file.charCodeAt(dir.length) === 47 && file.startsWith(dir) && isNormalAbsolute(dir) && isNormalAbsolute(file)) return file.slice(dir.length + 1);
   return path.relative(dir, file).split(path.sep).join("/") || ".";
 }
+
+/** An absolute POSIX path as path.resolve leaves it: no empty, `.` or `..` segment, no trailing slash. */
+const isNormalAbsolute = (p: string): boolean => p.charCodeAt(0) === 47 && !/\/\/|\/\.\.?(?:\/|$)|.\/$/.test(p);
 
 /**
  * `mkdir -p`, one level at a time. Node's recursive mkdir never returns for a path under

@@ -21,6 +21,15 @@ describe("jsonChunks", () => {
     for (const depth of [0, 1, 2, 3]) expect(joined(value, 1, depth)).toBe(JSON.stringify(value, null, 1));
   });
 
+  it("gives JSON.stringify's text for long arrays, of small members and of members longer than a piece", () => {
+    const small = Array.from({ length: 5000 }, (_, i) => (i % 7 ? { i, s: `a\n${i}`, l: [i, [i], {}], u: undefined } : i % 2 ? [undefined, null] : "é"));
+    // Members of 50,000 characters: a few make more than a piece.
+    const large = Array.from({ length: 40 }, (_, i) => ({ text: String(i).repeat(50_000), deep: [[[i]]] }));
+    for (const value of [small, { tasks: small, large }, [large, small]]) {
+      for (const indent of [1, 2, 3]) for (const depth of [0, 1, 2, 3, 4]) expect(joined(value, indent, depth)).toBe(JSON.stringify(value, null, indent));
+    }
+  });
+
   it("writes a document longer than the longest string, in pieces", () => {
     // 60,000 references to one string of 10,000 characters: 600 MB of text, little memory.
     // (JSON.stringify would throw "Invalid string length" at 2^29 - 24 characters.)

@@ -11,7 +11,7 @@ import net from "node:net";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ContentHasher } from "../../src/plan/content-hash.js";
+import { ContentHasher, HASH_CACHE_VERSION } from "../../src/plan/content-hash.js";
 import { cleanProjects, keysOf, mustPlan, project } from "../fixtures/plan/harness.js";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -219,6 +219,26 @@ describe("the stat cache and a restored mtime", () => {
     expect(second.code).toBe(0);
     expect(second.err).toContain("1 to run");
     expect(output(second.out)).toBe("bbbb\n");
+  });
+
+  it("a stat cache entry whose hash is not 64 lowercase hex digits is not trusted; one that is, is", async () => {
+    const dir = project({ "f.txt": "real" });
+    const file = path.join(dir, "f.txt");
+    const stat = fs.statSync(file, { bigint: true });
+    const cacheFile = path.join(dir, "cache.json");
+    const entry = (hash: unknown) => ({ dev: Number(stat.dev), ino: Number(stat.ino), size: Number(stat.size), mtimeNs: stat.mtimeNs.toString(), ctimeNs: stat.ctimeNs.toString(), hash });
+    for (const hash of ["A".repeat(64), "0".repeat(63), "0".repeat(65), `${"0".repeat(63)}g`, `${"0".repeat(63)}/`, 7, null]) {
+      fs.writeFileSync(cacheFile, JSON.stringify({ version: HASH_CACHE_VERSION, entries: { [file]: entry(hash) } }));
+      const hasher = new ContentHasher(cacheFile);
+      expect(hasher.knownFileHash(file)).toBeUndefined();
+      expect(await hasher.hash(file)).toMatch(/^[0-9a-f]{64}$/);
+      expect(hasher.bytesRead).toBe(4);
+    }
+    const trusted = `${"0123456789abcdef".repeat(4)}`;
+    fs.writeFileSync(cacheFile, JSON.stringify({ version: HASH_CACHE_VERSION, entries: { [file]: entry(trusted) } }));
+    const hasher = new ContentHasher(cacheFile);
+    expect(await hasher.hash(file)).toBe(trusted);
+    expect(hasher.bytesRead).toBe(0);
   });
 
   it("a stat cache of the earlier format is ignored, not trusted", async () => {

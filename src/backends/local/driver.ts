@@ -79,8 +79,6 @@ interface Files {
 export class Driver {
   private readonly running = new Map<string, Running>();
   private readonly lockTimers = new Map<string, NodeJS.Timeout>();
-  /** Each task's number, for its files' names: its place in the first plan, then in order of expansion. */
-  private readonly index: Map<string, number>;
   private readonly locks: KeyLocks;
   private readonly launchers: Launchers;
   private readonly memory = new MemorySampler();
@@ -108,7 +106,6 @@ export class Driver {
     private readonly book: RunBook,
   ) {
     this.plan = options.plan;
-    this.index = new Map(options.plan.tasks.map((t, i) => [t.id, i]));
     this.watchLoops(options.plan);
     this.locks = new KeyLocks(options.storeDir, book.id);
     this.launchers = new Launchers(book.dir, options.projectDir, options.env, () => !scheduler.stopped, (pids) => this.locks.setLaunchers(pids));
@@ -151,6 +148,20 @@ export class Driver {
     this.locks.releaseAll();
     await Promise.all(this.cleanups);
     for (const release of this.needs.splice(0)) release();
+  }
+
+  /**
+   * A task's scratch directory, once it has ended: one synchronous rmdir when it is empty,
+   * as it mostly is (a recursive removal in libuv's threads cost a stat, a removal and two
+   * thread hand-offs a task); a recursive removal off the critical path when it is not.
+   */
+  private removeScratch(work: string): void {
+    const dir = scratchDir(work);
+    try {
+      fs.rmdirSync(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.later(fs.promises.rm(dir, { recursive: true, force: true }));
+    }
   }
 
   private later(...work: Promise<unknown>[]): void {
@@ -238,7 +249,7 @@ export class Driver {
       return;
     }
     const stillPending = new Set((plan.pending ?? []).map((p) => p.id));
-    const added = plan.tasks.filter((t) => !this.index.has(t.id));
+    const added = plan.tasks.filter((t) => !this.scheduler.has(t.id));
     const unfit = neverFit(added, this.options.limits);
     const failed = loops.filter((l) => stillPending.has(l) || unfit.length);
     for (const loop of failed) this.expansionFailed(loop, unfit.length ? unfit.join("; ") : `its list is still not in the store`);
@@ -246,8 +257,8 @@ export class Driver {
     // The new keys are the run's to keep from `pipe gc` too, said before the store is asked.
     if (added.length) this.needs.push(registerNeeds(storeDir, added.map((t) => t.key)));
     const states = planStates(plan, storeDir, this.options.force);
-    const fresh = states.filter((s) => !this.index.has(s.task.id));
-    for (const t of added) this.index.set(t.id, this.index.size);
+    // Numbered by the scheduler as it takes them (`expanded`), in this order.
+    const fresh = states.filter((s) => !this.scheduler.has(s.task.id));
     for (const s of fresh) if (s.run && s.reason !== "new key") this.options.forced.add(s.task.id);
     this.plan = plan;
     this.book.extend(plan, fresh);
@@ -301,7 +312,7 @@ export class Driver {
   }
 
   private filesOf(task: Task): Files {
-    const name = taskFileName(this.index.get(task.id)!, task.id);
+    const name = taskFileName(this.scheduler.numberOf(task.id), task.id);
     const run = this.book.dir;
     return {
       name,
@@ -399,7 +410,7 @@ export class Driver {
     if (exitCode !== 0 && !fs.existsSync(files.script)) fs.writeFileSync(files.script, taskScript(plan, task, REMEDY.local));
     // The work directory is gone after a commit.
     if (exitCode !== 0) this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
-    this.later(fs.promises.rm(scratchDir(files.work), { recursive: true, force: true }));
+    this.removeScratch(files.work);
     if (plan.actions[task.action]!.kind !== "shell") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
     const peakRssKb = entry.pgid ? this.memory.untrack(entry.pgid) : null;
     const durationMs = end.getTime() - at.started.getTime();
