@@ -7,6 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
+import { writeJsonFile } from "../../json-chunks.js";
 import { printable } from "../../printable.js";
 import { ensureProjectDir } from "../../store/layout.js";
 import type { AttemptRecordSchema, RunRecordSchema, RunTaskRecordSchema } from "./read-records.js";
@@ -54,11 +55,22 @@ export function taskFileName(index: number, id: string): string {
   return `${String(index).padStart(5, "0")}-${id.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80)}`;
 }
 
+/** Rows of tasks.tsv written by one call: the record of 500,000 tasks is never one string. */
+const ROWS_AT_ONCE = 1024;
+
 export function writeRecord(dir: string, record: RunRecord): void {
   const tmp = path.join(dir, `run.json.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(record, null, 1) + "\n");
+  writeJsonFile(tmp, record);
   fs.renameSync(tmp, path.join(dir, "run.json"));
-  fs.writeFileSync(path.join(dir, "tasks.tsv"), [TSV_HEADER, ...record.tasks.flatMap(tsvRows)].join("\n") + "\n");
+  const fd = fs.openSync(path.join(dir, "tasks.tsv"), "w");
+  try {
+    fs.writeSync(fd, TSV_HEADER + "\n");
+    for (let i = 0; i < record.tasks.length; i += ROWS_AT_ONCE) {
+      fs.writeSync(fd, record.tasks.slice(i, i + ROWS_AT_ONCE).flatMap(tsvRows).join("\n") + "\n");
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export const TSV_HEADER = "task\tstate\tattempt\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tcpus\tmem_mb\ttime_s";
