@@ -49,6 +49,11 @@ function alive(pid: number): boolean {
 }
 
 const pidsOf = (dir: string, ids: number[]) => ids.map((i) => Number(fs.readFileSync(path.join(dir, "started", String(i)), "utf8")));
+/** Whether task `i` has written its pid: the shell makes the file before it writes to it. */
+const hasStarted = (dir: string, i: number) => {
+  const file = path.join(dir, "started", String(i));
+  return fs.existsSync(file) && fs.readFileSync(file, "utf8").endsWith("\n");
+};
 
 describe.each(["SIGINT", "SIGTERM"] as const)("%s in the middle of a run", (signal) => {
   it("terminates the running tasks' process groups, commits nothing half-done, and the next run resumes", async () => {
@@ -56,7 +61,7 @@ describe.each(["SIGINT", "SIGTERM"] as const)("%s in the middle of a run", (sign
     // Tasks 1 and 2 finish at once; 3 and 4 sleep until they are terminated; 5 and 6 never start.
     for (const i of [3, 4, 5, 6]) fs.writeFileSync(path.join(dir, `delay-${i}`), "60\n");
     const child = pipe(dir, "run", "main.pipe", "-j", "2");
-    await until("tasks 3 and 4 to start", () => fs.existsSync(path.join(dir, "started", "3")) && fs.existsSync(path.join(dir, "started", "4")));
+    await until("tasks 3 and 4 to start", () => hasStarted(dir, 3) && hasStarted(dir, 4));
     const sleepers = pidsOf(dir, [3, 4]);
     expect(sleepers.every(alive)).toBe(true);
     // While it runs, `pipe logs` shows a task's output so far, and `pipe history` the run.
@@ -214,7 +219,7 @@ describe("work directories a killed run left in the store's .tmp", () => {
     const dir = localProject("slow");
     fs.writeFileSync(path.join(dir, "delay-1"), "1.5\n");
     const first = pipe(dir, "run", "main.pipe", "-j", "1");
-    await until("task 1 to start", () => fs.existsSync(path.join(dir, "started", "1")));
+    await until("task 1 to start", () => hasStarted(dir, 1));
     first.kill("SIGKILL");
     await first;
     // The running task's, and that of the one queued behind it on its launcher, each with its scratch.
