@@ -29,6 +29,7 @@ import { fileURLToPath } from "node:url";
 import type { Config } from "../config/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ContentHasher } from "./content-hash.js";
+import { compactChunks } from "../json-chunks.js";
 import { isPathOutput } from "../results/values.js";
 import { outputPath, storedAs } from "../store/layout.js";
 import { MAX_PLAN_BYTES, nodeFileHost, readUserBytes, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
@@ -273,21 +274,43 @@ export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHa
   if (log.racy) return undefined;
   const stamp = randomBytes(16).toString("hex");
   const { plan, ...rest } = compiled;
-  // JSON.stringify writes no line break: the head ends at the first.
-  const planText = JSON.stringify(plan);
   const noop = noopSummary(plan, compiled.config.storeDir);
-  const head: CacheHead = { format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes: Buffer.byteLength(planText), ...(noop ? { noop } : {}) };
   const file = cacheFile(invocation);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const planTmp = `${tmp}.plan`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify(head)}\n${planText}`);
+    // The plan goes first to a file of its own, in pieces, for its length in the head; the
+    // head comes first in the cache file (JSON.stringify writes no line break: it ends at the first).
+    let planBytes = 0;
+    withFile(planTmp, "w", (fd) => {
+      for (const piece of compactChunks(plan, "tasks")) planBytes += fs.writeSync(fd, piece);
+    });
+    const head: CacheHead = { format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes, ...(noop ? { noop } : {}) };
+    withFile(tmp, "w", (fd) => {
+      fs.writeSync(fd, `${JSON.stringify(head)}\n`);
+      withFile(planTmp, "r", (from) => {
+        const buffer = Buffer.allocUnsafe(1 << 20);
+        for (let n; (n = fs.readSync(from, buffer)) > 0; ) fs.writeSync(fd, buffer, 0, n);
+      });
+    });
     fs.renameSync(tmp, file);
   } catch {
     // A read-only project still plans; it only compiles every time.
     return undefined;
+  } finally {
+    fs.rmSync(planTmp, { force: true });
   }
   return (hash) => noteHash(file, stamp, hash);
+}
+
+function withFile(file: string, flags: "r" | "w", use: (fd: number) => void): void {
+  const fd = fs.openSync(file, flags);
+  try {
+    use(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 function noopSummary(plan: Plan, storeDir: string): NoopSummary | undefined {

@@ -2,7 +2,7 @@
 // longer than the longest string V8 can hold, which JSON.stringify cannot write.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonChunks } from "../../src/json-chunks.js";
+import { compactChunks, jsonChunks } from "../../src/json-chunks.js";
 
 const joined = (value: unknown, indent?: number, depth?: number) => [...jsonChunks(value, indent, depth)].join("");
 
@@ -46,5 +46,21 @@ describe("jsonChunks", () => {
     expect(length).toBeGreaterThan(2 ** 29);
     expect(pieces).toBeGreaterThan(100);
     expect(tail.endsWith(`},\n  {\n   "id": "${long}"\n  }\n ]\n}`)).toBe(true);
+  });
+});
+
+describe("compactChunks", () => {
+  it("gives JSON.stringify's text with no indent, its long array in several pieces", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.array(fc.jsonValue(), { maxLength: 20 }), (rest, tasks) => {
+        const value = { ...rest, tasks };
+        expect([...compactChunks(value, "tasks")].join("")).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 300 },
+    );
+    const long = { entry: "main", tasks: Array.from({ length: 10_000 }, (_, i) => ({ id: `t${i}` })) };
+    const pieces = [...compactChunks(long, "tasks")];
+    expect(pieces.length).toBeGreaterThan(3);
+    expect(pieces.join("")).toBe(JSON.stringify(long));
   });
 });

@@ -13,6 +13,7 @@ import zlib from "node:zlib";
 import { fromPrintable } from "../../printable.js";
 import { PlanSchema, type Plan } from "../../plan/plan.js";
 import { describeProblem, MAX_CONFIG_BYTES, MAX_PLAN_BYTES, readUserFile } from "../../host.js";
+import { compactChunks } from "../../json-chunks.js";
 
 export const BUNDLE_FORMAT = "pipe-slurm-bundle/2";
 /** Bundles whose bundle.json lists every job's tasks. */
@@ -199,23 +200,13 @@ export function bundleStore(dir: string): Read<string> {
   return store ? { ok: true, value: path.resolve(dir, store) } : { ok: false, error: `${path.join(dir, ENV_FILE)} does not set PIPE_STORE` };
 }
 
-const TASKS_AT_ONCE = 4096;
-
 /**
- * `plan.json.gz` as written by emit: the plan's JSON, a gzip member per few thousand tasks
- * (gunzip and zcat read the members as one stream), so that the whole text is never one
- * string. zlib's gzip has no time in its header: the same plan gives the same bytes.
+ * `plan.json.gz` as written by emit: the plan's JSON, a gzip member per piece of a few
+ * thousand tasks (gunzip and zcat read the members as one stream), so that the whole text is
+ * never one string. zlib's gzip has no time in its header: the same plan gives the same bytes.
  */
 export function planFile(plan: Plan): Buffer {
-  const marker = "\u0000tasks\u0000";
-  const [head, tail] = JSON.stringify({ ...plan, tasks: marker }).split(JSON.stringify(marker)) as [string, string];
-  const members = [zlib.gzipSync(`${head}[`, { level: 1 })];
-  for (let i = 0; i < plan.tasks.length; i += TASKS_AT_ONCE) {
-    const batch = plan.tasks.slice(i, i + TASKS_AT_ONCE).map((t) => JSON.stringify(t)).join(",");
-    members.push(zlib.gzipSync(i ? `,${batch}` : batch, { level: 1 }));
-  }
-  members.push(zlib.gzipSync(`]${tail}`, { level: 1 }));
-  return Buffer.concat(members);
+  return Buffer.concat([...compactChunks(plan, "tasks")].map((piece) => zlib.gzipSync(piece, { level: 1 })));
 }
 
 /** The plan of a bundle (`plan.json.gz`, or `plan.json` in a bundle of format 1), or why it cannot be read. */
