@@ -35,15 +35,7 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
     FAIL,
     ...taskCheckLines(task, remedy),
     ...inputLines(plan, task),
-    `out="${inBash.work}"`,
-    `[ -d "${inBash.tmp}" ] || mkdir -p "${inBash.tmp}" || fail "cannot create ${inBash.tmp}"`,
-    `mkdir "$out" "${inBash.scratch}" || fail "cannot create a work directory in ${inBash.tmp}"`,
-    `export PIPE_WORK="${inBash.scratch}"`,
-    "trap 'rm -rf \"$out\" \"$out.args.json\" \"$PIPE_WORK\"' EXIT",
-    "trap 'exit 130' INT",
-    "trap 'exit 143' TERM",
-    now("started"),
-    'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
+    ...WORK_LINES,
     "(",
     ...commandLines(plan, task),
     ")",
@@ -285,6 +277,19 @@ function pyCommand(py: NonNullable<Plan["actions"][string]["py"]>, types: string
 // the command's subshell, mkdir, mv), which matters for sweeps of small tasks.
 
 /** Reads a file into a variable, dropping trailing newlines like `$(<file)` does (store/outputs.ts, `scalarValue`, is the same rule). */
+/** The task's work and scratch directories made, removed on exit, and the project entered. */
+export const WORK_LINES: readonly string[] = [
+  `out="${inBash.work}"`,
+  `[ -d "${inBash.tmp}" ] || mkdir -p "${inBash.tmp}" || fail "cannot create ${inBash.tmp}"`,
+  `mkdir "$out" "${inBash.scratch}" || fail "cannot create a work directory in ${inBash.tmp}"`,
+  `export PIPE_WORK="${inBash.scratch}"`,
+  "trap 'rm -rf \"$out\" \"$out.args.json\" \"$PIPE_WORK\"' EXIT",
+  "trap 'exit 130' INT",
+  "trap 'exit 143' TERM",
+  now("started"),
+  'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
+];
+
 export function slurp(variable: string, file: string): string {
   return `IFS= read -r -d '' ${variable} < ${file}; ${variable}=\${${variable}%"\${${variable}##*[!$'\\n']}"}`;
 }

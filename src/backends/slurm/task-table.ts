@@ -21,7 +21,7 @@ import { printable } from "../../printable.js";
 import { inDoubleQuotes, LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../../shell/quote.js";
 import { inBash, META } from "../../store/index.js";
 import { isStructured, parseType, type StructuredInput } from "../../store/structured.js";
-import { actionCommand, envLines, FAIL, now, outputChecks, readByNode, slurp, structuredChecks, TOOL } from "../../plan/script.js";
+import { actionCommand, envLines, FAIL, now, outputChecks, readByNode, slurp, structuredChecks, TOOL, WORK_LINES } from "../../plan/script.js";
 import { keyFiles, REMEDY, stampId, taskCheckLines } from "../../plan/verify-inputs.js";
 
 /** The row's columns before the values: index, key, forced, task id. */
@@ -191,17 +191,7 @@ function classBody(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
     });
   }
   append(lines, inputList ? listedInputLines(plan, first, inputList) : inputLinesOf(plan, tasks, fields));
-  lines.push(
-    `out="${inBash.work}"`,
-    `[ -d "${inBash.tmp}" ] || mkdir -p "${inBash.tmp}" || fail "cannot create ${inBash.tmp}"`,
-    `mkdir "$out" "${inBash.scratch}" || fail "cannot create a work directory in ${inBash.tmp}"`,
-    `export PIPE_WORK="${inBash.scratch}"`,
-    "trap 'rm -rf \"$out\" \"$out.args.json\" \"$PIPE_WORK\"' EXIT",
-    "trap 'exit 130' INT",
-    "trap 'exit 143' TERM",
-    now("started"),
-    'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
-  );
+  append(lines, WORK_LINES);
   // The variables of a listed input are set by `printf -v`, which shellcheck does not follow.
   if (inputList) lines.push("# shellcheck disable=SC2154 # in_N are set from the list of inputs");
   lines.push("(");
