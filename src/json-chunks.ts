@@ -105,15 +105,24 @@ export function* jsonChunks(value: unknown, indent = 1, depth = 2): Generator<st
   if (buffer) yield buffer;
 }
 
-/** Writes the JSON text of `value` and a newline to `file`, in pieces. */
-export function writeJsonFile(file: string, value: unknown, indent = 1): void {
+/** Writes `pieces` to `file` one after another, never joined; returns the bytes written. */
+export function writePieces(file: string, pieces: Iterable<string | Uint8Array>): number {
   const fd = fs.openSync(file, "w");
+  let bytes = 0;
   try {
-    for (const piece of jsonChunks(value, indent)) fs.writeSync(fd, piece);
-    fs.writeSync(fd, "\n");
+    for (const piece of pieces) bytes += typeof piece === "string" ? fs.writeSync(fd, piece) : fs.writeSync(fd, piece);
   } finally {
     fs.closeSync(fd);
   }
+  return bytes;
+}
+
+/** Writes the JSON text of `value` and a newline to `file`, in pieces. */
+export function writeJsonFile(file: string, value: unknown, indent = 1): void {
+  writePieces(file, (function* () {
+    yield* jsonChunks(value, indent);
+    yield "\n";
+  })());
 }
 
 /** Members of the long array written by one JSON.stringify in `compactChunks`. */

@@ -29,7 +29,7 @@ import { fileURLToPath } from "node:url";
 import type { Config } from "../config/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ContentHasher } from "./content-hash.js";
-import { compactChunks } from "../json-chunks.js";
+import { compactChunks, writePieces } from "../json-chunks.js";
 import { isPathOutput } from "../results/values.js";
 import { outputPath, storedAs } from "../store/layout.js";
 import { MAX_PLAN_BYTES, nodeFileHost, readUserBytes, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
@@ -282,18 +282,9 @@ export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHa
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // The plan goes first to a file of its own, in pieces, for its length in the head; the
     // head comes first in the cache file (JSON.stringify writes no line break: it ends at the first).
-    let planBytes = 0;
-    withFile(planTmp, "w", (fd) => {
-      for (const piece of compactChunks(plan, "tasks")) planBytes += fs.writeSync(fd, piece);
-    });
+    const planBytes = writePieces(planTmp, compactChunks(plan, "tasks"));
     const head: CacheHead = { format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes, ...(noop ? { noop } : {}) };
-    withFile(tmp, "w", (fd) => {
-      fs.writeSync(fd, `${JSON.stringify(head)}\n`);
-      withFile(planTmp, "r", (from) => {
-        const buffer = Buffer.allocUnsafe(1 << 20);
-        for (let n; (n = fs.readSync(from, buffer)) > 0; ) fs.writeSync(fd, buffer, 0, n);
-      });
-    });
+    writePieces(tmp, lineThenFile(JSON.stringify(head), planTmp));
     fs.renameSync(tmp, file);
   } catch {
     // A read-only project still plans; it only compiles every time.
@@ -304,12 +295,16 @@ export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHa
   return (hash) => noteHash(file, stamp, hash);
 }
 
-function withFile(file: string, flags: "r" | "w", use: (fd: number) => void): void {
-  const fd = fs.openSync(file, flags);
+/** `line` and a line break, then the bytes of `file` a MiB at a time. */
+function* lineThenFile(line: string, file: string): Generator<string | Uint8Array> {
+  yield `${line}\n`;
+  const from = fs.openSync(file, "r");
   try {
-    use(fd);
+    // One buffer for every piece: each is written before the next is read.
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (let n; (n = fs.readSync(from, buffer)) > 0; ) yield buffer.subarray(0, n);
   } finally {
-    fs.closeSync(fd);
+    fs.closeSync(from);
   }
 }
 

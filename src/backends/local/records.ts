@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
-import { writeJsonFile } from "../../json-chunks.js";
+import { writeJsonFile, writePieces } from "../../json-chunks.js";
 import { printable } from "../../printable.js";
 import { ensureProjectDir } from "../../store/layout.js";
 import type { AttemptRecordSchema, RunRecordSchema, RunTaskRecordSchema } from "./read-records.js";
@@ -62,15 +62,10 @@ export function writeRecord(dir: string, record: RunRecord): void {
   const tmp = path.join(dir, `run.json.${process.pid}.tmp`);
   writeJsonFile(tmp, record);
   fs.renameSync(tmp, path.join(dir, "run.json"));
-  const fd = fs.openSync(path.join(dir, "tasks.tsv"), "w");
-  try {
-    fs.writeSync(fd, TSV_HEADER + "\n");
-    for (let i = 0; i < record.tasks.length; i += ROWS_AT_ONCE) {
-      fs.writeSync(fd, record.tasks.slice(i, i + ROWS_AT_ONCE).flatMap(tsvRows).join("\n") + "\n");
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
+  writePieces(path.join(dir, "tasks.tsv"), (function* () {
+    yield TSV_HEADER + "\n";
+    for (let i = 0; i < record.tasks.length; i += ROWS_AT_ONCE) yield record.tasks.slice(i, i + ROWS_AT_ONCE).flatMap(tsvRows).join("\n") + "\n";
+  })());
 }
 
 export const TSV_HEADER = "task\tstate\tattempt\tstart\tend\tduration_ms\texit_code\tpeak_rss_kb\tcpus\tmem_mb\ttime_s";
