@@ -57,19 +57,9 @@ export function taskScript(plan: Plan, task: Task, remedy: string = REMEDY.slurm
     now("ended"),
     `printf '${meta.slice(run)}\\n' "$started" "$ended" "$HOSTNAME"`,
     `} > "$out/${META}" || fail "cannot write ${META}"`,
-    // A forced rerun replaces the old entry; otherwise a concurrent run may have committed the
-    // same key first, and its result is as good as this one.
-    'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
-    `  old="${inBash.replaced}" && mv -T "$final" "$old"`,
-    "fi",
-    'if ! mv -T "$out" "$final" 2>/dev/null; then',
-    `  [ -f "$final/${META}" ] || fail "cannot move the result into $final"`,
-    "fi",
-    '[ -z "${old:-}" ] || rm -rf "$old"',
-    "exit 0",
-    "",
   );
-  return lines.join("\n");
+  append(lines, COMMIT_LINES);
+  return `${lines.join("\n")}\n`;
 }
 
 /**
@@ -288,6 +278,21 @@ export const WORK_LINES: readonly string[] = [
   "trap 'exit 143' TERM",
   now("started"),
   'cd "$PIPE_PROJECT" || fail "cannot enter the project directory $PIPE_PROJECT"',
+];
+
+/**
+ * The built entry renamed into place. A forced rerun replaces the old entry; otherwise a
+ * concurrent run may have committed the same key first, and its result is as good as this one.
+ */
+export const COMMIT_LINES: readonly string[] = [
+  'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
+  `  old="${inBash.replaced}" && mv -T "$final" "$old"`,
+  "fi",
+  'if ! mv -T "$out" "$final" 2>/dev/null; then',
+  `  [ -f "$final/${META}" ] || fail "cannot move the result into $final"`,
+  "fi",
+  '[ -z "${old:-}" ] || rm -rf "$old"',
+  "exit 0",
 ];
 
 export function slurp(variable: string, file: string): string {

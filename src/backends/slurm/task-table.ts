@@ -21,7 +21,7 @@ import { printable } from "../../printable.js";
 import { inDoubleQuotes, LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../../shell/quote.js";
 import { inBash, META } from "../../store/index.js";
 import { isStructured, parseType, type StructuredInput } from "../../store/structured.js";
-import { actionCommand, envLines, FAIL, now, outputChecks, readByNode, slurp, structuredChecks, TOOL, WORK_LINES } from "../../plan/script.js";
+import { actionCommand, envLines, FAIL, now, outputChecks, readByNode, slurp, structuredChecks, TOOL, COMMIT_LINES, WORK_LINES } from "../../plan/script.js";
 import { keyFiles, REMEDY, stampId, taskCheckLines } from "../../plan/verify-inputs.js";
 
 /** The row's columns before the values: index, key, forced, task id. */
@@ -210,16 +210,7 @@ function classBody(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
   append(lines, outputChecks(plan, first, (message) => `fail ${message}`));
   append(lines, structuredChecks(plan, first));
   append(lines, metaLines(plan, tasks, fields, inputList));
-  lines.push(
-    'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
-    `  old="${inBash.replaced}" && mv -T "$final" "$old"`,
-    "fi",
-    'if ! mv -T "$out" "$final" 2>/dev/null; then',
-    `  [ -f "$final/${META}" ] || fail "cannot move the result into $final"`,
-    "fi",
-    '[ -z "${old:-}" ] || rm -rf "$old"',
-    "exit 0",
-  );
+  append(lines, COMMIT_LINES);
   return lines;
 }
 
