@@ -2,7 +2,8 @@
 // combination, nested pipelines are inlined under their binding's name, `with` values flow
 // down to every call that declares the parameter and does not receive it, defaults fill
 // the rest. Each draft has its command rendered; keys are computed afterwards (keys.ts),
-// once the external files are hashed.
+// once the external files are hashed, except where nothing a key covers is left to hash:
+// those are keyed as they are made, from the values at hand (keys.ts, `ArgsWriter`).
 
 import path from "node:path";
 import type { Resources, TAction, TCall, TExpr, TInterpolation, TPipeline, TypedProgram } from "../check/typed.js";
@@ -20,6 +21,7 @@ import { elementLabel, pendingWaits, sourceKey, type RuntimeSource } from "./dyn
 import type { Pending } from "./plan.js";
 import { evaluateOperation } from "./evaluate.js";
 import { computeResources } from "./computed-resources.js";
+import { ArgsWriter, byCodeUnits, keyOf, type ArgsText } from "./keys.js";
 
 /**
  * The tasks expansion made, as index-based tables: the plan's tasks, their keys and files
@@ -34,7 +36,34 @@ export interface Drafts {
   readonly inputPaths: (readonly string[])[];
   /** The arguments as values, for a task with external inputs (their kinds and where they were written). */
   readonly args: (ReadonlyMap<string, Value> | undefined)[];
+  /** The canonical text of the arguments of a task not keyed yet (its `key` empty); undefined for one keyed. */
+  readonly argsText: (ArgsText | undefined)[];
 }
+
+/**
+ * What keys a task as it is made: the canonical text after its arguments (keys.ts,
+ * `keyTail`), when nothing of it waits on a file's hash (an action without `uses` or
+ * sources); undefined when the task is keyed after hashing.
+ */
+export type KeyTails = (action: TAction) => string | undefined;
+
+/** An action's parameter names in code-unit order, and their JSON: the order of its keys' arguments. */
+interface ArgNames {
+  readonly names: readonly string[];
+  readonly quoted: readonly string[];
+}
+const argNames = new WeakMap<TAction, ArgNames>();
+
+function argNamesOf(action: TAction): ArgNames {
+  let names = argNames.get(action);
+  if (!names) {
+    const sorted = action.params.map((p) => p.name).sort(byCodeUnits);
+    argNames.set(action, (names = { names: sorted, quoted: sorted.map((n) => JSON.stringify(n)) }));
+  }
+  return names;
+}
+
+const NO_ENV: ReadonlyMap<string, Value> = new Map();
 
 /** What most tasks depend on and read: nothing (one list for all; nothing changes a plan's lists). */
 const NO_DEPS: readonly string[] = Object.freeze([]);
@@ -69,7 +98,7 @@ interface WithValue {
 }
 
 export class Expander {
-  readonly drafts: Drafts = { tasks: [], actions: [], inputPaths: [], args: [] };
+  readonly drafts: Drafts = { tasks: [], actions: [], inputPaths: [], args: [], argsText: [] };
   /** The plan's record of each `Resources` object: a sweep's tasks share one (mergeResources). */
   private readonly planResources = new Map<Resources, PlanResources>();
   /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
@@ -80,12 +109,27 @@ export class Expander {
    * fresh id is hashed to check it.
    */
   private ids: Set<string> | undefined;
-  /** The place in `drafts` of each task another reads (and of all, once asked for one not read). */
+  /**
+   * The place in `drafts` of each task, by id, for a ref that does not carry its place (an
+   * element of a list read from the store): made when first asked, for the tasks made so far.
+   */
   private readonly index = new Map<string, number>();
-  private indexed = false;
+  private indexed = 0;
   /** By a task's place: the last task that read one of its outputs, and the variables it reads them as. */
   private readonly readBy: number[] = [];
   private readonly readAs: (InputVar | undefined)[] = [];
+  /** The task being added (its place), the variables it reads so far, and the ids of the tasks it reads. */
+  private reader = -1;
+  private inputs = 0;
+  private depIds: string[] = [];
+  /** The key of a task's upstream task, or its place (a hole) while that key waits on hashing. */
+  private readonly args = new ArgsWriter(
+    (ref) => {
+      const at = ref.at ?? this.placeOf(ref.task);
+      return this.drafts.tasks[at]!.key || at;
+    },
+    () => undefined,
+  );
   /** Dynamic loops not planned yet, and the calls that wait on them (plan/dynamic.ts). */
   readonly pending: Pending[] = [];
   /** The runtime lists those loops wait on: what to look for in the store. */
@@ -99,6 +143,7 @@ export class Expander {
     private readonly program: TypedProgram,
     private readonly maxTasks = Infinity,
     private readonly runtime: ReadonlyMap<string, Value> = new Map(),
+    private readonly keyTails: KeyTails = () => undefined,
   ) {}
 
   /**
@@ -155,7 +200,8 @@ export class Expander {
       const loopEnv = new Map(env);
       const labels = new ComboLabels(v.vars, lists, v.mode);
       if (!labels.plainIds && !this.ids) this.ids = new Set(this.drafts.tasks.map((t) => t.id));
-      for (const at of combinations(v.mode, lists.map((l) => l.items.length))) {
+      const lengths = lists.map((l) => l.items.length);
+      for (let at = firstCombination(v.mode, lengths); at; at = nextCombination(v.mode, lengths, at)) {
         if (this.drafts.tasks.length > this.maxTasks) break;
         for (let k = 0; k < at.length; k++) loopEnv.set(v.vars[k]!, lists[k]!.items[at[k]!]!);
         const label = labels.label(at);
@@ -183,14 +229,14 @@ export class Expander {
       for (let i = 0; i < c.args.length; i++) if (c.args[i]!.name === param.name) given = explicit[i];
       const inherited = given === undefined ? withs.get(param.name) : undefined;
       let value = given ?? inherited?.value;
-      if (value === undefined && param.default) value = this.expr(param.default, new Map());
+      if (value === undefined && param.default) value = this.expr(param.default, NO_ENV);
       args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, inherited?.file ?? callee.file));
     }
     // Most calls compute no resources: their fixed ones, without a closure per call.
     const resources = mergeResources(outer, c.computedResources?.length ? computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)) : c.resources);
     // A call of an action that receives what a pending loop makes is pending with it; a
     // pipeline's calls are, each as it receives such a value.
-    const waits = callee.kind === "Action" && mayWait(args) ? pendingWaits(args.values()) : undefined;
+    const waits = callee.kind === "Action" && mayWait(callee, args) ? pendingWaits(args.values()) : undefined;
     if (waits) {
       this.pending.push({ id, kind: "call", over: [], after: waits });
       return { t: "pending", waits };
@@ -218,41 +264,27 @@ export class Expander {
     }
     this.readBy.push(-1);
     this.readAs.push(undefined);
-    // A fan-in over a sweep reads thousands of upstream outputs, each numbered once: found by
-    // the upstream task's place (a ref made by this expansion knows it), then by output and fields.
-    const depIds: string[] = [];
-    let count = 0;
-    const inputVar = (ref: Value & { t: "ref" }): string => {
-      const at = ref.at ?? this.placeOf(ref.task);
-      if (this.readBy[at] === -1) this.index.set(ref.task, at);
-      const first = this.readBy[at] === n ? this.readAs[at] : undefined;
-      for (let e = first; e; e = e.next) if (e.output === ref.output && sameFields(e.fields, ref.fields)) return e.name;
-      const name = `in_${count++}`;
-      const entry: InputVar = { output: ref.output, fields: ref.fields, name, next: undefined };
-      if (first) {
-        entry.next = first.next;
-        first.next = entry;
-      } else {
-        this.readBy[at] = n;
-        this.readAs[at] = entry;
-        depIds.push(ref.task);
-      }
-      return name;
-    };
+    this.reader = n;
+    this.inputs = 0;
+    const depIds: string[] = (this.depIds = []);
     let paths: Set<string> | undefined;
-    for (const v of args.values()) paths = collectPaths(v, paths);
+    for (const p of action.params) paths = collectPaths(args.get(p.name)!, paths);
     // Upstream values referenced by the arguments are read even when the command does not
     // interpolate them, so that every dependency is an input of the script.
-    for (const v of args.values()) forEachRef(v, inputVar);
-    const command = renderCommand(action, (e) => this.expr(e, args), inputVar, (d) => this.report(d));
+    for (const p of action.params) this.readRefs(args.get(p.name)!);
+    const command = flat(this.command(action, args));
     const planArgs: Record<string, PlanValue> = {};
-    args.forEach((v, k) => setField(planArgs, k, toPlanValue(v)));
+    for (const p of action.params) setField(planArgs, p.name, toPlanValue(args.get(p.name)!));
     let planResources = this.planResources.get(resources);
     if (!planResources) this.planResources.set(resources, (planResources = toPlanResources(resources)));
+    // Keyed now when nothing the key covers waits on hashing: the text is then never kept.
+    const names = argNamesOf(action);
+    const argsText = this.args.write(names.names, names.quoted, args);
+    const tail = typeof argsText === "string" ? this.keyTails(action) : undefined;
     const d = this.drafts;
     d.tasks.push({
       id,
-      key: "",
+      key: tail === undefined ? "" : keyOf(argsText as string, tail),
       action: action.id,
       group,
       deps: (depIds.length ? depIds.sort() : NO_DEPS) as string[],
@@ -266,16 +298,103 @@ export class Expander {
     d.actions.push(action);
     d.inputPaths.push(paths ? [...paths].sort() : NO_PATHS);
     d.args.push(paths ? args : undefined);
+    d.argsText.push(tail === undefined ? argsText : undefined);
     return id;
+  }
+
+  /**
+   * The variable of the task being added that holds `ref`. A fan-in over a sweep reads
+   * thousands of upstream outputs, each numbered once: found by the upstream task's place
+   * (a ref made by this expansion knows it), then by output and fields.
+   */
+  private inputVar(ref: Value & { t: "ref" }): string {
+    const at = ref.at ?? this.placeOf(ref.task);
+    const n = this.reader;
+    const first = this.readBy[at] === n ? this.readAs[at] : undefined;
+    for (let e = first; e; e = e.next) if (e.output === ref.output && sameFields(e.fields, ref.fields)) return e.name;
+    const name = `in_${this.inputs++}`;
+    const entry: InputVar = { output: ref.output, fields: ref.fields, name, next: undefined };
+    if (first) {
+      entry.next = first.next;
+      first.next = entry;
+    } else {
+      this.readBy[at] = n;
+      this.readAs[at] = entry;
+      this.depIds.push(ref.task);
+    }
+    return name;
+  }
+
+  /** Numbers every upstream value inside `v`, record fields by name as the plan records them, so that `upstreamInputs` numbers them alike. */
+  private readRefs(v: Value): void {
+    if (v.t === "ref") this.inputVar(v);
+    else if (v.t === "list") for (const i of v.items) this.readRefs(i);
+    else if (v.t === "record") for (const k of Object.keys(v.fields).sort()) this.readRefs(v.fields[k]!);
   }
 
   /** The place in `drafts` of the task `id`, which a task reads. */
   placeOf(id: string): number {
     const at = this.index.get(id);
-    if (at !== undefined || this.indexed) return at!;
-    this.drafts.tasks.forEach((t, i) => this.index.set(t.id, i));
-    this.indexed = true;
+    if (at !== undefined) return at;
+    const tasks = this.drafts.tasks;
+    for (; this.indexed < tasks.length; this.indexed++) this.index.set(tasks[this.indexed]!.id, this.indexed);
     return this.index.get(id)!;
+  }
+
+  /** The command with every interpolation replaced by quoted words (or `"$in_N"` for upstream values). */
+  private command(action: TAction, args: ReadonlyMap<string, Value>): string {
+    if (action.impl.kind !== "Shell") return "";
+    const template = templateOf(action as TAction & { impl: { kind: "Shell" } });
+    let command = template[0] as string;
+    for (let i = 1; i < template.length; i += 2) {
+      const part = template[i] as TInterpolation;
+      command += (part.flag ? this.flagged(part as TInterpolation & { flag: TExpr }, args).join(" ") : (this.words(this.expr(part.expr, args), part.raw) ?? "")) + (template[i + 1] as string);
+    }
+    return command;
+  }
+
+  /** The words of a value joined by spaces; undefined for none (which is not one empty word). */
+  private words(v: Value, raw: boolean): string | undefined {
+    switch (v.t) {
+      case "none":
+      case "record":
+        return undefined;
+      case "list": {
+        let text: string | undefined;
+        for (const i of v.items) {
+          const w = this.words(i, raw);
+          if (w !== undefined) text = text === undefined ? w : `${text} ${w}`;
+        }
+        return text;
+      }
+      case "ref":
+        // A list or an optional read at run time is a bash array (empty for `none`).
+        if (v.type.kind === "List" || v.type.kind === "Optional") return raw ? `\${${this.inputVar(v)}[@]}` : `"\${${this.inputVar(v)}[@]}"`;
+        return raw ? `$${this.inputVar(v)}` : `"$${this.inputVar(v)}"`;
+      // A number or a boolean is one word bash leaves alone: nothing to quote.
+      case "int":
+      case "float":
+      case "bool":
+        return scalarText(v);
+      default:
+        return raw ? scalarText(v) : shellQuote(scalarText(v));
+    }
+  }
+
+  /** `flag("--x", v)`: nothing for `none`, false or `[]`; the flag alone for true; else the flag before each value. */
+  private flagged(part: TInterpolation & { flag: TExpr }, args: ReadonlyMap<string, Value>): string[] {
+    const name = this.expr(part.flag, args);
+    const value = this.expr(part.expr, args);
+    if (name.t === "ref" || (value.t === "ref" && value.type.kind === "Bool")) {
+      const ref = (name.t === "ref" ? name : value) as Value & { t: "ref" };
+      this.report(at(Diag.knownAtRunTime(name.t === "ref" ? "the flag's name" : "whether the flag is given", ref.task), part.span, { hint: "a flag's presence is decided when the plan is made" }));
+      return [];
+    }
+    const flag = shellQuote(scalarText(name));
+    const list = (w: string | undefined): string[] => (w === undefined ? [] : [w]);
+    if (value.t === "bool") return value.v ? [flag] : [];
+    if (value.t === "list") return value.items.flatMap((i) => (i.t === "none" ? [] : [flag, ...list(this.words(i, false))]));
+    return value.t === "none" ? [] : [flag, ...list(this.words(value, false))];
   }
 
   expr(e: TExpr, env: ReadonlyMap<string, Value>): Value {
@@ -325,9 +444,22 @@ export class Expander {
 }
 
 /** Whether a pending value may be among `args`: only inside a list or a record, or one itself. */
-function mayWait(args: ReadonlyMap<string, Value>): boolean {
-  for (const v of args.values()) if (v.t === "pending" || v.t === "list" || v.t === "record") return true;
+function mayWait(action: TAction, args: ReadonlyMap<string, Value>): boolean {
+  for (const p of action.params) {
+    const t = args.get(p.name)!.t;
+    if (t === "pending" || t === "list" || t === "record") return true;
+  }
   return false;
+}
+
+/**
+ * `text` in one piece: a command is made by joining many (a fan-in's, one per upstream
+ * value), and the plan keeps it; the collector then keeps the joined text, not the pieces.
+ */
+function flat(text: string): string {
+  // Reading a character makes V8 join the pieces in place.
+  text.charCodeAt(0);
+  return text;
 }
 
 /** A field inside a structured upstream output, read when its task has run. */
@@ -344,26 +476,26 @@ function asParamType(value: Value, type: Type, projectDir: string, file: string)
   return coerce(value, type);
 }
 
-/** Index tuples of a sweep: the cartesian product (last variable fastest) or a zip; one array, changed in place between yields. */
-function* combinations(mode: "product" | "zip", lengths: number[]): Generator<readonly number[]> {
+/**
+ * The index tuples of a sweep: the cartesian product (last variable fastest) or a zip; one
+ * array, changed in place from one combination to the next. Undefined when there are none.
+ */
+function firstCombination(mode: "product" | "zip", lengths: readonly number[]): number[] | undefined {
+  // The lengths of a zip agree: the caller reports a mismatch rather than cut the longer lists.
+  if (mode === "zip" ? (lengths[0] ?? 0) === 0 : lengths.some((n) => n === 0)) return undefined;
+  return lengths.map(() => 0);
+}
+
+function nextCombination(mode: "product" | "zip", lengths: readonly number[], index: number[]): number[] | undefined {
   if (mode === "zip") {
-    // The lengths agree: the caller reports a mismatch rather than cut the longer lists.
-    const n = lengths[0] ?? 0;
-    const index = lengths.map(() => 0);
-    for (let i = 0; i < n; i++) {
-      index.fill(i);
-      yield index;
-    }
-    return;
+    const i = index[0]! + 1;
+    if (i === lengths[0]) return undefined;
+    index.fill(i);
+    return index;
   }
-  if (lengths.some((n) => n === 0)) return;
-  const index = lengths.map(() => 0);
-  for (;;) {
-    yield index;
-    let k = lengths.length - 1;
-    while (k >= 0 && ++index[k]! === lengths[k]!) index[k--] = 0;
-    if (k < 0) return;
-  }
+  let k = lengths.length - 1;
+  while (k >= 0 && ++index[k]! === lengths[k]!) index[k--] = 0;
+  return k < 0 ? undefined : index;
 }
 
 /** The paths inside `v` added to `into`, made when there is a first one. */
@@ -372,13 +504,6 @@ function collectPaths(v: Value, into: Set<string> | undefined): Set<string> | un
   else if (v.t === "list") for (const i of v.items) into = collectPaths(i, into);
   else if (v.t === "record") for (const f of Object.values(v.fields)) into = collectPaths(f, into);
   return into;
-}
-
-function forEachRef(v: Value, visit: (ref: Value & { t: "ref" }) => void): void {
-  if (v.t === "ref") visit(v);
-  else if (v.t === "list") for (const i of v.items) forEachRef(i, visit);
-  // Fields by name, as the plan records them, so that `upstreamInputs` numbers them alike.
-  else if (v.t === "record") for (const k of Object.keys(v.fields).sort()) forEachRef(v.fields[k]!, visit);
 }
 
 /**
@@ -407,58 +532,4 @@ function templateOf(action: TAction & { impl: { kind: "Shell" } }): Template {
   parts.push(text);
   templates.set(action, (template = parts));
   return template;
-}
-
-/** The command with every interpolation replaced by quoted words (or `"$in_N"` for upstream values). */
-function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar: (ref: Value & { t: "ref" }) => string, report: (d: Diagnostic) => void): string {
-  if (action.impl.kind !== "Shell") return "";
-  /** The words of a value joined by spaces; undefined for none (which is not one empty word). */
-  const words = (v: Value, raw: boolean): string | undefined => {
-    switch (v.t) {
-      case "none":
-      case "record":
-        return undefined;
-      case "list": {
-        let text: string | undefined;
-        for (const i of v.items) {
-          const w = words(i, raw);
-          if (w !== undefined) text = text === undefined ? w : `${text} ${w}`;
-        }
-        return text;
-      }
-      case "ref":
-        // A list or an optional read at run time is a bash array (empty for `none`).
-        if (v.type.kind === "List" || v.type.kind === "Optional") return raw ? `\${${inputVar(v)}[@]}` : `"\${${inputVar(v)}[@]}"`;
-        return raw ? `$${inputVar(v)}` : `"$${inputVar(v)}"`;
-      // A number or a boolean is one word bash leaves alone: nothing to quote.
-      case "int":
-      case "float":
-      case "bool":
-        return scalarText(v);
-      default:
-        return raw ? scalarText(v) : shellQuote(scalarText(v));
-    }
-  };
-  const list = (w: string | undefined): string[] => (w === undefined ? [] : [w]);
-  /** `flag("--x", v)`: nothing for `none`, false or `[]`; the flag alone for true; else the flag before each value. */
-  const flagged = (part: TInterpolation & { flag: TExpr }): string[] => {
-    const name = evaluate(part.flag);
-    const value = evaluate(part.expr);
-    if (name.t === "ref" || (value.t === "ref" && value.type.kind === "Bool")) {
-      const ref = (name.t === "ref" ? name : value) as Value & { t: "ref" };
-      report(at(Diag.knownAtRunTime(name.t === "ref" ? "the flag's name" : "whether the flag is given", ref.task), part.span, { hint: "a flag's presence is decided when the plan is made" }));
-      return [];
-    }
-    const flag = shellQuote(scalarText(name));
-    if (value.t === "bool") return value.v ? [flag] : [];
-    if (value.t === "list") return value.items.flatMap((i) => (i.t === "none" ? [] : [flag, ...list(words(i, false))]));
-    return value.t === "none" ? [] : [flag, ...list(words(value, false))];
-  };
-  const template = templateOf(action as TAction & { impl: { kind: "Shell" } });
-  let command = template[0] as string;
-  for (let i = 1; i < template.length; i += 2) {
-    const part = template[i] as TInterpolation;
-    command += (part.flag ? flagged(part as TInterpolation & { flag: TExpr }).join(" ") : (words(evaluate(part.expr), part.raw) ?? "")) + (template[i + 1] as string);
-  }
-  return command;
 }

@@ -8,13 +8,13 @@ import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { tsSourceFiles } from "../check/ts-sources.js";
-import type { TypedProgram } from "../check/typed.js";
+import type { TAction, TypedProgram } from "../check/typed.js";
 import { show } from "../check/types.js";
 import { describeKind, kindOfStat, NOT_REGULAR_HINT, relativePosix, type PathKind } from "../host.js";
 import { NotRegularFileError, type ContentHasher } from "./content-hash.js";
 import { actionDef } from "./definition.js";
 import { Expander } from "./expand.js";
-import { KeyWriter } from "./keys.js";
+import { filledArgs, keyOf, keyTail } from "./keys.js";
 import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan } from "./plan.js";
 import { toPlanValue, type Value } from "./values.js";
 import { append } from "../arrays.js";
@@ -92,7 +92,17 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   }
 
   const maxTasks = options.maxTasks ?? MAX_TASKS;
-  const expander = new Expander(program, maxTasks, runtime);
+  const projectDir = program.projectDir;
+  const actions: Record<string, ActionDef> = {};
+  const defOf = (action: TAction) => (actions[action.id] ??= actionDef(action, projectDir, options.python?.(action.name)));
+  // A shell action without `uses` files has nothing to hash: its tasks are keyed as they are made.
+  const tails = new Map<TAction, string | undefined>();
+  const keyTails = (action: TAction) => {
+    let tail = tails.get(action);
+    if (tail === undefined && !tails.has(action)) tails.set(action, (tail = action.uses.length === 0 && action.impl.kind === "Shell" ? keyTail(defOf(action).definitionHash, [], action.cache) : undefined));
+    return tail;
+  };
+  const expander = new Expander(program, maxTasks, runtime, keyTails);
   const outputs = expander.pipeline(entry, options.params, new Map(), entry.name, {});
   const drafts = expander.drafts;
   const tasks = drafts.tasks;
@@ -101,7 +111,6 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   if (expander.diagnostics.length) return { diagnostics: expander.diagnostics, wanted: sources };
 
   // Hash every file a key covers, each once.
-  const projectDir = program.projectDir;
   /** External inputs, and whether their parameter's type is `Dir`. */
   const expectDir = new Map<string, boolean>();
   const filesOf = new Map<string, { role: KeyFile["role"]; path: string }[]>();
@@ -145,18 +154,18 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   options.hasher.save();
   if (diagnostics.length) return { diagnostics, wanted: sources };
 
-  const actions: Record<string, ActionDef> = {};
   // Per action, once: its `uses` and TypeScript files as the key and the plan record them, and what its keys share.
-  const perAction = new Map<string, { files: KeyFile[]; keys: KeyWriter }>();
-  const upstreamKey = (id: string) => tasks[expander.placeOf(id)]!.key;
+  const perAction = new Map<string, { files: KeyFile[]; tail: string }>();
+  const keyAt = (at: number) => tasks[at]!.key;
+  const hashOf = (p: string) => hashes.get(path.resolve(projectDir, p)) ?? "";
   for (let i = 0; i < tasks.length; i++) {
     const task = tasks[i]!;
     const action = drafts.actions[i]!;
-    const def = (actions[action.id] ??= actionDef(action, projectDir, options.python?.(action.name)));
+    const def = defOf(action);
     let own = perAction.get(action.id);
     if (!own) {
       const files = filesOf.get(action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
-      own = { files, keys: new KeyWriter(def.definitionHash, files, action.cache) };
+      own = { files, tail: keyTail(def.definitionHash, files, action.cache) };
       perAction.set(action.id, own);
     }
     // Tasks without inputs of their own share their action's list (nothing changes a plan's lists).
@@ -168,7 +177,11 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
     }
     task.files = files;
     // Upstream tasks come first: their keys are set.
-    task.key = own.keys.key(task.args, files, upstreamKey);
+    const text = drafts.argsText[i];
+    if (text !== undefined) {
+      task.key = keyOf(filledArgs(text, keyAt, hashOf), own.tail);
+      drafts.argsText[i] = undefined;
+    }
   }
 
   const plan: Plan = {
