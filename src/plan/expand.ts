@@ -6,7 +6,7 @@
 // those are keyed as they are made, from the values at hand (keys.ts, `ArgsWriter`).
 
 import path from "node:path";
-import type { Resources, TAction, TCall, TExpr, TInterpolation, TPipeline, TypedProgram } from "../check/typed.js";
+import type { Resources, TAction, TCall, TExpr, TInterpolation, TOperation, TPipeline, TypedProgram } from "../check/typed.js";
 import { zipMismatch } from "../check/pipelines.js";
 import { isPathType, type Type } from "../check/types.js";
 import { Diag } from "../diagnostics/catalog.js";
@@ -222,9 +222,12 @@ export class Expander {
   private call(c: TCall, env: ReadonlyMap<string, Value>, withs: ReadonlyMap<string, WithValue>, id: string, group: string, outer: Resources): Value {
     const callee = c.callee.kind === "Action" ? this.program.actions.get(c.callee.id)! : this.program.pipelines.get(c.callee.id)!;
     // Arguments evaluated in the order written; a call names a few, so a search finds each.
-    const explicit = c.args.map((a) => this.expr(a.value, env));
+    // (Loops rather than closures here and in `expr`: a closure over `env` would make every call allocate its scope.)
+    const explicit = new Array<Value>(c.args.length);
+    for (let i = 0; i < c.args.length; i++) explicit[i] = this.expr(c.args[i]!.value, env);
     const args = new Map<string, Value>();
-    for (const param of callee.params) {
+    for (let k = 0; k < callee.params.length; k++) {
+      const param = callee.params[k]!;
       let given: Value | undefined;
       for (let i = 0; i < c.args.length; i++) if (c.args[i]!.name === param.name) given = explicit[i];
       const inherited = given === undefined ? withs.get(param.name) : undefined;
@@ -233,7 +236,7 @@ export class Expander {
       args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, inherited?.file ?? callee.file));
     }
     // Most calls compute no resources: their fixed ones, without a closure per call.
-    const resources = mergeResources(outer, c.computedResources?.length ? computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)) : c.resources);
+    const resources = mergeResources(outer, c.computedResources?.length ? this.computed(c.resources, c.computedResources, env, c, id) : c.resources);
     // A call of an action that receives what a pending loop makes is pending with it; a
     // pipeline's calls are, each as it receives such a value.
     const waits = callee.kind === "Action" && mayWait(callee, args) ? pendingWaits(args.values()) : undefined;
@@ -245,12 +248,19 @@ export class Expander {
       const outputs = this.pipeline(callee, args, withs, id, resources, group);
       return { t: "record", fields: Object.fromEntries(outputs) };
     }
-    const own = callee.computedResources?.length ? computeResources(callee.resources, callee.computedResources, (e) => this.expr(e, args), c.span, id, (d) => this.report(d)) : callee.resources;
+    const own = callee.computedResources?.length ? this.computed(callee.resources, callee.computedResources, args, c, id) : callee.resources;
     id = this.addTask(callee, args, id, group, mergeResources(own, resources));
     const fields: Record<string, Value> = {};
     const at = this.drafts.tasks.length - 1;
-    for (const o of callee.outputs) fields[o.name] = { t: "ref", task: id, output: o.name, type: o.type, at };
+    for (let k = 0; k < callee.outputs.length; k++) {
+      const o = callee.outputs[k]!;
+      fields[o.name] = { t: "ref", task: id, output: o.name, type: o.type, at };
+    }
     return { t: "record", fields };
+  }
+
+  private computed(fixed: Resources, computed: NonNullable<TCall["computedResources"]>, env: ReadonlyMap<string, Value>, c: TCall, id: string): Resources {
+    return computeResources(fixed, computed, (e) => this.expr(e, env), c.span, id, (d) => this.report(d));
   }
 
   /** Adds the task; returns its id, made unique if sweep labels made of odd strings collide. */
@@ -267,14 +277,15 @@ export class Expander {
     this.reader = n;
     this.inputs = 0;
     const depIds: string[] = (this.depIds = []);
+    const params = action.params;
     let paths: Set<string> | undefined;
-    for (const p of action.params) paths = collectPaths(args.get(p.name)!, paths);
+    for (let i = 0; i < params.length; i++) paths = collectPaths(args.get(params[i]!.name)!, paths);
     // Upstream values referenced by the arguments are read even when the command does not
     // interpolate them, so that every dependency is an input of the script.
-    for (const p of action.params) this.readRefs(args.get(p.name)!);
+    for (let i = 0; i < params.length; i++) this.readRefs(args.get(params[i]!.name)!);
     const command = flat(this.command(action, args));
     const planArgs: Record<string, PlanValue> = {};
-    for (const p of action.params) setField(planArgs, p.name, toPlanValue(args.get(p.name)!));
+    for (let i = 0; i < params.length; i++) setField(planArgs, params[i]!.name, toPlanValue(args.get(params[i]!.name)!));
     let planResources = this.planResources.get(resources);
     if (!planResources) this.planResources.set(resources, (planResources = toPlanResources(resources)));
     // Keyed now when nothing the key covers waits on hashing: the text is then never kept.
@@ -328,7 +339,7 @@ export class Expander {
   /** Numbers every upstream value inside `v`, record fields by name as the plan records them, so that `upstreamInputs` numbers them alike. */
   private readRefs(v: Value): void {
     if (v.t === "ref") this.inputVar(v);
-    else if (v.t === "list") for (const i of v.items) this.readRefs(i);
+    else if (v.t === "list") for (let i = 0; i < v.items.length; i++) this.readRefs(v.items[i]!);
     else if (v.t === "record") for (const k of Object.keys(v.fields).sort()) this.readRefs(v.fields[k]!);
   }
 
@@ -361,8 +372,8 @@ export class Expander {
         return undefined;
       case "list": {
         let text: string | undefined;
-        for (const i of v.items) {
-          const w = this.words(i, raw);
+        for (let k = 0; k < v.items.length; k++) {
+          const w = this.words(v.items[k]!, raw);
           if (w !== undefined) text = text === undefined ? w : `${text} ${w}`;
         }
         return text;
@@ -419,10 +430,18 @@ export class Expander {
         if (target.t === "pending") return target;
         // A list known only at run time (a structured output): the projection is read from it then.
         if (target.t === "ref") return intoRef(target, e.name, e.type);
-        const items = target.t === "list" ? target.items : [];
-        const element = e.type.kind === "List" ? e.type.element : e.type;
-        return labelledList(items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, e.name, element) : { t: "none" })), sameLabels(target));
+        return projection(target, e.name, e.type);
       }
+      case "Out":
+        return { t: "none" };
+      default:
+        return this.composite(e, env);
+    }
+  }
+
+  /** A list, a record or an operation: apart from `expr`, whose scope then holds no closure. */
+  private composite(e: TExpr, env: ReadonlyMap<string, Value>): Value {
+    switch (e.kind) {
       case "List": {
         const items = e.items.map((i) => this.expr(i, env));
         const waits = pendingWaits(items);
@@ -430,10 +449,8 @@ export class Expander {
       }
       case "Record":
         return { t: "record", fields: Object.fromEntries(e.fields.map((f) => [f.name, this.expr(f.value, env)])) };
-      case "Out":
-        return { t: "none" };
       default:
-        return evaluateOperation(e, { evaluate: (x) => this.expr(x, env), report: (d) => this.report(d) });
+        return evaluateOperation(e as TOperation, { evaluate: (x) => this.expr(x, env), report: (d) => this.report(d) });
     }
   }
 
@@ -445,8 +462,8 @@ export class Expander {
 
 /** Whether a pending value may be among `args`: only inside a list or a record, or one itself. */
 function mayWait(action: TAction, args: ReadonlyMap<string, Value>): boolean {
-  for (const p of action.params) {
-    const t = args.get(p.name)!.t;
+  for (let i = 0; i < action.params.length; i++) {
+    const t = args.get(action.params[i]!.name)!.t;
     if (t === "pending" || t === "list" || t === "record") return true;
   }
   return false;
@@ -460,6 +477,18 @@ function flat(text: string): string {
   // Reading a character makes V8 join the pieces in place.
   text.charCodeAt(0);
   return text;
+}
+
+/** `list.name`: the field of every element. */
+function projection(target: Value, name: string, type: Type): Value {
+  const items = target.t === "list" ? target.items : [];
+  const element = type.kind === "List" ? type.element : type;
+  const out = new Array<Value>(items.length);
+  for (let k = 0; k < items.length; k++) {
+    const i = items[k]!;
+    out[k] = i.t === "record" ? (i.fields[name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, name, element) : { t: "none" };
+  }
+  return labelledList(out, sameLabels(target));
 }
 
 /** A field inside a structured upstream output, read when its task has run. */
@@ -501,7 +530,7 @@ function nextCombination(mode: "product" | "zip", lengths: readonly number[], in
 /** The paths inside `v` added to `into`, made when there is a first one. */
 function collectPaths(v: Value, into: Set<string> | undefined): Set<string> | undefined {
   if (v.t === "path") (into ??= new Set()).add(v.path);
-  else if (v.t === "list") for (const i of v.items) into = collectPaths(i, into);
+  else if (v.t === "list") for (let i = 0; i < v.items.length; i++) into = collectPaths(v.items[i]!, into);
   else if (v.t === "record") for (const f of Object.values(v.fields)) into = collectPaths(f, into);
   return into;
 }
