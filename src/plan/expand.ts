@@ -16,7 +16,7 @@ import { mergeResources, retriesOf, toPlanResources } from "./resources.js";
 import type { KeyFile, PlanResources, PlanValue, Task } from "./plan.js";
 import { inDoubleQuotes, shellQuote } from "../shell/quote.js";
 import { coerce, scalarText, toPlanValue, type Value } from "./values.js";
-import { ComboLabels, labelledList, labelSuffix, sameLabels, type Label } from "./labels.js";
+import { ComboLabels, labelledList, sameLabels, type Label } from "./labels.js";
 import { elementLabel, pendingWaits, sourceKey, type RuntimeSource } from "./dynamic.js";
 import type { Pending } from "./plan.js";
 import { evaluateOperation } from "./evaluate.js";
@@ -118,6 +118,7 @@ export class Expander {
   /** By a task's place: the last task that read one of its outputs, and the variables it reads them as. */
   private readonly readBy: number[] = [];
   private readonly readAs: (InputVar | undefined)[] = [];
+  private readonly actionArgs = new Map<TAction, Map<string, Value>>();
   /** The task being added (its place), the variables it reads so far, and the ids of the tasks it reads. */
   private reader = -1;
   private inputs = 0;
@@ -205,7 +206,7 @@ export class Expander {
         if (this.drafts.tasks.length > this.maxTasks) break;
         for (let k = 0; k < at.length; k++) loopEnv.set(v.vars[k]!, lists[k]!.items[at[k]!]!);
         const label = labels.label(at);
-        let suffix = labelSuffix(label);
+        let suffix = labels.suffix(at, label);
         if (!labels.distinct) {
           const seen = (seenLabels.get(suffix) ?? 0) + 1;
           seenLabels.set(suffix, seen);
@@ -225,7 +226,9 @@ export class Expander {
     // (Loops rather than closures here and in `expr`: a closure over `env` would make every call allocate its scope.)
     const explicit = new Array<Value>(c.args.length);
     for (let i = 0; i < c.args.length; i++) explicit[i] = this.expr(c.args[i]!.value, env);
-    const args = new Map<string, Value>();
+    // An action's arguments are read while its task is made, and kept only by a task with
+    // external inputs (a copy): one map per action serves all its calls.
+    const args = callee.kind === "Action" ? this.argsOf(callee) : new Map<string, Value>();
     for (let k = 0; k < callee.params.length; k++) {
       const param = callee.params[k]!;
       let given: Value | undefined;
@@ -257,6 +260,12 @@ export class Expander {
       fields[o.name] = { t: "ref", task: id, output: o.name, type: o.type, at };
     }
     return { t: "record", fields };
+  }
+
+  private argsOf(action: TAction): Map<string, Value> {
+    let args = this.actionArgs.get(action);
+    if (!args) this.actionArgs.set(action, (args = new Map()));
+    return args;
   }
 
   private computed(fixed: Resources, computed: NonNullable<TCall["computedResources"]>, env: ReadonlyMap<string, Value>, c: TCall, id: string): Resources {
@@ -308,7 +317,7 @@ export class Expander {
     });
     d.actions.push(action);
     d.inputPaths.push(paths ? [...paths].sort() : NO_PATHS);
-    d.args.push(paths ? args : undefined);
+    d.args.push(paths ? new Map(args) : undefined);
     d.argsText.push(tail === undefined ? argsText : undefined);
     return id;
   }
