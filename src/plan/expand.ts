@@ -274,7 +274,8 @@ export class Expander {
 
   /** Adds the task; returns its id, made unique if sweep labels made of odd strings collide. */
   private addTask(action: TAction, args: Map<string, Value>, wanted: string, group: string, resources: Resources): string {
-    let id = wanted;
+    // In one piece while young: sorting, hashing and printing ids would join them later, in the old generation.
+    let id = flat(wanted);
     const n = this.drafts.tasks.length;
     // `for s in ["x]/t[k=y", ...]` over a nested sweep can spell another combination's id.
     if (this.ids) {
@@ -479,8 +480,9 @@ function mayWait(action: TAction, args: ReadonlyMap<string, Value>): boolean {
 }
 
 /**
- * `text` in one piece: a command is made by joining many (a fan-in's, one per upstream
- * value), and the plan keeps it; the collector then keeps the joined text, not the pieces.
+ * `text` in one piece: an id or a command is made by joining pieces (a fan-in's command,
+ * one per upstream value), and the plan keeps it; the collector then keeps the joined
+ * text, not the pieces (half the memory of a sweep's commands).
  */
 function flat(text: string): string {
   // Reading a character makes V8 join the pieces in place.
