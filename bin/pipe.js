@@ -3,7 +3,10 @@
 // (dist/bundle/, made by scripts/bundle-cli.mjs: the same modules in fewer files) when that is
 // at least as new as tsc's dist/cli/index.js, else dist/ itself: a `tsc` alone never leaves
 // pipe running an old bundle.
-import fs from "node:fs";
+import { createRequire } from "node:module";
+
+// Through require: an import of node:fs would load its streams too (the module's ESM facade reads every export).
+const fs = createRequire(import.meta.url)("node:fs");
 
 const bundle = new URL("../dist/bundle/pipe.js", import.meta.url);
 const bundled = fs.statSync(bundle, { throwIfNoEntry: false });

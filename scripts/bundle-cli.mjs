@@ -36,11 +36,27 @@ if (!fs.existsSync(entry)) {
 /** The packages bundled in: small, and loaded by every command. Every other one is imported from node_modules. */
 const BUNDLED = new Set(["commander", "picocolors"]);
 
+/** Loaded only when first used: commander requires child_process for executable subcommands, which pipe has none of. */
+const LAZY_BUILTINS = new Set(["node:child_process"]);
+
 const external = {
   name: "external-packages",
   setup(build) {
+    // node's own modules through `require`, not `import`: an import makes node build the
+    // module's ESM facade, which reads every export, and so loads what the module keeps
+    // lazy (fs's streams, for one).
+    build.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.kind === "dynamic-import" || args.namespace === "lazy-builtin" || args.namespace === "builtin") return { path: args.path, external: true };
+      if (args.kind === "require-call" && LAZY_BUILTINS.has(args.path)) return { path: args.path, namespace: "lazy-builtin" };
+      if (args.kind === "import-statement") return { path: args.path, namespace: "builtin" };
+      return { path: args.path, external: true };
+    });
+    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});\n`, loader: "js" }));
+    build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: `let loaded;\nmodule.exports = new Proxy({}, { get: (_, name) => (loaded ??= require(${JSON.stringify(args.path)}))[name] });\n`,
+      loader: "js",
+    }));
     build.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith("node:")) return { path: args.path, external: true };
       const name = args.path.startsWith("@") ? args.path.split("/").slice(0, 2).join("/") : args.path.split("/")[0];
       return BUNDLED.has(name) ? undefined : { path: args.path, external: true };
     });
