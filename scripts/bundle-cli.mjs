@@ -210,6 +210,8 @@ const options = {
   platform: "node",
   target: "node20",
   chunkNames: "[name]-[hash]",
+  // What the plan cache names pipe's build by (src/plan/plan-cache.ts): the bundle's files.
+  define: { "import.meta.pipeBundle": "true" },
   // commander and picocolors are CommonJS: their `require`s of node's modules need a real require.
   banner: { js: 'import { createRequire as __pipeRequire } from "node:module";\nconst require = __pipeRequire(import.meta.url);' },
   legalComments: "none",

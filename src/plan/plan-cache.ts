@@ -173,15 +173,25 @@ function cacheFile(invocation: Invocation): string {
   return path.join(planCacheDir(path.dirname(invocation.entryFile)), `${name}.json`);
 }
 
+declare global {
+  interface ImportMeta {
+    /** Set (by scripts/bundle-cli.mjs) in the bundled command line, dist/bundle/. */
+    readonly pipeBundle?: boolean;
+  }
+}
+
 let buildId: string | undefined;
 /**
  * pipe's own build: the stat data of its compiled modules, so that a new pipe never reuses an
  * old one's plan. Listed one directory at a time, and stat'ed without bigints (a module
  * rewritten moves its ctime; its inode, size or mtime too, mostly): asked on every reuse.
+ * They are dist/'s, or when the bundle runs, the bundle's: it holds all of the code that
+ * compiles (bundling writes every file of it anew), and a `tsc` since leaves it unused.
  */
 function build(): string {
   if (buildId !== undefined) return buildId;
-  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const dist = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const root = import.meta.pipeBundle ? path.join(dist, "bundle") : dist;
   const digest = createHash("sha256");
   const walk = (dir: string, rel: string): void => {
     const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
