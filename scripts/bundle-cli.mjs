@@ -36,6 +36,26 @@ if (!fs.existsSync(entry)) {
 /** The packages bundled in: small, and loaded by every command. Every other one is imported from node_modules. */
 const BUNDLED = new Set(["commander", "picocolors"]);
 
+/** The names dist/'s modules import of each of node's modules (`import { a, b as c } from "node:x"`). */
+function importedBuiltinNames() {
+  const names = new Map();
+  for (const file of fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".js") || file.startsWith(`bundle${path.sep}`)) continue;
+    const text = fs.readFileSync(path.join(dist, file), "utf8");
+    for (const [, clause, from] of text.matchAll(/^import\s+([^;]*?)\s+from\s+"(node:[^"]+)";?$/gm)) {
+      const named = /\{([^}]*)\}/.exec(clause);
+      if (!named) continue;
+      if (!names.has(from)) names.set(from, new Set());
+      for (const part of named[1].split(",")) {
+        const name = part.trim().split(/\s+as\s+/)[0].replace(/^type\s+/, "");
+        if (/^[A-Za-z_$][\w$]*$/.test(name)) names.get(from).add(name);
+      }
+    }
+  }
+  return names;
+}
+const builtinNames = importedBuiltinNames();
+
 /** Loaded only when first used: commander requires child_process for executable subcommands, which pipe has none of. */
 const LAZY_BUILTINS = new Set(["node:child_process"]);
 
@@ -51,7 +71,17 @@ const external = {
       if (args.kind === "import-statement") return { path: args.path, namespace: "builtin" };
       return { path: args.path, external: true };
     });
-    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});\n`, loader: "js" }));
+    // An ES module with the names pipe imports of it (as a CommonJS one, every importer
+    // would copy all of the module's properties).
+    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      contents: [
+        `const m = require(${JSON.stringify(args.path)});`,
+        "export default m;",
+        ...[...(builtinNames.get(args.path) ?? [])].map((name) => `export const ${name} = m.${name};`),
+        "",
+      ].join("\n"),
+      loader: "js",
+    }));
     build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
       contents: `let loaded;\nmodule.exports = new Proxy({}, { get: (_, name) => (loaded ??= require(${JSON.stringify(args.path)}))[name] });\n`,
       loader: "js",
