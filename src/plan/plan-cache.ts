@@ -10,7 +10,8 @@
 // the hash the plan was made with. What cannot be fingerprinted so is named in
 // `CachedPlan.reads` by the code that reads it (`ReadLog.note`), or is not cached. The
 // invocation (entry file, pipeline, `-p` pairs, the parameter and config files named,
-// the working directory) and pipe's own build name the cache file.
+// the working directory) names the cache file; pipe's own build is in its head, so that a
+// new pipe compiles again and writes over what an old one kept rather than beside it.
 //
 // Beside a cache file, `<name>.plan` holds the hash under which a run stored that plan in
 // `.pipe/plans` (backends/local/run-storage.ts), so that the next run links it without
@@ -169,7 +170,7 @@ export interface Invocation {
 export const planCacheDir = (projectDir: string): string => path.join(projectDir, ".pipe", "plan-cache");
 
 function cacheFile(invocation: Invocation): string {
-  const name = createHash("sha256").update(JSON.stringify([build(), invocation])).digest("hex").slice(0, 32);
+  const name = createHash("sha256").update(JSON.stringify(invocation)).digest("hex").slice(0, 32);
   return path.join(planCacheDir(path.dirname(invocation.entryFile)), `${name}.json`);
 }
 

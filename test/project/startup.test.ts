@@ -185,11 +185,15 @@ describe.each(["compiled", "bundled"] as const)("start-up, %s", (kind) => {
     const copy = await makeHome(kind === "bundled");
     const dir = project();
     const run = () => execa("node", [path.join(copy, "bin", "pipe.js"), "run", "main.pipe", "--quiet"], { cwd: dir, reject: false });
-    const kept = () => fs.readdirSync(path.join(dir, ".pipe", "plan-cache")).filter((f) => f.endsWith(".json")).sort();
+    const cacheDir = path.join(dir, ".pipe", "plan-cache");
+    const kept = () => fs.readdirSync(cacheDir).filter((f) => f.endsWith(".json")).sort();
+    const build = () => kept().map((f) => (JSON.parse(fs.readFileSync(path.join(cacheDir, f), "utf8").split("\n")[0]!) as { build: string }).build);
     expect((await run()).exitCode).toBe(0);
     const before = kept();
+    const builtBy = build();
+    expect(before).toHaveLength(1);
     expect((await run()).exitCode).toBe(0);
-    expect(kept()).toEqual(before);
+    expect([kept(), build()]).toEqual([before, builtBy]);
     // The same size, the same text but one byte, in a module a no-op run never loads: the lexer, or the file of the bundle that holds it.
     const lexer = pathToFileURL(path.join(copy, "dist", "syntax", "lex.js")).href;
     const holder = [...bundledModules(copy)].find(([, modules]) => modules.includes(lexer))?.[0];
@@ -198,7 +202,9 @@ describe.each(["compiled", "bundled"] as const)("start-up, %s", (kind) => {
     const text = fs.readFileSync(module, "utf8");
     fs.writeFileSync(module, text.replace(/\n$/, " "));
     expect((await run()).exitCode).toBe(0);
-    expect(kept()).toHaveLength(before.length + 1);
+    // Compiled again, and kept in the old one's place: a new build leaves no cache file behind.
+    expect(kept()).toEqual(before);
+    expect(build()).not.toEqual(builtBy);
   });
 
   it("a no-op pipe plan of a kept plan loads no schema, parser or checker", async () => {
