@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 let tmp: string;
@@ -49,6 +49,8 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(tmp, "record.mjs"), RECORDER);
   [homes.compiled, homes.bundled] = await Promise.all([makeHome(false), makeHome(true)]);
 }, 60_000);
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** The modules each file of `home`'s bundle holds, as file URLs. */
 function bundledModules(home: string): Map<string, string[]> {
