@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `pipe` command: a thin shim over the compiled CLI. It runs the bundled CLI
-// (dist/bundle/, made by scripts/bundle-cli.mjs: the same modules in fewer files) when that is
+// (dist/bundle/, made by bin/bundle-cli.mjs: the same modules in fewer files) when that is
 // at least as new as tsc's dist/cli/index.js, else dist/ itself: a `tsc` alone never leaves
 // pipe running an old bundle.
 import { createRequire } from "node:module";

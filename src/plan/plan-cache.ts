@@ -176,7 +176,7 @@ function cacheFile(invocation: Invocation): string {
 
 declare global {
   interface ImportMeta {
-    /** Set (by scripts/bundle-cli.mjs) in the bundled command line, dist/bundle/. */
+    /** Set (by bin/bundle-cli.mjs) in the bundled command line, dist/bundle/. */
     readonly pipeBundle?: boolean;
   }
 }

@@ -3,7 +3,7 @@
 // whose plan is kept never loads the parser, the checker, the schemas or the driver. Every
 // module a real `pipe` process loads is recorded (ESM by a loader hook, CommonJS from the
 // require cache) and the unwanted ones are named. Each holds for pipe as tsc compiles it
-// (dist/) and as `npm run build` bundles it (dist/bundle/, scripts/bundle-cli.mjs), where a
+// (dist/) and as `npm run build` bundles it (dist/bundle/, bin/bundle-cli.mjs), where a
 // file of the bundle loaded counts as every module it holds (dist/bundle/modules.json): each
 // runs from a copy of this build, the bundled one bundled here.
 
@@ -36,10 +36,10 @@ process.on("exit", () => fs.appendFileSync(out, Object.keys(require.cache).map((
 async function makeHome(bundled: boolean): Promise<string> {
   const home = fs.mkdtempSync(path.join(tmp, bundled ? "bundled-" : "compiled-"));
   const bundleDir = path.join(root, "dist", "bundle");
-  for (const sub of ["bin", "dist", "scripts"]) fs.cpSync(path.join(root, sub), path.join(home, sub), { recursive: true, preserveTimestamps: true, filter: (f) => f !== bundleDir });
+  for (const sub of ["bin", "dist"]) fs.cpSync(path.join(root, sub), path.join(home, sub), { recursive: true, preserveTimestamps: true, filter: (f) => f !== bundleDir });
   fs.copyFileSync(path.join(root, "package.json"), path.join(home, "package.json"));
   fs.symlinkSync(path.join(root, "node_modules"), path.join(home, "node_modules"));
-  if (bundled) await execa("node", [path.join(home, "scripts", "bundle-cli.mjs")], { cwd: home });
+  if (bundled) await execa("node", [path.join(home, "bin", "bundle-cli.mjs")], { cwd: home });
   return home;
 }
 

@@ -16,8 +16,8 @@
 // after it leaves it stale: then dist/ is run, unbundled). dist/bundle/modules.json says
 // which of dist's modules each file of the bundle holds (test/project/startup.test.ts).
 //
-//   node scripts/bundle-cli.mjs [--groups]   (after `tsc -p .`; `npm run build` runs both;
-//                                             --groups prints each group and who imports it)
+//   node bin/bundle-cli.mjs [--groups]   (after `tsc -p .`; `npm run build` runs both;
+//                                         --groups prints each group and who imports it)
 
 import * as esbuild from "esbuild";
 import fs from "node:fs";
