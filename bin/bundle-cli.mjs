@@ -156,7 +156,7 @@ function groupImports({ imports, packages, entries }) {
       const m = todo.pop();
       if (seen.has(m)) continue;
       seen.add(m);
-      todo.push(...(imports.get(m) ?? []));
+      for (const i of imports.get(m) ?? []) todo.push(i);
     }
     return seen;
   };
