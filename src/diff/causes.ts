@@ -4,7 +4,7 @@
 // `uses`, input and TypeScript file, and `cache`. Upstream keys are left to the caller,
 // which walks them to the root tasks (index.ts). Also used by `pipe why` against meta.json.
 
-import type { KeyFile, Plan, PlanValue, Task } from "../plan/plan.js";
+import type { ActionDef, KeyFile, Plan, PlanValue, Task } from "../plan/plan.js";
 import { unifiedDiff } from "./line-diff.js";
 
 /** One difference in a task's own key inputs. */
@@ -34,7 +34,11 @@ export interface KeyInputs {
 }
 
 export function taskInputs(plan: Plan, task: Task): KeyInputs {
-  const action = plan.actions[task.action];
+  return keyInputs(task, plan.actions[task.action]);
+}
+
+/** `taskInputs` with the task's action looked up already. */
+export function keyInputs(task: Task, action: ActionDef | undefined): KeyInputs {
   return {
     action: task.action,
     actionName: action?.name ?? actionName(task.action),
@@ -51,7 +55,8 @@ export function actionName(actionId: string): string {
   return actionId.slice(actionId.lastIndexOf("#") + 1);
 }
 
-const NONE: readonly Cause[] = Object.freeze([]);
+/** No causes: one shared empty array. */
+export const NO_CAUSES: readonly Cause[] = Object.freeze([]);
 
 /** Definition diffs are shared by every task of an action; compute each pair once. */
 export class CauseComparer {
@@ -70,7 +75,7 @@ export class CauseComparer {
     fileCauses(a.files, b.files, causes);
     if (a.cache !== b.cache) causes.push({ kind: "cache", from: a.cache, to: b.cache });
     else if (!b.cache) causes.push({ kind: "uncached" });
-    return causes.length ? causes : NONE;
+    return causes.length ? causes : NO_CAUSES;
   }
 }
 
@@ -88,7 +93,7 @@ function argumentCauses(a: KeyInputs, b: KeyInputs, into: Cause[]): void {
   }
 }
 
-function sameArgs(a: Readonly<Record<string, PlanValue>>, b: Readonly<Record<string, PlanValue>>): boolean {
+export function sameArgs(a: Readonly<Record<string, PlanValue>>, b: Readonly<Record<string, PlanValue>>): boolean {
   let n = 0;
   for (const k in a) {
     const v = b[k];
@@ -119,8 +124,15 @@ export function sameValue(a: PlanValue, b: PlanValue): boolean {
 
 const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts", "py"];
 
+/** The same files, in the same order: no file cause. */
+export function sameFiles(a: readonly KeyFile[], b: readonly KeyFile[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.hash !== b[i]!.hash || a[i]!.path !== b[i]!.path || a[i]!.role !== b[i]!.role) return false;
+  return true;
+}
+
 function fileCauses(a: readonly KeyFile[], b: readonly KeyFile[], into: Cause[]): void {
-  if (a.length === b.length && a.every((f, i) => f.hash === b[i]!.hash && f.path === b[i]!.path && f.role === b[i]!.role)) return;
+  if (sameFiles(a, b)) return;
   for (const role of ROLES) {
     const before = new Map(a.filter((f) => f.role === role).map((f) => [f.path, f.hash]));
     const after = new Map(b.filter((f) => f.role === role).map((f) => [f.path, f.hash]));
