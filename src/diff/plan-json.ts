@@ -4,15 +4,16 @@
 // Validation is by hand for the fields the diff reads, in one pass, with the plan's zod
 // schema only for a document that fails (for its precise message): zod takes about 1.5 s
 // on a 100,000-task plan, most of the 2 s that `pipe diff` of two such plans may take.
-// Fields the diff does not read are not checked.
+// Fields the diff does not read are not checked. The schema (and zod) is loaded only then.
 
 import { isAscii } from "node:buffer";
 import { describeProblem, MAX_PLAN_BYTES, readUserBytes } from "../host.js";
-import { PLAN_FORMAT, PlanSchema, type Plan } from "../plan/plan.js";
+import type { Plan } from "../plan/plan.js";
+import { PLAN_FORMAT } from "../plan/plan-format.js";
 
 export type ReadPlan = { readonly plan: Plan } | { readonly error: string };
 
-export function readPlanJson(text: string): ReadPlan {
+export async function readPlanJson(text: string): Promise<ReadPlan> {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -21,6 +22,7 @@ export function readPlanJson(text: string): ReadPlan {
   }
   if (isObject(data) && !("format" in data) && "plan" in data) data = data["plan"];
   if (fitsDiff(data)) return { plan: data };
+  const { PlanSchema } = await import("../plan/plan.js");
   const parsed = PlanSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -34,7 +36,7 @@ export function readPlanJson(text: string): ReadPlan {
  * latin1 is the same text, decoded faster into a one-byte string (which JSON.parse also
  * reads faster): a 100,000-task plan is some 100 MB.
  */
-export function readPlanFile(file: string): ReadPlan {
+export async function readPlanFile(file: string): Promise<ReadPlan> {
   const read = readUserBytes(file, MAX_PLAN_BYTES);
   if (!read.ok) return { error: describeProblem("it", read) };
   return readPlanJson(read.bytes.toString(isAscii(read.bytes) ? "latin1" : "utf8"));
