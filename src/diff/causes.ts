@@ -58,25 +58,61 @@ export function actionName(actionId: string): string {
 /** No causes: one shared empty array. */
 export const NO_CAUSES: readonly Cause[] = Object.freeze([]);
 
-/** Definition diffs are shared by every task of an action; compute each pair once. */
+const CACHE_ON: Cause = { kind: "cache", from: false, to: true };
+const CACHE_OFF: Cause = { kind: "cache", from: true, to: false };
+const UNCACHED: Cause = { kind: "uncached" };
+
+/**
+ * Definition diffs are shared by every task of an action; compute each pair once. Causes
+ * that do not depend on the task (a definition, `cache`) are one object each, and a list of
+ * only such causes is one array: a changed definition over a sweep of 500,000 tasks is then
+ * one cause list, not 500,000 (which the grouping would key one by one).
+ */
 export class CauseComparer {
-  private readonly definitionDiffs = new Map<string, readonly string[]>();
+  private readonly definitions = new Map<string, Cause>();
+  private readonly shared = new Set<Cause>([CACHE_ON, CACHE_OFF, UNCACHED]);
+  /** Lists of shared causes, by their first cause, then their second… */
+  private readonly lists = new Map<Cause, ListNode>();
 
   /** The differences; one shared empty array when there are none. */
   compare(a: KeyInputs, b: KeyInputs): readonly Cause[] {
     const causes: Cause[] = [];
-    if (a.definitionHash !== b.definitionHash) {
-      const memo = `${a.definitionHash}\0${b.definitionHash}`;
-      let diff = this.definitionDiffs.get(memo);
-      if (!diff) this.definitionDiffs.set(memo, (diff = unifiedDiff(a.definition, b.definition)));
-      causes.push({ kind: "definition", action: b.actionName, ...(a.actionName !== b.actionName ? { fromAction: a.actionName } : {}), diff });
-    }
+    if (a.definitionHash !== b.definitionHash) causes.push(this.definitionCause(a, b));
     argumentCauses(a, b, causes);
     fileCauses(a.files, b.files, causes);
-    if (a.cache !== b.cache) causes.push({ kind: "cache", from: a.cache, to: b.cache });
-    else if (!b.cache) causes.push({ kind: "uncached" });
-    return causes.length ? causes : NO_CAUSES;
+    if (a.cache !== b.cache) causes.push(b.cache ? CACHE_ON : CACHE_OFF);
+    else if (!b.cache) causes.push(UNCACHED);
+    return causes.length ? this.intern(causes) : NO_CAUSES;
   }
+
+  private definitionCause(a: KeyInputs, b: KeyInputs): Cause {
+    const memo = `${a.definitionHash}\0${b.definitionHash}\0${a.actionName}\0${b.actionName}`;
+    let cause = this.definitions.get(memo);
+    if (!cause) {
+      cause = { kind: "definition", action: b.actionName, ...(a.actionName !== b.actionName ? { fromAction: a.actionName } : {}), diff: unifiedDiff(a.definition, b.definition) };
+      this.definitions.set(memo, cause);
+      this.shared.add(cause);
+    }
+    return cause;
+  }
+
+  /** The one array of these causes when every one is shared; else `causes`. */
+  private intern(causes: Cause[]): readonly Cause[] {
+    if (!causes.every((c) => this.shared.has(c))) return causes;
+    let level = this.lists;
+    let node: ListNode | undefined;
+    for (const c of causes) {
+      node = level.get(c);
+      if (!node) level.set(c, (node = { next: new Map() }));
+      level = node.next;
+    }
+    return (node!.list ??= causes);
+  }
+}
+
+interface ListNode {
+  list?: readonly Cause[];
+  readonly next: Map<Cause, ListNode>;
 }
 
 function argumentCauses(a: KeyInputs, b: KeyInputs, into: Cause[]): void {

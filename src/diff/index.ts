@@ -86,7 +86,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   // Tasks are visited dependencies first, which is also the output order.
   const order = depsFirst(tasks, deps);
   const rank = order ? ranksOf(order) : undefined;
-  const roots = new RootSets(tasks, rank);
+  const roots = new RootSets(tasks, order, rank);
   const comparer = new CauseComparer();
   const earlierActions = new Actions(before);
   const actions = new Actions(after);
@@ -242,11 +242,16 @@ interface Roots {
 class RootSets {
   private readonly interned = new Map<string, Roots>();
   static readonly empty: Roots = { ids: [], ranks: [] };
+  /** Ranks seen in the union being made (reset after each). */
+  private readonly seen: Uint8Array;
 
   constructor(
     private readonly tasks: readonly Task[],
+    private readonly order: Int32Array | undefined,
     private readonly rank: Int32Array | undefined,
-  ) {}
+  ) {
+    this.seen = new Uint8Array(tasks.length);
+  }
 
   /** The set of the task at position `i` alone. */
   single(i: number): Roots {
@@ -261,12 +266,23 @@ class RootSets {
     const distinct = [...new Set(sets)].filter((s) => s.ids.length > 0);
     if (distinct.length === 0) return RootSets.empty;
     if (distinct.length === 1) return distinct[0]!;
-    const idOf = new Map<number, string>();
-    for (const s of distinct) for (let j = 0; j < s.ranks.length; j++) idOf.set(s.ranks[j]!, s.ids[j]!);
-    const ranks = [...idOf.keys()].sort((a, b) => a - b);
+    // By rank in a table of flags, not a Set: a fan-in over a sweep of tasks that each
+    // changed on their own unites one set per task.
+    const ranks: number[] = [];
+    let sorted = true;
+    for (const s of distinct) {
+      for (const r of s.ranks) {
+        if (this.seen[r]) continue;
+        this.seen[r] = 1;
+        if (ranks.length && r < ranks[ranks.length - 1]!) sorted = false;
+        ranks.push(r);
+      }
+    }
+    for (const r of ranks) this.seen[r] = 0;
+    if (!sorted) ranks.sort((x, y) => x - y);
     const key = ranks.join(",");
     let set = this.interned.get(key);
-    if (!set) this.interned.set(key, (set = { ids: ranks.map((r) => idOf.get(r)!), ranks }));
+    if (!set) this.interned.set(key, (set = { ids: ranks.map((r) => this.tasks[this.order ? this.order[r]! : r]!.id), ranks }));
     return set;
   }
 }

@@ -48,14 +48,18 @@ export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string 
   // Many groups of one shape (a sweep whose tasks each changed in their own way: each its
   // own input file) show as one entry, unless --verbose.
   const shapes = new Map<string, CauseGroup[]>();
+  // Each group's shape once: a fan-in's names every root task upstream.
+  const shapeOfGroup = new Map<CauseGroup, string>();
   if (!options.verbose) {
     for (const g of diff.groups) {
       const shape = shapeOf(g, context);
-      if (shape !== undefined) (shapes.get(shape) ?? shapes.set(shape, []).get(shape)!).push(g);
+      if (shape === undefined) continue;
+      shapeOfGroup.set(g, shape);
+      (shapes.get(shape) ?? shapes.set(shape, []).get(shape)!).push(g);
     }
   }
   for (const g of diff.groups) {
-    const alike = shapes.get(shapeOf(g, context) ?? "");
+    const alike = shapes.get(shapeOfGroup.get(g) ?? "");
     if (!alike || alike.length <= FULL_LIST) append(lines, renderGroup(g, context, paint("~"), options.verbose ?? false));
     else if (alike[0] === g) append(lines, renderAlike(alike, context, paint("~")));
   }
