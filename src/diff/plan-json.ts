@@ -10,6 +10,7 @@ import fs from "node:fs";
 import { describeProblem, kindOfStat, MAX_PLAN_BYTES, type ReadProblem } from "../host.js";
 import type { Plan } from "../plan/plan.js";
 import { PLAN_FORMAT } from "../plan/plan-format.js";
+import { parsePlanInPieces } from "./plan-pieces.js";
 
 export type ReadPlan = { readonly plan: Plan } | { readonly error: string };
 
@@ -20,6 +21,11 @@ export async function readPlanJson(text: string): Promise<ReadPlan> {
   } catch (e) {
     return { error: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
   }
+  return planOf(data);
+}
+
+async function planOf(document: unknown): Promise<ReadPlan> {
+  let data = document;
   if (isObject(data) && !("format" in data) && "plan" in data) data = data["plan"];
   if (fitsDiff(data)) return { plan: data };
   const { PlanSchema } = await import("../plan/plan.js");
@@ -33,8 +39,9 @@ export async function readPlanJson(text: string): Promise<ReadPlan> {
 
 /**
  * Reads a plan file, checked as `readUserBytes` checks it (a regular file, within the size
- * limit), straight into a string: a 500,000-task plan is some 220 MB, and a buffer of its
- * bytes beside its text would be as much again at the peak of `pipe diff`.
+ * limit). A 500,000-task plan is some 220 MB: it is parsed in pieces as it is read when it
+ * has the layout `pipe plan` writes, and read straight into one string otherwise (not into
+ * a buffer of its bytes beside its text).
  */
 export async function readPlanFile(file: string): Promise<ReadPlan> {
   let fd: number | undefined;
@@ -46,6 +53,9 @@ export async function readPlanFile(file: string): Promise<ReadPlan> {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const changed = refusal(fs.fstatSync(fd));
     if (changed) return { error: describeProblem("it", changed) };
+    // As written by `pipe plan`, in pieces (plan-pieces.ts); else whole.
+    const document = parsePlanInPieces(fd);
+    if (document !== undefined) return await planOf(document);
     text = fs.readFileSync(fd, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
