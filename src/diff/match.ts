@@ -46,28 +46,34 @@ export function matchTasks(before: Plan, after: Plan): Matching {
     return byId.get(id) ?? -1;
   };
   const unmatched: number[] = [];
+  /** The earlier task with the same id of each unmatched task (-1 for none), looked up once. */
+  const sameId: number[] = [];
   for (let j = 0; j < later.length; j++) {
     const i = earlierWithId(j);
     if (i >= 0 && earlier[i]!.key === later[j]!.key) take(j, i);
-    else unmatched.push(j);
+    else {
+      unmatched.push(j);
+      sameId.push(i);
+    }
   }
   const renamed = new Map<string, string>();
   if (unmatched.length && takenCount < earlier.length) {
     // Only what changed is looked up by key: a plan that only moved a few tasks costs one pass.
     const byKey = new KeyTable(earlier, taken);
     const rest: number[] = [];
-    for (const j of unmatched) {
+    for (let u = 0; u < unmatched.length; u++) {
+      const j = unmatched[u]!;
       const i = byKey.firstUntaken(later[j]!.key, taken);
       if (i < 0) {
-        rest.push(j);
+        rest.push(u);
         continue;
       }
       take(j, i);
       renamed.set(earlier[i]!.id, later[j]!.id);
     }
-    for (const j of rest) {
-      const i = earlierWithId(j);
-      if (i >= 0 && !taken[i]) take(j, i);
+    for (const u of rest) {
+      const i = sameId[u]!;
+      if (i >= 0 && !taken[i]) take(unmatched[u]!, i);
     }
   }
   return { previous, renamed, removed: takenCount === earlier.length ? [] : earlier.filter((_, i) => !taken[i]) };
