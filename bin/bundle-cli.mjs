@@ -119,12 +119,14 @@ const GROUPS = [
   { roots: ["cli/index.js", "cli/run-command.js", "cli/plan-command.js"], on: [] },
   // The front end: parsing and checking.
   { roots: ["cli/check-command.js", "phases.js"], on: [0] },
+  // Comparing two plans, which reads them without their schema.
+  { roots: ["cli/diff-command.js"], on: [0] },
   // The store's writers and the plan's schema, which compiling and running both use.
   { roots: ["store/index.js", "plan/plan.js"], on: [0] },
   // Compiling a plan.
-  { roots: ["cli/compile-program.js"], on: [0, 1, 2] },
+  { roots: ["cli/compile-program.js"], on: [0, 1, 3] },
   // Running one.
-  { roots: ["backends/local/driver.js", "plan/verify-inputs.js"], on: [0, 2] },
+  { roots: ["backends/local/driver.js", "plan/verify-inputs.js"], on: [0, 3] },
 ].map(({ roots, on }) => ({ roots: roots.map((r) => path.join(dist, r)), on }));
 
 const GROUP_NS = "pipe-group";
