@@ -153,7 +153,10 @@ export function sameValue(a: PlanValue, b: PlanValue): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  if ("$ref" in a) return "$ref" in b && a.$ref === b.$ref && a.output === b.output && (a.fields ?? []).join(".") === (b.fields ?? []).join(".");
+  if ("$ref" in a) {
+    // A dynamic loop's element is named by its item and its content, both part of the key.
+    return "$ref" in b && a.$ref === b.$ref && a.output === b.output && a.item === b.item && a.content === b.content && (a.fields ?? []).join(".") === (b.fields ?? []).join(".");
+  }
   if ("$path" in a) return "$path" in b && a.$path === b.$path;
   return "$record" in a && "$record" in b && sameArgs(a.$record, b.$record);
 }
