@@ -202,7 +202,13 @@ function groupImports({ imports, packages, entries }) {
       }
     }
   }
-  return { groups, injected: needs };
+  // An entry never imports a group of which a module (but itself) imports it: plan/plan.js,
+  // which store/meta.js imports, is also loaded by `import()`. That would close a cycle through
+  // the group, and the group's modules would be laid out before the entry they import, their
+  // top level reading its bindings before they are set.
+  const reachesEntry = (g, e) => closure([...groups[g]].filter((m) => m !== e)).has(e);
+  const injected = new Map([...needs].map(([e, gs]) => [e, new Set([...gs].filter((g) => !reachesEntry(g, e)))]));
+  return { groups, injected };
 }
 
 /**

@@ -15,7 +15,7 @@ import { parseRevisionPath } from "../diff/revision-path.js";
 import { readPlanFile, readPlanJson } from "../diff/plan-json.js";
 import { diffJson, renderDiff } from "../diff/render.js";
 import type { Plan } from "../plan/plan.js";
-import type { PlanFlags } from "./build-plan.js";
+import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
 export interface DiffFlags extends PlanFlags {
@@ -48,10 +48,9 @@ export async function loadSide(spec: string, flags: PlanFlags, io: Io): Promise<
   };
   const local = path.resolve(io.cwd, spec);
   const revision = fs.existsSync(local) ? undefined : parseRevisionPath(spec);
-  const buildPlan = async () => (await import("./build-plan.js")).buildPlan;
   if (!revision) {
     if (!fs.existsSync(local)) return fail("no such file (nor a git revision REV:path)");
-    if (!spec.endsWith(".json")) return (await (await buildPlan())(local, flags, io))?.plan;
+    if (!spec.endsWith(".json")) return (await buildPlan(local, flags, io))?.plan;
     const read = await readPlanFile(local);
     return "plan" in read ? read.plan : fail(read.error);
   }
@@ -64,7 +63,7 @@ export async function loadSide(spec: string, flags: PlanFlags, io: Io): Promise<
     const checkout = await checkoutRevision(io.cwd, revision);
     try {
       // Diagnostics name the revision's files as if they were the working tree's.
-      return (await (await buildPlan())(checkout.file, flags, { ...io, cwd: checkout.cwd }))?.plan;
+      return (await buildPlan(checkout.file, flags, { ...io, cwd: checkout.cwd }))?.plan;
     } finally {
       await checkout.remove();
     }

@@ -267,3 +267,48 @@ describe.each(["compiled", "bundled"] as const)("start-up, %s", (kind) => {
     expect(bundleFiles(stale.files)).toEqual([]);
   });
 });
+
+describe("the bundle", () => {
+  it("lays each of pipe's modules out after the ones it imports in the same file, as node evaluates them", () => {
+    const bundle = path.join(homes.bundled, "dist", "bundle");
+    const importsOf = new Map<string, string[]>();
+    const imports = (m: string): string[] => {
+      let found = importsOf.get(m);
+      if (!found) {
+        const text = fs.readFileSync(path.join(homes.bundled, m), "utf8");
+        importsOf.set(m, (found = [...text.matchAll(/^import\s+(?:[^;]*?\s+from\s+)?"(\.[^"]+)"/gm)].map(([, spec]) => path.posix.join(path.posix.dirname(m), spec!))));
+      }
+      return found;
+    };
+    // Modules that import each other (check/expressions.js and check/builtins.js) are evaluated
+    // by node in the order they are first reached, so either order is node's.
+    const reaches = (from: string, to: string): boolean => {
+      const seen = new Set<string>();
+      const todo = [from];
+      while (todo.length > 0) {
+        const m = todo.pop()!;
+        if (m === to) return true;
+        if (seen.has(m)) continue;
+        seen.add(m);
+        for (const i of imports(m)) todo.push(i);
+      }
+      return false;
+    };
+    const late: string[] = [];
+    let laidOut = 0;
+    for (const file of fs.readdirSync(bundle).filter((f) => f.endsWith(".js"))) {
+      // esbuild may lay a few of a module's declarations out ahead of it, each part under the
+      // module's name: the last is where its top level runs.
+      const at = new Map<string, number>();
+      for (const [i, m] of [...fs.readFileSync(path.join(bundle, file), "utf8").matchAll(/^\/\/ (dist\/\S+\.js)$/gm)].entries()) at.set(m[1]!, i);
+      laidOut += at.size;
+      for (const [m, i] of at) {
+        for (const imported of imports(m)) {
+          if ((at.get(imported) ?? -1) > i && !reaches(imported, m)) late.push(`${file}: ${m} comes before ${imported}, which it imports`);
+        }
+      }
+    }
+    expect(laidOut).toBeGreaterThan(100);
+    expect(late).toEqual([]);
+  });
+});
