@@ -227,10 +227,26 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
   }
   const stamp = typeof cached.stamp === "string" ? cached.stamp : "";
   const planHash = notedHash(file, stamp);
+  // The plan's bytes are let go once they are text, before the text is parsed: kept with the
+  // plan (the getter's closure held them), they were a second copy of it for the whole command.
+  let unparsed: Buffer | undefined = bytes.subarray(newline + 1);
   let plan: Plan | undefined;
+  let failure: unknown;
   return {
     get plan() {
-      return (plan ??= JSON.parse(bytes.toString("utf8", newline + 1)) as Plan);
+      if (plan === undefined) {
+        if (unparsed) {
+          const text = unparsed.toString("utf8");
+          unparsed = undefined;
+          try {
+            plan = JSON.parse(text) as Plan;
+          } catch (error) {
+            failure = error;
+          }
+        }
+        if (plan === undefined) throw failure;
+      }
+      return plan;
     },
     ...(cached.noop ? { noop: cached.noop } : {}),
     config: cached.config,
