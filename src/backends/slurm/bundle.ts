@@ -13,7 +13,6 @@ import zlib from "node:zlib";
 import { fromPrintable } from "../../printable.js";
 import { PlanSchema, type Plan } from "../../plan/plan.js";
 import { describeProblem, MAX_CONFIG_BYTES, MAX_PLAN_BYTES, readUserFile } from "../../host.js";
-import { compactChunks } from "../../json-chunks.js";
 
 export const BUNDLE_FORMAT = "pipe-slurm-bundle/2";
 /** Bundles whose bundle.json lists every job's tasks. */
@@ -200,13 +199,44 @@ export function bundleStore(dir: string): Read<string> {
   return store ? { ok: true, value: path.resolve(dir, store) } : { ok: false, error: `${path.join(dir, ENV_FILE)} does not set PIPE_STORE` };
 }
 
+/** The text in one gzip member of `plan.json.gz`, at most. */
+const MEMBER_BYTES = 1 << 20;
+
 /**
- * `plan.json.gz` as written by emit: the plan's JSON, a gzip member per piece of a few
- * thousand tasks (gunzip and zcat read the members as one stream), so that the whole text is
- * never one string. zlib's gzip has no time in its header: the same plan gives the same bytes.
+ * `plan.json.gz` as written by emit: the plan's JSON (as JSON.stringify writes it), a gzip
+ * member per MiB of it (gunzip and zcat read the members as one stream), so that the whole
+ * text is never one string. The text goes through one buffer, task by task: pieces of a
+ * thousand tasks were strings too large for V8's young generation, which only a full
+ * collection frees, and emitting 100,000 tasks kept 100 MB more for them. zlib's gzip has no
+ * time in its header: the same plan gives the same bytes.
  */
 export function planFile(plan: Plan): Buffer {
-  return Buffer.concat([...compactChunks(plan, "tasks")].map((piece) => zlib.gzipSync(piece, { level: 1 })));
+  const members: Buffer[] = [];
+  const buffer = Buffer.allocUnsafe(MEMBER_BYTES);
+  let used = 0;
+  const gzip = (bytes: Buffer | string) => members.push(zlib.gzipSync(bytes, { level: 1 }));
+  const flush = () => {
+    if (used > 0) gzip(buffer.subarray(0, used));
+    used = 0;
+  };
+  // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, two units, is 4).
+  const put = (text: string) => {
+    if (used + 3 * text.length > MEMBER_BYTES) {
+      flush();
+      if (3 * text.length > MEMBER_BYTES) return gzip(text);
+    }
+    used += buffer.write(text, used);
+  };
+  const marker = "\u0000tasks\u0000";
+  const [head, tail] = JSON.stringify({ ...plan, tasks: marker }).split(JSON.stringify(marker)) as [string, string];
+  put(`${head}[`);
+  plan.tasks.forEach((task, i) => {
+    if (i > 0) put(",");
+    put(JSON.stringify(task));
+  });
+  put(`]${tail}`);
+  flush();
+  return Buffer.concat(members);
 }
 
 /** The plan of a bundle (`plan.json.gz`, or `plan.json` in a bundle of format 1), or why it cannot be read. */
