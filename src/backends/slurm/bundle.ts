@@ -12,6 +12,7 @@ import { z } from "zod";
 import zlib from "node:zlib";
 import { fromPrintable } from "../../printable.js";
 import { PlanSchema, type Plan } from "../../plan/plan.js";
+import { ByteWriter } from "./bytes.js";
 import { describeProblem, MAX_CONFIG_BYTES, MAX_PLAN_BYTES, readUserFile } from "../../host.js";
 
 export const BUNDLE_FORMAT = "pipe-slurm-bundle/2";
@@ -205,38 +206,22 @@ const MEMBER_BYTES = 1 << 20;
 /**
  * `plan.json.gz` as written by emit: the plan's JSON (as JSON.stringify writes it), a gzip
  * member per MiB of it (gunzip and zcat read the members as one stream), so that the whole
- * text is never one string. The text goes through one buffer, task by task: pieces of a
+ * text is never one string. It goes through one buffer task by task (bytes.ts): pieces of a
  * thousand tasks were strings too large for V8's young generation, which only a full
  * collection frees, and emitting 100,000 tasks kept 100 MB more for them. zlib's gzip has no
  * time in its header: the same plan gives the same bytes.
  */
 export function planFile(plan: Plan): Buffer {
-  const members: Buffer[] = [];
-  const buffer = Buffer.allocUnsafe(MEMBER_BYTES);
-  let used = 0;
-  const gzip = (bytes: Buffer | string) => members.push(zlib.gzipSync(bytes, { level: 1 }));
-  const flush = () => {
-    if (used > 0) gzip(buffer.subarray(0, used));
-    used = 0;
-  };
-  // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair, two units, is 4).
-  const put = (text: string) => {
-    if (used + 3 * text.length > MEMBER_BYTES) {
-      flush();
-      if (3 * text.length > MEMBER_BYTES) return gzip(text);
-    }
-    used += buffer.write(text, used);
-  };
+  const out = new ByteWriter(MEMBER_BYTES, (text) => zlib.gzipSync(text, { level: 1 }));
   const marker = "\u0000tasks\u0000";
   const [head, tail] = JSON.stringify({ ...plan, tasks: marker }).split(JSON.stringify(marker)) as [string, string];
-  put(`${head}[`);
+  out.write(`${head}[`);
   plan.tasks.forEach((task, i) => {
-    if (i > 0) put(",");
-    put(JSON.stringify(task));
+    if (i > 0) out.write(",");
+    out.write(JSON.stringify(task));
   });
-  put(`]${tail}`);
-  flush();
-  return Buffer.concat(members);
+  out.write(`]${tail}`);
+  return out.bytes();
 }
 
 /** The plan of a bundle (`plan.json.gz`, or `plan.json` in a bundle of format 1), or why it cannot be read. */

@@ -17,6 +17,7 @@
 
 import { upstreamInputs, type KeyFile, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
 import { append } from "../../arrays.js";
+import { ByteWriter } from "./bytes.js";
 import { printable } from "../../printable.js";
 import { inDoubleQuotes, LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../../shell/quote.js";
 import { inBash, META } from "../../store/index.js";
@@ -128,20 +129,24 @@ export const INPUT_LIST_AFTER = 32;
  * body; a job whose tasks differ in shape gets a body per shape, and a row names its own.
  * `inputList`: where the single task of a job with many upstream inputs finds their list.
  */
-export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task, index: number) => boolean, inputList?: string): { table: TaskTable; inputs?: string } {
+export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task, index: number) => boolean, inputList?: string): { table: TaskTable; inputs?: Buffer } {
   // Positions in `tasks`, by shape.
   const shapes = new Map<string, number[]>();
-  tasks.forEach((t, i) => {
-    const s = shape(plan, t);
-    const list = shapes.get(s);
-    if (list) list.push(i);
-    else shapes.set(s, [i]);
-  });
+  // A single task is of one shape: a fan-in's, over 100,000 inputs, is not worth writing out.
+  if (tasks.length === 1) shapes.set("", [0]);
+  else {
+    tasks.forEach((t, i) => {
+      const s = shape(plan, t);
+      const list = shapes.get(s);
+      if (list) list.push(i);
+      else shapes.set(s, [i]);
+    });
+  }
   const classes = [...shapes.values()];
   const several = classes.length > 1;
   const rows: string[] = new Array(tasks.length);
   const body: string[] = [];
-  let inputs: string | undefined;
+  let inputs: Buffer | undefined;
   classes.forEach((positions, c) => {
     const members = positions.map((i) => tasks[i]!);
     const fields = new Fields(FIXED_COLUMNS + (several ? 1 : 0));
@@ -262,16 +267,32 @@ function structuredInput(input: TaskInput): StructuredInput {
  * variable, and for a shell action's plain input whether it is a `path` or a `value` and the
  * file it reads; structured inputs are read by node as in the task script.
  */
-function inputListText(plan: Plan, task: Task): string {
+function inputListText(plan: Plan, task: Task): Buffer {
   const shell = plan.actions[task.action]!.kind === "shell";
-  const lines = upstreamInputs(plan, task)
-    .map((i) => {
-      const plain = shell && !(i.fields || isStructured(parseType(i.outputType ?? i.type)));
-      const how = !plain ? "-" : i.type === "File" || i.type === "Dir" ? "path" : "value";
-      return { sort: `${i.task},${i.key}`, line: [i.key, encodeField(JSON.stringify(i.task)), i.var, how, encodeField(i.file ?? i.output)].join("\t") + "\n" };
-    })
-    .sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
-  return lines.map((l) => l.line).join("");
+  const plainType = new Map<string, boolean>();
+  const out = new ByteWriter();
+  for (const i of [...upstreamInputs(plan, task)].sort(byTaskAndKey)) {
+    const stored = i.outputType ?? i.type;
+    let plain = plainType.get(stored);
+    if (plain === undefined) plainType.set(stored, (plain = !isStructured(parseType(stored))));
+    const how = !shell || i.fields || !plain ? "-" : i.type === "File" || i.type === "Dir" ? "path" : "value";
+    out.write(`${i.key}\t${encodeField(JSON.stringify(i.task))}\t${i.var}\t${how}\t${encodeField(i.file ?? i.output)}\n`);
+  }
+  return out.bytes();
+}
+
+/** The order of `${task},${key}` strings (the store record's `upstream`, sorted so), without making them. */
+function byTaskAndKey(a: TaskInput, b: TaskInput): number {
+  const x = a.task;
+  const y = b.task;
+  if (x === y) return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  // Where one id starts the other, the comma after the shorter meets a character of the longer.
+  if (x.length < y.length ? y.startsWith(x) : x.length > y.length && x.startsWith(y)) {
+    const p = `${x},${a.key}`;
+    const q = `${y},${b.key}`;
+    return p < q ? -1 : p > q ? 1 : 0;
+  }
+  return x < y ? -1 : 1;
 }
 
 function listedInputLines(plan: Plan, task: Task, list: string): string[] {
