@@ -166,9 +166,15 @@ export function upstreamInputs(plan: Plan, task: Task): readonly TaskInput[] {
   let memo = inputsOf.get(plan);
   if (!memo) inputsOf.set(plan, (memo = new WeakMap()));
   let inputs = memo.get(task);
-  if (!inputs) memo.set(task, (inputs = derivedInputs(plan, task)));
+  if (!inputs) {
+    const derived = derivedInputs(plan, task);
+    // Most tasks of a sweep read nothing: they share one empty list.
+    memo.set(task, (inputs = derived.length ? derived : NO_INPUTS));
+  }
   return inputs;
 }
+
+const NO_INPUTS: readonly TaskInput[] = Object.freeze([]);
 
 function derivedInputs(plan: Plan, task: Task): TaskInput[] {
   let byId = tasksById.get(plan);

@@ -72,10 +72,11 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
       });
     }
   }
-  const jobOf = awaitedJobs(jobs, new Map(part?.jobOf ?? []));
   const used = new Set(jobs.map((j) => j.name));
   const pendingHere = part ? { ...full, pending: (full.pending ?? []).filter((p) => !part.loopsElsewhere.has(p.id)) } : full;
-  const expands = expandJobs(pendingHere, (t) => jobOf.get(t), part?.prefix ?? "", used);
+  // Made only for a plan with loops to expand: a job by task id, of every task.
+  let jobOf: Map<string, string> | undefined;
+  const expands = expandJobs(pendingHere, (t) => (jobOf ??= awaitedJobs(jobs, new Map(part?.jobOf ?? []))).get(t), part?.prefix ?? "", used);
   const bundle: Bundle = { format: BUNDLE_FORMAT, entry: plan.entry, file: plan.file, jobs, ...(expands.length ? { expands: expands.map((e) => ({ ...e, after: [...e.after] })) } : {}) };
   const files = new Map<string, string | Buffer>([
     ["README.md", bundleReadme(bundle, { python: Object.values(full.actions).some((a) => a.kind === "py"), nodeNeeds: nodeNeeds(full) })],

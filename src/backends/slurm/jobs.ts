@@ -144,9 +144,16 @@ function groupTasks(plan: Plan, slurm: SlurmConfig): TaskSet[] {
   const sets = new Map<string, TaskSet>();
   // The tasks of a sweep share their resources: the options are made once per distinct resources.
   const optionsOf = new Map<string, { options: string[]; key: string }>();
+  let last: { task: Task; own: string; set: TaskSet } | undefined;
   for (const t of plan.tasks) {
     const r = t.resources;
     const own = JSON.stringify(r);
+    // A sweep's tasks come one after another: alike, they need no key.
+    if (last && t.group === last.task.group && t.action === last.task.action && t.retries === last.task.retries && own === last.own) {
+      last.set.tasks.push(t);
+      last.task = t;
+      continue;
+    }
     let made = optionsOf.get(own);
     if (!made) {
       const options = sbatchOptions(r, slurm);
@@ -154,9 +161,10 @@ function groupTasks(plan: Plan, slurm: SlurmConfig): TaskSet[] {
     }
     // Neither a group nor an action holds a NUL (an id's values are in its labels, which the group lacks).
     const key = `${t.group}\0${t.action}\0${t.retries}\0${made.key}`;
-    const set = sets.get(key);
+    let set = sets.get(key);
     if (set) set.tasks.push(t);
-    else sets.set(key, { group: t.group, options: made.options, tasks: [t] });
+    else sets.set(key, (set = { group: t.group, options: made.options, tasks: [t] }));
+    last = { task: t, own, set };
   }
   return [...sets.values()];
 }

@@ -328,7 +328,7 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
   };
   text('{"task":');
   // Most ids are their JSON string without the quotes, and the row has them already.
-  if (tasks.length > 1 && tasks.every((t) => JSON.stringify(t.id) === `"${t.id}"` && printable(t.id) === t.id)) pieces.push(`'"'`, '"$task"', `'"'`);
+  if (tasks.length > 1 && tasks.every((t) => PLAIN_ID.test(t.id) || (JSON.stringify(t.id) === `"${t.id}"` && printable(t.id) === t.id))) pieces.push(`'"'`, '"$task"', `'"'`);
   else piece(tasks.map((t) => JSON.stringify(t.id)));
   text(',"key":');
   pieces.push(`'"'`, '"$key"', `'"'`);
@@ -366,6 +366,9 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
     `} > "$out/${META}" || fail "cannot write ${META}"`,
   ];
 }
+
+/** An id of printable ASCII without a quote or a backslash: its JSON is itself in quotes, and it is printed as it is. */
+const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** The record's `upstream` (store/meta.ts): each upstream task's key, by id. */
 function upstreamJson(inputs: readonly TaskInput[]): string {
