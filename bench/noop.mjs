@@ -6,7 +6,10 @@
 // `node -e 0`, the start-up of node itself. Paired runs, interleaved, medians of wall and
 // CPU time (user + system, from bash's `times`), and the ratios. Uses dist/: run
 // `npx tsc -p .` first. `--baseline DIR` times another built checkout of pipe (say, main's)
-// in the same rounds, for a before-and-after in one sitting.
+// in the same rounds, for a before-and-after in one sitting. When NODE_EXTRA_CA_CERTS is set
+// (it makes every node process read a CA bundle at start, `node -e 0` included), pipe and
+// `node -e 0` are also timed without it, in the same rounds, to show how much of each figure is
+// node's own start-up on this machine; pipe itself never drops the variable.
 //
 //   node bench/noop.mjs [--tasks 1000,10000] [--repeat 5] [--check-repeat 15] [--baseline DIR] [--keep]
 
@@ -14,7 +17,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { args, median, option, pipeBin, requireBuild } from "./common.mjs";
+import { args, median, option, pipeBin, requireBuild, root } from "./common.mjs";
 
 const sizesIndex = args.indexOf("--tasks");
 const SIZES = sizesIndex >= 0 ? args[sizesIndex + 1].split(",").map(Number) : [1000, 10000];
@@ -37,6 +40,9 @@ for (const tool of ["ninja", "make"]) {
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-bench-noop-"));
+
+/** The environment without NODE_EXTRA_CA_CERTS, when it is set. */
+const noCa = process.env.NODE_EXTRA_CA_CERTS === undefined ? undefined : Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"));
 
 /**
  * Wall and CPU seconds of one run; throws when it fails. The CPU time is the children's
@@ -99,7 +105,14 @@ const fmt = (t) => `${t.wall.toFixed(3)} s wall, ${t.cpu.toFixed(3)} s cpu`;
 const med = (ts) => ({ wall: median(ts.map((t) => t.wall)), cpu: median(ts.map((t) => t.cpu)) });
 const ratio = (a, b) => `${(a.wall / b.wall).toFixed(2)}x wall, ${(a.cpu / b.cpu).toFixed(2)}x cpu`;
 
-console.log(`no-op benchmark on ${os.cpus().length} cpus (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}), ${REPEAT} paired rounds, medians`);
+/** Whether bin/pipe.js runs the bundle (as it decides: dist/bundle/pipe.js at least as new as dist/cli/index.js). */
+const bundleFresh = () => {
+  const bundle = fs.statSync(path.join(root, "dist", "bundle", "pipe.js"), { throwIfNoEntry: false });
+  const compiled = fs.statSync(path.join(root, "dist", "cli", "index.js"), { throwIfNoEntry: false });
+  return Boolean(bundle && (!compiled || bundle.mtimeMs >= compiled.mtimeMs));
+};
+const what = bundleFresh() ? "the bundled CLI (dist/bundle)" : "dist/ unbundled (`npm run build` bundles it)";
+console.log(`no-op benchmark of ${what} on ${os.cpus().length} cpus (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}), ${REPEAT} paired rounds, medians`);
 const failed = [];
 for (const n of SIZES) {
   const dir = path.join(work, `n${n}`);
@@ -119,11 +132,15 @@ for (const n of SIZES) {
   spawnSync("make", ["-j", "2", "-s"], { cwd: path.join(dir, "make") });
   // The first no-op run keeps the plan; what is measured is the runs after it.
   timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe"));
-  const runs = { pipe: [], ninja: [], make: [], baseline: [], node: [] };
+  const runs = { pipe: [], ninja: [], make: [], baseline: [], node: [], pipeNoCa: [], nodeNoCa: [] };
   for (let r = 0; r < REPEAT; r++) {
     runs.pipe.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe")));
     // node's own start-up, the floor under any pipe command, in the same rounds.
     runs.node.push(timed("node", ["-e", "0"], dir));
+    if (noCa) {
+      runs.pipeNoCa.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe"), noCa));
+      runs.nodeNoCa.push(timed("node", ["-e", "0"], dir, noCa));
+    }
     if (baselineBin) runs.baseline.push(timed("node", [baselineBin, "run", "main.pipe", "-j", "2", "--quiet"], baseDir));
     runs.ninja.push(timed("ninja", ["-j", "2"], path.join(dir, "ninja")));
     runs.make.push(timed("make", ["-j", "2", "-s"], path.join(dir, "make")));
@@ -135,6 +152,10 @@ for (const n of SIZES) {
   console.log(`  node -e 0    ${fmt(med(runs.node))}`);
   console.log(`  pipe run     ${fmt(p)}   (${ratio(p, nj)} ninja; ${ratio(p, mk)} make)   target: ${n <= 1000 ? "0.1 s wall" : "2x ninja"}`);
   if (baselineBin) console.log(`  baseline     ${fmt(med(runs.baseline))}   (pipe run is ${ratio(p, med(runs.baseline))} it)`);
+  if (noCa) {
+    const [pn, nn] = [med(runs.pipeNoCa), med(runs.nodeNoCa)];
+    console.log(`  without NODE_EXTRA_CA_CERTS: node -e 0 ${fmt(nn)}; pipe run ${fmt(pn)}   (${ratio(pn, nj)} ninja)`);
+  }
   const records = fs.readdirSync(path.join(dir, "pipe", ".pipe", "runs"));
   const linked = new Set();
   const recordBytes = records.reduce((sum, r) => sum + dirBytes(path.join(dir, "pipe", ".pipe", "runs", r), linked), 0);
@@ -153,11 +174,15 @@ for (const n of SIZES) {
     path.join(dir, "main.pipe"),
     'action prep(x: Int) -> (o: File) {\n  shell "echo ~{x} > ~{out.o}"\n}\n\naction join(fs: List[File]) -> (o: File) {\n  shell "cat ~{fs} > ~{out.o}"\n}\n\npipeline main(xs: List[Int] = [1, 2, 3]) -> (o: File) {\n  let p = for x in xs { prep(x = x) }\n  let j = join(fs = p.o)\n  return (o = j.o)\n}\n',
   );
-  const runs = { node: [], check: [], baseline: [] };
+  const runs = { node: [], check: [], baseline: [], nodeNoCa: [], checkNoCa: [] };
   timed("node", [pipeBin, "check", "main.pipe"], dir);
   for (let r = 0; r < CHECK_REPEAT; r++) {
     runs.node.push(timed("node", ["-e", "0"], dir));
     runs.check.push(timed("node", [pipeBin, "check", "main.pipe"], dir));
+    if (noCa) {
+      runs.nodeNoCa.push(timed("node", ["-e", "0"], dir, noCa));
+      runs.checkNoCa.push(timed("node", [pipeBin, "check", "main.pipe"], dir, noCa));
+    }
     if (baselineBin) runs.baseline.push(timed("node", [baselineBin, "check", "main.pipe"], dir));
   }
   const [nd, ck] = [med(runs.node), med(runs.check)];
@@ -165,6 +190,10 @@ for (const n of SIZES) {
   console.log(`  node -e 0    ${fmt(nd)}`);
   console.log(`  pipe check   ${fmt(ck)}   (${ratio(ck, nd)} node -e 0)   target: 2x`);
   if (baselineBin) console.log(`  baseline     ${fmt(med(runs.baseline))}   (${ratio(med(runs.baseline), nd)} node -e 0)`);
+  if (noCa) {
+    const [nn, cn] = [med(runs.nodeNoCa), med(runs.checkNoCa)];
+    console.log(`  without NODE_EXTRA_CA_CERTS: node -e 0 ${fmt(nn)}; pipe check ${fmt(cn)}   (${ratio(cn, nn)} node -e 0)`);
+  }
   if (ck.wall > 2 * nd.wall || ck.cpu > 2 * nd.cpu) failed.push(`pipe check: ${ratio(ck, nd)} node -e 0 (target 2x)`);
 }
 

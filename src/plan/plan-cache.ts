@@ -10,7 +10,8 @@
 // the hash the plan was made with. What cannot be fingerprinted so is named in
 // `CachedPlan.reads` by the code that reads it (`ReadLog.note`), or is not cached. The
 // invocation (entry file, pipeline, `-p` pairs, the parameter and config files named,
-// the working directory) and pipe's own build name the cache file.
+// the working directory) names the cache file; pipe's own build is in its head, so that a
+// new pipe compiles again and writes over what an old one kept rather than beside it.
 //
 // Beside a cache file, `<name>.plan` holds the hash under which a run stored that plan in
 // `.pipe/plans` (backends/local/run-storage.ts), so that the next run links it without
@@ -18,9 +19,9 @@
 // made at random when it is written: a plan kept anew never takes the hash of the one before.
 //
 // A cache file is two lines: the head (what is checked on reuse, the config, and for a plan
-// whose every task may be cached a `NoopSummary`), then the plan. The plan's line is parsed
-// only when it is asked for, so that a run whose every task is in the store reads the head
-// alone.
+// whose every task may be cached a `NoopSummary`), then the plan. The plan's line is read and
+// parsed only when it is asked for, so that a run whose every task is in the store reads the
+// head alone.
 
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -32,7 +33,7 @@ import type { ContentHasher } from "./content-hash.js";
 import { compactChunks, writePieces } from "../json-chunks.js";
 import { isPathOutput } from "../results/values.js";
 import { outputPath, storedAs } from "../store/layout.js";
-import { MAX_PLAN_BYTES, nodeFileHost, readUserBytes, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
+import { MAX_PLAN_BYTES, nodeFileHost, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { Plan, PlanValue } from "./plan.js";
 
 /** Bumped when what a cache file holds changes meaning. */
@@ -169,8 +170,15 @@ export interface Invocation {
 export const planCacheDir = (projectDir: string): string => path.join(projectDir, ".pipe", "plan-cache");
 
 function cacheFile(invocation: Invocation): string {
-  const name = createHash("sha256").update(JSON.stringify([build(), invocation])).digest("hex").slice(0, 32);
+  const name = createHash("sha256").update(JSON.stringify(invocation)).digest("hex").slice(0, 32);
   return path.join(planCacheDir(path.dirname(invocation.entryFile)), `${name}.json`);
+}
+
+declare global {
+  interface ImportMeta {
+    /** Set (by bin/bundle-cli.mjs) in the bundled command line, dist/bundle/. */
+    readonly pipeBundle?: boolean;
+  }
 }
 
 let buildId: string | undefined;
@@ -178,10 +186,13 @@ let buildId: string | undefined;
  * pipe's own build: the stat data of its compiled modules, so that a new pipe never reuses an
  * old one's plan. Listed one directory at a time, and stat'ed without bigints (a module
  * rewritten moves its ctime; its inode, size or mtime too, mostly): asked on every reuse.
+ * They are dist/'s, or when the bundle runs, the bundle's: it holds all of the code that
+ * compiles (bundling writes every file of it anew), and a `tsc` since leaves it unused.
  */
 function build(): string {
   if (buildId !== undefined) return buildId;
-  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const dist = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const root = import.meta.pipeBundle ? path.join(dist, "bundle") : dist;
   const digest = createHash("sha256");
   const walk = (dir: string, rel: string): void => {
     const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -205,48 +216,37 @@ function build(): string {
  */
 export async function reusePlan(invocation: Invocation, hasher: ContentHasher): Promise<ReusedPlan | undefined> {
   const file = cacheFile(invocation);
-  const read = readUserBytes(file, MAX_PLAN_BYTES);
-  if (!read.ok) return undefined;
-  const bytes = read.bytes;
-  const newline = bytes.indexOf(10);
-  if (newline < 0) return undefined;
+  const opened = openCacheFile(file);
+  if (!opened) return undefined;
   let cached: CacheHead;
   try {
     // Not a schema walk over the plan: only pipe writes this file, atomically, and the
     // envelope is checked; a file that fails to parse, or to match, is just not reused.
-    cached = JSON.parse(bytes.toString("utf8", 0, newline)) as CacheHead;
+    cached = JSON.parse(opened.head) as CacheHead;
   } catch {
+    opened.close();
     return undefined;
   }
-  if (cached?.format !== CACHE_FORMAT || cached.build !== build() || !Array.isArray(cached.reads) || !Array.isArray(cached.hashed)) return undefined;
-  if (cached.planBytes !== bytes.length - newline - 1) return undefined;
-  for (const [read, print] of cached.reads) if (!unchangedRead(read, print)) return undefined;
-  for (const [file, hash] of cached.hashed) {
-    const now = await hasher.hash(file).catch(() => undefined);
-    if (now !== hash) return undefined;
+  const reusable = async (): Promise<boolean> => {
+    if (cached?.format !== CACHE_FORMAT || cached.build !== build() || !Array.isArray(cached.reads) || !Array.isArray(cached.hashed)) return false;
+    if (cached.planBytes !== opened.planBytes) return false;
+    for (const [read, print] of cached.reads) if (!unchangedRead(read, print)) return false;
+    for (const [file, hash] of cached.hashed) {
+      const now = await hasher.hash(file).catch(() => undefined);
+      if (now !== hash) return false;
+    }
+    return true;
+  };
+  if (!(await reusable())) {
+    opened.close();
+    return undefined;
   }
   const stamp = typeof cached.stamp === "string" ? cached.stamp : "";
   const planHash = notedHash(file, stamp);
-  // The plan's bytes are let go once they are text, before the text is parsed: kept with the
-  // plan (the getter's closure held them), they were a second copy of it for the whole command.
-  let unparsed: Buffer | undefined = bytes.subarray(newline + 1);
   let plan: Plan | undefined;
-  let failure: unknown;
   return {
     get plan() {
-      if (plan === undefined) {
-        if (unparsed) {
-          const text = unparsed.toString("utf8");
-          unparsed = undefined;
-          try {
-            plan = JSON.parse(text) as Plan;
-          } catch (error) {
-            failure = error;
-          }
-        }
-        if (plan === undefined) throw failure;
-      }
-      return plan;
+      return (plan ??= JSON.parse(opened.plan().toString("utf8")) as Plan);
     },
     ...(cached.noop ? { noop: cached.noop } : {}),
     config: cached.config,
@@ -257,6 +257,78 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
       if (hash !== planHash) noteHash(file, stamp, hash);
     },
   };
+}
+
+/**
+ * A cache file open for reading: its head (the first line) read, its plan's line read when
+ * asked, from the same file (a cache file written since is another, renamed over it). A
+ * command that never asks leaves it open until it exits.
+ */
+interface OpenedCacheFile {
+  readonly head: string;
+  readonly planBytes: number;
+  /** The plan's line; closes the file. */
+  plan(): Buffer;
+  close(): void;
+}
+
+/**
+ * Reads a cache file's head only, a piece at a time up to its line break, so that a run of a
+ * kept plan whose every task is in the store never reads the plan (tens of megabytes for a
+ * large sweep). Undefined when it is missing, not a regular file, larger than any plan may
+ * be, or has no line break.
+ */
+function openCacheFile(file: string): OpenedCacheFile | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || stat.size > MAX_PLAN_BYTES) throw new Error("not a cache file");
+    const pieces: Buffer[] = [];
+    let read = 0;
+    let newline = -1;
+    for (let size = 1 << 16; newline < 0 && read < stat.size; size = Math.min(size * 2, 1 << 24)) {
+      const piece = Buffer.allocUnsafe(Math.min(size, stat.size - read));
+      const got = fs.readSync(fd, piece, 0, piece.length, read);
+      if (got === 0) break;
+      const at = piece.subarray(0, got).indexOf(10);
+      if (at >= 0) newline = read + at;
+      pieces.push(piece.subarray(0, got));
+      read += got;
+    }
+    if (newline < 0) throw new Error("no head");
+    const start = Buffer.concat(pieces, read);
+    const open = fd;
+    fd = undefined;
+    let closed = false;
+    const close = (): void => {
+      if (!closed) fs.closeSync(open);
+      closed = true;
+    };
+    return {
+      head: start.toString("utf8", 0, newline),
+      planBytes: stat.size - newline - 1,
+      plan: () => {
+        try {
+          const bytes = Buffer.allocUnsafe(stat.size - newline - 1);
+          const had = start.copy(bytes, 0, newline + 1);
+          for (let n = had; n < bytes.length; ) {
+            const got = fs.readSync(open, bytes, n, bytes.length - n, newline + 1 + n);
+            if (got === 0) throw new Error(`the plan cache file ${file} was cut short while read`);
+            n += got;
+          }
+          return bytes;
+        } finally {
+          close();
+        }
+      },
+      close,
+    };
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 const notesOf = (file: string): string => file.replace(/\.json$/, ".plan");

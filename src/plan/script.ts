@@ -281,11 +281,12 @@ export const WORK_LINES: readonly string[] = [
 ];
 
 /**
- * The built entry renamed into place. A forced rerun replaces the old entry; otherwise a
+ * The built entry renamed into place, as store/commit.ts does it. A forced rerun replaces the
+ * old entry, as does a folder left without its record (damaged by hand); otherwise a
  * concurrent run may have committed the same key first, and its result is as good as this one.
  */
 export const COMMIT_LINES: readonly string[] = [
-  'if [ -n "${PIPE_FORCE:-}" ] && [ -e "$final" ]; then',
+  `if [ -e "$final" ] && { [ -n "\${PIPE_FORCE:-}" ] || [ ! -e "$final/${META}" ]; }; then`,
   `  old="${inBash.replaced}" && mv -T "$final" "$old"`,
   "fi",
   'if ! mv -T "$out" "$final" 2>/dev/null; then',

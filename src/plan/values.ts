@@ -85,12 +85,22 @@ export function toPlanValue(value: Value): PlanValue {
   }
 }
 
-/** Floats as Python prints them (`1.0`, `0.001`, `1e-07`), so commands read as users expect. */
+/**
+ * Floats as Python's `repr` prints them (`1.0`, `0.001`, `1e-05`, `1e+16`), so that commands
+ * and ids read as users expect: the shortest digits that round-trip (as JavaScript's), in
+ * positional form for exponents from -4 to 15 and in scientific form with a two-digit
+ * exponent outside them.
+ */
 export function formatFloat(v: number): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return v.toFixed(1);
-  const s = String(v);
-  return s.replace(/e([+-])(\d)$/, "e$10$2");
+  const sign = v < 0 || Object.is(v, -0) ? "-" : "";
+  const [mantissa, e] = Math.abs(v).toExponential().split("e") as [string, string];
+  const exponent = Number(e);
+  const digits = mantissa.replace(".", "");
+  if (exponent < -4 || exponent >= 16) return `${sign}${mantissa}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
+  if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits}`;
+  const whole = digits.padEnd(exponent + 1, "0");
+  return `${sign}${whole.slice(0, exponent + 1)}.${whole.slice(exponent + 1) || "0"}`;
 }
 
 /** The text a scalar stands for in a command or an id. */

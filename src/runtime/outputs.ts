@@ -4,6 +4,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { formatFloat } from "../plan/values.js";
 import { isPathList, isStructured, parseType, pythonJson } from "../store/structured.js";
 
 export const outputTypes = ["Int", "Float", "Bool", "String", "File", "Dir"] as const;
@@ -82,8 +83,8 @@ function scalarText(name: string, type: "Int" | "Float" | "Bool" | "String", val
       // BigInt spells large integers out in full, where String(1e21) would write "1e+21".
       return typeof value === "number" && Number.isInteger(value) ? BigInt(value).toString() : bad();
     case "Float":
-      // Not-a-number and infinities as Python prints them (store/outputs.ts reads them so).
-      return typeof value === "number" ? (Number.isFinite(value) ? String(value) : Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf") : bad();
+      // As a Python action writes it (store/outputs.ts reads not-a-number and infinities so).
+      return typeof value === "number" ? formatFloat(value) : bad();
     case "Bool":
       return typeof value === "boolean" ? String(value) : bad();
     case "String":

@@ -103,6 +103,23 @@ pipeline main() { let x = a(v = 41) }
     expect(tmpEntries(dir)).toEqual([]);
   });
 
+  it("replaces a folder left in the store without its meta.json, as a forced rerun replaces an entry", async () => {
+    const dir = project({ "main.pipe": counting });
+    const plan = await mustPlan(dir);
+    const t = plan.tasks[0]!;
+    expect((await runTask(plan, t, dir)).code).toBe(0);
+    fs.rmSync(path.join(dir, "store", t.key, "meta.json"));
+    fs.writeFileSync(path.join(dir, "store", t.key, "n"), "damaged\n");
+    const r = await runTask(plan, t, dir);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, "runs.log"), "utf8")).toBe("run\nrun\n");
+    expect(read(dir, t.key, "n")).toBe("41\n");
+    expect(fs.existsSync(path.join(dir, "store", t.key, "meta.json"))).toBe(true);
+    expect(storeEntries(dir)).toEqual([t.key]);
+    expect(tmpEntries(dir)).toEqual([]);
+  });
+
   it("a relative PIPE_STORE is the runner's, not the project's", async () => {
     const dir = project({ "main.pipe": counting });
     const plan = await mustPlan(dir);

@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// The bundled command line, dist/bundle/: the modules tsc compiled into dist/ for `pipe`
+// (dist/cli/index.js and everything it imports), with commander and picocolors, in a few
+// files rather than some ninety, so that a command spends its start-up running rather than
+// resolving, reading and compiling modules one by one. What each command loads only when it
+// runs (the `import()`s of src/cli/commands.ts and below) stays apart, by esbuild's code
+// splitting, in the groups below. The other packages stay outside, loaded from node_modules
+// as before; so do the programs tasks run (dist/runtime/*.js), the language server's own
+// entry and the prettier plugin, which are dist/'s files as tsc wrote them.
+//
+// In the bundle, `import.meta.url` of every module is the URL of its own file in dist/, as
+// if it were not bundled: code that finds pipe's files from where it sits (host.ts's
+// packageRoot, the plan cache's build id, createRequire) finds the same ones.
+//
+// bin/pipe.js runs the bundle when it is at least as new as dist/cli/index.js (a `tsc`
+// after it leaves it stale: then dist/ is run, unbundled). dist/bundle/modules.json says
+// which of dist's modules each file of the bundle holds (test/project/startup.test.ts).
+//
+//   node bin/bundle-cli.mjs [--groups]   (after `tsc -p .`; `npm run build` runs both;
+//                                         --groups prints each group and who imports it)
+
+import * as esbuild from "esbuild";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const dist = path.join(root, "dist");
+const out = path.join(dist, "bundle");
+const entry = path.join(dist, "cli", "index.js");
+if (!fs.existsSync(entry)) {
+  console.error("bundle-cli: no dist/cli/index.js; run `tsc -p .` first");
+  process.exit(2);
+}
+
+/** The packages bundled in: small, and loaded by every command. Every other one is imported from node_modules. */
+const BUNDLED = new Set(["commander", "picocolors"]);
+
+/** The names dist/'s modules import of each of node's modules (`import { a, b as c } from "node:x"`). */
+function importedBuiltinNames() {
+  const names = new Map();
+  for (const file of fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".js") || file.startsWith(`bundle${path.sep}`)) continue;
+    const text = fs.readFileSync(path.join(dist, file), "utf8");
+    for (const [, clause, from] of text.matchAll(/^import\s+([^;]*?)\s+from\s+"(node:[^"]+)";?$/gm)) {
+      const named = /\{([^}]*)\}/.exec(clause);
+      if (!named) continue;
+      if (!names.has(from)) names.set(from, new Set());
+      for (const part of named[1].split(",")) {
+        const name = part.trim().split(/\s+as\s+/)[0].replace(/^type\s+/, "");
+        if (/^[A-Za-z_$][\w$]*$/.test(name)) names.get(from).add(name);
+      }
+    }
+  }
+  return names;
+}
+const builtinNames = importedBuiltinNames();
+
+/** Loaded only when first used: commander requires child_process for executable subcommands, which pipe has none of. */
+const LAZY_BUILTINS = new Set(["node:child_process"]);
+
+const external = {
+  name: "external-packages",
+  setup(build) {
+    // node's own modules through `require`, not `import`: an import makes node build the
+    // module's ESM facade, which reads every export, and so loads what the module keeps
+    // lazy (fs's streams, for one).
+    build.onResolve({ filter: /^node:/ }, (args) => {
+      if (args.kind === "dynamic-import" || args.namespace === "lazy-builtin" || args.namespace === "builtin") return { path: args.path, external: true };
+      if (args.kind === "require-call" && LAZY_BUILTINS.has(args.path)) return { path: args.path, namespace: "lazy-builtin" };
+      if (args.kind === "import-statement") return { path: args.path, namespace: "builtin" };
+      return { path: args.path, external: true };
+    });
+    // An ES module with the names pipe imports of it (as a CommonJS one, every importer
+    // would copy all of the module's properties).
+    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
+      contents: [
+        `const m = require(${JSON.stringify(args.path)});`,
+        "export default m;",
+        ...[...(builtinNames.get(args.path) ?? [])].map((name) => `export const ${name} = m.${name};`),
+        "",
+      ].join("\n"),
+      loader: "js",
+    }));
+    build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
+      contents: `let loaded;\nmodule.exports = new Proxy({}, { get: (_, name) => (loaded ??= require(${JSON.stringify(args.path)}))[name] });\n`,
+      loader: "js",
+    }));
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      const name = args.path.startsWith("@") ? args.path.split("/").slice(0, 2).join("/") : args.path.split("/")[0];
+      return BUNDLED.has(name) ? undefined : { path: args.path, external: true };
+    });
+  },
+};
+
+/**
+ * The hot paths. esbuild's code splitting puts a module in a chunk of its own for every
+ * distinct set of entry points (the `import()` targets) that reach it: some seventy small
+ * files, each costing a resolve, a read and a compile at start-up. Here a group of modules is
+ * made one chunk by having every entry that needs the group import all of it.
+ *
+ * The first group is the command line and what a `pipe run` or `pipe plan` of a kept plan
+ * needs (no parser, checker, compiler, schema or driver): every command loads it, and every
+ * entry imports it. Each later group is what its roots import, through any depth, less the
+ * groups before it. An entry of a hot path (a group's root) needs the groups whose roots it
+ * reaches, and those they are `on`; any other entry (the rarer commands) needs every group
+ * it reaches a module of, and loads it whole. A module that an entry not needing its group
+ * reaches leaves the group, so that a hot path never loads a group for one module of it:
+ * into the first group when neither it nor what it imports uses a package, else to a small
+ * chunk of esbuild's. A no-op `pipe run` or `pipe plan` then loads three files of the bundle,
+ * `pipe check` four; what a command loads beyond its need is code it never runs.
+ */
+const GROUPS = [
+  { roots: ["cli/index.js", "cli/run-command.js", "cli/plan-command.js"], on: [] },
+  // The front end: parsing and checking.
+  { roots: ["cli/check-command.js", "phases.js"], on: [0] },
+  // The store's writers and the plan's schema, which compiling and running both use.
+  { roots: ["store/index.js", "plan/plan.js"], on: [0] },
+  // Compiling a plan.
+  { roots: ["cli/compile-program.js"], on: [0, 1, 2] },
+  // Running one.
+  { roots: ["backends/local/driver.js", "plan/verify-inputs.js"], on: [0, 2] },
+].map(({ roots, on }) => ({ roots: roots.map((r) => path.join(dist, r)), on }));
+
+const GROUP_NS = "pipe-group";
+
+/** The module graph as esbuild sees it: each module's static imports and packages, and the modules some `import()` loads. */
+async function moduleGraph() {
+  const { metafile } = await esbuild.build({ ...options, plugins: [external, ownUrl(new Map())], write: false, metafile: true, logLevel: "silent" });
+  const imports = new Map();
+  const packages = new Map();
+  const entries = new Set([entry]);
+  for (const [file, input] of Object.entries(metafile.inputs)) {
+    const from = path.resolve(root, file);
+    imports.set(from, []);
+    packages.set(from, []);
+    for (const i of input.imports) {
+      if (i.external) {
+        if (!i.path.startsWith("node:")) packages.get(from).push(i.path);
+        continue;
+      }
+      const to = path.resolve(root, i.path);
+      if (i.kind === "dynamic-import") entries.add(to);
+      else if (i.kind === "import-statement") imports.get(from).push(to);
+    }
+  }
+  return { imports, packages, entries };
+}
+
+/** The groups' members, and the groups each entry imports. */
+function groupImports({ imports, packages, entries }) {
+  const closure = (starts) => {
+    const seen = new Set();
+    const todo = [...starts];
+    while (todo.length) {
+      const m = todo.pop();
+      if (seen.has(m)) continue;
+      seen.add(m);
+      todo.push(...(imports.get(m) ?? []));
+    }
+    return seen;
+  };
+  const ours = (m) => m.startsWith(dist + path.sep);
+  const groups = [];
+  const taken = new Set();
+  for (const { roots } of GROUPS) {
+    const members = new Set([...closure(roots)].filter((m) => ours(m) && !taken.has(m)));
+    for (const m of members) taken.add(m);
+    groups.push(members);
+  }
+  // The entries of the hot paths (the groups' roots, and the command line's): the others
+  // need every group they reach a module of, and load it whole.
+  const hot = new Set([entry, ...GROUPS.flatMap(({ roots }) => roots)].filter((e) => entries.has(e)));
+  const needs = new Map();
+  const reaches = new Map();
+  for (const e of entries) {
+    const reach = closure([e]);
+    const needed = new Set([0]);
+    GROUPS.forEach(({ roots, on }, g) => {
+      const needing = hot.has(e) ? roots.some((r) => reach.has(r)) : [...groups[g]].some((m) => reach.has(m));
+      if (needing) for (const n of [g, ...on]) needed.add(n);
+    });
+    needs.set(e, needed);
+    reaches.set(e, reach);
+  }
+  const light = (m) => [...closure([m])].every((d) => ours(d) && packages.get(d)?.length === 0 && !fs.readFileSync(d, "utf8").includes("createRequire("));
+  for (let g = 1; g < groups.length; g++) {
+    for (const m of groups[g]) {
+      if (![...entries].some((e) => !needs.get(e).has(g) && reaches.get(e).has(m))) continue;
+      groups[g].delete(m);
+      if (!light(m)) continue;
+      for (const d of closure([m])) {
+        for (const members of groups) members.delete(d);
+        groups[0].add(d);
+      }
+    }
+  }
+  return { groups, injected: needs };
+}
+
+/**
+ * Gives every module of dist/ its own file's URL as `import.meta.url` (the bundle's files sit
+ * in dist/bundle/, one level down), and makes each entry import the groups it reaches.
+ */
+const ownUrl = (injected) => ({
+  name: "own-import-meta-url",
+  setup(build) {
+    build.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (!args.path.startsWith(dist + path.sep)) return undefined;
+      let text = await fs.promises.readFile(args.path, "utf8");
+      if (text.includes("import.meta.url")) {
+        const relative = path.relative(out, args.path).split(path.sep).join("/");
+        text = text.replaceAll("import.meta.url", `new URL(${JSON.stringify(relative)}, import.meta.url).href`);
+      }
+      const groups = [...(injected.get(args.path) ?? [])].sort();
+      return { contents: groups.map((g) => `import "${GROUP_NS}:${g}";\n`).join("") + text, loader: "js" };
+    });
+  },
+});
+
+const grouped = (groups) => ({
+  name: "groups",
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^${GROUP_NS}:`) }, (args) => ({ path: args.path, namespace: GROUP_NS }));
+    build.onLoad({ filter: /.*/, namespace: GROUP_NS }, (args) => ({
+      contents: [...groups[Number(args.path.slice(GROUP_NS.length + 1))]].map((m) => `import ${JSON.stringify(m)};\n`).join(""),
+      resolveDir: root,
+      loader: "js",
+    }));
+  },
+});
+
+const options = {
+  absWorkingDir: root,
+  entryPoints: { pipe: entry },
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  chunkNames: "[name]-[hash]",
+  // What the plan cache names pipe's build by (src/plan/plan-cache.ts): the bundle's files.
+  define: { "import.meta.pipeBundle": "true" },
+  // commander and picocolors are CommonJS: their `require`s of node's modules need a real require.
+  banner: { js: 'import { createRequire as __pipeRequire } from "node:module";\nconst require = __pipeRequire(import.meta.url);' },
+  legalComments: "none",
+  logLevel: "warning",
+};
+
+const { groups, injected } = groupImports(await moduleGraph());
+if (process.argv.includes("--groups")) {
+  groups.forEach((members, g) => console.log(`group ${g}: ${[...members].map((m) => path.relative(dist, m)).sort().join(" ")}`));
+  for (const [e, g] of injected) console.log(`${path.relative(dist, e)} imports groups ${[...g].sort().join(", ")}`);
+}
+fs.rmSync(out, { recursive: true, force: true });
+const result = await esbuild.build({ ...options, plugins: [grouped(groups), external, ownUrl(injected)], metafile: true });
+
+/** Each file of the bundle, relative to dist/bundle, with the modules it holds: dist/... for pipe's, node_modules/... for a package's. */
+const modules = {};
+const named = (input) => {
+  const file = path.resolve(root, input).split(path.sep).join("/");
+  const at = file.lastIndexOf("/node_modules/");
+  return at >= 0 ? file.slice(at + 1) : path.relative(root, file).split(path.sep).join("/");
+};
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  modules[path.relative(out, path.resolve(root, file)).split(path.sep).join("/")] = Object.keys(output.inputs)
+    .filter((i) => !i.startsWith(`${GROUP_NS}:`))
+    .map(named)
+    .sort();
+}
+fs.writeFileSync(path.join(out, "modules.json"), JSON.stringify(modules, null, 2) + "\n");
