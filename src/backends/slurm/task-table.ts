@@ -187,7 +187,8 @@ function classBody(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
     FAIL,
   ];
   // The files the key covers: the checks of taskCheckLines, each file's path, hash and stamp from the row where they differ.
-  const files = each((t) => (t.files.length ? keyFiles([t]) : NO_FILES));
+  // keyFiles of one file is that file: a sweep's tasks mostly have one (a `uses` script) or none.
+  const files = each((t) => (t.files.length === 0 ? NO_FILES : t.files.length === 1 ? t.files : keyFiles([t])));
   if (files[0]!.length > 0) {
     const prelude = taskCheckLines(first, REMEDY.slurm);
     append(lines, prelude.slice(0, prelude.length - files[0]!.length));
