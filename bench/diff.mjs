@@ -107,8 +107,8 @@ for (const [label, a, b] of pairs) {
   let summary = "";
   for (let r = 0; r < REPEAT; r++) {
     let t = now();
-    const before = readPlanFile(a).plan;
-    const after = readPlanFile(b).plan;
+    const before = (await readPlanFile(a)).plan;
+    const after = (await readPlanFile(b)).plan;
     times.read.push(now() - t);
     t = now();
     const diff = diffPlans(before, after);

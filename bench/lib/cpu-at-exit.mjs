@@ -1,7 +1,11 @@
 // Preloaded (`node --import`) into a measured process: at exit, writes the CPU seconds of
 // its main thread alone (Linux, from /proc) to the file named by BENCH_CPU_FILE. The
-// process total (user + system of all threads, from /usr/bin/time) also counts V8's
-// garbage-collector helper threads, which on a loaded machine vary from run to run.
+// process total (user + system of all threads, from /usr/bin/time) also counts V8's four
+// platform workers: about half parallel scavenging and concurrent marking and sweeping, half
+// concurrent optimising compilation (`--single-threaded-gc` halves them, `--single-threaded`
+// moves all of it onto the main thread, which then costs more); libuv's thread pool does
+// nothing measurable in a compilation. They shrink only with what is allocated and compiled,
+// and on a loaded machine vary from run to run.
 
 import fs from "node:fs";
 

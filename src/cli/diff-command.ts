@@ -2,16 +2,20 @@
 // side is a `.pipe` file, a plan JSON (`pipe plan --plan-only` or `--json`), or a git
 // revision of either (`REV:path`). Exit 0 when nothing differs, 3 when something does,
 // 2 when a side cannot be read or compiled.
+//
+// The compiler and git are loaded only for a side that needs them: two plan files are
+// compared with the diff modules alone (the compiler's modules, zod among them, cost more
+// start-up than comparing two small plans).
 
 import fs from "node:fs";
 import { useColor } from "./color.js";
 import path from "node:path";
 import { diffPlans, hasChanges } from "../diff/index.js";
-import { checkoutRevision, GitError, parseRevisionPath, showAtRevision } from "../diff/git-revision.js";
+import { parseRevisionPath } from "../diff/revision-path.js";
 import { readPlanFile, readPlanJson } from "../diff/plan-json.js";
 import { diffJson, renderDiff } from "../diff/render.js";
 import type { Plan } from "../plan/plan.js";
-import { buildPlan, type PlanFlags } from "./build-plan.js";
+import type { PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
 
 export interface DiffFlags extends PlanFlags {
@@ -44,21 +48,23 @@ export async function loadSide(spec: string, flags: PlanFlags, io: Io): Promise<
   };
   const local = path.resolve(io.cwd, spec);
   const revision = fs.existsSync(local) ? undefined : parseRevisionPath(spec);
+  const buildPlan = async () => (await import("./build-plan.js")).buildPlan;
+  if (!revision) {
+    if (!fs.existsSync(local)) return fail("no such file (nor a git revision REV:path)");
+    if (!spec.endsWith(".json")) return (await (await buildPlan())(local, flags, io))?.plan;
+    const read = await readPlanFile(local);
+    return "plan" in read ? read.plan : fail(read.error);
+  }
+  const { checkoutRevision, GitError, showAtRevision } = await import("../diff/git-revision.js");
   try {
-    if (!revision) {
-      if (!fs.existsSync(local)) return fail("no such file (nor a git revision REV:path)");
-      if (!spec.endsWith(".json")) return (await buildPlan(local, flags, io))?.plan;
-      const read = readPlanFile(local);
-      return "plan" in read ? read.plan : fail(read.error);
-    }
     if (revision.path.endsWith(".json")) {
-      const read = readPlanJson(await showAtRevision(io.cwd, revision));
+      const read = await readPlanJson(await showAtRevision(io.cwd, revision));
       return "plan" in read ? read.plan : fail(read.error);
     }
     const checkout = await checkoutRevision(io.cwd, revision);
     try {
       // Diagnostics name the revision's files as if they were the working tree's.
-      return (await buildPlan(checkout.file, flags, { ...io, cwd: checkout.cwd }))?.plan;
+      return (await (await buildPlan())(checkout.file, flags, { ...io, cwd: checkout.cwd }))?.plan;
     } finally {
       await checkout.remove();
     }

@@ -37,7 +37,12 @@ export async function graphCommand(file: string, flags: GraphFlags, io: Io): Pro
   if (!built) return Exit.invalid;
   const states = taskStates(built.plan, built.config.storeDir, built.projectDir);
   const graph = flags.actions ? actionGraph(built.plan, states) : taskGraph(built.plan, states, flags.expand ?? false);
-  io.out(format === "dot" ? toDot(graph, built.plan.entry) : toMermaid(graph));
+  // In pieces: the DOT of a plan of 500,000 tasks is some 75 MB, and its lines, their text
+  // joined and the bytes written would each be as much again.
+  const out = new Pieces((text) => io.out(text));
+  if (format === "dot") toDot(graph, built.plan.entry, out);
+  else toMermaid(graph, out);
+  out.flush();
   return Exit.ok;
 }
 
@@ -60,11 +65,12 @@ interface GraphNode {
   readonly cluster?: string;
 }
 
+/** Edges as pairs of node positions, `[from0, to0, from1, to1, …]`, each drawn once. */
 export interface Graph {
   readonly nodes: GraphNode[];
-  readonly edges: [string, string][];
+  readonly edges: readonly number[];
   /** Into a pending part, from what it waits on: drawn dashed. */
-  readonly waits: [string, string][];
+  readonly waits: readonly number[];
 }
 
 /** The worst state of a group: a failure shows, then work to do. */
@@ -84,97 +90,153 @@ const counts = (states: TaskState[]): string =>
 function taskGraph(plan: Plan, states: Map<string, TaskState>, expand: boolean): Graph {
   const bySweep = new Map<string, Plan["tasks"][number][]>();
   for (const t of plan.tasks) (bySweep.get(t.group) ?? bySweep.set(t.group, []).get(t.group)!).push(t);
-  const nodeOf = new Map<string, string>();
+  /** The node each task is drawn in, by id. */
+  const nodeOf = new Map<string, number>();
   const nodes: GraphNode[] = [];
   for (const [group, tasks] of bySweep) {
     const sweep = tasks.length > 1 || tasks[0]!.id !== group;
     if (sweep && !expand && tasks.length > EXPAND_LIMIT) {
       const taskStatesHere = tasks.map((t) => states.get(t.id)!);
       const action = plan.actions[tasks[0]!.action]!.name;
+      for (const t of tasks) nodeOf.set(t.id, nodes.length);
       nodes.push({ id: group, label: `${printable(group)} ×${tasks.length}\n${action}\n${counts(taskStatesHere)}`, state: worst(taskStatesHere) });
-      for (const t of tasks) nodeOf.set(t.id, group);
       continue;
     }
     for (const t of tasks) {
       const state = states.get(t.id)!;
+      nodeOf.set(t.id, nodes.length);
       nodes.push({ id: t.id, label: `${printable(t.id)}\n${printable(plan.actions[t.action]!.name)}`, state, ...(sweep ? { cluster: group } : {}) });
-      nodeOf.set(t.id, t.id);
     }
   }
-  return withPending(plan, { nodes, edges: uniqueEdges(plan.tasks.flatMap((t) => t.deps.map((d) => [nodeOf.get(d)!, nodeOf.get(t.id)!] as [string, string]))), waits: [] }, (id) => nodeOf.get(id) ?? id);
+  const edges = new EdgeList(nodes.length);
+  for (const t of plan.tasks) {
+    const to = nodeOf.get(t.id)!;
+    for (const d of t.deps) edges.add(nodeOf.get(d)!, to);
+  }
+  return withPending(plan, nodes, edges.pairs, (id) => nodeOf.get(id));
 }
 
 function actionGraph(plan: Plan, states: Map<string, TaskState>): Graph {
   const byAction = new Map<string, TaskState[]>();
   for (const t of plan.tasks) (byAction.get(t.action) ?? byAction.set(t.action, []).get(t.action)!).push(states.get(t.id)!);
-  const actionOf = new Map(plan.tasks.map((t) => [t.id, t.action]));
   const nodes = [...byAction].map(([action, s]): GraphNode => ({ id: action, label: `${printable(plan.actions[action]!.name)}\n${s.length} task${s.length === 1 ? "" : "s"}: ${counts(s)}`, state: worst(s) }));
-  return withPending(plan, { nodes, edges: uniqueEdges(plan.tasks.flatMap((t) => t.deps.map((d) => [actionOf.get(d)!, t.action] as [string, string]))), waits: [] }, (id) => actionOf.get(id) ?? id);
+  const position = new Map(nodes.map((n, i) => [n.id, i]));
+  const actionOf = new Map(plan.tasks.map((t) => [t.id, t.action]));
+  const edges = new EdgeList(nodes.length);
+  for (const t of plan.tasks) {
+    const to = position.get(t.action)!;
+    for (const d of t.deps) edges.add(position.get(actionOf.get(d)!)!, to);
+  }
+  return withPending(plan, nodes, edges.pairs, (id) => {
+    const action = actionOf.get(id);
+    return action === undefined ? undefined : position.get(action);
+  });
 }
 
-/** The graph with a node per pending part of the plan; `nodeOf` names the node a task is drawn in. */
-function withPending(plan: Plan, graph: Graph, nodeOf: (id: string) => string): Graph {
+/**
+ * The graph with a node per pending part of the plan. `nodeOf` gives the node a task is
+ * drawn in; what a pending part waits on that is no task is another pending part.
+ */
+function withPending(plan: Plan, nodes: GraphNode[], edges: readonly number[], nodeOf: (id: string) => number | undefined): Graph {
   const pending = plan.pending ?? [];
-  const nodes = [...graph.nodes, ...pending.map((p): GraphNode => ({ id: p.id, label: `${printable(p.id)}\npending`, state: "pending" }))];
-  return { nodes, edges: graph.edges, waits: uniqueEdges(pending.flatMap((p) => pendingFrom(p).map((from) => [nodeOf(from), p.id] as [string, string]))) };
+  const pendingAt = new Map<string, number>();
+  for (const p of pending) {
+    pendingAt.set(p.id, nodes.length);
+    nodes.push({ id: p.id, label: `${printable(p.id)}\npending`, state: "pending" });
+  }
+  const waits = new EdgeList(nodes.length);
+  for (const p of pending) for (const from of pendingFrom(p)) waits.add(nodeOf(from) ?? pendingAt.get(from)!, pendingAt.get(p.id)!);
+  return { nodes, edges, waits: waits.pairs };
 }
 
 function pendingFrom(p: Pending): string[] {
   return [...new Set([...p.over.map((o) => o.task), ...p.after])];
 }
 
-function uniqueEdges(edges: [string, string][]): [string, string][] {
-  const seen = new Set<string>();
-  return edges.filter(([a, b]) => {
-    const k = `${a}\0${b}`;
-    if (a === b || seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+/** Edges between node positions, in the order first added, without loops or repeats. */
+class EdgeList {
+  readonly pairs: number[] = [];
+  private readonly seen = new Set<number>();
+
+  constructor(private readonly nodes: number) {}
+
+  add(from: number, to: number): void {
+    // One number per edge: below 2^53 for any plan within the task limit.
+    const key = from * this.nodes + to;
+    if (from === to || this.seen.has(key)) return;
+    this.seen.add(key);
+    this.pairs.push(from, to);
+  }
 }
 
-export function toDot(graph: Graph, entry: string): string {
+/** Text written in pieces of about CHUNK characters. */
+class Pieces {
+  private parts: string[] = [];
+  private size = 0;
+  private static readonly CHUNK = 1 << 16;
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  line(text: string): void {
+    this.parts.push(text, "\n");
+    this.size += text.length + 1;
+    if (this.size >= Pieces.CHUNK) this.flush();
+  }
+
+  flush(): void {
+    if (this.parts.length) this.write(this.parts.join(""));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+export function toDot(graph: Graph, entry: string, out: Pieces): void {
   // Ids as printed everywhere, then quoted: DOT reads `\\` as a backslash, as JSON writes it.
   const q = (s: string) => JSON.stringify(printable(s));
-  const lines = [`digraph ${q(entry)} {`, "  rankdir=LR;", '  node [shape=box, style="rounded,filled", fontname=monospace];'];
+  out.line(`digraph ${q(entry)} {`);
+  out.line("  rankdir=LR;");
+  out.line('  node [shape=box, style="rounded,filled", fontname=monospace];');
   const node = (n: GraphNode, indent: string) =>
     `${indent}${q(n.id)} [label=${JSON.stringify(n.label)}, ${n.state === "pending" ? 'style="rounded,filled,dashed", ' : ""}fillcolor="${fill[n.state]}", tooltip=${JSON.stringify(stateWords[n.state])}];`;
   const clusters = new Map<string, GraphNode[]>();
   for (const n of graph.nodes) {
     if (n.cluster) (clusters.get(n.cluster) ?? clusters.set(n.cluster, []).get(n.cluster)!).push(n);
-    else lines.push(node(n, "  "));
+    else out.line(node(n, "  "));
   }
   let i = 0;
   for (const [name, members] of clusters) {
-    lines.push(`  subgraph cluster_${i++} {`, `    label=${q(name)};`, "    style=dashed;");
-    for (const n of members) lines.push(node(n, "    "));
-    lines.push("  }");
+    out.line(`  subgraph cluster_${i++} {`);
+    out.line(`    label=${q(name)};`);
+    out.line("    style=dashed;");
+    for (const n of members) out.line(node(n, "    "));
+    out.line("  }");
   }
-  for (const [a, b] of graph.edges) lines.push(`  ${q(a)} -> ${q(b)};`);
-  for (const [a, b] of graph.waits) lines.push(`  ${q(a)} -> ${q(b)} [style=dashed];`);
-  lines.push("  subgraph cluster_legend {", '    label="state"; style=dotted;');
-  for (const s of Object.keys(fill) as TaskState[]) lines.push(`    "legend:${s}" [label="${stateWords[s]}", fillcolor="${fill[s]}"];`);
-  lines.push("  }", "}");
-  return lines.join("\n") + "\n";
+  const id = (k: number) => q(graph.nodes[k]!.id);
+  for (let k = 0; k < graph.edges.length; k += 2) out.line(`  ${id(graph.edges[k]!)} -> ${id(graph.edges[k + 1]!)};`);
+  for (let k = 0; k < graph.waits.length; k += 2) out.line(`  ${id(graph.waits[k]!)} -> ${id(graph.waits[k + 1]!)} [style=dashed];`);
+  out.line("  subgraph cluster_legend {");
+  out.line('    label="state"; style=dotted;');
+  for (const s of Object.keys(fill) as TaskState[]) out.line(`    "legend:${s}" [label="${stateWords[s]}", fillcolor="${fill[s]}"];`);
+  out.line("  }");
+  out.line("}");
 }
 
-export function toMermaid(graph: Graph): string {
-  const ids = new Map(graph.nodes.map((n, i) => [n.id, `t${i}`]));
+export function toMermaid(graph: Graph, out: Pieces): void {
   // Labels are made of printable ids already; their line breaks are Mermaid's `<br/>`.
   const label = (s: string) => s.replace(/"/g, "#quot;").replace(/\n/g, "<br/>");
-  const lines = ["flowchart LR", ...(Object.keys(fill) as TaskState[]).map((s) => `  classDef ${s} fill:${fill[s]},stroke:#555`)];
-  const clusters = new Map<string, GraphNode[]>();
-  for (const n of graph.nodes) {
-    if (n.cluster) (clusters.get(n.cluster) ?? clusters.set(n.cluster, []).get(n.cluster)!).push(n);
-    else lines.push(`  ${ids.get(n.id)}["${label(n.label)}"]:::${n.state}`);
-  }
+  out.line("flowchart LR");
+  for (const s of Object.keys(fill) as TaskState[]) out.line(`  classDef ${s} fill:${fill[s]},stroke:#555`);
+  const clusters = new Map<string, number[]>();
+  graph.nodes.forEach((n, k) => {
+    if (n.cluster) (clusters.get(n.cluster) ?? clusters.set(n.cluster, []).get(n.cluster)!).push(k);
+    else out.line(`  t${k}["${label(n.label)}"]:::${n.state}`);
+  });
   let i = 0;
   for (const [name, members] of clusters) {
-    lines.push(`  subgraph s${i++}["${label(printable(name))}"]`);
-    for (const n of members) lines.push(`    ${ids.get(n.id)}["${label(n.label)}"]:::${n.state}`);
-    lines.push("  end");
+    out.line(`  subgraph s${i++}["${label(printable(name))}"]`);
+    for (const k of members) out.line(`    t${k}["${label(graph.nodes[k]!.label)}"]:::${graph.nodes[k]!.state}`);
+    out.line("  end");
   }
-  for (const [a, b] of graph.edges) lines.push(`  ${ids.get(a)} --> ${ids.get(b)}`);
-  for (const [a, b] of graph.waits) lines.push(`  ${ids.get(a)} -.-> ${ids.get(b)}`);
-  return lines.join("\n") + "\n";
+  for (let k = 0; k < graph.edges.length; k += 2) out.line(`  t${graph.edges[k]} --> t${graph.edges[k + 1]}`);
+  for (let k = 0; k < graph.waits.length; k += 2) out.line(`  t${graph.waits[k]} -.-> t${graph.waits[k + 1]}`);
 }

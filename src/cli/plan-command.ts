@@ -10,7 +10,6 @@ import { planStates, type RunDecision } from "../plan/state.js";
 import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
 import { Exit, type Io } from "./io.js";
-import { maxOf } from "../arrays.js";
 import { jsonChunks, LazyArray } from "../json-chunks.js";
 import { pendingText } from "../plan/pending-text.js";
 import type { Pending } from "../plan/plan.js";
@@ -49,24 +48,39 @@ export async function planCommand(file: string, flags: PlanCommandFlags, io: Io)
       plan,
     });
   } else {
-    io.out(renderPlan(states, causes, plan.actions, plan.pending ?? [], colors(io, "out")));
+    renderPlan(states, causes, plan.actions, plan.pending ?? [], colors(io, "out"), (text) => io.out(text));
   }
   return flags.detailedExitcode && toRun > 0 ? Exit.changes : Exit.ok;
 }
 
-function renderPlan(states: RunDecision[], causes: readonly (string | undefined)[], actions: Record<string, { name: string }>, pending: readonly Pending[], c: Colors): string {
-  const width = Math.min(60, maxOf([...states.map((s) => printable(s.task.id).length), ...pending.map((p) => printable(p.id).length)], 4));
-  const lines = states.map((s, i) => {
-    const state = s.run ? c.yellow("run   ") : c.green("cached");
+/** The plan as lines, written in pieces of about a megabyte: at 100,000 tasks never one string of every line. */
+function renderPlan(states: RunDecision[], causes: readonly (string | undefined)[], actions: Record<string, { name: string }>, pending: readonly Pending[], c: Colors, out: (text: string) => void): void {
+  const ids = states.map((s) => printable(s.task.id));
+  let longest = 4;
+  for (const id of ids) if (id.length > longest) longest = id.length;
+  for (const p of pending) longest = Math.max(longest, printable(p.id).length);
+  const width = Math.min(60, longest);
+  const run = c.yellow("run   ");
+  const cached = c.green("cached");
+  const names = new Map<string, string>();
+  let text = "";
+  for (let i = 0; i < states.length; i++) {
+    const s = states[i]!;
     const why = s.run ? (causes[i] ?? `${s.reason}${s.because ? ` (${printable(s.because)})` : ""}`) : "";
-    return `  ${state}  ${printable(s.task.id).padEnd(width)}  ${actions[s.task.action]!.name.padEnd(12)} ${s.task.key.slice(0, 12)}  ${why}`.trimEnd();
-  });
+    let name = names.get(s.task.action);
+    if (name === undefined) names.set(s.task.action, (name = actions[s.task.action]!.name.padEnd(12)));
+    text += `  ${s.run ? run : cached}  ${ids[i]!.padEnd(width)}  ${name} ${s.task.key.slice(0, 12)}  ${why}`.trimEnd() + "\n";
+    if (text.length > 1 << 20) {
+      out(text);
+      text = "";
+    }
+  }
   // Known only at run time: one line per loop, and per call that waits on one.
-  for (const p of pending) lines.push(`  ${c.cyan("pending")} ${printable(p.id).padEnd(width)}  ${pendingText(p)}`);
+  for (const p of pending) text += `  ${c.cyan("pending")} ${printable(p.id).padEnd(width)}  ${pendingText(p)}\n`;
   const toRun = states.filter((s) => s.run).length;
-  lines.push(`${toRun} to run, ${states.length - toRun} cached${pending.length ? `, ${pending.length} pending` : ""}`);
-  if (toRun > 0) lines.push(formatCost(rerunCost(states.filter((s) => s.run).map((s) => s.task))));
-  return lines.join("\n") + "\n";
+  text += `${toRun} to run, ${states.length - toRun} cached${pending.length ? `, ${pending.length} pending` : ""}\n`;
+  if (toRun > 0) text += formatCost(rerunCost(states.filter((s) => s.run).map((s) => s.task))) + "\n";
+  out(text);
 }
 
 /** The JSON text of `value` and a newline, in pieces: a plan at the task limit comes near the longest string. */

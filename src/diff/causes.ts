@@ -4,7 +4,7 @@
 // `uses`, input and TypeScript file, and `cache`. Upstream keys are left to the caller,
 // which walks them to the root tasks (index.ts). Also used by `pipe why` against meta.json.
 
-import type { KeyFile, Plan, PlanValue, Task } from "../plan/plan.js";
+import type { ActionDef, KeyFile, Plan, PlanValue, Task } from "../plan/plan.js";
 import { unifiedDiff } from "./line-diff.js";
 
 /** One difference in a task's own key inputs. */
@@ -34,7 +34,11 @@ export interface KeyInputs {
 }
 
 export function taskInputs(plan: Plan, task: Task): KeyInputs {
-  const action = plan.actions[task.action];
+  return keyInputs(task, plan.actions[task.action]);
+}
+
+/** `taskInputs` with the task's action looked up already. */
+export function keyInputs(task: Task, action: ActionDef | undefined): KeyInputs {
   return {
     action: task.action,
     actionName: action?.name ?? actionName(task.action),
@@ -51,27 +55,64 @@ export function actionName(actionId: string): string {
   return actionId.slice(actionId.lastIndexOf("#") + 1);
 }
 
-const NONE: readonly Cause[] = Object.freeze([]);
+/** No causes: one shared empty array. */
+export const NO_CAUSES: readonly Cause[] = Object.freeze([]);
 
-/** Definition diffs are shared by every task of an action; compute each pair once. */
+const CACHE_ON: Cause = { kind: "cache", from: false, to: true };
+const CACHE_OFF: Cause = { kind: "cache", from: true, to: false };
+const UNCACHED: Cause = { kind: "uncached" };
+
+/**
+ * Definition diffs are shared by every task of an action; compute each pair once. Causes
+ * that do not depend on the task (a definition, `cache`) are one object each, and a list of
+ * only such causes is one array: a changed definition over a sweep of 500,000 tasks is then
+ * one cause list, not 500,000 (which the grouping would key one by one).
+ */
 export class CauseComparer {
-  private readonly definitionDiffs = new Map<string, readonly string[]>();
+  private readonly definitions = new Map<string, Cause>();
+  private readonly shared = new Set<Cause>([CACHE_ON, CACHE_OFF, UNCACHED]);
+  /** Lists of shared causes, by their first cause, then their second… */
+  private readonly lists = new Map<Cause, ListNode>();
 
   /** The differences; one shared empty array when there are none. */
   compare(a: KeyInputs, b: KeyInputs): readonly Cause[] {
     const causes: Cause[] = [];
-    if (a.definitionHash !== b.definitionHash) {
-      const memo = `${a.definitionHash}\0${b.definitionHash}`;
-      let diff = this.definitionDiffs.get(memo);
-      if (!diff) this.definitionDiffs.set(memo, (diff = unifiedDiff(a.definition, b.definition)));
-      causes.push({ kind: "definition", action: b.actionName, ...(a.actionName !== b.actionName ? { fromAction: a.actionName } : {}), diff });
-    }
+    if (a.definitionHash !== b.definitionHash) causes.push(this.definitionCause(a, b));
     argumentCauses(a, b, causes);
     fileCauses(a.files, b.files, causes);
-    if (a.cache !== b.cache) causes.push({ kind: "cache", from: a.cache, to: b.cache });
-    else if (!b.cache) causes.push({ kind: "uncached" });
-    return causes.length ? causes : NONE;
+    if (a.cache !== b.cache) causes.push(b.cache ? CACHE_ON : CACHE_OFF);
+    else if (!b.cache) causes.push(UNCACHED);
+    return causes.length ? this.intern(causes) : NO_CAUSES;
   }
+
+  private definitionCause(a: KeyInputs, b: KeyInputs): Cause {
+    const memo = `${a.definitionHash}\0${b.definitionHash}\0${a.actionName}\0${b.actionName}`;
+    let cause = this.definitions.get(memo);
+    if (!cause) {
+      cause = { kind: "definition", action: b.actionName, ...(a.actionName !== b.actionName ? { fromAction: a.actionName } : {}), diff: unifiedDiff(a.definition, b.definition) };
+      this.definitions.set(memo, cause);
+      this.shared.add(cause);
+    }
+    return cause;
+  }
+
+  /** The one array of these causes when every one is shared; else `causes`. */
+  private intern(causes: Cause[]): readonly Cause[] {
+    if (!causes.every((c) => this.shared.has(c))) return causes;
+    let level = this.lists;
+    let node: ListNode | undefined;
+    for (const c of causes) {
+      node = level.get(c);
+      if (!node) level.set(c, (node = { next: new Map() }));
+      level = node.next;
+    }
+    return (node!.list ??= causes);
+  }
+}
+
+interface ListNode {
+  list?: readonly Cause[];
+  readonly next: Map<Cause, ListNode>;
 }
 
 function argumentCauses(a: KeyInputs, b: KeyInputs, into: Cause[]): void {
@@ -88,7 +129,7 @@ function argumentCauses(a: KeyInputs, b: KeyInputs, into: Cause[]): void {
   }
 }
 
-function sameArgs(a: Readonly<Record<string, PlanValue>>, b: Readonly<Record<string, PlanValue>>): boolean {
+export function sameArgs(a: Readonly<Record<string, PlanValue>>, b: Readonly<Record<string, PlanValue>>): boolean {
   let n = 0;
   for (const k in a) {
     const v = b[k];
@@ -112,15 +153,25 @@ export function sameValue(a: PlanValue, b: PlanValue): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  if ("$ref" in a) return "$ref" in b && a.$ref === b.$ref && a.output === b.output && (a.fields ?? []).join(".") === (b.fields ?? []).join(".");
+  if ("$ref" in a) {
+    // A dynamic loop's element is named by its item and its content, both part of the key.
+    return "$ref" in b && a.$ref === b.$ref && a.output === b.output && a.item === b.item && a.content === b.content && (a.fields ?? []).join(".") === (b.fields ?? []).join(".");
+  }
   if ("$path" in a) return "$path" in b && a.$path === b.$path;
   return "$record" in a && "$record" in b && sameArgs(a.$record, b.$record);
 }
 
 const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts", "py"];
 
+/** The same files, in the same order: no file cause. */
+export function sameFiles(a: readonly KeyFile[], b: readonly KeyFile[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.hash !== b[i]!.hash || a[i]!.path !== b[i]!.path || a[i]!.role !== b[i]!.role) return false;
+  return true;
+}
+
 function fileCauses(a: readonly KeyFile[], b: readonly KeyFile[], into: Cause[]): void {
-  if (a.length === b.length && a.every((f, i) => f.hash === b[i]!.hash && f.path === b[i]!.path && f.role === b[i]!.role)) return;
+  if (sameFiles(a, b)) return;
   for (const role of ROLES) {
     const before = new Map(a.filter((f) => f.role === role).map((f) => [f.path, f.hash]));
     const after = new Map(b.filter((f) => f.role === role).map((f) => [f.path, f.hash]));

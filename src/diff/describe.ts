@@ -26,16 +26,40 @@ export function showValue(v: PlanValue): string {
   return `{${Object.entries(v.$record).map(([k, f]) => `${k} = ${showValue(f)}`).join(", ")}}`;
 }
 
+/**
+ * `showValue(v)` when it is at most `limit` long, else a start of it longer than `limit`:
+ * enough to clip. A fan-in's list of 100,000 upstream outputs is not made into text to show 60 characters of it.
+ */
+function showUpTo(v: PlanValue, limit: number): string {
+  if (v === null || typeof v !== "object" || !(Array.isArray(v) || "$record" in v)) return showValue(v);
+  if (Array.isArray(v)) {
+    let text = "[";
+    for (let i = 0; i < v.length; i++) {
+      text += (i ? ", " : "") + showUpTo(v[i]!, limit);
+      if (text.length > limit) return text;
+    }
+    return text + "]";
+  }
+  let text = "{";
+  let first = true;
+  for (const [k, f] of Object.entries(v.$record)) {
+    text += `${first ? "" : ", "}${k} = ${showUpTo(f, limit)}`;
+    first = false;
+    if (text.length > limit) return text;
+  }
+  return text + "}";
+}
+
 function clip(text: string): string {
   return text.length <= MAX_VALUE ? text : `${text.slice(0, MAX_VALUE - 1)}…`;
 }
 
 /** `seed: 1 → 2`; a long list as `scores: 6 → 6 items, -a, +b`. */
 function argumentChange(name: string, from: PlanValue | undefined, to: PlanValue | undefined): string {
-  if (from === undefined) return `${name}: added, ${clip(showValue(to!))}`;
-  if (to === undefined) return `${name}: removed, was ${clip(showValue(from))}`;
-  const a = showValue(from);
-  const b = showValue(to);
+  if (from === undefined) return `${name}: added, ${clip(showUpTo(to!, MAX_VALUE))}`;
+  if (to === undefined) return `${name}: removed, was ${clip(showUpTo(from, MAX_VALUE))}`;
+  const a = showUpTo(from, MAX_VALUE);
+  const b = showUpTo(to, MAX_VALUE);
   if (Array.isArray(from) && Array.isArray(to) && (a.length > MAX_VALUE || b.length > MAX_VALUE)) {
     return `${name}: ${listChange(from, to)}`;
   }

@@ -18,19 +18,9 @@ import path from "node:path";
 import { MAX_PLAN_BYTES, readUserFile } from "../host.js";
 import { HASH_CACHE_VERSION } from "../plan/content-hash.js";
 import { hashCacheFile } from "../store/layout.js";
+import type { RevisionPath } from "./revision-path.js";
 
-export interface RevisionPath {
-  /** Empty for the index (`:path`). */
-  readonly rev: string;
-  readonly path: string;
-}
-
-/** `HEAD~1:examples/sweep.pipe` → {rev, path}; undefined when the text is not of that form. */
-export function parseRevisionPath(text: string): RevisionPath | undefined {
-  const colon = text.indexOf(":");
-  if (colon < 0 || colon === text.length - 1) return undefined;
-  return { rev: text.slice(0, colon), path: text.slice(colon + 1) };
-}
+export { parseRevisionPath, type RevisionPath } from "./revision-path.js";
 
 export class GitError extends Error {}
 

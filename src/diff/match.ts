@@ -5,12 +5,18 @@
 // is matched by id (the same task, with new key inputs). Also renames the upstream
 // references of earlier arguments to the ids they have now, so that a move alone is not
 // read as an argument change.
+//
+// By position, not by id: two versions of a plan list most tasks at the same place, so a
+// task is first compared with the task at its own position, and a table of ids or keys is
+// built only for the tasks that this leaves unmatched. At 100,000 tasks each such table
+// costs more than the comparison itself. A plan's ids are unique (the compiler's are); in a
+// document with repeated ids, a task matches the one at its own position first.
 
 import type { Plan, PlanValue, Task } from "../plan/plan.js";
 
 export interface Matching {
-  /** The earlier task of each task of the second plan that has one, by its id there. */
-  readonly previous: ReadonlyMap<string, Task>;
+  /** For each task of the second plan, by position, the position of its earlier task in the first plan, or -1. */
+  readonly previous: Int32Array;
   /** Earlier ids that are now other ids (moves), earlier id → id now. */
   readonly renamed: ReadonlyMap<string, string>;
   /** Tasks of the first plan that nothing matched, in its order. */
@@ -19,54 +25,99 @@ export interface Matching {
 
 export function matchTasks(before: Plan, after: Plan): Matching {
   const earlier = before.tasks;
-  // By position in the first plan: a Set of 100,000 parsed objects costs each an identity hash.
-  const byId = new Map<string, number>();
-  for (let i = 0; i < earlier.length; i++) byId.set(earlier[i]!.id, i);
-  const previous = new Map<string, Task>();
+  const later = after.tasks;
+  const previous = new Int32Array(later.length).fill(-1);
   const taken = new Uint8Array(earlier.length);
   let takenCount = 0;
-  const take = (t: Task, i: number) => {
-    previous.set(t.id, earlier[i]!);
+  const take = (j: number, i: number) => {
+    previous[j] = i;
     taken[i] = 1;
     takenCount++;
   };
-  const unmatched: Task[] = [];
-  for (const t of after.tasks) {
-    const i = byId.get(t.id);
-    if (i !== undefined && earlier[i]!.key === t.key) take(t, i);
-    else unmatched.push(t);
+  /** The earlier position of each id, for tasks not at the same position (built when first needed). */
+  let byId: Map<string, number> | undefined;
+  const earlierWithId = (j: number): number => {
+    const id = later[j]!.id;
+    if (j < earlier.length && earlier[j]!.id === id) return j;
+    if (!byId) {
+      byId = new Map();
+      for (let i = 0; i < earlier.length; i++) byId.set(earlier[i]!.id, i);
+    }
+    return byId.get(id) ?? -1;
+  };
+  const unmatched: number[] = [];
+  /** The earlier task with the same id of each unmatched task (-1 for none), looked up once. */
+  const sameId: number[] = [];
+  for (let j = 0; j < later.length; j++) {
+    const i = earlierWithId(j);
+    if (i >= 0 && earlier[i]!.key === later[j]!.key) take(j, i);
+    else {
+      unmatched.push(j);
+      sameId.push(i);
+    }
   }
   const renamed = new Map<string, string>();
-  if (unmatched.length) {
+  if (unmatched.length && takenCount < earlier.length) {
     // Only what changed is looked up by key: a plan that only moved a few tasks costs one pass.
-    // Most keys are one task's: an array only for a key that several share.
-    const byKey = new Map<string, number | number[]>();
-    for (let i = 0; i < earlier.length; i++) {
-      if (taken[i]) continue;
-      const key = earlier[i]!.key;
-      const had = byKey.get(key);
-      if (had === undefined) byKey.set(key, i);
-      else if (typeof had === "number") byKey.set(key, [had, i]);
-      else had.push(i);
-    }
-    const rest: Task[] = [];
-    for (const t of unmatched) {
-      const same = byKey.get(t.key);
-      const i = same === undefined ? undefined : typeof same === "number" ? (taken[same] ? undefined : same) : same.find((x) => !taken[x]);
-      if (i === undefined) {
-        rest.push(t);
+    const byKey = new KeyTable(earlier, taken);
+    const rest: number[] = [];
+    for (let u = 0; u < unmatched.length; u++) {
+      const j = unmatched[u]!;
+      const i = byKey.firstUntaken(later[j]!.key, taken);
+      if (i < 0) {
+        rest.push(u);
         continue;
       }
-      take(t, i);
-      renamed.set(earlier[i]!.id, t.id);
+      take(j, i);
+      renamed.set(earlier[i]!.id, later[j]!.id);
     }
-    for (const t of rest) {
-      const i = byId.get(t.id);
-      if (i === undefined || taken[i]) continue;
-      take(t, i);
+    for (const u of rest) {
+      const i = sameId[u]!;
+      if (i >= 0 && !taken[i]) take(unmatched[u]!, i);
     }
   }
   return { previous, renamed, removed: takenCount === earlier.length ? [] : earlier.filter((_, i) => !taken[i]) };
+}
+
+/**
+ * The earlier tasks not taken yet, by key: a chained hash table in typed arrays, each chain
+ * in plan order. A `Map` of fresh key strings costs several times as much (each string's
+ * hash computed, an entry allocated), and most keys looked up here are not in it.
+ */
+class KeyTable {
+  private readonly head: Int32Array;
+  private readonly next: Int32Array;
+  private readonly mask: number;
+
+  constructor(private readonly tasks: readonly Task[], taken: Uint8Array) {
+    let size = 16;
+    while (size < tasks.length * 2) size *= 2;
+    this.mask = size - 1;
+    this.head = new Int32Array(size).fill(-1);
+    this.next = new Int32Array(tasks.length).fill(-1);
+    // From the end, so that each chain lists its tasks in plan order.
+    for (let i = tasks.length - 1; i >= 0; i--) {
+      if (taken[i]) continue;
+      const h = hash(tasks[i]!.key) & this.mask;
+      this.next[i] = this.head[h]!;
+      this.head[h] = i;
+    }
+  }
+
+  /** The first task with this key not taken yet, or -1. */
+  firstUntaken(key: string, taken: Uint8Array): number {
+    for (let i = this.head[hash(key) & this.mask]!; i >= 0; i = this.next[i]!) {
+      if (!taken[i] && this.tasks[i]!.key === key) return i;
+    }
+    return -1;
+  }
+}
+
+/** FNV-1a over the string's UTF-16 code units. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** `args` with each upstream reference to a moved task renamed to its id now; `args` itself when none is. */
@@ -93,7 +144,8 @@ function renameValue(v: PlanValue, renamed: ReadonlyMap<string, string>): PlanVa
   }
   if ("$ref" in v) {
     const to = renamed.get(v.$ref);
-    return to === undefined ? v : { $ref: to, output: v.output };
+    // Its fields too: `t.out.f` moved is still `.f`.
+    return to === undefined ? v : { ...v, $ref: to };
   }
   if ("$path" in v) return v;
   const fields = renameRefs(v.$record, renamed);

@@ -4,23 +4,31 @@
 // Validation is by hand for the fields the diff reads, in one pass, with the plan's zod
 // schema only for a document that fails (for its precise message): zod takes about 1.5 s
 // on a 100,000-task plan, most of the 2 s that `pipe diff` of two such plans may take.
-// Fields the diff does not read are not checked.
+// Fields the diff does not read are not checked. The schema (and zod) is loaded only then.
 
-import { isAscii } from "node:buffer";
-import { describeProblem, MAX_PLAN_BYTES, readUserBytes } from "../host.js";
-import { PLAN_FORMAT, PlanSchema, type Plan } from "../plan/plan.js";
+import fs from "node:fs";
+import { describeProblem, kindOfStat, MAX_PLAN_BYTES, type ReadProblem } from "../host.js";
+import type { Plan } from "../plan/plan.js";
+import { PLAN_FORMAT } from "../plan/plan-format.js";
+import { parsePlanInPieces } from "./plan-pieces.js";
 
 export type ReadPlan = { readonly plan: Plan } | { readonly error: string };
 
-export function readPlanJson(text: string): ReadPlan {
+export async function readPlanJson(text: string): Promise<ReadPlan> {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
     return { error: `not JSON: ${e instanceof Error ? e.message : String(e)}` };
   }
+  return planOf(data);
+}
+
+async function planOf(document: unknown): Promise<ReadPlan> {
+  let data = document;
   if (isObject(data) && !("format" in data) && "plan" in data) data = data["plan"];
   if (fitsDiff(data)) return { plan: data };
+  const { PlanSchema } = await import("../plan/plan.js");
   const parsed = PlanSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -30,14 +38,40 @@ export function readPlanJson(text: string): ReadPlan {
 }
 
 /**
- * Reads a plan file. Plans are ASCII unless a value is not, and an ASCII file decoded as
- * latin1 is the same text, decoded faster into a one-byte string (which JSON.parse also
- * reads faster): a 100,000-task plan is some 100 MB.
+ * Reads a plan file, checked as `readUserBytes` checks it (a regular file, within the size
+ * limit). A 500,000-task plan is some 220 MB: it is parsed in pieces as it is read when it
+ * has the layout `pipe plan` writes, and read straight into one string otherwise (not into
+ * a buffer of its bytes beside its text).
  */
-export function readPlanFile(file: string): ReadPlan {
-  const read = readUserBytes(file, MAX_PLAN_BYTES);
-  if (!read.ok) return { error: describeProblem("it", read) };
-  return readPlanJson(read.bytes.toString(isAscii(read.bytes) ? "latin1" : "utf8"));
+export async function readPlanFile(file: string): Promise<ReadPlan> {
+  let fd: number | undefined;
+  let text: string;
+  try {
+    const refused = refusal(fs.statSync(file));
+    if (refused) return { error: describeProblem("it", refused) };
+    // O_NONBLOCK: a FIFO put in the file's place since the stat must not block the open; the fstat refuses it.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const changed = refusal(fs.fstatSync(fd));
+    if (changed) return { error: describeProblem("it", changed) };
+    // As written by `pipe plan`, in pieces (plan-pieces.ts); else whole.
+    const document = parsePlanInPieces(fd);
+    if (document !== undefined) return await planOf(document);
+    text = fs.readFileSync(fd, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return { error: describeProblem("it", { problem: "missing" }) };
+    return { error: describeProblem("it", { problem: "unreadable", reason: code === "EACCES" ? "permission denied" : (error as Error).message }) };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  return readPlanJson(text);
+}
+
+function refusal(stat: fs.Stats): ReadProblem | undefined {
+  const kind = kindOfStat(stat);
+  if (kind !== "file") return { problem: "not a file", kind: kind ?? "socket" };
+  if (stat.size > MAX_PLAN_BYTES) return { problem: "too large", size: stat.size, limit: MAX_PLAN_BYTES };
+  return undefined;
 }
 
 type Obj = Record<string, unknown>;

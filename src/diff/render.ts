@@ -44,21 +44,22 @@ export function renderDiff(diff: PlanDiff, options: RenderOptions = {}): string 
     }
   }
   listed("+", diff.added);
-  const context: Context = {
-    byId: new Map(diff.changed.map((t) => [t.id, t])),
-    groupOf: new Map(diff.groups.filter((g) => g.causes.length).flatMap((g) => g.tasks.map((id) => [id, g] as const))),
-  };
+  const context = contextOf(diff);
   // Many groups of one shape (a sweep whose tasks each changed in their own way: each its
   // own input file) show as one entry, unless --verbose.
   const shapes = new Map<string, CauseGroup[]>();
+  // Each group's shape once: a fan-in's names every root task upstream.
+  const shapeOfGroup = new Map<CauseGroup, string>();
   if (!options.verbose) {
     for (const g of diff.groups) {
       const shape = shapeOf(g, context);
-      if (shape !== undefined) (shapes.get(shape) ?? shapes.set(shape, []).get(shape)!).push(g);
+      if (shape === undefined) continue;
+      shapeOfGroup.set(g, shape);
+      (shapes.get(shape) ?? shapes.set(shape, []).get(shape)!).push(g);
     }
   }
   for (const g of diff.groups) {
-    const alike = shapes.get(shapeOf(g, context) ?? "");
+    const alike = shapes.get(shapeOfGroup.get(g) ?? "");
     if (!alike || alike.length <= FULL_LIST) append(lines, renderGroup(g, context, paint("~"), options.verbose ?? false));
     else if (alike[0] === g) append(lines, renderAlike(alike, context, paint("~")));
   }
@@ -121,9 +122,19 @@ function shapeText(c: Cause): string {
 }
 
 interface Context {
+  /** The changed tasks that are looked up: root tasks (those with causes of their own) and those that moved. */
   readonly byId: ReadonlyMap<string, ChangedTask>;
   /** The group of each root task. */
   readonly groupOf: ReadonlyMap<string, CauseGroup>;
+}
+
+/** Tasks that rerun only because of upstream ones (most of a large sweep) are never looked up: they are left out. */
+function contextOf(diff: PlanDiff): Context {
+  const byId = new Map<string, ChangedTask>();
+  for (const t of diff.changed) if (t.causes.length > 0 || t.was !== undefined) byId.set(t.id, t);
+  const groupOf = new Map<string, CauseGroup>();
+  for (const g of diff.groups) if (g.causes.length) for (const id of g.tasks) groupOf.set(id, g);
+  return { byId, groupOf };
 }
 
 /** `upstream main/d changed (argument seed: 1 → 2)`; roots with one cause are counted, not named. */
@@ -150,13 +161,20 @@ function listIds(sign: string, ids: readonly string[], verbose: boolean): string
 /** Consecutive tasks of one sweep group together, groups in order of appearance. */
 function bySweepGroup<T extends TaskRef>(refs: readonly T[]): T[][] {
   const buckets = new Map<string, T[]>();
-  for (const r of refs) (buckets.get(r.group) ?? buckets.set(r.group, []).get(r.group)!).push(r);
+  let last: T[] | undefined;
+  for (const r of refs) {
+    // Consecutive tasks mostly share a group: no lookup by a fresh string.
+    if (last?.[0]!.group !== r.group) last = buckets.get(r.group) ?? buckets.set(r.group, []).get(r.group)!;
+    last.push(r);
+  }
   return [...buckets.values()];
 }
 
 /** The JSON of `pipe diff --json`: everything, every task listed. */
 export function diffJson(diff: PlanDiff): unknown {
-  const cause = (c: ChangedTask["causes"][number]) => ({ ...c, text: causeSummary(c) });
+  // Causes are shared by the tasks of a group: each list is turned into JSON once.
+  const made = new Map<readonly Cause[], unknown[]>();
+  const causes = (cs: readonly Cause[]) => made.get(cs) ?? made.set(cs, cs.map((c) => ({ ...c, text: causeSummary(c) }))).get(cs)!;
   return {
     changes: hasChanges(diff),
     summary: { add: diff.added.length, rerun: diff.changed.length, remove: diff.removed.length, move: diff.moved.length, unchanged: diff.unchanged },
@@ -164,7 +182,7 @@ export function diffJson(diff: PlanDiff): unknown {
     added: diff.added,
     removed: diff.removed,
     moved: diff.moved,
-    changed: diff.changed.map((t) => ({ id: t.id, action: t.action, group: t.group, ...(t.was !== undefined ? { was: t.was } : {}), key: { from: t.from, to: t.to }, causes: t.causes.map(cause), upstream: t.upstream })),
-    groups: diff.groups.map((g) => ({ ...(g.group !== undefined ? { group: g.group } : {}), causes: g.causes.map(cause), upstream: g.upstream, tasks: g.tasks })),
+    changed: diff.changed.map((t) => ({ id: t.id, action: t.action, group: t.group, ...(t.was !== undefined ? { was: t.was } : {}), key: { from: t.from, to: t.to }, causes: causes(t.causes), upstream: t.upstream })),
+    groups: diff.groups.map((g) => ({ ...(g.group !== undefined ? { group: g.group } : {}), causes: causes(g.causes), upstream: g.upstream, tasks: g.tasks })),
   };
 }

@@ -12,7 +12,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Type } from "../check/types.js";
-import { inStore, outputPath } from "../store/index.js";
+import { inStore, outputPath } from "../store/layout.js";
 import { isPathList, projectValue, structuredValue } from "../store/structured.js";
 import type { ContentHasher } from "./content-hash.js";
 import type { Value } from "./values.js";

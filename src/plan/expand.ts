@@ -2,10 +2,11 @@
 // combination, nested pipelines are inlined under their binding's name, `with` values flow
 // down to every call that declares the parameter and does not receive it, defaults fill
 // the rest. Each draft has its command rendered; keys are computed afterwards (keys.ts),
-// once the external files are hashed.
+// once the external files are hashed, except where nothing a key covers is left to hash:
+// those are keyed as they are made, from the values at hand (keys.ts, `ArgsWriter`).
 
 import path from "node:path";
-import type { Resources, TAction, TCall, TExpr, TInterpolation, TPipeline, TypedProgram } from "../check/typed.js";
+import type { Resources, TAction, TCall, TExpr, TInterpolation, TOperation, TPipeline, TypedProgram } from "../check/typed.js";
 import { zipMismatch } from "../check/pipelines.js";
 import { isPathType, type Type } from "../check/types.js";
 import { Diag } from "../diagnostics/catalog.js";
@@ -15,11 +16,12 @@ import { mergeResources, retriesOf, toPlanResources } from "./resources.js";
 import type { KeyFile, PlanResources, PlanValue, Task } from "./plan.js";
 import { inDoubleQuotes, shellQuote } from "../shell/quote.js";
 import { coerce, scalarText, toPlanValue, type Value } from "./values.js";
-import { ComboLabels, labelledList, labelSuffix, sameLabels, type Label } from "./labels.js";
+import { ComboLabels, labelledList, sameLabels, type Label } from "./labels.js";
 import { elementLabel, pendingWaits, sourceKey, type RuntimeSource } from "./dynamic.js";
 import type { Pending } from "./plan.js";
 import { evaluateOperation } from "./evaluate.js";
 import { computeResources } from "./computed-resources.js";
+import { ArgsWriter, byCodeUnits, keyOf, type ArgsText } from "./keys.js";
 
 /**
  * The tasks expansion made, as index-based tables: the plan's tasks, their keys and files
@@ -34,7 +36,34 @@ export interface Drafts {
   readonly inputPaths: (readonly string[])[];
   /** The arguments as values, for a task with external inputs (their kinds and where they were written). */
   readonly args: (ReadonlyMap<string, Value> | undefined)[];
+  /** The canonical text of the arguments of a task not keyed yet (its `key` empty); undefined for one keyed. */
+  readonly argsText: (ArgsText | undefined)[];
 }
+
+/**
+ * What keys a task as it is made: the canonical text after its arguments (keys.ts,
+ * `keyTail`), when nothing of it waits on a file's hash (an action without `uses` or
+ * sources); undefined when the task is keyed after hashing.
+ */
+export type KeyTails = (action: TAction) => string | undefined;
+
+/** An action's parameter names in code-unit order, and their JSON: the order of its keys' arguments. */
+interface ArgNames {
+  readonly names: readonly string[];
+  readonly quoted: readonly string[];
+}
+const argNames = new WeakMap<TAction, ArgNames>();
+
+function argNamesOf(action: TAction): ArgNames {
+  let names = argNames.get(action);
+  if (!names) {
+    const sorted = action.params.map((p) => p.name).sort(byCodeUnits);
+    argNames.set(action, (names = { names: sorted, quoted: sorted.map((n) => JSON.stringify(n)) }));
+  }
+  return names;
+}
+
+const NO_ENV: ReadonlyMap<string, Value> = new Map();
 
 /** What most tasks depend on and read: nothing (one list for all; nothing changes a plan's lists). */
 const NO_DEPS: readonly string[] = Object.freeze([]);
@@ -69,7 +98,7 @@ interface WithValue {
 }
 
 export class Expander {
-  readonly drafts: Drafts = { tasks: [], actions: [], inputPaths: [], args: [] };
+  readonly drafts: Drafts = { tasks: [], actions: [], inputPaths: [], args: [], argsText: [] };
   /** The plan's record of each `Resources` object: a sweep's tasks share one (mergeResources). */
   private readonly planResources = new Map<Resources, PlanResources>();
   /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
@@ -80,12 +109,28 @@ export class Expander {
    * fresh id is hashed to check it.
    */
   private ids: Set<string> | undefined;
-  /** The place in `drafts` of each task another reads (and of all, once asked for one not read). */
+  /**
+   * The place in `drafts` of each task, by id, for a ref that does not carry its place (an
+   * element of a list read from the store): made when first asked, for the tasks made so far.
+   */
   private readonly index = new Map<string, number>();
-  private indexed = false;
+  private indexed = 0;
   /** By a task's place: the last task that read one of its outputs, and the variables it reads them as. */
   private readonly readBy: number[] = [];
   private readonly readAs: (InputVar | undefined)[] = [];
+  private readonly actionArgs = new Map<TAction, Map<string, Value>>();
+  /** The task being added (its place), the variables it reads so far, and the ids of the tasks it reads. */
+  private reader = -1;
+  private inputs = 0;
+  private depIds: string[] = [];
+  /** The key of a task's upstream task, or its place (a hole) while that key waits on hashing. */
+  private readonly args = new ArgsWriter(
+    (ref) => {
+      const at = ref.at ?? this.placeOf(ref.task);
+      return this.drafts.tasks[at]!.key || at;
+    },
+    () => undefined,
+  );
   /** Dynamic loops not planned yet, and the calls that wait on them (plan/dynamic.ts). */
   readonly pending: Pending[] = [];
   /** The runtime lists those loops wait on: what to look for in the store. */
@@ -99,6 +144,7 @@ export class Expander {
     private readonly program: TypedProgram,
     private readonly maxTasks = Infinity,
     private readonly runtime: ReadonlyMap<string, Value> = new Map(),
+    private readonly keyTails: KeyTails = () => undefined,
   ) {}
 
   /**
@@ -155,11 +201,12 @@ export class Expander {
       const loopEnv = new Map(env);
       const labels = new ComboLabels(v.vars, lists, v.mode);
       if (!labels.plainIds && !this.ids) this.ids = new Set(this.drafts.tasks.map((t) => t.id));
-      for (const at of combinations(v.mode, lists.map((l) => l.items.length))) {
+      const lengths = lists.map((l) => l.items.length);
+      for (let at = firstCombination(v.mode, lengths); at; at = nextCombination(v.mode, lengths, at)) {
         if (this.drafts.tasks.length > this.maxTasks) break;
         for (let k = 0; k < at.length; k++) loopEnv.set(v.vars[k]!, lists[k]!.items[at[k]!]!);
         const label = labels.label(at);
-        let suffix = labelSuffix(label);
+        let suffix = labels.suffix(at, label);
         if (!labels.distinct) {
           const seen = (seenLabels.get(suffix) ?? 0) + 1;
           seenLabels.set(suffix, seen);
@@ -176,21 +223,26 @@ export class Expander {
   private call(c: TCall, env: ReadonlyMap<string, Value>, withs: ReadonlyMap<string, WithValue>, id: string, group: string, outer: Resources): Value {
     const callee = c.callee.kind === "Action" ? this.program.actions.get(c.callee.id)! : this.program.pipelines.get(c.callee.id)!;
     // Arguments evaluated in the order written; a call names a few, so a search finds each.
-    const explicit = c.args.map((a) => this.expr(a.value, env));
-    const args = new Map<string, Value>();
-    for (const param of callee.params) {
+    // (Loops rather than closures here and in `expr`: a closure over `env` would make every call allocate its scope.)
+    const explicit = new Array<Value>(c.args.length);
+    for (let i = 0; i < c.args.length; i++) explicit[i] = this.expr(c.args[i]!.value, env);
+    // An action's arguments are read while its task is made, and kept only by a task with
+    // external inputs (a copy): one map per action serves all its calls.
+    const args = callee.kind === "Action" ? this.argsOf(callee) : new Map<string, Value>();
+    for (let k = 0; k < callee.params.length; k++) {
+      const param = callee.params[k]!;
       let given: Value | undefined;
       for (let i = 0; i < c.args.length; i++) if (c.args[i]!.name === param.name) given = explicit[i];
       const inherited = given === undefined ? withs.get(param.name) : undefined;
       let value = given ?? inherited?.value;
-      if (value === undefined && param.default) value = this.expr(param.default, new Map());
+      if (value === undefined && param.default) value = this.expr(param.default, NO_ENV);
       args.set(param.name, asParamType(value ?? { t: "none" }, param.type, this.program.projectDir, inherited?.file ?? callee.file));
     }
     // Most calls compute no resources: their fixed ones, without a closure per call.
-    const resources = mergeResources(outer, c.computedResources?.length ? computeResources(c.resources, c.computedResources, (e) => this.expr(e, env), c.span, id, (d) => this.report(d)) : c.resources);
+    const resources = mergeResources(outer, c.computedResources?.length ? this.computed(c.resources, c.computedResources, env, c, id) : c.resources);
     // A call of an action that receives what a pending loop makes is pending with it; a
     // pipeline's calls are, each as it receives such a value.
-    const waits = callee.kind === "Action" && mayWait(args) ? pendingWaits(args.values()) : undefined;
+    const waits = callee.kind === "Action" && mayWait(callee, args) ? pendingWaits(args.values()) : undefined;
     if (waits) {
       this.pending.push({ id, kind: "call", over: [], after: waits });
       return { t: "pending", waits };
@@ -199,17 +251,31 @@ export class Expander {
       const outputs = this.pipeline(callee, args, withs, id, resources, group);
       return { t: "record", fields: Object.fromEntries(outputs) };
     }
-    const own = callee.computedResources?.length ? computeResources(callee.resources, callee.computedResources, (e) => this.expr(e, args), c.span, id, (d) => this.report(d)) : callee.resources;
+    const own = callee.computedResources?.length ? this.computed(callee.resources, callee.computedResources, args, c, id) : callee.resources;
     id = this.addTask(callee, args, id, group, mergeResources(own, resources));
     const fields: Record<string, Value> = {};
     const at = this.drafts.tasks.length - 1;
-    for (const o of callee.outputs) fields[o.name] = { t: "ref", task: id, output: o.name, type: o.type, at };
+    for (let k = 0; k < callee.outputs.length; k++) {
+      const o = callee.outputs[k]!;
+      fields[o.name] = { t: "ref", task: id, output: o.name, type: o.type, at };
+    }
     return { t: "record", fields };
+  }
+
+  private argsOf(action: TAction): Map<string, Value> {
+    let args = this.actionArgs.get(action);
+    if (!args) this.actionArgs.set(action, (args = new Map()));
+    return args;
+  }
+
+  private computed(fixed: Resources, computed: NonNullable<TCall["computedResources"]>, env: ReadonlyMap<string, Value>, c: TCall, id: string): Resources {
+    return computeResources(fixed, computed, (e) => this.expr(e, env), c.span, id, (d) => this.report(d));
   }
 
   /** Adds the task; returns its id, made unique if sweep labels made of odd strings collide. */
   private addTask(action: TAction, args: Map<string, Value>, wanted: string, group: string, resources: Resources): string {
-    let id = wanted;
+    // In one piece while young: sorting, hashing and printing ids would join them later, in the old generation.
+    let id = flat(wanted);
     const n = this.drafts.tasks.length;
     // `for s in ["x]/t[k=y", ...]` over a nested sweep can spell another combination's id.
     if (this.ids) {
@@ -218,41 +284,28 @@ export class Expander {
     }
     this.readBy.push(-1);
     this.readAs.push(undefined);
-    // A fan-in over a sweep reads thousands of upstream outputs, each numbered once: found by
-    // the upstream task's place (a ref made by this expansion knows it), then by output and fields.
-    const depIds: string[] = [];
-    let count = 0;
-    const inputVar = (ref: Value & { t: "ref" }): string => {
-      const at = ref.at ?? this.placeOf(ref.task);
-      if (this.readBy[at] === -1) this.index.set(ref.task, at);
-      const first = this.readBy[at] === n ? this.readAs[at] : undefined;
-      for (let e = first; e; e = e.next) if (e.output === ref.output && sameFields(e.fields, ref.fields)) return e.name;
-      const name = `in_${count++}`;
-      const entry: InputVar = { output: ref.output, fields: ref.fields, name, next: undefined };
-      if (first) {
-        entry.next = first.next;
-        first.next = entry;
-      } else {
-        this.readBy[at] = n;
-        this.readAs[at] = entry;
-        depIds.push(ref.task);
-      }
-      return name;
-    };
+    this.reader = n;
+    this.inputs = 0;
+    const depIds: string[] = (this.depIds = []);
+    const params = action.params;
     let paths: Set<string> | undefined;
-    for (const v of args.values()) paths = collectPaths(v, paths);
+    for (let i = 0; i < params.length; i++) paths = collectPaths(args.get(params[i]!.name)!, paths);
     // Upstream values referenced by the arguments are read even when the command does not
     // interpolate them, so that every dependency is an input of the script.
-    for (const v of args.values()) forEachRef(v, inputVar);
-    const command = renderCommand(action, (e) => this.expr(e, args), inputVar, (d) => this.report(d));
+    for (let i = 0; i < params.length; i++) this.readRefs(args.get(params[i]!.name)!);
+    const command = flat(this.command(action, args));
     const planArgs: Record<string, PlanValue> = {};
-    args.forEach((v, k) => setField(planArgs, k, toPlanValue(v)));
+    for (let i = 0; i < params.length; i++) setField(planArgs, params[i]!.name, toPlanValue(args.get(params[i]!.name)!));
     let planResources = this.planResources.get(resources);
     if (!planResources) this.planResources.set(resources, (planResources = toPlanResources(resources)));
+    // Keyed now when nothing the key covers waits on hashing: the text is then never kept.
+    const names = argNamesOf(action);
+    const argsText = this.args.write(names.names, names.quoted, args);
+    const tail = typeof argsText === "string" ? this.keyTails(action) : undefined;
     const d = this.drafts;
     d.tasks.push({
       id,
-      key: "",
+      key: tail === undefined ? "" : keyOf(argsText as string, tail),
       action: action.id,
       group,
       deps: (depIds.length ? depIds.sort() : NO_DEPS) as string[],
@@ -265,17 +318,104 @@ export class Expander {
     });
     d.actions.push(action);
     d.inputPaths.push(paths ? [...paths].sort() : NO_PATHS);
-    d.args.push(paths ? args : undefined);
+    d.args.push(paths ? new Map(args) : undefined);
+    d.argsText.push(tail === undefined ? argsText : undefined);
     return id;
+  }
+
+  /**
+   * The variable of the task being added that holds `ref`. A fan-in over a sweep reads
+   * thousands of upstream outputs, each numbered once: found by the upstream task's place
+   * (a ref made by this expansion knows it), then by output and fields.
+   */
+  private inputVar(ref: Value & { t: "ref" }): string {
+    const at = ref.at ?? this.placeOf(ref.task);
+    const n = this.reader;
+    const first = this.readBy[at] === n ? this.readAs[at] : undefined;
+    for (let e = first; e; e = e.next) if (e.output === ref.output && sameFields(e.fields, ref.fields)) return e.name;
+    const name = `in_${this.inputs++}`;
+    const entry: InputVar = { output: ref.output, fields: ref.fields, name, next: undefined };
+    if (first) {
+      entry.next = first.next;
+      first.next = entry;
+    } else {
+      this.readBy[at] = n;
+      this.readAs[at] = entry;
+      this.depIds.push(ref.task);
+    }
+    return name;
+  }
+
+  /** Numbers every upstream value inside `v`, record fields by name as the plan records them, so that `upstreamInputs` numbers them alike. */
+  private readRefs(v: Value): void {
+    if (v.t === "ref") this.inputVar(v);
+    else if (v.t === "list") for (let i = 0; i < v.items.length; i++) this.readRefs(v.items[i]!);
+    else if (v.t === "record") for (const k of Object.keys(v.fields).sort()) this.readRefs(v.fields[k]!);
   }
 
   /** The place in `drafts` of the task `id`, which a task reads. */
   placeOf(id: string): number {
     const at = this.index.get(id);
-    if (at !== undefined || this.indexed) return at!;
-    this.drafts.tasks.forEach((t, i) => this.index.set(t.id, i));
-    this.indexed = true;
+    if (at !== undefined) return at;
+    const tasks = this.drafts.tasks;
+    for (; this.indexed < tasks.length; this.indexed++) this.index.set(tasks[this.indexed]!.id, this.indexed);
     return this.index.get(id)!;
+  }
+
+  /** The command with every interpolation replaced by quoted words (or `"$in_N"` for upstream values). */
+  private command(action: TAction, args: ReadonlyMap<string, Value>): string {
+    if (action.impl.kind !== "Shell") return "";
+    const template = templateOf(action as TAction & { impl: { kind: "Shell" } });
+    let command = template[0] as string;
+    for (let i = 1; i < template.length; i += 2) {
+      const part = template[i] as TInterpolation;
+      command += (part.flag ? this.flagged(part as TInterpolation & { flag: TExpr }, args).join(" ") : (this.words(this.expr(part.expr, args), part.raw) ?? "")) + (template[i + 1] as string);
+    }
+    return command;
+  }
+
+  /** The words of a value joined by spaces; undefined for none (which is not one empty word). */
+  private words(v: Value, raw: boolean): string | undefined {
+    switch (v.t) {
+      case "none":
+      case "record":
+        return undefined;
+      case "list": {
+        let text: string | undefined;
+        for (let k = 0; k < v.items.length; k++) {
+          const w = this.words(v.items[k]!, raw);
+          if (w !== undefined) text = text === undefined ? w : `${text} ${w}`;
+        }
+        return text;
+      }
+      case "ref":
+        // A list or an optional read at run time is a bash array (empty for `none`).
+        if (v.type.kind === "List" || v.type.kind === "Optional") return raw ? `\${${this.inputVar(v)}[@]}` : `"\${${this.inputVar(v)}[@]}"`;
+        return raw ? `$${this.inputVar(v)}` : `"$${this.inputVar(v)}"`;
+      // A number or a boolean is one word bash leaves alone: nothing to quote.
+      case "int":
+      case "float":
+      case "bool":
+        return scalarText(v);
+      default:
+        return raw ? scalarText(v) : shellQuote(scalarText(v));
+    }
+  }
+
+  /** `flag("--x", v)`: nothing for `none`, false or `[]`; the flag alone for true; else the flag before each value. */
+  private flagged(part: TInterpolation & { flag: TExpr }, args: ReadonlyMap<string, Value>): string[] {
+    const name = this.expr(part.flag, args);
+    const value = this.expr(part.expr, args);
+    if (name.t === "ref" || (value.t === "ref" && value.type.kind === "Bool")) {
+      const ref = (name.t === "ref" ? name : value) as Value & { t: "ref" };
+      this.report(at(Diag.knownAtRunTime(name.t === "ref" ? "the flag's name" : "whether the flag is given", ref.task), part.span, { hint: "a flag's presence is decided when the plan is made" }));
+      return [];
+    }
+    const flag = shellQuote(scalarText(name));
+    const list = (w: string | undefined): string[] => (w === undefined ? [] : [w]);
+    if (value.t === "bool") return value.v ? [flag] : [];
+    if (value.t === "list") return value.items.flatMap((i) => (i.t === "none" ? [] : [flag, ...list(this.words(i, false))]));
+    return value.t === "none" ? [] : [flag, ...list(this.words(value, false))];
   }
 
   expr(e: TExpr, env: ReadonlyMap<string, Value>): Value {
@@ -300,10 +440,18 @@ export class Expander {
         if (target.t === "pending") return target;
         // A list known only at run time (a structured output): the projection is read from it then.
         if (target.t === "ref") return intoRef(target, e.name, e.type);
-        const items = target.t === "list" ? target.items : [];
-        const element = e.type.kind === "List" ? e.type.element : e.type;
-        return labelledList(items.map((i) => (i.t === "record" ? (i.fields[e.name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, e.name, element) : { t: "none" })), sameLabels(target));
+        return projection(target, e.name, e.type);
       }
+      case "Out":
+        return { t: "none" };
+      default:
+        return this.composite(e, env);
+    }
+  }
+
+  /** A list, a record or an operation: apart from `expr`, whose scope then holds no closure. */
+  private composite(e: TExpr, env: ReadonlyMap<string, Value>): Value {
+    switch (e.kind) {
       case "List": {
         const items = e.items.map((i) => this.expr(i, env));
         const waits = pendingWaits(items);
@@ -311,10 +459,8 @@ export class Expander {
       }
       case "Record":
         return { t: "record", fields: Object.fromEntries(e.fields.map((f) => [f.name, this.expr(f.value, env)])) };
-      case "Out":
-        return { t: "none" };
       default:
-        return evaluateOperation(e, { evaluate: (x) => this.expr(x, env), report: (d) => this.report(d) });
+        return evaluateOperation(e as TOperation, { evaluate: (x) => this.expr(x, env), report: (d) => this.report(d) });
     }
   }
 
@@ -325,9 +471,35 @@ export class Expander {
 }
 
 /** Whether a pending value may be among `args`: only inside a list or a record, or one itself. */
-function mayWait(args: ReadonlyMap<string, Value>): boolean {
-  for (const v of args.values()) if (v.t === "pending" || v.t === "list" || v.t === "record") return true;
+function mayWait(action: TAction, args: ReadonlyMap<string, Value>): boolean {
+  for (let i = 0; i < action.params.length; i++) {
+    const t = args.get(action.params[i]!.name)!.t;
+    if (t === "pending" || t === "list" || t === "record") return true;
+  }
   return false;
+}
+
+/**
+ * `text` in one piece: an id or a command is made by joining pieces (a fan-in's command,
+ * one per upstream value), and the plan keeps it; the collector then keeps the joined
+ * text, not the pieces (half the memory of a sweep's commands).
+ */
+function flat(text: string): string {
+  // Reading a character makes V8 join the pieces in place.
+  text.charCodeAt(0);
+  return text;
+}
+
+/** `list.name`: the field of every element. */
+function projection(target: Value, name: string, type: Type): Value {
+  const items = target.t === "list" ? target.items : [];
+  const element = type.kind === "List" ? type.element : type;
+  const out = new Array<Value>(items.length);
+  for (let k = 0; k < items.length; k++) {
+    const i = items[k]!;
+    out[k] = i.t === "record" ? (i.fields[name] ?? { t: "none" }) : i.t === "ref" ? intoRef(i, name, element) : { t: "none" };
+  }
+  return labelledList(out, sameLabels(target));
 }
 
 /** A field inside a structured upstream output, read when its task has run. */
@@ -344,41 +516,34 @@ function asParamType(value: Value, type: Type, projectDir: string, file: string)
   return coerce(value, type);
 }
 
-/** Index tuples of a sweep: the cartesian product (last variable fastest) or a zip; one array, changed in place between yields. */
-function* combinations(mode: "product" | "zip", lengths: number[]): Generator<readonly number[]> {
+/**
+ * The index tuples of a sweep: the cartesian product (last variable fastest) or a zip; one
+ * array, changed in place from one combination to the next. Undefined when there are none.
+ */
+function firstCombination(mode: "product" | "zip", lengths: readonly number[]): number[] | undefined {
+  // The lengths of a zip agree: the caller reports a mismatch rather than cut the longer lists.
+  if (mode === "zip" ? (lengths[0] ?? 0) === 0 : lengths.some((n) => n === 0)) return undefined;
+  return lengths.map(() => 0);
+}
+
+function nextCombination(mode: "product" | "zip", lengths: readonly number[], index: number[]): number[] | undefined {
   if (mode === "zip") {
-    // The lengths agree: the caller reports a mismatch rather than cut the longer lists.
-    const n = lengths[0] ?? 0;
-    const index = lengths.map(() => 0);
-    for (let i = 0; i < n; i++) {
-      index.fill(i);
-      yield index;
-    }
-    return;
+    const i = index[0]! + 1;
+    if (i === lengths[0]) return undefined;
+    index.fill(i);
+    return index;
   }
-  if (lengths.some((n) => n === 0)) return;
-  const index = lengths.map(() => 0);
-  for (;;) {
-    yield index;
-    let k = lengths.length - 1;
-    while (k >= 0 && ++index[k]! === lengths[k]!) index[k--] = 0;
-    if (k < 0) return;
-  }
+  let k = lengths.length - 1;
+  while (k >= 0 && ++index[k]! === lengths[k]!) index[k--] = 0;
+  return k < 0 ? undefined : index;
 }
 
 /** The paths inside `v` added to `into`, made when there is a first one. */
 function collectPaths(v: Value, into: Set<string> | undefined): Set<string> | undefined {
   if (v.t === "path") (into ??= new Set()).add(v.path);
-  else if (v.t === "list") for (const i of v.items) into = collectPaths(i, into);
+  else if (v.t === "list") for (let i = 0; i < v.items.length; i++) into = collectPaths(v.items[i]!, into);
   else if (v.t === "record") for (const f of Object.values(v.fields)) into = collectPaths(f, into);
   return into;
-}
-
-function forEachRef(v: Value, visit: (ref: Value & { t: "ref" }) => void): void {
-  if (v.t === "ref") visit(v);
-  else if (v.t === "list") for (const i of v.items) forEachRef(i, visit);
-  // Fields by name, as the plan records them, so that `upstreamInputs` numbers them alike.
-  else if (v.t === "record") for (const k of Object.keys(v.fields).sort()) forEachRef(v.fields[k]!, visit);
 }
 
 /**
@@ -407,58 +572,4 @@ function templateOf(action: TAction & { impl: { kind: "Shell" } }): Template {
   parts.push(text);
   templates.set(action, (template = parts));
   return template;
-}
-
-/** The command with every interpolation replaced by quoted words (or `"$in_N"` for upstream values). */
-function renderCommand(action: TAction, evaluate: (e: TExpr) => Value, inputVar: (ref: Value & { t: "ref" }) => string, report: (d: Diagnostic) => void): string {
-  if (action.impl.kind !== "Shell") return "";
-  /** The words of a value joined by spaces; undefined for none (which is not one empty word). */
-  const words = (v: Value, raw: boolean): string | undefined => {
-    switch (v.t) {
-      case "none":
-      case "record":
-        return undefined;
-      case "list": {
-        let text: string | undefined;
-        for (const i of v.items) {
-          const w = words(i, raw);
-          if (w !== undefined) text = text === undefined ? w : `${text} ${w}`;
-        }
-        return text;
-      }
-      case "ref":
-        // A list or an optional read at run time is a bash array (empty for `none`).
-        if (v.type.kind === "List" || v.type.kind === "Optional") return raw ? `\${${inputVar(v)}[@]}` : `"\${${inputVar(v)}[@]}"`;
-        return raw ? `$${inputVar(v)}` : `"$${inputVar(v)}"`;
-      // A number or a boolean is one word bash leaves alone: nothing to quote.
-      case "int":
-      case "float":
-      case "bool":
-        return scalarText(v);
-      default:
-        return raw ? scalarText(v) : shellQuote(scalarText(v));
-    }
-  };
-  const list = (w: string | undefined): string[] => (w === undefined ? [] : [w]);
-  /** `flag("--x", v)`: nothing for `none`, false or `[]`; the flag alone for true; else the flag before each value. */
-  const flagged = (part: TInterpolation & { flag: TExpr }): string[] => {
-    const name = evaluate(part.flag);
-    const value = evaluate(part.expr);
-    if (name.t === "ref" || (value.t === "ref" && value.type.kind === "Bool")) {
-      const ref = (name.t === "ref" ? name : value) as Value & { t: "ref" };
-      report(at(Diag.knownAtRunTime(name.t === "ref" ? "the flag's name" : "whether the flag is given", ref.task), part.span, { hint: "a flag's presence is decided when the plan is made" }));
-      return [];
-    }
-    const flag = shellQuote(scalarText(name));
-    if (value.t === "bool") return value.v ? [flag] : [];
-    if (value.t === "list") return value.items.flatMap((i) => (i.t === "none" ? [] : [flag, ...list(words(i, false))]));
-    return value.t === "none" ? [] : [flag, ...list(words(value, false))];
-  };
-  const template = templateOf(action as TAction & { impl: { kind: "Shell" } });
-  let command = template[0] as string;
-  for (let i = 1; i < template.length; i += 2) {
-    const part = template[i] as TInterpolation;
-    command += (part.flag ? flagged(part as TInterpolation & { flag: TExpr }).join(" ") : (words(evaluate(part.expr), part.raw) ?? "")) + (template[i + 1] as string);
-  }
-  return command;
 }

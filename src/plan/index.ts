@@ -8,13 +8,13 @@ import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { tsSourceFiles } from "../check/ts-sources.js";
-import type { TypedProgram } from "../check/typed.js";
+import type { TAction, TypedProgram } from "../check/typed.js";
 import { show } from "../check/types.js";
 import { describeKind, kindOfStat, NOT_REGULAR_HINT, relativePosix, type PathKind } from "../host.js";
 import { NotRegularFileError, type ContentHasher } from "./content-hash.js";
 import { actionDef } from "./definition.js";
-import { Expander } from "./expand.js";
-import { KeyWriter } from "./keys.js";
+import { Expander, type Drafts } from "./expand.js";
+import { filledArgs, keyOf, keyTail } from "./keys.js";
 import { PLAN_FORMAT, type ActionDef, type KeyFile, type Plan } from "./plan.js";
 import { toPlanValue, type Value } from "./values.js";
 import { append } from "../arrays.js";
@@ -92,7 +92,17 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   }
 
   const maxTasks = options.maxTasks ?? MAX_TASKS;
-  const expander = new Expander(program, maxTasks, runtime);
+  const projectDir = program.projectDir;
+  const actions: Record<string, ActionDef> = {};
+  const defOf = (action: TAction) => (actions[action.id] ??= actionDef(action, projectDir, options.python?.(action.name)));
+  // A shell action without `uses` files has nothing to hash: its tasks are keyed as they are made.
+  const tails = new Map<TAction, string | undefined>();
+  const keyTails = (action: TAction) => {
+    let tail = tails.get(action);
+    if (tail === undefined && !tails.has(action)) tails.set(action, (tail = action.uses.length === 0 && action.impl.kind === "Shell" ? keyTail(defOf(action).definitionHash, [], action.cache) : undefined));
+    return tail;
+  };
+  const expander = new Expander(program, maxTasks, runtime, keyTails);
   const outputs = expander.pipeline(entry, options.params, new Map(), entry.name, {});
   const drafts = expander.drafts;
   const tasks = drafts.tasks;
@@ -101,75 +111,11 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   if (expander.diagnostics.length) return { diagnostics: expander.diagnostics, wanted: sources };
 
   // Hash every file a key covers, each once.
-  const projectDir = program.projectDir;
-  /** External inputs, and whether their parameter's type is `Dir`. */
-  const expectDir = new Map<string, boolean>();
-  const filesOf = new Map<string, { role: KeyFile["role"]; path: string }[]>();
-  const wanted = new Set<string>();
-  /** Where each file was named first (the argument, the `uses` path, the `ts` reference), for diagnostics. */
-  const origin = new Map<string, Origin>();
-  const named = (file: string, what: string, span: Span | undefined) => {
-    if (!origin.has(file) || (span && !origin.get(file)!.span)) origin.set(file, { what, span });
-  };
-  for (let i = 0; i < tasks.length; i++) {
-    const action = drafts.actions[i]!;
-    let files = filesOf.get(action.id);
-    if (!files) {
-      files = action.uses.map((u) => ({ role: "uses" as const, path: u.path }));
-      for (const u of action.uses) named(u.path, "`uses` file", u.span);
-      const impl = action.impl;
-      if (impl.kind === "Ts") {
-        const sources = tsSourceFiles(impl.module);
-        append(files, sources.map((p) => ({ role: "ts" as const, path: p })));
-        for (const p of sources) named(p, "TypeScript source", impl.span);
-      } else if (impl.kind === "Py") {
-        append(files, impl.sources.map((p) => ({ role: "py" as const, path: p })));
-        for (const p of impl.sources) named(p, "Python source", impl.span);
-      }
-      filesOf.set(action.id, files);
-      for (const f of files) wanted.add(f.path);
-    }
-    const inputPaths = drafts.inputPaths[i]!;
-    for (const p of inputPaths) wanted.add(path.resolve(projectDir, p));
-    if (inputPaths.length) {
-      for (const v of drafts.args[i]!.values()) {
-        forEachPath(v, (p) => {
-          const file = path.resolve(projectDir, p.path);
-          expectDir.set(file, p.dir);
-          named(file, "input", p.span);
-        });
-      }
-    }
-  }
+  const { filesOf, wanted, expectDir, origin } = filesToHash(drafts, projectDir);
   const hashes = await hashAll([...wanted].sort(), expectDir, origin, options.hasher, diagnostics, projectDir);
   options.hasher.save();
   if (diagnostics.length) return { diagnostics, wanted: sources };
-
-  const actions: Record<string, ActionDef> = {};
-  // Per action, once: its `uses` and TypeScript files as the key and the plan record them, and what its keys share.
-  const perAction = new Map<string, { files: KeyFile[]; keys: KeyWriter }>();
-  const upstreamKey = (id: string) => tasks[expander.placeOf(id)]!.key;
-  for (let i = 0; i < tasks.length; i++) {
-    const task = tasks[i]!;
-    const action = drafts.actions[i]!;
-    const def = (actions[action.id] ??= actionDef(action, projectDir, options.python?.(action.name)));
-    let own = perAction.get(action.id);
-    if (!own) {
-      const files = filesOf.get(action.id)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
-      own = { files, keys: new KeyWriter(def.definitionHash, files, action.cache) };
-      perAction.set(action.id, own);
-    }
-    // Tasks without inputs of their own share their action's list (nothing changes a plan's lists).
-    let files = own.files;
-    const inputPaths = drafts.inputPaths[i]!;
-    if (inputPaths.length) {
-      files = own.files.slice();
-      for (const p of inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
-    }
-    task.files = files;
-    // Upstream tasks come first: their keys are set.
-    task.key = own.keys.key(task.args, files, upstreamKey);
-  }
+  keyTheRest(drafts, hashes, filesOf, projectDir, defOf);
 
   const plan: Plan = {
     format: PLAN_FORMAT,
@@ -186,6 +132,95 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
     ...(expander.pending.length ? { pending: expander.pending } : {}),
   };
   return { plan, diagnostics, wanted: sources };
+}
+
+/** Files an action's tasks share: its `uses` files and sources, absolute. */
+type ActionFiles = { role: KeyFile["role"]; path: string }[];
+
+/**
+ * The files the keys cover (absolute), each named once: every action's `uses` files and
+ * sources, and the tasks' external inputs, whether each must be a directory, and where
+ * each was named first (the argument, the `uses` path, the `ts` reference), for diagnostics.
+ */
+function filesToHash(drafts: Drafts, projectDir: string) {
+  const expectDir = new Map<string, boolean>();
+  const filesOf = new Map<TAction, ActionFiles>();
+  const wanted = new Set<string>();
+  const origin = new Map<string, Origin>();
+  const named = (file: string, what: string, span: Span | undefined) => {
+    if (!origin.has(file) || (span && !origin.get(file)!.span)) origin.set(file, { what, span });
+  };
+  let last: TAction | undefined;
+  for (let i = 0; i < drafts.tasks.length; i++) {
+    const action = drafts.actions[i]!;
+    // The tasks of a sweep are made one after another: most tasks ask for the action of the one before.
+    if (action !== last && !filesOf.has(action)) {
+      const files: ActionFiles = action.uses.map((u) => ({ role: "uses" as const, path: u.path }));
+      for (const u of action.uses) named(u.path, "`uses` file", u.span);
+      const impl = action.impl;
+      if (impl.kind === "Ts") {
+        const sources = tsSourceFiles(impl.module);
+        append(files, sources.map((p) => ({ role: "ts" as const, path: p })));
+        for (const p of sources) named(p, "TypeScript source", impl.span);
+      } else if (impl.kind === "Py") {
+        append(files, impl.sources.map((p) => ({ role: "py" as const, path: p })));
+        for (const p of impl.sources) named(p, "Python source", impl.span);
+      }
+      filesOf.set(action, files);
+      for (const f of files) wanted.add(f.path);
+    }
+    last = action;
+    const inputPaths = drafts.inputPaths[i]!;
+    if (inputPaths.length === 0) continue;
+    for (const p of inputPaths) wanted.add(path.resolve(projectDir, p));
+    for (const v of drafts.args[i]!.values()) {
+      forEachPath(v, (p) => {
+        const file = path.resolve(projectDir, p.path);
+        expectDir.set(file, p.dir);
+        named(file, "input", p.span);
+      });
+    }
+  }
+  return { filesOf, wanted, expectDir, origin };
+}
+
+/**
+ * Sets every task's files, and the key of each not keyed while it was made (expand.ts), in
+ * plan order: the upstream keys its text waits on are set by then.
+ */
+function keyTheRest(drafts: Drafts, hashes: ReadonlyMap<string, string>, filesOf: ReadonlyMap<TAction, ActionFiles>, projectDir: string, defOf: (action: TAction) => ActionDef): void {
+  const tasks = drafts.tasks;
+  // Per action, once: its `uses` and TypeScript files as the key and the plan record them, and what its keys share.
+  const perAction = new Map<TAction, { files: KeyFile[]; tail: string }>();
+  const keyAt = (at: number) => tasks[at]!.key;
+  const hashOf = (p: string) => hashes.get(path.resolve(projectDir, p)) ?? "";
+  let last: TAction | undefined;
+  let own: { files: KeyFile[]; tail: string } | undefined;
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i]!;
+    const action = drafts.actions[i]!;
+    if (action !== last) {
+      own = perAction.get(action);
+      if (!own) {
+        const files = filesOf.get(action)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
+        perAction.set(action, (own = { files, tail: keyTail(defOf(action).definitionHash, files, action.cache) }));
+      }
+      last = action;
+    }
+    // Tasks without inputs of their own share their action's list (nothing changes a plan's lists).
+    let files = own!.files;
+    const inputPaths = drafts.inputPaths[i]!;
+    if (inputPaths.length) {
+      files = own!.files.slice();
+      for (const p of inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+    }
+    task.files = files;
+    const text = drafts.argsText[i];
+    if (text !== undefined) {
+      task.key = keyOf(filledArgs(text, keyAt, hashOf), own!.tail);
+      drafts.argsText[i] = undefined;
+    }
+  }
 }
 
 interface Origin {

@@ -7,8 +7,8 @@
 // to the project directory, so moving the project changes no key).
 
 import { KEY_VERSION, sha256 } from "./canonical.js";
-import type { KeyFile, PlanValue } from "./plan.js";
-import { toPlanValue, type Value } from "./values.js";
+import type { KeyFile } from "./plan.js";
+import type { Value } from "./values.js";
 
 export interface KeyParts {
   readonly definitionHash: string;
@@ -20,110 +20,166 @@ export interface KeyParts {
 }
 
 /**
+ * The canonical text of a task's arguments, from `"args":{` on, written before everything it
+ * covers is known: literal text at even places, and at odd places a hole, either an
+ * upstream task's place in the plan (its key goes there) or an input's project-relative
+ * path (the JSON of its content hash goes there). A plain string when there is no hole.
+ */
+export type ArgsText = string | readonly (string | number)[];
+
+/**
  * The key: the SHA-256 of the canonical JSON (canonical.ts) of
  * `{keyVersion, inputs: {args, cache, definition, py, ts, uses}}` (`py` only where there
  * are Python sources, so that the keys of every other action stay what they were), where an
  * argument's value is its scalar, `null` for none, `{content, path}` for an external path,
  * `{record: {...}}`, `{output, upstream}` for an upstream output (`{fields, output,
- * upstream}` for a projection into it), and a list of those. The text is written
- * directly rather than built as an object for `canonicalJson`: at 100,000 tasks the objects
- * and the generic walk cost four times the hashing. test/plan/keys.test.ts checks that both
- * give the same text.
+ * upstream}` for a projection into it), `{content, name}` for an element of a stored list
+ * of files, and a list of those. The text is written directly from the values expansion
+ * holds (`ArgsWriter`) rather than built as an object for `canonicalJson`: at 100,000 tasks
+ * the objects and the generic walk cost four times the hashing. test/plan/keys.test.ts
+ * checks that both give the same text.
  */
 export function taskKey(parts: KeyParts): string {
-  const args: Record<string, PlanValue> = {};
-  for (const [k, v] of parts.args) Object.defineProperty(args, k, { value: toPlanValue(v), enumerable: true, writable: true, configurable: true });
-  return new KeyWriter(parts.definitionHash, parts.files, parts.cache).key(args, parts.files, parts.upstreamKey);
+  const hashOf = new Map<string, string>();
+  for (const f of parts.files) if (f.role === "input") hashOf.set(f.path, f.hash);
+  const writer = new ArgsWriter(
+    (ref) => parts.upstreamKey(ref.task),
+    (p) => hashOf.get(p) ?? "",
+  );
+  const names = [...parts.args.keys()].sort(byCodeUnits);
+  const text = writer.write(names, names.map((n) => JSON.stringify(n)), parts.args) as string;
+  return keyOf(text, keyTail(parts.definitionHash, parts.files, parts.cache));
 }
 
+/** The canonical text after the arguments: what the keys of one action's tasks share (its `uses`, `ts` and `py` files; any `input` is passed over). */
+export function keyTail(definitionHash: string, files: readonly KeyFile[], cache: boolean): string {
+  let uses = "";
+  let ts = "";
+  let py = "";
+  for (const f of files) {
+    if (f.role === "uses") uses += (uses ? "," : "") + JSON.stringify(f.hash);
+    else if (f.role === "ts") ts += (ts ? "," : "") + JSON.stringify(f.hash);
+    else if (f.role === "py") py += (py ? "," : "") + JSON.stringify(f.hash);
+  }
+  // An uncached action's key is still stable; the planner marks its tasks to run every time.
+  return `,"cache":${cache},"definition":${JSON.stringify(definitionHash)},${py ? `"py":[${py}],` : ""}"ts":[${ts}],"uses":[${uses}]},"keyVersion":${KEY_VERSION}}`;
+}
+
+/** The key of a task whose argument text (without holes) and tail are known. */
+export function keyOf(args: string, tail: string): string {
+  return sha256(`{"inputs":{"args":{${args}}${tail}`).slice(0, 32);
+}
+
+/** The argument text with its holes filled: `keyAt` gives an upstream task's key, `hashOf` an input's content hash. */
+export function filledArgs(text: ArgsText, keyAt: (at: number) => string, hashOf: (path: string) => string): string {
+  if (typeof text === "string") return text;
+  let out = text[0] as string;
+  for (let i = 1; i < text.length; i += 2) {
+    const hole = text[i]!;
+    out += (typeof hole === "number" ? keyAt(hole) : JSON.stringify(hashOf(hole))) + (text[i + 1] as string);
+  }
+  return out;
+}
+
+export const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * The keys of one action's tasks: what all of them share (the definition, the `uses`, `ts`
- * and `py` hashes, `cache`) is written once, and each task adds its arguments, read from
- * the plan's record of them (values.ts, `toPlanValue`, which keeps all a key covers).
+ * Writes the canonical text of arguments (`ArgsText`, the members of `"args":{...}`).
+ * `upstream` gives the key of a ref's task, or its place when that key is not known yet;
+ * `content` the content hash of an input, undefined when not known yet: each unknown is a hole.
+ * One writer serves all the tasks of a compilation: its state is per call of `write`.
  */
-export class KeyWriter {
-  /** The canonical text after the arguments. */
-  private readonly tail: string;
-  /** The argument names in canonical order, as JSON strings beside them: the tasks of one action name the same parameters. */
-  private order: readonly string[] = [];
-  private quoted: readonly string[] = [];
-
-  /** `files`: the action's own (`uses`, `ts`, `py`; any `input` is passed over); a task's inputs are given to `key`. */
-  constructor(definitionHash: string, files: readonly KeyFile[], cache: boolean) {
-    let uses = "";
-    let ts = "";
-    let py = "";
-    for (const f of files) {
-      if (f.role === "uses") uses += (uses ? "," : "") + JSON.stringify(f.hash);
-      else if (f.role === "ts") ts += (ts ? "," : "") + JSON.stringify(f.hash);
-      else if (f.role === "py") py += (py ? "," : "") + JSON.stringify(f.hash);
-    }
-    // An uncached action's key is still stable; the planner marks its tasks to run every time.
-    this.tail = `,"cache":${cache},"definition":${JSON.stringify(definitionHash)},${py ? `"py":[${py}],` : ""}"ts":[${ts}],"uses":[${uses}]},"keyVersion":${KEY_VERSION}}`;
-  }
-
-  /** The key of a task given its arguments as the plan records them; `files` names the content of its external inputs (role `input`), by path. */
-  key(args: Readonly<Record<string, PlanValue>>, files: readonly KeyFile[], upstreamKey: (taskId: string) => string): string {
-    this.hashOf = undefined;
-    for (const f of files) if (f.role === "input") (this.hashOf ??= new Map()).set(f.path, f.hash);
-    this.upstreamKey = upstreamKey;
-    if (!this.sameNames(args)) {
-      this.order = Object.keys(args).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      this.quoted = this.order.map((k) => JSON.stringify(k));
-    }
-    let text = `{"inputs":{"args":{`;
-    for (let i = 0; i < this.order.length; i++) text += `${i ? "," : ""}${this.quoted[i]}:${this.value(args[this.order[i]!]!)}`;
-    return sha256(text + "}" + this.tail).slice(0, 32);
-  }
-
-  // What `value` reads, set by `key` for its task: a method rather than a closure made per task.
-  private hashOf: Map<string, string> | undefined;
-  private upstreamKey: (taskId: string) => string = () => "";
+export class ArgsWriter {
+  private text = "";
+  private holes: (string | number)[] | undefined;
   /** The output named last, and its JSON: a fan-in names one output of thousands of tasks. */
   private output: string | undefined;
   private quotedOutput = "";
 
-  private value(v: PlanValue): string {
-    if (v === null) return "null";
-    switch (typeof v) {
-      case "number":
+  constructor(
+    private readonly upstream: (ref: Value & { t: "ref" }) => string | number,
+    private readonly content: (path: string) => string | undefined,
+  ) {}
+
+  /** `names`: the arguments' names in code-unit order; `quoted`, their JSON beside them. */
+  write(names: readonly string[], quoted: readonly string[], args: ReadonlyMap<string, Value>): ArgsText {
+    this.text = "";
+    this.holes = undefined;
+    for (let i = 0; i < names.length; i++) {
+      this.text += (i ? "," : "") + quoted[i]! + ":";
+      this.value(args.get(names[i]!)!);
+    }
+    const holes = this.holes as (string | number)[] | undefined;
+    if (!holes) return this.text;
+    holes.push(this.text);
+    this.holes = undefined;
+    return holes;
+  }
+
+  private hole(hole: string | number): void {
+    (this.holes ??= []).push(this.text, hole);
+    this.text = "";
+  }
+
+  private value(v: Value): void {
+    switch (v.t) {
+      case "int":
+      case "float":
         // What JSON.stringify writes for a number, without its generic path.
-        return Number.isFinite(v) ? String(v) : "null";
-      case "boolean":
-        return v ? "true" : "false";
-      case "string":
-        return JSON.stringify(v);
+        this.text += Number.isFinite(v.v) ? String(v.v) : "null";
+        return;
+      case "bool":
+        this.text += v.v ? "true" : "false";
+        return;
+      case "str":
+        this.text += JSON.stringify(v.v);
+        return;
+      case "none":
+      case "pending":
+        this.text += "null";
+        return;
+      case "path": {
+        this.text += `{"content":`;
+        const hash = this.content(v.path);
+        if (hash === undefined) this.hole(v.path);
+        else this.text += JSON.stringify(hash);
+        this.text += `,"path":${JSON.stringify(v.path)}}`;
+        return;
+      }
+      case "list":
+        this.text += "[";
+        for (let i = 0; i < v.items.length; i++) {
+          if (i) this.text += ",";
+          this.value(v.items[i]!);
+        }
+        this.text += "]";
+        return;
+      case "record": {
+        const keys = Object.keys(v.fields).sort(byCodeUnits);
+        this.text += `{"record":{`;
+        for (let i = 0; i < keys.length; i++) {
+          this.text += (i ? "," : "") + JSON.stringify(keys[i]) + ":";
+          this.value(v.fields[keys[i]!]!);
+        }
+        this.text += "}}";
+        return;
+      }
+      case "ref": {
+        // An element of a stored list of files, by what it is: its name and content.
+        if (v.item) {
+          this.text += `{"content":${JSON.stringify(v.item.hash)},"name":${JSON.stringify(v.item.name)}}`;
+          return;
+        }
+        if (v.fields) this.text += `{"fields":[${v.fields.map((f) => JSON.stringify(f)).join(",")}],"output":`;
+        else this.text += `{"output":`;
+        if (v.output !== this.output) this.quotedOutput = JSON.stringify((this.output = v.output));
+        this.text += this.quotedOutput + `,"upstream":"`;
+        const key = this.upstream(v);
+        // A key is hex: its own JSON text.
+        if (typeof key === "number") this.hole(key);
+        else this.text += key;
+        this.text += `"}`;
+      }
     }
-    if (Array.isArray(v)) {
-      let text = "[";
-      for (let i = 0; i < v.length; i++) text += (i ? "," : "") + this.value(v[i]!);
-      return text + "]";
-    }
-    if ("$ref" in v) {
-      // An element of a stored list of files, by what it is: its name and content.
-      if (v.item !== undefined) return `{"content":${JSON.stringify(v.content)},"name":${JSON.stringify(v.item)}}`;
-      const fields = v.fields ? `"fields":[${v.fields.map((f) => JSON.stringify(f)).join(",")}],` : "";
-      if (v.output !== this.output) this.quotedOutput = JSON.stringify((this.output = v.output));
-      // A key is hex: its own JSON text.
-      return `{${fields}"output":${this.quotedOutput},"upstream":"${this.upstreamKey(v.$ref)}"}`;
-    }
-    if ("$path" in v) return `{"content":${JSON.stringify(this.hashOf?.get(v.$path) ?? "")},"path":${JSON.stringify(v.$path)}}`;
-    return `{"record":${object(Object.entries((v as { $record: Record<string, PlanValue> }).$record), (x) => this.value(x))}}`;
   }
-
-  private sameNames(args: Readonly<Record<string, PlanValue>>): boolean {
-    let n = 0;
-    for (const _ in args) n++;
-    if (n !== this.order.length) return false;
-    for (const k of this.order) if (!Object.hasOwn(args, k)) return false;
-    return true;
-  }
-}
-
-/** A canonical JSON object of `entries`: keys in code-unit order, as `canonicalJson` sorts them. */
-function object<T>(entries: [string, T][], value: (v: T) => string): string {
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  let text = "{";
-  for (let i = 0; i < entries.length; i++) text += `${i ? "," : ""}${JSON.stringify(entries[i]![0])}:${value(entries[i]![1])}`;
-  return text + "}";
 }

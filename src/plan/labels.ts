@@ -47,6 +47,8 @@ export function comboLabel(vars: readonly string[], lists: readonly List[], at: 
  */
 export class ComboLabels {
   private readonly parts: (readonly string[] | undefined)[];
+  /** Each plain part as an id's suffix writes it: the first after `[`, the others after `,`, the last before `]`. */
+  private readonly pieces: (readonly string[])[] | undefined;
   readonly distinct: boolean;
   /** Whether the ids made with these labels spell their let names and labels unambiguously: distinct, and no part holds `/`, `[`, `]` or `#`. */
   readonly plainIds: boolean;
@@ -61,6 +63,17 @@ export class ComboLabels {
     const unique = this.parts.map((ps) => ps !== undefined && new Set(ps).size === ps.length && !ps.some((p) => p.includes(",")));
     this.distinct = plain && (mode === "product" ? unique.every(Boolean) : unique.some(Boolean) && this.parts.every((ps) => !ps!.some((p) => p.includes(","))));
     this.plainIds = this.distinct && this.parts.every((ps) => !ps!.some((p) => /[/[\]#]/.test(p)));
+    const last = this.parts.length - 1;
+    this.pieces = plain && last >= 0 ? this.parts.map((ps, k) => ps!.map((p) => `${k === 0 ? "[" : ","}${p}${k === last ? "]" : ""}`)) : undefined;
+  }
+
+  /** `labelSuffix` of the combination `at`, whose label is `label`: from pieces made once per item when every list is plain. */
+  suffix(at: readonly number[], label: Label): string {
+    const pieces = this.pieces;
+    if (!pieces) return labelSuffix(label);
+    let text = pieces[0]![at[0]!]!;
+    for (let k = 1; k < pieces.length; k++) text += pieces[k]![at[k]!]!;
+    return text;
   }
 
   /** The label of the combination `at` (an index in each list): `comboLabel`'s. */

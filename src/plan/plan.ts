@@ -8,7 +8,9 @@ import { show } from "../check/types.js";
 import { parseType, projectType } from "../store/structured.js";
 import { refsIn } from "./refs.js";
 
-export const PLAN_FORMAT = "pipe-plan/1";
+import { PLAN_FORMAT } from "./plan-format.js";
+
+export { PLAN_FORMAT } from "./plan-format.js";
 
 /**
  * A value as the plan records it. Scalars are JSON scalars; the rest are tagged objects:

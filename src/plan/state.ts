@@ -25,6 +25,8 @@ export interface RunDecision {
  * an id copied from pipe's output finds its task.
  */
 export function taskMatcher(patterns: readonly string[]): (id: string) => boolean {
+  // No pattern (no `--force`): asked of every task of a plan, so no work at all.
+  if (!patterns.length) return () => false;
   return (id) => patterns.some((p) => globMatch(p, id) || globMatch(p, printable(id)));
 }
 

@@ -11,4 +11,4 @@ const entry = createRequire(import.meta.url).resolve("chevrotain");
 const bundled = pathToFileURL(path.join(path.dirname(entry), "..", "chevrotain.mjs")).href;
 const chevrotain = (await import(bundled)) as typeof Chevrotain;
 
-export const { createToken, EmbeddedActionsParser, EOF, Lexer } = chevrotain;
+export const { createToken, EmbeddedActionsParser, EOF, Lexer, LLkLookaheadStrategy } = chevrotain;

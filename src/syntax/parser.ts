@@ -2,8 +2,8 @@
 // One parser instance is reused for every file (chevrotain's recommendation); recovery
 // is on, so a file with several mistakes reports them all. Spans are filled from tokens.
 
-import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
-import { EmbeddedActionsParser, EOF } from "./chevrotain.js";
+import type { ILookaheadStrategy, IOrAlt, IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EmbeddedActionsParser, EOF, LLkLookaheadStrategy } from "./chevrotain.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 import * as T from "./tokens.js";
@@ -70,6 +70,30 @@ export interface Hooks {
   report(kind: "unknownActionItem" | "badActionItemForm" | "badTsReference" | "pyBadReference" | "badNumber" | "chainedComparison", span: Span, ...args: string[]): void;
 }
 
+/**
+ * Chevrotain's own LL(k) lookahead, each production's function built the first time the
+ * production is reached rather than all of them when the parser is made: that was a third of
+ * the parser's start-up, paid by every `pipe check`, and a file reaches only part of the
+ * grammar. The functions are chevrotain's, called as it calls them.
+ */
+class LazyLookahead extends LLkLookaheadStrategy {
+  override buildLookaheadForAlternation(options: Parameters<ILookaheadStrategy["buildLookaheadForAlternation"]>[0]): ReturnType<ILookaheadStrategy["buildLookaheadForAlternation"]> {
+    let built: ReturnType<ILookaheadStrategy["buildLookaheadForAlternation"]> | undefined;
+    const build = () => (built ??= super.buildLookaheadForAlternation(options));
+    return function (this: unknown, alts?: IOrAlt<unknown>[]) {
+      return build().call(this, alts);
+    };
+  }
+
+  override buildLookaheadForOptional(options: Parameters<ILookaheadStrategy["buildLookaheadForOptional"]>[0]): ReturnType<ILookaheadStrategy["buildLookaheadForOptional"]> {
+    let built: ReturnType<ILookaheadStrategy["buildLookaheadForOptional"]> | undefined;
+    const build = () => (built ??= super.buildLookaheadForOptional(options));
+    return function (this: unknown) {
+      return build().call(this);
+    };
+  }
+}
+
 export class PipeParser extends EmbeddedActionsParser {
   file = "";
   hooks!: Hooks;
@@ -83,7 +107,7 @@ export class PipeParser extends EmbeddedActionsParser {
     readonly wording: Wording,
     validate = false,
   ) {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, skipValidations: !validate, errorMessageProvider: messagesFor(wording) });
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, lookaheadStrategy: new LazyLookahead({ maxLookahead: 3 }), skipValidations: !validate, errorMessageProvider: messagesFor(wording) });
     this.performSelfAnalysis();
   }
 

@@ -185,6 +185,38 @@ pipeline main(names: String = "${names}") -> (all: String) {
     expect((await started(dir)).tasks).toEqual(["main/s"]);
   });
 
+  it("of files from tasks made after a loop over another's, crossed: each element read from its own task", async () => {
+    const dir = project({
+      "main.pipe": `
+action shard(names: String) -> (parts: List[File]) {
+  shell "mkdir ~{out.parts} && for n in ~{raw(names)}; do echo \\"content of $n\\" > ~{out.parts}/$n.txt; done"
+}
+action size(f: File) -> (n: String) {
+  shell "cat ~{f} > ~{out.n}"
+}
+action pair(a: File, b: File) -> (n: String) {
+  shell "echo $(cat ~{a}) + $(cat ~{b}) > ~{out.n}"
+}
+${work}
+pipeline main() -> (first: String, second: String) {
+  let s = shard(names = "a b")
+  let z = for f in s.parts { size(f = f) }
+  let t = shard(names = "c")
+  let u = shard(names = "d")
+  let y = for f in t.parts, g in u.parts { pair(a = f, b = g) }
+  let j = join(ys = z.n)
+  let k = join(ys = y.n)
+  return (first = j.all, second = k.all)
+}
+`,
+    });
+    const first = await started(dir);
+    expect(first.tasks).toEqual(["main/j", "main/k", "main/s", "main/t", "main/u", "main/y[f=c.txt,g=d.txt]", "main/z[f=a.txt]", "main/z[f=b.txt]"]);
+    expect(first.result).toMatchObject({ status: "ok", outputs: { first: "content of a content of b", second: "content of c + content of d" } });
+    const plan = JSON.parse((await pipe(dir, "plan", "main.pipe", "--plan-only")).out) as { tasks: { id: string; deps: string[] }[] };
+    expect(plan.tasks.find((t) => t.id === "main/y[f=c.txt,g=d.txt]")!.deps).toEqual(["main/t", "main/u"]);
+  });
+
   it("crossed with a static list and with another runtime list; zipped with one of the same length", async () => {
     const dir = project({
       "main.pipe": `

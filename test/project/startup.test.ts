@@ -218,6 +218,16 @@ describe.each(["compiled", "bundled"] as const)("start-up, %s", (kind) => {
     expect(loadedOf(r.modules)).toEqual([]);
   });
 
+  it("pipe diff of two plan files loads no schema, parser, checker or compiler", async () => {
+    const dir = project();
+    const plan = await recorded(home(), dir, "plan", "main.pipe", "--plan-only");
+    fs.writeFileSync(path.join(dir, "a.json"), plan.out);
+    fs.writeFileSync(path.join(dir, "b.json"), plan.out.replace('"x": 3', '"x": 4').replace("echo 3 >", "echo 4 >").replace(/("id": "main\/w\[x=3\]",\s*"key": ")\w+/, "$1" + "0".repeat(32)));
+    const r = await recorded(home(), dir, "diff", "a.json", "b.json");
+    expect(r.code, r.err).toBe(3);
+    expect(loadedOf(r.modules)).toEqual([]);
+  });
+
   it("pipe --help lists every command, the Slurm ones included; pipe status is found", async () => {
     const help = await recorded(home(), tmp, "--help");
     expect(help.code).toBe(0);
