@@ -227,9 +227,10 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
     opened.close();
     return undefined;
   }
+  const planBytes = opened.planBytes;
   const reusable = async (): Promise<boolean> => {
     if (cached?.format !== CACHE_FORMAT || cached.build !== build() || !Array.isArray(cached.reads) || !Array.isArray(cached.hashed)) return false;
-    if (cached.planBytes !== opened.planBytes) return false;
+    if (cached.planBytes !== planBytes) return false;
     for (const [read, print] of cached.reads) if (!unchangedRead(read, print)) return false;
     for (const [file, hash] of cached.hashed) {
       const now = await hasher.hash(file).catch(() => undefined);
@@ -243,10 +244,18 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
   }
   const stamp = typeof cached.stamp === "string" ? cached.stamp : "";
   const planHash = notedHash(file, stamp);
+  // Only the reader of the plan's line is held, and only until it has read: no closure keeps
+  // the head's text and the file's first pieces (MiBs with the summary of 100,000 tasks).
+  let readPlan: (() => Buffer) | undefined = opened.plan;
   let plan: Plan | undefined;
   return {
     get plan() {
-      return (plan ??= JSON.parse(opened.plan().toString("utf8")) as Plan);
+      if (plan === undefined) {
+        const read = readPlan!;
+        readPlan = undefined;
+        plan = JSON.parse(read().toString("utf8")) as Plan;
+      }
+      return plan;
     },
     ...(cached.noop ? { noop: cached.noop } : {}),
     config: cached.config,

@@ -155,13 +155,30 @@ export function planToJson(plan: Plan): string {
 export { refsIn } from "./refs.js";
 
 const tasksById = new WeakMap<Plan, Map<string, Task>>();
+/** Each plan's tasks' inputs, derived once: the task script, its store record and a bundle's table all ask, and a fan-in has 100,000. */
+const inputsOf = new WeakMap<Plan, WeakMap<Task, readonly TaskInput[]>>();
 
 /**
  * The upstream outputs a task reads, numbered `in_0`, `in_1`, … in the order its arguments
  * name them (parameters in order, record fields by name): the variables of its command.
  * Derived from the arguments rather than stored, which keeps a plan with large fan-ins small.
+ * Shared by every caller: not to be changed.
  */
-export function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
+export function upstreamInputs(plan: Plan, task: Task): readonly TaskInput[] {
+  let memo = inputsOf.get(plan);
+  if (!memo) inputsOf.set(plan, (memo = new WeakMap()));
+  let inputs = memo.get(task);
+  if (!inputs) {
+    const derived = derivedInputs(plan, task);
+    // Most tasks of a sweep read nothing: they share one empty list.
+    memo.set(task, (inputs = derived.length ? derived : NO_INPUTS));
+  }
+  return inputs;
+}
+
+const NO_INPUTS: readonly TaskInput[] = Object.freeze([]);
+
+function derivedInputs(plan: Plan, task: Task): TaskInput[] {
   let byId = tasksById.get(plan);
   if (!byId) tasksById.set(plan, (byId = new Map(plan.tasks.map((t) => [t.id, t]))));
   const inputs: TaskInput[] = [];

@@ -55,8 +55,12 @@ export function keyFiles(tasks: Iterable<Task>): KeyFile[] {
 
 /** The name of a file's stamp: its path and expected hash, so that a new plan never trusts an old stamp. */
 export function stampId(file: KeyFile): string {
-  return createHash("sha256").update(`${file.path}\0${file.hash}`).digest("hex").slice(0, 24);
+  // A sweep's tasks ask for the same file's, one after another: the last one named is kept.
+  if (lastStamp === undefined || file.path !== lastStamp.path || file.hash !== lastStamp.hash) lastStamp = { path: file.path, hash: file.hash, id: createHash("sha256").update(`${file.path}\0${file.hash}`).digest("hex").slice(0, 24) };
+  return lastStamp.id;
 }
+
+let lastStamp: { readonly path: string; readonly hash: string; readonly id: string } | undefined;
 
 /**
  * Hashes files and directories as the compile does, reading the project's stat cache but

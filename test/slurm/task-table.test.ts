@@ -123,6 +123,26 @@ pipeline main(xs: List[String], ys: List[List[String]]) -> (v: String) {
     expect(shellcheck.stdout).toBe("");
   });
 
+  it("of a fan-in read from a list are in the store record's order where one id starts another", async () => {
+    // `main/r[s=a]` starts `main/r[s=a] b]`, whose next character sorts before the comma of
+    // `main/r[s=a],KEY`: the record orders `task,key` strings, not ids.
+    const dir = project({
+      "main.pipe": `
+action r(s: String, n: Int) -> (v: String) { shell "echo ~{s}~{n} > ~{out.v}" }
+action p(vs: List[String]) -> (v: String) { shell "printf '%s\\n' ~{vs} | sort | tr -d '\\n' > ~{out.v}" }
+pipeline main() -> (v: String) {
+  let rs = for n in range(${Math.ceil(INPUT_LIST_AFTER / 3) + 1}), s in ["a", "a] b", "a]+"] { r(s = s, n = n) }
+  let q = p(vs = rs.v)
+  return (v = q.v)
+}
+`,
+    });
+    const { differences, bundle } = await compareRuns(dir);
+    expect(differences).toEqual([]);
+    const ids = fs.readFileSync(path.join(bundle, "jobs/q.inputs"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(decodeField(l.split("\t")[1]!)) as string);
+    expect(ids.some((id, i) => i > 0 && ids[i - 1]!.length > id.length && ids[i - 1]!.startsWith(id))).toBe(true);
+  });
+
   it("of one job in different shapes get a body each, the row naming its own", async () => {
     const dir = project({
       "d1/a.txt": "a\n",

@@ -12,8 +12,8 @@ import { z } from "zod";
 import zlib from "node:zlib";
 import { fromPrintable } from "../../printable.js";
 import { PlanSchema, type Plan } from "../../plan/plan.js";
+import { ByteWriter } from "./bytes.js";
 import { describeProblem, MAX_CONFIG_BYTES, MAX_PLAN_BYTES, readUserFile } from "../../host.js";
-import { compactChunks } from "../../json-chunks.js";
 
 export const BUNDLE_FORMAT = "pipe-slurm-bundle/2";
 /** Bundles whose bundle.json lists every job's tasks. */
@@ -200,13 +200,28 @@ export function bundleStore(dir: string): Read<string> {
   return store ? { ok: true, value: path.resolve(dir, store) } : { ok: false, error: `${path.join(dir, ENV_FILE)} does not set PIPE_STORE` };
 }
 
+/** The text in one gzip member of `plan.json.gz`, at most. */
+const MEMBER_BYTES = 1 << 20;
+
 /**
- * `plan.json.gz` as written by emit: the plan's JSON, a gzip member per piece of a few
- * thousand tasks (gunzip and zcat read the members as one stream), so that the whole text is
- * never one string. zlib's gzip has no time in its header: the same plan gives the same bytes.
+ * `plan.json.gz` as written by emit: the plan's JSON (as JSON.stringify writes it), a gzip
+ * member per MiB of it (gunzip and zcat read the members as one stream), so that the whole
+ * text is never one string. It goes through one buffer task by task (bytes.ts): pieces of a
+ * thousand tasks were strings too large for V8's young generation, which only a full
+ * collection frees, and emitting 100,000 tasks kept 100 MB more for them. zlib's gzip has no
+ * time in its header: the same plan gives the same bytes.
  */
 export function planFile(plan: Plan): Buffer {
-  return Buffer.concat([...compactChunks(plan, "tasks")].map((piece) => zlib.gzipSync(piece, { level: 1 })));
+  const out = new ByteWriter(MEMBER_BYTES, (text) => zlib.gzipSync(text, { level: 1 }));
+  const marker = "\u0000tasks\u0000";
+  const [head, tail] = JSON.stringify({ ...plan, tasks: marker }).split(JSON.stringify(marker)) as [string, string];
+  out.write(`${head}[`);
+  plan.tasks.forEach((task, i) => {
+    if (i > 0) out.write(",");
+    out.write(JSON.stringify(task));
+  });
+  out.write(`]${tail}`);
+  return out.bytes();
 }
 
 /** The plan of a bundle (`plan.json.gz`, or `plan.json` in a bundle of format 1), or why it cannot be read. */

@@ -13,7 +13,7 @@ import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, PLAN_F
 import { effectiveResources, type SlurmConfig } from "./directives.js";
 import { jobScript, joinScript } from "./job-script.js";
 import { taskTable } from "./task-table.js";
-import { attemptSlurmResources, awaitedJobs, growsOnRetry, planJobs } from "./jobs.js";
+import { attemptSlurmResources, awaitedJobs, growsOnRetry, planJobTasks } from "./jobs.js";
 import { bundleReadme } from "./readme.js";
 import { isStructured, parseType } from "../../store/structured.js";
 import { submitScript } from "./submit-script.js";
@@ -56,7 +56,7 @@ export function nodeNeeds(plan: Plan): string[] {
 
 export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): EmittedBundle {
   const plan = part ? partPlan(full, part.ids) : full;
-  const jobs = planJobs(plan, slurm);
+  const { jobs, tasksOf } = planJobTasks(plan, slurm);
   if (part) {
     // Names unique across the bundle's parts: jobs.tsv records and dependencies go by name.
     const rename = (name: string) => `${part.prefix}${name}`;
@@ -72,10 +72,11 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
       });
     }
   }
-  const jobOf = awaitedJobs(jobs, new Map(part?.jobOf ?? []));
   const used = new Set(jobs.map((j) => j.name));
   const pendingHere = part ? { ...full, pending: (full.pending ?? []).filter((p) => !part.loopsElsewhere.has(p.id)) } : full;
-  const expands = expandJobs(pendingHere, (t) => jobOf.get(t), part?.prefix ?? "", used);
+  // Made only for a plan with loops to expand: a job by task id, of every task.
+  let jobOf: Map<string, string> | undefined;
+  const expands = expandJobs(pendingHere, (t) => (jobOf ??= awaitedJobs(jobs, new Map(part?.jobOf ?? []))).get(t), part?.prefix ?? "", used);
   const bundle: Bundle = { format: BUNDLE_FORMAT, entry: plan.entry, file: plan.file, jobs, ...(expands.length ? { expands: expands.map((e) => ({ ...e, after: [...e.after] })) } : {}) };
   const files = new Map<string, string | Buffer>([
     ["README.md", bundleReadme(bundle, { python: Object.values(full.actions).some((a) => a.kind === "py"), nodeNeeds: nodeNeeds(full) })],
@@ -83,11 +84,12 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
     [INPUTS_FILE, inputsTsv(plan.tasks)],
   ]);
   for (const e of expands) files.set(`jobs/${e.name}.sh`, expandJobScript(e, slurm, part?.root ?? "."));
-  const byId = new Map(full.tasks.map((t) => [t.id, t]));
-  const forced = new Set(jobs.flatMap((j) => j.tasks.filter((t) => t.force).map((t) => t.id)));
+  // A part's tasks are copies (their deps within the part): the tables are made of the plan's own.
+  const byId = part ? new Map(full.tasks.map((t) => [t.id, t])) : undefined;
   const bodies = new Map<string, readonly string[]>();
   for (const job of jobs) {
-    const first = byId.get(job.tasks[0]!.id)!;
+    const tasks = byId ? tasksOf.get(job)!.map((t) => byId.get(t.id)!) : tasksOf.get(job)!;
+    const first = tasks[0]!;
     const retries = growsOnRetry(first) ? 0 : first.retries;
     const r = attemptSlurmResources(first, slurm, job.attempt ?? 1);
     const given = { cpus: r.cpus ?? 1, memMb: r.mem ?? 0, timeS: r.time ?? 0 };
@@ -95,7 +97,7 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
     let body = job.retryOf ? bodies.get(job.retryOf) : undefined;
     if (!body) {
       const inputList = job.script.replace(/\.sh$/, ".inputs");
-      const { table, inputs } = taskTable(full, job.tasks.map((t) => byId.get(t.id)!), (t) => forced.has(t.id), inputList);
+      const { table, inputs } = taskTable(full, tasks, (_, i) => job.tasks[i]!.force, inputList);
       files.set(tableOf(job), table.rows.join(""));
       if (inputs !== undefined) files.set(inputList, inputs);
       body = table.body;

@@ -16,7 +16,6 @@
 import type { Plan, Task } from "../../plan/plan.js";
 import { runsAnyway } from "../../plan/state.js";
 import type { BundleJob, DependencyType } from "./bundle.js";
-import { append } from "../../arrays.js";
 import { attemptResources } from "../../plan/resources.js";
 import { effectiveResources, sbatchOptions, type SlurmConfig } from "./directives.js";
 
@@ -27,10 +26,21 @@ interface TaskSet {
 }
 
 export function planJobs(plan: Plan, slurm: SlurmConfig): BundleJob[] {
+  return planJobTasks(plan, slurm).jobs;
+}
+
+/** The jobs, and each job's tasks in array-index order (a retry's are its first attempt's). */
+export interface PlannedJobs {
+  readonly jobs: BundleJob[];
+  readonly tasksOf: ReadonlyMap<BundleJob, readonly Task[]>;
+}
+
+export function planJobTasks(plan: Plan, slurm: SlurmConfig): PlannedJobs {
   const forced = runsAnyway(plan);
 
   const sets = alignSets(groupTasks(plan, slurm));
   const jobs: BundleJob[] = [];
+  const tasksOf = new Map<BundleJob, readonly Task[]>();
   const jobOf = new Map<string, BundleJob>();
   const names = new Set<string>();
   for (const set of sets) {
@@ -46,20 +56,23 @@ export function planJobs(plan: Plan, slurm: SlurmConfig): BundleJob[] {
         action: plan.actions[tasks[0]!.action]!.name,
         options: set.options,
         after: [],
-        tasks: tasks.map((t) => ({ id: t.id, key: t.key, force: forced.has(t.id) })),
+        // Until one task runs anyway, no lookup (each hashes an id).
+        tasks: tasks.map((t) => ({ id: t.id, key: t.key, force: forced.size > 0 && forced.has(t.id) })),
       };
       for (const t of tasks) jobOf.set(t.id, job);
       jobs.push(job);
+      tasksOf.set(job, tasks);
     });
   }
 
-  const depsOf = new Map(plan.tasks.map((t) => [t.id, t.deps]));
   const position = new Map(jobs.map((j, i) => [j, i]));
   for (const job of jobs) {
-    const upstream = [...new Set(job.tasks.flatMap((t) => depsOf.get(t.id)!.map((d) => jobOf.get(d)!)))].sort((a, b) => position.get(a)! - position.get(b)!);
-    job.after = upstream.filter((u) => u !== job).map((u) => ({ job: u.name, type: dependencyType(job, u, depsOf) }));
+    const upstream = new Set<BundleJob>();
+    for (const t of tasksOf.get(job)!) for (const d of t.deps) upstream.add(jobOf.get(d)!);
+    upstream.delete(job);
+    job.after = [...upstream].sort((a, b) => position.get(a)! - position.get(b)!).map((u) => ({ job: u.name, type: dependencyType(job, u, tasksOf) }));
   }
-  return withRetryJobs(submissionOrder(jobs), plan, slurm);
+  return withRetryJobs(submissionOrder(jobs), slurm, tasksOf);
 }
 
 /** Whether a task's retries get other resources than its first attempt (then each is a job of its own). */
@@ -85,17 +98,22 @@ export function attemptSlurmResources(task: Task, slurm: SlurmConfig, attempt: n
   return { ...rest, ...(given.memMb ? { mem: given.memMb } : {}), ...(given.timeS ? { time: given.timeS } : {}) };
 }
 
-function withRetryJobs(jobs: BundleJob[], plan: Plan, slurm: SlurmConfig): BundleJob[] {
-  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+function withRetryJobs(jobs: BundleJob[], slurm: SlurmConfig, tasksOf: Map<BundleJob, readonly Task[]>): PlannedJobs {
   const joinOf = new Map<string, string>();
   const out: BundleJob[] = [];
+  const outTasks = new Map<BundleJob, readonly Task[]>();
   const names = new Set(jobs.map((j) => j.name));
+  const add = (job: BundleJob, tasks: readonly Task[]) => {
+    out.push(job);
+    outTasks.set(job, tasks);
+  };
   for (const job of jobs) {
-    const first = byId.get(job.tasks[0]!.id)!;
+    const tasks = tasksOf.get(job)!;
+    const first = tasks[0]!;
     // Dependents of a job with retries wait on its join.
     const after = job.after.map((a) => (joinOf.has(a.job) ? { job: joinOf.get(a.job)!, type: "afterok" as const } : a));
     if (!growsOnRetry(first)) {
-      out.push({ ...job, after });
+      add({ ...job, after }, tasks);
       continue;
     }
     const attempts = [job.name];
@@ -115,26 +133,38 @@ function withRetryJobs(jobs: BundleJob[], plan: Plan, slurm: SlurmConfig): Bundl
     }
     const join = unique(`${job.name}-ok`, names);
     joinOf.set(job.name, join);
-    out.push({ ...job, after, join: { name: join, script: `jobs/${join}.sh`, attempts } });
-    append(out, tries);
+    add({ ...job, after, join: { name: join, script: `jobs/${join}.sh`, attempts } }, tasks);
+    for (const t of tries) add(t, tasks);
   }
-  return out;
+  return { jobs: out, tasksOf: outTasks };
 }
 
 /** Tasks by (group, action, retries, options), in plan order. */
 function groupTasks(plan: Plan, slurm: SlurmConfig): TaskSet[] {
   const sets = new Map<string, TaskSet>();
   // The tasks of a sweep share their resources: the options are made once per distinct resources.
-  const optionsOf = new Map<string, string[]>();
+  const optionsOf = new Map<string, { options: string[]; key: string }>();
+  let last: { task: Task; own: string; set: TaskSet } | undefined;
   for (const t of plan.tasks) {
     const r = t.resources;
     const own = JSON.stringify(r);
-    let options = optionsOf.get(own);
-    if (!options) optionsOf.set(own, (options = sbatchOptions(r, slurm)));
-    const key = JSON.stringify([t.group, t.action, t.retries, options, r.memRetries, r.timeRetries, r.grow]);
-    const set = sets.get(key);
+    // A sweep's tasks come one after another: alike, they need no key.
+    if (last && t.group === last.task.group && t.action === last.task.action && t.retries === last.task.retries && own === last.own) {
+      last.set.tasks.push(t);
+      last.task = t;
+      continue;
+    }
+    let made = optionsOf.get(own);
+    if (!made) {
+      const options = sbatchOptions(r, slurm);
+      optionsOf.set(own, (made = { options, key: JSON.stringify([options, r.memRetries, r.timeRetries, r.grow]) }));
+    }
+    // Neither a group nor an action holds a NUL (an id's values are in its labels, which the group lacks).
+    const key = `${t.group}\0${t.action}\0${t.retries}\0${made.key}`;
+    let set = sets.get(key);
     if (set) set.tasks.push(t);
-    else sets.set(key, { group: t.group, options, tasks: [t] });
+    else sets.set(key, (set = { group: t.group, options: made.options, tasks: [t] }));
+    last = { task: t, own, set };
   }
   return [...sets.values()];
 }
@@ -166,11 +196,11 @@ function alignSets(sets: TaskSet[]): TaskSet[] {
   return sets;
 }
 
-function dependencyType(job: BundleJob, up: BundleJob, depsOf: ReadonlyMap<string, readonly string[]>): DependencyType {
+function dependencyType(job: BundleJob, up: BundleJob, tasksOf: ReadonlyMap<BundleJob, readonly Task[]>): DependencyType {
   if (!job.array || !up.array || job.tasks.length !== up.tasks.length) return "afterok";
   const upIds = new Set(up.tasks.map((t) => t.id));
-  const corresponds = job.tasks.every((t, i) => {
-    const inUp = depsOf.get(t.id)!.filter((d) => upIds.has(d));
+  const corresponds = tasksOf.get(job)!.every((t, i) => {
+    const inUp = t.deps.filter((d) => upIds.has(d));
     return inUp.length === 1 && inUp[0] === up.tasks[i]!.id;
   });
   return corresponds ? "aftercorr" : "afterok";

@@ -15,8 +15,9 @@
 // another length, a value inside a double-quoted string...) the row holds the task's whole
 // command, which the body runs with `eval`, as the task script would have run it.
 
-import { upstreamInputs as inputsOfTask, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
+import { upstreamInputs, type KeyFile, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
 import { append } from "../../arrays.js";
+import { ByteWriter } from "./bytes.js";
 import { printable } from "../../printable.js";
 import { inDoubleQuotes, LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../../shell/quote.js";
 import { inBash, META } from "../../store/index.js";
@@ -67,22 +68,21 @@ export function decodeField(field: string): string {
 
 /** The fields of a job's rows: a piece of text of each task becomes a field unless all tasks have the same. */
 class Fields {
-  readonly columns: string[][] = [];
-  private readonly known = new Map<string, number>();
+  readonly columns: (readonly string[])[] = [];
+  /** The columns by their first value: a repeated piece is compared with those alone. */
+  private readonly byFirst = new Map<string, number[]>();
   constructor(private readonly offset: number) {}
 
-  /** The constant, or the field's number in `v`. */
+  /** The constant, or the field's number in `v`. `values` is kept: not to be changed after. */
   of(values: readonly string[]): { constant: string } | { field: number } {
     const first = values[0]!;
-    if (values.every((v) => v === first)) return { constant: first };
-    const id = values.join("\0");
-    let n = this.known.get(id);
-    if (n === undefined) {
-      n = this.offset + this.columns.length;
-      this.columns.push([...values]);
-      this.known.set(id, n);
-    }
-    return { field: n };
+    if (allSame(values)) return { constant: first };
+    let known = this.byFirst.get(first);
+    if (!known) this.byFirst.set(first, (known = []));
+    for (const c of known) if (sameValues(this.columns[c]!, values)) return { field: this.offset + c };
+    known.push(this.columns.length);
+    this.columns.push(values);
+    return { field: this.offset + this.columns.length - 1 };
   }
 
   /** As one bash word: the constant quoted, else the field in double quotes. */
@@ -98,12 +98,16 @@ class Fields {
   }
 }
 
-/** A task's upstream inputs, derived once per job: a body asks several times, and a fan-in has 100,000. */
-let inputsMemo = new Map<Task, TaskInput[]>();
-function upstreamInputs(plan: Plan, task: Task): TaskInput[] {
-  let inputs = inputsMemo.get(task);
-  if (!inputs) inputsMemo.set(task, (inputs = inputsOfTask(plan, task)));
-  return inputs;
+function allSame(values: readonly string[]): boolean {
+  const first = values[0];
+  for (let i = 1; i < values.length; i++) if (values[i] !== first) return false;
+  return true;
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 // --- the body ------------------------------------------------------------------------------
@@ -125,29 +129,26 @@ export const INPUT_LIST_AFTER = 32;
  * body; a job whose tasks differ in shape gets a body per shape, and a row names its own.
  * `inputList`: where the single task of a job with many upstream inputs finds their list.
  */
-export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task) => boolean, inputList?: string): { table: TaskTable; inputs?: string } {
-  inputsMemo = new Map();
-  try {
-    return tableOfTasks(plan, tasks, forced, inputList);
-  } finally {
-    inputsMemo = new Map();
-  }
-}
-
-function tableOfTasks(plan: Plan, tasks: readonly Task[], forced: (t: Task) => boolean, inputList?: string): { table: TaskTable; inputs?: string } {
-  const shapes = new Map<string, Task[]>();
-  for (const t of tasks) {
-    const s = shape(plan, t);
-    const list = shapes.get(s);
-    if (list) list.push(t);
-    else shapes.set(s, [t]);
+export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task, index: number) => boolean, inputList?: string): { table: TaskTable; inputs?: Buffer } {
+  // Positions in `tasks`, by shape.
+  const shapes = new Map<string, number[]>();
+  // A single task is of one shape: a fan-in's, over 100,000 inputs, is not worth writing out.
+  if (tasks.length === 1) shapes.set("", [0]);
+  else {
+    tasks.forEach((t, i) => {
+      const s = shape(plan, t);
+      const list = shapes.get(s);
+      if (list) list.push(i);
+      else shapes.set(s, [i]);
+    });
   }
   const classes = [...shapes.values()];
   const several = classes.length > 1;
-  const rows = new Map<Task, string>();
+  const rows: string[] = new Array(tasks.length);
   const body: string[] = [];
-  let inputs: string | undefined;
-  classes.forEach((members, c) => {
+  let inputs: Buffer | undefined;
+  classes.forEach((positions, c) => {
+    const members = positions.map((i) => tasks[i]!);
     const fields = new Fields(FIXED_COLUMNS + (several ? 1 : 0));
     const many = members.length === 1 && inputList !== undefined && upstreamInputs(plan, members[0]!).length > INPUT_LIST_AFTER;
     const lines = classBody(plan, members, fields, many ? inputList : undefined);
@@ -155,9 +156,13 @@ function tableOfTasks(plan: Plan, tasks: readonly Task[], forced: (t: Task) => b
     if (several) body.push(`body_${c}() {`);
     append(body, lines);
     if (several) body.push("}");
-    members.forEach((t, i) => {
-      const values = fields.columns.map((col) => encodeField(col[i]!));
-      rows.set(t, [printable(t.id), ...(several ? [String(c)] : []), ...values].join("\t"));
+    const columns = fields.columns.map((col) => col.map(encodeField));
+    positions.forEach((at, i) => {
+      const t = tasks[at]!;
+      let row = `${at}\t${t.key}\t${forced(t, at) ? 1 : 0}\t${printable(t.id)}`;
+      if (several) row += `\t${c}`;
+      for (const col of columns) row += `\t${col[i]!}`;
+      rows[at] = `${row}\n`;
     });
   });
   if (several) {
@@ -165,7 +170,7 @@ function tableOfTasks(plan: Plan, tasks: readonly Task[], forced: (t: Task) => b
     append(body, classes.map((_, c) => `  ${c}) body_${c} ;;`));
     body.push("esac");
   }
-  const table = { body, rows: tasks.map((t, i) => `${i}\t${t.key}\t${forced(t) ? 1 : 0}\t${rows.get(t)!}\n`) };
+  const table = { body, rows };
   return inputs === undefined ? { table } : { table, inputs };
 }
 
@@ -182,7 +187,8 @@ function classBody(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
     FAIL,
   ];
   // The files the key covers: the checks of taskCheckLines, each file's path, hash and stamp from the row where they differ.
-  const files = each((t) => keyFiles([t]));
+  // keyFiles of one file is that file: a sweep's tasks mostly have one (a `uses` script) or none.
+  const files = each((t) => (t.files.length === 0 ? NO_FILES : t.files.length === 1 ? t.files : keyFiles([t])));
   if (files[0]!.length > 0) {
     const prelude = taskCheckLines(first, REMEDY.slurm);
     append(lines, prelude.slice(0, prelude.length - files[0]!.length));
@@ -217,6 +223,8 @@ function classBody(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
 /** inputLines of plan/script.ts: the upstream entries must be in the store; the variables of their outputs. */
 function inputLinesOf(plan: Plan, tasks: readonly Task[], fields: Fields): string[] {
   const all = tasks.map((t) => upstreamInputs(plan, t));
+  // Tasks of one shape have as many inputs: a sweep's first tasks have none.
+  if (all[0]!.length === 0) return [];
   const upstream = all.map((inputs) => [...new Map(inputs.map((i) => [i.key, i.task]))].sort());
   const lines: string[] = [];
   upstream[0]!.forEach((_, j) => {
@@ -260,16 +268,32 @@ function structuredInput(input: TaskInput): StructuredInput {
  * variable, and for a shell action's plain input whether it is a `path` or a `value` and the
  * file it reads; structured inputs are read by node as in the task script.
  */
-function inputListText(plan: Plan, task: Task): string {
+function inputListText(plan: Plan, task: Task): Buffer {
   const shell = plan.actions[task.action]!.kind === "shell";
-  const lines = upstreamInputs(plan, task)
-    .map((i) => {
-      const plain = shell && !(i.fields || isStructured(parseType(i.outputType ?? i.type)));
-      const how = !plain ? "-" : i.type === "File" || i.type === "Dir" ? "path" : "value";
-      return { sort: `${i.task},${i.key}`, line: [i.key, encodeField(JSON.stringify(i.task)), i.var, how, encodeField(i.file ?? i.output)].join("\t") + "\n" };
-    })
-    .sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
-  return lines.map((l) => l.line).join("");
+  const plainType = new Map<string, boolean>();
+  const out = new ByteWriter();
+  for (const i of [...upstreamInputs(plan, task)].sort(byTaskAndKey)) {
+    const stored = i.outputType ?? i.type;
+    let plain = plainType.get(stored);
+    if (plain === undefined) plainType.set(stored, (plain = !isStructured(parseType(stored))));
+    const how = !shell || i.fields || !plain ? "-" : i.type === "File" || i.type === "Dir" ? "path" : "value";
+    out.write(`${i.key}\t${encodeField(JSON.stringify(i.task))}\t${i.var}\t${how}\t${encodeField(i.file ?? i.output)}\n`);
+  }
+  return out.bytes();
+}
+
+/** The order of `${task},${key}` strings (the store record's `upstream`, sorted so), without making them. */
+function byTaskAndKey(a: TaskInput, b: TaskInput): number {
+  const x = a.task;
+  const y = b.task;
+  if (x === y) return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  // Where one id starts the other, the comma after the shorter meets a character of the longer.
+  if (x.length < y.length ? y.startsWith(x) : x.length > y.length && x.startsWith(y)) {
+    const p = `${x},${a.key}`;
+    const q = `${y},${b.key}`;
+    return p < q ? -1 : p > q ? 1 : 0;
+  }
+  return x < y ? -1 : 1;
 }
 
 function listedInputLines(plan: Plan, task: Task, list: string): string[] {
@@ -305,14 +329,14 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
   };
   text('{"task":');
   // Most ids are their JSON string without the quotes, and the row has them already.
-  if (tasks.every((t) => JSON.stringify(t.id) === `"${t.id}"` && printable(t.id) === t.id) && tasks.length > 1) pieces.push(`'"'`, '"$task"', `'"'`);
+  if (tasks.length > 1 && tasks.every((t) => PLAIN_ID.test(t.id) || (JSON.stringify(t.id) === `"${t.id}"` && printable(t.id) === t.id))) pieces.push(`'"'`, '"$task"', `'"'`);
   else piece(tasks.map((t) => JSON.stringify(t.id)));
   text(',"key":');
   pieces.push(`'"'`, '"$key"', `'"'`);
   text(`,"action":${JSON.stringify(first.action)},"definition":${JSON.stringify(action.definition)},"definitionHash":${JSON.stringify(action.definitionHash)},"args":`);
   piece(tasks.map((t) => JSON.stringify(t.args)));
   text(',"files":');
-  piece(tasks.map((t) => JSON.stringify(t.files)));
+  piece(tasks.map((t) => (t.files.length ? JSON.stringify(t.files) : "[]")));
   text(',"upstream":');
   let upstream: string[] = [];
   if (inputList) {
@@ -326,7 +350,7 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
       'done < "$inputs"',
       "printf '}'",
     ];
-  } else piece(tasks.map((t) => JSON.stringify(Object.fromEntries(upstreamInputs(plan, t).map((i) => [i.task, i.key]).sort()))));
+  } else piece(tasks.map((t) => upstreamJson(upstreamInputs(plan, t))));
   const head = pieces.splice(0);
   text(",");
   piece(tasks.map((t) => `"cache":${t.cache},`));
@@ -343,6 +367,16 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
     `} > "$out/${META}" || fail "cannot write ${META}"`,
   ];
 }
+
+/** An id of printable ASCII without a quote or a backslash: its JSON is itself in quotes, and it is printed as it is. */
+const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** The record's `upstream` (store/meta.ts): each upstream task's key, by id. */
+function upstreamJson(inputs: readonly TaskInput[]): string {
+  return inputs.length ? JSON.stringify(Object.fromEntries(inputs.map((i) => [i.task, i.key]).sort())) : "{}";
+}
+
+const NO_FILES: readonly KeyFile[] = [];
 
 /** Adjacent single-quoted words as one: `'a' 'b'` → `'ab'` (printf's `%s` concatenates them anyway). */
 function mergeQuoted(words: string[]): string[] {
@@ -389,31 +423,41 @@ type Part = string | { prefix: string; values: string[] };
 
 /** Commands as shared text and differing words, or undefined when they differ otherwise. */
 export function factor(commands: readonly string[]): Part[] | undefined {
-  const split = commands.map(words);
-  if (split.some((s) => s === undefined)) return undefined;
-  const parts = split as string[][];
+  const parts: string[][] = [];
+  for (const command of commands) {
+    const split = words(command);
+    if (split === undefined) return undefined;
+    parts.push(split);
+  }
   const n = parts[0]!.length;
   if (parts.some((p) => p.length !== n)) return undefined;
   const out: Part[] = [];
   for (let i = 0; i < n; i++) {
-    const variants = parts.map((p) => p[i]!);
-    const same = variants.every((v) => v === variants[0]);
-    if (same) {
-      out.push(variants[0]!);
+    const first = parts[0]![i]!;
+    if (parts.every((p) => p[i] === first)) {
+      out.push(first);
       continue;
     }
     // Glue (between words) must be the same; a differing word must be a plain quoted value.
     if (i % 2 === 0) return undefined;
     // `[[ $x =~ RE ]]`: quoted, a regular expression would be matched as literal text.
     if (i >= 3 && parts[0]![i - 2] === "=~") return undefined;
+    const variants = parts.map((p) => p[i]!);
     // Where a command may start, a bare `NAME=` makes an assignment, which a quoted word does not.
-    const assign = variants.map((v) => (commandPosition(parts[0]!, i) ? (/^[A-Za-z_][A-Za-z0-9_]*\+?=/.exec(v)?.[0] ?? "") : ""));
-    if (assign.some((a) => a !== assign[0])) return undefined;
-    const prefix = assign[0]!;
-    const values = variants.map((v) => quotedValue(v.slice(prefix.length)));
-    if (values.some((v) => v === undefined)) return undefined;
+    let prefix = "";
+    if (commandPosition(parts[0]!, i)) {
+      const assign = variants.map((v) => /^[A-Za-z_][A-Za-z0-9_]*\+?=/.exec(v)?.[0] ?? "");
+      if (assign.some((a) => a !== assign[0])) return undefined;
+      prefix = assign[0]!;
+    }
+    const values: string[] = [];
+    for (const v of variants) {
+      const value = quotedValue(prefix ? v.slice(prefix.length) : v);
+      if (value === undefined) return undefined;
+      values.push(value);
+    }
     if (!prefix && variants.some((v) => RESERVED.has(v))) return undefined;
-    out.push({ prefix, values: values as string[] });
+    out.push({ prefix, values });
   }
   return out;
 }
@@ -432,15 +476,41 @@ function commandPosition(parts: readonly string[], i: number): boolean {
 const STARTS_COMMANDS = new Set(["if", "then", "else", "elif", "while", "until", "do", "!", "{", "time"]);
 const RESERVED = new Set(["if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do", "done", "in", "function", "time", "coproc"]);
 
+/** The characters a word may hold unquoted (shellQuote's SAFE), and the characters between words. */
+const BARE = charSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-");
+const BETWEEN = charSet(" \t\n;&|()<>");
+
+function charSet(chars: string): Uint8Array {
+  const set = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) set[chars.charCodeAt(i)] = 1;
+  return set;
+}
+
+const isIn = (set: Uint8Array, c: number) => c < 128 && set[c] === 1;
+
 /** The value of a word made of bare safe characters and single-quoted strings (as shellQuote writes), or undefined. */
 function quotedValue(word: string): string | undefined {
-  if (word === "") return undefined;
+  const n = word.length;
+  if (n === 0) return undefined;
   let out = "";
-  for (const [, bare, single, quote] of word.matchAll(/([A-Za-z0-9_@%+=:,./-]+)|'([^']*)'|(\"'\")|(.)/gs)) {
-    if (bare !== undefined) out += bare;
-    else if (single !== undefined) out += single;
-    else if (quote !== undefined) out += "'";
-    else return undefined;
+  for (let i = 0; i < n; ) {
+    const c = word.charCodeAt(i);
+    if (isIn(BARE, c)) {
+      let j = i + 1;
+      while (j < n && isIn(BARE, word.charCodeAt(j))) j++;
+      if (i === 0 && j === n) return word;
+      out += word.slice(i, j);
+      i = j;
+    } else if (c === 0x27) {
+      const end = word.indexOf("'", i + 1);
+      if (end < 0) return undefined;
+      out += word.slice(i + 1, end);
+      i = end + 1;
+    } else if (c === 0x22 && word.charCodeAt(i + 1) === 0x27 && word.charCodeAt(i + 2) === 0x22) {
+      // `"'"`: a single quote, as shellQuote writes one inside a quoted word.
+      out += "'";
+      i += 3;
+    } else return undefined;
   }
   return out;
 }
@@ -453,43 +523,50 @@ function quotedValue(word: string): string | undefined {
  */
 export function words(command: string): string[] | undefined {
   const out: string[] = [];
-  let glue = "";
-  let i = 0;
+  // Where the glue before the next word starts: the end of the word before.
+  let glue = 0;
+  const rest = () => {
+    out.push(command.slice(glue));
+    return out;
+  };
+  const substitution = (at: number) => {
+    const c = command.charCodeAt(at);
+    return c === 0x60 || (c === 0x24 && command.charCodeAt(at + 1) === 0x28);
+  };
   const n = command.length;
+  let i = 0;
   while (i < n) {
-    const c = command[i]!;
-    if (c === " " || c === "\t" || c === "\n" || c === ";" || c === "&" || c === "|" || c === "(" || c === ")" || c === "<" || c === ">") {
-      if (command.startsWith("<<", i)) return [...out, glue + command.slice(i)];
-      glue += c;
+    const c = command.charCodeAt(i);
+    if (isIn(BETWEEN, c)) {
+      if (c === 0x3c && command.charCodeAt(i + 1) === 0x3c) return rest();
       i++;
       continue;
     }
-    if (c === "#" || c === "`" || command.startsWith("$(", i)) return [...out, glue + command.slice(i)];
+    if (c === 0x23 || substitution(i)) return rest();
     // A word: up to the next unquoted blank or operator.
     let j = i;
     while (j < n) {
-      const d = command[j]!;
-      if (" \t\n;&|()<>".includes(d)) break;
-      if (d === "`" || command.startsWith("$(", j)) return [...out, glue + command.slice(i)];
-      if (d === "'") {
+      const d = command.charCodeAt(j);
+      if (isIn(BETWEEN, d)) break;
+      if (substitution(j)) return rest();
+      if (d === 0x27) {
         const end = command.indexOf("'", j + 1);
         if (end < 0) return undefined;
         j = end + 1;
-      } else if (d === '"') {
+      } else if (d === 0x22) {
         let k = j + 1;
-        for (; k < n && command[k] !== '"'; k++) {
-          if (command[k] === "\\") k++;
-          else if (command[k] === "`" || command.startsWith("$(", k)) return [...out, glue + command.slice(i)];
+        for (; k < n && command.charCodeAt(k) !== 0x22; k++) {
+          if (command.charCodeAt(k) === 0x5c) k++;
+          else if (substitution(k)) return rest();
         }
         if (k >= n) return undefined;
         j = k + 1;
-      } else if (d === "\\") j += 2;
+      } else if (d === 0x5c) j += 2;
       else j++;
     }
-    out.push(glue, command.slice(i, j));
-    glue = "";
+    out.push(command.slice(glue, i), command.slice(i, j));
+    glue = j;
     i = j;
   }
-  out.push(glue);
-  return out;
+  return rest();
 }
