@@ -130,16 +130,17 @@ const MEMBERS_AT_ONCE = 4096;
 
 /**
  * Yields JSON.stringify(value)'s text (no indentation, no line break) in pieces, its array
- * member `key` a few thousand elements at a time: a plan's tasks are never one string.
+ * member `key` `membersAtOnce` elements at a time: a plan's tasks are never one string.
  */
-export function* compactChunks(value: object, key: string): Generator<string> {
+export function* compactChunks(value: object, key: string, membersAtOnce = MEMBERS_AT_ONCE): Generator<string> {
   const long = (value as Record<string, unknown>)[key] as readonly unknown[];
   const marker = "\u0000long\u0000";
   const [head, tail] = JSON.stringify({ ...value, [key]: marker }).split(JSON.stringify(marker)) as [string, string];
   yield `${head}[`;
-  for (let i = 0; i < long.length; i += MEMBERS_AT_ONCE) {
-    const batch = long.slice(i, i + MEMBERS_AT_ONCE).map((x) => JSON.stringify(x) ?? "null").join(",");
-    yield i ? `,${batch}` : batch;
+  for (let i = 0; i < long.length; i += membersAtOnce) {
+    let batch = i ? "," : "";
+    for (let j = i; j < Math.min(i + membersAtOnce, long.length); j++) batch += `${j > i ? "," : ""}${JSON.stringify(long[j]) ?? "null"}`;
+    yield batch;
   }
   yield `]${tail}`;
 }

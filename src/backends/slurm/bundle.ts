@@ -13,6 +13,7 @@ import zlib from "node:zlib";
 import { fromPrintable } from "../../printable.js";
 import { PlanSchema, type Plan } from "../../plan/plan.js";
 import { ByteWriter } from "./bytes.js";
+import { compactChunks } from "../../json-chunks.js";
 import { describeProblem, MAX_CONFIG_BYTES, MAX_PLAN_BYTES, readUserFile } from "../../host.js";
 
 export const BUNDLE_FORMAT = "pipe-slurm-bundle/2";
@@ -213,14 +214,7 @@ const MEMBER_BYTES = 1 << 20;
  */
 export function planFile(plan: Plan): Buffer {
   const out = new ByteWriter(MEMBER_BYTES, (text) => zlib.gzipSync(text, { level: 1 }));
-  const marker = "\u0000tasks\u0000";
-  const [head, tail] = JSON.stringify({ ...plan, tasks: marker }).split(JSON.stringify(marker)) as [string, string];
-  out.write(`${head}[`);
-  plan.tasks.forEach((task, i) => {
-    if (i > 0) out.write(",");
-    out.write(JSON.stringify(task));
-  });
-  out.write(`]${tail}`);
+  for (const piece of compactChunks(plan, "tasks", 1)) out.write(piece);
   return out.bytes();
 }
 
