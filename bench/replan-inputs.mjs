@@ -5,10 +5,11 @@
 // file; the hash cache read once). Paired runs, interleaved, medians of wall and CPU time
 // (pipe's user + system, from bash's `times`), the ratio beside the 1.5x target. Shapes:
 // `flat` (a task per value), `fanin` (and one task that reads every output), `grid` (each
-// value against 4 numbers: 4N tasks, each input read by four). Uses dist/: run
-// `npx tsc -p .` first.
+// value against 4 numbers: 4N tasks, each input read by four). `--baseline ROOT` also times
+// another checkout's build (ROOT/bin/pipe.js) in the same rounds, on the same projects, with
+// its own stat cache. Uses dist/: run `npx tsc -p .` first.
 //
-//   node bench/replan-inputs.mjs [--inputs 10000] [--shape flat|fanin|grid] [--repeat 7] [--dir D] [--keep]
+//   node bench/replan-inputs.mjs [--inputs 10000] [--shape flat|fanin|grid] [--repeat 7] [--dir D] [--keep] [--baseline ROOT]
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -22,6 +23,8 @@ const shapeIndex = args.indexOf("--shape");
 const SHAPE = shapeIndex >= 0 ? args[shapeIndex + 1] : "flat";
 const dirIndex = args.indexOf("--dir");
 const parent = dirIndex >= 0 ? path.resolve(args[dirIndex + 1]) : os.tmpdir();
+const baselineIndex = args.indexOf("--baseline");
+const baselineBin = baselineIndex >= 0 ? path.join(path.resolve(args[baselineIndex + 1]), "bin", "pipe.js") : undefined;
 const TARGET = 1.5;
 if (!["flat", "fanin", "grid"].includes(SHAPE)) {
   console.error(`bench: --shape is flat, fanin or grid, not ${SHAPE}`);
@@ -31,13 +34,13 @@ if (!["flat", "fanin", "grid"].includes(SHAPE)) {
 requireBuild();
 const work = fs.mkdtempSync(path.join(parent, "pipe-bench-replan-"));
 
-/** Wall and CPU seconds of one `pipe plan` (3 when there is work to do). */
-function timed(cwd) {
+/** Wall and CPU seconds of one `pipe plan` (3 when there is work to do), by `bin` (this checkout's by default). */
+function timed(cwd, bin = pipeBin) {
   const script = '"$@" > /dev/null 2>&1; s=$?; times; exit $s';
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("bash", ["-c", script, "_", "node", pipeBin, "plan", "main.pipe"], { cwd, env: { ...process.env, PIPE_NO_PLAN_CACHE: "1" }, encoding: "utf8" });
+  const r = spawnSync("bash", ["-c", script, "_", "node", bin, "plan", "main.pipe"], { cwd, env: { ...process.env, PIPE_NO_PLAN_CACHE: "1" }, encoding: "utf8" });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0 && r.status !== 3) throw new Error(`pipe plan in ${cwd} exited ${r.status}`);
+  if (r.status !== 0 && r.status !== 3) throw new Error(`${bin} plan in ${cwd} exited ${r.status}`);
   const seconds = (t) => {
     const [, m, s] = /^(\d+)m([\d.]+)s$/.exec(t);
     return Number(m) * 60 + Number(s);
@@ -78,18 +81,38 @@ const withInputs = path.join(work, "inputs");
 const plain = path.join(work, "numbers");
 project(withInputs, true);
 project(plain, false);
+// The baseline's projects are copies, so that the two builds never share a stat cache (its format may differ).
+const baseInputs = path.join(work, "base-inputs");
+const basePlain = path.join(work, "base-numbers");
+if (baselineBin) {
+  fs.cpSync(withInputs, baseInputs, { recursive: true, preserveTimestamps: true });
+  fs.cpSync(plain, basePlain, { recursive: true, preserveTimestamps: true });
+}
 // The first plan of each warms the stat cache (and the file system's); what is measured is the plans after.
 timed(withInputs);
 timed(plain);
-const runs = { inputs: [], plain: [] };
+if (baselineBin) {
+  timed(baseInputs, baselineBin);
+  timed(basePlain, baselineBin);
+}
+const runs = { inputs: [], plain: [], baseInputs: [], basePlain: [] };
 for (let r = 0; r < REPEAT; r++) {
   runs.inputs.push(timed(withInputs));
   runs.plain.push(timed(plain));
+  if (!baselineBin) continue;
+  runs.baseInputs.push(timed(baseInputs, baselineBin));
+  runs.basePlain.push(timed(basePlain, baselineBin));
 }
 const [pi, pp] = [med(runs.inputs), med(runs.plain)];
 console.log(`re-plan benchmark on ${os.cpus().length} cpus (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}), shape ${SHAPE}, ${REPEAT} paired rounds, medians`);
 console.log(`  re-plan, ${N} numbers      ${fmt(pp)}`);
 console.log(`  re-plan, ${N} input files  ${fmt(pi)}   (${ratio(pi, pp)} the numbers; target ${TARGET}x cpu)`);
+if (baselineBin) {
+  const [bi, bp] = [med(runs.baseInputs), med(runs.basePlain)];
+  console.log(`  baseline ${path.dirname(path.dirname(baselineBin))}:`);
+  console.log(`    re-plan, ${N} numbers      ${fmt(bp)}   (this build: ${ratio(pp, bp)} the baseline)`);
+  console.log(`    re-plan, ${N} input files  ${fmt(bi)}   (${ratio(bi, bp)} the numbers; this build: ${ratio(pi, bi)} the baseline)`);
+}
 if (!args.includes("--keep")) fs.rmSync(work, { recursive: true, force: true });
 if (pi.cpu > TARGET * pp.cpu) {
   console.log(`\nmissed: re-plan with ${N} inputs: ${ratio(pi, pp)} (target ${TARGET}x)`);

@@ -123,13 +123,16 @@ export class Expander {
   private reader = -1;
   private inputs = 0;
   private depIds: string[] = [];
-  /** The key of a task's upstream task, or its place (a hole) while that key waits on hashing. */
+  /**
+   * The key of a task's upstream task, or its place (a hole) while that key waits on hashing;
+   * an input's content hash if it is known already, else a hole.
+   */
   private readonly args = new ArgsWriter(
     (ref) => {
       const at = ref.at ?? this.placeOf(ref.task);
       return this.drafts.tasks[at]!.key || at;
     },
-    () => undefined,
+    (p, dir) => this.content(p, dir),
   );
   /** Dynamic loops not planned yet, and the calls that wait on them (plan/dynamic.ts). */
   readonly pending: Pending[] = [];
@@ -145,6 +148,8 @@ export class Expander {
     private readonly maxTasks = Infinity,
     private readonly runtime: ReadonlyMap<string, Value> = new Map(),
     private readonly keyTails: KeyTails = () => undefined,
+    /** The content hash of an input (its path in the plan; whether it is a `Dir`), when known without waiting. */
+    private readonly content: (path: string, dir: boolean) => string | undefined = () => undefined,
   ) {}
 
   /**

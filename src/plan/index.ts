@@ -4,13 +4,12 @@
 // without a value), placed at the argument, `uses` path or `ts` reference that named it.
 
 import fs from "node:fs";
-import path from "node:path";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { tsSourceFiles } from "../check/ts-sources.js";
 import type { TAction, TypedProgram } from "../check/typed.js";
 import { show } from "../check/types.js";
-import { describeKind, kindOfStat, NOT_REGULAR_HINT, relativePosix, type PathKind } from "../host.js";
+import { describeKind, kindOfStat, NOT_REGULAR_HINT, relativePosix, resolvePosix, type PathKind } from "../host.js";
 import { NotRegularFileError, type ContentHasher } from "./content-hash.js";
 import { actionDef } from "./definition.js";
 import { Expander, type Drafts } from "./expand.js";
@@ -102,7 +101,10 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
     if (tail === undefined && !tails.has(action)) tails.set(action, (tail = action.uses.length === 0 && action.impl.kind === "Shell" ? keyTail(defOf(action).definitionHash, [], action.cache) : undefined));
     return tail;
   };
-  const expander = new Expander(program, maxTasks, runtime, keyTails);
+  // An input the stat cache knows unchanged is hashed as expansion meets it, from one
+  // synchronous stat: its tasks are keyed as they are made, and hashAll does not stat it again.
+  const inputs = new InputFiles(projectDir, options.hasher);
+  const expander = new Expander(program, maxTasks, runtime, keyTails, (p, dir) => (dir ? undefined : inputs.known(p)));
   const outputs = expander.pipeline(entry, options.params, new Map(), entry.name, {});
   const drafts = expander.drafts;
   const tasks = drafts.tasks;
@@ -111,11 +113,11 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   if (expander.diagnostics.length) return { diagnostics: expander.diagnostics, wanted: sources };
 
   // Hash every file a key covers, each once.
-  const { filesOf, wanted, expectDir, origin } = filesToHash(drafts, projectDir);
-  const hashes = await hashAll([...wanted].sort(), expectDir, origin, options.hasher, diagnostics, projectDir);
+  const { filesOf, wanted, expectDir, origin } = filesToHash(drafts, inputs);
+  const hashes = await hashAll([...wanted].sort(), expectDir, origin, options.hasher, inputs.early, diagnostics, projectDir);
   options.hasher.save();
   if (diagnostics.length) return { diagnostics, wanted: sources };
-  keyTheRest(drafts, hashes, filesOf, projectDir, defOf);
+  keyTheRest(drafts, hashes, filesOf, inputs, projectDir, defOf);
 
   const plan: Plan = {
     format: PLAN_FORMAT,
@@ -134,6 +136,32 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   return { plan, diagnostics, wanted: sources };
 }
 
+/** The tasks' input paths, as plans write them, each resolved once; and what the stat cache said of each while expanding. */
+class InputFiles {
+  private readonly absolutes = new Map<string, string>();
+  /** By absolute path: the hash the stat cache knew unchanged, or null when it did not. */
+  readonly early = new Map<string, string | null>();
+
+  constructor(
+    private readonly projectDir: string,
+    private readonly hasher: ContentHasher,
+  ) {}
+
+  absolute(p: string): string {
+    let file = this.absolutes.get(p);
+    if (file === undefined) this.absolutes.set(p, (file = resolvePosix(this.projectDir, p)));
+    return file;
+  }
+
+  /** The hash of a file the stat cache knows unchanged, asked of the file system once. */
+  known(p: string): string | undefined {
+    const file = this.absolute(p);
+    let hash = this.early.get(file);
+    if (hash === undefined) this.early.set(file, (hash = this.hasher.knownFileHash(file) ?? null));
+    return hash ?? undefined;
+  }
+}
+
 /** Files an action's tasks share: its `uses` files and sources, absolute. */
 type ActionFiles = { role: KeyFile["role"]; path: string }[];
 
@@ -142,13 +170,14 @@ type ActionFiles = { role: KeyFile["role"]; path: string }[];
  * sources, and the tasks' external inputs, whether each must be a directory, and where
  * each was named first (the argument, the `uses` path, the `ts` reference), for diagnostics.
  */
-function filesToHash(drafts: Drafts, projectDir: string) {
+function filesToHash(drafts: Drafts, inputs: InputFiles) {
   const expectDir = new Map<string, boolean>();
   const filesOf = new Map<TAction, ActionFiles>();
   const wanted = new Set<string>();
   const origin = new Map<string, Origin>();
   const named = (file: string, what: string, span: Span | undefined) => {
-    if (!origin.has(file) || (span && !origin.get(file)!.span)) origin.set(file, { what, span });
+    const had = origin.get(file);
+    if (had === undefined || (span && !had.span)) origin.set(file, { what, span });
   };
   let last: TAction | undefined;
   for (let i = 0; i < drafts.tasks.length; i++) {
@@ -172,10 +201,10 @@ function filesToHash(drafts: Drafts, projectDir: string) {
     last = action;
     const inputPaths = drafts.inputPaths[i]!;
     if (inputPaths.length === 0) continue;
-    for (const p of inputPaths) wanted.add(path.resolve(projectDir, p));
+    for (const p of inputPaths) wanted.add(inputs.absolute(p));
     for (const v of drafts.args[i]!.values()) {
       forEachPath(v, (p) => {
-        const file = path.resolve(projectDir, p.path);
+        const file = inputs.absolute(p.path);
         expectDir.set(file, p.dir);
         named(file, "input", p.span);
       });
@@ -188,12 +217,12 @@ function filesToHash(drafts: Drafts, projectDir: string) {
  * Sets every task's files, and the key of each not keyed while it was made (expand.ts), in
  * plan order: the upstream keys its text waits on are set by then.
  */
-function keyTheRest(drafts: Drafts, hashes: ReadonlyMap<string, string>, filesOf: ReadonlyMap<TAction, ActionFiles>, projectDir: string, defOf: (action: TAction) => ActionDef): void {
+function keyTheRest(drafts: Drafts, hashes: ReadonlyMap<string, string>, filesOf: ReadonlyMap<TAction, ActionFiles>, inputs: InputFiles, projectDir: string, defOf: (action: TAction) => ActionDef): void {
   const tasks = drafts.tasks;
   // Per action, once: its `uses` and TypeScript files as the key and the plan record them, and what its keys share.
   const perAction = new Map<TAction, { files: KeyFile[]; tail: string }>();
   const keyAt = (at: number) => tasks[at]!.key;
-  const hashOf = (p: string) => hashes.get(path.resolve(projectDir, p)) ?? "";
+  const hashOf = (p: string) => hashes.get(inputs.absolute(p)) ?? "";
   let last: TAction | undefined;
   let own: { files: KeyFile[]; tail: string } | undefined;
   for (let i = 0; i < tasks.length; i++) {
@@ -212,7 +241,7 @@ function keyTheRest(drafts: Drafts, hashes: ReadonlyMap<string, string>, filesOf
     const inputPaths = drafts.inputPaths[i]!;
     if (inputPaths.length) {
       files = own!.files.slice();
-      for (const p of inputPaths) files.push({ role: "input", path: p, hash: hashes.get(path.resolve(projectDir, p))! });
+      for (const p of inputPaths) files.push({ role: "input", path: p, hash: hashes.get(inputs.absolute(p))! });
     }
     task.files = files;
     const text = drafts.argsText[i];
@@ -228,15 +257,17 @@ interface Origin {
   readonly span: Span | undefined;
 }
 
-async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>, origin: ReadonlyMap<string, Origin>, hasher: ContentHasher, diagnostics: Diagnostic[], projectDir: string): Promise<Map<string, string>> {
+async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>, origin: ReadonlyMap<string, Origin>, hasher: ContentHasher, early: ReadonlyMap<string, string | null>, diagnostics: Diagnostic[], projectDir: string): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   const problems = new Map<string, Diagnostic>();
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++]!;
-      // The common case, a file the stat cache knows unchanged: one stat, no trip through the thread pool.
-      const known = expectDir.get(file) === true ? undefined : hasher.knownFileHash(file);
+      // The common case, a file the stat cache knows unchanged: one stat, no trip through the
+      // thread pool; an input asked of the stat cache while expanding is not stat'ed again for it.
+      const asked = early.get(file);
+      const known = expectDir.get(file) === true ? undefined : asked === undefined ? hasher.knownFileHash(file) : (asked ?? undefined);
       if (known !== undefined) {
         hashes.set(file, known);
         continue;

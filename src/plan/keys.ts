@@ -98,7 +98,7 @@ export class ArgsWriter {
 
   constructor(
     private readonly upstream: (ref: Value & { t: "ref" }) => string | number,
-    private readonly content: (path: string) => string | undefined,
+    private readonly content: (path: string, dir: boolean) => string | undefined,
   ) {}
 
   /** `names`: the arguments' names in code-unit order; `quoted`, their JSON beside them. */
@@ -140,7 +140,7 @@ export class ArgsWriter {
         return;
       case "path": {
         this.text += `{"content":`;
-        const hash = this.content(v.path);
+        const hash = this.content(v.path, v.dir);
         if (hash === undefined) this.hole(v.path);
         else this.text += JSON.stringify(hash);
         this.text += `,"path":${JSON.stringify(v.path)}}`;
