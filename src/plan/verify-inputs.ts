@@ -18,12 +18,11 @@ import path from "node:path";
 // The layout alone, not the store's index: runtime/verify-input.js, started by task scripts
 // for each directory they check, loads this module and should load little else.
 import { hashCacheFile, inBash } from "../store/layout.js";
-import { ContentHasher } from "./content-hash.js";
+import { ContentHasher, SMALL_FILE_BYTES } from "./content-hash.js";
 import type { KeyFile, Task } from "./plan.js";
 import { doubleQuote, shellQuote } from "../shell/quote.js";
 
-/** Files up to this size are hashed by content at every check. */
-export const SMALL_FILE_BYTES = 1 << 20;
+export { SMALL_FILE_BYTES };
 
 /** The exit status of a task refused because a file changed: not retried. */
 export const INPUTS_CHANGED_STATUS = 65;

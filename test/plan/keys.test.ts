@@ -9,7 +9,9 @@ import { canonicalJson, KEY_VERSION, sha256, type Json } from "../../src/plan/ca
 import { taskKey, type KeyParts } from "../../src/plan/keys.js";
 import type { KeyFile } from "../../src/plan/plan.js";
 import type { Value } from "../../src/plan/values.js";
-import { ContentHasher } from "../../src/plan/content-hash.js";
+import { ContentHasher, SMALL_FILE_BYTES } from "../../src/plan/content-hash.js";
+import { InputVerifier, REMEDY } from "../../src/plan/verify-inputs.js";
+import type { Task } from "../../src/plan/plan.js";
 import { planStates } from "../../src/plan/state.js";
 import { cleanProjects, keysOf, mustPlan, project, writeFiles } from "../fixtures/plan/harness.js";
 
@@ -332,6 +334,36 @@ describe("content hashing", () => {
     const fourth = new ContentHasher(cacheFile);
     await mustPlan(dir, { hasher: fourth });
     expect(fourth.bytesRead).toBe(0);
+  });
+
+  it("keeps what a run checks: the stats of directories and large files, not of small ones", async () => {
+    const dir = tmp();
+    const big = path.join(dir, "big.bin");
+    fs.writeFileSync(big, Buffer.alloc(SMALL_FILE_BYTES + 1, 1));
+    const small = path.join(dir, "small.txt");
+    fs.writeFileSync(small, "s\n");
+    const sub = path.join(dir, "sub");
+    fs.mkdirSync(sub);
+    fs.writeFileSync(path.join(sub, "f"), "f");
+    for (const f of [big, small, path.join(sub, "f")]) age(f, 3600);
+    const cacheFile = path.join(dir, "cache.json");
+    const first = new ContentHasher(cacheFile);
+    const hashes = await Promise.all([big, small, sub].map((f) => first.hash(f)));
+    first.save();
+    expect([...first.seen.keys()].sort()).toEqual([big, sub]);
+    // Known to the stat cache the second time: the same, from one stat each.
+    const again = new ContentHasher(cacheFile);
+    expect(await Promise.all([big, small, sub].map((f) => again.hash(f)))).toEqual(hashes);
+    expect(again.bytesRead).toBe(0);
+    expect([...again.seen.keys()].sort()).toEqual([big, sub]);
+    // The large file is trusted by its stat, the small one read.
+    const files = [
+      { role: "input" as const, path: "big.bin", hash: hashes[0]! },
+      { role: "input" as const, path: "small.txt", hash: hashes[1]! },
+    ];
+    const verifier = new InputVerifier(dir, REMEDY.local, again.seen);
+    expect(verifier.check({ id: "main/t", files } as unknown as Task)).toBeUndefined();
+    expect(verifier.bytesRead).toBe(2);
   });
 
   it("a file written just before it is hashed is read again next time (it may still be changing)", async () => {
