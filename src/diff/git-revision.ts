@@ -127,11 +127,13 @@ async function seedHashCache(projectDir: string, checkoutProjectDir: string, top
   try {
     const read = readUserFile(source, MAX_PLAN_BYTES);
     if (!read.ok) return;
-    const cache = JSON.parse(read.text) as { version?: unknown; entries?: Record<string, unknown> };
-    if (cache.version !== HASH_CACHE_VERSION || typeof cache.entries !== "object" || cache.entries === null) return;
-    const entries: Record<string, unknown> = {};
-    for (const [file, entry] of Object.entries(cache.entries)) {
-      if (file.startsWith(top + path.sep)) entries[path.join(tree, path.relative(top, file))] = entry;
+    const cache = JSON.parse(read.text) as { version?: unknown; entries?: unknown };
+    if (cache.version !== HASH_CACHE_VERSION || !Array.isArray(cache.entries)) return;
+    // Path, record, path, record: the record (the stat and the hash) moves with its path.
+    const entries: unknown[] = [];
+    for (let i = 0; i + 1 < cache.entries.length; i += 2) {
+      const file: unknown = cache.entries[i];
+      if (typeof file === "string" && file.startsWith(top + path.sep)) entries.push(path.join(tree, path.relative(top, file)), cache.entries[i + 1]);
     }
     const target = hashCacheFile(checkoutProjectDir);
     await fs.promises.mkdir(path.dirname(target), { recursive: true });

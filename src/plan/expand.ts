@@ -32,10 +32,10 @@ export interface Drafts {
   /** The tasks, `key` empty and `files` the empty list until index.ts sets them. */
   readonly tasks: Task[];
   readonly actions: TAction[];
-  /** External inputs: project-relative paths whose content the key covers. */
+  /** External inputs: project-relative paths whose content the key covers, sorted, each once. */
   readonly inputPaths: (readonly string[])[];
-  /** The arguments as values, for a task with external inputs (their kinds and where they were written). */
-  readonly args: (ReadonlyMap<string, Value> | undefined)[];
+  /** The path values in a task's arguments, in argument order: their kinds and where they were written. */
+  readonly inputValues: (readonly PathValue[])[];
   /** The canonical text of the arguments of a task not keyed yet (its `key` empty); undefined for one keyed. */
   readonly argsText: (ArgsText | undefined)[];
 }
@@ -98,7 +98,7 @@ interface WithValue {
 }
 
 export class Expander {
-  readonly drafts: Drafts = { tasks: [], actions: [], inputPaths: [], args: [], argsText: [] };
+  readonly drafts: Drafts = { tasks: [], actions: [], inputPaths: [], inputValues: [], argsText: [] };
   /** The plan's record of each `Resources` object: a sweep's tasks share one (mergeResources). */
   private readonly planResources = new Map<Resources, PlanResources>();
   /** Mistakes found only once values are known: a `zip` over lists of different lengths. */
@@ -293,7 +293,7 @@ export class Expander {
     this.inputs = 0;
     const depIds: string[] = (this.depIds = []);
     const params = action.params;
-    let paths: Set<string> | undefined;
+    let paths: PathValue[] | undefined;
     for (let i = 0; i < params.length; i++) paths = collectPaths(args.get(params[i]!.name)!, paths);
     // Upstream values referenced by the arguments are read even when the command does not
     // interpolate them, so that every dependency is an input of the script.
@@ -322,8 +322,8 @@ export class Expander {
       cache: action.cache,
     });
     d.actions.push(action);
-    d.inputPaths.push(paths ? [...paths].sort() : NO_PATHS);
-    d.args.push(paths ? new Map(args) : undefined);
+    d.inputPaths.push(paths ? pathsOf(paths) : NO_PATHS);
+    d.inputValues.push(paths ?? NO_PATH_VALUES);
     d.argsText.push(tail === undefined ? argsText : undefined);
     return id;
   }
@@ -544,8 +544,21 @@ function nextCombination(mode: "product" | "zip", lengths: readonly number[], in
 }
 
 /** The paths inside `v` added to `into`, made when there is a first one. */
-function collectPaths(v: Value, into: Set<string> | undefined): Set<string> | undefined {
-  if (v.t === "path") (into ??= new Set()).add(v.path);
+type PathValue = Value & { t: "path" };
+const NO_PATH_VALUES: readonly PathValue[] = Object.freeze([]);
+
+/** The paths of path values, sorted by code units, each once: a task of a sweep has one, and no set is made for it. */
+function pathsOf(values: readonly PathValue[]): string[] {
+  if (values.length === 1) return [values[0]!.path];
+  const sorted = values.map((v) => v.path).sort();
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (n === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+  sorted.length = n;
+  return sorted;
+}
+
+function collectPaths(v: Value, into: PathValue[] | undefined): PathValue[] | undefined {
+  if (v.t === "path") (into ??= []).push(v);
   else if (v.t === "list") for (let i = 0; i < v.items.length; i++) into = collectPaths(v.items[i]!, into);
   else if (v.t === "record") for (const f of Object.values(v.fields)) into = collectPaths(f, into);
   return into;

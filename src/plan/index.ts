@@ -202,12 +202,10 @@ function filesToHash(drafts: Drafts, inputs: InputFiles) {
     const inputPaths = drafts.inputPaths[i]!;
     if (inputPaths.length === 0) continue;
     for (const p of inputPaths) wanted.add(inputs.absolute(p));
-    for (const v of drafts.args[i]!.values()) {
-      forEachPath(v, (p) => {
-        const file = inputs.absolute(p.path);
-        expectDir.set(file, p.dir);
-        named(file, "input", p.span);
-      });
+    for (const v of drafts.inputValues[i]!) {
+      const file = inputs.absolute(v.path);
+      expectDir.set(file, v.dir);
+      named(file, "input", v.span);
     }
   }
   return { filesOf, wanted, expectDir, origin };
@@ -302,10 +300,4 @@ async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>,
   // In path order, whichever finished first.
   for (const file of files) if (problems.has(file)) diagnostics.push(problems.get(file)!);
   return hashes;
-}
-
-function forEachPath(v: Value, visit: (p: Value & { t: "path" }) => void): void {
-  if (v.t === "path") visit(v);
-  else if (v.t === "list") for (const i of v.items) forEachPath(i, visit);
-  else if (v.t === "record") for (const f of Object.values(v.fields)) forEachPath(f, visit);
 }

@@ -226,30 +226,49 @@ describe("the stat cache and a restored mtime", () => {
     const file = path.join(dir, "f.txt");
     const stat = fs.statSync(file, { bigint: true });
     const cacheFile = path.join(dir, "cache.json");
-    const entry = (hash: unknown) => ({ dev: Number(stat.dev), ino: Number(stat.ino), size: Number(stat.size), mtimeNs: stat.mtimeNs.toString(), ctimeNs: stat.ctimeNs.toString(), hash });
-    for (const hash of ["A".repeat(64), "0".repeat(63), "0".repeat(65), `${"0".repeat(63)}g`, `${"0".repeat(63)}/`, 7, null]) {
-      fs.writeFileSync(cacheFile, JSON.stringify({ version: HASH_CACHE_VERSION, entries: { [file]: entry(hash) } }));
+    const print = `${stat.dev} ${stat.ino} ${stat.size} ${stat.mtimeNs} ${stat.ctimeNs}`;
+    const hex = "0123456789abcdef".repeat(4);
+    const records: unknown[] = [
+      ...["A".repeat(64), "0".repeat(63), "0".repeat(65), `${"0".repeat(63)}g`, `${"0".repeat(63)}/`].map((h) => `${print} ${h}`),
+      7,
+      null,
+      { hash: hex },
+      [print, hex],
+      `${print}  ${hex}`.slice(0, -1),
+      `${print}0 ${hex}`,
+      `${print.replace(/ \d+$/, " 1")} ${hex}`,
+      `${print}`,
+    ];
+    for (const record of records) {
+      fs.writeFileSync(cacheFile, JSON.stringify({ version: HASH_CACHE_VERSION, entries: [file, record] }));
       const hasher = new ContentHasher(cacheFile);
       expect(hasher.knownFileHash(file)).toBeUndefined();
       expect(await hasher.hash(file)).toMatch(/^[0-9a-f]{64}$/);
       expect(hasher.bytesRead).toBe(4);
     }
-    const trusted = `${"0123456789abcdef".repeat(4)}`;
-    fs.writeFileSync(cacheFile, JSON.stringify({ version: HASH_CACHE_VERSION, entries: { [file]: entry(trusted) } }));
+    fs.writeFileSync(cacheFile, JSON.stringify({ version: HASH_CACHE_VERSION, entries: [7, `${print} ${hex}`, file, `${print} ${hex}`, "odd"] }));
     const hasher = new ContentHasher(cacheFile);
-    expect(await hasher.hash(file)).toBe(trusted);
+    expect(await hasher.hash(file)).toBe(hex);
     expect(hasher.bytesRead).toBe(0);
   });
 
-  it("a stat cache of the earlier format is ignored, not trusted", async () => {
+  it("a stat cache of an earlier format is ignored, not trusted", async () => {
     const dir = project({ "f.txt": "real" });
     const file = path.join(dir, "f.txt");
     const stat = fs.statSync(file, { bigint: true });
     const cacheFile = path.join(dir, "cache.json");
     const entry = { dev: Number(stat.dev), ino: Number(stat.ino), size: Number(stat.size), mtimeNs: stat.mtimeNs.toString(), hash: "0".repeat(64) };
-    fs.writeFileSync(cacheFile, JSON.stringify({ version: 1, entries: { [file]: entry } }));
-    const hasher = new ContentHasher(cacheFile);
-    expect(await hasher.hash(file)).not.toBe("0".repeat(64));
-    expect(hasher.bytesRead).toBe(4);
+    const print = `${stat.dev} ${stat.ino} ${stat.size} ${stat.mtimeNs} ${stat.ctimeNs} ${"0".repeat(64)}`;
+    for (const cache of [
+      { version: 1, entries: { [file]: entry } },
+      { version: 2, entries: { [file]: { ...entry, ctimeNs: stat.ctimeNs.toString() } } },
+      { version: 2, entries: [file, print] },
+      { entries: [file, print] },
+    ]) {
+      fs.writeFileSync(cacheFile, JSON.stringify(cache));
+      const hasher = new ContentHasher(cacheFile);
+      expect(await hasher.hash(file)).not.toBe("0".repeat(64));
+      expect(hasher.bytesRead).toBe(4);
+    }
   });
 });
