@@ -100,11 +100,16 @@ export class ContentHasher {
     }
   }
 
-  /** The content hash of a file or directory; throws if it does not exist, NotRegularFileError if it is neither. */
-  async hash(p: string): Promise<string> {
-    const known = this.knownFileHash(p);
-    if (known !== undefined) return known;
-    const stat = await fs.promises.stat(p, { bigint: true });
+  /**
+   * The content hash of a file or directory; throws if it does not exist, NotRegularFileError
+   * if it is neither. `stat`: the path's stat just taken by the caller, not taken again.
+   */
+  async hash(p: string, stat?: fs.BigIntStats): Promise<string> {
+    if (stat === undefined) {
+      const known = this.knownFileHash(p);
+      if (known !== undefined) return known;
+      stat = await fs.promises.stat(p, { bigint: true });
+    }
     this.saw(p, stat);
     let hash: string;
     if (stat.isDirectory()) hash = await this.hashDir(p, new Set([`${stat.dev}:${stat.ino}`]));

@@ -275,7 +275,8 @@ async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>,
       const notRegular = (kind: PathKind) => at(Diag.notRegularFile(origin.get(file)?.what ?? "input", shown, describeKind(kind)), span, { hint: NOT_REGULAR_HINT });
       try {
         // A FIFO, a device or a socket is refused from its metadata, never opened.
-        const kind = kindOfStat(await fs.promises.stat(file));
+        const stat = await fs.promises.stat(file, { bigint: true });
+        const kind = kindOfStat(stat);
         if (kind !== "file" && kind !== "dir") {
           problems.set(file, notRegular(kind ?? "socket"));
           continue;
@@ -285,7 +286,7 @@ async function hashAll(files: string[], expectDir: ReadonlyMap<string, boolean>,
           problems.set(file, at(Diag.inputKind(shown, dir ? "directory" : "file"), span, { hint: `its parameter is a \`${dir ? "Dir" : "File"}\`` }));
           continue;
         }
-        hashes.set(file, await hasher.hash(file));
+        hashes.set(file, await hasher.hash(file, stat));
       } catch (error) {
         if (error instanceof NotRegularFileError) {
           problems.set(file, notRegular(error.kind));
