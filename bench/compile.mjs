@@ -47,15 +47,22 @@ function project(name, s) {
   return dir;
 }
 
-/** One run: wall and CPU seconds, main-thread CPU, peak RSS in MB (10^6 bytes), stdout. */
+/**
+ * One run: wall and CPU seconds, main-thread CPU, peak RSS in MB (10^6 bytes), stdout. A pipe
+ * runs as a command, as users run it (its node does not read NODE_EXTRA_CA_CERTS), the floor
+ * under node without that variable, the same start-up.
+ */
 function measure(argv, cwd, env = {}) {
   const cpuFile = path.join(work, "cpu");
   fs.rmSync(cpuFile, { force: true });
-  const r = spawnSync("/usr/bin/time", ["-f", "BENCH_TIME %e %M %U %S", process.execPath, "--import", cpuHook, ...argv], {
+  const pipe = argv[0] === pipeBin || argv[0] === baseline;
+  const command = pipe ? argv : [process.execPath, "--import", cpuHook, ...argv];
+  const { NODE_EXTRA_CA_CERTS: _, ...withoutCerts } = process.env;
+  const r = spawnSync("/usr/bin/time", ["-f", "BENCH_TIME %e %M %U %S", ...command], {
     cwd,
     encoding: "utf8",
     maxBuffer: 1 << 30,
-    env: { ...process.env, NO_COLOR: "1", BENCH_CPU_FILE: cpuFile, ...env },
+    env: { ...(pipe ? process.env : withoutCerts), NO_COLOR: "1", BENCH_CPU_FILE: cpuFile, ...(pipe ? { NODE_OPTIONS: `--import=${cpuHook} ${process.env.NODE_OPTIONS ?? ""}` } : {}), ...env },
   });
   const m = /BENCH_TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
   if (r.status !== 0 || !m) throw new Error(`${argv.join(" ")} exited ${r.status}:\n${(r.stderr ?? "").slice(-2000)}`);

@@ -66,8 +66,12 @@ function source({ seed = 1, lrOffset = 0 } = {}) {
 function timed(argv, cwd, okCodes = [0], nodeArgv = [pipeBin, ...argv]) {
   const errors = path.join(work, "stderr.txt");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; time "$@" 2>"${errors}"`, "bench", process.execPath, ...nodeArgv], {
+  // pipe as a command (whose node does not read NODE_EXTRA_CA_CERTS), and the parse beside it under node without the variable.
+  const command = nodeArgv[0] === pipeBin ? nodeArgv : [process.execPath, ...nodeArgv];
+  const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+  const r = spawnSync("bash", ["-c", `TIMEFORMAT='%U %S'; time "$@" 2>"${errors}"`, "bench", ...command], {
     cwd,
+    env,
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 1 << 30,
   });

@@ -112,9 +112,9 @@ const pipeRun = () => {
   makePipeProject(dir);
   // Compile once first so that the hash cache and module loading are like a user's second run
   // of an edited file (the plan itself is not cached anywhere).
-  const cold = timedCpu("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], dir);
+  const cold = timedCpu(pipeBin, ["run", "main.pipe", "-j", "2", "--quiet"], dir);
   const noop = [];
-  for (let i = 0; i < REPEAT; i++) noop.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], dir));
+  for (let i = 0; i < REPEAT; i++) noop.push(timed(pipeBin, ["run", "main.pipe", "-j", "2", "--quiet"], dir));
   return { dir, cold, noop: median(noop) };
 };
 
@@ -127,7 +127,7 @@ const creationProbe = () => {
 };
 
 /** Node's start-up and the front end alone: `pipe plan` of the same file. */
-const planRun = (pipeDir) => median(Array.from({ length: REPEAT }, () => timed("node", [pipeBin, "plan", "main.pipe", "--json"], pipeDir)));
+const planRun = (pipeDir) => median(Array.from({ length: REPEAT }, () => timed(pipeBin, ["plan", "main.pipe", "--json"], pipeDir)));
 
 const nodeStart = () => median(Array.from({ length: REPEAT }, () => timed("node", ["-e", ""], work)));
 

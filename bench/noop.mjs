@@ -6,10 +6,12 @@
 // `node -e 0`, the start-up of node itself. Paired runs, interleaved, medians of wall and
 // CPU time (user + system, from bash's `times`), and the ratios. Uses dist/: run
 // `npx tsc -p .` first. `--baseline DIR` times another built checkout of pipe (say, main's)
-// in the same rounds, for a before-and-after in one sitting. When NODE_EXTRA_CA_CERTS is set
-// (it makes every node process read a CA bundle at start, `node -e 0` included), pipe and
-// `node -e 0` are also timed without it, in the same rounds, to show how much of each figure is
-// node's own start-up on this machine; pipe itself never drops the variable.
+// in the same rounds, for a before-and-after in one sitting. pipe is run as a command, as
+// users run it (`bin/pipe.js`, which node_modules/.bin/pipe links to). When
+// NODE_EXTRA_CA_CERTS is set (it makes every node process read a CA bundle at start,
+// `node -e 0` included; pipe's command starts node without it and hands it back to the
+// actions), `node bin/pipe.js`, which reads it, and `node -e 0` without it are also timed in
+// the same rounds, to show how much of each figure is node's own start-up on this machine.
 //
 //   node bench/noop.mjs [--tasks 1000,10000] [--repeat 5] [--check-repeat 15] [--baseline DIR] [--keep]
 
@@ -41,7 +43,7 @@ for (const tool of ["ninja", "make"]) {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-bench-noop-"));
 
-/** The environment without NODE_EXTRA_CA_CERTS, when it is set. */
+/** The environment without NODE_EXTRA_CA_CERTS, when it is set: for `node -e 0` without it. */
 const noCa = process.env.NODE_EXTRA_CA_CERTS === undefined ? undefined : Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "NODE_EXTRA_CA_CERTS"));
 
 /**
@@ -119,29 +121,29 @@ for (const n of SIZES) {
   pipeProject(path.join(dir, "pipe"), n, false);
   ninjaProject(path.join(dir, "ninja"), n);
   makeProject(path.join(dir, "make"), n);
-  spawnSync("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], { cwd: path.join(dir, "pipe") });
+  spawnSync(pipeBin, ["run", "main.pipe", "-j", "2", "--quiet"], { cwd: path.join(dir, "pipe") });
   // The baseline keeps its plan cache in a copy of the project (another format may be kept there).
   const baseDir = path.join(dir, "baseline");
   if (baselineBin) {
     fs.cpSync(path.join(dir, "pipe"), baseDir, { recursive: true });
     fs.rmSync(path.join(baseDir, ".pipe", "plan-cache"), { recursive: true, force: true });
-    spawnSync("node", [baselineBin, "run", "main.pipe", "-j", "2", "--quiet"], { cwd: baseDir });
-    timed("node", [baselineBin, "run", "main.pipe", "-j", "2", "--quiet"], baseDir);
+    spawnSync(baselineBin, ["run", "main.pipe", "-j", "2", "--quiet"], { cwd: baseDir });
+    timed(baselineBin, ["run", "main.pipe", "-j", "2", "--quiet"], baseDir);
   }
   spawnSync("ninja", ["-j", "2"], { cwd: path.join(dir, "ninja") });
   spawnSync("make", ["-j", "2", "-s"], { cwd: path.join(dir, "make") });
   // The first no-op run keeps the plan; what is measured is the runs after it.
-  timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe"));
-  const runs = { pipe: [], ninja: [], make: [], baseline: [], node: [], pipeNoCa: [], nodeNoCa: [] };
+  timed(pipeBin, ["run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe"));
+  const runs = { pipe: [], ninja: [], make: [], baseline: [], node: [], pipeNode: [], nodeNoCa: [] };
   for (let r = 0; r < REPEAT; r++) {
-    runs.pipe.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe")));
+    runs.pipe.push(timed(pipeBin, ["run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe")));
     // node's own start-up, the floor under any pipe command, in the same rounds.
     runs.node.push(timed("node", ["-e", "0"], dir));
     if (noCa) {
-      runs.pipeNoCa.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe"), noCa));
+      runs.pipeNode.push(timed("node", [pipeBin, "run", "main.pipe", "-j", "2", "--quiet"], path.join(dir, "pipe")));
       runs.nodeNoCa.push(timed("node", ["-e", "0"], dir, noCa));
     }
-    if (baselineBin) runs.baseline.push(timed("node", [baselineBin, "run", "main.pipe", "-j", "2", "--quiet"], baseDir));
+    if (baselineBin) runs.baseline.push(timed(baselineBin, ["run", "main.pipe", "-j", "2", "--quiet"], baseDir));
     runs.ninja.push(timed("ninja", ["-j", "2"], path.join(dir, "ninja")));
     runs.make.push(timed("make", ["-j", "2", "-s"], path.join(dir, "make")));
   }
@@ -153,8 +155,8 @@ for (const n of SIZES) {
   console.log(`  pipe run     ${fmt(p)}   (${ratio(p, nj)} ninja; ${ratio(p, mk)} make)   target: ${n <= 1000 ? "0.1 s wall" : "2x ninja"}`);
   if (baselineBin) console.log(`  baseline     ${fmt(med(runs.baseline))}   (pipe run is ${ratio(p, med(runs.baseline))} it)`);
   if (noCa) {
-    const [pn, nn] = [med(runs.pipeNoCa), med(runs.nodeNoCa)];
-    console.log(`  without NODE_EXTRA_CA_CERTS: node -e 0 ${fmt(nn)}; pipe run ${fmt(pn)}   (${ratio(pn, nj)} ninja)`);
+    const [pn, nn] = [med(runs.pipeNode), med(runs.nodeNoCa)];
+    console.log(`  node bin/pipe.js, reading NODE_EXTRA_CA_CERTS: ${fmt(pn)}   (${ratio(pn, nj)} ninja); node -e 0 without it: ${fmt(nn)}`);
   }
   const records = fs.readdirSync(path.join(dir, "pipe", ".pipe", "runs"));
   const linked = new Set();
@@ -174,16 +176,16 @@ for (const n of SIZES) {
     path.join(dir, "main.pipe"),
     'action prep(x: Int) -> (o: File) {\n  shell "echo ~{x} > ~{out.o}"\n}\n\naction join(fs: List[File]) -> (o: File) {\n  shell "cat ~{fs} > ~{out.o}"\n}\n\npipeline main(xs: List[Int] = [1, 2, 3]) -> (o: File) {\n  let p = for x in xs { prep(x = x) }\n  let j = join(fs = p.o)\n  return (o = j.o)\n}\n',
   );
-  const runs = { node: [], check: [], baseline: [], nodeNoCa: [], checkNoCa: [] };
-  timed("node", [pipeBin, "check", "main.pipe"], dir);
+  const runs = { node: [], check: [], baseline: [], nodeNoCa: [], checkNode: [] };
+  timed(pipeBin, ["check", "main.pipe"], dir);
   for (let r = 0; r < CHECK_REPEAT; r++) {
     runs.node.push(timed("node", ["-e", "0"], dir));
-    runs.check.push(timed("node", [pipeBin, "check", "main.pipe"], dir));
+    runs.check.push(timed(pipeBin, ["check", "main.pipe"], dir));
     if (noCa) {
       runs.nodeNoCa.push(timed("node", ["-e", "0"], dir, noCa));
-      runs.checkNoCa.push(timed("node", [pipeBin, "check", "main.pipe"], dir, noCa));
+      runs.checkNode.push(timed("node", [pipeBin, "check", "main.pipe"], dir));
     }
-    if (baselineBin) runs.baseline.push(timed("node", [baselineBin, "check", "main.pipe"], dir));
+    if (baselineBin) runs.baseline.push(timed(baselineBin, ["check", "main.pipe"], dir));
   }
   const [nd, ck] = [med(runs.node), med(runs.check)];
   console.log(`\npipe check of a small program (load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}), ${CHECK_REPEAT} paired rounds`);
@@ -191,8 +193,8 @@ for (const n of SIZES) {
   console.log(`  pipe check   ${fmt(ck)}   (${ratio(ck, nd)} node -e 0)   target: 2x`);
   if (baselineBin) console.log(`  baseline     ${fmt(med(runs.baseline))}   (${ratio(med(runs.baseline), nd)} node -e 0)`);
   if (noCa) {
-    const [nn, cn] = [med(runs.nodeNoCa), med(runs.checkNoCa)];
-    console.log(`  without NODE_EXTRA_CA_CERTS: node -e 0 ${fmt(nn)}; pipe check ${fmt(cn)}   (${ratio(cn, nn)} node -e 0)`);
+    const [nn, cn] = [med(runs.nodeNoCa), med(runs.checkNode)];
+    console.log(`  node bin/pipe.js check, reading NODE_EXTRA_CA_CERTS: ${fmt(cn)}   (${ratio(cn, nd)} node -e 0); pipe check is ${ratio(ck, nn)} node -e 0 without it`);
   }
   if (ck.wall > 2 * nd.wall || ck.cpu > 2 * nd.cpu) failed.push(`pipe check: ${ratio(ck, nd)} node -e 0 (target 2x)`);
 }

@@ -82,7 +82,8 @@ fs.writeFileSync(path.join(proj, "main.pipe"), program(TASKS, SHAPE));
 fs.writeFileSync(path.join(proj, "train.sh"), "# a stand-in for a training script\n");
 fs.writeFileSync(path.join(proj, "pipe.config.json"), JSON.stringify({ store: "../store", slurm: { maxArraySize: MAX_ARRAY } }) + "\n");
 const load = () => os.loadavg()[0].toFixed(2);
-const emit = () => ["node", pipeBin, "emit", "slurm", path.join(proj, "main.pipe"), "-o", bundle];
+// As users run it: a command (whose node does not read NODE_EXTRA_CA_CERTS).
+const emit = () => [pipeBin, "emit", "slurm", path.join(proj, "main.pipe"), "-o", bundle];
 
 try {
   console.log(`slurm emit benchmark: shape ${SHAPE}, ${TASKS} tasks, maxArraySize ${MAX_ARRAY}, ${RUNS} runs each (load average ${load()})`);

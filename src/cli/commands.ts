@@ -106,8 +106,10 @@ export async function registerCommands(program: Command, argv: readonly string[]
       setCode((await import("./history-command.js")).historyCommand(opts, io));
     });
 
+  // With no command word, the list of commands needs them; `pipe --version` does not.
   const word = commandWord(argv);
-  if (word === undefined || !REGISTERED_HERE.has(word)) (await import("./slurm-commands.js")).registerSlurmCommands(program, io, setCode);
+  const versionOnly = word === undefined && (argv.includes("-V") || argv.includes("--version"));
+  if (word === undefined ? !versionOnly : !REGISTERED_HERE.has(word)) (await import("./slurm-commands.js")).registerSlurmCommands(program, io, setCode);
 
   planOptions(program.command("diff"))
     .description("what reruns between two versions of a workflow, and the root cause (exit 0: no changes, 3: changes, 2: error)")

@@ -16,7 +16,7 @@ import { readPlanFile, readPlanJson } from "../diff/plan-json.js";
 import { diffJson, renderDiff } from "../diff/render.js";
 import type { Plan } from "../plan/plan.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
-import { Exit, type Io } from "./io.js";
+import { Exit, writeJson, type Io } from "./io.js";
 
 export interface DiffFlags extends PlanFlags {
   readonly verbose?: boolean;
@@ -34,7 +34,7 @@ export async function diffCommand(before: string, after: string, flags: DiffFlag
   const b = await loadSide(after, sideFlags, io);
   if (!b) return Exit.invalid;
   const diff = diffPlans(a, b);
-  if (flags.json) io.out(JSON.stringify({ ok: true, before, after, ...(diffJson(diff) as object) }, null, 1) + "\n");
+  if (flags.json) writeJson(io, { ok: true, before, after, ...(diffJson(diff) as object) });
   else io.out(renderDiff(diff, { verbose: flags.verbose ?? false, color: useColor(io, "out") }));
   return hasChanges(diff) ? Exit.changes : Exit.ok;
 }

@@ -10,7 +10,7 @@ import { entryOutputs } from "../results/outputs.js";
 import { findTasks, type FoundTask } from "../results/find.js";
 import { linkTree } from "../results/links.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
-import { Exit, type Io } from "./io.js";
+import { Exit, writeJson, type Io } from "./io.js";
 import { diagnosticsJson, printDiagnostics } from "./report.js";
 
 export async function findCommand(file: string, patterns: readonly string[], flags: PlanFlags & { where?: string[] }, io: Io): Promise<number> {
@@ -26,7 +26,7 @@ export async function findCommand(file: string, patterns: readonly string[], fla
   }
   const stored = found.tasks.filter((t) => t.inStore).length;
   if (flags.json) {
-    io.out(JSON.stringify({ ok: true, store: config.storeDir, summary: { matched: found.tasks.length, inStore: stored }, tasks: found.tasks }, null, 1) + "\n");
+    writeJson(io, { ok: true, store: config.storeDir, summary: { matched: found.tasks.length, inStore: stored }, tasks: found.tasks });
     return Exit.ok;
   }
   for (const t of found.tasks) io.out(renderFound(t));
@@ -56,7 +56,7 @@ export async function outputsCommand(file: string, flags: PlanFlags & { link?: s
   }
   if (flags.json) {
     const links = linked && { dir: path.resolve(io.cwd, flags.link!), added: linked.added, removed: linked.removed, kept: linked.kept, folders: Object.fromEntries(linked.folders), warnings: diagnosticsJson(io, linked.warnings, new Map()) };
-    io.out(JSON.stringify({ ok: true, outputs, ...(links ? { links } : {}) }, null, 1) + "\n");
+    writeJson(io, { ok: true, outputs, ...(links ? { links } : {}) });
     return Exit.ok;
   }
   const width = maxOf(outputs.map((o) => o.name.length), 0);

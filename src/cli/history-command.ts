@@ -13,7 +13,7 @@ import { taskMatcher } from "../plan/state.js";
 import type { PlanValue } from "../plan/plan.js";
 import { printable, printableQuoted } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
-import { Exit, type Io } from "./io.js";
+import { Exit, writeJson, type Io } from "./io.js";
 
 export function findProject(io: Io, project: string | undefined): string | undefined {
   if (project) return path.resolve(io.cwd, project);
@@ -27,7 +27,7 @@ export function historyCommand(flags: { project?: string; json?: boolean }, io: 
   const project = findProject(io, flags.project);
   const runs = project ? listRuns(project) : [];
   if (flags.json) {
-    io.out(JSON.stringify([...runs].reverse().map(({ record }) => ({ ...record, tasks: undefined, counts: stateCounts(record) })), null, 1) + "\n");
+    writeJson(io, [...runs].reverse().map(({ record }) => ({ ...record, tasks: undefined, counts: stateCounts(record) })));
     return Exit.ok;
   }
   if (runs.length === 0) {

@@ -2,6 +2,7 @@
 // environment. Tests pass a recording `Io`; `bin/pipe.js` passes the real one.
 
 import fs from "node:fs";
+import { jsonChunks } from "../json-chunks.js";
 
 export interface Io {
   readonly cwd: string;
@@ -25,6 +26,15 @@ export const processIo: Io = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
 };
+
+/**
+ * The text of `JSON.stringify(value, null, 1)` and a newline, written in pieces: a plan, or
+ * a list of its tasks, at the task limit comes near the longest string.
+ */
+export function writeJson(io: Io, value: unknown): void {
+  for (const piece of jsonChunks(value)) io.out(piece);
+  io.out("\n");
+}
 
 /** Exit codes, as documented in the README. */
 export const Exit = {

@@ -9,8 +9,8 @@ import { colors, type Colors } from "./color.js";
 import { planStates, type RunDecision } from "../plan/state.js";
 import { printable } from "../printable.js";
 import { buildPlan, type PlanFlags } from "./build-plan.js";
-import { Exit, type Io } from "./io.js";
-import { jsonChunks, LazyArray } from "../json-chunks.js";
+import { Exit, writeJson, type Io } from "./io.js";
+import { LazyArray } from "../json-chunks.js";
 import { pendingText } from "../plan/pending-text.js";
 import type { Pending } from "../plan/plan.js";
 
@@ -81,10 +81,4 @@ function renderPlan(states: RunDecision[], causes: readonly (string | undefined)
   text += `${toRun} to run, ${states.length - toRun} cached${pending.length ? `, ${pending.length} pending` : ""}\n`;
   if (toRun > 0) text += formatCost(rerunCost(states.filter((s) => s.run).map((s) => s.task))) + "\n";
   out(text);
-}
-
-/** The JSON text of `value` and a newline, in pieces: a plan at the task limit comes near the longest string. */
-function writeJson(io: Io, value: unknown): void {
-  for (const piece of jsonChunks(value)) io.out(piece);
-  io.out("\n");
 }

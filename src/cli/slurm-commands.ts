@@ -2,6 +2,7 @@
 // `pipe status DIR` and `pipe cancel DIR` work on one (bundle-commands.ts; so does
 // `pipe logs DIR TASK`, wired by the logs command).
 
+import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../host.js";
@@ -62,6 +63,8 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const needsHome = Object.values(plan.actions).some((a) => a.kind !== "shell") || nodeNeeds(plan).length > 0;
   // An expanding job of a dynamic loop plans again from the sources' snapshot.
   if (plan.pending?.length) (emitted.files as Map<string, string>).set(REPLAN_FILE, JSON.stringify(replanRecord(plan, built.sources ?? new Map(), projectDir, config.slurm), null, 1) + "\n");
+  // No store before this bundle (which makes one): no key to look for, one by one.
+  const storeExisted = fs.existsSync(config.storeDir);
   const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {
     io.err(`pipe: ${written.error}\n`);
@@ -73,7 +76,7 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const jobs = emitted.bundle.jobs;
   // A retry job runs its first attempt's tasks again: they are counted once.
   const firsts = jobs.filter((j) => !j.attempt);
-  const cached = firsts.flatMap((j) => j.tasks).filter((t) => !t.force && inStore(config.storeDir, t.key)).length;
+  const cached = storeExisted ? firsts.flatMap((j) => j.tasks).filter((t) => !t.force && inStore(config.storeDir, t.key)).length : 0;
   const retries = jobs.length - firsts.length;
   io.out(`wrote ${flags.output}: ${plan.tasks.length} tasks in ${firsts.length} jobs (${firsts.filter((j) => j.array).length} arrays${retries ? `, and ${retries} retry jobs` : ""}), ${cached} in the store already\n`);
   io.out(`submit with: bash ${path.join(flags.output, "submit.sh")}   (or pipe submit ${flags.output})\n`);

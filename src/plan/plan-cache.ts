@@ -39,6 +39,15 @@ import type { Plan, PlanValue } from "./plan.js";
 /** Bumped when what a cache file holds changes meaning. */
 const CACHE_FORMAT = 5;
 
+/**
+ * How many invocations keep their plan: a sweep run once per `-p` value would otherwise
+ * leave a plan per value (40 MB each at 100,000 tasks). Those used longest ago go first.
+ */
+export const KEPT_PLANS = 16;
+
+/** A temporary file older than this was left by a pipe that was killed while writing. */
+const STALE_TMP_MS = 3_600_000;
+
 /** How much older than the compilation a file must be for its stat data to vouch for it (as the stat cache's RACY_NS). */
 const RACY_NS = 2_000_000_000n;
 
@@ -242,6 +251,7 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
     opened.close();
     return undefined;
   }
+  markUsed(file);
   const stamp = typeof cached.stamp === "string" ? cached.stamp : "";
   const planHash = notedHash(file, stamp);
   // Only the reader of the plan's line is held, and only until it has read: no closure keeps
@@ -389,7 +399,48 @@ export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHa
   } finally {
     fs.rmSync(planTmp, { force: true });
   }
+  try {
+    prune(path.dirname(file));
+  } catch {
+    // As a cache that cannot be written: the next plan kept prunes.
+  }
   return (hash) => noteHash(file, stamp, hash);
+}
+
+/** A plan reused is as recent as one kept: its mtime orders the pruning. */
+function markUsed(file: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(file, now, now);
+  } catch {
+    // A read-only cache is only never pruned by use.
+  }
+}
+
+/**
+ * Removes all but the `KEPT_PLANS` cache files used last, with their notes, and the
+ * temporary files of writers long gone. Another pipe may prune or read at the same time: a
+ * file already gone is no error, and one open for reading stays readable.
+ */
+function prune(dir: string): void {
+  const names = fs.readdirSync(dir);
+  const present = new Set(names);
+  const kept: { name: string; used: number }[] = [];
+  const now = Date.now();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat?.isFile()) continue;
+    if (name.endsWith(".tmp") || name.endsWith(".tmp.plan")) {
+      if (now - stat.mtimeMs > STALE_TMP_MS) fs.rmSync(file, { force: true });
+    } else if (name.endsWith(".json")) kept.push({ name, used: stat.mtimeMs });
+    else if (name.endsWith(".plan") && !present.has(name.replace(/\.plan$/, ".json"))) fs.rmSync(file, { force: true });
+  }
+  kept.sort((a, b) => b.used - a.used || (a.name < b.name ? -1 : 1));
+  for (const { name } of kept.slice(KEPT_PLANS)) {
+    fs.rmSync(path.join(dir, name), { force: true });
+    fs.rmSync(notesOf(path.join(dir, name)), { force: true });
+  }
 }
 
 /** `line` and a line break, then the bytes of `file` a MiB at a time. */

@@ -7,14 +7,20 @@
 import type { TokenType } from "chevrotain";
 import { createToken, Lexer } from "./chevrotain.js";
 
-export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, label: "a name" });
+// The words are strings, and every regular expression names the characters it can begin
+// with (`start_chars_hint`): chevrotain otherwise parses each expression to find them at
+// every start-up (test/syntax/grammar.test.ts checks the names against the expressions).
+const LETTERS = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"];
+const DIGITS = [..."0123456789"];
+
+export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/, start_chars_hint: LETTERS, label: "a name" });
 
 /** The reserved words: never a name. */
 export const keywords = new Set<string>();
 
 function keyword(word: string): TokenType {
   keywords.add(word);
-  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: new RegExp(word), longer_alt: Identifier, label: `\`${word}\`` });
+  return createToken({ name: word[0]!.toUpperCase() + word.slice(1), pattern: word, longer_alt: Identifier, label: `\`${word}\`` });
 }
 
 export const Import = keyword("import");
@@ -36,39 +42,39 @@ export const And = keyword("and");
 export const Or = keyword("or");
 export const Not = keyword("not");
 
-export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, group: Lexer.SKIPPED });
-export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, group: "comments" });
+export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n\f\v\u00a0\ufeff]+/, start_chars_hint: [..." \t\r\n\f\v\u00a0\ufeff"], group: Lexer.SKIPPED });
+export const Comment = createToken({ name: "Comment", pattern: /#[^\n]*/, start_chars_hint: ["#"], group: "comments" });
 
 // Triple-quoted blocks are raw; ordinary strings are raw except for `\"`.
-export const TripleString = createToken({ name: "TripleString", pattern: /"""[\s\S]*?"""/, line_breaks: true, label: "a string" });
-export const UnterminatedTriple = createToken({ name: "UnterminatedTriple", pattern: /"""[\s\S]*/, line_breaks: true, group: "unterminated" });
-export const StringLit = createToken({ name: "String", pattern: /"(?:[^"\\\n]|\\.)*"/, label: "a string" });
-export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n]|\\.)*/, group: "unterminated" });
+export const TripleString = createToken({ name: "TripleString", pattern: /"""[\s\S]*?"""/, start_chars_hint: ['"'], line_breaks: true, label: "a string" });
+export const UnterminatedTriple = createToken({ name: "UnterminatedTriple", pattern: /"""[\s\S]*/, start_chars_hint: ['"'], line_breaks: true, group: "unterminated" });
+export const StringLit = createToken({ name: "String", pattern: /"(?:[^"\\\n]|\\.)*"/, start_chars_hint: ['"'], label: "a string" });
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n]|\\.)*/, start_chars_hint: ['"'], group: "unterminated" });
 
-export const FloatLit = createToken({ name: "Float", pattern: /\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/, label: "a number" });
-export const IntLit = createToken({ name: "Int", pattern: /\d+/, label: "a number" });
+export const FloatLit = createToken({ name: "Float", pattern: /\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/, start_chars_hint: DIGITS, label: "a number" });
+export const IntLit = createToken({ name: "Int", pattern: /\d+/, start_chars_hint: DIGITS, label: "a number" });
 
-export const Arrow = createToken({ name: "Arrow", pattern: /->/, label: "`->`" });
+export const Arrow = createToken({ name: "Arrow", pattern: /->/, start_chars_hint: ["-"], label: "`->`" });
 // Comparisons before `=`, `<` and `>`, which begin some of them.
-export const EqEq = createToken({ name: "EqEq", pattern: /==/, label: "`==`" });
-export const NotEq = createToken({ name: "NotEq", pattern: /!=/, label: "`!=`" });
-export const LessEq = createToken({ name: "LessEq", pattern: /<=/, label: "`<=`" });
-export const GreaterEq = createToken({ name: "GreaterEq", pattern: />=/, label: "`>=`" });
-export const Less = createToken({ name: "Less", pattern: /</, label: "`<`" });
-export const Greater = createToken({ name: "Greater", pattern: />/, label: "`>`" });
-export const Plus = createToken({ name: "Plus", pattern: /\+/, label: "`+`" });
-export const Minus = createToken({ name: "Minus", pattern: /-/, label: "`-`" });
-export const LParen = createToken({ name: "LParen", pattern: /\(/, label: "`(`" });
-export const RParen = createToken({ name: "RParen", pattern: /\)/, label: "`)`" });
-export const LBracket = createToken({ name: "LBracket", pattern: /\[/, label: "`[`" });
-export const RBracket = createToken({ name: "RBracket", pattern: /]/, label: "`]`" });
-export const LBrace = createToken({ name: "LBrace", pattern: /{/, label: "`{`" });
-export const RBrace = createToken({ name: "RBrace", pattern: /}/, label: "`}`" });
-export const Comma = createToken({ name: "Comma", pattern: /,/, label: "`,`" });
-export const Colon = createToken({ name: "Colon", pattern: /:/, label: "`:`" });
-export const Equals = createToken({ name: "Equals", pattern: /=/, label: "`=`" });
-export const Dot = createToken({ name: "Dot", pattern: /\./, label: "`.`" });
-export const Question = createToken({ name: "Question", pattern: /\?/, label: "`?`" });
+export const EqEq = createToken({ name: "EqEq", pattern: /==/, start_chars_hint: ["="], label: "`==`" });
+export const NotEq = createToken({ name: "NotEq", pattern: /!=/, start_chars_hint: ["!"], label: "`!=`" });
+export const LessEq = createToken({ name: "LessEq", pattern: /<=/, start_chars_hint: ["<"], label: "`<=`" });
+export const GreaterEq = createToken({ name: "GreaterEq", pattern: />=/, start_chars_hint: [">"], label: "`>=`" });
+export const Less = createToken({ name: "Less", pattern: /</, start_chars_hint: ["<"], label: "`<`" });
+export const Greater = createToken({ name: "Greater", pattern: />/, start_chars_hint: [">"], label: "`>`" });
+export const Plus = createToken({ name: "Plus", pattern: /\+/, start_chars_hint: ["+"], label: "`+`" });
+export const Minus = createToken({ name: "Minus", pattern: /-/, start_chars_hint: ["-"], label: "`-`" });
+export const LParen = createToken({ name: "LParen", pattern: /\(/, start_chars_hint: ["("], label: "`(`" });
+export const RParen = createToken({ name: "RParen", pattern: /\)/, start_chars_hint: [")"], label: "`)`" });
+export const LBracket = createToken({ name: "LBracket", pattern: /\[/, start_chars_hint: ["["], label: "`[`" });
+export const RBracket = createToken({ name: "RBracket", pattern: /]/, start_chars_hint: ["]"], label: "`]`" });
+export const LBrace = createToken({ name: "LBrace", pattern: /{/, start_chars_hint: ["{"], label: "`{`" });
+export const RBrace = createToken({ name: "RBrace", pattern: /}/, start_chars_hint: ["}"], label: "`}`" });
+export const Comma = createToken({ name: "Comma", pattern: /,/, start_chars_hint: [","], label: "`,`" });
+export const Colon = createToken({ name: "Colon", pattern: /:/, start_chars_hint: [":"], label: "`:`" });
+export const Equals = createToken({ name: "Equals", pattern: /=/, start_chars_hint: ["="], label: "`=`" });
+export const Dot = createToken({ name: "Dot", pattern: /\./, start_chars_hint: ["."], label: "`.`" });
+export const Question = createToken({ name: "Question", pattern: /\?/, start_chars_hint: ["?"], label: "`?`" });
 
 export const allTokens: TokenType[] = [
   WhiteSpace,

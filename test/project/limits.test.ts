@@ -214,7 +214,7 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
     }
   });
 
-  it("pipe diff and pipe diff --verbose of two plans where every task changed", { timeout: TIMEOUT }, async () => {
+  it("pipe diff, pipe diff --verbose and pipe diff --json of two plans where every task changed", { timeout: TIMEOUT }, async () => {
     const before = await pipe("plan --plan-only sweep", sweep, "plan", "main.pipe", "--plan-only");
     const after = await pipe("plan --plan-only changed", changed, "plan", "main.pipe", "--plan-only");
     expect([before.code, after.code]).toEqual([0, 0]);
@@ -232,6 +232,14 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
     const out = peek(verbose.stdout);
     expect(out.lines).toBeGreaterThan(MAX_TASKS);
     expect(out.tail).toContain(`0 to add, ${MAX_TASKS} to rerun, 0 to remove, 0 unchanged`);
+    // 310 MB of JSON: 1.96 GiB while it was built as one string before it was written.
+    const json = await pipe("diff --json", tmp, "diff", "--json", before.stdout, after.stdout);
+    noInternalError(json);
+    expect(json.code).toBe(3);
+    withinMemory(json);
+    const { head, tail } = peek(json.stdout);
+    expect(head).toMatch(new RegExp(`^\\{\\n "ok": true,[^]*"summary": \\{\\n  "add": 0,\\n  "rerun": ${MAX_TASKS},`));
+    expect(tail).toMatch(/"main\/p"\n   \]\n  \}\n \]\n\}\n$/);
   });
 
   it("pipe why, of the last task of the chain", { timeout: TIMEOUT }, async () => {

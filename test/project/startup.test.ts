@@ -239,6 +239,16 @@ describe.each(["compiled", "bundled"] as const)("start-up, %s", (kind) => {
     expect(loadedOf(run.modules)).toEqual([]);
   });
 
+  it("pipe --version prints the package's version and loads no command", async () => {
+    const version = (JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
+    for (const flag of ["--version", "-V"]) {
+      const r = await recorded(home(), tmp, "--no-color", flag);
+      expect([r.code, r.out, r.err]).toEqual([0, `${version}\n`, ""]);
+      expect(loadedOf(r.modules)).toEqual([]);
+      expect(r.modules.filter((m) => m.endsWith("/dist/cli/slurm-commands.js"))).toEqual([]);
+    }
+  });
+
   it(kind === "bundled" ? "runs the bundle, a few files of it, and dist/ instead once a tsc leaves it stale" : "runs dist/ when there is no bundle", async () => {
     const dir = project();
     const bundleFiles = (files: readonly string[]) => files.filter((f) => f.includes("/dist/bundle/"));

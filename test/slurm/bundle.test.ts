@@ -266,3 +266,21 @@ describe("status of a task with bigger retries", () => {
     expect(at({})).toBe("12");
   });
 });
+
+describe("pipe emit slurm's summary", () => {
+  it("counts the tasks whose result is in the store already: none without a store, all after a run", async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, "summary-"));
+    fs.writeFileSync(path.join(dir, "main.pipe"), 'action a(i: Int) -> (v: Int) {\n  shell "echo ~{i} > ~{out.v}"\n}\n\npipeline main() -> (vs: List[Int]) {\n  let xs = for i in range(3) { a(i = i) }\n  return (vs = xs.v)\n}\n');
+    const emitted = async () => {
+      const io = recordingIo(dir);
+      expect(await run(["emit", "slurm", "main.pipe", "-o", "bundle"], io), io.stderr()).toBe(0);
+      return io.stdout().split("\n")[0];
+    };
+    expect(await emitted()).toBe("wrote bundle: 3 tasks in 1 jobs (1 arrays), 0 in the store already");
+    const io = recordingIo(dir);
+    expect(await run(["run", "main.pipe", "--quiet"], io), io.stderr()).toBe(0);
+    expect(await emitted()).toBe("wrote bundle: 3 tasks in 1 jobs (1 arrays), 3 in the store already");
+    fs.rmSync(path.join(dir, ".pipe", "store"), { recursive: true });
+    expect(await emitted()).toBe("wrote bundle: 3 tasks in 1 jobs (1 arrays), 0 in the store already");
+  });
+});

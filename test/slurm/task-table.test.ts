@@ -143,6 +143,28 @@ pipeline main() -> (v: String) {
     expect(ids.some((id, i) => i > 0 && ids[i - 1]!.length > id.length && ids[i - 1]!.startsWith(id))).toBe(true);
   });
 
+  it("of a fan-in read from a list name a missing upstream task by its id, as a task script does", async () => {
+    const dir = project({
+      "main.pipe": `
+action r(n: Int) -> (v: Int) { shell "echo ~{n} > ~{out.v}" }
+action p(vs: List[Int]) -> (v: Int) { shell "echo ~{vs} | wc -w > ~{out.v}" }
+pipeline main() -> (v: Int) {
+  let rs = for n in range(${INPUT_LIST_AFTER + 1}) { r(n = n) }
+  let q = p(vs = rs.v)
+  return (v = q.v)
+}
+`,
+    });
+    const io = recordingIo(dir);
+    expect(await run(["emit", "slurm", "main.pipe", "-o", "bundle"], io), io.stderr()).toBe(0);
+    const bundle = path.join(dir, "bundle");
+    fs.writeFileSync(path.join(bundle, "bundle.env"), `PIPE_STORE=${path.join(dir, "empty-store")}\nPIPE_PROJECT=${dir}\n`);
+    const [key, id] = fs.readFileSync(path.join(bundle, "jobs/q.inputs"), "utf8").split("\n")[0]!.split("\t");
+    const q = await execa("bash", [path.join(bundle, "jobs/q.sh"), "0"], { reject: false });
+    expect(q.exitCode).not.toBe(0);
+    expect(q.stderr).toBe(`pipe: main/q: upstream ${JSON.parse(decodeField(id!)) as string} (${key}) is not in the store`);
+  });
+
   it("of one job in different shapes get a body each, the row naming its own", async () => {
     const dir = project({
       "d1/a.txt": "a\n",

@@ -85,6 +85,22 @@ describe("the parser's grammar", () => {
     expect(checked.lexerDefinitionErrors).toEqual([]);
     expect(checked.lexerDefinitionWarning).toEqual([]);
   });
+
+  it("names, for every token that is a regular expression, each character a match of it begins with, and no other", () => {
+    // Followed by each of these, a character begins a match when the pattern matches there.
+    const rests = ["", "a", "0", ".0", "e1", '"', '""', '"""""', "=", ">", " "];
+    for (const token of T.allTokens) {
+      const pattern = token.PATTERN;
+      if (!(pattern instanceof RegExp)) continue;
+      const sticky = new RegExp(pattern.source, "y");
+      const begins = (c: string) => rests.some((rest) => {
+        sticky.lastIndex = 0;
+        return sticky.test(c + rest);
+      });
+      const found = Array.from({ length: 0x10000 }, (_, code) => String.fromCharCode(code)).filter(begins);
+      expect([...(token.START_CHARS_HINT ?? [])].sort(), token.name).toEqual(found.sort());
+    }
+  });
 });
 
 describe("grammar/diagrams.html", () => {

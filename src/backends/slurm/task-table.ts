@@ -301,7 +301,8 @@ function listedInputLines(plan: Plan, task: Task, list: string): string[] {
     `# The ${upstreamInputs(plan, task).length} upstream inputs, listed in ${list} (key, task id as JSON, variable, how it is read, file).`,
     `inputs="$PWD/${list}"`,
     "while IFS=$'\\t' read -r up_key up_id up_var up_how up_file; do",
-    `  [ -f "${inBash.meta("$up_key")}" ] || fail "upstream \${up_id} (\${up_key}) is not in the store"`,
+    // The id is JSON in the list (the store record's text): printed without its quotes.
+    `  [ -f "${inBash.meta("$up_key")}" ] || { printf -v up_id '%b' "$up_id"; up_id=\${up_id#\\"}; fail "upstream \${up_id%\\"} (\${up_key}) is not in the store"; }`,
     '  printf -v up_file \'%b\' "$up_file"',
     '  case $up_how in',
     `    path) printf -v "$up_var" '%s' "${inBash.output("$up_key", "$up_file")}" ;;`,
