@@ -113,11 +113,11 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   if (expander.diagnostics.length) return { diagnostics: expander.diagnostics, wanted: sources };
 
   // Hash every file a key covers, each once.
-  const { filesOf, wanted, expectDir, origin } = filesToHash(drafts, inputs);
+  const { filesOf, wanted, expectDir, origin, hashed } = filesToHash(drafts, inputs);
   const hashes = await hashAll([...wanted].sort(), expectDir, origin, options.hasher, inputs.early, diagnostics, projectDir);
   options.hasher.save();
   if (diagnostics.length) return { diagnostics, wanted: sources };
-  keyTheRest(drafts, hashes, filesOf, inputs, projectDir, defOf);
+  keyTheRest(drafts, hashes, filesOf, (p) => hashed(p) ?? hashes.get(inputs.absolute(p)), projectDir, defOf);
 
   const plan: Plan = {
     format: PLAN_FORMAT,
@@ -138,7 +138,7 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
 
 /** The tasks' input paths, as plans write them, each resolved once; and what the stat cache said of each while expanding. */
 class InputFiles {
-  private readonly absolutes = new Map<string, string>();
+  private readonly byPath = new Map<string, { readonly file: string; hash?: string | null }>();
   /** By absolute path: the hash the stat cache knew unchanged, or null when it did not. */
   readonly early = new Map<string, string | null>();
 
@@ -147,18 +147,26 @@ class InputFiles {
     private readonly hasher: ContentHasher,
   ) {}
 
+  private entry(p: string): { readonly file: string; hash?: string | null } {
+    let e = this.byPath.get(p);
+    if (e === undefined) this.byPath.set(p, (e = { file: resolvePosix(this.projectDir, p) }));
+    return e;
+  }
+
   absolute(p: string): string {
-    let file = this.absolutes.get(p);
-    if (file === undefined) this.absolutes.set(p, (file = resolvePosix(this.projectDir, p)));
-    return file;
+    return this.entry(p).file;
   }
 
   /** The hash of a file the stat cache knows unchanged, asked of the file system once. */
   known(p: string): string | undefined {
-    const file = this.absolute(p);
-    let hash = this.early.get(file);
-    if (hash === undefined) this.early.set(file, (hash = this.hasher.knownFileHash(file) ?? null));
-    return hash ?? undefined;
+    const e = this.entry(p);
+    if (e.hash === undefined) this.early.set(e.file, (e.hash = this.hasher.knownFileHash(e.file) ?? null));
+    return e.hash ?? undefined;
+  }
+
+  /** What `known` found for `p`, without asking. */
+  found(p: string): string | undefined {
+    return this.byPath.get(p)?.hash ?? undefined;
   }
 }
 
@@ -169,8 +177,13 @@ type ActionFiles = { role: KeyFile["role"]; path: string }[];
  * The files the keys cover (absolute), each named once: every action's `uses` files and
  * sources, and the tasks' external inputs, whether each must be a directory, and where
  * each was named first (the argument, the `uses` path, the `ts` reference), for diagnostics.
+ * An input hashed already while expanding, and never given as a `Dir`, is left out of all
+ * that: `hashed` gives its hash.
  */
 function filesToHash(drafts: Drafts, inputs: InputFiles) {
+  const dirs = new Set<string>();
+  for (let i = 0; i < drafts.inputValues.length; i++) for (const v of drafts.inputValues[i]!) if (v.dir) dirs.add(v.path);
+  const hashed = (p: string) => (dirs.size && dirs.has(p) ? undefined : inputs.found(p));
   const expectDir = new Map<string, boolean>();
   const filesOf = new Map<TAction, ActionFiles>();
   const wanted = new Set<string>();
@@ -201,26 +214,27 @@ function filesToHash(drafts: Drafts, inputs: InputFiles) {
     last = action;
     const inputPaths = drafts.inputPaths[i]!;
     if (inputPaths.length === 0) continue;
-    for (const p of inputPaths) wanted.add(inputs.absolute(p));
+    for (const p of inputPaths) if (hashed(p) === undefined) wanted.add(inputs.absolute(p));
     for (const v of drafts.inputValues[i]!) {
+      if (hashed(v.path) !== undefined) continue;
       const file = inputs.absolute(v.path);
       expectDir.set(file, v.dir);
       named(file, "input", v.span);
     }
   }
-  return { filesOf, wanted, expectDir, origin };
+  return { filesOf, wanted, expectDir, origin, hashed };
 }
 
 /**
  * Sets every task's files, and the key of each not keyed while it was made (expand.ts), in
  * plan order: the upstream keys its text waits on are set by then.
  */
-function keyTheRest(drafts: Drafts, hashes: ReadonlyMap<string, string>, filesOf: ReadonlyMap<TAction, ActionFiles>, inputs: InputFiles, projectDir: string, defOf: (action: TAction) => ActionDef): void {
+function keyTheRest(drafts: Drafts, hashes: ReadonlyMap<string, string>, filesOf: ReadonlyMap<TAction, ActionFiles>, inputHash: (p: string) => string | undefined, projectDir: string, defOf: (action: TAction) => ActionDef): void {
   const tasks = drafts.tasks;
   // Per action, once: its `uses` and TypeScript files as the key and the plan record them, and what its keys share.
   const perAction = new Map<TAction, { files: KeyFile[]; tail: string }>();
   const keyAt = (at: number) => tasks[at]!.key;
-  const hashOf = (p: string) => hashes.get(inputs.absolute(p)) ?? "";
+  const hashOf = (p: string) => inputHash(p) ?? "";
   let last: TAction | undefined;
   let own: { files: KeyFile[]; tail: string } | undefined;
   for (let i = 0; i < tasks.length; i++) {
@@ -239,7 +253,7 @@ function keyTheRest(drafts: Drafts, hashes: ReadonlyMap<string, string>, filesOf
     const inputPaths = drafts.inputPaths[i]!;
     if (inputPaths.length) {
       files = own!.files.slice();
-      for (const p of inputPaths) files.push({ role: "input", path: p, hash: hashes.get(inputs.absolute(p))! });
+      for (const p of inputPaths) files.push({ role: "input", path: p, hash: inputHash(p)! });
     }
     task.files = files;
     const text = drafts.argsText[i];

@@ -272,6 +272,23 @@ pipeline other(v: Int = 5) { let y = a(v = v) }
       ["P4006", 'input "data/x.csv" is not a directory', "its parameter is a `Dir`"],
     ]);
   });
+
+  it("a file the stat cache knows is still P4006 where a Dir argument names it, and keyed where a File one does", async () => {
+    const file = `action f(src: File) -> (o: File) { shell "cp ~{src} ~{out.o}" }\naction d(src: Dir) -> (o: File) { shell "ls ~{src} > ~{out.o}" }\n`;
+    const dir = project({ "data/x.csv": "x\n", "main.pipe": `${file}pipeline main() {\n  let a = f(src = "data/x.csv")\n}\n` });
+    const then = new Date(Date.now() - 3600_000);
+    fs.utimesSync(path.join(dir, "data/x.csv"), then, then);
+    const cacheFile = path.join(dir, ".pipe", "hash-cache.json");
+    const first = await mustPlan(dir, { hasher: new ContentHasher(cacheFile) });
+    // Known to the stat cache now: hashed while expanding, from one stat.
+    const known = new ContentHasher(cacheFile);
+    expect((await mustPlan(dir, { hasher: known })).tasks[0]!.key).toBe(first.tasks[0]!.key);
+    expect(known.bytesRead).toBe(0);
+    fs.writeFileSync(path.join(dir, "main.pipe"), `${file}pipeline main() {\n  let a = f(src = "data/x.csv")\n  let b = d(src = "data/x.csv")\n}\n`);
+    const { plan, diagnostics } = await planOf(dir, { hasher: new ContentHasher(cacheFile) });
+    expect(plan).toBeUndefined();
+    expect(diagnostics.map((d) => [d.code, d.message])).toEqual([["P4006", 'input "data/x.csv" is not a directory']]);
+  });
 });
 
 describe("the plan document", () => {
