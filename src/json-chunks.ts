@@ -131,16 +131,38 @@ const MEMBERS_AT_ONCE = 4096;
 /**
  * Yields JSON.stringify(value)'s text (no indentation, no line break) in pieces, its array
  * member `key` `membersAtOnce` elements at a time: a plan's tasks are never one string.
+ * With `lines`, the array's `[`, each batch of members and its `]` end lines of their own
+ * (the same JSON, read back a batch at a time by `parseLines`).
  */
-export function* compactChunks(value: object, key: string, membersAtOnce = MEMBERS_AT_ONCE): Generator<string> {
+export function* compactChunks(value: object, key: string, membersAtOnce = MEMBERS_AT_ONCE, lines = false): Generator<string> {
   const long = (value as Record<string, unknown>)[key] as readonly unknown[];
   const marker = "\u0000long\u0000";
   const [head, tail] = JSON.stringify({ ...value, [key]: marker }).split(JSON.stringify(marker)) as [string, string];
-  yield `${head}[`;
+  const nl = lines ? "\n" : "";
+  yield `${head}[${nl}`;
   for (let i = 0; i < long.length; i += membersAtOnce) {
-    let batch = i ? "," : "";
+    let batch = i ? `,${nl}` : "";
     for (let j = i; j < Math.min(i + membersAtOnce, long.length); j++) batch += `${j > i ? "," : ""}${JSON.stringify(long[j]) ?? "null"}`;
     yield batch;
   }
-  yield `]${tail}`;
+  yield `${nl}]${tail}`;
+}
+
+/**
+ * Parses what `compactChunks(value, key, n, true)` wrote, given as its lines: the value with
+ * its array `key` filled a batch at a time, so that no text longer than a batch is made.
+ */
+export function parseLines(lines: Iterable<string>, key: string): unknown {
+  let head: string | undefined;
+  const long: unknown[] = [];
+  for (const line of lines) {
+    if (head === undefined) head = line;
+    else if (line.startsWith("]")) {
+      const value = JSON.parse(`${head}${line}`) as Record<string, unknown>;
+      if (!Array.isArray(value[key])) throw new Error(`no array ${key}`);
+      value[key] = long;
+      return value;
+    } else if (line) for (const member of JSON.parse(`[${line.endsWith(",") ? line.slice(0, -1) : line}]`) as unknown[]) long.push(member);
+  }
+  throw new Error("the text ends before its array does");
 }

@@ -18,10 +18,11 @@
 // serialising the plan again. It names the cache file it belongs to by the file's `stamp`,
 // made at random when it is written: a plan kept anew never takes the hash of the one before.
 //
-// A cache file is two lines: the head (what is checked on reuse, the config, and for a plan
-// whose every task may be cached a `NoopSummary`), then the plan. The plan's line is read and
-// parsed only when it is asked for, so that a run whose every task is in the store reads the
-// head alone.
+// A cache file is a line of head (what is checked on reuse, the config, and for a plan whose
+// every task may be cached a `NoopSummary`), then the plan's JSON with its tasks a batch to a
+// line. The plan is read and parsed only when it is asked for, so that a run whose every
+// task is in the store reads the head alone, and then a batch at a time: the text of a
+// 500,000-task plan (240 MB) is never one buffer and one string beside the plan it becomes.
 
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -30,14 +31,14 @@ import { fileURLToPath } from "node:url";
 import type { Config } from "../config/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ContentHasher } from "./content-hash.js";
-import { compactChunks, writePieces } from "../json-chunks.js";
+import { compactChunks, parseLines, writePieces } from "../json-chunks.js";
 import { isPathOutput } from "../results/values.js";
 import { outputPath, storedAs } from "../store/layout.js";
 import { MAX_PLAN_BYTES, nodeFileHost, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { Plan, PlanValue } from "./plan.js";
 
 /** Bumped when what a cache file holds changes meaning. */
-const CACHE_FORMAT = 5;
+const CACHE_FORMAT = 6;
 
 /**
  * How many invocations keep their plan: a sweep run once per `-p` value would otherwise
@@ -256,14 +257,14 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
   const planHash = notedHash(file, stamp);
   // Only the reader of the plan's line is held, and only until it has read: no closure keeps
   // the head's text and the file's first pieces (MiBs with the summary of 100,000 tasks).
-  let readPlan: (() => Buffer) | undefined = opened.plan;
+  let readPlan: (() => Plan) | undefined = opened.plan;
   let plan: Plan | undefined;
   return {
     get plan() {
       if (plan === undefined) {
         const read = readPlan!;
         readPlan = undefined;
-        plan = JSON.parse(read().toString("utf8")) as Plan;
+        plan = read();
       }
       return plan;
     },
@@ -286,9 +287,36 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
 interface OpenedCacheFile {
   readonly head: string;
   readonly planBytes: number;
-  /** The plan's line; closes the file. */
-  plan(): Buffer;
+  /** The plan, parsed a batch of tasks at a time; closes the file. */
+  plan(): Plan;
   close(): void;
+}
+
+/**
+ * The lines of the `bytes` bytes of `fd` from `from`, of which `start` is read already: a MiB
+ * at a time, so that no text is longer than its line (a batch of tasks).
+ */
+function* linesOf(fd: number, from: number, bytes: number, start: Buffer, file: string): Generator<string> {
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  let carried: Buffer[] = [];
+  let piece = start;
+  for (let read = 0; ; ) {
+    read += piece.length;
+    let at = 0;
+    for (let end = piece.indexOf(10); end >= 0; end = piece.indexOf(10, at)) {
+      carried.push(piece.subarray(at, end));
+      yield Buffer.concat(carried).toString("utf8");
+      carried = [];
+      at = end + 1;
+    }
+    // A copy: the buffer is read into again.
+    if (at < piece.length) carried.push(Buffer.from(piece.subarray(at)));
+    if (read >= bytes) break;
+    const got = fs.readSync(fd, buffer, 0, Math.min(buffer.length, bytes - read), from + read);
+    if (got === 0) throw new Error(`the plan cache file ${file} was cut short while read`);
+    piece = buffer.subarray(0, got);
+  }
+  if (carried.length) yield Buffer.concat(carried).toString("utf8");
 }
 
 /**
@@ -329,14 +357,7 @@ function openCacheFile(file: string): OpenedCacheFile | undefined {
       planBytes: stat.size - newline - 1,
       plan: () => {
         try {
-          const bytes = Buffer.allocUnsafe(stat.size - newline - 1);
-          const had = start.copy(bytes, 0, newline + 1);
-          for (let n = had; n < bytes.length; ) {
-            const got = fs.readSync(open, bytes, n, bytes.length - n, newline + 1 + n);
-            if (got === 0) throw new Error(`the plan cache file ${file} was cut short while read`);
-            n += got;
-          }
-          return bytes;
+          return parseLines(linesOf(open, newline + 1, stat.size - newline - 1, start.subarray(newline + 1), file), "tasks") as Plan;
         } finally {
           close();
         }
@@ -389,7 +410,7 @@ export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHa
     fs.mkdirSync(path.dirname(file), { recursive: true });
     // The plan goes first to a file of its own, in pieces, for its length in the head; the
     // head comes first in the cache file (JSON.stringify writes no line break: it ends at the first).
-    const planBytes = writePieces(planTmp, compactChunks(plan, "tasks"));
+    const planBytes = writePieces(planTmp, compactChunks(plan, "tasks", undefined, true));
     const head: CacheHead = { format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes, ...(noop ? { noop } : {}) };
     writePieces(tmp, lineThenFile(JSON.stringify(head), planTmp));
     fs.renameSync(tmp, file);

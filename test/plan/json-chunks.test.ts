@@ -2,7 +2,7 @@
 // longer than the longest string V8 can hold, which JSON.stringify cannot write.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compactChunks, jsonChunks } from "../../src/json-chunks.js";
+import { compactChunks, jsonChunks, parseLines } from "../../src/json-chunks.js";
 
 const joined = (value: unknown, indent?: number, depth?: number) => [...jsonChunks(value, indent, depth)].join("");
 
@@ -62,5 +62,25 @@ describe("compactChunks", () => {
     const pieces = [...compactChunks(long, "tasks")];
     expect(pieces.length).toBeGreaterThan(3);
     expect(pieces.join("")).toBe(JSON.stringify(long));
+  });
+
+  it("with lines, writes the same JSON a batch to a line, which parseLines reads back, keys in order", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.array(fc.jsonValue(), { maxLength: 30 }), fc.integer({ min: 1, max: 7 }), (rest, tasks, batch) => {
+        const value = { ...rest, tasks };
+        const text = [...compactChunks(value, "tasks", batch, true)].join("");
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+        // A line per batch (an empty one for an empty list), and the lines of `[` and `]`.
+        expect(text.split("\n")).toHaveLength(Math.max(1, Math.ceil(tasks.length / batch)) + 2);
+        expect(JSON.stringify(parseLines(text.split("\n"), "tasks"))).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("parseLines refuses text cut short, or without the array", () => {
+    const text = [...compactChunks({ a: 1, tasks: [1, 2, 3], z: 2 }, "tasks", 1, true)].join("");
+    expect(() => parseLines(text.split("\n").slice(0, -1), "tasks")).toThrow();
+    expect(() => parseLines(['{"a":1,"other":[', ']}'], "tasks")).toThrow();
   });
 });

@@ -249,7 +249,10 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
     expect(fs.readFileSync(r.stdout, "utf8")).toContain(`the store has no earlier run of ${chainEnd}`);
   });
 
-  it("pipe run --json of the chain: its first task fails, every other is skipped", { timeout: TIMEOUT }, async () => {
+  it("pipe run --json of the chain: its first task fails, every other is skipped; again, with the plan kept", { timeout: TIMEOUT }, async () => {
+    // Written long enough ago for the plan cache to keep what it compiles.
+    const then = new Date(Date.now() - 10_000);
+    fs.utimesSync(path.join(chain, "main.pipe"), then, then);
     const r = await pipe("run --json chain", chain, "run", "main.pipe", "--json");
     noInternalError(r);
     expect(r.code).toBe(1);
@@ -261,6 +264,17 @@ describe(`at the task limit (${MAX_TASKS} tasks)`, () => {
     // About 950 MiB; 2,544 MiB when a run's plan was written in pieces of 4 MiB, its record
     // as one string, and the scheduler kept an array per task.
     withinMemory(r);
+    // Again, with the plan the first run kept: 1,314 MiB when its text was read whole.
+    const kept = () => fs.readdirSync(path.join(chain, ".pipe", "plan-cache")).filter((f) => f.endsWith(".json")).map((f) => fs.statSync(path.join(chain, ".pipe", "plan-cache", f)).ino);
+    const keptBefore = kept();
+    expect(keptBefore).toHaveLength(1);
+    const again = await pipe("run --json chain, plan kept", chain, "run", "main.pipe", "--json");
+    noInternalError(again);
+    expect(again.code).toBe(1);
+    expect(fs.readFileSync(again.stdout, "latin1").length).toBe(fs.readFileSync(r.stdout, "latin1").length);
+    // Reused, not compiled and kept again: a plan kept anew is a new file, renamed over the old.
+    expect(kept()).toEqual(keptBefore);
+    withinMemory(again);
   });
 
   it(`pipe emit slurm of a ${BUNDLE_TASKS}-task sweep: at most 1,000 files and 50 MB, and one task runs by hand`, { timeout: TIMEOUT }, async () => {
