@@ -2,12 +2,11 @@
 // `pipe status DIR` and `pipe cancel DIR` work on one (bundle-commands.ts; so does
 // `pipe logs DIR TASK`, wired by the logs command).
 
-import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { packageRoot } from "../host.js";
 import { emitSlurm, nodeNeeds, writeBundle } from "../backends/slurm/index.js";
-import { inStore } from "../store/index.js";
+import { storeLookup } from "../store/index.js";
 import { buildPlan, planOptions, storeUsable, type PlanFlags } from "./build-plan.js";
 import { cancelCommand, statusCommand, submitCommand, type StatusFlags } from "./bundle-commands.js";
 import { Exit, type Io } from "./io.js";
@@ -63,8 +62,8 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const needsHome = Object.values(plan.actions).some((a) => a.kind !== "shell") || nodeNeeds(plan).length > 0;
   // An expanding job of a dynamic loop plans again from the sources' snapshot.
   if (plan.pending?.length) (emitted.files as Map<string, string>).set(REPLAN_FILE, JSON.stringify(replanRecord(plan, built.sources ?? new Map(), projectDir, config.slurm), null, 1) + "\n");
-  // No store before this bundle (which makes one): no key to look for, one by one.
-  const storeExisted = fs.existsSync(config.storeDir);
+  // Looked at before the bundle is written, which makes the store.
+  const stored = storeLookup(config.storeDir, plan.tasks.length);
   const written = writeBundle(dir, emitted, { store: config.storeDir, project: projectDir, ...(needsHome ? { pipeHome: packageRoot } : {}) });
   if (written.error) {
     io.err(`pipe: ${written.error}\n`);
@@ -76,7 +75,7 @@ async function emitCommand(file: string, flags: PlanFlags & { output: string }, 
   const jobs = emitted.bundle.jobs;
   // A retry job runs its first attempt's tasks again: they are counted once.
   const firsts = jobs.filter((j) => !j.attempt);
-  const cached = storeExisted ? firsts.flatMap((j) => j.tasks).filter((t) => !t.force && inStore(config.storeDir, t.key)).length : 0;
+  const cached = firsts.flatMap((j) => j.tasks).filter((t) => !t.force && stored(t.key)).length;
   const retries = jobs.length - firsts.length;
   io.out(`wrote ${flags.output}: ${plan.tasks.length} tasks in ${firsts.length} jobs (${firsts.filter((j) => j.array).length} arrays${retries ? `, and ${retries} retry jobs` : ""}), ${cached} in the store already\n`);
   io.out(`submit with: bash ${path.join(flags.output, "submit.sh")}   (or pipe submit ${flags.output})\n`);

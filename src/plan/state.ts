@@ -3,9 +3,8 @@
 // when an upstream task reruns for one of the last two reasons (its key is then unchanged,
 // so the store alone would not tell).
 
-import fs from "node:fs";
 import { printable } from "../printable.js";
-import { inStore } from "../store/layout.js";
+import { storeLookup } from "../store/layout.js";
 import type { Plan, Task } from "./plan.js";
 
 export type Reason = "new key" | "cache = false" | "forced" | "upstream reruns";
@@ -84,12 +83,11 @@ export function runsAnyway(plan: Plan, force: readonly string[] = []): Map<strin
 
 export function planStates(plan: Plan, storeDir: string, force: readonly string[] = []): RunDecision[] {
   const anyway = runsAnyway(plan, force);
-  // No store yet (a first plan): nothing is cached, and no task needs a look.
-  const storeExists = fs.existsSync(storeDir);
+  const stored = storeLookup(storeDir, plan.tasks.length);
   return plan.tasks.map((task): RunDecision => {
     const why = anyway.size ? anyway.get(task.id) : undefined;
     if (why) return { task, run: true, ...why };
-    if (!storeExists || !inStore(storeDir, task.key)) return { task, run: true, reason: "new key" };
+    if (!stored(task.key)) return { task, run: true, reason: "new key" };
     return { task, run: false };
   });
 }

@@ -10,7 +10,7 @@ import { accountedJobs, type AccountedJob } from "../backends/slurm/accounting.j
 import { bundleStore, readBundle, readBundlePlan, type BundleJob } from "../backends/slurm/bundle.js";
 import { queueStates, type Env, type QueueEntry } from "../backends/slurm/queue.js";
 import { logFile, readSubmissionLines, slurmTaskId, type SubmittedTask } from "../backends/slurm/records.js";
-import { inStore } from "../store/index.js";
+import { storeLookup } from "../store/index.js";
 import { parseTime } from "../units/time.js";
 import { parseMem } from "../units/memory.js";
 import { readOr } from "./local.js";
@@ -23,7 +23,7 @@ export async function slurmReport(dir: string, env: Env): Promise<{ report?: Rep
   if (!read.ok) return { error: read.error };
   const plan = read.value;
   const store = bundleStore(dir);
-  const done = (key: string) => store.ok && inStore(store.value, key);
+  const done = store.ok ? storeLookup(store.value, plan.tasks.length) : () => false;
   const jobs = new Map(bundle.value.jobs.map((j) => [j.name, j]));
   const submissions = allSubmissions(dir);
   const slurmIds = [...new Set([...submissions.values()].flat().map((s) => s.jobId))];

@@ -7,7 +7,7 @@ import type { TypedProgram } from "../check/typed.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { taskMatcher } from "../plan/state.js";
-import { entryDir, inStore, storedAs } from "../store/index.js";
+import { entryDir, storeLookup, storedAs } from "../store/index.js";
 import { matchesFilters, readFilters } from "./filters.js";
 import { storedOutput, type FoundOutput } from "./values.js";
 
@@ -39,10 +39,11 @@ export function findTasks(program: TypedProgram, plan: Plan, storeDir: string, q
   const selected = plan.tasks.filter((t) => matches(t.id));
   const { filters, diagnostics } = readFilters(program, selected, query.where, query.cwd);
   if (diagnostics.length) return { tasks: [], diagnostics };
-  const tasks = selected
-    .filter((t) => matchesFilters(program, t, filters))
+  const matched = selected.filter((t) => matchesFilters(program, t, filters));
+  const stored = storeLookup(storeDir, matched.length);
+  const tasks = matched
     .map((t): FoundTask => {
-      const present = inStore(storeDir, t.key);
+      const present = stored(t.key);
       const outputs = plan.actions[t.action]!.outputs.map((o) => storedOutput(storeDir, t.key, o.name, o.type, present, storedAs(o)));
       return { id: t.id, key: t.key, action: t.action, args: t.args, inStore: present, path: entryDir(storeDir, t.key), outputs };
     });

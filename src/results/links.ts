@@ -16,7 +16,7 @@ import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Plan } from "../plan/plan.js";
 import { printable } from "../printable.js";
-import { inStore, outputPath } from "../store/index.js";
+import { outputPath, storeLookup } from "../store/index.js";
 
 export const MANIFEST = ".pipe-links.json";
 
@@ -98,10 +98,11 @@ export function linkTree(plan: Plan, storeDir: string, dir: string): LinkResult 
   const old = readManifest(dir);
   const wanted = new Map<string, string>();
   const wantedDirs = new Set<string>();
+  const stored = storeLookup(storeDir, plan.tasks.length);
   for (const task of plan.tasks) {
     const folder = folders.get(task.id)!;
     for (let d = folder; d !== "."; d = path.posix.dirname(d)) wantedDirs.add(d);
-    if (!inStore(storeDir, task.key)) continue;
+    if (!stored(task.key)) continue;
     for (const o of plan.actions[task.action]!.outputs) wanted.set(`${folder}/${fileName(o.name)}`, outputPath(storeDir, task.key, o.name));
   }
 

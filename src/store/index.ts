@@ -18,7 +18,7 @@
 // The self-contained task script does in bash what entries.ts and commit.ts do (plan/script.ts
 // generates it from layout.ts, meta.ts and outputs.ts).
 
-export { hashCacheFile, inBash, inStore, META, entryDir, metaFile, outputPath, scratchDir, storedAs, tmpDir, workDir } from "./layout.js";
+export { hashCacheFile, inBash, inStore, META, storeLookup, entryDir, metaFile, outputPath, scratchDir, storedAs, tmpDir, workDir } from "./layout.js";
 export { entryMeta, MetaSchema, metaTime, type Meta, type RunMeta } from "./meta.js";
 export { entriesOf, entriesOfAction, entriesOfTasks, entryAt, type StoreEntry } from "./entries.js";
 export { invalidOutput, isStructured, missingOutput, numberOf, OUTPUT_RULES, outputRule, parseType, projectValue, scalarValue, structuredValue, type OutputRule } from "./outputs.js";

@@ -6,7 +6,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { inStore } from "../../store/index.js";
+import { storeLookup } from "../../store/index.js";
 import { changedFiles, REMEDY } from "../../plan/verify-inputs.js";
 import { readBundle, readBundleEnv, readBundlePlan, type UnreadableBundle } from "./bundle.js";
 import { cancelJobs, type Env } from "./queue.js";
@@ -48,7 +48,8 @@ async function changedSinceEmit(dir: string, tasks: readonly { key: string; forc
   if (!read.ok) return read.error;
   const plan = read.value;
   const storeDir = path.resolve(dir, store);
-  const submit = new Set(tasks.filter((t) => t.force || !inStore(storeDir, t.key)).map((t) => t.key));
+  const stored = storeLookup(storeDir, tasks.length);
+  const submit = new Set(tasks.filter((t) => t.force || !stored(t.key)).map((t) => t.key));
   const changed = await changedFiles(plan.tasks.filter((t) => submit.has(t.key)), path.resolve(dir, project), REMEDY.slurm);
   return changed.map((c) => c.message);
 }
