@@ -36,6 +36,7 @@ import { isPathOutput } from "../results/values.js";
 import { outputPath, storedAs } from "../store/layout.js";
 import { MAX_PLAN_BYTES, nodeFileHost, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { Plan, PlanValue } from "./plan.js";
+import { taskFinder } from "./refs.js";
 
 /** Bumped when what a cache file holds changes meaning. */
 const CACHE_FORMAT = 6;
@@ -495,14 +496,14 @@ function noopSummary(plan: Plan, storeDir: string): NoopSummary | undefined {
  * undefined when one is a value to read back.
  */
 function storedOutputs(plan: Plan, storeDir: string): Plan["outputs"] | undefined {
-  const tasks = new Map(plan.tasks.map((t) => [t.id, t]));
+  const find = taskFinder(plan);
   let paths = true;
   const resolve = (v: PlanValue): PlanValue => {
     if (v === null || typeof v !== "object") return v;
     if (Array.isArray(v)) return v.map(resolve);
     if ("$path" in v) return v;
     if ("$record" in v) return { $record: Object.fromEntries(Object.entries(v.$record).map(([k, f]) => [k, resolve(f)])) };
-    const task = tasks.get(v.$ref);
+    const task = find(v.$ref);
     const output = task && plan.actions[task.action]?.outputs.find((o) => o.name === v.output);
     if (!task || !output || v.fields || !isPathOutput(output.type)) {
       paths = false;

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { show } from "../check/types.js";
 import { parseType, projectType } from "../store/structured.js";
-import { refsIn } from "./refs.js";
+import { refsIn, taskFinder } from "./refs.js";
 
 import { PLAN_FORMAT } from "./plan-format.js";
 
@@ -152,9 +152,8 @@ export function planToJson(plan: Plan): string {
 }
 
 // In a module of its own, which loads no schema: the outputs of a kept plan are read without zod.
-export { refsIn } from "./refs.js";
+export { refsIn, taskFinder } from "./refs.js";
 
-const tasksById = new WeakMap<Plan, Map<string, Task>>();
 /** Each plan's tasks' inputs, derived once: the task script, its store record and a bundle's table all ask, and a fan-in has 100,000. */
 const inputsOf = new WeakMap<Plan, WeakMap<Task, readonly TaskInput[]>>();
 
@@ -169,38 +168,52 @@ export function upstreamInputs(plan: Plan, task: Task): readonly TaskInput[] {
   if (!memo) inputsOf.set(plan, (memo = new WeakMap()));
   let inputs = memo.get(task);
   if (!inputs) {
-    const derived = derivedInputs(plan, task);
-    // Most tasks of a sweep read nothing: they share one empty list.
-    memo.set(task, (inputs = derived.length ? derived : NO_INPUTS));
+    inputs = derivedInputs(plan, task);
+    // Most tasks of a sweep read nothing, which is found again sooner than remembered.
+    if (inputs !== NO_INPUTS) memo.set(task, inputs);
   }
   return inputs;
 }
 
 const NO_INPUTS: readonly TaskInput[] = Object.freeze([]);
 
-function derivedInputs(plan: Plan, task: Task): TaskInput[] {
-  let byId = tasksById.get(plan);
-  if (!byId) tasksById.set(plan, (byId = new Map(plan.tasks.map((t) => [t.id, t]))));
+/** What a task's references read of each upstream task: kept by the task, not by a string made per reference (a fan-in makes 100,000). */
+type Seen = Map<Task, string | Set<string>>;
+
+/** Whether `what` (an output, an element of one, or fields of one) of `upstream` is read here for the first time; notes it. */
+function firstRead(seen: Seen, upstream: Task, what: string): boolean {
+  const had = seen.get(upstream);
+  if (had === undefined) seen.set(upstream, what);
+  else if (typeof had === "string") {
+    if (had === what) return false;
+    seen.set(upstream, new Set([had, what]));
+  } else {
+    if (had.has(what)) return false;
+    had.add(what);
+  }
+  return true;
+}
+
+function derivedInputs(plan: Plan, task: Task): readonly TaskInput[] {
+  const values = Object.values(task.args);
+  // A sweep's task of numbers and strings reads nothing: no list is made for it.
+  if (!values.some((v) => v !== null && typeof v === "object")) return NO_INPUTS;
+  const find = taskFinder(plan);
   const inputs: TaskInput[] = [];
-  const seen = new Set<string>();
-  for (const value of Object.values(task.args)) {
+  const seen: Seen = new Map();
+  for (const value of values) {
     for (const ref of refsIn(value)) {
+      const upstream = find(ref.$ref)!;
       if (ref.item !== undefined) {
         // An element of a stored `List[File]` is the entry of that name in the output's directory.
         const output = `${ref.output}/${ref.item}`;
-        const id = `${ref.$ref}\0${output}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const upstream = byId.get(ref.$ref)!;
+        if (!firstRead(seen, upstream, output)) continue;
         const declared = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!.type;
         const type = declared.replace(/^List\[(.*)\]$/, "$1");
         inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output, type });
         continue;
       }
-      const id = ref.fields ? `${ref.$ref}\0${ref.output}\0${ref.fields.join(".")}` : `${ref.$ref}\0${ref.output}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      const upstream = byId.get(ref.$ref)!;
+      if (!firstRead(seen, upstream, ref.fields ? `${ref.output}\0${ref.fields.join(".")}` : ref.output)) continue;
       const output = plan.actions[upstream.action]!.outputs.find((o) => o.name === ref.output)!;
       const type = output.type;
       const file = output.file !== undefined ? { file: output.file } : {};
@@ -212,5 +225,5 @@ function derivedInputs(plan: Plan, task: Task): TaskInput[] {
       inputs.push({ var: `in_${inputs.length}`, task: ref.$ref, key: upstream.key, output: ref.output, type: fieldType, fields: ref.fields, outputType: type, ...file });
     }
   }
-  return inputs;
+  return inputs.length ? inputs : NO_INPUTS;
 }

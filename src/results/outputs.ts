@@ -3,7 +3,7 @@
 // scalar's value is read back as `pipe run` prints it, a file or directory is its path.
 
 import type { Plan, PlanValue } from "../plan/plan.js";
-import { refsIn } from "../plan/refs.js";
+import { refsIn, taskFinder } from "../plan/refs.js";
 import { inStore, outputPath, storedAs } from "../store/layout.js";
 import { isPathOutput, readValue, storedOutput, valueText } from "./values.js";
 
@@ -26,20 +26,20 @@ export interface EntryOutput {
 }
 
 export function entryOutputs(plan: Plan, storeDir: string): EntryOutput[] {
-  const tasks = new Map(plan.tasks.map((t) => [t.id, t]));
+  const find = taskFinder(plan);
   const present = new Map<string, boolean>();
   const has = (key: string) => {
     let p = present.get(key);
     if (p === undefined) present.set(key, (p = inStore(storeDir, key)));
     return p;
   };
-  const outputOf = (task: string, output: string) => plan.actions[tasks.get(task)!.action]!.outputs.find((o) => o.name === output);
+  const outputOf = (task: string, output: string) => plan.actions[find(task)!.action]!.outputs.find((o) => o.name === output);
   const typeOf = (task: string, output: string) => outputOf(task, output)?.type ?? "String";
   const fileOf = (task: string, output: string) => outputOf(task, output)?.file ?? output;
   const text = (v: PlanValue): string => valueTextOf(plan, storeDir, v);
   return plan.outputs.map((o): EntryOutput => {
     const parts = refsIn(o.value).map((r) => {
-      const key = tasks.get(r.$ref)!.key;
+      const key = find(r.$ref)!.key;
       return { task: r.$ref, key, output: r.output, inStore: has(key), path: storedOutput(storeDir, key, r.output, typeOf(r.$ref, r.output), false, fileOf(r.$ref, r.output)).path };
     });
     const cached = parts.every((p) => p.inStore);
@@ -52,18 +52,15 @@ export function outputValues(plan: Plan, storeDir: string): Record<string, strin
   return Object.fromEntries(plan.outputs.map((o) => [o.name, valueTextOf(plan, storeDir, o.value)]));
 }
 
-const tasksOf = new WeakMap<Plan, Map<string, Plan["tasks"][number]>>();
-
 function valueTextOf(plan: Plan, storeDir: string, v: PlanValue): string {
-  let tasks = tasksOf.get(plan);
-  if (!tasks) tasksOf.set(plan, (tasks = new Map(plan.tasks.map((t) => [t.id, t]))));
+  const find = taskFinder(plan);
   const text = (x: PlanValue): string => {
     if (x === null) return "none";
     if (Array.isArray(x)) return `[${x.map(text).join(", ")}]`;
     if (typeof x !== "object") return String(x);
     if ("$path" in x) return x.$path;
     if ("$record" in x) return `{${Object.entries(x.$record).map(([k, f]) => `${k} = ${text(f)}`).join(", ")}}`;
-    const task = tasks.get(x.$ref)!;
+    const task = find(x.$ref)!;
     const output = plan.actions[task.action]!.outputs.find((o) => o.name === x.output);
     const file = outputPath(storeDir, task.key, output ? storedAs(output) : x.output);
     const type = output?.type ?? "String";
