@@ -259,6 +259,7 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
   // Only the reader of the plan's line is held, and only until it has read: no closure keeps
   // the head's text and the file's first pieces (MiBs with the summary of 100,000 tasks).
   let readPlan: (() => Plan) | undefined = opened.plan;
+  const json = opened.json;
   let plan: Plan | undefined;
   return {
     get plan() {
@@ -266,6 +267,7 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
         const read = readPlan!;
         readPlan = undefined;
         plan = read();
+        jsonOf.set(plan, json);
       }
       return plan;
     },
@@ -288,8 +290,10 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
 interface OpenedCacheFile {
   readonly head: string;
   readonly planBytes: number;
-  /** The plan, parsed a batch of tasks at a time; closes the file. */
+  /** The plan, parsed a batch of tasks at a time. */
   plan(): Plan;
+  /** The plan's JSON, read again (`planJsonOf`); closes the file. */
+  json(): Generator<Buffer>;
   close(): void;
 }
 
@@ -359,10 +363,12 @@ function openCacheFile(file: string): OpenedCacheFile | undefined {
       plan: () => {
         try {
           return parseLines(linesOf(open, newline + 1, stat.size - newline - 1, start.subarray(newline + 1), file), "tasks") as Plan;
-        } finally {
+        } catch (error) {
           close();
+          throw error;
         }
       },
+      json: () => planJsonOf(open, newline + 1, stat.size - newline - 1, close),
       close,
     };
   } catch {
@@ -395,6 +401,44 @@ function noteHash(file: string, stamp: string, hash: string): void {
   }
 }
 
+/** The JSON of plans a cache file holds, each readable once: a bundle copies it (`keptPlanJson`). */
+const jsonOf = new WeakMap<Plan, () => Generator<Buffer>>();
+
+/**
+ * `JSON.stringify(plan)` as the bytes the plan cache holds it in, when it does (a plan kept or
+ * reused by this process); once. Each piece is valid until the next is asked for.
+ */
+export function keptPlanJson(plan: Plan): Iterable<Buffer> | undefined {
+  const json = jsonOf.get(plan);
+  jsonOf.delete(plan);
+  return json?.();
+}
+
+/**
+ * A cache file's plan as JSON.stringify writes it: the `bytes` of its line from `from`, a MiB
+ * at a time, less the line breaks between its batches (`compactChunks`' `lines`), which are
+ * all it has: JSON's text escapes those of its strings. Calls `done` when read or abandoned.
+ */
+function* planJsonOf(fd: number, from: number, bytes: number, done: () => void): Generator<Buffer> {
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (let read = 0; read < bytes; ) {
+      const got = fs.readSync(fd, buffer, 0, Math.min(buffer.length, bytes - read), from + read);
+      if (got === 0) throw new Error("the plan cache file was cut short while read");
+      read += got;
+      const piece = buffer.subarray(0, got);
+      let at = 0;
+      for (let nl = piece.indexOf(10); nl >= 0; nl = piece.indexOf(10, at)) {
+        if (nl > at) yield piece.subarray(at, nl);
+        at = nl + 1;
+      }
+      if (at < got) yield piece.subarray(at);
+    }
+  } finally {
+    done();
+  }
+}
+
 /**
  * Keeps `compiled` for the next same invocation; a cache that cannot be written is no error.
  * Returns the function that notes the hash a run stores the plan under (as `ReusedPlan`'s).
@@ -412,8 +456,12 @@ export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHa
     // The plan goes first to a file of its own, in pieces, for its length in the head; the
     // head comes first in the cache file (JSON.stringify writes no line break: it ends at the first).
     const planBytes = writePieces(planTmp, compactChunks(plan, "tasks", undefined, true));
-    const head: CacheHead = { format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes, ...(noop ? { noop } : {}) };
-    writePieces(tmp, lineThenFile(JSON.stringify(head), planTmp));
+    const head = JSON.stringify({ format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes, ...(noop ? { noop } : {}) } satisfies CacheHead);
+    writePieces(tmp, lineThenFile(head, planTmp));
+    // Opened before it is renamed: a cache file written over it since is another file.
+    const fd = fs.openSync(tmp, "r");
+    const from = Buffer.byteLength(head) + 1;
+    jsonOf.set(plan, () => planJsonOf(fd, from, planBytes, () => fs.closeSync(fd)));
     fs.renameSync(tmp, file);
   } catch {
     // A read-only project still plans; it only compiles every time.

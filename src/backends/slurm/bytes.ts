@@ -11,7 +11,11 @@ export class ByteWriter {
   private buffer: Buffer;
   private used = 0;
 
-  /** `seal(bytes)` makes each full buffer's bytes what is kept of them (a gzip member, or a copy). */
+  /**
+   * `seal(bytes)` makes each full buffer's bytes what is kept of them (a gzip member, or a
+   * copy). A buffer is sealed when it is full to its last byte, so that the same bytes give
+   * the same seals however they were cut into pieces (a character may be cut between two).
+   */
   constructor(
     private readonly size = 1 << 16,
     private readonly seal: (bytes: Buffer) => Buffer = (bytes) => Buffer.from(bytes),
@@ -20,14 +24,19 @@ export class ByteWriter {
   }
 
   write(text: string): void {
-    if (this.used + MAX_BYTES_PER_UNIT * text.length > this.size) {
-      this.flush();
-      if (MAX_BYTES_PER_UNIT * text.length > this.size) {
-        this.done.push(this.seal(Buffer.from(text, "utf8")));
-        return;
-      }
+    if (this.used + MAX_BYTES_PER_UNIT * text.length <= this.size) this.used += this.buffer.write(text, this.used);
+    else this.writeBytes(Buffer.from(text, "utf8"));
+  }
+
+  /** Copies `bytes` in (they may be reused once this returns). */
+  writeBytes(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length; ) {
+      if (this.used === this.size) this.flush();
+      const n = Math.min(bytes.length - at, this.size - this.used);
+      this.buffer.set(bytes.subarray(at, at + n), this.used);
+      this.used += n;
+      at += n;
     }
-    this.used += this.buffer.write(text, this.used);
   }
 
   /** Everything written, as the sealed pieces concatenated. */
