@@ -48,40 +48,41 @@ export function planCauses(plan: Plan, states: readonly RunDecision[], entriesOf
   }
   // Nothing compared has a cause of its own, and nothing is cached: every rerun is simply new.
   if (own.size === 0 && states.every((s) => s.run)) return new Array<string | undefined>(states.length).fill(undefined);
-  /** The tasks where the rerun of each task began (itself, for such a task), interned by text. */
-  const rootsAt: (readonly string[] | undefined)[] = new Array(states.length);
-  const interned = new Map<string, readonly string[]>();
+  /** The positions of the tasks where the rerun of each task began (itself, for such a task), in plan order, interned by text. */
+  const rootsAt: (readonly number[] | undefined)[] = new Array(states.length);
+  const interned = new Map<string, readonly number[]>();
   for (const i of fresh) {
     const task = states[i]!.task;
-    const sets = new Set<readonly string[]>();
+    const sets = new Set<readonly number[]>();
     for (const d of task.deps) {
       const r = rootsAt[position.get(d) ?? -1];
       if (r) sets.add(r);
     }
-    if (own.has(i) || sets.size === 0) sets.add([task.id]);
+    if (own.has(i) || sets.size === 0) sets.add([i]);
     const all = [...sets];
     if (all.length === 1) rootsAt[i] = all[0]!;
     else {
-      const ids = [...new Set(all.flat())].sort((a, b) => position.get(a)! - position.get(b)!);
-      const key = ids.join("\n");
-      rootsAt[i] = interned.get(key) ?? interned.set(key, ids).get(key)!;
+      // Positions, not ids: a fan-in's rerun begins at 100,000 tasks.
+      const at = Array.from(Int32Array.from(new Set(all.flat())).sort());
+      const key = at.join(",");
+      rootsAt[i] = interned.get(key) ?? interned.set(key, at).get(key)!;
     }
   }
-  const ownOf = (id: string) => own.get(position.get(id)!);
   const anyCached = states.some((s) => !s.run);
-  return states.map((s, i) => {
+  return states.map((_, i) => {
     const roots = rootsAt[i];
     if (!roots) return undefined;
     const mine = own.get(i);
-    const others = roots.filter((r) => r !== s.task.id);
-    const known = others.filter((r) => ownOf(r) !== undefined);
+    const others = roots.filter((r) => r !== i);
+    const known = others.filter((r) => own.has(r));
+    const id = (r: number) => printable(plan.tasks[r]!.id);
     let upstream: string | undefined;
     if (known.length) {
       const more = known.length - ROOTS_NAMED;
-      upstream = `upstream ${known.slice(0, ROOTS_NAMED).map(printable).join(", ")}${more > 0 ? ` and ${more} more` : ""}${known.length === 1 ? ` (${ownOf(known[0]!)})` : ""}`;
+      upstream = `upstream ${known.slice(0, ROOTS_NAMED).map(id).join(", ")}${more > 0 ? ` and ${more} more` : ""}${known.length === 1 ? ` (${own.get(known[0]!)})` : ""}`;
     } else if (others.length && anyCached) {
       // Only tasks new to the store upstream, in a plan that has run before (a sweep that gained a value).
-      upstream = `upstream ${printable(others[0]!)}${others.length > 1 ? ` and ${others.length - 1} more` : ""} (new)`;
+      upstream = `upstream ${id(others[0]!)}${others.length > 1 ? ` and ${others.length - 1} more` : ""} (new)`;
     }
     if (mine && mine !== "new key") return upstream && known.length ? `${mine}; ${upstream}` : mine;
     return upstream ?? mine;
