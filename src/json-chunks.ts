@@ -141,9 +141,10 @@ export function* compactChunks(value: object, key: string, membersAtOnce = MEMBE
   const nl = lines ? "\n" : "";
   yield `${head}[${nl}`;
   for (let i = 0; i < long.length; i += membersAtOnce) {
-    // One JSON.stringify of the batch, less its brackets: twice as fast as one per member joined.
-    const batch = JSON.stringify(long.slice(i, i + membersAtOnce));
-    yield `${i ? `,${nl}` : ""}${batch.slice(1, -1)}`;
+    if (i) yield `,${nl}`;
+    // One JSON.stringify of the batch, less its brackets (a slice, not a copy): twice as fast
+    // as one per member joined.
+    yield JSON.stringify(long.slice(i, i + membersAtOnce)).slice(1, -1);
   }
   yield `${nl}]${tail}`;
 }
