@@ -179,7 +179,7 @@ export function relativePosix(dir: string, file: string): string {
  * the resolution's walk over every segment and its call for the working directory.
  */
 export function resolvePosix(dir: string, rel: string): string {
-  if (path.sep === "/" && rel.length > 0 && isPlainRelative(rel) && isNormalAbsolute(dir)) return dir.length === 1 ? `/${rel}` : `${dir}/${rel}`;
+  if (path.sep === "/" && isPlainRelative(rel) && isNormalAbsolute(dir)) return dir.length === 1 ? `/${rel}` : `${dir}/${rel}`;
   return path.resolve(dir, rel);
 }
 

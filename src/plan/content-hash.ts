@@ -3,8 +3,9 @@
 // executable bit), never mtimes or its own path. A persistent stat cache (device, inode,
 // size, mtime, ctime) lets an unchanged file be skipped without reading a byte on the next
 // plan: `.pipe/hash-cache.json`, `{"version":3,"entries":[path, record, path, record, ...]}`,
-// each record the text `DEV INO SIZE MTIME_NS CTIME_NS SHA256`. The ctime is there because an mtime can be put back (`touch -r`, `cp -p`,
-// `rsync -t`) and a ctime cannot: any write or restore of the mtime moves it, as git relies on.
+// each record the text `DEV INO SIZE MTIME_NS CTIME_NS SHA256`. The ctime is there because
+// an mtime can be put back (`touch -r`, `cp -p`, `rsync -t`) and a ctime cannot: any write or
+// restore of the mtime moves it, as git relies on.
 // What is neither a regular file nor a directory (a FIFO, a device, a socket) is never
 // opened: given as an input it is refused (NotRegularFileError); inside a directory it
 // counts by its name and kind alone.
@@ -23,8 +24,11 @@ import { ensureProjectDir } from "../store/layout.js";
  */
 export const HASH_CACHE_VERSION = 3;
 
-/** What the record of a file begins with: the stat fields it must still have. */
-const fingerprint = (stat: fs.BigIntStats): string => `${stat.dev} ${stat.ino} ${stat.size} ${stat.mtimeNs} ${stat.ctimeNs}`;
+/**
+ * The stat fields a file must still have for a hash found before to be its hash: what the
+ * stat cache's record of it begins with, and what a run's check trusts a large file by.
+ */
+export const statFingerprint = (stat: fs.BigIntStats): string => `${stat.dev} ${stat.ino} ${stat.size} ${stat.mtimeNs} ${stat.ctimeNs}`;
 
 /**
  * The hash a cache record holds, if it still describes the file `stat` found. The cache file
@@ -34,7 +38,7 @@ const fingerprint = (stat: fs.BigIntStats): string => `${stat.dev} ${stat.ino} $
  */
 function unchanged(record: unknown, stat: fs.BigIntStats): string | undefined {
   if (typeof record !== "string") return undefined;
-  const print = fingerprint(stat);
+  const print = statFingerprint(stat);
   if (record.length !== print.length + 65 || record.charCodeAt(print.length) !== 32 || !record.startsWith(print)) return undefined;
   const hash = record.slice(print.length + 1);
   return isHash(hash) ? hash : undefined;
@@ -162,7 +166,7 @@ export class ContentHasher {
     // whose mtime is safely older than the read. (As in git, the ctime is compared, not
     // aged: an mtime put back on a file just written still leaves a new ctime to compare.)
     if (stat.mtimeNs < started - RACY_NS) {
-      this.entries.set(file, `${fingerprint(stat)} ${hash}`);
+      this.entries.set(file, `${statFingerprint(stat)} ${hash}`);
       this.dirty = true;
     } else if (this.entries.delete(file)) this.dirty = true;
     return hash;

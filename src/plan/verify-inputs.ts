@@ -18,11 +18,9 @@ import path from "node:path";
 // The layout alone, not the store's index: runtime/verify-input.js, started by task scripts
 // for each directory they check, loads this module and should load little else.
 import { hashCacheFile, inBash } from "../store/layout.js";
-import { ContentHasher, SMALL_FILE_BYTES } from "./content-hash.js";
+import { ContentHasher, SMALL_FILE_BYTES, statFingerprint } from "./content-hash.js";
 import type { KeyFile, Task } from "./plan.js";
 import { doubleQuote, shellQuote } from "../shell/quote.js";
-
-export { SMALL_FILE_BYTES };
 
 /** The exit status of a task refused because a file changed: not retried. */
 export const INPUTS_CHANGED_STATUS = 65;
@@ -83,18 +81,6 @@ export async function changedFiles(tasks: Iterable<Task>, projectDir: string, re
 
 // --- the local backend ---------------------------------------------------------------------
 
-/** A stat fingerprint: what must not change for a large file to be trusted without reading it. */
-export interface Fingerprint {
-  readonly size: bigint;
-  readonly ino: bigint;
-  readonly dev: bigint;
-  readonly mtimeNs: bigint;
-  readonly ctimeNs: bigint;
-}
-
-const fingerprint = (s: fs.BigIntStats): Fingerprint => ({ size: s.size, ino: s.ino, dev: s.dev, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs });
-const sameFingerprint = (a: Fingerprint, b: Fingerprint) => a.size === b.size && a.ino === b.ino && a.dev === b.dev && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
-
 /**
  * The local backend's check, synchronous (it runs on the way to a launcher, like every file
  * operation of a task's life there). Directories are not walked: the compile at the start of
@@ -102,8 +88,8 @@ const sameFingerprint = (a: Fingerprint, b: Fingerprint) => a.size === b.size &&
  * (ContentHasher.seen): a large file still at that fingerprint has the plan's hash.
  */
 export class InputVerifier {
-  /** Large files: the fingerprint at which each was last found to have its hash. */
-  private readonly trusted = new Map<string, Fingerprint>();
+  /** Large files: the fingerprint (statFingerprint) at which each was last found to have its hash. */
+  private readonly trusted = new Map<string, string>();
   private readonly isDir = new Set<string>();
   /** Bytes read, so tests and benchmarks can see what the check costs. */
   bytesRead = 0;
@@ -116,7 +102,7 @@ export class InputVerifier {
   ) {
     for (const [file, stat] of seen) {
       if (stat.isDirectory()) this.isDir.add(file);
-      else if (stat.size > SMALL_FILE_BYTES) this.trusted.set(file, fingerprint(stat));
+      else if (stat.size > SMALL_FILE_BYTES) this.trusted.set(file, statFingerprint(stat));
     }
   }
 
@@ -137,11 +123,10 @@ export class InputVerifier {
         continue;
       }
       const large = stat.size > SMALL_FILE_BYTES;
-      const trusted = large && this.trusted.get(file);
-      if (trusted && sameFingerprint(trusted, fingerprint(stat))) continue;
+      if (large && this.trusted.get(file) === statFingerprint(stat)) continue;
       const actual = large ? this.hashFile(file) : this.hashSmall(file);
       if (actual !== f.hash) return changedMessage(f.path, actual, f.hash, this.remedy);
-      if (large) this.trusted.set(file, fingerprint(stat));
+      if (large) this.trusted.set(file, statFingerprint(stat));
     }
     return undefined;
   }
