@@ -298,15 +298,30 @@ interface OpenedCacheFile {
 }
 
 /**
- * The lines of the `bytes` bytes of `fd` from `from`, of which `start` is read already: a MiB
- * at a time, so that no text is longer than its line (a batch of tasks).
+ * The `bytes` bytes of `fd` from `from`, a MiB at a time, each piece read into the same buffer:
+ * valid until the next is asked for.
  */
-function* linesOf(fd: number, from: number, bytes: number, start: Buffer, file: string): Generator<string> {
+function* piecesOf(fd: number, from: number, bytes: number): Generator<Buffer> {
   const buffer = Buffer.allocUnsafe(1 << 20);
+  for (let read = 0; read < bytes; ) {
+    const got = fs.readSync(fd, buffer, 0, Math.min(buffer.length, bytes - read), from + read);
+    if (got === 0) throw new Error("the plan cache file was cut short while read");
+    read += got;
+    yield buffer.subarray(0, got);
+  }
+}
+
+/**
+ * The lines of the `bytes` bytes of `fd` from `from`, of which `start` is read already, read
+ * by `piecesOf`: no text is longer than its line (a batch of tasks).
+ */
+function* linesOf(fd: number, from: number, bytes: number, start: Buffer): Generator<string> {
   let carried: Buffer[] = [];
-  let piece = start;
-  for (let read = 0; ; ) {
-    read += piece.length;
+  const pieces = (function* () {
+    yield start;
+    yield* piecesOf(fd, from + start.length, bytes - start.length);
+  })();
+  for (const piece of pieces) {
     let at = 0;
     for (let end = piece.indexOf(10); end >= 0; end = piece.indexOf(10, at)) {
       carried.push(piece.subarray(at, end));
@@ -316,10 +331,6 @@ function* linesOf(fd: number, from: number, bytes: number, start: Buffer, file: 
     }
     // A copy: the buffer is read into again.
     if (at < piece.length) carried.push(Buffer.from(piece.subarray(at)));
-    if (read >= bytes) break;
-    const got = fs.readSync(fd, buffer, 0, Math.min(buffer.length, bytes - read), from + read);
-    if (got === 0) throw new Error(`the plan cache file ${file} was cut short while read`);
-    piece = buffer.subarray(0, got);
   }
   if (carried.length) yield Buffer.concat(carried).toString("utf8");
 }
@@ -362,7 +373,7 @@ function openCacheFile(file: string): OpenedCacheFile | undefined {
       planBytes: stat.size - newline - 1,
       plan: () => {
         try {
-          return parseLines(linesOf(open, newline + 1, stat.size - newline - 1, start.subarray(newline + 1), file), "tasks") as Plan;
+          return parseLines(linesOf(open, newline + 1, stat.size - newline - 1, start.subarray(newline + 1)), "tasks") as Plan;
         } catch (error) {
           close();
           throw error;
@@ -421,18 +432,13 @@ export function keptPlanJson(plan: Plan): Iterable<Buffer> | undefined {
  */
 function* planJsonOf(fd: number, from: number, bytes: number, done: () => void): Generator<Buffer> {
   try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    for (let read = 0; read < bytes; ) {
-      const got = fs.readSync(fd, buffer, 0, Math.min(buffer.length, bytes - read), from + read);
-      if (got === 0) throw new Error("the plan cache file was cut short while read");
-      read += got;
-      const piece = buffer.subarray(0, got);
+    for (const piece of piecesOf(fd, from, bytes)) {
       let at = 0;
       for (let nl = piece.indexOf(10); nl >= 0; nl = piece.indexOf(10, at)) {
         if (nl > at) yield piece.subarray(at, nl);
         at = nl + 1;
       }
-      if (at < got) yield piece.subarray(at);
+      if (at < piece.length) yield piece.subarray(at);
     }
   } finally {
     done();
