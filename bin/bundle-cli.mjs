@@ -21,6 +21,7 @@
 
 import * as esbuild from "esbuild";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -64,6 +65,12 @@ const builtinNames = importedBuiltinNames();
 /** Loaded only when first used: commander requires child_process for executable subcommands, which pipe has none of. */
 const LAZY_BUILTINS = new Set(["node:child_process"]);
 
+/**
+ * Imported, and loaded only when first used: node's crypto costs a command some 3 ms to load,
+ * and a run of a kept plan hashes nothing. Every name imported of it must be a function.
+ */
+const LAZY_IMPORTS = new Set(["node:crypto"]);
+
 const external = {
   name: "external-packages",
   setup(build) {
@@ -78,15 +85,27 @@ const external = {
     });
     // An ES module with the names pipe imports of it (as a CommonJS one, every importer
     // would copy all of the module's properties).
-    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({
-      contents: [
-        `const m = require(${JSON.stringify(args.path)});`,
-        "export default m;",
-        ...[...(builtinNames.get(args.path) ?? [])].map((name) => `export const ${name} = m.${name};`),
-        "",
-      ].join("\n"),
-      loader: "js",
-    }));
+    // A lazy one's default is a proxy of it, and each name a function calling its own.
+    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => {
+      const names = [...(builtinNames.get(args.path) ?? [])];
+      const from = JSON.stringify(args.path);
+      if (!LAZY_IMPORTS.has(args.path)) {
+        return { contents: [`const m = require(${from});`, "export default m;", ...names.map((name) => `export const ${name} = m.${name};`), ""].join("\n"), loader: "js" };
+      }
+      const module = createRequire(import.meta.url)(args.path);
+      const notFunction = names.find((name) => typeof module[name] !== "function");
+      if (notFunction) throw new Error(`bundle-cli: ${args.path}'s ${notFunction} is imported by name, which a lazy module allows only of functions`);
+      return {
+        contents: [
+          "let loaded;",
+          `const m = () => (loaded ??= require(${from}));`,
+          "export default new Proxy({}, { get: (_, name) => m()[name] });",
+          ...names.map((name) => `export function ${name}(...args) { return m().${name}(...args); }`),
+          "",
+        ].join("\n"),
+        loader: "js",
+      };
+    });
     build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
       contents: `let loaded;\nmodule.exports = new Proxy({}, { get: (_, name) => (loaded ??= require(${JSON.stringify(args.path)}))[name] });\n`,
       loader: "js",

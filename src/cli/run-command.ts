@@ -13,7 +13,6 @@ import { parseMem } from "../units/memory.js";
 import type { Config } from "../config/index.js";
 import { packageRoot } from "../host.js";
 import { printable, printableLine } from "../printable.js";
-import type { Plan } from "../plan/plan.js";
 import { outputValues } from "../results/outputs.js";
 import { runContext } from "../results/git-commit.js";
 import { buildPlan, storeUsable, type BuiltPlan, type PlanFlags } from "./build-plan.js";
@@ -69,7 +68,7 @@ export async function runCommand(file: string, flags: RunFlags, io: Io, { signal
   // With its dynamic loops expanded: what the outputs are made of; a kept plan's, resolved to paths, when it has them.
   const outputsOf = async (): Promise<Record<string, string>> => {
     if (ran) return outputValues(ran.plan, config.storeDir);
-    if (noop?.outputs) return outputValues({ outputs: noop.outputs, tasks: [], actions: {} } as unknown as Plan, config.storeDir);
+    if (noop?.printed) return noop.printed;
     const plan = (await settled())?.plan;
     return plan ? outputValues(plan, config.storeDir) : {};
   };

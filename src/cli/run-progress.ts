@@ -11,7 +11,7 @@ export function jsonReporter(write: (line: string) => void, clock: () => number 
 }
 
 export function quietReporter(): Reporter {
-  return { event: () => {}, close: () => {} };
+  return { event: () => {}, ignoresCached: true, close: () => {} };
 }
 
 export function plainReporter(write: (line: string) => void): Reporter {
@@ -20,6 +20,7 @@ export function plainReporter(write: (line: string) => void): Reporter {
       const line = plainLine(e);
       if (line) write(line + "\n");
     },
+    ignoresCached: true,
     close() {},
   };
 }

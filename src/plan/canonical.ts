@@ -34,9 +34,17 @@ export function canonicalJson(value: Json): string {
   return text + "}";
 }
 
-// `crypto.hash` (Node 20.12+) skips the Hash object: a third of the cost for short texts.
-const oneShot: typeof crypto.hash | undefined = crypto.hash;
+/**
+ * `crypto.hash` (Node 20.12+) skips the Hash object: a third of the cost for short texts.
+ * Looked up at the first hash rather than at load: the bundled command line loads node's
+ * crypto only when something is hashed (bin/bundle-cli.mjs), which a run of a kept plan never does.
+ */
+let hashHex: ((text: string) => string) | undefined;
 
 export function sha256(text: string): string {
-  return oneShot ? oneShot("sha256", text, "hex") : crypto.createHash("sha256").update(text).digest("hex");
+  if (!hashHex) {
+    const oneShot: typeof crypto.hash | undefined = crypto.hash;
+    hashHex = oneShot ? (t) => oneShot("sha256", t, "hex") : (t) => crypto.createHash("sha256").update(t).digest("hex");
+  }
+  return hashHex(text);
 }

@@ -65,9 +65,12 @@ export function keyTail(definitionHash: string, files: readonly KeyFile[], cache
   return `,"cache":${cache},"definition":${JSON.stringify(definitionHash)},${py ? `"py":[${py}],` : ""}"ts":[${ts}],"uses":[${uses}]},"keyVersion":${KEY_VERSION}}`;
 }
 
+/** How many hex digits a key has: the first half of a sha256. */
+export const KEY_CHARS = 32;
+
 /** The key of a task whose argument text (without holes) and tail are known. */
 export function keyOf(args: string, tail: string): string {
-  return sha256(`{"inputs":{"args":{${args}}${tail}`).slice(0, 32);
+  return sha256(`{"inputs":{"args":{${args}}${tail}`).slice(0, KEY_CHARS);
 }
 
 /** The argument text with its holes filled: `keyAt` gives an upstream task's key, `hashOf` an input's content hash. */

@@ -10,8 +10,8 @@
 // the hash the plan was made with. What cannot be fingerprinted so is named in
 // `CachedPlan.reads` by the code that reads it (`ReadLog.note`), or is not cached. The
 // invocation (entry file, pipeline, `-p` pairs, the parameter and config files named,
-// the working directory) names the cache file; pipe's own build is in its head, so that a
-// new pipe compiles again and writes over what an old one kept rather than beside it.
+// the working directory) names the cache file, and is in its head with pipe's own build, so
+// that a new pipe compiles again and writes over what an old one kept rather than beside it.
 //
 // Beside a cache file, `<name>.plan` holds the hash under which a run stored that plan in
 // `.pipe/plans` (backends/local/run-storage.ts), so that the next run links it without
@@ -31,15 +31,14 @@ import { fileURLToPath } from "node:url";
 import type { Config } from "../config/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ContentHasher } from "./content-hash.js";
+import { KEY_CHARS } from "./keys.js";
 import { compactChunks, parseLines, writePieces } from "../json-chunks.js";
-import { isPathOutput } from "../results/values.js";
-import { outputPath, storedAs } from "../store/layout.js";
+import { pathOutputValues } from "../results/outputs.js";
 import { MAX_PLAN_BYTES, nodeFileHost, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { Plan, PlanValue } from "./plan.js";
-import { taskFinder } from "./refs.js";
 
 /** Bumped when what a cache file holds changes meaning. */
-const CACHE_FORMAT = 6;
+const CACHE_FORMAT = 7;
 
 /**
  * How many invocations keep their plan: a sweep run once per `-p` value would otherwise
@@ -128,25 +127,36 @@ export interface CachedPlan {
 
 /**
  * What a run needs of a kept plan to find every task in the store and say so, without the
- * plan: made only for a plan with no dynamic loop pending and no `cache = false` task.
+ * plan: made only for a plan with no dynamic loop pending and no `cache = false` task. Held
+ * in few strings rather than a few per task, which a run would parse and collect every time.
  */
 export interface NoopSummary {
   readonly file: string;
   readonly entry: string;
-  /** Every task's id and key, in plan order. */
-  readonly ids: readonly string[];
-  readonly keys: readonly string[];
+  /** How many tasks the plan has. */
+  readonly tasks: number;
+  /** Every task's key, in plan order, one after another (each `KEY_CHARS` long): `summaryKeys`. */
+  readonly keys: string;
+  /** The JSON of every task's id, in plan order: parsed only for a reporter that names each cached task. */
+  readonly ids: string;
   /** The most any task asks of each resource (as `Task.resources`): every task fits a machine exactly when one asking this does. */
   readonly most: { readonly cpus: number; readonly mem: number; readonly gpus: number };
   /**
-   * The entry's outputs, each task output in them replaced by its path in the store (as
-   * `pipe run` prints it); absent when one of them is a value read back from the store.
+   * What `pipe run` prints of each of the entry's outputs (results/outputs.ts's
+   * `pathOutputValues`); absent when one of them is a value read back from the store.
    */
-  readonly outputs?: Plan["outputs"];
+  readonly printed?: Readonly<Record<string, string>>;
+}
+
+/** A summary's keys, one by one. */
+export function* summaryKeys(summary: NoopSummary): Generator<string> {
+  for (let at = 0; at < summary.keys.length; at += KEY_CHARS) yield summary.keys.slice(at, at + KEY_CHARS);
 }
 
 interface CacheHead extends Omit<CachedPlan, "plan"> {
   readonly format: number;
+  /** The invocation's JSON, which the file's name is a hash of. */
+  readonly invocation: string;
   readonly build: string;
   /** Random, made when the file is written: what a noted plan hash belongs to. */
   readonly stamp: string;
@@ -181,8 +191,29 @@ export interface Invocation {
 export const planCacheDir = (projectDir: string): string => path.join(projectDir, ".pipe", "plan-cache");
 
 function cacheFile(invocation: Invocation): string {
-  const name = createHash("sha256").update(JSON.stringify(invocation)).digest("hex").slice(0, 32);
-  return path.join(planCacheDir(path.dirname(invocation.entryFile)), `${name}.json`);
+  return path.join(planCacheDir(path.dirname(invocation.entryFile)), `${nameOf(JSON.stringify(invocation))}.json`);
+}
+
+/**
+ * A file name for a text: two 53-bit string hashes of it (cyrb53, with two seeds). Only a
+ * name, not a checksum: the head holds the invocation it was made for, and a file made for
+ * another is not reused. So node's crypto, which costs a command some 3 ms to load, is not
+ * needed to find a kept plan.
+ */
+function nameOf(text: string): string {
+  const half = (seed: number): string => {
+    let h1 = 0xdeadbeef ^ seed;
+    let h2 = 0x41c6ce57 ^ seed;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
+  };
+  return half(1) + half(2);
 }
 
 declare global {
@@ -192,19 +223,20 @@ declare global {
   }
 }
 
-let buildId: string | undefined;
+let buildText: string | undefined;
 /**
  * pipe's own build: the stat data of its compiled modules, so that a new pipe never reuses an
  * old one's plan. Listed one directory at a time, and stat'ed without bigints (a module
  * rewritten moves its ctime; its inode, size or mtime too, mostly): asked on every reuse.
  * They are dist/'s, or when the bundle runs, the bundle's: it holds all of the code that
- * compiles (bundling writes every file of it anew), and a `tsc` since leaves it unused.
+ * compiles (bundling writes every file of it anew), and a `tsc` since leaves it unused. Kept
+ * as the text itself (a line per module), compared whole.
  */
 function build(): string {
-  if (buildId !== undefined) return buildId;
+  if (buildText !== undefined) return buildText;
   const dist = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   const root = import.meta.pipeBundle ? path.join(dist, "bundle") : dist;
-  const digest = createHash("sha256");
+  let text = "";
   const walk = (dir: string, rel: string): void => {
     const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
@@ -212,12 +244,12 @@ function build(): string {
       if (e.isDirectory()) walk(file, `${rel}${e.name}/`);
       else if (/\.[jt]s$/.test(e.name)) {
         const s = fs.statSync(file, { throwIfNoEntry: false });
-        digest.update(`${rel}${e.name}\0${s ? `${s.mode}:${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : "missing"}\n`);
+        text += `${rel}${e.name} ${s ? `${s.mode}:${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}` : "missing"}\n`;
       }
     }
   };
   walk(root, "");
-  return (buildId = digest.digest("hex"));
+  return (buildText = text);
 }
 
 /**
@@ -240,7 +272,7 @@ export async function reusePlan(invocation: Invocation, hasher: ContentHasher): 
   }
   const planBytes = opened.planBytes;
   const reusable = async (): Promise<boolean> => {
-    if (cached?.format !== CACHE_FORMAT || cached.build !== build() || !Array.isArray(cached.reads) || !Array.isArray(cached.hashed)) return false;
+    if (cached?.format !== CACHE_FORMAT || cached.invocation !== JSON.stringify(invocation) || cached.build !== build() || !Array.isArray(cached.reads) || !Array.isArray(cached.hashed)) return false;
     if (cached.planBytes !== planBytes) return false;
     for (const [read, print] of cached.reads) if (!unchangedRead(read, print)) return false;
     for (const [file, hash] of cached.hashed) {
@@ -462,7 +494,7 @@ export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHa
     // The plan goes first to a file of its own, in pieces, for its length in the head; the
     // head comes first in the cache file (JSON.stringify writes no line break: it ends at the first).
     const planBytes = writePieces(planTmp, compactChunks(plan, "tasks", undefined, true));
-    const head = JSON.stringify({ format: CACHE_FORMAT, build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes, ...(noop ? { noop } : {}) } satisfies CacheHead);
+    const head = JSON.stringify({ format: CACHE_FORMAT, invocation: JSON.stringify(invocation), build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes, ...(noop ? { noop } : {}) } satisfies CacheHead);
     writePieces(tmp, lineThenFile(head, planTmp));
     // Opened before it is renamed: a cache file written over it since is another file.
     const fd = fs.openSync(tmp, "r");
@@ -533,38 +565,15 @@ function* lineThenFile(line: string, file: string): Generator<string | Uint8Arra
 }
 
 function noopSummary(plan: Plan, storeDir: string): NoopSummary | undefined {
-  if (plan.pending?.length || plan.tasks.some((t) => !t.cache)) return undefined;
+  if (plan.pending?.length || plan.tasks.some((t) => !t.cache || t.key.length !== KEY_CHARS)) return undefined;
   const most = { cpus: 1, mem: 0, gpus: 0 };
   for (const t of plan.tasks) {
     most.cpus = Math.max(most.cpus, t.resources.cpus ?? 1);
     most.mem = Math.max(most.mem, t.resources.mem ?? 0);
     most.gpus = Math.max(most.gpus, t.resources.gpus ?? 0);
   }
-  const outputs = storedOutputs(plan, storeDir);
-  return { file: plan.file, entry: plan.entry, ids: plan.tasks.map((t) => t.id), keys: plan.tasks.map((t) => t.key), most, ...(outputs ? { outputs } : {}) };
-}
-
-/**
- * The entry's outputs with each task output replaced by the path `pipe run` prints for it
- * (results/outputs.ts: a file or directory output, whole, is its path in the store);
- * undefined when one is a value to read back.
- */
-function storedOutputs(plan: Plan, storeDir: string): Plan["outputs"] | undefined {
-  const find = taskFinder(plan);
-  let paths = true;
-  const resolve = (v: PlanValue): PlanValue => {
-    if (v === null || typeof v !== "object") return v;
-    if (Array.isArray(v)) return v.map(resolve);
-    if ("$path" in v) return v;
-    if ("$record" in v) return { $record: Object.fromEntries(Object.entries(v.$record).map(([k, f]) => [k, resolve(f)])) };
-    const task = find(v.$ref);
-    const output = task && plan.actions[task.action]?.outputs.find((o) => o.name === v.output);
-    if (!task || !output || v.fields || !isPathOutput(output.type)) {
-      paths = false;
-      return null;
-    }
-    return { $path: outputPath(storeDir, task.key, storedAs(output)) };
-  };
-  const outputs = plan.outputs.map((o) => ({ ...o, value: resolve(o.value) }));
-  return paths ? outputs : undefined;
+  const keys = plan.tasks.map((t) => t.key).join("");
+  const ids = JSON.stringify(plan.tasks.map((t) => t.id));
+  const printed = pathOutputValues(plan, storeDir);
+  return { file: plan.file, entry: plan.entry, tasks: plan.tasks.length, keys, ids, most, ...(printed ? { printed } : {}) };
 }

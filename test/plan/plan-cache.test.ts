@@ -165,6 +165,20 @@ describe("the plan cache", () => {
     expect((await expectRecompiled(dir, overlay)).config.local.cpus).toBe(2);
   });
 
+  it("never reuses a plan kept for another invocation, even under its name", async () => {
+    const dir = project();
+    const half = await expectRecompiled(dir, { param: ["lrs=[0.5]"] });
+    const [halfFile] = fs.readdirSync(planCacheDir(dir)).filter((f) => f.endsWith(".json"));
+    const other = await expectRecompiled(dir, { param: ["lrs=[0.7]"] });
+    const otherFile = fs.readdirSync(planCacheDir(dir)).find((f) => f.endsWith(".json") && f !== halfFile)!;
+    // The names are a hash of the invocation: the other's file given the first's name, as a collision would.
+    fs.copyFileSync(path.join(planCacheDir(dir), otherFile), path.join(planCacheDir(dir), halfFile!));
+    const again = await expectRecompiled(dir, { param: ["lrs=[0.5]"] });
+    expect(again.plan.params).toEqual(half.plan.params);
+    expect(again.plan.params).not.toEqual(other.plan.params);
+    expect((await plan(dir, { param: ["lrs=[0.5]"] })).reused).toBe(true);
+  });
+
   it("does not keep a compilation that read a file written moments ago", async () => {
     const dir = project();
     fs.appendFileSync(path.join(dir, "main.pipe"), "\n");

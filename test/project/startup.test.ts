@@ -29,7 +29,7 @@ import fs from "node:fs";
 const out = process.env.RECORD_MODULES_TO;
 register("./hooks.mjs", import.meta.url, { data: { out } });
 const require = createRequire(import.meta.url);
-process.on("exit", () => fs.appendFileSync(out, Object.keys(require.cache).map((f) => "file://" + f + "\\n").join("")));
+process.on("exit", () => fs.appendFileSync(out, [...Object.keys(require.cache).map((f) => "file://" + f), ...process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => "builtin:" + m.slice(13))].map((f) => f + "\\n").join("")));
 `;
 
 /** A copy of this build's bin/ and dist/ (without its bundle), with the package's node_modules; bundled anew when `bundled`. */
@@ -65,10 +65,13 @@ function bundledModules(home: string): Map<string, string[]> {
 async function recorded(home: string, cwd: string, ...args: string[]) {
   const out = path.join(tmp, `modules-${Math.random().toString(36).slice(2)}.txt`);
   const r = await execa("node", ["--import", path.join(tmp, "record.mjs"), path.join(home, "bin", "pipe.js"), ...args], { cwd, reject: false, stripFinalNewline: false, env: { RECORD_MODULES_TO: out } });
-  const files = fs.readFileSync(out, "utf8").split("\n").filter(Boolean);
+  const lines = fs.readFileSync(out, "utf8").split("\n").filter(Boolean);
+  const files = lines.filter((f) => !f.startsWith("builtin:"));
   const held = bundledModules(home);
   const modules = files.flatMap((f) => held.get(f) ?? [f]);
-  return { code: r.exitCode, out: r.stdout, err: r.stderr, files, modules };
+  // node's own modules, by name, as process.moduleLoadList has them ("internal/..." among them).
+  const builtins = lines.filter((f) => f.startsWith("builtin:")).map((f) => f.slice("builtin:".length));
+  return { code: r.exitCode, out: r.stdout, err: r.stderr, files, modules, builtins };
 }
 
 const HEAVY: Record<string, RegExp> = {
@@ -117,6 +120,9 @@ describe.each(["compiled", "bundled"] as const)("start-up, %s", (kind) => {
     const noop = await recorded(home(), dir, "run", "main.pipe");
     expect(noop.code, noop.err).toBe(0);
     expect(loadedOf(noop.modules)).toEqual([]);
+    // Bundled, node's crypto is loaded when something is hashed (bin/bundle-cli.mjs): nothing is, here.
+    expect(first.builtins).toContain("crypto");
+    if (kind === "bundled") expect(noop.builtins).not.toContain("crypto");
     expect(noop.out).toBe(first.out);
     expect(noop.out).toMatch(/^n = 3\nws = \[/);
     expect(noop.err).toMatch(/: ok \(4 cached\)\n$/);

@@ -16,6 +16,8 @@ export type RunEvent =
 
 export interface Reporter {
   event(e: RunEvent): void;
+  /** Set when "cached" events are dropped: a run of a kept plan then names no cached task (it would read every id for it). */
+  readonly ignoresCached?: boolean;
   /** Called once, after the last event. */
   close(): void;
 }

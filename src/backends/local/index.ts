@@ -19,12 +19,12 @@ import type { Plan } from "../../plan/plan.js";
 import { planStates, runsAnyway } from "../../plan/state.js";
 import type { Reporter } from "./events.js";
 import type { ExpansionFailure, Replan } from "./driver.js";
-import type { NoopSummary } from "../../plan/plan-cache.js";
+import { summaryKeys, type NoopSummary } from "../../plan/plan-cache.js";
 import type { RunRecord } from "./records.js";
 import { IdleBook, RunBook } from "./run-book.js";
 import { plansDir } from "./run-storage.js";
 import { neverFit, Scheduler, type LocalLimits } from "./scheduler.js";
-import { inStore } from "../../store/layout.js";
+import { allInStore } from "../../store/layout.js";
 import { registerNeeds, whileCollecting } from "../../store/needs.js";
 import { removeStaleWork } from "../../store/stale-work.js";
 
@@ -90,16 +90,16 @@ export interface KeptRunOptions extends Pick<RunOptions, "storeDir" | "projectDi
 export async function runKept(options: KeptRunOptions): Promise<Omit<RunOutcome, "plan" | "expansionFailures"> | undefined> {
   const { summary, storeDir, reporter } = options;
   if (options.signal.aborted || options.planHash === undefined || !fs.existsSync(path.join(plansDir(options.projectDir), `${options.planHash}.json`))) return undefined;
-  const releaseNeeds = registerNeeds(storeDir, summary.keys);
+  const releaseNeeds = registerNeeds(storeDir, summaryKeys(summary));
   try {
     await whileCollecting(storeDir, options.signal);
     if (options.signal.aborted) return undefined;
-    for (const key of summary.keys) if (!inStore(storeDir, key)) return undefined;
+    if (!allInStore(storeDir, summaryKeys(summary))) return undefined;
     const now = options.now ?? (() => new Date());
     const book = new IdleBook(summary, options.projectDir, options.planOf, now(), options.context, options.planHash);
-    const total = summary.ids.length;
+    const total = summary.tasks;
     reporter.event({ type: "plan", total, toRun: 0, cached: total });
-    for (const id of summary.ids) reporter.event({ type: "cached", task: id });
+    if (!reporter.ignoresCached) for (const id of JSON.parse(summary.ids) as string[]) reporter.event({ type: "cached", task: id });
     removeStaleWork(storeDir);
     const record = book.close("ok", now());
     reporter.close();

@@ -132,12 +132,11 @@ function pickDefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** What IdleBook needs of a plan: its ids and keys (plan/plan-cache.ts's NoopSummary). */
+/** What IdleBook needs of a plan: its file, entry and number of tasks (plan/plan-cache.ts's NoopSummary). */
 export interface IdlePlan {
   readonly file: string;
   readonly entry: string;
-  readonly ids: readonly string[];
-  readonly keys: readonly string[];
+  readonly tasks: number;
 }
 
 /**
@@ -162,14 +161,14 @@ export class IdleBook {
     ({ id: this.id, dir: this.dir } = createRunDir(projectDir, started));
     this.planHash = savePlan(projectDir, planOf, this.dir, knownPlanHash);
     this.header = { id: this.id, file: plan.file, entry: plan.entry, started: started.toISOString(), status: "running", pid: process.pid, ...context, tasks: [] };
-    writeRecord(this.dir, { ...this.header, cachedOnly: plan.ids.length });
+    writeRecord(this.dir, { ...this.header, cachedOnly: plan.tasks });
   }
 
   /** The record as RunBook's `finalRecord` leaves it for a run that ran nothing: no task table, their number. */
   close(status: RunRecord["status"], ended: Date): RunRecord {
     this.header.status = status;
     this.header.ended = ended.toISOString();
-    const record: RunRecord = { ...this.header, cachedOnly: this.plan.ids.length };
+    const record: RunRecord = { ...this.header, cachedOnly: this.plan.tasks };
     writeRecord(this.dir, record);
     return record;
   }
