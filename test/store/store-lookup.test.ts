@@ -1,11 +1,13 @@
 // `storeLookup`: many keys asked of a store at once give exactly `inStore`'s answers, whether
-// the store's directory is listed (far fewer entries than keys) or each key stat'ed.
+// the store's directory is listed (far fewer entries than keys) or each key stat'ed. And
+// `allInStore`, which a run of a kept plan asks of all of its keys: `inStore` of every one.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { inStore, storeLookup } from "../../src/store/index.js";
+import { allInStore } from "../../src/store/layout.js";
 
 const made: string[] = [];
 afterAll(() => {
@@ -86,5 +88,36 @@ describe("storeLookup", () => {
     const statted = storeLookup(many, 10);
     entry(many, key(10));
     expect(statted(key(10))).toBe(true);
+  });
+});
+
+describe("allInStore", () => {
+  it("is whether inStore holds of every key, committed, uncommitted, a file in the way or missing, in any order", () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("entry", "uncommitted", "file", "none"), { minLength: 0, maxLength: 60 }), (kinds) => {
+        const store = tmp();
+        kinds.forEach((kind, i) => {
+          if (kind === "entry") entry(store, key(i));
+          else if (kind === "uncommitted") entry(store, key(i), false);
+          else if (kind === "file") fs.writeFileSync(path.join(store, key(i)), "");
+        });
+        const keys = kinds.map((_, i) => key(i));
+        const expected = keys.every((k) => inStore(store, k));
+        expect(allInStore(store, keys)).toBe(expected);
+        // As a run asks it: from a generator, here backwards.
+        const backwards = function* () {
+          for (let i = keys.length - 1; i >= 0; i--) yield keys[i]!;
+        };
+        expect(allInStore(store, backwards())).toBe(expected);
+        fs.rmSync(store, { recursive: true, force: true });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("holds of no keys, and of none in a store that does not exist", () => {
+    const dir = tmp();
+    expect(allInStore(path.join(dir, "none"), [])).toBe(true);
+    expect(allInStore(path.join(dir, "none"), [key(0)])).toBe(false);
   });
 });
