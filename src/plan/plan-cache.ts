@@ -216,6 +216,9 @@ function nameOf(text: string): string {
   return half(1) + half(2);
 }
 
+/** A cache file's name, as `cacheFile` makes it. */
+const CACHE_NAME = /^[0-9a-f]{28}\.json$/;
+
 declare global {
   interface ImportMeta {
     /** Set (by bin/bundle-cli.mjs) in the bundled command line, dist/bundle/. */
@@ -526,9 +529,11 @@ function markUsed(file: string): void {
 }
 
 /**
- * Removes all but the `KEPT_PLANS` cache files used last, with their notes, and the
- * temporary files of writers long gone. Another pipe may prune or read at the same time: a
- * file already gone is no error, and one open for reading stays readable.
+ * Removes all but the `KEPT_PLANS` cache files used last, with their notes, the temporary
+ * files of writers long gone, and cache files named as `nameOf` names none (an older pipe's,
+ * which would otherwise stay beside the plan kept anew for the same invocation). Another pipe
+ * may prune or read at the same time: a file already gone is no error, and one open for
+ * reading stays readable.
  */
 function prune(dir: string): void {
   const names = fs.readdirSync(dir);
@@ -541,7 +546,10 @@ function prune(dir: string): void {
     if (!stat?.isFile()) continue;
     if (name.endsWith(".tmp") || name.endsWith(".tmp.plan")) {
       if (now - stat.mtimeMs > STALE_TMP_MS) fs.rmSync(file, { force: true });
-    } else if (name.endsWith(".json")) kept.push({ name, used: stat.mtimeMs });
+    } else if (name.endsWith(".json")) {
+      if (CACHE_NAME.test(name)) kept.push({ name, used: stat.mtimeMs });
+      else for (const gone of [file, notesOf(file)]) fs.rmSync(gone, { force: true });
+    }
     else if (name.endsWith(".plan") && !present.has(name.replace(/\.plan$/, ".json"))) fs.rmSync(file, { force: true });
   }
   kept.sort((a, b) => b.used - a.used || (a.name < b.name ? -1 : 1));

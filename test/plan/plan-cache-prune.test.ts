@@ -55,7 +55,7 @@ describe("the plan cache", () => {
     expect(await plan(dir, 200)).toBe(false);
   });
 
-  it("removes the temporary files of writers gone an hour and notes without their plan, and leaves a fresh one", async () => {
+  it("removes the temporary files of writers gone an hour, notes without their plan and an older pipe's cache files, and leaves a fresh one", async () => {
     const dir = project();
     expect(await plan(dir, 0)).toBe(false);
     const cache = planCacheDir(dir);
@@ -67,12 +67,16 @@ describe("the plan cache", () => {
     }
     fs.writeFileSync(path.join(cache, "4567.json.88888.tmp"), "being written");
     fs.writeFileSync(path.join(cache, "89ab.plan"), "a note whose plan is gone");
+    // Named as an older pipe named its cache files, with its note: gone, however recent.
+    const older = "0123456789abcdef0123456789abcdef";
+    fs.writeFileSync(path.join(cache, `${older}.json`), "an older pipe's plan");
+    fs.writeFileSync(path.join(cache, `${older}.plan`), "its note");
     const before = fs.readdirSync(cache);
     expect(await plan(dir, 1)).toBe(false);
     const after = fs.readdirSync(cache);
-    for (const f of [...left, "89ab.plan"]) expect(after).not.toContain(f);
+    for (const f of [...left, "89ab.plan", `${older}.json`, `${older}.plan`]) expect(after).not.toContain(f);
     expect(after).toContain("4567.json.88888.tmp");
     expect(cacheFiles(dir)).toHaveLength(2);
-    expect(before.filter((f) => f.endsWith(".json")).every((f) => after.includes(f))).toBe(true);
+    expect(before.filter((f) => f.endsWith(".json") && f !== `${older}.json`).every((f) => after.includes(f))).toBe(true);
   });
 });
