@@ -18,26 +18,39 @@ const findersOf = new WeakMap<Plan, (id: string) => Task | undefined>();
 
 /**
  * A plan's task by its id. The task after the one found last is tried first: a fan-in's
- * references and an entry's outputs name their tasks in plan order, so that a map of every
- * task by id (100,000 ids hashed: 50 to 100 ms) is made only when one is asked out of order.
+ * references and an entry's outputs name their tasks in plan order. One asked out of order is
+ * looked for by scanning on from there, until the scans together have passed as many tasks
+ * as the plan has; only then is a map of every task by id made (100,000 ids hashed: 50 to 100
+ * ms), so that a few lookups out of order (the entry's output of the last task) cost a scan.
  */
 export function taskFinder(plan: Plan): (id: string) => Task | undefined {
   let find = findersOf.get(plan);
   if (find) return find;
   const tasks = plan.tasks;
   let next = 0;
+  let scanned = 0;
   let at: Map<string, number> | undefined;
+  const found = (i: number): Task => {
+    next = i + 1;
+    return tasks[i]!;
+  };
   find = (id) => {
     const hinted = tasks[next];
-    if (hinted !== undefined && hinted.id === id) {
-      next++;
-      return hinted;
+    if (hinted !== undefined && hinted.id === id) return found(next);
+    if (!at) {
+      // Every task but the one tried, from the one after it.
+      const first = hinted === undefined ? 0 : next + 1;
+      const span = hinted === undefined ? tasks.length : tasks.length - 1;
+      for (let k = 0; k < span && scanned < tasks.length; k++, scanned++) {
+        const i = (first + k) % tasks.length;
+        if (tasks[i]!.id === id) return found(i);
+      }
+      if (scanned < tasks.length) return undefined;
+      at = new Map();
+      for (let i = 0; i < tasks.length; i++) at.set(tasks[i]!.id, i);
     }
-    at ??= new Map(tasks.map((t, i) => [t.id, i]));
     const i = at.get(id);
-    if (i === undefined) return undefined;
-    next = i + 1;
-    return tasks[i];
+    return i === undefined ? undefined : found(i);
   };
   findersOf.set(plan, find);
   return find;
