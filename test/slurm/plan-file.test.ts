@@ -37,6 +37,31 @@ describe("ByteWriter", () => {
     }
   });
 
+  it("seals every buffer full to its last byte, however the text came: many pieces, long ones, bytes between", () => {
+    for (const size of [7, 1000, 1 << 16]) {
+      const sealed: number[] = [];
+      const out = new ByteWriter(size, (bytes) => {
+        sealed.push(bytes.length);
+        return Buffer.from(bytes);
+      });
+      const expected: Buffer[] = [];
+      for (let i = 0; i < 30_000; i++) {
+        const piece = i % 997 === 0 ? "🙂日本".repeat(3000 + i) : PIECES[(i * 7) % PIECES.length]!;
+        if (i % 5003 === 0) {
+          const bytes = Buffer.from(`${piece}|${i}`, "utf8");
+          out.writeBytes(bytes);
+          expected.push(Buffer.from(bytes));
+        } else {
+          out.write(piece);
+          expected.push(Buffer.from(piece, "utf8"));
+        }
+      }
+      expect(out.bytes().equals(Buffer.concat(expected))).toBe(true);
+      expect(sealed.slice(0, -1).every((n) => n === size)).toBe(true);
+      expect(sealed.at(-1)).toBeLessThanOrEqual(size);
+    }
+  });
+
   it("gives no bytes when nothing is written", () => {
     expect(new ByteWriter().bytes().length).toBe(0);
   });

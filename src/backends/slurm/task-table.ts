@@ -320,9 +320,10 @@ function listedInputLines(plan: Plan, task: Task, list: string): string[] {
 function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList: string | undefined): string[] {
   const first = tasks[0]!;
   const action = plan.actions[first.action]!;
-  // JSON.stringify(entryMeta(...)) in pieces: bash text to concatenate.
-  const pieces: string[] = [];
-  const text = (s: string) => pieces.push(shellQuote(s));
+  // JSON.stringify(entryMeta(...)) in pieces: literal text (quoted once, where pieces of it
+  // meet: a fan-in's arguments are megabytes) and bash words to concatenate.
+  const pieces: Piece[] = [];
+  const text = (s: string) => pieces.push({ text: s });
   const piece = (values: string[]) => {
     const p = fields.of(values);
     if ("constant" in p) text(p.constant);
@@ -330,10 +331,10 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
   };
   text('{"task":');
   // Most ids are their JSON string without the quotes, and the row has them already.
-  if (tasks.length > 1 && tasks.every((t) => PLAIN_ID.test(t.id) || (JSON.stringify(t.id) === `"${t.id}"` && printable(t.id) === t.id))) pieces.push(`'"'`, '"$task"', `'"'`);
+  if (tasks.length > 1 && tasks.every((t) => PLAIN_ID.test(t.id) || (JSON.stringify(t.id) === `"${t.id}"` && printable(t.id) === t.id))) pieces.push({ text: '"' }, '"$task"', { text: '"' });
   else piece(tasks.map((t) => JSON.stringify(t.id)));
   text(',"key":');
-  pieces.push(`'"'`, '"$key"', `'"'`);
+  pieces.push({ text: '"' }, '"$key"', { text: '"' });
   text(`,"action":${JSON.stringify(first.action)},"definition":${JSON.stringify(action.definition)},"definitionHash":${JSON.stringify(action.definitionHash)},"args":`);
   piece(tasks.map((t) => JSON.stringify(t.args)));
   text(',"files":');
@@ -356,7 +357,7 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
   text(",");
   piece(tasks.map((t) => `"cache":${t.cache},`));
   const run = pieces.splice(0);
-  const printf = (words: string[]) => (words.length ? [`printf '%s' ${mergeQuoted(words).join(" ")}`] : []);
+  const printf = (words: Piece[]) => (words.length ? [`printf '%s' ${shellWords(words).join(" ")}`] : []);
   return [
     "{",
     "# shellcheck disable=SC2016 # JSON: nothing in it is to be expanded",
@@ -369,6 +370,27 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
   ];
 }
 
+/** Literal text, or a bash word (an expansion) as it is to be written. */
+type Piece = { readonly text: string } | string;
+
+/** The pieces as bash words: adjacent literal texts as one quoted word (printf's `%s` concatenates them anyway). */
+function shellWords(pieces: readonly Piece[]): string[] {
+  const out: string[] = [];
+  let pending: string[] | undefined;
+  const flush = () => {
+    if (pending) out.push(shellQuote(pending.join("")));
+    pending = undefined;
+  };
+  for (const p of pieces) {
+    if (typeof p === "string") {
+      flush();
+      out.push(p);
+    } else (pending ??= []).push(p.text);
+  }
+  flush();
+  return out;
+}
+
 /** An id of printable ASCII without a quote or a backslash: its JSON is itself in quotes, and it is printed as it is. */
 const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
@@ -378,25 +400,6 @@ function upstreamJson(inputs: readonly TaskInput[]): string {
 }
 
 const NO_FILES: readonly KeyFile[] = [];
-
-/** Adjacent single-quoted words as one: `'a' 'b'` → `'ab'` (printf's `%s` concatenates them anyway). */
-function mergeQuoted(words: string[]): string[] {
-  const out: string[] = [];
-  let pending: string[] | undefined;
-  const flush = () => {
-    if (pending) out.push(shellQuote(pending.join("")));
-    pending = undefined;
-  };
-  for (const w of words) {
-    const value = quotedValue(w);
-    if (value === undefined) {
-      flush();
-      out.push(w);
-    } else (pending ??= []).push(value);
-  }
-  flush();
-  return out;
-}
 
 // --- commands ------------------------------------------------------------------------------
 
