@@ -62,14 +62,15 @@ function importedBuiltinNames() {
 }
 const builtinNames = importedBuiltinNames();
 
-/** Loaded only when first used: commander requires child_process for executable subcommands, which pipe has none of. */
-const LAZY_BUILTINS = new Set(["node:child_process"]);
-
 /**
- * Imported, and loaded only when first used: node's crypto costs a command some 3 ms to load,
- * and a run of a kept plan hashes nothing. Every name imported of it must be a function.
+ * Loaded only when first used, required or imported: commander requires child_process for
+ * executable subcommands, which pipe has none of; node's crypto costs a command some 3 ms to
+ * load, and a run of a kept plan hashes nothing. Every name imported of one must be a function.
  */
-const LAZY_IMPORTS = new Set(["node:crypto"]);
+const LAZY = new Set(["node:child_process", "node:crypto"]);
+
+/** The start of a lazy module's text: `m()` loads it, once. */
+const lazyLoader = (from) => `let loaded;\nconst m = () => (loaded ??= require(${from}));\n`;
 
 const external = {
   name: "external-packages",
@@ -79,7 +80,7 @@ const external = {
     // lazy (fs's streams, for one).
     build.onResolve({ filter: /^node:/ }, (args) => {
       if (args.kind === "dynamic-import" || args.namespace === "lazy-builtin" || args.namespace === "builtin") return { path: args.path, external: true };
-      if (args.kind === "require-call" && LAZY_BUILTINS.has(args.path)) return { path: args.path, namespace: "lazy-builtin" };
+      if (args.kind === "require-call" && LAZY.has(args.path)) return { path: args.path, namespace: "lazy-builtin" };
       if (args.kind === "import-statement") return { path: args.path, namespace: "builtin" };
       return { path: args.path, external: true };
     });
@@ -89,7 +90,7 @@ const external = {
     build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => {
       const names = [...(builtinNames.get(args.path) ?? [])];
       const from = JSON.stringify(args.path);
-      if (!LAZY_IMPORTS.has(args.path)) {
+      if (!LAZY.has(args.path)) {
         return { contents: [`const m = require(${from});`, "export default m;", ...names.map((name) => `export const ${name} = m.${name};`), ""].join("\n"), loader: "js" };
       }
       const module = createRequire(import.meta.url)(args.path);
@@ -97,8 +98,7 @@ const external = {
       if (notFunction) throw new Error(`bundle-cli: ${args.path}'s ${notFunction} is imported by name, which a lazy module allows only of functions`);
       return {
         contents: [
-          "let loaded;",
-          `const m = () => (loaded ??= require(${from}));`,
+          lazyLoader(from),
           "export default new Proxy({}, { get: (_, name) => m()[name] });",
           ...names.map((name) => `export function ${name}(...args) { return m().${name}(...args); }`),
           "",
@@ -107,7 +107,7 @@ const external = {
       };
     });
     build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => ({
-      contents: `let loaded;\nmodule.exports = new Proxy({}, { get: (_, name) => (loaded ??= require(${JSON.stringify(args.path)}))[name] });\n`,
+      contents: `${lazyLoader(JSON.stringify(args.path))}module.exports = new Proxy({}, { get: (_, name) => m()[name] });\n`,
       loader: "js",
     }));
     build.onResolve({ filter: /^[^./]/ }, (args) => {
