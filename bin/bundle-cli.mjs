@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The bundled command line, dist/bundle/: the modules tsc compiled into dist/ for `pipe`
-// (dist/cli/index.js and everything it imports), with commander, picocolors and zod, in a few
+// (dist/cli/index.js and everything it imports), with the packages of BUNDLED, in a few
 // files rather than some ninety, so that a command spends its start-up running rather than
 // resolving, reading and compiling modules one by one. What each command loads only when it
 // runs (the `import()`s of src/cli/commands.ts and below) stays apart, by esbuild's code
 // splitting, in the groups below. The other packages stay outside, loaded from node_modules
 // as before; so do the programs tasks run (dist/runtime/*.js), the language server's own
-// entry and the prettier plugin, which are dist/'s files as tsc wrote them.
+// entry and the prettier plugin, which are dist/'s files as tsc wrote them. The files are
+// CommonJS (commonJs below), which bin/pipe.js loads from V8's code cache.
 //
 // In the bundle, `import.meta.url` of every module is the URL of its own file in dist/, as
 // if it were not bundled: code that finds pipe's files from where it sits (host.ts's
@@ -37,10 +38,12 @@ if (!fs.existsSync(entry)) {
 /**
  * The packages bundled in: commander and picocolors, which every command loads, and zod, whose
  * hundred modules cost a compile about 0.1 s of CPU to load one by one (in its own chunk, so
- * that what never reads a file from outside never loads it). Every other one is imported from
- * node_modules.
+ * that what never reads a file from outside never loads it); log-update, an ES module only,
+ * which the bundle, CommonJS, could not require on every Node 20 (with what it imports), and
+ * chevrotain (chevrotainBundled). Every other one is required from node_modules, or imported
+ * when pipe imports it with `import()` (execa).
  */
-const BUNDLED = new Set(["commander", "picocolors", "zod"]);
+const BUNDLED = new Set(["commander", "picocolors", "zod", "log-update"]);
 
 /** The names dist/'s modules import of each of node's modules (`import { a, b as c } from "node:x"`). */
 function importedBuiltinNames() {
@@ -75,9 +78,9 @@ const lazyLoader = (from) => `let loaded;\nconst m = () => (loaded ??= require($
 const external = {
   name: "external-packages",
   setup(build) {
-    // node's own modules through `require`, not `import`: an import makes node build the
-    // module's ESM facade, which reads every export, and so loads what the module keeps
-    // lazy (fs's streams, for one).
+    // node's own modules through `require`, reading only the names pipe imports of them:
+    // reading every export (an ES module's facade, or esbuild's `__toESM` copying them into
+    // each file) loads what the module keeps lazy (fs's streams, for one).
     build.onResolve({ filter: /^node:/ }, (args) => {
       if (args.kind === "dynamic-import" || args.namespace === "lazy-builtin" || args.namespace === "builtin") return { path: args.path, external: true };
       if (args.kind === "require-call" && LAZY.has(args.path)) return { path: args.path, namespace: "lazy-builtin" };
@@ -111,6 +114,8 @@ const external = {
       loader: "js",
     }));
     build.onResolve({ filter: /^[^./]/ }, (args) => {
+      // What a bundled package imports is bundled with it.
+      if (args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
       const name = args.path.startsWith("@") ? args.path.split("/").slice(0, 2).join("/") : args.path.split("/")[0];
       return BUNDLED.has(name) ? undefined : { path: args.path, external: true };
     });
@@ -231,6 +236,19 @@ function groupImports({ imports, packages, entries }) {
 }
 
 /**
+ * dist/syntax/chevrotain.js imports chevrotain's single-file build by its URL, awaited at its
+ * top level, which CommonJS has not: in the bundle it re-exports the same names from that
+ * file, bundled in (into the front end's chunk).
+ */
+const chevrotainModule = path.join(dist, "syntax", "chevrotain.js");
+function chevrotainBundled(text) {
+  const names = /^export const \{([^}]*)\} = chevrotain;$/m.exec(text);
+  if (!names) throw new Error("bundle-cli: dist/syntax/chevrotain.js no longer exports `const { ... } = chevrotain`");
+  const file = path.join(path.dirname(createRequire(import.meta.url).resolve("chevrotain")), "..", "chevrotain.mjs");
+  return `export {${names[1]}} from ${JSON.stringify(file)};\n`;
+}
+
+/**
  * Gives every module of dist/ its own file's URL as `import.meta.url` (the bundle's files sit
  * in dist/bundle/, one level down), and makes each entry import the groups it reaches.
  */
@@ -240,6 +258,7 @@ const ownUrl = (injected) => ({
     build.onLoad({ filter: /\.js$/ }, async (args) => {
       if (!args.path.startsWith(dist + path.sep)) return undefined;
       let text = await fs.promises.readFile(args.path, "utf8");
+      if (args.path === chevrotainModule) text = chevrotainBundled(text);
       if (text.includes("import.meta.url")) {
         const relative = path.relative(out, args.path).split(path.sep).join("/");
         text = text.replaceAll("import.meta.url", `new URL(${JSON.stringify(relative)}, import.meta.url).href`);
@@ -274,8 +293,6 @@ const options = {
   chunkNames: "[name]-[hash]",
   // What the plan cache names pipe's build by (src/plan/plan-cache.ts): the bundle's files.
   define: { "import.meta.pipeBundle": "true" },
-  // commander and picocolors are CommonJS: their `require`s of node's modules need a real require.
-  banner: { js: 'import { createRequire as __pipeRequire } from "node:module";\nconst require = __pipeRequire(import.meta.url);' },
   legalComments: "none",
   logLevel: "warning",
 };
@@ -285,8 +302,47 @@ if (process.argv.includes("--groups")) {
   groups.forEach((members, g) => console.log(`group ${g}: ${[...members].map((m) => path.relative(dist, m)).sort().join(" ")}`));
   for (const [e, g] of injected) console.log(`${path.relative(dist, e)} imports groups ${[...g].sort().join(", ")}`);
 }
+/**
+ * A file of the bundle as CommonJS, which bin/pipe.js loads (`loadBundle` there): required,
+ * not imported, so that a command starts without node's ES module loader, and compiled from
+ * V8's code cache, which Node 20 keeps for no ES module. esbuild splits ES modules only, so
+ * each file is converted after. Its `import()`s become `__pipeImport()`, which the loader
+ * gives each file with `__pipeUrl`, the file's own URL (its `import.meta.url`): a file of the
+ * bundle is required, when the promise is awaited; anything else (execa) is imported.
+ */
+async function commonJs(file) {
+  // Each module's name, over its code, is kept as a legal comment: the others are dropped.
+  const { code } = await esbuild.transform(file.text.replace(/^\/\/ (dist\/\S+\.js)$/gm, "//! $1"), {
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    // Named as an ES module, for node's meaning of a CommonJS package's default export (its
+    // `module.exports`, as `import pkg from "vscode-languageserver/node.js"` needs).
+    sourcefile: path.basename(file.path).replace(/\.js$/, ".mjs"),
+    // As `Promise.resolve().then(() => __toESM(require(NAME), 1))`, which is made `__pipeImport(NAME)`.
+    supported: { "dynamic-import": false },
+    // The modules were ES modules: strict.
+    banner: '"use strict";',
+    define: { "import.meta.url": "__pipeUrl" },
+    legalComments: "inline",
+    logLevel: "warning",
+  });
+  const dynamic = "Promise.resolve().then(() => __toESM(require(";
+  let imports = 0;
+  const converted = code.replace(/Promise\.resolve\(\)\.then\(\(\) => __toESM\(require\(("[^"]+")\), 1\)\)/g, (_, name) => {
+    imports++;
+    return `__pipeImport(${name})`;
+  });
+  if (code.split(dynamic).length - 1 !== imports) throw new Error(`bundle-cli: ${path.relative(root, file.path)} has an import() of a name not written out, which the bundle cannot load`);
+  return converted;
+}
+
+const result = await esbuild.build({ ...options, plugins: [grouped(groups), external, ownUrl(injected)], metafile: true, write: false });
+const files = await Promise.all(result.outputFiles.map(async (file) => [file.path, file.path.endsWith(".js") ? await commonJs(file) : file.contents]));
 fs.rmSync(out, { recursive: true, force: true });
-const result = await esbuild.build({ ...options, plugins: [grouped(groups), external, ownUrl(injected)], metafile: true });
+fs.mkdirSync(out, { recursive: true });
+for (const [file, contents] of files) fs.writeFileSync(file, contents);
+fs.writeFileSync(path.join(out, "package.json"), '{ "type": "commonjs" }\n');
 
 /** Each file of the bundle, relative to dist/bundle, with the modules it holds: dist/... for pipe's, node_modules/... for a package's. */
 const modules = {};

@@ -285,6 +285,39 @@ describe.each(["compiled", "bundled"] as const)("start-up, %s", (kind) => {
 });
 
 describe("the bundle", () => {
+  it("compiles its files from V8's code cache, never from one made for another text of a file, and replaces one V8 rejects", async () => {
+    const copy = await makeHome(true);
+    const bundle = path.join(copy, "dist", "bundle");
+    const caches = () => fs.readdirSync(bundle).filter((f) => f.endsWith(".v8")).sort();
+    expect(caches()).toEqual([]);
+    const dir = project();
+    const first = await recorded(copy, dir, "rn");
+    expect(first.err).toContain("(Did you mean run?)");
+    // A cache of each file the command loaded, headed by the file's inode, size, mtime and ctime.
+    const loaded = first.files.filter((f) => f.includes("/dist/bundle/")).map((f) => path.basename(fileURLToPath(f)));
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(caches()).toEqual(loaded.map((f) => `${f}.v8`).sort());
+    for (const f of loaded) {
+      const s = fs.statSync(path.join(bundle, f));
+      const stamp = `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}\n`;
+      expect(fs.readFileSync(path.join(bundle, `${f}.v8`)).subarray(0, stamp.length).toString("latin1")).toBe(stamp);
+    }
+    // The file edited, its length the same (all V8 checks of the text): the cache made before is not used.
+    const holder = loaded.find((f) => fs.readFileSync(path.join(bundle, f), "utf8").includes("Did you mean"))!;
+    const cache = fs.readFileSync(path.join(bundle, `${holder}.v8`));
+    fs.writeFileSync(path.join(bundle, holder), fs.readFileSync(path.join(bundle, holder), "utf8").replaceAll("Did you mean", "Did yoU mean"));
+    const edited = await recorded(copy, dir, "rn");
+    expect(edited.err).toContain("(Did yoU mean run?)");
+    expect(fs.readFileSync(path.join(bundle, `${holder}.v8`)).equals(cache)).toBe(false);
+    // A cache for the file as it is, but not V8's: the file compiles from its text, and the cache is made again.
+    const s = fs.statSync(path.join(bundle, holder));
+    fs.writeFileSync(path.join(bundle, `${holder}.v8`), `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}\n${"x".repeat(1000)}`);
+    const rejected = await recorded(copy, dir, "rn");
+    expect(rejected.err).toContain("(Did yoU mean run?)");
+    expect(fs.statSync(path.join(bundle, `${holder}.v8`)).size).toBeGreaterThan(1100);
+    expect(fs.readdirSync(bundle).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
   it("lays each of pipe's modules out after the ones it imports in the same file, as node evaluates them", () => {
     const bundle = path.join(homes.bundled, "dist", "bundle");
     const importsOf = new Map<string, string[]>();
@@ -314,9 +347,9 @@ describe("the bundle", () => {
     let laidOut = 0;
     for (const file of fs.readdirSync(bundle).filter((f) => f.endsWith(".js"))) {
       // esbuild may lay a few of a module's declarations out ahead of it, each part under the
-      // module's name: the last is where its top level runs.
+      // module's name (`//! dist/...`): the last is where its top level runs.
       const at = new Map<string, number>();
-      for (const [i, m] of [...fs.readFileSync(path.join(bundle, file), "utf8").matchAll(/^\/\/ (dist\/\S+\.js)$/gm)].entries()) at.set(m[1]!, i);
+      for (const [i, m] of [...fs.readFileSync(path.join(bundle, file), "utf8").matchAll(/^\/\/! (dist\/\S+\.js)$/gm)].entries()) at.set(m[1]!, i);
       laidOut += at.size;
       for (const [m, i] of at) {
         for (const imported of imports(m)) {
