@@ -103,7 +103,10 @@ describe("allInStore", () => {
         });
         const keys = kinds.map((_, i) => key(i));
         const expected = keys.every((k) => inStore(store, k));
+        const cwd = process.cwd();
         expect(allInStore(store, keys)).toBe(expected);
+        // It asks from inside the store, and leaves the working directory as it was.
+        expect(process.cwd()).toBe(cwd);
         // As a run asks it: from a generator, here backwards.
         const backwards = function* () {
           for (let i = keys.length - 1; i >= 0; i--) yield keys[i]!;
@@ -119,5 +122,20 @@ describe("allInStore", () => {
     const dir = tmp();
     expect(allInStore(path.join(dir, "none"), [])).toBe(true);
     expect(allInStore(path.join(dir, "none"), [key(0)])).toBe(false);
+  });
+
+  it("leaves the working directory as it was when the keys fail midway, and finds a store named relative to it", () => {
+    const store = tmp();
+    entry(store, key(0));
+    const cwd = process.cwd();
+    const failing = function* () {
+      yield key(0);
+      throw new Error("no more keys");
+    };
+    expect(allInStore(store, failing())).toBe(false);
+    expect(process.cwd()).toBe(cwd);
+    expect(allInStore(path.relative(cwd, store), [key(0)])).toBe(true);
+    expect(allInStore(path.relative(cwd, store), [key(0), key(1)])).toBe(false);
+    expect(process.cwd()).toBe(cwd);
   });
 });
