@@ -74,8 +74,14 @@ function loadBundle(dir) {
     const cacheFile = `${file}.v8`;
     let cachedData;
     try {
-      const cache = fs.readFileSync(cacheFile);
-      if (cache.subarray(0, stamp.length).toString("latin1") === stamp) cachedData = cache.subarray(stamp.length);
+      // Not blocking, and only a plain file: a FIFO in its place would hang the read.
+      const cacheFd = fs.openSync(cacheFile, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      try {
+        const cache = fs.fstatSync(cacheFd).isFile() ? fs.readFileSync(cacheFd) : Buffer.alloc(0);
+        if (cache.subarray(0, stamp.length).toString("latin1") === stamp) cachedData = cache.subarray(stamp.length);
+      } finally {
+        fs.closeSync(cacheFd);
+      }
     } catch {
       // No cache yet.
     }

@@ -315,6 +315,12 @@ describe("the bundle", () => {
     const rejected = await recorded(copy, dir, "rn");
     expect(rejected.err).toContain("(Did yoU mean run?)");
     expect(fs.statSync(path.join(bundle, `${holder}.v8`)).size).toBeGreaterThan(1100);
+    // A FIFO where the cache would be is not read (that would hang), and a cache takes its place.
+    fs.rmSync(path.join(bundle, `${holder}.v8`));
+    await execa("mkfifo", [path.join(bundle, `${holder}.v8`)]);
+    const fifo = await recorded(copy, dir, "rn");
+    expect(fifo.err).toContain("(Did yoU mean run?)");
+    expect(fs.statSync(path.join(bundle, `${holder}.v8`)).isFile()).toBe(true);
     expect(fs.readdirSync(bundle).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
