@@ -34,11 +34,12 @@ cli.then(({ run }) => run(process.argv.slice(2))).then((code) => {
 /**
  * A `require` of the bundle's files: CommonJS that bin/bundle-cli.mjs wrote, each compiled
  * from V8's code cache beside it (FILE.v8) when there is one for the file as it is now (its
- * inode, size, mtime and ctime head the cache: V8 checks only the text's length), and the cache written at exit when
- * there was none, or V8 rejected it (another node, other flags). Node 20 has no such cache of
- * its own; compiling the no-op run's files costs it some 20 ms without. A cache that cannot be
- * written (a read-only installation) is left: the next run compiles again. The modules are
- * node's (Module._cache), as if required: a package's import of one finds the same.
+ * inode, size, mtime and ctime head the cache: V8 itself checks only the text's length), the
+ * cache written at exit when there was none, or V8 rejected it (another node, other flags).
+ * Node 20 has no such cache of its own; compiling the no-op run's files costs it some 20 ms
+ * without. A cache that cannot be written (a read-only installation) is left: the next run
+ * compiles again. The modules are node's (Module._cache), as if required: a package's import
+ * of one finds the same.
  */
 function loadBundle(dir) {
   const Module = require("node:module");
