@@ -211,13 +211,16 @@ function nameOf(text: string): string {
     }
     h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
+    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(HALF_DIGITS, "0");
   };
   return half(1) + half(2);
 }
 
+/** The hex digits of each half of `nameOf`'s name: 53 bits. */
+const HALF_DIGITS = 14;
+
 /** A cache file's name, as `cacheFile` makes it. */
-const CACHE_NAME = /^[0-9a-f]{28}\.json$/;
+const CACHE_NAME = new RegExp(`^[0-9a-f]{${2 * HALF_DIGITS}}\\.json$`);
 
 declare global {
   interface ImportMeta {
