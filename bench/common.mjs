@@ -15,10 +15,10 @@ export function option(name, fallback) {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
-/** Exits with a hint when dist/ lacks `file`: the benchmarks run the build, made by `npx tsc -p .`. */
+/** Exits with a hint when dist/ lacks `file`: the benchmarks run the build, made by `npm run build`. */
 export function requireBuild(file = "cli/index.js") {
   if (fs.existsSync(path.join(root, "dist", file))) return;
-  console.error("bench: dist/ is missing; run `npx tsc -p .` first");
+  console.error("bench: dist/ is missing; run `npm run build` first");
   process.exit(2);
 }
 

@@ -7,7 +7,7 @@
 // floor: wall time, CPU of the main thread, CPU of the process (all threads), peak RSS.
 // Before measuring, the floor's tasks are checked against pipe's plan on a small grid of
 // the same shape (sizes cut to at most 3), so that the floor is a floor of this plan.
-// Uses dist/: run `npx tsc -p .` first.
+// Uses dist/: run `npm run build` first.
 //
 //   node bench/compile.mjs [--dims 100,1000] [--nest] [--chain N] [--rounds 5] [--baseline DIR] [--keep]
 //

@@ -9,7 +9,7 @@
 // JSON), and end to end the CLI `pipe diff a.json b.json` beside its floor: a process of the
 // same node that merely reads and JSON.parses the two files, in paired runs (alternating),
 // medians of wall and CPU time, the ratio against the 1.5x target (and the 2 s one).
-// Uses dist/: run `npx tsc -p .` first.
+// Uses dist/: run `npm run build` first.
 //
 //   node bench/diff.mjs [--folds N] [--lrs L] [--repeat R] [--keep]
 

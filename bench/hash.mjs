@@ -3,7 +3,7 @@
 // (streamed SHA-256) beside `sha256sum`, both from the page cache; then what a re-plan costs
 // when nothing changed (the persistent stat cache: no byte re-read), after a `touch` (read
 // again, same key), and `pipe plan` end to end in both cases. Uses dist/: run
-// `npx tsc -p .` first.
+// `npm run build` first.
 //
 //   node bench/hash.mjs [--mib 1024] [--keep]
 

@@ -4,7 +4,7 @@
 // N commands, each in bash) in paired rounds, medians of wall and whole-process CPU time
 // (user + system of the command and its children, from bash's `times`), the ratio beside the
 // 1.1x target; and `snakemake --cores 2` on the same DAG. Also times the no-op reruns and
-// pipe's fixed costs. Uses dist/: run `npx tsc -p .` first.
+// pipe's fixed costs. Uses dist/: run `npm run build` first.
 //
 // Each round also times the creation of 1,000 empty files in the work directory: a task
 // creates three files or directories in pipe's store (its entry, its output, meta.json) and

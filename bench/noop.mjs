@@ -5,7 +5,7 @@
 // bench/replan-inputs.mjs); and `pipe check` of a small program beside
 // `node -e 0`, the start-up of node itself. Paired runs, interleaved, medians of wall and
 // CPU time (user + system, from bash's `times`), and the ratios. Uses dist/: run
-// `npx tsc -p .` first. `--baseline DIR` times another built checkout of pipe (say, main's)
+// `npm run build` first. `--baseline DIR` times another built checkout of pipe (say, main's)
 // in the same rounds, for a before-and-after in one sitting. pipe is run as a command, as
 // users run it (`bin/pipe.js`, which node_modules/.bin/pipe links to). When
 // NODE_EXTRA_CA_CERTS is set (it makes every node process read a CA bundle at start,

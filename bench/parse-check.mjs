@@ -7,7 +7,7 @@
 // run meets the target (under 1 s). Then what the front end costs every `pipe check` before
 // it reads a line, each in fresh processes (medians): loading chevrotain, making the lexer
 // (tokens.ts), and the parser's construction (chevrotain's self-analysis of the grammar).
-// Uses dist/: run `npx tsc -p .` first.
+// Uses dist/: run `npm run build` first.
 //
 //   node bench/parse-check.mjs [--lines 20000] [--repeat 5] [--startup-repeat 7] [--keep]
 

@@ -7,7 +7,7 @@
 // `flat` (a task per value), `fanin` (and one task that reads every output), `grid` (each
 // value against 4 numbers: 4N tasks, each input read by four). `--baseline ROOT` also times
 // another checkout's build (ROOT/bin/pipe.js) in the same rounds, on the same projects, with
-// its own stat cache. Uses dist/: run `npx tsc -p .` first.
+// its own stat cache. Uses dist/: run `npm run build` first.
 //
 //   node bench/replan-inputs.mjs [--inputs 10000] [--shape flat|fanin|grid] [--repeat 7] [--dir D] [--keep] [--baseline ROOT]
 

@@ -5,7 +5,7 @@
 // the median of --runs runs; compiled afresh, and with the plan kept by the plan cache), the
 // bundle's files and bytes, and the time one array element takes to start: to read its row
 // of the largest table and find its result in the store (the last row, the worst case for
-// a table read line by line). Uses dist/: run `npx tsc -p .` first.
+// a table read line by line). Uses dist/: run `npm run build` first.
 //
 //   node bench/slurm-emit.mjs [--tasks 100000] [--shape fanin|pairs|long] [--max-array 1000] [--runs 3] [--keep]
 //

@@ -4,7 +4,7 @@
 // the bundle's submit.sh. Prints the number of sbatch calls (a PATH shim logs each call,
 // then runs the real sbatch), the submit time (target: at most 10 calls, under 10 s), the
 // time of one `pipe status` and of `pipe cancel`, then cancels everything so the cluster
-// is left idle. Uses dist/: run `npx tsc -p .` first.
+// is left idle. Uses dist/: run `npm run build` first.
 //
 //   node bench/slurm-submit.mjs [--a 50] [--b 100] [--keep]
 

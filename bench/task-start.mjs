@@ -7,7 +7,7 @@
 // the task's duration as `pipe run` records it (wall time, which a loaded machine inflates)
 // and the CPU time (user + system, /usr/bin/time) of the task's program run alone.
 // Target: a Python task and a cold TypeScript task each start within 0.2 s.
-// Uses dist/: run `npx tsc -p .` first.
+// Uses dist/: run `npm run build` first.
 //
 //   node bench/task-start.mjs [--repeat R]
 

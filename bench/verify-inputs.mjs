@@ -10,7 +10,7 @@
 //     per task, with and without the inputs, and how many times the dataset was walked
 //     (a `node` shim first on PATH counts the calls of verify-input.js); and a few tasks run
 //     outside Slurm, where every task walks it.
-// Uses dist/: run `npx tsc -p .` first.
+// Uses dist/: run `npm run build` first.
 //
 //   node bench/verify-inputs.mjs [--tasks N] [--files F] [--slurm-tasks S] [--repeat R] [--dir D] [--keep]
 
