@@ -28,7 +28,7 @@ const TARGET = { cpu: 0.9, mb: 250 };
 const shape = shapeOf(args);
 const rounds = option("--rounds", 5);
 const floorBin = path.join(root, "bench", "lib", "compile-floor.mjs");
-const cpuHook = path.join(root, "bench", "lib", "cpu-at-exit.mjs");
+const cpuHook = path.join(root, "bench", "lib", "cpu-at-exit.cjs");
 const baselineAt = args.indexOf("--baseline");
 const baseline = baselineAt >= 0 ? path.resolve(args[baselineAt + 1], "bin", "pipe.js") : undefined;
 
@@ -56,13 +56,13 @@ function measure(argv, cwd, env = {}) {
   const cpuFile = path.join(work, "cpu");
   fs.rmSync(cpuFile, { force: true });
   const pipe = argv[0] === pipeBin || argv[0] === baseline;
-  const command = pipe ? argv : [process.execPath, "--import", cpuHook, ...argv];
+  const command = pipe ? argv : [process.execPath, "--require", cpuHook, ...argv];
   const { NODE_EXTRA_CA_CERTS: _, ...withoutCerts } = process.env;
   const r = spawnSync("/usr/bin/time", ["-f", "BENCH_TIME %e %M %U %S", ...command], {
     cwd,
     encoding: "utf8",
     maxBuffer: 1 << 30,
-    env: { ...(pipe ? process.env : withoutCerts), NO_COLOR: "1", BENCH_CPU_FILE: cpuFile, ...(pipe ? { NODE_OPTIONS: `--import=${cpuHook} ${process.env.NODE_OPTIONS ?? ""}` } : {}), ...env },
+    env: { ...(pipe ? process.env : withoutCerts), NO_COLOR: "1", BENCH_CPU_FILE: cpuFile, ...(pipe ? { NODE_OPTIONS: `--require=${cpuHook} ${process.env.NODE_OPTIONS ?? ""}` } : {}), ...env },
   });
   const m = /BENCH_TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
   if (r.status !== 0 || !m) throw new Error(`${argv.join(" ")} exited ${r.status}:\n${(r.stderr ?? "").slice(-2000)}`);
