@@ -13,13 +13,12 @@ export interface RerunCost {
 }
 
 /** A task without `cpus` counts one CPU (Slurm's default); without `gpus`, none. */
-export function rerunCost(tasks: Iterable<{ readonly resources: PlanResources }>): RerunCost {
-  let count = 0;
+export function rerunCost(tasks: readonly { readonly resources: PlanResources }[]): RerunCost {
   let gpuSeconds = 0;
   let cpuSeconds = 0;
   let untimed = 0;
-  for (const { resources } of tasks) {
-    count++;
+  for (let i = 0; i < tasks.length; i++) {
+    const resources = tasks[i]!.resources;
     if (resources.time === undefined) {
       untimed++;
       continue;
@@ -29,7 +28,7 @@ export function rerunCost(tasks: Iterable<{ readonly resources: PlanResources }>
   }
   // Rounded to a thousandth, so that JSON shows 16.667, not 16.666666666666668.
   const h = (seconds: number) => Math.round(seconds / 3.6) / 1000;
-  return { tasks: count, gpuHours: h(gpuSeconds), cpuHours: h(cpuSeconds), untimed };
+  return { tasks: tasks.length, gpuHours: h(gpuSeconds), cpuHours: h(cpuSeconds), untimed };
 }
 
 /** `reruns: 18 tasks, up to 36 GPU-hours and 72 CPU-hours`. */

@@ -23,7 +23,7 @@ const ROOTS_NAMED = 1;
 export function planCauses(plan: Plan, states: readonly RunDecision[], entriesOf: (ids: ReadonlySet<string>) => ReadonlyMap<string, readonly StoreEntry[]>): (string | undefined)[] {
   // A plan never run (every task new): reruns begin where tasks have no dependencies; past
   // MAX_COMPARED of them none is compared, so every rerun is simply new.
-  if (states.length > MAX_COMPARED && states.every((s) => s.run && s.reason === "new key") && states.filter((s) => s.task.deps.length === 0).length > MAX_COMPARED) return new Array<string | undefined>(states.length).fill(undefined);
+  if (states.length > MAX_COMPARED && states.every((s) => s.run && s.reason === "new key") && countOf(states, (s) => s.task.deps.length === 0) > MAX_COMPARED) return new Array<string | undefined>(states.length).fill(undefined);
   const position = new Map(plan.tasks.map((t, i) => [t.id, i]));
   const fresh = states.flatMap((s, i) => (s.run && s.reason === "new key" ? [i] : []));
   const isFresh = new Set(fresh);
@@ -93,4 +93,11 @@ export function planCauses(plan: Plan, states: readonly RunDecision[], entriesOf
 function brief(c: Cause): string {
   if (c.kind !== "file" || c.from === undefined || c.to === undefined) return causeSummary(c);
   return `${c.role === "ts" ? "TypeScript" : c.role} ${printable(c.path)} changed`;
+}
+
+/** How many of `items` satisfy `test`, without a filtered copy. */
+function countOf<T>(items: readonly T[], test: (item: T) => boolean): number {
+  let n = 0;
+  for (let i = 0; i < items.length; i++) if (test(items[i]!)) n++;
+  return n;
 }

@@ -22,6 +22,7 @@ import type { Pending } from "./plan.js";
 import { evaluateOperation } from "./evaluate.js";
 import { computeResources } from "./computed-resources.js";
 import { ArgsWriter, byCodeUnits, keyOf, type ArgsText } from "./keys.js";
+import { flat } from "../text.js";
 
 /**
  * The tasks expansion made, as index-based tables: the plan's tasks, their keys and files
@@ -64,6 +65,9 @@ function argNamesOf(action: TAction): ArgNames {
 }
 
 const NO_ENV: ReadonlyMap<string, Value> = new Map();
+
+/** Beyond this many items, a list's words are collected and joined rather than appended. */
+const JOINED_WORDS = 64;
 
 /** What most tasks depend on and read: nothing (one list for all; nothing changes a plan's lists). */
 const NO_DEPS: readonly string[] = Object.freeze([]);
@@ -386,6 +390,15 @@ export class Expander {
       case "record":
         return undefined;
       case "list": {
+        // A long list's words joined once (a fan-in's, one per upstream value), not appended one by one.
+        if (v.items.length > JOINED_WORDS) {
+          const words: string[] = [];
+          for (let k = 0; k < v.items.length; k++) {
+            const w = this.words(v.items[k]!, raw);
+            if (w !== undefined) words.push(w);
+          }
+          return words.length ? words.join(" ") : undefined;
+        }
         let text: string | undefined;
         for (let k = 0; k < v.items.length; k++) {
           const w = this.words(v.items[k]!, raw);
@@ -482,17 +495,6 @@ function mayWait(action: TAction, args: ReadonlyMap<string, Value>): boolean {
     if (t === "pending" || t === "list" || t === "record") return true;
   }
   return false;
-}
-
-/**
- * `text` in one piece: an id or a command is made by joining pieces (a fan-in's command,
- * one per upstream value), and the plan keeps it; the collector then keeps the joined
- * text, not the pieces (half the memory of a sweep's commands).
- */
-function flat(text: string): string {
-  // Reading a character makes V8 join the pieces in place.
-  text.charCodeAt(0);
-  return text;
 }
 
 /** `list.name`: the field of every element. */
