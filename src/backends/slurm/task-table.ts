@@ -427,29 +427,40 @@ type Part = string | { prefix: string; values: string[] };
 
 /** Commands as shared text and differing words, or undefined when they differ otherwise. */
 export function factor(commands: readonly string[]): Part[] | undefined {
-  const parts: string[][] = [];
-  for (const command of commands) {
-    const split = words(command);
-    if (split === undefined) return undefined;
-    parts.push(split);
+  const parts = words(commands[0]!);
+  if (parts === undefined) return undefined;
+  const n = parts.length;
+  // Each place's words, from the first command on, kept only once one differs (until then
+  // they were all the first's): no command's words are kept whole while the others are split.
+  const differing: (string[] | undefined)[] = new Array(n);
+  for (let c = 1; c < commands.length; c++) {
+    const split = words(commands[c]!);
+    if (split === undefined || split.length !== n) return undefined;
+    for (let i = 0; i < n; i++) {
+      const word = split[i]!;
+      const seen = differing[i];
+      if (seen) seen.push(word);
+      else if (word !== parts[i]) {
+        const fresh = new Array<string>(c + 1).fill(parts[i]!);
+        fresh[c] = word;
+        differing[i] = fresh;
+      }
+    }
   }
-  const n = parts[0]!.length;
-  if (parts.some((p) => p.length !== n)) return undefined;
   const out: Part[] = [];
   for (let i = 0; i < n; i++) {
-    const first = parts[0]![i]!;
-    if (parts.every((p) => p[i] === first)) {
-      out.push(first);
+    const variants = differing[i];
+    if (!variants) {
+      out.push(parts[i]!);
       continue;
     }
     // Glue (between words) must be the same; a differing word must be a plain quoted value.
     if (i % 2 === 0) return undefined;
     // `[[ $x =~ RE ]]`: quoted, a regular expression would be matched as literal text.
-    if (i >= 3 && parts[0]![i - 2] === "=~") return undefined;
-    const variants = parts.map((p) => p[i]!);
+    if (i >= 3 && parts[i - 2] === "=~") return undefined;
     // Where a command may start, a bare `NAME=` makes an assignment, which a quoted word does not.
     let prefix = "";
-    if (commandPosition(parts[0]!, i)) {
+    if (commandPosition(parts, i)) {
       const assign = variants.map((v) => /^[A-Za-z_][A-Za-z0-9_]*\+?=/.exec(v)?.[0] ?? "");
       if (assign.some((a) => a !== assign[0])) return undefined;
       prefix = assign[0]!;
