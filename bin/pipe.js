@@ -1,16 +1,13 @@
 #!/bin/sh
-":" //; [ -z "${NODE_EXTRA_CA_CERTS+set}" ] || export PIPE_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; exec node --single-threaded-gc "$0" "$@"
+":" //; [ -z "${NODE_EXTRA_CA_CERTS+set}" ] || export PIPE_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; exec node "$0" "$@"
 // The `pipe` command: a thin shim over the compiled CLI.
 //
 // The file is both a shell script and a CommonJS module (bin/package.json). Run as a command,
 // the shell line above starts node without NODE_EXTRA_CA_CERTS: node reads that file of
 // certificates at every start-up (about 85 ms for a system bundle), and pipe opens no TLS
 // connection to need it. The value is handed back below, before anything runs, so every
-// action, script and `sbatch` pipe starts sees the environment unchanged. The collector runs
-// on the main thread alone (`--single-threaded-gc`): its helper threads cost compiling a
-// 100,000-task plan a tenth more CPU and saved no time on two cores, and the commands that
-// live long (a run, the language server) keep little. Run as `node bin/pipe.js`,
-// the shell line is a string and a comment.
+// action, script and `sbatch` pipe starts sees the environment unchanged. Run as
+// `node bin/pipe.js`, the shell line is a string and a comment.
 //
 // It runs the bundled CLI (dist/bundle/, made by bin/bundle-cli.mjs: the same modules in
 // fewer files) when that is at least as new as tsc's dist/cli/index.js, else dist/ itself:

@@ -2,10 +2,9 @@
 // measured process: at exit, writes the CPU seconds of its main thread alone (Linux, from
 // /proc) to the file named by BENCH_CPU_FILE. The process total (user + system of all
 // threads, from /usr/bin/time) also counts V8's platform workers: concurrent optimising
-// compilation, and for a node without `--single-threaded-gc` (pipe's command passes it)
-// parallel scavenging and concurrent marking and sweeping; libuv's thread pool does nothing
-// measurable in a compilation. They shrink only with what is allocated and compiled, and on
-// a loaded machine vary from run to run.
+// compilation, parallel scavenging, concurrent marking and sweeping; libuv's thread pool
+// does nothing measurable in a compilation. They shrink only with what is allocated and
+// compiled, and on a loaded machine vary from run to run.
 
 const fs = require("node:fs");
 
