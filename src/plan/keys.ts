@@ -118,6 +118,8 @@ export class ArgsWriter {
   write(names: readonly string[], quoted: readonly string[], args: ReadonlyMap<string, Value>): ArgsText {
     this.text = "";
     this.holes = undefined;
+    // What a write cut short by an error left.
+    if (this.spilled.length) this.spilled = [];
     for (let i = 0; i < names.length; i++) {
       this.text += (i ? "," : "") + quoted[i]! + ":";
       this.value(args.get(names[i]!)!);

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../src/cli/index.js";
 import { zipLengthsProblem } from "../../src/plan/zip-lengths.js";
 import { glob } from "../../src/check/glob.js";
+import { shellQuote } from "../../src/shell/quote.js";
 import { nodeFileHost } from "../../src/host.js";
 import { recordingIo } from "../helpers.js";
 import { cleanProjects, keysOf, mustPlan, planOf, project, writeFiles } from "../fixtures/plan/harness.js";
@@ -301,5 +302,32 @@ describe("zip lengths known only at run time", () => {
   it("have one message for the loop that meets them", () => {
     expect(zipLengthsProblem("main/w", [3, 3])).toBeUndefined();
     expect(zipLengthsProblem("main/w", [3, 2])).toBe("main/w: zip of lists of lengths 3 and 2: `zip` pairs values one to one and drops none");
+  });
+});
+
+describe("a list in a command", () => {
+  // Short lists are appended word by word, long ones (a fan-in's) joined once: the same words.
+  it.each([3, 65, 300])("of %i values writes each once, in order: an upstream value as its variable, a string quoted", async (n) => {
+    const values = Array.from({ length: n }, (_, i) => i);
+    const words = values.map((i) => (i % 2 ? `w ${i}` : `it's${i}`));
+    const dir = project({
+      "main.pipe": `
+action one(i: Int) -> (o: Int) {
+  shell "echo ~{i} > ~{out.o}"
+}
+action all(xs: List[Int], ws: List[String]) -> (o: File) {
+  shell "echo ~{xs} ~{ws} > ~{out.o}"
+}
+pipeline main() -> (o: File) {
+  let r = for i in [${values.join(", ")}] { one(i = i) }
+  let a = all(xs = r.o, ws = [${words.map((w) => JSON.stringify(w)).join(", ")}])
+  return (o = a.o)
+}
+`,
+    });
+    const plan = await mustPlan(dir);
+    const all = plan.tasks[plan.tasks.length - 1]!;
+    expect(all.deps).toHaveLength(n);
+    expect(all.command).toBe(`echo ${values.map((i) => `"$in_${i}"`).join(" ")} ${words.map(shellQuote).join(" ")} > "$out/o"`);
   });
 });

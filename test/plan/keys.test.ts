@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { canonicalJson, KEY_VERSION, sha256, type Json } from "../../src/plan/canonical.js";
-import { taskKey, type KeyParts } from "../../src/plan/keys.js";
+import { ArgsWriter, filledArgs, taskKey, type KeyParts } from "../../src/plan/keys.js";
 import type { KeyFile } from "../../src/plan/plan.js";
 import type { Value } from "../../src/plan/values.js";
 import { ContentHasher, SMALL_FILE_BYTES } from "../../src/plan/content-hash.js";
@@ -311,6 +311,67 @@ describe("canonical hashing", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("a long list's canonical text", () => {
+  // Longer than the writer keeps in one string (it joins flat pieces): a fan-in's upstream
+  // keys, a sweep's inputs, a nested list, with holes where a key or a hash is not known yet.
+  const n = 5000;
+  const key = (i: number) => i.toString(16).padStart(32, "0");
+  const items: Value[] = Array.from({ length: n }, (_, i): Value => {
+    if (i % 3 === 0) return { t: "ref", task: `main/t[${i}]`, output: i % 2 ? "o" : "p", type: { kind: "Int" } };
+    if (i % 3 === 1) return { t: "path", path: `in/${i}.txt`, dir: false };
+    return { t: "list", items: [{ t: "str", v: `s"${i}\u00e9` }, { t: "int", v: i }] };
+  });
+  const args = new Map<string, Value>([
+    ["xs", { t: "list", items }],
+    ["y", { t: "int", v: 1 }],
+  ]);
+  const expected = (): string => {
+    const json = (v: Value): Json => {
+      switch (v.t) {
+        case "ref":
+          return { output: v.output, upstream: key(Number(/\d+/.exec(v.task)![0])) };
+        case "path":
+          return { content: `h${v.path}`, path: v.path };
+        case "list":
+          return v.items.map(json);
+        default:
+          return (v as { v: Json }).v;
+      }
+    };
+    const text = canonicalJson(Object.fromEntries([...args].map(([k, v]) => [k, json(v)])));
+    return text.slice(1, -1);
+  };
+
+  it("is the canonical JSON, written known", () => {
+    const writer = new ArgsWriter(
+      (ref) => key(Number(/\d+/.exec(ref.task)![0])),
+      (p) => `h${p}`,
+    );
+    const text = writer.write(["xs", "y"], ['"xs"', '"y"'], args);
+    expect(typeof text).toBe("string");
+    expect(text).toBe(expected());
+    // The writer is left as new: a short text after it is its own.
+    expect(writer.write(["y"], ['"y"'], new Map([["y", { t: "int", v: 2 }]]))).toBe('"y":2');
+  });
+
+  it("is the canonical JSON once its holes are filled, a key or a hash unknown at every place or at a few", () => {
+    for (const unknown of [(i: number) => i >= 0, (i: number) => i === 2400 || i === 4000]) {
+      const writer = new ArgsWriter(
+        (ref) => {
+          const i = Number(/\d+/.exec(ref.task)![0]);
+          return unknown(i) ? i : key(i);
+        },
+        (p) => (unknown(Number(/\d+/.exec(p)![0])) ? undefined : `h${p}`),
+      );
+      const text = writer.write(["xs", "y"], ['"xs"', '"y"'], args);
+      expect(Array.isArray(text)).toBe(true);
+      // Text, a hole, text, ...: a hole per unknown reference and path.
+      expect((text as readonly unknown[]).length).toBe(2 * items.filter((v, i) => v.t !== "list" && unknown(i)).length + 1);
+      expect(filledArgs(text, key, (p) => `h${p}`)).toBe(expected());
+    }
   });
 });
 

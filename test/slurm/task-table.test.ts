@@ -8,8 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { readBundle, readBundlePlan } from "../../src/backends/slurm/bundle.js";
-import { decodeField, encodeField, INPUT_LIST_AFTER } from "../../src/backends/slurm/task-table.js";
+import { decodeField, encodeField, factor, INPUT_LIST_AFTER } from "../../src/backends/slurm/task-table.js";
 import { run } from "../../src/cli/index.js";
 import { taskScript } from "../../src/plan/script.js";
 import { recordingIo } from "../helpers.js";
@@ -52,6 +53,39 @@ async function compareRuns(dir: string, params?: object): Promise<{ differences:
   expect(fs.readdirSync(byHand).filter((k) => !k.startsWith(".")).sort()).toEqual(entries.sort());
   return { differences, entries: entries.length, bundle };
 }
+
+describe("a job's commands factored", () => {
+  it("keep each differing word of each command, wherever the first difference is", () => {
+    expect(factor(["echo a 1 x", "echo a 2 x", "echo a 3 y", "echo b 4 z"])).toEqual([
+      "",
+      "echo",
+      " ",
+      { prefix: "", values: ["a", "a", "a", "b"] },
+      " ",
+      { prefix: "", values: ["1", "2", "3", "4"] },
+      " ",
+      { prefix: "", values: ["x", "x", "y", "z"] },
+      "",
+    ]);
+    expect(factor(["echo a", "echo a b"])).toBeUndefined();
+    expect(factor(["echo a;b", "echo a|b"])).toBeUndefined();
+  });
+
+  it("give back every command, word for word", () => {
+    // Bash's reserved words are never factored (a quoted `do` is no keyword).
+    const reserved = new Set(["if", "fi", "do", "in", "for"]);
+    const word = fc.stringMatching(/^[a-z0-9]{1,3}$/).filter((w) => !reserved.has(w));
+    fc.assert(
+      fc.property(fc.array(fc.array(word, { minLength: 3, maxLength: 3 }), { minLength: 2, maxLength: 12 }), (rows) => {
+        const commands = rows.map((w) => `cmd ${w.join(" ")} > out`);
+        const parts = factor(commands)!;
+        expect(parts).toBeDefined();
+        commands.forEach((command, c) => expect(parts.map((p) => (typeof p === "string" ? p : p.prefix + p.values[c])).join("")).toBe(command));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
 
 describe("a value in a row", () => {
   it("is one line without control characters, and printf %b reads it back exactly", async () => {
