@@ -108,12 +108,17 @@ export function* jsonChunks(value: unknown, indent = 1, depth = 2): Generator<st
 /** Writes `pieces` to `file` one after another, never joined; returns the bytes written. */
 export function writePieces(file: string, pieces: Iterable<string | Uint8Array>): number {
   const fd = fs.openSync(file, "w");
-  let bytes = 0;
   try {
-    for (const piece of pieces) bytes += typeof piece === "string" ? fs.writeSync(fd, piece) : fs.writeSync(fd, piece);
+    return writeAll(fd, pieces);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Writes `pieces` to `fd` where it stands; returns the bytes written. */
+export function writeAll(fd: number, pieces: Iterable<string | Uint8Array>): number {
+  let bytes = 0;
+  for (const piece of pieces) bytes += typeof piece === "string" ? fs.writeSync(fd, piece) : fs.writeSync(fd, piece);
   return bytes;
 }
 

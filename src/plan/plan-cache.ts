@@ -32,7 +32,7 @@ import type { Config } from "../config/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ContentHasher } from "./content-hash.js";
 import { KEY_CHARS } from "./keys.js";
-import { compactChunks, parseLines, writePieces } from "../json-chunks.js";
+import { compactChunks, parseLines, writeAll } from "../json-chunks.js";
 import { pathOutputValues } from "../results/outputs.js";
 import { MAX_PLAN_BYTES, nodeFileHost, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { Plan, PlanValue } from "./plan.js";
@@ -483,6 +483,11 @@ function* planJsonOf(fd: number, from: number, bytes: number, done: () => void):
   }
 }
 
+/** What the head holds for the plan's length while the plan is written: room for any length (MAX_PLAN_BYTES has 9 digits). */
+const PLAN_BYTES_ROOM = 999_999_999_999_999;
+/** Where that number starts in the head: its second field, after `format`'s number. */
+const PLAN_BYTES_FIELD = '"planBytes":';
+
 /**
  * Keeps `compiled` for the next same invocation; a cache that cannot be written is no error.
  * Returns the function that notes the hash a run stores the plan under (as `ReusedPlan`'s).
@@ -494,24 +499,31 @@ export function keepPlan(invocation: Invocation, log: ReadLog, hasher: ContentHa
   const noop = noopSummary(plan, compiled.config.storeDir);
   const file = cacheFile(invocation);
   const tmp = `${file}.${process.pid}.tmp`;
-  const planTmp = `${tmp}.plan`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    // The plan goes first to a file of its own, in pieces, for its length in the head; the
-    // head comes first in the cache file (JSON.stringify writes no line break: it ends at the first).
-    const planBytes = writePieces(planTmp, compactChunks(plan, "tasks", undefined, true));
-    const head = JSON.stringify({ format: CACHE_FORMAT, invocation: JSON.stringify(invocation), build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, planBytes, ...(noop ? { noop } : {}) } satisfies CacheHead);
-    writePieces(tmp, lineThenFile(head, planTmp));
-    // Opened before it is renamed: a cache file written over it since is another file.
-    const fd = fs.openSync(tmp, "r");
+    // The head comes first (JSON.stringify writes no line break: it ends at the first), and
+    // holds the plan's length, known once the plan is written after it, in pieces: the head
+    // is written with room for the number (PLAN_BYTES_ROOM), which is then written in place.
+    const head = JSON.stringify({ format: CACHE_FORMAT, planBytes: PLAN_BYTES_ROOM, invocation: JSON.stringify(invocation), build: build(), stamp, reads: [...log.reads], hashed: [...hasher.hashes], ...rest, ...(noop ? { noop } : {}) } satisfies CacheHead);
     const from = Buffer.byteLength(head) + 1;
+    const fd = fs.openSync(tmp, "w+");
+    let planBytes: number;
+    try {
+      fs.writeSync(fd, `${head}\n`);
+      planBytes = writeAll(fd, compactChunks(plan, "tasks", undefined, true));
+      // The number and spaces after it, where the room's digits were: JSON all the same.
+      fs.writeSync(fd, String(planBytes).padEnd(String(PLAN_BYTES_ROOM).length), head.indexOf(PLAN_BYTES_FIELD) + PLAN_BYTES_FIELD.length);
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+    // Kept open past the rename: a cache file written over it since is another file.
     jsonOf.set(plan, () => planJsonOf(fd, from, planBytes, () => fs.closeSync(fd)));
     fs.renameSync(tmp, file);
   } catch {
     // A read-only project still plans; it only compiles every time.
+    fs.rmSync(tmp, { force: true });
     return undefined;
-  } finally {
-    fs.rmSync(planTmp, { force: true });
   }
   try {
     prune(path.dirname(file));
@@ -559,19 +571,6 @@ function prune(dir: string): void {
   for (const { name } of kept.slice(KEPT_PLANS)) {
     fs.rmSync(path.join(dir, name), { force: true });
     fs.rmSync(notesOf(path.join(dir, name)), { force: true });
-  }
-}
-
-/** `line` and a line break, then the bytes of `file` a MiB at a time. */
-function* lineThenFile(line: string, file: string): Generator<string | Uint8Array> {
-  yield `${line}\n`;
-  const from = fs.openSync(file, "r");
-  try {
-    // One buffer for every piece: each is written before the next is read.
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    for (let n; (n = fs.readSync(from, buffer)) > 0; ) yield buffer.subarray(0, n);
-  } finally {
-    fs.closeSync(from);
   }
 }
 

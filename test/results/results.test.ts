@@ -4,6 +4,7 @@
 // left alone), `pipe gc` after a change of the sweep (exactly the entries no plan references
 // go, while another `pipe run` on the store finishes correctly), run records (a plan kept once
 // per hash, a small record for a run that ran nothing), `pipe history` and `pipe logs`.
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
@@ -301,7 +302,9 @@ pipeline main() -> (total: Int) {
     const runs = fs.readdirSync(path.join(dir, ".pipe", "runs")).sort();
     expect(runs).toHaveLength(4);
     const plans = fs.readdirSync(path.join(dir, ".pipe", "plans"));
+    // Each named by the hash of its text; a run of a plan stored already leaves no temporary file beside them.
     expect(plans).toHaveLength(2);
+    for (const name of plans) expect(`${crypto.createHash("sha256").update(fs.readFileSync(path.join(dir, ".pipe", "plans", name))).digest("hex")}.json`).toBe(name);
     const inode = (run: string) => fs.statSync(path.join(dir, ".pipe", "runs", run, "plan.json")).ino;
     expect(new Set(runs.slice(0, 3).map(inode)).size).toBe(1);
     // A run that ran nothing leaves a small record.

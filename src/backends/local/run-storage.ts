@@ -13,7 +13,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { jsonChunks, writeJsonFile } from "../../json-chunks.js";
+import { jsonChunks, writePieces } from "../../json-chunks.js";
 import type { Plan } from "../../plan/plan.js";
 import type { RunRecord } from "./records.js";
 
@@ -21,10 +21,10 @@ export const plansDir = (projectDir: string): string => path.join(projectDir, ".
 
 /**
  * Links the run's plan as `runDir/plan.json` to `.pipe/plans/<hash>.json`, written first when
- * it is not there; returns its hash. The text is made twice for a new plan (hashed, then
- * written) and once for a known one, which is then not written at all. `known` is the hash
- * a run of the same kept plan found before (plan/plan-cache.ts): while its file is there,
- * the plan is not serialised, nor (given as a function) even made.
+ * it is not there; returns its hash. The text is made once, written to a temporary file as
+ * it is hashed, which becomes the plan's file or, when that is there already, goes. `known`
+ * is the hash a run of the same kept plan found before (plan/plan-cache.ts): while its file
+ * is there, the plan is not serialised, nor (given as a function) even made.
  */
 export function savePlan(projectDir: string, planOf: Plan | (() => Plan), runDir: string, known?: string): string {
   const dir = plansDir(projectDir);
@@ -39,14 +39,24 @@ export function savePlan(projectDir: string, planOf: Plan | (() => Plan), runDir
   const plan = typeof planOf === "function" ? planOf() : planOf;
   fs.mkdirSync(dir, { recursive: true });
   const hash = crypto.createHash("sha256");
-  for (const piece of jsonChunks(plan, 1)) hash.update(piece);
-  const digest = hash.update("\n").digest("hex");
-  const file = path.join(dir, `${digest}.json`);
-  if (!fs.existsSync(file)) {
-    const tmp = path.join(dir, `.${process.pid}.${Date.now()}.tmp`);
-    writeJsonFile(tmp, plan);
-    fs.renameSync(tmp, file);
+  const tmp = path.join(dir, `.${process.pid}.${Date.now()}.tmp`);
+  let digest: string;
+  try {
+    writePieces(tmp, (function* () {
+      for (const piece of jsonChunks(plan, 1)) {
+        hash.update(piece);
+        yield piece;
+      }
+      yield "\n";
+    })());
+    digest = hash.update("\n").digest("hex");
+  } catch (error) {
+    fs.rmSync(tmp, { force: true });
+    throw error;
   }
+  const file = path.join(dir, `${digest}.json`);
+  if (fs.existsSync(file)) fs.rmSync(tmp, { force: true });
+  else fs.renameSync(tmp, file);
   const link = path.join(runDir, "plan.json");
   try {
     fs.linkSync(file, link);
