@@ -2,10 +2,11 @@
 // Benchmark of `pipe emit slurm` at scale: a sweep of N tasks in one of a few shapes is
 // emitted (no cluster needed), and the figures the bundle layout is held to are printed
 // beside their targets: wall and CPU time and peak memory of the emit (from /usr/bin/time,
-// the median of --runs runs; compiled afresh, and with the plan kept by the plan cache), the
-// bundle's files and bytes, and the time one array element takes to start: to read its row
-// of the largest table and find its result in the store (the last row, the worst case for
-// a table read line by line). Uses dist/: run `npm run build` first.
+// the median of --runs runs; compiled afresh, compiled and kept in the plan cache as a
+// project's first emit is, and with the plan the plan cache kept), the bundle's files and
+// bytes, and the time one array element takes to start: to read its row of the largest
+// table and find its result in the store (the last row, the worst case for a table read
+// line by line). Uses dist/: run `npm run build` first.
 //
 //   node bench/slurm-emit.mjs [--tasks 100000] [--shape fanin|pairs|long] [--max-array 1000] [--runs 3] [--keep]
 //
@@ -88,13 +89,15 @@ const emit = () => [pipeBin, "emit", "slurm", path.join(proj, "main.pipe"), "-o"
 try {
   console.log(`slurm emit benchmark: shape ${SHAPE}, ${TASKS} tasks, maxArraySize ${MAX_ARRAY}, ${RUNS} runs each (load average ${load()})`);
   const fresh = [];
+  const first = [];
   const kept = [];
   for (let i = 0; i < RUNS; i++) {
-    // Alternating: compiled afresh, then with the plan the plan cache kept.
+    // Alternating: compiled afresh, then compiled and kept (a project's first emit), then with the plan kept.
     fs.rmSync(bundle, { recursive: true, force: true });
     fresh.push(timed(emit(), { PIPE_NO_PLAN_CACHE: "1" }));
     fs.rmSync(bundle, { recursive: true, force: true });
-    timed(emit());
+    fs.rmSync(path.join(proj, ".pipe", "plan-cache"), { recursive: true, force: true });
+    first.push(timed(emit()));
     fs.rmSync(bundle, { recursive: true, force: true });
     kept.push(timed(emit()));
   }
@@ -105,6 +108,7 @@ try {
     console.log(`  ${what.padEnd(30)} wall ${wall.toFixed(2)} s (target ${TARGET.wall} s)   cpu ${cpu.toFixed(2)} s   peak RSS ${rss.toFixed(0)} MB (target ${TARGET.rssMb} MB)`);
   };
   line("emit, compiled afresh", fresh);
+  line("first emit, keeping the plan", first);
   line("emit, plan from the plan cache", kept);
   console.log(`  ${fresh.at(-1).stdout.split("\n")[0]}`);
 
