@@ -74,15 +74,19 @@ export function keyOf(args: string, tail: string): string {
   return sha256(`{"inputs":{"args":{${args}}${tail}`).slice(0, KEY_CHARS);
 }
 
-/** The argument text with its holes filled: `keyAt` gives an upstream task's key, `hashOf` an input's content hash. */
+/**
+ * The argument text with its holes filled: `keyAt` gives an upstream task's key, `hashOf` an
+ * input's content hash. The pieces are joined once (a fan-in's holes are one per upstream
+ * task), not appended one by one.
+ */
 export function filledArgs(text: ArgsText, keyAt: (at: number) => string, hashOf: (path: string) => string): string {
   if (typeof text === "string") return text;
-  let out = text[0] as string;
-  for (let i = 1; i < text.length; i += 2) {
-    const hole = text[i]!;
-    out += (typeof hole === "number" ? keyAt(hole) : JSON.stringify(hashOf(hole))) + (text[i + 1] as string);
+  const pieces = new Array<string>(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const piece = text[i]!;
+    pieces[i] = i % 2 === 0 ? (piece as string) : typeof piece === "number" ? keyAt(piece) : JSON.stringify(hashOf(piece));
   }
-  return out;
+  return pieces.join("");
 }
 
 /** The length of text an ArgsWriter keeps as one string while a list is written. */
