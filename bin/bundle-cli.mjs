@@ -352,14 +352,16 @@ async function commonJs(file) {
 function plainLinks(text) {
   const names = (list, from, to) => list.replace(/([\w$]+) as ([\w$]+)/g, `$${from}: $${to}`);
   return text
-    .replace(/^import \{([^}]*)\} from ("\.\/[^"]+");$/gm, (_, list, file) => `const {${names(list, 1, 2)}} = require(${file});`)
-    .replace(/^import ("\.\/[^"]+");$/gm, "require($1);")
+    .replace(LINK, (_, list, file) => (list === undefined ? `require("./${file}");` : `const {${names(list, 1, 2)}} = require("./${file}");`))
     .replace(/^export \{([^}]*)\};$/m, (_, list) => `module.exports = {${names(list, 2, 1)}};`);
 }
 
+/** A static import of another of the bundle's files, as esbuild writes it: the names taken (none for `import "./x.js"`), the file. */
+const LINK = /^import (?:\{([^}]*)\} from )?"\.\/([^"]+)";$/gm;
+
 /** Fails the build when the files' static links make a cycle, in which a file would take the names of one not yet done. */
 function acyclic(outputs) {
-  const links = new Map(outputs.map((f) => [path.basename(f.path), [...f.text.matchAll(/^import (?:\{[^}]*\} from )?"\.\/([^"]+)";$/gm)].map((m) => m[1])]));
+  const links = new Map(outputs.map((f) => [path.basename(f.path), [...f.text.matchAll(LINK)].map((m) => m[2])]));
   const state = new Map();
   const visit = (name, trail) => {
     if (state.get(name) === "done") return;
