@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run bench`: builds pipe (`npm run build`), then runs every benchmark in this folder one after another,
-// with the options given after `--` (none: each runs at the sizes README.md reports), and
-// ends with the list of those that exited non-zero (a missed target, a missing peer tool).
+// `npm run bench`: builds pipe (`npm run build`), then runs every benchmark in this folder
+// one after another, with the options given after `--` (none: each runs at the sizes
+// README.md reports), and ends with the list of those that exited non-zero (a missed
+// target, a missing peer tool).
 //
 //   node bench/run-all.mjs [--only NAME[,NAME...]] [-- ARGS]
 

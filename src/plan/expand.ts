@@ -66,9 +66,6 @@ function argNamesOf(action: TAction): ArgNames {
 
 const NO_ENV: ReadonlyMap<string, Value> = new Map();
 
-/** Beyond this many items, a list's words are collected and joined rather than appended. */
-const JOINED_WORDS = 64;
-
 /** What most tasks depend on and read: nothing (one list for all; nothing changes a plan's lists). */
 const NO_DEPS: readonly string[] = Object.freeze([]);
 const NO_PATHS: readonly string[] = Object.freeze([]);
@@ -390,21 +387,13 @@ export class Expander {
       case "record":
         return undefined;
       case "list": {
-        // A long list's words joined once (a fan-in's, one per upstream value), not appended one by one.
-        if (v.items.length > JOINED_WORDS) {
-          const words: string[] = [];
-          for (let k = 0; k < v.items.length; k++) {
-            const w = this.words(v.items[k]!, raw);
-            if (w !== undefined) words.push(w);
-          }
-          return words.length ? words.join(" ") : undefined;
-        }
-        let text: string | undefined;
+        // Joined once (a fan-in's words are one per upstream value), not appended one by one.
+        const words: string[] = [];
         for (let k = 0; k < v.items.length; k++) {
           const w = this.words(v.items[k]!, raw);
-          if (w !== undefined) text = text === undefined ? w : `${text} ${w}`;
+          if (w !== undefined) words.push(w);
         }
-        return text;
+        return words.length ? words.join(" ") : undefined;
       }
       case "ref":
         // A list or an optional read at run time is a bash array (empty for `none`).

@@ -306,7 +306,7 @@ describe("zip lengths known only at run time", () => {
 });
 
 describe("a list in a command", () => {
-  // Short lists are appended word by word, long ones (a fan-in's) joined once: the same words.
+  // From a few words to a fan-in's many.
   it.each([3, 65, 300])("of %i values writes each once, in order: an upstream value as its variable, a string quoted", async (n) => {
     const values = Array.from({ length: n }, (_, i) => i);
     const words = values.map((i) => (i % 2 ? `w ${i}` : `it's${i}`));
