@@ -220,11 +220,42 @@ export function taskCheckLines(task: Task, remedy: string): string[] {
   ];
 }
 
-/** One line of a bundle's `inputs.tsv`: the key of a task, then a file its key covers, its hash and stamp. */
-export function inputsTsv(tasks: Iterable<Task>): string {
-  const lines: string[] = [];
-  for (const t of tasks) for (const f of t.files) lines.push(`${t.key}\t${f.path.replace(/[\t\r\n]/g, " ")}\t${f.hash}\t${stampId(f)}\n`);
-  return lines.join("");
+/**
+ * The lines of a bundle's `inputs.tsv` for one job table (`table`, its rows the tasks in
+ * order): the table, the row of a task or `*` for every row, then a file the keys cover, its
+ * hash and stamp. A file all the rows share (a sweep's `uses` script) is one line for the
+ * table, not one per task: 100,000 tasks were 13 MB of the same few names, which submit.sh
+ * read line by line.
+ */
+export function inputsLines(table: string, tasks: readonly Task[]): string {
+  const line = (row: string, f: KeyFile) => `${table}\t${row}\t${f.path.replace(/[\t\r\n]/g, " ")}\t${f.hash}\t${stampId(f)}\n`;
+  const first = tasks[0]?.files ?? NO_FILES;
+  // Mostly every task has the first one's files: the same strings, checked without a key per file.
+  if (tasks.every((t) => sameFiles(t.files, first))) return keyFiles(tasks.slice(0, 1)).map((f) => line("*", f)).join("");
+  const rows = new Map<string, number[]>();
+  tasks.forEach((t, i) => {
+    for (const f of t.files) {
+      const id = `${f.path}\0${f.hash}`;
+      const list = rows.get(id);
+      if (!list) rows.set(id, [i]);
+      else if (list[list.length - 1] !== i) list.push(i);
+    }
+  });
+  let text = "";
+  for (const f of keyFiles(tasks)) {
+    const of = rows.get(`${f.path}\0${f.hash}`)!;
+    text += of.length === tasks.length ? line("*", f) : of.map((i) => line(String(i), f)).join("");
+  }
+  return text;
+}
+
+const NO_FILES: readonly KeyFile[] = [];
+
+function sameFiles(a: readonly KeyFile[], b: readonly KeyFile[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k]!.path !== b[k]!.path || a[k]!.hash !== b[k]!.hash) return false;
+  return true;
 }
 
 /** Why a submit stopped; `again` is how to submit anyway. */
@@ -233,8 +264,9 @@ export const refusalText = (count: string, again: string) =>
 
 /**
  * submit.sh's check: the files of the tasks it would submit (not in the store, or forced),
- * each once, from `inputs.tsv`; it refuses (exit 2) when one changed, unless given
- * `--ignore-changes`. A directory needs node and PIPE_HOME; without them it is left to the tasks.
+ * each once, from `inputs.tsv` (`inputsLines`); it refuses (exit 2) when one changed, unless
+ * given `--ignore-changes`. A directory needs node and PIPE_HOME; without them it is left to
+ * the tasks. `need` holds the rows to submit (`TABLE:ROW`) and the tables with any (`TABLE`).
  */
 export function submitCheckLines(): string[] {
   return [
@@ -244,13 +276,14 @@ export function submitCheckLines(): string[] {
     "  changed=()",
     "  pipe_stamps=''",
     "  for list in jobs/*.tasks; do",
-    "    while IFS=$'\\t' read -r _ key force _; do",
-    `      if [ "$force" = 1 ] || [ ! -f "${inBash.meta("$key")}" ]; then need[$key]=1; fi`,
+    "    while IFS=$'\\t' read -r row key force _; do",
+    `      if [ "$force" = 1 ] || [ ! -f "${inBash.meta("$key")}" ]; then need[$list:$row]=1 need[$list]=1; fi`,
     '    done < "$list"',
     "  done",
     ...bashCheck(REMEDY.slurm).map((l) => `  ${l}`),
-    "  while IFS=$'\\t' read -r key file hash stamp; do",
-    '    if [ -z "${need[$key]:-}" ] || [ -n "${checked[$file]:-}" ]; then continue; fi',
+    "  while IFS=$'\\t' read -r table row file hash stamp; do",
+    '    if [ "$row" = "*" ]; then at=$table; else at=$table:$row; fi',
+    '    if [ -z "${need[$at]:-}" ] || [ -n "${checked[$file]:-}" ]; then continue; fi',
     "    checked[$file]=1",
     '    if [ -d "$PIPE_PROJECT/$file" ] && { [ -z "${PIPE_HOME:-}" ] || ! command -v node > /dev/null; }; then',
     '      echo "pipe: $file not checked here (a directory needs node on PATH and PIPE_HOME in bundle.env); its tasks check it when they run" >&2',

@@ -38,8 +38,8 @@ const planOf = (bundle: string): Plan => {
 const hashOf = (plan: Plan, file: string) => plan.tasks[0]!.files.find((f) => f.path === file)!.hash;
 
 /** A copy of test/fixtures/slurm/inputs emitted as a bundle, and a directory of shims first on PATH (node counts its calls, sbatch records them). */
-async function emitted(): Promise<{ dir: string; bundle: string; shims: string; env: Record<string, string> }> {
-  const dir = localProject("../slurm/inputs");
+async function emitted(fixture = "../slurm/inputs"): Promise<{ dir: string; bundle: string; shims: string; env: Record<string, string> }> {
+  const dir = localProject(fixture);
   const bundle = path.join(dir, "bundle");
   expect((await pipe(dir, "emit", "slurm", "main.pipe", "-o", bundle)).code).toBe(0);
   const shims = path.join(dir, "shims");
@@ -52,9 +52,9 @@ async function emitted(): Promise<{ dir: string; bundle: string; shims: string; 
   return { dir, bundle, shims, env };
 }
 
-/** Runs task N of the bundle (index N of its one job array) by hand: `bash jobs/s.sh N`. */
-function task(b: { bundle: string; env: Record<string, string> }, n: number, extra: Record<string, string> = {}) {
-  return execa("bash", [path.join(b.bundle, "jobs", "s.sh"), String(n)], { reject: false, env: { ...b.env, ...extra }, extendEnv: false });
+/** Runs task N of the bundle (index N of its job array `job`) by hand: `bash jobs/s.sh N`. */
+function task(b: { bundle: string; env: Record<string, string> }, n: number, extra: Record<string, string> = {}, job = "s") {
+  return execa("bash", [path.join(b.bundle, "jobs", `${job}.sh`), String(n)], { reject: false, env: { ...b.env, ...extra }, extendEnv: false });
 }
 
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
@@ -167,6 +167,52 @@ describe("submitting a bundle whose files changed", () => {
     expect(bash.exitCode, bash.stderr).toBe(0);
     expect(bash.stdout).toContain("3 tasks already in the store");
     expect((await pipeWith(b.env, b.dir, "submit", "bundle")).code).toBe(0);
+  });
+});
+
+describe("a bundle's list of the files to check", () => {
+  const submit = (b: { bundle: string; env: Record<string, string> }) => execa("bash", [path.join(b.bundle, "submit.sh")], { reject: false, env: { PATH: b.env["PATH"]! }, extendEnv: false });
+
+  it("names a file the tasks of a table share once, a task's own by its row", async () => {
+    const b = await emitted("../slurm/own-inputs");
+    const plan = planOf(b.bundle);
+    const text = fs.readFileSync(path.join(b.bundle, "inputs.tsv"), "utf8");
+    const fields = text.split("\n").filter(Boolean).map((l) => l.split("\t").slice(0, 3));
+    expect(fields).toEqual([
+      ["jobs/c.tasks", "0", "data/a.txt"],
+      ["jobs/c.tasks", "1", "data/b.txt"],
+      ["jobs/c.tasks", "2", "data/c.txt"],
+      ["jobs/c.tasks", "*", "scripts/count.sh"],
+    ]);
+    const own = plan.tasks.map((t) => t.files.find((f) => f.role === "input")!);
+    for (const [i, f] of own.entries()) expect(text).toContain(`jobs/c.tasks\t${i}\t${f.path}\t${f.hash}\t`);
+  });
+
+  it("lets submit.sh mind a task's own file only while that task is still to run", async () => {
+    const b = await emitted("../slurm/own-inputs");
+    const sbatch = () => lines(path.join(b.dir, "sbatch.log"));
+    expect((await task(b, 0, {}, "c")).exitCode).toBe(0);
+    fs.appendFileSync(path.join(b.dir, "data/a.txt"), "edited\n");
+    const done = await submit(b);
+    expect(done.exitCode, done.stderr).toBe(0);
+    expect(sbatch()).toEqual(["--parsable --kill-on-invalid-dep=yes --array=1-2 jobs/c.sh"]);
+
+    fs.rmSync(path.join(b.bundle, "jobs.tsv"));
+    fs.appendFileSync(path.join(b.dir, "data/c.txt"), "edited\n");
+    const refused = await submit(b);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/^pipe: data\/c\.txt changed since the plan was made/m);
+    expect(refused.stderr).toContain("nothing was submitted: 1 file changed since the bundle was written");
+    expect(refused.stderr).not.toContain("a.txt");
+    expect(sbatch()).toHaveLength(1);
+  });
+
+  it("lets submit.sh refuse a shared file's change for every row", async () => {
+    const b = await emitted("../slurm/own-inputs");
+    fs.appendFileSync(path.join(b.dir, "scripts/count.sh"), "# edited\n");
+    const refused = await submit(b);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/^pipe: scripts\/count\.sh changed since the plan was made/m);
   });
 });
 

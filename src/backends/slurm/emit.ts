@@ -1,14 +1,14 @@
 // The bundle as files. `emitSlurm` is pure and deterministic: the same plan and config give
 // the same bytes, with no path of the machine in them. The machine's paths (store, project,
 // pipe installation) go to one file, `bundle.env`, written by `writeBundle`. `inputs.tsv`
-// lists, per task key, the files its key covers, for submit.sh's check of them.
+// lists, per job table, the files its tasks' keys cover, for submit.sh's check of them.
 
 import fs from "node:fs";
 import path from "node:path";
 import { makeDirs } from "../../host.js";
 import type { Plan } from "../../plan/plan.js";
 import { shellQuote } from "../../shell/quote.js";
-import { inputsTsv } from "../../plan/verify-inputs.js";
+import { inputsLines } from "../../plan/verify-inputs.js";
 import { BUNDLE_FILE, BUNDLE_FORMAT, bundleToJson, ENV_FILE, INPUTS_FILE, PLAN_FILE, planFile, RECORDS_FILE, tableOf, type Bundle } from "./bundle.js";
 import { effectiveResources, type SlurmConfig } from "./directives.js";
 import { jobScript, joinScript } from "./job-script.js";
@@ -81,8 +81,8 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
   const files = new Map<string, string | Buffer>([
     ["README.md", bundleReadme(bundle, { python: Object.values(full.actions).some((a) => a.kind === "py"), nodeNeeds: nodeNeeds(full) })],
     ["submit.sh", submitScript(bundle, slurm.arrayThrottle, { calls: expandCalls(expands), part: part !== undefined })],
-    [INPUTS_FILE, inputsTsv(plan.tasks)],
   ]);
+  let inputs = "";
   for (const e of expands) files.set(`jobs/${e.name}.sh`, expandJobScript(e, slurm, part?.root ?? "."));
   // A part's tasks are copies (their deps within the part): the tables are made of the plan's own.
   const byId = part ? new Map(full.tasks.map((t) => [t.id, t])) : undefined;
@@ -97,15 +97,17 @@ export function emitSlurm(full: Plan, slurm: SlurmConfig, part?: BundlePart): Em
     let body = job.retryOf ? bodies.get(job.retryOf) : undefined;
     if (!body) {
       const inputList = job.script.replace(/\.sh$/, ".inputs");
-      const { table, inputs } = taskTable(full, tasks, (_, i) => job.tasks[i]!.force, inputList);
+      const { table, inputs: upstream } = taskTable(full, tasks, (_, i) => job.tasks[i]!.force, inputList);
       files.set(tableOf(job), table.rows.join(""));
-      if (inputs !== undefined) files.set(inputList, inputs);
+      if (upstream !== undefined) files.set(inputList, upstream);
+      inputs += inputsLines(tableOf(job), tasks);
       body = table.body;
       bodies.set(job.name, body);
     }
     files.set(job.script, jobScript(job, { setup: slurm.setup, retries, given }, body));
     if (job.join) files.set(job.join.script, joinScript(job, joinOptions(first.resources, slurm)));
   }
+  files.set(INPUTS_FILE, inputs);
   files.set(BUNDLE_FILE, bundleToJson(bundle, files as ReadonlyMap<string, string>));
   files.set(PLAN_FILE, planFile(plan));
   return { bundle, files };
