@@ -156,9 +156,10 @@ export function* compactChunks(value: object, key: string, membersAtOnce = MEMBE
 
 /**
  * Parses what `compactChunks(value, key, n, true)` wrote, given as its lines: the value with
- * its array `key` filled a batch at a time, so that no text longer than a batch is made.
+ * its array `key` filled a batch at a time, so that no text longer than a batch is made, each
+ * member as `each` returns it.
  */
-export function parseLines(lines: Iterable<string>, key: string): unknown {
+export function parseLines(lines: Iterable<string>, key: string, each: (member: unknown) => unknown = (m) => m): unknown {
   let head: string | undefined;
   const long: unknown[] = [];
   for (const line of lines) {
@@ -168,7 +169,7 @@ export function parseLines(lines: Iterable<string>, key: string): unknown {
       if (!Array.isArray(value[key])) throw new Error(`no array ${key}`);
       value[key] = long;
       return value;
-    } else if (line) for (const member of JSON.parse(`[${line.endsWith(",") ? line.slice(0, -1) : line}]`) as unknown[]) long.push(member);
+    } else if (line) for (const member of JSON.parse(`[${line.endsWith(",") ? line.slice(0, -1) : line}]`) as unknown[]) long.push(each(member));
   }
   throw new Error("the text ends before its array does");
 }

@@ -251,10 +251,11 @@ export function inputsLines(table: string, tasks: readonly Task[]): string {
 
 const NO_FILES: readonly KeyFile[] = [];
 
-function sameFiles(a: readonly KeyFile[], b: readonly KeyFile[]): boolean {
+/** Whether two lists name the same files, in one order, with the same hashes and roles. */
+export function sameFiles(a: readonly KeyFile[], b: readonly KeyFile[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k]!.path !== b[k]!.path || a[k]!.hash !== b[k]!.hash) return false;
+  for (let k = 0; k < a.length; k++) if (a[k]!.path !== b[k]!.path || a[k]!.hash !== b[k]!.hash || a[k]!.role !== b[k]!.role) return false;
   return true;
 }
 
