@@ -188,8 +188,11 @@ function alignSets(sets: TaskSet[]): TaskSet[] {
       const position = new Map(up.tasks.map((t, i) => [t.id, i]));
       const partner = set.tasks.map((t) => t.deps.filter((d) => position.has(d)));
       if (partner.some((p) => p.length !== 1) || new Set(partner.map((p) => p[0])).size !== set.tasks.length) continue;
-      const index = new Map(set.tasks.map((t, i) => [t.id, position.get(partner[i]![0]!)!]));
-      set.tasks = [...set.tasks].sort((a, b) => index.get(a.id)! - index.get(b.id)!);
+      // Mostly in that order already: a loop over a sweep's outputs is planned in their order.
+      if (partner.some((p, i) => p[0] !== up.tasks[i]!.id)) {
+        const index = new Map(set.tasks.map((t, i) => [t.id, position.get(partner[i]![0]!)!]));
+        set.tasks = [...set.tasks].sort((a, b) => index.get(a.id)! - index.get(b.id)!);
+      }
       break;
     }
   }
