@@ -436,7 +436,8 @@ function openCacheFile(file: string): OpenedCacheFile | undefined {
  * compiled). A sweep's tasks are listed together, so the task before is the one to compare.
  */
 function sharingTasks(): (member: unknown) => unknown {
-  const noDeps: string[] = [];
+  // Frozen, as the compiled plan's: nothing changes a plan's lists.
+  const noDeps = Object.freeze([]) as unknown as string[];
   let last: Task | undefined;
   return (member) => {
     const t = member as Task;
