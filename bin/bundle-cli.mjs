@@ -25,6 +25,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { lateModules } from "./bundle-layout.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "dist");
@@ -375,6 +376,10 @@ function acyclic(outputs) {
 
 const result = await esbuild.build({ ...options, plugins: [grouped(groups), external, ownUrl(injected)], metafile: true, write: false });
 acyclic(result.outputFiles.filter((f) => f.path.endsWith(".js")));
+const late = lateModules(root, result.outputFiles.filter((f) => f.path.endsWith(".js")).map((f) => ({ name: path.basename(f.path), text: f.text })));
+if (late.length > 0) {
+  throw new Error(`bundle-cli: esbuild laid modules out before ones they import, whose bindings they would read unset:\n  ${late.join("\n  ")}\na module loaded by import() and imported in the same file is the usual cause: see groupImports`);
+}
 const files = await Promise.all(result.outputFiles.map(async (file) => [file.path, file.path.endsWith(".js") ? await commonJs(file) : file.contents]));
 fs.rmSync(out, { recursive: true, force: true });
 fs.mkdirSync(out, { recursive: true });

@@ -5,6 +5,7 @@
 // which walks them to the root tasks (index.ts). Also used by `pipe why` against meta.json.
 
 import type { ActionDef, KeyFile, Plan, PlanValue, Task } from "../plan/plan.js";
+import { sameFiles } from "../plan/keys.js";
 import { unifiedDiff } from "./line-diff.js";
 
 /** One difference in a task's own key inputs. */
@@ -162,13 +163,6 @@ export function sameValue(a: PlanValue, b: PlanValue): boolean {
 }
 
 const ROLES: readonly KeyFile["role"][] = ["uses", "input", "ts", "py"];
-
-/** The same files, in the same order: no file cause. */
-export function sameFiles(a: readonly KeyFile[], b: readonly KeyFile[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i]!.hash !== b[i]!.hash || a[i]!.path !== b[i]!.path || a[i]!.role !== b[i]!.role) return false;
-  return true;
-}
 
 function fileCauses(a: readonly KeyFile[], b: readonly KeyFile[], into: Cause[]): void {
   if (sameFiles(a, b)) return;

@@ -12,7 +12,8 @@
 
 import { canonicalJson, type Json } from "../plan/canonical.js";
 import type { ActionDef, Pending, Plan, Task } from "../plan/plan.js";
-import { CauseComparer, NO_CAUSES, actionName, keyInputs, sameArgs, sameFiles, type Cause } from "./causes.js";
+import { CauseComparer, NO_CAUSES, actionName, keyInputs, sameArgs, type Cause } from "./causes.js";
+import { sameFiles } from "../plan/keys.js";
 import { rerunCost, type RerunCost } from "./cost.js";
 import { matchTasks, renameRefs } from "./match.js";
 

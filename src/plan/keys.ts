@@ -92,6 +92,14 @@ export function filledArgs(text: ArgsText, keyAt: (at: number) => string, hashOf
 /** The length of text an ArgsWriter keeps as one string while a list is written. */
 const SPILL_CHARS = 4096;
 
+/** Whether two lists name the same files, in one order, with the same hashes and roles: the same part of a key. */
+export function sameFiles(a: readonly KeyFile[], b: readonly KeyFile[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k]!.path !== b[k]!.path || a[k]!.hash !== b[k]!.hash || a[k]!.role !== b[k]!.role) return false;
+  return true;
+}
+
 export const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**

@@ -31,12 +31,11 @@ import { fileURLToPath } from "node:url";
 import type { Config } from "../config/index.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { ContentHasher } from "./content-hash.js";
-import { KEY_CHARS } from "./keys.js";
+import { KEY_CHARS, sameFiles } from "./keys.js";
 import { compactChunks, parseLines, writeAll } from "../json-chunks.js";
 import { pathOutputValues } from "../results/outputs.js";
 import { MAX_PLAN_BYTES, nodeFileHost, readUserFile, type DirEntry, type FileHost, type FileRead, type PathKind } from "../host.js";
 import type { Plan, PlanValue, Task } from "./plan.js";
-import { sameFiles } from "./verify-inputs.js";
 
 /** Bumped when what a cache file holds changes meaning. */
 const CACHE_FORMAT = 7;

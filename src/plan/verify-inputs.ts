@@ -19,6 +19,7 @@ import path from "node:path";
 // for each directory they check, loads this module and should load little else.
 import { hashCacheFile, inBash } from "../store/layout.js";
 import { ContentHasher, SMALL_FILE_BYTES, statFingerprint } from "./content-hash.js";
+import { sameFiles } from "./keys.js";
 import type { KeyFile, Task } from "./plan.js";
 import { doubleQuote, shellQuote } from "../shell/quote.js";
 
@@ -250,14 +251,6 @@ export function inputsLines(table: string, tasks: readonly Task[]): string {
 }
 
 const NO_FILES: readonly KeyFile[] = [];
-
-/** Whether two lists name the same files, in one order, with the same hashes and roles. */
-export function sameFiles(a: readonly KeyFile[], b: readonly KeyFile[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k]!.path !== b[k]!.path || a[k]!.hash !== b[k]!.hash || a[k]!.role !== b[k]!.role) return false;
-  return true;
-}
 
 /** Why a submit stopped; `again` is how to submit anyway. */
 export const refusalText = (count: string, again: string) =>

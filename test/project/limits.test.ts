@@ -325,7 +325,7 @@ describe("pipe why along a long chain", () => {
     expect(first.code).toBe(0);
     const lines = fs.readFileSync(first.stdout, "utf8").trimEnd().split("\n");
     // The chain reads as one root, where it was cut, and the tasks between, counted.
-    expect(lines.length).toBe(5);
+    expect(lines.length, lines.join("\n")).toBe(5);
     expect(lines[4]).toMatch(new RegExp(`^        through ${MAX_WHY_DEPTH - 1} tasks: `));
     const next = /: further upstream: pipe why (\S+)$/.exec(lines[3]!)![1]!;
     const second = await pipe("why chain, where the first stopped", dir, "why", next, "main.pipe");

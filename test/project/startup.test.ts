@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lateModules, modulesLaidOut } from "../../bin/bundle-layout.mjs";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 let tmp: string;
@@ -326,44 +327,20 @@ describe("the bundle", () => {
 
   it("lays each of pipe's modules out after the ones it imports in the same file, as node evaluates them", () => {
     const bundle = path.join(homes.bundled, "dist", "bundle");
-    const importsOf = new Map<string, string[]>();
-    const imports = (m: string): string[] => {
-      let found = importsOf.get(m);
-      if (!found) {
-        const text = fs.readFileSync(path.join(homes.bundled, m), "utf8");
-        importsOf.set(m, (found = [...text.matchAll(/^import\s+(?:[^;]*?\s+from\s+)?"(\.[^"]+)"/gm)].map(([, spec]) => path.posix.join(path.posix.dirname(m), spec!))));
-      }
-      return found;
-    };
-    // Modules that import each other (check/expressions.js and check/builtins.js) are evaluated
-    // by node in the order they are first reached, so either order is node's.
-    const reaches = (from: string, to: string): boolean => {
-      const seen = new Set<string>();
-      const todo = [from];
-      while (todo.length > 0) {
-        const m = todo.pop()!;
-        if (m === to) return true;
-        if (seen.has(m)) continue;
-        seen.add(m);
-        for (const i of imports(m)) todo.push(i);
-      }
-      return false;
-    };
-    const late: string[] = [];
-    let laidOut = 0;
-    for (const file of fs.readdirSync(bundle).filter((f) => f.endsWith(".js"))) {
-      // esbuild may lay a few of a module's declarations out ahead of it, each part under the
-      // module's name (`//! dist/...`): the last is where its top level runs.
-      const at = new Map<string, number>();
-      for (const [i, m] of [...fs.readFileSync(path.join(bundle, file), "utf8").matchAll(/^\/\/! (dist\/\S+\.js)$/gm)].entries()) at.set(m[1]!, i);
-      laidOut += at.size;
-      for (const [m, i] of at) {
-        for (const imported of imports(m)) {
-          if ((at.get(imported) ?? -1) > i && !reaches(imported, m)) late.push(`${file}: ${m} comes before ${imported}, which it imports`);
-        }
-      }
-    }
-    expect(laidOut).toBeGreaterThan(100);
-    expect(late).toEqual([]);
+    const files = fs.readdirSync(bundle).filter((f) => f.endsWith(".js")).map((name) => ({ name, text: fs.readFileSync(path.join(bundle, name), "utf8") }));
+    expect(files.reduce((n, f) => n + modulesLaidOut(f.text), 0)).toBeGreaterThan(100);
+    expect(lateModules(homes.bundled, files)).toEqual([]);
+  });
+
+  it("would name a module laid out before one it imports, as the build does to refuse such a bundle", () => {
+    // store/meta.js builds its schema of plan/plan.js's, at its top level.
+    const [meta, plan, layout] = ["dist/store/meta.js", "dist/plan/plan.js", "dist/store/layout.js"];
+    const text = (...names: string[]) => names.map((m) => `//! ${m}\nvar x = 1;\n`).join("");
+    expect(lateModules(homes.bundled, [{ name: "late.js", text: text(meta, layout, plan) }])).toEqual([`late.js: ${meta} comes before ${plan}, which it imports`]);
+    expect(lateModules(homes.bundled, [{ name: "ordered.js", text: text(plan, meta) }])).toEqual([]);
+    // A module's earlier parts do not count: where its top level runs is its last.
+    expect(lateModules(homes.bundled, [{ name: "parts.js", text: text(meta, plan, meta) }])).toEqual([]);
+    // In different files, the files' links order them.
+    expect(lateModules(homes.bundled, [{ name: "a.js", text: text(meta) }, { name: "b.js", text: text(plan) }])).toEqual([]);
   });
 });
