@@ -43,17 +43,20 @@ export async function compileProgram(invocation: Invocation, flags: PlanFlags, i
 
   const entryId = program.entryPipelines.get(invocation.entry);
   let params = new Map();
+  const givenNames = new Set<string>();
   if (entryId) {
     const entry = program.pipelines.get(entryId)!;
     const given = bindParams(program, entry, { pairs: invocation.params, ...(flags.params ? { paramsFile: flags.params } : {}), cwd: io.cwd }, log);
     for (const [f, t] of given.sources) sources.set(f, t);
     if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
     params = paramValues(program, entry, given.params);
+    const defaults = new Map(entry.params.map((p) => [p.name, p.default]));
+    for (const [name, binding] of given.params) if (binding.kind === "Given" || binding.expr !== defaults.get(name)) givenNames.add(name);
   }
   const options = { entry: invocation.entry, params, hasher, python: (action: Parameters<typeof pythonFor>[1]) => pythonFor(config, action), storeDir: config.storeDir };
   const compiled = await compile(program, options);
   if (!compiled.plan) return fail(compiled.diagnostics);
-  const changedParams = changedParamsOf(program, compiled.plan);
+  const changedParams = changedParamsOf(program, compiled.plan, givenNames);
   // A plan that read a list from the store depends on more than the files the log saw.
   const notePlanHash = keep && !compiled.readStore ? keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics, changedParams }) : undefined;
   const replan = async () => {

@@ -18,7 +18,7 @@ import path from "node:path";
 // The layout alone, not the store's index: runtime/verify-input.js, started by task scripts
 // for each directory they check, loads this module and should load little else.
 import { hashCacheFile, inBash } from "../store/layout.js";
-import { ContentHasher, SMALL_FILE_BYTES, statFingerprint } from "./content-hash.js";
+import { ContentHasher, SMALL_FILE_BYTES } from "./content-hash.js";
 import { sameFiles } from "./keys.js";
 import type { KeyFile, Task } from "./plan.js";
 import { doubleQuote, shellQuote } from "../shell/quote.js";
@@ -81,6 +81,9 @@ export async function changedFiles(tasks: Iterable<Task>, projectDir: string, re
 
 
 // --- the local backend ---------------------------------------------------------------------
+
+/** The stat fields a large file must still have for a run's check to trust the hash found before. */
+const statFingerprint = (stat: fs.BigIntStats): string => `${stat.dev} ${stat.ino} ${stat.size} ${stat.mtimeNs} ${stat.ctimeNs}`;
 
 /**
  * The local backend's check, synchronous (it runs on the way to a launcher, like every file

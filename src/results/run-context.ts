@@ -9,7 +9,8 @@ import { Expander } from "../plan/expand.js";
 import type { Plan, PlanValue } from "../plan/plan.js";
 import { coerce, toPlanValue } from "../plan/values.js";
 
-export function changedParams(program: TypedProgram, plan: Plan): Record<string, PlanValue> {
+/** `given` names the parameters given a value (on the command line or in a file): any other has its default. */
+export function changedParams(program: TypedProgram, plan: Plan, given: ReadonlySet<string>): Record<string, PlanValue> {
   const id = program.entryPipelines.get(plan.entry);
   const entry = id ? program.pipelines.get(id) : undefined;
   if (!entry) return {};
@@ -17,7 +18,8 @@ export function changedParams(program: TypedProgram, plan: Plan): Record<string,
   const changed: Record<string, PlanValue> = {};
   for (const p of entry.params) {
     const value = plan.params[p.name];
-    if (value === undefined) continue;
+    // A default is not evaluated again, or compared, for what took it.
+    if (value === undefined || !given.has(p.name)) continue;
     let byDefault: string | undefined;
     try {
       if (p.default) byDefault = canonicalJson(toPlanValue(coerce(evaluator.expr(p.default, new Map()), p.type)) as never);

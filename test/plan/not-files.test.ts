@@ -6,12 +6,13 @@
 // timeout, since a blocking read would stall this process's own timers.
 // Also the stat cache's change time: an mtime put back cannot serve an old hash.
 import { execFileSync } from "node:child_process";
+import fc from "fast-check";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ContentHasher, HASH_CACHE_VERSION } from "../../src/plan/content-hash.js";
+import { cachePrint, ContentHasher, HASH_CACHE_VERSION } from "../../src/plan/content-hash.js";
 import { cleanProjects, keysOf, mustPlan, project } from "../fixtures/plan/harness.js";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -226,7 +227,7 @@ describe("the stat cache and a restored mtime", () => {
     const file = path.join(dir, "f.txt");
     const stat = fs.statSync(file, { bigint: true });
     const cacheFile = path.join(dir, "cache.json");
-    const print = `${stat.dev} ${stat.ino} ${stat.size} ${stat.mtimeNs} ${stat.ctimeNs}`;
+    const print = cachePrint(stat);
     const hex = "0123456789abcdef".repeat(4);
     const records: unknown[] = [
       ...["A".repeat(64), "0".repeat(63), "0".repeat(65), `${"0".repeat(63)}g`, `${"0".repeat(63)}/`].map((h) => `${print} ${h}`),
@@ -236,7 +237,7 @@ describe("the stat cache and a restored mtime", () => {
       [print, hex],
       `${print}  ${hex}`.slice(0, -1),
       `${print}0 ${hex}`,
-      `${print.replace(/ \d+$/, " 1")} ${hex}`,
+      `${print.replace(/ \S+$/, " 1")} ${hex}`,
       `${print}`,
     ];
     for (const record of records) {
@@ -252,6 +253,30 @@ describe("the stat cache and a restored mtime", () => {
     expect(hasher.bytesRead).toBe(0);
   });
 
+  it("a stat cache record reads the same from a plain stat as from a full one, at any time a file can have", () => {
+    const dir = project({ "f.txt": "real" });
+    const file = path.join(dir, "f.txt");
+    const same = () => expect(cachePrint(fs.statSync(file))).toBe(cachePrint(fs.statSync(file, { bigint: true })));
+    same();
+    // Seconds with fractions (to the nanosecond, as far as a double holds them), before 1970, far ahead.
+    fc.assert(
+      fc.property(fc.double({ min: -2e9, max: 4e9, noNaN: true }), (seconds) => {
+        fs.utimesSync(file, seconds, seconds);
+        same();
+      }),
+      { numRuns: 500 },
+    );
+    for (const seconds of [0, -0.5, -1, 1e-9, 1.999999999, 1733200000.123456789]) {
+      fs.utimesSync(file, seconds, seconds);
+      same();
+    }
+    // Times a microsecond apart read apart.
+    fs.utimesSync(file, 1733200000.000001, 1733200000.000001);
+    const before = cachePrint(fs.statSync(file));
+    fs.utimesSync(file, 1733200000.000002, 1733200000.000002);
+    expect(cachePrint(fs.statSync(file))).not.toBe(before);
+  });
+
   it("a stat cache of an earlier format is ignored, not trusted", async () => {
     const dir = project({ "f.txt": "real" });
     const file = path.join(dir, "f.txt");
@@ -263,6 +288,8 @@ describe("the stat cache and a restored mtime", () => {
       { version: 1, entries: { [file]: entry } },
       { version: 2, entries: { [file]: { ...entry, ctimeNs: stat.ctimeNs.toString() } } },
       { version: 2, entries: [file, print] },
+      // 3: the times in nanoseconds.
+      { version: 3, entries: [file, print] },
       { entries: [file, print] },
     ]) {
       fs.writeFileSync(cacheFile, JSON.stringify(cache));
