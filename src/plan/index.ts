@@ -252,8 +252,9 @@ function keyTheRest(drafts: Drafts, hashes: ReadonlyMap<string, string>, filesOf
     let files = own!.files;
     const inputPaths = drafts.inputPaths[i]!;
     if (inputPaths.length) {
-      files = own!.files.slice();
-      for (const p of inputPaths) files.push({ role: "input", path: p, hash: inputHash(p)! });
+      // Of its exact length, where pushing onto a copy left room for 16 more: 1.3 MB at 10,000 inputs.
+      const inputs = inputPaths.map((p): KeyFile => ({ role: "input", path: p, hash: inputHash(p)! }));
+      files = own!.files.length ? own!.files.concat(inputs) : inputs;
     }
     task.files = files;
     const text = drafts.argsText[i];
