@@ -549,8 +549,11 @@ function pathsOf(values: readonly PathValue[]): string[] {
 }
 
 function collectPaths(v: Value, into: PathValue[] | undefined): PathValue[] | undefined {
-  if (v.t === "path") (into ??= []).push(v);
-  else if (v.t === "list") for (let i = 0; i < v.items.length; i++) into = collectPaths(v.items[i]!, into);
+  // A first path starts a list of one, not one with room for 16 more: most tasks have one input.
+  if (v.t === "path") {
+    if (into === undefined) into = [v];
+    else into.push(v);
+  } else if (v.t === "list") for (let i = 0; i < v.items.length; i++) into = collectPaths(v.items[i]!, into);
   else if (v.t === "record") for (const f of Object.values(v.fields)) into = collectPaths(f, into);
   return into;
 }
