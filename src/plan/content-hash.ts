@@ -40,10 +40,14 @@ export function cachePrint(stat: fs.Stats | fs.BigIntStats): string {
 
 /** Nanoseconds as node's plain stat gives them in milliseconds: seconds times 1,000 plus nanoseconds over 1,000,000, in doubles. */
 const timeMs = (ns: bigint): number => {
-  const sec = ns / 1_000_000_000n;
+  // Whole seconds rounded down, and nanoseconds 0 to 999,999,999 of the second, as stat gives them (before 1970 too).
+  let sec = ns / 1_000_000_000n;
   let nsec = ns % 1_000_000_000n;
-  // Before 1970 node's nanoseconds are still of the second, upward.
-  return nsec < 0n ? Number(sec - 1n) * 1000 + Number((nsec += 1_000_000_000n)) / 1e6 : Number(sec) * 1000 + Number(nsec) / 1e6;
+  if (nsec < 0n) {
+    sec -= 1n;
+    nsec += 1_000_000_000n;
+  }
+  return Number(sec) * 1000 + Number(nsec) / 1e6;
 };
 
 /**
