@@ -3,7 +3,7 @@
 // that the plan is kept for the next same invocation.
 
 import path from "node:path";
-import { bindParams } from "../check/params.js";
+import { bindParams, type ParamBinding } from "../check/params.js";
 import { loadConfig, pythonFor } from "../config/index.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { nodeFileHost } from "../host.js";
@@ -43,20 +43,19 @@ export async function compileProgram(invocation: Invocation, flags: PlanFlags, i
 
   const entryId = program.entryPipelines.get(invocation.entry);
   let params = new Map();
-  const givenNames = new Set<string>();
+  let bindings: ReadonlyMap<string, ParamBinding> = new Map();
   if (entryId) {
     const entry = program.pipelines.get(entryId)!;
     const given = bindParams(program, entry, { pairs: invocation.params, ...(flags.params ? { paramsFile: flags.params } : {}), cwd: io.cwd }, log);
     for (const [f, t] of given.sources) sources.set(f, t);
     if (hasErrors(given.diagnostics)) return fail(given.diagnostics);
     params = paramValues(program, entry, given.params);
-    const defaults = new Map(entry.params.map((p) => [p.name, p.default]));
-    for (const [name, binding] of given.params) if (binding.kind === "Given" || binding.expr !== defaults.get(name)) givenNames.add(name);
+    bindings = given.params;
   }
   const options = { entry: invocation.entry, params, hasher, python: (action: Parameters<typeof pythonFor>[1]) => pythonFor(config, action), storeDir: config.storeDir };
   const compiled = await compile(program, options);
   if (!compiled.plan) return fail(compiled.diagnostics);
-  const changedParams = changedParamsOf(program, compiled.plan, givenNames);
+  const changedParams = changedParamsOf(program, compiled.plan, bindings);
   // A plan that read a list from the store depends on more than the files the log saw.
   const notePlanHash = keep && !compiled.readStore ? keepPlan(invocation, log, hasher, { plan: compiled.plan, config, warnings: front.diagnostics, changedParams }) : undefined;
   const replan = async () => {
