@@ -177,6 +177,32 @@ export function upstreamInputs(plan: Plan, task: Task): readonly TaskInput[] {
 
 const NO_INPUTS: readonly TaskInput[] = Object.freeze([]);
 
+/** Each upstream task's key, by id: a run record's `upstream` (store/meta.ts), in `byTaskAndKey` order. */
+export function upstreamKeys(inputs: readonly TaskInput[]): Record<string, string> {
+  if (inputs.length === 1) return { [inputs[0]!.task]: inputs[0]!.key };
+  return Object.fromEntries([...inputs].sort(byTaskAndKey).map((i) => [i.task, i.key]));
+}
+
+/** `upstreamKeys` as JSON; a task that reads one upstream task (each of a sweep's second steps) makes no object for it. */
+export function upstreamKeysJson(inputs: readonly TaskInput[]): string {
+  if (inputs.length === 1) return `{${JSON.stringify(inputs[0]!.task)}:${JSON.stringify(inputs[0]!.key)}}`;
+  return JSON.stringify(upstreamKeys(inputs));
+}
+
+/** The order of `${task},${key}` strings (as `sort()` orders the pairs of a record's `upstream`), without making them. */
+export function byTaskAndKey(a: TaskInput, b: TaskInput): number {
+  const x = a.task;
+  const y = b.task;
+  if (x === y) return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  // Where one id starts the other, the comma after the shorter meets a character of the longer.
+  if (x.length < y.length ? y.startsWith(x) : x.length > y.length && x.startsWith(y)) {
+    const p = `${x},${a.key}`;
+    const q = `${y},${b.key}`;
+    return p < q ? -1 : p > q ? 1 : 0;
+  }
+  return x < y ? -1 : 1;
+}
+
 /** What a task's references read of each upstream task: kept by the task, not by a string made per reference (a fan-in makes 100,000). */
 type Seen = Map<Task, string | Set<string>>;
 

@@ -4,7 +4,7 @@
 // so that `pipe why` can compare a later plan against it, and the run that made the entry.
 
 import { z } from "zod";
-import { KeyFileSchema, PlanValueSchema, upstreamInputs, type Plan, type Task } from "../plan/plan.js";
+import { KeyFileSchema, PlanValueSchema, upstreamInputs, upstreamKeys, type Plan, type Task } from "../plan/plan.js";
 
 /** The time format of meta.json: UTC, whole seconds (what bash's `printf '%(...)T'` writes). */
 const Time = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -51,7 +51,7 @@ function keyMeta(plan: Plan, task: Task) {
     definitionHash: action.definitionHash,
     args: task.args,
     files: task.files,
-    upstream: Object.fromEntries(upstreamInputs(plan, task).map((i) => [i.task, i.key]).sort()),
+    upstream: upstreamKeys(upstreamInputs(plan, task)),
     cache: task.cache,
   };
 }

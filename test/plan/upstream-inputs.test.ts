@@ -1,9 +1,10 @@
 // A task's upstream inputs and the lookup of tasks by id (plan/plan.ts, plan/refs.ts) against
 // plain definitions, on random plans: references in any order, repeated, with fields, with
-// elements, inside lists and records; tasks asked for by id in any order, and ids no task has.
+// elements, inside lists and records; tasks asked for by id in any order, and ids no task has;
+// and the record's `upstream` made of them.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { taskFinder, upstreamInputs, type Plan, type PlanValue, type Task } from "../../src/plan/plan.js";
+import { taskFinder, upstreamInputs, upstreamKeys, upstreamKeysJson, type Plan, type PlanValue, type Task } from "../../src/plan/plan.js";
 import { refsIn } from "../../src/plan/refs.js";
 
 const OUTPUTS = ["o", "p", "files"];
@@ -91,6 +92,25 @@ describe("taskFinder", () => {
         for (const id of ids) expect(find(id)).toBe(byId.get(id));
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("upstreamKeys", () => {
+  // The definition: pairs sorted as `sort()` sorts them (by their text `id,key`), the first place and last key of an id kept.
+  const plain = (inputs: { task: string; key: string }[]) => JSON.stringify(Object.fromEntries(inputs.map((i) => [i.task, i.key]).sort()));
+  // Ids and keys of few characters, commas and the characters on either side of one among them, so that ids repeat and prefixes meet.
+  const text = fc.string({ unit: fc.constantFrom("a", "b", ",", "+", "-", " ", "[", "é", "_"), maxLength: 4 });
+  const inputs = fc.array(fc.record({ task: fc.oneof(text, fc.constant("__proto__")), key: text }), { maxLength: 30 });
+
+  it("is the pairs sorted by their text, as JSON byte for byte", () => {
+    fc.assert(
+      fc.property(inputs, (list) => {
+        const asInputs = list.map((i, n) => ({ var: `in_${n}`, output: "o", type: "File", ...i }));
+        expect(JSON.stringify(upstreamKeys(asInputs))).toBe(plain(list));
+        expect(upstreamKeysJson(asInputs)).toBe(plain(list));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -15,7 +15,7 @@
 // another length, a value inside a double-quoted string...) the row holds the task's whole
 // command, which the body runs with `eval`, as the task script would have run it.
 
-import { upstreamInputs, type KeyFile, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
+import { byTaskAndKey, upstreamInputs, upstreamKeysJson, type KeyFile, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
 import { append } from "../../arrays.js";
 import { ByteWriter } from "./bytes.js";
 import { printable } from "../../printable.js";
@@ -282,20 +282,6 @@ function inputListText(plan: Plan, task: Task): Buffer {
   return out.bytes();
 }
 
-/** The order of `${task},${key}` strings (the store record's `upstream`, sorted so), without making them. */
-function byTaskAndKey(a: TaskInput, b: TaskInput): number {
-  const x = a.task;
-  const y = b.task;
-  if (x === y) return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-  // Where one id starts the other, the comma after the shorter meets a character of the longer.
-  if (x.length < y.length ? y.startsWith(x) : x.length > y.length && x.startsWith(y)) {
-    const p = `${x},${a.key}`;
-    const q = `${y},${b.key}`;
-    return p < q ? -1 : p > q ? 1 : 0;
-  }
-  return x < y ? -1 : 1;
-}
-
 function listedInputLines(plan: Plan, task: Task, list: string): string[] {
   const lines = [
     `# The ${upstreamInputs(plan, task).length} upstream inputs, listed in ${list} (key, task id as JSON, variable, how it is read, file).`,
@@ -352,7 +338,7 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
       'done < "$inputs"',
       "printf '}'",
     ];
-  } else piece(tasks.map((t) => upstreamJson(upstreamInputs(plan, t))));
+  } else piece(tasks.map((t) => upstreamKeysJson(upstreamInputs(plan, t))));
   const head = pieces.splice(0);
   text(",");
   piece(tasks.map((t) => `"cache":${t.cache},`));
@@ -394,10 +380,6 @@ function shellWords(pieces: readonly Piece[]): string[] {
 /** An id of printable ASCII without a quote or a backslash: its JSON is itself in quotes, and it is printed as it is. */
 const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** The record's `upstream` (store/meta.ts): each upstream task's key, by id. */
-function upstreamJson(inputs: readonly TaskInput[]): string {
-  return inputs.length ? JSON.stringify(Object.fromEntries(inputs.map((i) => [i.task, i.key]).sort())) : "{}";
-}
 
 const NO_FILES: readonly KeyFile[] = [];
 
