@@ -380,7 +380,6 @@ function shellWords(pieces: readonly Piece[]): string[] {
 /** An id of printable ASCII without a quote or a backslash: its JSON is itself in quotes, and it is printed as it is. */
 const PLAIN_ID = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-
 const NO_FILES: readonly KeyFile[] = [];
 
 // --- commands ------------------------------------------------------------------------------
