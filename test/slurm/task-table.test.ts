@@ -220,6 +220,29 @@ pipeline main() {
     expect(shellcheck.stdout).toBe("");
   });
 
+  it("of shapes that alternate share a body per shape, in the order each first comes", async () => {
+    const dir = project({
+      "one/a.txt": "a\n",
+      "two/a.txt": "a\n",
+      "two/b.txt": "b\n",
+      "main.pipe": `
+action count(files: List[File], k: Int) -> (n: String) { shell "cat ~{files} > ~{out.n}; echo ~{k} >> ~{out.n}" }
+pipeline main() {
+  let _cs = for k in range(6) { count(files = if k == 0 or k == 2 or k == 4 then glob("two/*.txt") else glob("one/*.txt"), k = k) }
+}
+`,
+    });
+    const { differences, entries, bundle } = await compareRuns(dir);
+    expect(differences).toEqual([]);
+    expect(entries).toBe(6);
+    const script = fs.readFileSync(path.join(bundle, "jobs/_cs.sh"), "utf8");
+    expect(script).toContain("\ncase ${field[4]} in\n  0) body_0 ;;\n  1) body_1 ;;\nesac\n");
+    // Two inputs in the first body, one in the second; each row names its task's.
+    expect(script.slice(script.indexOf("body_0() {"), script.indexOf("body_1() {"))).toContain("two/b.txt");
+    const rows = fs.readFileSync(path.join(bundle, "jobs/_cs.tasks"), "utf8").trim().split("\n");
+    expect(rows.map((r) => r.split("\t")[4])).toEqual(["0", "1", "0", "1", "0", "1"]);
+  });
+
   it("are found by index from any directory, and a row that is not there is an error", async () => {
     const dir = project({ "main.pipe": 'action a(i: Int) -> (v: Int) { shell "echo ~{i} > ~{out.v}" }\npipeline main() { let xs = for i in range(3) { a(i = i) } }\n' });
     const io = recordingIo(dir);

@@ -185,18 +185,30 @@ function alignSets(sets: TaskSet[]): TaskSet[] {
     if (sizes.get(set.tasks.length)! < 2 || set.tasks[0]!.deps.length === 0) continue;
     const candidates = [...new Set(set.tasks[0]!.deps.map((d) => setOf.get(d)))].filter((u): u is TaskSet => u !== undefined && u !== set && u.tasks.length === set.tasks.length);
     for (const up of candidates) {
+      const partner = set.tasks.map((t) => onlyDepIn(t, up, setOf));
+      if (partner.includes(undefined)) continue;
+      // Mostly in that order already (a loop over a sweep's outputs is planned in their order),
+      // and then one to one, as the upstream tasks are distinct.
+      if (partner.every((p, i) => p === up.tasks[i]!.id)) break;
+      if (new Set(partner).size !== set.tasks.length) continue;
       const position = new Map(up.tasks.map((t, i) => [t.id, i]));
-      const partner = set.tasks.map((t) => t.deps.filter((d) => position.has(d)));
-      if (partner.some((p) => p.length !== 1) || new Set(partner.map((p) => p[0])).size !== set.tasks.length) continue;
-      // Mostly in that order already: a loop over a sweep's outputs is planned in their order.
-      if (partner.some((p, i) => p[0] !== up.tasks[i]!.id)) {
-        const index = new Map(set.tasks.map((t, i) => [t.id, position.get(partner[i]![0]!)!]));
-        set.tasks = [...set.tasks].sort((a, b) => index.get(a.id)! - index.get(b.id)!);
-      }
+      const index = new Map(set.tasks.map((t, i) => [t.id, position.get(partner[i]!)!]));
+      set.tasks = [...set.tasks].sort((a, b) => index.get(a.id)! - index.get(b.id)!);
       break;
     }
   }
   return sets;
+}
+
+/** The one dependency of `task` in `up`; undefined when it has none there, or several. */
+function onlyDepIn(task: Task, up: TaskSet, setOf: ReadonlyMap<string, TaskSet>): string | undefined {
+  let found: string | undefined;
+  for (const d of task.deps) {
+    if (setOf.get(d) !== up) continue;
+    if (found !== undefined) return undefined;
+    found = d;
+  }
+  return found;
 }
 
 function dependencyType(job: BundleJob, up: BundleJob, tasksOf: ReadonlyMap<BundleJob, readonly Task[]>): DependencyType {

@@ -112,13 +112,31 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 
 // --- the body ------------------------------------------------------------------------------
 
-/** What must be alike for tasks to share a body: the same inputs, files and outputs, by position. */
-function shape(plan: Plan, task: Task): string {
-  const all = upstreamInputs(plan, task);
-  if (all.length === 0 && task.files.length === 0) return task.action;
-  const inputs = all.map((i) => [i.var, i.type, i.output, i.file, i.fields, i.outputType]);
-  const upstream = all.length ? new Set(all.map((i) => i.key)).size : 0;
-  return JSON.stringify([task.action, task.files.length ? keyFiles([task]).length : 0, upstream, inputs]);
+/**
+ * Whether two tasks can share a body: the same action, as many files to check and upstream
+ * tasks, and the same inputs by position (variable, type, output, file, fields). Compared in
+ * place: a text of each task's shape cost a sweep's second step a string and an array per task.
+ */
+function sameShape(plan: Plan, a: Task, b: Task): boolean {
+  if (a.action !== b.action || fileCount(a) !== fileCount(b)) return false;
+  const x = upstreamInputs(plan, a);
+  const y = upstreamInputs(plan, b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) {
+    const p = x[i]!;
+    const q = y[i]!;
+    if (p.var !== q.var || p.type !== q.type || p.output !== q.output || p.file !== q.file || p.outputType !== q.outputType || !sameFields(p.fields, q.fields)) return false;
+  }
+  return x.length < 2 || upstreamCount(x) === upstreamCount(y);
+}
+
+/** The files of a task's key, as classBody checks them. */
+const fileCount = (t: Task): number => (t.files.length < 2 ? t.files.length : keyFiles([t]).length);
+
+const upstreamCount = (inputs: readonly TaskInput[]): number => new Set(inputs.map((i) => i.key)).size;
+
+function sameFields(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && sameValues(a, b));
 }
 
 /** Upstream inputs past this many in a single task are read in a loop from a list, not one line each. */
@@ -130,19 +148,21 @@ export const INPUT_LIST_AFTER = 32;
  * `inputList`: where the single task of a job with many upstream inputs finds their list.
  */
 export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task, index: number) => boolean, inputList?: string): { table: TaskTable; inputs?: Buffer } {
-  // Positions in `tasks`, by shape.
-  const shapes = new Map<string, number[]>();
-  // A single task is of one shape: a fan-in's, over 100,000 inputs, is not worth writing out.
-  if (tasks.length === 1) shapes.set("", [0]);
-  else {
-    tasks.forEach((t, i) => {
-      const s = shape(plan, t);
-      const list = shapes.get(s);
-      if (list) list.push(i);
-      else shapes.set(s, [i]);
-    });
-  }
-  const classes = [...shapes.values()];
+  // Positions in `tasks`, by shape, in the order each shape first comes; a task is compared
+  // with the shape of the task before it first (a single task, such as a fan-in's over
+  // 100,000 inputs, with none).
+  const classes: number[][] = [];
+  const firsts: Task[] = [];
+  let last = -1;
+  tasks.forEach((t, i) => {
+    let c = last >= 0 && sameShape(plan, firsts[last]!, t) ? last : firsts.findIndex((f) => sameShape(plan, f, t));
+    if (c < 0) {
+      c = firsts.push(t) - 1;
+      classes.push([]);
+    }
+    classes[c]!.push(i);
+    last = c;
+  });
   const several = classes.length > 1;
   const rows: string[] = new Array(tasks.length);
   const body: string[] = [];
