@@ -113,14 +113,13 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 // --- the body ------------------------------------------------------------------------------
 
 /**
- * Whether two tasks can share a body: the same action, as many files to check and upstream
- * tasks, and the same inputs by position (variable, type, output, file, fields). Compared in
- * place: a text of each task's shape cost a sweep's second step a string and an array per task.
+ * Whether two tasks, with their upstream inputs, can share a body: the same action, as many
+ * files to check and upstream tasks, and the same inputs by position (variable, type,
+ * output, file, fields). Compared in place: a text of each task's shape cost a sweep's
+ * second step a string and an array per task.
  */
-function sameShape(plan: Plan, a: Task, b: Task): boolean {
+function sameShape(a: Task, x: readonly TaskInput[], b: Task, y: readonly TaskInput[]): boolean {
   if (a.action !== b.action || fileCount(a) !== fileCount(b)) return false;
-  const x = upstreamInputs(plan, a);
-  const y = upstreamInputs(plan, b);
   if (x.length !== y.length) return false;
   for (let i = 0; i < x.length; i++) {
     const p = x[i]!;
@@ -148,31 +147,34 @@ export const INPUT_LIST_AFTER = 32;
  * `inputList`: where the single task of a job with many upstream inputs finds their list.
  */
 export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task, index: number) => boolean, inputList?: string): { table: TaskTable; inputs?: Buffer } {
+  // Each task's inputs, derived once here and handed on (every part of the body reads them).
+  const inputs = tasks.map((t) => upstreamInputs(plan, t));
   // Positions in `tasks`, by shape, in the order each shape first comes; a task is compared
   // with the shape of the task before it first (a single task, such as a fan-in's over
   // 100,000 inputs, with none).
   const classes: number[][] = [];
-  const firsts: Task[] = [];
   let last = -1;
-  tasks.forEach((t, i) => {
-    let c = last >= 0 && sameShape(plan, firsts[last]!, t) ? last : firsts.findIndex((f) => sameShape(plan, f, t));
-    if (c < 0) {
-      c = firsts.push(t) - 1;
-      classes.push([]);
-    }
+  const like = (c: number, i: number) => {
+    const first = classes[c]![0]!;
+    return sameShape(tasks[first]!, inputs[first]!, tasks[i]!, inputs[i]!);
+  };
+  tasks.forEach((_, i) => {
+    let c = last >= 0 && like(last, i) ? last : classes.findIndex((_, k) => like(k, i));
+    if (c < 0) c = classes.push([]) - 1;
     classes[c]!.push(i);
     last = c;
   });
   const several = classes.length > 1;
   const rows: string[] = new Array(tasks.length);
   const body: string[] = [];
-  let inputs: Buffer | undefined;
+  let list: Buffer | undefined;
   classes.forEach((positions, c) => {
     const members = positions.map((i) => tasks[i]!);
+    const memberInputs = positions.map((i) => inputs[i]!);
     const fields = new Fields(FIXED_COLUMNS + (several ? 1 : 0));
-    const many = members.length === 1 && inputList !== undefined && upstreamInputs(plan, members[0]!).length > INPUT_LIST_AFTER;
-    const lines = classBody(plan, members, fields, many ? inputList : undefined);
-    if (many) inputs = inputListText(plan, members[0]!);
+    const many = members.length === 1 && inputList !== undefined && memberInputs[0]!.length > INPUT_LIST_AFTER;
+    const lines = classBody(plan, members, memberInputs, fields, many ? inputList : undefined);
+    if (many) list = inputListText(plan, members[0]!);
     if (several) body.push(`body_${c}() {`);
     append(body, lines);
     if (several) body.push("}");
@@ -191,11 +193,11 @@ export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task, 
     body.push("esac");
   }
   const table = { body, rows };
-  return inputs === undefined ? { table } : { table, inputs };
+  return list === undefined ? { table } : { table, inputs: list };
 }
 
-/** The task script of plan/script.ts, for tasks of one shape: what they share as written there, the rest from `v`. */
-function classBody(plan: Plan, tasks: readonly Task[], fields: Fields, inputList: string | undefined): string[] {
+/** The task script of plan/script.ts, for tasks of one shape (`inputs` theirs): what they share as written there, the rest from `v`. */
+function classBody(plan: Plan, tasks: readonly Task[], inputs: readonly (readonly TaskInput[])[], fields: Fields, inputList: string | undefined): string[] {
   const first = tasks[0]!;
   const action = plan.actions[first.action]!;
   const each = <T>(f: (t: Task) => T): T[] => tasks.map(f);
@@ -216,7 +218,7 @@ function classBody(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
       lines.push(`pipe_check ${fields.word(files.map((f) => f[k]!.path))} ${fields.word(files.map((f) => f[k]!.hash))} ${fields.word(files.map((f) => stampId(f[k]!)))} || pipe_refuse`);
     });
   }
-  append(lines, inputList ? listedInputLines(plan, first, inputList) : inputLinesOf(plan, tasks, fields));
+  append(lines, inputList ? listedInputLines(plan, first, inputList) : inputLinesOf(plan, tasks, inputs, fields));
   append(lines, WORK_LINES);
   // The variables of a listed input are set by `printf -v`, which shellcheck does not follow.
   if (inputList) lines.push("# shellcheck disable=SC2154 # in_N are set from the list of inputs");
@@ -235,14 +237,13 @@ function classBody(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
   lines.push(")", "status=$?", '[ "$status" -eq 0 ] || fail "command exited with status $status" "$status"');
   append(lines, outputChecks(plan, first, (message) => `fail ${message}`));
   append(lines, structuredChecks(plan, first));
-  append(lines, metaLines(plan, tasks, fields, inputList));
+  append(lines, metaLines(plan, tasks, inputs, fields, inputList));
   append(lines, COMMIT_LINES);
   return lines;
 }
 
 /** inputLines of plan/script.ts: the upstream entries must be in the store; the variables of their outputs. */
-function inputLinesOf(plan: Plan, tasks: readonly Task[], fields: Fields): string[] {
-  const all = tasks.map((t) => upstreamInputs(plan, t));
+function inputLinesOf(plan: Plan, tasks: readonly Task[], all: readonly (readonly TaskInput[])[], fields: Fields): string[] {
   // Tasks of one shape have as many inputs: a sweep's first tasks have none.
   if (all[0]!.length === 0) return [];
   const upstream = all.map((inputs) => [...new Map(inputs.map((i) => [i.key, i.task]))].sort());
@@ -323,7 +324,7 @@ function listedInputLines(plan: Plan, task: Task, list: string): string[] {
 }
 
 /** The store's record (store/meta.ts), as the task script writes it: its fields that differ from the row. */
-function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList: string | undefined): string[] {
+function metaLines(plan: Plan, tasks: readonly Task[], inputs: readonly (readonly TaskInput[])[], fields: Fields, inputList: string | undefined): string[] {
   const first = tasks[0]!;
   const action = plan.actions[first.action]!;
   // JSON.stringify(entryMeta(...)) in pieces: literal text (quoted once, where pieces of it
@@ -358,7 +359,7 @@ function metaLines(plan: Plan, tasks: readonly Task[], fields: Fields, inputList
       'done < "$inputs"',
       "printf '}'",
     ];
-  } else piece(tasks.map((t) => upstreamKeysJson(upstreamInputs(plan, t))));
+  } else piece(inputs.map(upstreamKeysJson));
   const head = pieces.splice(0);
   text(",");
   piece(tasks.map((t) => `"cache":${t.cache},`));
