@@ -10,7 +10,7 @@ import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readBundle, readBundlePlan } from "../../src/backends/slurm/bundle.js";
-import { decodeField, encodeField, factor, INPUT_LIST_AFTER } from "../../src/backends/slurm/task-table.js";
+import { decodeField, encodeField, factor, INPUT_LIST_AFTER, words } from "../../src/backends/slurm/task-table.js";
 import { run } from "../../src/cli/index.js";
 import { taskScript } from "../../src/plan/script.js";
 import { recordingIo } from "../helpers.js";
@@ -84,6 +84,39 @@ describe("a job's commands factored", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("split shell text of any kind into its words, and factor it only into words bash reads as the row's values", async () => {
+    // Quotes, escapes, substitutions, comments, here-documents, operators, assignments.
+    const piece = fc.constantFrom("a", "b", " ", "'", '"', "\\", "$", "(", "`", "#", "<<", ";", "|", "x=", "=~", "\n", "é", "1");
+    const text = fc.array(piece, { maxLength: 14 }).map((p) => p.join(""));
+    const read: [word: string, value: string][] = [];
+    fc.assert(
+      fc.property(text, fc.array(fc.constantFrom("a", "q", "b", "r2", "é"), { minLength: 1, maxLength: 40 }), (template, values) => {
+        const split = words(template);
+        if (split) expect(split.join("")).toBe(template);
+        let v = 0;
+        const commands = [0, 1, 2].map(() => template.replace(/a/g, () => values[v++ % values.length]!));
+        const parts = factor(commands);
+        if (!parts) return;
+        commands.forEach((command, c) => {
+          const own = words(command)!;
+          expect(own.length).toBe(parts.length);
+          parts.forEach((p, i) => {
+            if (typeof p === "string") expect(own[i]).toBe(p);
+            else {
+              expect(own[i]!.startsWith(p.prefix)).toBe(true);
+              read.push([own[i]!.slice(p.prefix.length), p.values[c]!]);
+            }
+          });
+        });
+      }),
+      { numRuns: 3000 },
+    );
+    expect(read.length).toBeGreaterThan(100);
+    // What bash makes of each differing word is the value its row holds.
+    const bash = await execa("bash", ["-c", read.map(([word]) => `v=${word}; printf '%s\\0' "$v"`).join("\n")]);
+    expect(bash.stdout.split("\0").slice(0, -1)).toEqual(read.map(([, value]) => value));
   });
 });
 
