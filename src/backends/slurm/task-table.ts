@@ -345,7 +345,15 @@ function metaLines(plan: Plan, tasks: readonly Task[], inputs: readonly (readonl
   text(`,"action":${JSON.stringify(first.action)},"definition":${JSON.stringify(action.definition)},"definitionHash":${JSON.stringify(action.definitionHash)},"args":`);
   piece(tasks.map((t) => JSON.stringify(t.args)));
   text(',"files":');
-  piece(tasks.map((t) => (t.files.length ? JSON.stringify(t.files) : "[]")));
+  // The tasks of an action share its list of files (plan/index.ts): written once per list.
+  let files: readonly KeyFile[] | undefined;
+  let filesJson = "";
+  piece(
+    tasks.map((t) => {
+      if (t.files !== files) filesJson = (files = t.files).length ? JSON.stringify(files) : "[]";
+      return filesJson;
+    }),
+  );
   text(',"upstream":');
   let upstream: string[] = [];
   if (inputList) {
