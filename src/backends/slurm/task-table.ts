@@ -246,7 +246,8 @@ function classBody(plan: Plan, tasks: readonly Task[], inputs: readonly (readonl
 function inputLinesOf(plan: Plan, tasks: readonly Task[], all: readonly (readonly TaskInput[])[], fields: Fields): string[] {
   // Tasks of one shape have as many inputs: a sweep's first tasks have none.
   if (all[0]!.length === 0) return [];
-  const upstream = all.map((inputs) => [...new Map(inputs.map((i) => [i.key, i.task]))].sort());
+  // Each upstream task once, by key; a sweep's second step reads one.
+  const upstream = all.map((inputs) => (inputs.length === 1 ? [[inputs[0]!.key, inputs[0]!.task] as const] : [...new Map(inputs.map((i) => [i.key, i.task] as const))].sort()));
   const lines: string[] = [];
   upstream[0]!.forEach((_, j) => {
     const keys = upstream.map((u) => u[j]![0]);
