@@ -8,11 +8,12 @@
 // table and find its result in the store (the last row, the worst case for a table read
 // line by line). Uses dist/: run `npm run build` first.
 //
-//   node bench/slurm-emit.mjs [--tasks 100000] [--shape fanin|pairs|long] [--max-array 1000] [--runs 3] [--keep]
+//   node bench/slurm-emit.mjs [--tasks 100000] [--shape fanin|pairs|long|nested] [--max-array 1000] [--runs 3] [--keep]
 //
 // Shapes: `fanin` an a × b grid of `train` tasks and one `pick` over all of them (the
 // issue's sweep); `pairs` the grid, an `eval` per train task (aftercorr) and the fan-in;
-// `long` the grid with a long command of several values and a `uses` script.
+// `long` the grid with a long command of several values and a `uses` script; `nested` the
+// grid calling a pipeline of two steps (a model file made, then scored) and the fan-in.
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -25,6 +26,10 @@ const RUNS = option("--runs", 3);
 const MAX_ARRAY = option("--max-array", 1000);
 const shapeAt = args.indexOf("--shape");
 const SHAPE = shapeAt >= 0 ? args[shapeAt + 1] : "fanin";
+if (!["fanin", "pairs", "long", "nested"].includes(SHAPE)) {
+  console.error(`bench: --shape is fanin, pairs, long or nested, not ${SHAPE}`);
+  process.exit(2);
+}
 const TARGET = { wall: 2, rssMb: 300, files: 1000, mb: 50, startMs: 100 };
 
 requireBuild();
@@ -37,7 +42,7 @@ const range = (n) => Array.from({ length: n }, (_, i) => i);
 
 /** An a × b grid of about `n` tasks in all, with the shape's other tasks. */
 function program(n, shape) {
-  const perGrid = shape === "pairs" ? 2 : 1;
+  const perGrid = shape === "pairs" || shape === "nested" ? 2 : 1;
   const grid = Math.max(1, Math.floor((n - 1) / perGrid));
   let b = Math.min(1000, grid);
   while (grid % b) b--;
@@ -46,6 +51,30 @@ function program(n, shape) {
     shape === "long"
       ? ['action train(a: Int, b: Int, name: String = "run") -> (score: Float) {', '  uses "train.sh"', "  shell \"LR=~{a} bash train.sh --lr ~{a} --epochs ~{b} --name ~{name}-~{a}-~{b} --seed 42 --out ~{out.score} > /dev/null; echo ~{a}.~{b} > ~{out.score}\"", "}"]
       : ["action train(a: Int, b: Int) -> (score: Float) {", '  shell "echo ~{a}.~{b} > ~{out.score}"', "}"];
+  if (shape === "nested") {
+    return [
+      'action train(a: Int, b: Int, name: String) -> (model: File) {',
+      '  shell "echo ~{a}.~{b}.~{name} > ~{out.model}"',
+      "}",
+      'action evaluate(model: File, split: String = "test") -> (score: Float) {',
+      '  shell "wc -c < ~{model} > ~{out.score}"',
+      "}",
+      "action pick(scores: List[Float]) -> (best: Float) {",
+      "  shell \"printf '%s\\n' ~{scores} | sort -g | tail -1 > ~{out.best}\"",
+      "}",
+      "pipeline trial(a: Int, b: Int) -> (score: Float) {",
+      '  let t = train(a = a, b = b, name = "m")',
+      "  let e = evaluate(model = t.model)",
+      "  return (score = e.score)",
+      "}",
+      "pipeline main() -> (best: Float) {",
+      `  let runs = for a in [${range(a).join(", ")}], b in [${range(b).join(", ")}] { trial(a = a, b = b) }`,
+      "  let p = pick(scores = runs.score)",
+      "  return (best = p.best)",
+      "}",
+      "",
+    ].join("\n");
+  }
   return [
     ...train,
     "action evaluate(s: Float) -> (score: Float) {",
