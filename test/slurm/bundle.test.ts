@@ -206,6 +206,42 @@ describe("jobs", () => {
     evalJob!.tasks.forEach((t, i) => expect(byId.get(t.id)!.deps).toEqual([runs!.tasks[i]!.id]));
   });
 
+  it("makes an array of each step of a pipeline called per element, however many steps take turns", async () => {
+    // Six steps (more than a task is compared with before its job is looked up by key), one
+    // with resources of its own, one given others by the call, and one whose resources
+    // depend on the element: the steps take turns in the plan, element after element.
+    const dir = path.join(tmp, "turns");
+    fs.mkdirSync(dir);
+    const steps = [1, 2, 3, 4, 5, 6];
+    fs.writeFileSync(
+      path.join(dir, "main.pipe"),
+      [
+        ...steps.map((k) => `action s${k}(x: Int) -> (o: Int) {${k === 3 ? " resources { cpus = 2 }" : k === 1 ? ' resources { mem = if x > 3 then "2G" else "1G" }' : ""} shell "echo ~{x} > ~{out.o}" }`),
+        "pipeline trial(x: Int) -> (o: Int) {",
+        ...steps.map((k) => `  let r${k} = s${k}(x = ${k > 1 ? `r${k - 1}.o` : "x"})${k === 5 ? ' resources { mem = "1G" }' : ""}`),
+        "  return (o = r6.o)",
+        "}",
+        "pipeline main() {",
+        "  let _t = for x in range(7) { trial(x = x) }",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const plan = (await buildPlan(path.join(dir, "main.pipe"), {}, recordingIo(tmp)))!.plan;
+    const { bundle } = emitSlurm(plan, slurmDefaults);
+    expect(bundle.jobs.map((j) => `${j.name}:${j.tasks.length}:${j.options.join(" ")}:${j.after.map((a) => `${a.type}:${a.job}`).join(",")}`)).toEqual([
+      "_t-r1:4:--mem=1G:",
+      "_t-r1-2:3:--mem=2G:",
+      "_t-r2:7::afterok:_t-r1,afterok:_t-r1-2",
+      "_t-r3:7:--cpus-per-task=2:aftercorr:_t-r2",
+      "_t-r4:7::aftercorr:_t-r3",
+      "_t-r5:7:--mem=1G:aftercorr:_t-r4",
+      "_t-r6:7::aftercorr:_t-r5",
+    ]);
+    const ids = (step: string, xs: number[]) => xs.map((x) => `main/_t[x=${x}]/${step}`);
+    expect(bundle.jobs.map((j) => j.tasks.map((t) => t.id))).toEqual([ids("r1", [0, 1, 2, 3]), ids("r1", [4, 5, 6]), ...steps.slice(1).map((k) => ids(`r${k}`, [0, 1, 2, 3, 4, 5, 6]))]);
+  });
+
   it("splits arrays at maxArraySize, chains the parts element-wise and fans in after all", async () => {
     const slurm = ConfigSchema.parse({ slurm: { maxArraySize: 4, arrayThrottle: 3 } }).slurm;
     const { bundle, files } = emitSlurm(await planOf("chain"), slurm);

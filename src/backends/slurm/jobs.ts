@@ -139,20 +139,29 @@ function withRetryJobs(jobs: BundleJob[], slurm: SlurmConfig, tasksOf: Map<Bundl
   return { jobs: out, tasksOf: outTasks };
 }
 
+/** How many sets `groupTasks` compares a task with before it looks its set up by key. */
+const RECENT_SETS = 4;
+
 /** Tasks by (group, action, retries, options), in plan order. */
 function groupTasks(plan: Plan, slurm: SlurmConfig): TaskSet[] {
   const sets = new Map<string, TaskSet>();
   // The tasks of a sweep share their resources: the options are made once per distinct resources.
   const optionsOf = new Map<string, { options: string[]; key: string }>();
-  let last: { task: Task; own: string; set: TaskSet } | undefined;
-  for (const t of plan.tasks) {
+  // The sets of the last few tasks: a sweep's tasks come one after another, or take turns
+  // (the steps of a pipeline called per element), and a task like one of them needs no key.
+  const recent: { task: Task; own: string; set: TaskSet }[] = [];
+  // Tasks of a call share their resources object (plan/expand.ts): its JSON is made once.
+  let resources: Task["resources"] | undefined;
+  let own = "";
+  tasks: for (const t of plan.tasks) {
     const r = t.resources;
-    const own = JSON.stringify(r);
-    // A sweep's tasks come one after another: alike, they need no key.
-    if (last && t.group === last.task.group && t.action === last.task.action && t.retries === last.task.retries && own === last.own) {
-      last.set.tasks.push(t);
-      last.task = t;
-      continue;
+    if (r !== resources) own = JSON.stringify((resources = r));
+    for (const last of recent) {
+      if (t.group === last.task.group && t.action === last.task.action && t.retries === last.task.retries && own === last.own) {
+        last.set.tasks.push(t);
+        last.task = t;
+        continue tasks;
+      }
     }
     let made = optionsOf.get(own);
     if (!made) {
@@ -164,7 +173,7 @@ function groupTasks(plan: Plan, slurm: SlurmConfig): TaskSet[] {
     let set = sets.get(key);
     if (set) set.tasks.push(t);
     else sets.set(key, (set = { group: t.group, options: made.options, tasks: [t] }));
-    last = { task: t, own, set };
+    if (recent.unshift({ task: t, own, set }) > RECENT_SETS) recent.pop();
   }
   return [...sets.values()];
 }
