@@ -209,20 +209,22 @@ describe("jobs", () => {
   it("makes an array of each step of a pipeline called per element, however many steps take turns", async () => {
     // Six steps (more than a task is compared with before its job is looked up by key), one
     // with resources of its own, one given others by the call, and one whose resources
-    // depend on the element: the steps take turns in the plan, element after element.
+    // depend on the element, so that its tasks take turns between two jobs; the steps take
+    // turns in the plan, element after element.
     const dir = path.join(tmp, "turns");
     fs.mkdirSync(dir);
     const steps = [1, 2, 3, 4, 5, 6];
     fs.writeFileSync(
       path.join(dir, "main.pipe"),
       [
-        ...steps.map((k) => `action s${k}(x: Int) -> (o: Int) {${k === 3 ? " resources { cpus = 2 }" : k === 1 ? ' resources { mem = if x > 3 then "2G" else "1G" }' : ""} shell "echo ~{x} > ~{out.o}" }`),
+        ...steps.map((k) => `action s${k}(x: Int) -> (o: Int) {${k === 3 ? " resources { cpus = 2 }" : k === 1 ?  ' resources { mem = if x == 1 or x == 3 or x == 5 then "2G" else "1G" }' : ""} shell "echo ~{x} > ~{out.o}" }`),
         "pipeline trial(x: Int) -> (o: Int) {",
         ...steps.map((k) => `  let r${k} = s${k}(x = ${k > 1 ? `r${k - 1}.o` : "x"})${k === 5 ? ' resources { mem = "1G" }' : ""}`),
         "  return (o = r6.o)",
         "}",
         "pipeline main() {",
         "  let _t = for x in range(7) { trial(x = x) }",
+        "  let _u = for x in range(4) { s1(x = x) }",
         "}",
         "",
       ].join("\n"),
@@ -237,9 +239,17 @@ describe("jobs", () => {
       "_t-r4:7::aftercorr:_t-r3",
       "_t-r5:7:--mem=1G:aftercorr:_t-r4",
       "_t-r6:7::aftercorr:_t-r5",
+      "_u:2:--mem=1G:",
+      "_u-2:2:--mem=2G:",
     ]);
     const ids = (step: string, xs: number[]) => xs.map((x) => `main/_t[x=${x}]/${step}`);
-    expect(bundle.jobs.map((j) => j.tasks.map((t) => t.id))).toEqual([ids("r1", [0, 1, 2, 3]), ids("r1", [4, 5, 6]), ...steps.slice(1).map((k) => ids(`r${k}`, [0, 1, 2, 3, 4, 5, 6]))]);
+    expect(bundle.jobs.map((j) => j.tasks.map((t) => t.id))).toEqual([
+      ids("r1", [0, 2, 4, 6]),
+      ids("r1", [1, 3, 5]),
+      ...steps.slice(1).map((k) => ids(`r${k}`, [0, 1, 2, 3, 4, 5, 6])),
+      ["main/_u[x=0]", "main/_u[x=2]"],
+      ["main/_u[x=1]", "main/_u[x=3]"],
+    ]);
   });
 
   it("splits arrays at maxArraySize, chains the parts element-wise and fans in after all", async () => {
