@@ -428,26 +428,31 @@ function openCacheFile(file: string): OpenedCacheFile | undefined {
 }
 
 /**
- * Each task read as it is, with what it repeats of the task before it made one with that
- * task's: JSON.parse gives every task its own copy of its action's name, group, files and
- * resources, and an empty list of dependencies of its own, which the compiled plan shares
+ * Each task read as it is, with what it repeats of the last task of its action made one with
+ * that task's: JSON.parse gives every task its own copy of its action's name, group, files
+ * and resources, and an empty list of dependencies of its own, which the compiled plan shares
  * across a sweep (100,000 tasks with a `uses` file read back held some 30 MB more than
- * compiled). A sweep's tasks are listed together, so the task before is the one to compare.
+ * compiled). A sweep's tasks are listed together, or take turns (the steps of a pipeline
+ * called per element): the task before is compared first, then the last of its action.
  */
 function sharingTasks(): (member: unknown) => unknown {
   // Frozen, as the compiled plan's: nothing changes a plan's lists.
   const noDeps = Object.freeze([]) as unknown as string[];
-  let last: Task | undefined;
+  let before: Task | undefined;
+  const lastOf = new Map<string, Task>();
   return (member) => {
     const t = member as Task;
     if (t.deps.length === 0) t.deps = noDeps;
+    // The map holds each action's last task before the run of tasks going on now.
+    if (before !== undefined && t.action !== before.action) lastOf.set(before.action, before);
+    const last = before !== undefined && t.action === before.action ? before : lastOf.get(t.action);
     if (last) {
-      if (t.action === last.action) t.action = last.action;
+      t.action = last.action;
       if (t.group === last.group) t.group = last.group;
       if (sameFiles(t.files, last.files)) t.files = last.files;
       if (sameResources(t.resources, last.resources)) t.resources = last.resources;
     }
-    last = t;
+    before = t;
     return t;
   };
 }

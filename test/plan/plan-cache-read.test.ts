@@ -61,6 +61,35 @@ describe("a kept plan", () => {
     expect(JSON.stringify(second.plan)).toBe(JSON.stringify(first.plan));
   });
 
+  it("shares between the tasks of an action what the compiled plan shares, when the steps of a pipeline take turns", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipe-plan-read-"));
+    made.push(dir);
+    fs.writeFileSync(path.join(dir, "prep.sh"), "# prep\n");
+    fs.writeFileSync(
+      path.join(dir, "main.pipe"),
+      [
+        'action prep(n: Int) -> (o: File) {\n  uses "prep.sh"\n  resources { cpus = 2 }\n  shell "echo ~{n} > ~{out.o}"\n}',
+        'action score(f: File) -> (s: String) {\n  resources { mem = "1G" }\n  shell "cat ~{f} > ~{out.s}"\n}',
+        "pipeline trial(n: Int) -> (s: String) {\n  let p = prep(n = n)\n  let c = score(f = p.o)\n  return (s = c.s)\n}",
+        "pipeline main() {\n  let _t = for n in range(50) { trial(n = n) }\n}\n",
+      ].join("\n"),
+    );
+    const then = new Date(Date.now() - 10_000);
+    for (const f of ["main.pipe", "prep.sh"]) fs.utimesSync(path.join(dir, f), then, then);
+    const plan = async () => (await buildPlan("main.pipe", {}, recordingIo(dir)))!;
+    const compiled = await plan();
+    const reused = await plan();
+    expect(reused.reused).toBe(true);
+    expect(JSON.stringify(reused.plan)).toBe(JSON.stringify(compiled.plan));
+    const distinct = (p: Plan, of: (t: Plan["tasks"][number]) => unknown) => new Set(p.tasks.map(of)).size;
+    for (const p of [compiled.plan, reused.plan]) {
+      // The steps take turns: prep, score, prep, score, ...
+      expect(p.tasks.slice(0, 4).map((t) => t.group)).toEqual(["main/_t/p", "main/_t/c", "main/_t/p", "main/_t/c"]);
+      expect(distinct(p, (t) => t.files)).toBe(2);
+      expect(distinct(p, (t) => t.resources)).toBe(2);
+    }
+  });
+
   it("gives its JSON as JSON.stringify writes it, once, whether kept or reused", async () => {
     const { plan } = bigProject();
     for (const built of [await plan(), await plan()]) {
