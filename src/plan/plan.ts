@@ -189,6 +189,16 @@ export function upstreamKeysJson(inputs: readonly TaskInput[]): string {
   return JSON.stringify(upstreamKeys(inputs));
 }
 
+/**
+ * Each upstream task once, as its key and id, in the order of their `${key},${id}` text (as
+ * `sort()` orders the pairs): the store checks of a task script, local and in a job's body. A
+ * task that reads one upstream task (each of a sweep's second steps) makes no map for it.
+ */
+export function upstreamByKey(inputs: readonly TaskInput[]): (readonly [key: string, task: string])[] {
+  if (inputs.length === 1) return [[inputs[0]!.key, inputs[0]!.task]];
+  return [...new Map(inputs.map((i) => [i.key, i.task] as const))].sort();
+}
+
 /** The order of `${task},${key}` strings (as `sort()` orders the pairs of a record's `upstream`), without making them. */
 export function byTaskAndKey(a: TaskInput, b: TaskInput): number {
   const x = a.task;

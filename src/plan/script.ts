@@ -14,7 +14,7 @@
 // What the store is — its places, the record, what a valid output is — is the store's
 // (src/store/); the bash here is generated from it.
 
-import { upstreamInputs, type Plan, type Task } from "./plan.js";
+import { upstreamByKey, upstreamInputs, type Plan, type Task } from "./plan.js";
 import { append } from "../arrays.js";
 import { printable } from "../printable.js";
 import { inDoubleQuotes, LITERAL_DIRECTIVE, literal, quotesExpansion, shellQuote } from "../shell/quote.js";
@@ -187,8 +187,7 @@ export function structuredChecks(plan: Plan, task: Task): string[] {
 /** Checks that the upstream entries are in the store, and sets the variables of their outputs. */
 function inputLines(plan: Plan, task: Task, read: StructuredReader = readByNode): string[] {
   const inputs = upstreamInputs(plan, task);
-  const upstream = new Map(inputs.map((i) => [i.key, i.task]));
-  const lines = [...upstream].sort().flatMap(([key, id]) => literal(`[ -f "${inBash.meta(key)}" ] || fail ${shellQuote(`upstream ${printable(id)} (${key}) is not in the store`)}`));
+  const lines = upstreamByKey(inputs).flatMap(([key, id]) => literal(`[ -f "${inBash.meta(key)}" ] || fail ${shellQuote(`upstream ${printable(id)} (${key}) is not in the store`)}`));
   // The TypeScript and Python runners read their inputs from the store themselves (runtime/args.ts, python/pipe_runner.py).
   if (plan.actions[task.action]!.kind !== "shell") return lines;
   const structured: StructuredInput[] = [];

@@ -15,7 +15,7 @@
 // another length, a value inside a double-quoted string...) the row holds the task's whole
 // command, which the body runs with `eval`, as the task script would have run it.
 
-import { byTaskAndKey, upstreamInputs, upstreamKeysJson, type KeyFile, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
+import { byTaskAndKey, upstreamByKey, upstreamInputs, upstreamKeysJson, type KeyFile, type Plan, type Task, type TaskInput } from "../../plan/plan.js";
 import { append } from "../../arrays.js";
 import { ByteWriter } from "./bytes.js";
 import { printable } from "../../printable.js";
@@ -174,7 +174,7 @@ export function taskTable(plan: Plan, tasks: readonly Task[], forced: (t: Task, 
     const fields = new Fields(FIXED_COLUMNS + (several ? 1 : 0));
     const many = members.length === 1 && inputList !== undefined && memberInputs[0]!.length > INPUT_LIST_AFTER;
     const lines = classBody(plan, members, memberInputs, fields, many ? inputList : undefined);
-    if (many) list = inputListText(plan, members[0]!);
+    if (many) list = inputListText(plan, members[0]!, memberInputs[0]!);
     if (several) body.push(`body_${c}() {`);
     append(body, lines);
     if (several) body.push("}");
@@ -218,7 +218,7 @@ function classBody(plan: Plan, tasks: readonly Task[], inputs: readonly (readonl
       lines.push(`pipe_check ${fields.word(files.map((f) => f[k]!.path))} ${fields.word(files.map((f) => f[k]!.hash))} ${fields.word(files.map((f) => stampId(f[k]!)))} || pipe_refuse`);
     });
   }
-  append(lines, inputList ? listedInputLines(plan, first, inputList) : inputLinesOf(plan, tasks, inputs, fields));
+  append(lines, inputList ? listedInputLines(plan, first, inputs[0]!, inputList) : inputLinesOf(plan, tasks, inputs, fields));
   append(lines, WORK_LINES);
   // The variables of a listed input are set by `printf -v`, which shellcheck does not follow.
   if (inputList) lines.push("# shellcheck disable=SC2154 # in_N are set from the list of inputs");
@@ -246,8 +246,7 @@ function classBody(plan: Plan, tasks: readonly Task[], inputs: readonly (readonl
 function inputLinesOf(plan: Plan, tasks: readonly Task[], all: readonly (readonly TaskInput[])[], fields: Fields): string[] {
   // Tasks of one shape have as many inputs: a sweep's first tasks have none.
   if (all[0]!.length === 0) return [];
-  // Each upstream task once, by key; a sweep's second step reads one.
-  const upstream = all.map((inputs) => (inputs.length === 1 ? [[inputs[0]!.key, inputs[0]!.task] as const] : [...new Map(inputs.map((i) => [i.key, i.task] as const))].sort()));
+  const upstream = all.map(upstreamByKey);
   const lines: string[] = [];
   upstream[0]!.forEach((_, j) => {
     const keys = upstream.map((u) => u[j]![0]);
@@ -290,11 +289,11 @@ function structuredInput(input: TaskInput): StructuredInput {
  * variable, and for a shell action's plain input whether it is a `path` or a `value` and the
  * file it reads; structured inputs are read by node as in the task script.
  */
-function inputListText(plan: Plan, task: Task): Buffer {
+function inputListText(plan: Plan, task: Task, inputs: readonly TaskInput[]): Buffer {
   const shell = plan.actions[task.action]!.kind === "shell";
   const plainType = new Map<string, boolean>();
   const out = new ByteWriter();
-  for (const i of [...upstreamInputs(plan, task)].sort(byTaskAndKey)) {
+  for (const i of [...inputs].sort(byTaskAndKey)) {
     const stored = i.outputType ?? i.type;
     let plain = plainType.get(stored);
     if (plain === undefined) plainType.set(stored, (plain = !isStructured(parseType(stored))));
@@ -304,9 +303,9 @@ function inputListText(plan: Plan, task: Task): Buffer {
   return out.bytes();
 }
 
-function listedInputLines(plan: Plan, task: Task, list: string): string[] {
+function listedInputLines(plan: Plan, task: Task, inputs: readonly TaskInput[], list: string): string[] {
   const lines = [
-    `# The ${upstreamInputs(plan, task).length} upstream inputs, listed in ${list} (key, task id as JSON, variable, how it is read, file).`,
+    `# The ${inputs.length} upstream inputs, listed in ${list} (key, task id as JSON, variable, how it is read, file).`,
     `inputs="$PWD/${list}"`,
     "while IFS=$'\\t' read -r up_key up_id up_var up_how up_file; do",
     // The id is JSON in the list (the store record's text): printed without its quotes.
@@ -319,7 +318,7 @@ function listedInputLines(plan: Plan, task: Task, list: string): string[] {
     `done < "$inputs"`,
   ];
   if (plan.actions[task.action]!.kind !== "shell") return lines;
-  const structured = upstreamInputs(plan, task).filter((i) => i.fields || isStructured(parseType(i.outputType ?? i.type)));
+  const structured = inputs.filter((i) => i.fields || isStructured(parseType(i.outputType ?? i.type)));
   if (structured.length) append(lines, readByNode(structured.map(structuredInput)));
   return lines;
 }
