@@ -6,7 +6,7 @@
 //     and CPU time of pipe and its children) beside `pipe plan` of both (the compile's part of
 //     the difference: hashing the dataset through the stat cache), and the in-process check's
 //     own time for 5,000 tasks (InputVerifier: the uses script by content, the dataset not walked);
-//   - Slurm: N task scripts of one job array run by hand in turn with SLURM_ARRAY_JOB_ID set,
+//   - Slurm: N elements of one job array run by hand in turn with SLURM_ARRAY_JOB_ID set,
 //     per task, with and without the inputs, and how many times the dataset was walked
 //     (a `node` shim first on PATH counts the calls of verify-input.js); and a few tasks run
 //     outside Slurm, where every task walks it.
@@ -120,7 +120,7 @@ for (let r = 0; r < REPEAT; r++) {
   own.push({ wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (cpu.user + cpu.system) / 1e6 });
 }
 
-// --- Slurm task scripts -------------------------------------------------------------------
+// --- Slurm array elements ----------------------------------------------------------------
 const shims = path.join(work, "shims");
 fs.mkdirSync(shims);
 const walkLog = path.join(work, "walks.log");
@@ -135,10 +135,19 @@ const emit = (dir) => {
 };
 const bundles = { plain: emit(plain), checked: emit(checked) };
 const walks = () => (fs.existsSync(walkLog) ? fs.readFileSync(walkLog, "utf8").split("\n").filter(Boolean).length : 0);
-/** Runs task scripts 0..n-1 of a bundle in turn (one bash), as one job's array tasks would, with their own job's id. */
+/** The sweep's job array in a bundle (bundle.json): its script and its first `n` array indices (its table's first column). */
+function sweepJob(bundle, n) {
+  const job = JSON.parse(fs.readFileSync(path.join(bundle, "bundle.json"), "utf8")).jobs.find((j) => j.array && j.count >= n);
+  if (!job) throw new Error(`${bundle}: no job array of ${n} tasks or more`);
+  const rows = fs.readFileSync(path.join(bundle, job.script.replace(/\.sh$/, ".tasks")), "utf8").split("\n", n);
+  return { script: job.script, indices: rows.map((row) => row.split("\t", 1)[0]) };
+}
+
+/** Runs the first n elements of a bundle's sweep in turn (one bash), as one job's array tasks would, with their own job's id. */
 const slurmTasks = (dir, n, jobEnv) => {
   fs.rmSync(store(dir), { recursive: true, force: true });
-  const loop = `for ((i = 0; i < ${n}; i++)); do bash "tasks/$i.sh" || exit; done`;
+  const { script, indices } = sweepJob(path.join(dir, "bundle"), n);
+  const loop = `for i in ${indices.join(" ")}; do bash ${script} "$i" || exit; done`;
   const env = { PATH: `${shims}:${process.env.PATH}`, PIPE_STORE: store(dir), PIPE_PROJECT: dir, PIPE_HOME: root, ...jobEnv };
   return timed(["bash", "-c", loop], path.join(dir, "bundle"), env);
 };
@@ -151,7 +160,7 @@ for (let r = 0; r < REPEAT; r++) {
   const b = slurmTasks(checked, SLURM_TASKS, job);
   walksPerJob.push(walks() - before);
   slurmPairs.push({ a, b });
-  console.log(`slurm round ${r + 1}: ${SLURM_TASKS} task scripts without inputs ${fmt(a.wall)}, with ${fmt(b.wall)}; dataset walked ${walksPerJob.at(-1)} times`);
+  console.log(`slurm round ${r + 1}: ${SLURM_TASKS} elements without inputs ${fmt(a.wall)}, with ${fmt(b.wall)}; dataset walked ${walksPerJob.at(-1)} times`);
 }
 const per = (x) => x / SLURM_TASKS;
 const slurmA = per(median(slurmPairs.map((p) => p.a.wall)));
@@ -167,6 +176,6 @@ console.log("");
 console.log(`local pipe run -j 2, ${N} tasks: without inputs ${fmt(localA.wall)} (cpu ${fmt(localA.cpu)}), with ${fmt(localB.wall)} (cpu ${fmt(localB.cpu)}); paired difference ${fmt(localDiff.wall)} wall, ${fmt(localDiff.cpu)} cpu`);
 console.log(`  of which the compile (pipe plan, paired difference): ${fmt(planDiff.wall)} wall, ${fmt(planDiff.cpu)} cpu`);
 console.log(`  the check itself for ${N} tasks: ${ms(median(own.map((o) => o.wall)))} wall, ${ms(median(own.map((o) => o.cpu)))} cpu (uses script read ${N} times, dataset not walked)`);
-console.log(`slurm task scripts, one job: ${ms(slurmA)} per task without inputs, ${ms(slurmB)} with; the check adds ${ms(slurmDiff.wall)} wall, ${ms(slurmDiff.cpu)} cpu per task`);
+console.log(`slurm array elements, one job: ${ms(slurmA)} per task without inputs, ${ms(slurmB)} with; the check adds ${ms(slurmDiff.wall)} wall, ${ms(slurmDiff.cpu)} cpu per task`);
 console.log(`  dataset walked ${median(walksPerJob)} time(s) per job of ${SLURM_TASKS} tasks; outside Slurm ${handWalks} times for ${BY_HAND} tasks, ${ms(byHand.wall / BY_HAND)} per task (cpu ${ms(byHand.cpu / BY_HAND)})`);
 if (!args.includes("--keep")) fs.rmSync(work, { recursive: true, force: true });
