@@ -200,6 +200,15 @@ function plainSegments(p: string, start: number): boolean {
   return true;
 }
 
+/** Removes a file if there is one: one unlink, where `fs.rmSync(file, { force: true })` takes an lstat first. */
+export function removeFile(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
 /**
  * `mkdir -p`, one level at a time. Node's recursive mkdir never returns for a path under
  * `/proc` (it retries the ENOENT there forever, deaf to signals), and reports ENOENT for a

@@ -10,7 +10,8 @@
 //                               KEY.HOST.BASHPID.RANDOM the self-contained task script's
 //                               WORK.old, KEY.old.BASHPID an entry a forced rerun replaces
 //                               WORK.args.json          a TypeScript action's arguments
-//                               WORK.work               the command's scratch, $PIPE_WORK
+//                               WORK.work               the self-contained script's scratch, $PIPE_WORK
+//                               scratch.HOST.PID.N      pipe's scratch, lent to one task at a time
 //                               .probe.HOST.PID         the store probe's (probe.ts)
 //   STORE/.locks/             per-key locks and the owner file of each run (locks.ts)
 //   STORE/.needs/             what running work needs, and the mark of a collection (needs.ts)
@@ -128,8 +129,8 @@ export const thisHost = os.hostname();
 /** pipe's work directory for its `n`th attempt at a task in this process: `.tmp/KEY.HOST.PID.N`. */
 export const workDir = (storeDir: string, key: string, n: number): string => path.join(storeDir, TMP, `${key}.${thisHost}.${process.pid}.${n}`);
 
-/** The command's scratch directory (`$PIPE_WORK`) beside its work directory `work`, removed after the task. */
-export const scratchDir = (work: string): string => `${work}.work`;
+/** pipe's `n`th scratch directory (`$PIPE_WORK`) in this process, emptied before it is lent to another task (backends/local/scratch.ts). */
+export const scratchDir = (storeDir: string, n: number): string => path.join(storeDir, TMP, `scratch.${thisHost}.${process.pid}.${n}`);
 
 /** Where a forced rerun moves the entry it replaces, from its work directory `work`. */
 export const replacedDir = (work: string): string => `${work}.old`;
@@ -144,7 +145,7 @@ export function workOwner(name: string): { readonly host: string; readonly pid: 
   return m[1] !== undefined ? { host: m[1], pid: Number(m[2]) } : { host: m[3]!, pid: Number(m[4]) };
 }
 
-const WORK_NAME = /^(?:[0-9a-f]+\.(.+)\.(\d+)\.\d+|\.probe\.(.+)\.(\d+))(?:\.args\.json|\.old|\.work)?$/;
+const WORK_NAME = /^(?:(?:[0-9a-f]+|scratch)\.(.+)\.(\d+)\.\d+|\.probe\.(.+)\.(\d+))(?:\.args\.json|\.old|\.work)?$/;
 
 /**
  * Makes the project's `.pipe/` (store, runs, stat cache) with a `.gitignore` of `*` inside,

@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { isOwnerFile, lockFile, locksDir, ownerFile, thisHost } from "./layout.js";
+import { removeFile } from "../host.js";
 
 export interface LockOwner {
   readonly pid: number;
@@ -81,12 +82,12 @@ export class KeyLocks {
   }
 
   release(key: string): void {
-    if (this.held.delete(key)) fs.rmSync(lockFile(this.storeDir, key), { force: true });
+    if (this.held.delete(key)) removeFile(lockFile(this.storeDir, key));
   }
 
   /** Lets every held lock go, and removes the locks and owner files of runs that are gone. */
   releaseAll(): void {
-    for (const key of this.held) fs.rmSync(lockFile(this.storeDir, key), { force: true });
+    for (const key of this.held) removeFile(lockFile(this.storeDir, key));
     this.held.clear();
     fs.rmSync(this.ownerFile, { force: true });
     for (const name of fs.readdirSync(this.dir)) {

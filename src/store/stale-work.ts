@@ -1,8 +1,8 @@
 // Work directories that a killed run left in `STORE/.tmp`, removed by the next run when their
 // owner is provably dead. Each name says who made it (layout.ts, `workOwner`): `KEY.HOST.PID.N`
-// (pipe's, PID being pipe's), `KEY.HOST.BASHPID.RANDOM` (the self-contained task script)
-// and `.probe.HOST.PID` (the store probe), with `.args.json`, `.old` and `.work` beside some. An entry
-// is removed only when HOST is this host and PID is gone, and, for a pipe that was killed,
+// and `scratch.HOST.PID.N` (pipe's, PID being pipe's), `KEY.HOST.BASHPID.RANDOM` (the
+// self-contained task script) and `.probe.HOST.PID` (the store probe), with `.args.json`,
+// `.old` and `.work` beside some. An entry is removed only when HOST is this host and PID is gone, and, for a pipe that was killed,
 // none of its launchers lives (its owner file in `.locks/` names them): a task that outlived
 // its pipe may still be writing there.
 

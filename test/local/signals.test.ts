@@ -98,9 +98,10 @@ describe("a task that ignores SIGTERM", () => {
     const dir = localProject("stubborn");
     const child = pipe(dir, "run", "main.pipe");
     await until("the task to start", () => fs.existsSync(path.join(dir, "started")));
-    // Its work directory and, beside it, its scratch ($PIPE_WORK).
+    // Its work directory and its scratch ($PIPE_WORK).
     const [work, scratch] = tmpLeft(dir).sort();
-    expect(scratch).toBe(`${work}.work`);
+    expect(work).toContain(`.${os.hostname()}.${child.pid}.`);
+    expect(scratch).toBe(`scratch.${os.hostname()}.${child.pid}.1`);
     const t0 = Date.now();
     child.kill("SIGINT");
     const r = await child;
@@ -225,7 +226,7 @@ describe("work directories a killed run left in the store's .tmp", () => {
     // The running task's, and that of the one queued behind it on its launcher, each with its scratch.
     const left = tmpLeft(dir).sort();
     expect(left).toEqual(Array(4).fill(expect.stringContaining(`.${os.hostname()}.${first.pid}.`)));
-    expect(left.filter((n) => n.endsWith(".work"))).toHaveLength(2);
+    expect(left.filter((n) => n.startsWith("scratch."))).toHaveLength(2);
     const sleeper = pidsOf(dir, [1])[0]!;
     // While the task runs, the next run keeps its directory (and waits for its key's lock).
     const second = pipe(dir, "run", "main.pipe", "-j", "1");

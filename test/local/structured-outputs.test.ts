@@ -96,13 +96,39 @@ describe("structured outputs and output file names", () => {
     expect(r.code, r.err).toBe(0);
     const [key] = storeKeys(dir);
     const local = fs.readFileSync(path.join(dir, ".pipe", "store", key!, "w"), "utf8").trim();
-    expect(local).toMatch(/\/\.pipe\/store\/\.tmp\/[0-9a-f]+\.[^/]+\.work$/);
+    expect(local).toMatch(/\/\.pipe\/store\/\.tmp\/scratch\.[^/]+$/);
     expect(fs.readdirSync(path.join(dir, ".pipe", "store", key!)).sort()).toEqual(["meta.json", "w"]);
     const { store } = await rerunBySelfContainedScripts(dir);
     const script = fs.readFileSync(path.join(store, key!, "w"), "utf8").trim();
     expect(script.startsWith(path.join(store, ".tmp") + "/")).toBe(true);
     for (const gone of [local, script]) expect(fs.existsSync(gone), gone).toBe(false);
     expect(fs.readdirSync(path.join(store, ".tmp"))).toEqual([]);
+  });
+
+  it("lends a scratch directory its task left empty to the next task, never one left with a file in it or made a link", async () => {
+    const dir = localProject("queue");
+    fs.mkdirSync(path.join(dir, "outside"));
+    // Each task checks that its scratch is an empty directory of its own; the second leaves a
+    // file in it, the third puts a link to a directory of the project in its place.
+    fs.writeFileSync(
+      path.join(dir, "scratch.sh"),
+      ['test -d "$PIPE_WORK" && test ! -L "$PIPE_WORK" && test -z "$(ls -A "$PIPE_WORK")"', 'echo "$PIPE_WORK" > "$2"', 'case $1 in', '  1) echo x > "$PIPE_WORK/left" ;;', '  2) rmdir "$PIPE_WORK" && ln -s "$PWD/outside" "$PIPE_WORK" ;;', "esac", ""].join("\n"),
+    );
+    fs.writeFileSync(
+      path.join(dir, "main.pipe"),
+      'action a(i: Int) -> (w: String) {\n  shell "bash scratch.sh ~{i} ~{out.w}"\n}\npipeline main() -> (ws: List[String]) {\n  let xs = for i in [0, 1, 2, 3, 4, 5, 6, 7] { a(i = i) }\n  return (ws = xs.w)\n}\n',
+    );
+    const r = await pipe(dir, "run", "main.pipe", "-j", "1");
+    expect(r.code, r.err).toBe(0);
+    const plan = JSON.parse((await pipe(dir, "plan", "main.pipe", "--json")).out) as Plan;
+    const lent = plan.tasks.map((t) => fs.readFileSync(path.join(dir, ".pipe", "store", t.key, "w"), "utf8").trim());
+    // At most two tasks hold one at a time (one runs, one waits behind it on its launcher), so
+    // eight tasks are lent four directories: the first two, and one in place of each not lent again.
+    expect(new Set(lent).size, lent.join("\n")).toBe(4);
+    expect(lent.slice(2)).not.toContain(lent[1]);
+    expect(lent.slice(3)).not.toContain(lent[2]);
+    expect(fs.readdirSync(path.join(dir, "outside"))).toEqual([]);
+    expect(fs.readdirSync(path.join(dir, ".pipe", "store", ".tmp"))).toEqual([]);
   });
 
   it("reads a fan-in over 1,500 projected outputs in the self-contained script (more than one argument can hold)", async () => {

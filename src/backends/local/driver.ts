@@ -16,7 +16,8 @@ import { outputCheckScript, runnerScript, taskScript } from "../../plan/script.j
 import { INPUTS_CHANGED_STATUS, REMEDY, type InputVerifier } from "../../plan/verify-inputs.js";
 import type { Reporter } from "./events.js";
 import { Launchers, type Launcher } from "./launcher.js";
-import { entryDir, finishResult, inStore, KeyLocks, registerNeeds, scratchDir, storedAs, tmpDir, workDir, type LockOwner } from "../../store/index.js";
+import { ScratchDirs } from "./scratch.js";
+import { entryDir, finishResult, inStore, KeyLocks, registerNeeds, storedAs, tmpDir, workDir, type LockOwner } from "../../store/index.js";
 import { MemorySampler } from "./memory.js";
 import { inputAssignment, structuredOutputsProblem, type StructuredInput } from "../../store/structured.js";
 import { taskFileName } from "./records.js";
@@ -65,6 +66,8 @@ interface Running {
   killTimer?: NodeJS.Timeout;
   /** Why the task was not started: a file its key covers changed (never retried). */
   refused?: string | undefined;
+  /** Its command's scratch directory, `$PIPE_WORK`, once lent. */
+  scratch?: string;
 }
 
 /** A task's files in the run directory, and its work directory. */
@@ -81,6 +84,7 @@ export class Driver {
   private readonly lockTimers = new Map<string, NodeJS.Timeout>();
   private readonly locks: KeyLocks;
   private readonly launchers: Launchers;
+  private readonly scratches: ScratchDirs;
   private readonly memory = new MemorySampler();
   /** Upstream structured values, read in-process when a task's script is written (its upstream tasks have run). */
   private readonly readStructured = (inputs: readonly StructuredInput[]): string[] => inputs.map((i) => inputAssignment({ ...i, file: path.join(this.options.storeDir, i.file) }));
@@ -108,6 +112,7 @@ export class Driver {
     this.plan = options.plan;
     this.watchLoops(options.plan);
     this.locks = new KeyLocks(options.storeDir, book.id);
+    this.scratches = new ScratchDirs(options.storeDir, (removal) => this.later(removal));
     this.launchers = new Launchers(book.dir, options.projectDir, options.env, () => !scheduler.stopped, (pids) => this.locks.setLaunchers(pids));
     // Work directories are made here rather than by each script (see PIPE_OUT in script.ts):
     // a process less per task, and pipe knows what to clean up after a task that was killed.
@@ -145,23 +150,10 @@ export class Driver {
   /** Once `over`: ends the launchers, lets the locks go and waits for the clean-ups. */
   async close(): Promise<void> {
     this.launchers.close();
+    this.scratches.close();
     this.locks.releaseAll();
     await Promise.all(this.cleanups);
     for (const release of this.needs.splice(0)) release();
-  }
-
-  /**
-   * A task's scratch directory, once it has ended: one synchronous rmdir when it is empty,
-   * as it mostly is (a recursive removal in libuv's threads cost a stat, a removal and two
-   * thread hand-offs a task); a recursive removal off the critical path when it is not.
-   */
-  private removeScratch(work: string): void {
-    const dir = scratchDir(work);
-    try {
-      fs.rmdirSync(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") this.later(fs.promises.rm(dir, { recursive: true, force: true }));
-    }
   }
 
   private later(...work: Promise<unknown>[]): void {
@@ -354,7 +346,7 @@ export class Driver {
     try {
       if (lockError !== undefined) throw lockError;
       fs.mkdirSync(files.work);
-      fs.mkdirSync(scratchDir(files.work));
+      entry.scratch = this.scratches.take();
     } catch (error) {
       return cannot(lockError !== undefined ? "lock the key of" : "prepare", error);
     }
@@ -371,7 +363,7 @@ export class Driver {
     };
     const env: Record<string, string> = {
       PIPE_OUT: files.work,
-      PIPE_WORK: scratchDir(files.work),
+      PIPE_WORK: entry.scratch,
       PIPE_ATTEMPT: String(attempt),
       PIPE_CPUS: String(given.cpus),
       PIPE_MEM_MB: String(given.memMb),
@@ -392,6 +384,8 @@ export class Driver {
     const end = this.options.now();
     this.running.delete(task.id);
     clearTimeout(entry.killTimer);
+    // A launcher that died may leave its task running: that task's scratch is never lent again.
+    if (entry.scratch !== undefined) this.scratches.giveBack(entry.scratch, status !== null);
     if (status === null && entry.pgid === undefined && this.scheduler.stopped) return this.droppedUnrun(task, files, at.previous);
     let exitCode = status;
     const problem =
@@ -410,7 +404,6 @@ export class Driver {
     if (exitCode !== 0 && !fs.existsSync(files.script)) fs.writeFileSync(files.script, taskScript(plan, task, REMEDY.local));
     // The work directory is gone after a commit.
     if (exitCode !== 0) this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
-    this.removeScratch(files.work);
     if (plan.actions[task.action]!.kind !== "shell") this.later(fs.promises.rm(`${files.work}.args.json`, { force: true }));
     const peakRssKb = entry.pgid ? this.memory.untrack(entry.pgid) : null;
     const durationMs = end.getTime() - at.started.getTime();
@@ -431,7 +424,6 @@ export class Driver {
   /** Dropped before it started, the run stopping: its record stays as it was (it never ran). */
   private droppedUnrun(task: Task, files: Files, previous: TaskDetails): void {
     this.later(fs.promises.rm(files.work, { recursive: true, force: true }));
-    this.later(fs.promises.rm(scratchDir(files.work), { recursive: true, force: true }));
     this.locks.release(task.key);
     this.book.note(task.id, previous, true);
     this.book.dropAttempt(task.id);
