@@ -41,29 +41,33 @@ export function parse(text: string, file: string): ParseResult {
   shared ??= new PipeParser({ end: "end of file", after: "`import`, `action` or `pipeline`" });
   // An unterminated `"""` runs to the end of the file: a complaint about the end is its echo.
   const quiet = diagnostics.some((d) => d.code === Diag.unterminatedString.code && text.startsWith('"""', d.span!.start)) ? "end" : undefined;
-  const declarations = runParser(shared, tokens, file, diagnostics, (p) => p.module(), quiet);
+  const { value: declarations, recovered } = runParser(shared, tokens, file, diagnostics, (p) => p.module(), quiet);
   // Only error recovery leaves nodes half-built, so a clean parse needs no pruning.
-  const whole = shared.errors.length > 0 ? pruneIncomplete(declarations) : declarations;
+  const whole = recovered ? pruneIncomplete(declarations) : declarations;
   return { module: { ...empty, declarations: whole }, diagnostics: capErrors(diagnostics) };
 }
 
-function runParser<R>(parser: PipeParser, tokens: IToken[], file: string, diagnostics: Diagnostic[], rule: (p: PipeParser) => R, quiet?: "end"): R {
+/** What `rule` read from `tokens`, and whether the parser recovered from errors (reported in `diagnostics`). */
+function runParser<R>(parser: PipeParser, tokens: IToken[], file: string, diagnostics: Diagnostic[], rule: (p: PipeParser) => R, quiet?: "end"): { value: R; recovered: boolean } {
   parser.file = file;
   parser.hooks = {
     template: (token, f) => parseTemplate(token, f, diagnostics, interpolated),
     report: (kind, span, ...args) => diagnostics.push(at((Diag[kind] as (...a: string[]) => ReturnType<typeof Diag.badNumber>)(...args), span)),
   };
   parser.input = tokens;
-  const result = rule(parser);
+  const value = rule(parser);
+  const errors = parser.errors;
+  // Else the parser holds the tokens until its next input: 200,000 for a sweep of 100,000 values.
+  parser.input = [];
   let previous: Span | undefined;
-  for (const error of parser.errors) {
+  for (const error of errors) {
     if (quiet === "end" && error.token.tokenType === EOF) continue;
     const span = tokenSpan(error.token, file, tokens);
     // Recovery can fail twice on one token (the list, then the block around it): one report.
     if (previous?.start !== span.start) diagnostics.push(at(Diag.syntaxError(error.message), span));
     previous = span;
   }
-  return result;
+  return { value, recovered: errors.length > 0 };
 }
 
 /** The first errors in reading order, and a note where the unshown ones begin. */
@@ -77,7 +81,7 @@ function capErrors(diagnostics: Diagnostic[]): Diagnostic[] {
 
 /** An interpolation's expression, parsed by the parser for lone expressions. */
 function interpolated(tokens: IToken[], file: string, diagnostics: Diagnostic[]): A.Expr {
-  return runParser(expressionParser("`}`"), tokens, file, diagnostics, (p) => p.expr());
+  return runParser(expressionParser("`}`"), tokens, file, diagnostics, (p) => p.expr()).value;
 }
 
 /** Parses one expression on its own, e.g. a `-p name=value` parameter given on the command line. */
@@ -87,7 +91,7 @@ export function parseExpression(text: string, file: string): { expr?: A.Expr; di
   const deep = findTooDeep(tokens);
   if (deep) return { diagnostics: [...diagnostics, at(Diag.tooDeep(MAX_NESTING), tokenSpan(deep, file))] };
   if (tokens.length === 0) return { diagnostics: [...diagnostics, at(Diag.syntaxError("expected a value"), { file, start: 0, end: 0 })] };
-  const expr = runParser(expressionParser("the end of the value"), tokens, file, diagnostics, (p) => p.expr());
+  const expr = runParser(expressionParser("the end of the value"), tokens, file, diagnostics, (p) => p.expr()).value;
   return diagnostics.length ? { diagnostics } : { expr, diagnostics };
 }
 
