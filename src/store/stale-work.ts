@@ -2,9 +2,9 @@
 // owner is provably dead. Each name says who made it (layout.ts, `workOwner`): `KEY.HOST.PID.N`
 // and `scratch.HOST.PID.N` (pipe's, PID being pipe's), `KEY.HOST.BASHPID.RANDOM` (the
 // self-contained task script) and `.probe.HOST.PID` (the store probe), with `.args.json`,
-// `.old` and `.work` beside some. An entry is removed only when HOST is this host and PID is gone, and, for a pipe that was killed,
-// none of its launchers lives (its owner file in `.locks/` names them): a task that outlived
-// its pipe may still be writing there.
+// `.old` and `.work` beside some. An entry is removed only when HOST is this host and PID is
+// gone, and, for a pipe that was killed, none of its launchers lives (its owner file in
+// `.locks/` names them): a task that outlived its pipe may still be writing there.
 
 import fs from "node:fs";
 import path from "node:path";
