@@ -59,10 +59,29 @@ export class ComboLabels {
     mode: "product" | "zip",
   ) {
     const plain = lists.every((l) => !l.labels?.some((x) => x !== undefined));
-    this.parts = lists.map((l, k) => (plain ? l.items.map((item, i) => `${vars[k]}=${hasRef(item) ? `#${i}` : labelText(item)}`) : undefined));
-    const unique = this.parts.map((ps) => ps !== undefined && new Set(ps).size === ps.length && !ps.some((p) => p.includes(",")));
-    this.distinct = plain && (mode === "product" ? unique.every(Boolean) : unique.some(Boolean) && this.parts.every((ps) => !ps!.some((p) => p.includes(","))));
-    this.plainIds = this.distinct && this.parts.every((ps) => !ps!.some((p) => /[/[\]#]/.test(p)));
+    // One pass over each list's items (a one-dimensional sweep's list holds all of them).
+    const unique: boolean[] = [];
+    let comma = false;
+    let special = false;
+    this.parts = lists.map((l, k) => {
+      if (!plain) return undefined;
+      const ps = new Array<string>(l.items.length);
+      const seen = new Set<string>();
+      let listComma = false;
+      for (let i = 0; i < ps.length; i++) {
+        const item = l.items[i]!;
+        const p = `${vars[k]}=${hasRef(item) ? `#${i}` : labelText(item)}`;
+        ps[i] = p;
+        seen.add(p);
+        if (!listComma && p.includes(",")) listComma = true;
+        if (!special && /[/[\]#]/.test(p)) special = true;
+      }
+      unique.push(seen.size === ps.length && !listComma);
+      comma ||= listComma;
+      return ps;
+    });
+    this.distinct = plain && (mode === "product" ? unique.every(Boolean) : unique.some(Boolean) && !comma);
+    this.plainIds = this.distinct && !special;
     const last = this.parts.length - 1;
     this.pieces = plain && last >= 0 ? this.parts.map((ps, k) => ps!.map((p) => `${k === 0 ? "[" : ","}${p}${k === last ? "]" : ""}`)) : undefined;
   }
