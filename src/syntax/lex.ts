@@ -6,6 +6,7 @@ import type { IToken } from "chevrotain";
 import { Diag } from "../diagnostics/catalog.js";
 import { at, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import * as T from "./tokens.js";
+import { maxOf } from "../arrays.js";
 
 // Chevrotain's error recovery walks the grammar along the whole rule stack, recursively:
 // an unclosed `[` about 85 levels deep overflows Node's default stack. 40 levels leaves
@@ -91,7 +92,7 @@ let table: Uint8Array | undefined;
 
 function roles(): Uint8Array {
   if (table) return table;
-  table = new Uint8Array(Math.max(...T.allTokens.map((t) => t.tokenTypeIdx!)) + 1);
+  table = new Uint8Array(maxOf(T.allTokens.map((t) => t.tokenTypeIdx!)) + 1);
   for (const t of T.allTokens) {
     let r = 0;
     if (T.openers.has(t)) r |= OPENER | KEEPS_CHAIN;
