@@ -188,13 +188,23 @@ function alignSets(sets: TaskSet[]): TaskSet[] {
   const sizes = new Map<number, number>();
   for (const s of sets) sizes.set(s.tasks.length, (sizes.get(s.tasks.length) ?? 0) + 1);
   if (![...sizes.values()].some((n) => n > 1)) return sets;
-  const setOf = new Map<string, TaskSet>();
-  for (const s of sets) if (sizes.get(s.tasks.length)! > 1) for (const t of s.tasks) setOf.set(t.id, s);
+  // Each set by its first task: a sweep's step after another, each task reading only the
+  // task of its index there, lines up already, which is found without a map of every task.
+  const byFirst = new Map<string, TaskSet>();
+  for (const s of sets) byFirst.set(s.tasks[0]!.id, s);
+  let setOf: Map<string, TaskSet> | undefined;
   for (const set of sets) {
     if (sizes.get(set.tasks.length)! < 2 || set.tasks[0]!.deps.length === 0) continue;
-    const candidates = [...new Set(set.tasks[0]!.deps.map((d) => setOf.get(d)))].filter((u): u is TaskSet => u !== undefined && u !== set && u.tasks.length === set.tasks.length);
+    const along = byFirst.get(set.tasks[0]!.deps[0]!);
+    if (along && along !== set && along.tasks.length === set.tasks.length && set.tasks.every((t, i) => t.deps.length === 1 && t.deps[0] === along.tasks[i]!.id)) continue;
+    if (!setOf) {
+      setOf = new Map();
+      for (const s of sets) if (sizes.get(s.tasks.length)! > 1) for (const t of s.tasks) setOf.set(t.id, s);
+    }
+    const setOfTask: ReadonlyMap<string, TaskSet> = setOf;
+    const candidates = [...new Set(set.tasks[0]!.deps.map((d) => setOfTask.get(d)))].filter((u): u is TaskSet => u !== undefined && u !== set && u.tasks.length === set.tasks.length);
     for (const up of candidates) {
-      const partner = set.tasks.map((t) => onlyDepIn(t, up, setOf));
+      const partner = set.tasks.map((t) => onlyDepIn(t, up, setOfTask));
       if (partner.includes(undefined)) continue;
       // Mostly in that order already (a loop over a sweep's outputs is planned in their order),
       // and then one to one, as the upstream tasks are distinct.
