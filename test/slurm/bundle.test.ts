@@ -204,6 +204,14 @@ describe("jobs", () => {
     expect(evalJob!.after).toEqual([{ job: "runs", type: "aftercorr" }]);
     const byId = new Map(plan.tasks.map((t) => [t.id, t]));
     evalJob!.tasks.forEach((t, i) => expect(byId.get(t.id)!.deps).toEqual([runs!.tasks[i]!.id]));
+    // The first in line and the others not: the last two swapped.
+    const swapped = [...evals].reverse();
+    expect(swapped.length).toBeGreaterThan(2);
+    swapped.push(...swapped.splice(-2).reverse());
+    const partly = { ...plan, tasks: [...plan.tasks.filter((t) => t.group === "main/runs"), ...swapped, ...plan.tasks.filter((t) => t.group === "main/p")] };
+    const [runs2, evalJob2] = (await emitSlurm(partly, slurmDefaults)).bundle.jobs;
+    expect(evalJob2!.after).toEqual([{ job: "runs", type: "aftercorr" }]);
+    evalJob2!.tasks.forEach((t, i) => expect(byId.get(t.id)!.deps).toEqual([runs2!.tasks[i]!.id]));
   });
 
   it("makes an array of each step of a pipeline called per element, however many steps take turns", async () => {
