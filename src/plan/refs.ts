@@ -16,12 +16,17 @@ export function refsIn(value: PlanValue, into: { $ref: string; output: string; f
 
 const findersOf = new WeakMap<Plan, (id: string) => Task | undefined>();
 
+/** How many tasks from the one after the task found last a lookup tries before it scans. */
+const NEAR = 4;
+
 /**
- * A plan's task by its id. The task after the one found last is tried first: a fan-in's
- * references and an entry's outputs name their tasks in plan order. One asked out of order is
- * looked for by scanning on from there, until the scans together have passed as many tasks
- * as the plan has; only then is a map of every task by id made (100,000 ids hashed: 50 to 100
- * ms), so that a few lookups out of order (the entry's output of the last task) cost a scan.
+ * A plan's task by its id. The few tasks after the one found last are tried first (NEAR): a
+ * fan-in's references and an entry's outputs name their tasks in plan order, and the second
+ * steps of a pipeline called per element each name the task just before it. One asked out of
+ * order is looked for by scanning on from there, until the scans together have passed as many
+ * tasks as the plan has; only then is a map of every task by id made (100,000 ids hashed: 50
+ * to 100 ms), so that a few lookups out of order (the entry's output of the last task) cost a
+ * scan.
  */
 export function taskFinder(plan: Plan): (id: string) => Task | undefined {
   let find = findersOf.get(plan);
@@ -35,14 +40,13 @@ export function taskFinder(plan: Plan): (id: string) => Task | undefined {
     return tasks[i]!;
   };
   find = (id) => {
-    const hinted = tasks[next];
-    if (hinted !== undefined && hinted.id === id) return found(next);
+    const near = Math.min(next + NEAR, tasks.length);
+    for (let i = next; i < near; i++) if (tasks[i]!.id === id) return found(i);
     if (!at) {
-      // Every task but the one tried, from the one after it.
-      const first = hinted === undefined ? 0 : next + 1;
-      const span = hinted === undefined ? tasks.length : tasks.length - 1;
+      // Every task but those tried, from the one after them.
+      const span = tasks.length - (near - next);
       for (let k = 0; k < span && scanned < tasks.length; k++, scanned++) {
-        const i = (first + k) % tasks.length;
+        const i = (near + k) % tasks.length;
         if (tasks[i]!.id === id) return found(i);
       }
       if (scanned < tasks.length) return undefined;
