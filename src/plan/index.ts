@@ -94,16 +94,17 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   const projectDir = program.projectDir;
   const actions: Record<string, ActionDef> = {};
   const defOf = (action: TAction) => (actions[action.id] ??= actionDef(action, projectDir, options.python?.(action.name)));
-  // A shell action without `uses` files has nothing to hash: its tasks are keyed as they are made.
-  const tails = new Map<TAction, string | undefined>();
-  const keyTails = (action: TAction) => {
-    let tail = tails.get(action);
-    if (tail === undefined && !tails.has(action)) tails.set(action, (tail = action.uses.length === 0 && action.impl.kind === "Shell" ? keyTail(defOf(action).definitionHash, [], action.cache) : undefined));
-    return tail;
-  };
   // An input the stat cache knows unchanged is hashed as expansion meets it, from one
   // synchronous stat: its tasks are keyed as they are made, and hashAll does not stat it again.
   const inputs = new InputFiles(projectDir, options.hasher);
+  // An action whose files (`uses`, sources) are none, or all known to the stat cache, has
+  // nothing left to hash: its tasks are keyed as they are made, and their texts never kept.
+  const tails = new Map<TAction, string | undefined>();
+  const keyTails = (action: TAction) => {
+    let tail = tails.get(action);
+    if (tail === undefined && !tails.has(action)) tails.set(action, (tail = knownTail(action, inputs, projectDir, defOf)));
+    return tail;
+  };
   const expander = new Expander(program, maxTasks, runtime, keyTails, (p, dir) => (dir ? undefined : inputs.known(p)));
   const outputs = expander.pipeline(entry, options.params, new Map(), entry.name, {});
   const drafts = expander.drafts;
@@ -173,6 +174,25 @@ class InputFiles {
 /** Files an action's tasks share: its `uses` files and sources, absolute. */
 type ActionFiles = { role: KeyFile["role"]; path: string }[];
 
+function actionFiles(action: TAction): ActionFiles {
+  const files: ActionFiles = action.uses.map((u) => ({ role: "uses" as const, path: u.path }));
+  const impl = action.impl;
+  if (impl.kind === "Ts") append(files, tsSourceFiles(impl.module).map((p) => ({ role: "ts" as const, path: p })));
+  else if (impl.kind === "Py") append(files, impl.sources.map((p) => ({ role: "py" as const, path: p })));
+  return files;
+}
+
+/** What an action's keys share, when each of its files is none or known unchanged to the stat cache. */
+function knownTail(action: TAction, inputs: InputFiles, projectDir: string, defOf: (action: TAction) => ActionDef): string | undefined {
+  const files: KeyFile[] = [];
+  for (const f of actionFiles(action)) {
+    const hash = inputs.known(f.path);
+    if (hash === undefined) return undefined;
+    files.push({ role: f.role, path: relativePosix(projectDir, f.path), hash });
+  }
+  return keyTail(defOf(action).definitionHash, files, action.cache);
+}
+
 /**
  * The files the keys cover (absolute), each named once: every action's `uses` files and
  * sources, and the tasks' external inputs, whether each must be a directory, and where
@@ -197,17 +217,10 @@ function filesToHash(drafts: Drafts, inputs: InputFiles) {
     const action = drafts.actions[i]!;
     // The tasks of a sweep are made one after another: most tasks ask for the action of the one before.
     if (action !== last && !filesOf.has(action)) {
-      const files: ActionFiles = action.uses.map((u) => ({ role: "uses" as const, path: u.path }));
+      const files = actionFiles(action);
       for (const u of action.uses) named(u.path, "`uses` file", u.span);
       const impl = action.impl;
-      if (impl.kind === "Ts") {
-        const sources = tsSourceFiles(impl.module);
-        append(files, sources.map((p) => ({ role: "ts" as const, path: p })));
-        for (const p of sources) named(p, "TypeScript source", impl.span);
-      } else if (impl.kind === "Py") {
-        append(files, impl.sources.map((p) => ({ role: "py" as const, path: p })));
-        for (const p of impl.sources) named(p, "Python source", impl.span);
-      }
+      if (impl.kind !== "Shell") for (const f of files) if (f.role !== "uses") named(f.path, impl.kind === "Ts" ? "TypeScript source" : "Python source", impl.span);
       filesOf.set(action, files);
       for (const f of files) wanted.add(f.path);
     }

@@ -397,6 +397,37 @@ describe("content hashing", () => {
     expect(fourth.bytesRead).toBe(0);
   });
 
+  it("tasks keyed as they are made, their `uses` file and sources known to the stat cache, have a cold plan's keys and files", async () => {
+    const dir = project(FILES);
+    const ts = path.resolve(import.meta.dirname, "..", "fixtures", "ts");
+    fs.cpSync(path.join(ts, "actions"), path.join(dir, "actions"), { recursive: true });
+    fs.copyFileSync(path.join(ts, "ok.pipe"), path.join(dir, "ts.pipe"));
+    const settle = () => {
+      for (const f of fs.readdirSync(dir, { recursive: true, encoding: "utf8" })) if (!f.startsWith(".pipe")) age(path.join(dir, f), 3600);
+    };
+    const cacheFile = path.join(dir, ".pipe", "hash-cache.json");
+    const planned = async (cache: string) => {
+      const plans = [await mustPlan(dir, { hasher: new ContentHasher(cache) }), await mustPlan(dir, { file: "ts.pipe", hasher: new ContentHasher(cache) })];
+      return plans.map((p) => p.tasks.map((t) => ({ id: t.id, key: t.key, files: t.files })));
+    };
+    settle();
+    const cold = await planned(path.join(dir, ".pipe", "none.json"));
+    await planned(cacheFile);
+    const warm = new ContentHasher(cacheFile);
+    expect(keysOf(await mustPlan(dir, { hasher: warm }))).toEqual(Object.fromEntries(cold[0]!.map((t) => [t.id, t.key])));
+    expect(warm.bytesRead).toBe(0);
+    expect(await planned(cacheFile)).toEqual(cold);
+    // Edited and settled again: the stat cache no longer vouches for them, and the keys follow.
+    edit("scripts/prep.sh", (t) => t + "# more\n")(dir);
+    edit("actions/stats.ts", (t) => t + "\nexport const unused = 1;\n")(dir);
+    settle();
+    const edited = await planned(cacheFile);
+    expect(edited).toEqual(await planned(path.join(dir, ".pipe", "none-again.json")));
+    expect(edited[0]!.find((t) => t.id === "main/d")!.key).not.toBe(cold[0]!.find((t) => t.id === "main/d")!.key);
+    expect(edited[1]!.find((t) => t.id === "main/s")!.key).not.toBe(cold[1]!.find((t) => t.id === "main/s")!.key);
+    expect(edited[1]!.find((t) => t.id === "main/b")!.key).toBe(cold[1]!.find((t) => t.id === "main/b")!.key);
+  });
+
   it("keeps what a run checks: the stats of directories and large files, not of small ones", async () => {
     const dir = tmp();
     const big = path.join(dir, "big.bin");
