@@ -99,10 +99,16 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   const inputs = new InputFiles(projectDir, options.hasher);
   // An action whose files (`uses`, sources) are none, or all known to the stat cache, has
   // nothing left to hash: its tasks are keyed as they are made, and their texts never kept.
+  const filesOf = new Map<TAction, ActionFiles>();
+  const filesFor = (action: TAction) => {
+    let files = filesOf.get(action);
+    if (!files) filesOf.set(action, (files = actionFiles(action)));
+    return files;
+  };
   const tails = new Map<TAction, string | undefined>();
   const keyTails = (action: TAction) => {
     let tail = tails.get(action);
-    if (tail === undefined && !tails.has(action)) tails.set(action, (tail = knownTail(action, inputs, projectDir, defOf)));
+    if (tail === undefined && !tails.has(action)) tails.set(action, (tail = knownTail(action, filesFor(action), inputs, projectDir, defOf)));
     return tail;
   };
   const expander = new Expander(program, maxTasks, runtime, keyTails, (p, dir) => (dir ? undefined : inputs.known(p)));
@@ -114,7 +120,7 @@ async function compileWith(program: TypedProgram, options: CompileOptions, runti
   if (expander.diagnostics.length) return { diagnostics: expander.diagnostics, wanted: sources };
 
   // Hash every file a key covers, each once.
-  const { filesOf, wanted, expectDir, origin, hashed } = filesToHash(drafts, inputs);
+  const { wanted, expectDir, origin, hashed } = filesToHash(drafts, inputs, filesFor);
   const hashes = await hashAll([...wanted].sort(), expectDir, origin, options.hasher, inputs.early, diagnostics, projectDir);
   options.hasher.save();
   if (diagnostics.length) return { diagnostics, wanted: sources };
@@ -183,9 +189,9 @@ function actionFiles(action: TAction): ActionFiles {
 }
 
 /** What an action's keys share, when each of its files is none or known unchanged to the stat cache. */
-function knownTail(action: TAction, inputs: InputFiles, projectDir: string, defOf: (action: TAction) => ActionDef): string | undefined {
+function knownTail(action: TAction, own: ActionFiles, inputs: InputFiles, projectDir: string, defOf: (action: TAction) => ActionDef): string | undefined {
   const files: KeyFile[] = [];
-  for (const f of actionFiles(action)) {
+  for (const f of own) {
     const hash = inputs.known(f.path);
     if (hash === undefined) return undefined;
     files.push({ role: f.role, path: relativePosix(projectDir, f.path), hash });
@@ -200,12 +206,12 @@ function knownTail(action: TAction, inputs: InputFiles, projectDir: string, defO
  * An input hashed already while expanding, and never given as a `Dir`, is left out of all
  * that: `hashed` gives its hash.
  */
-function filesToHash(drafts: Drafts, inputs: InputFiles) {
+function filesToHash(drafts: Drafts, inputs: InputFiles, filesFor: (action: TAction) => ActionFiles) {
   const dirs = new Set<string>();
   for (let i = 0; i < drafts.inputValues.length; i++) for (const v of drafts.inputValues[i]!) if (v.dir) dirs.add(v.path);
   const hashed = (p: string) => (dirs.size && dirs.has(p) ? undefined : inputs.found(p));
   const expectDir = new Map<string, boolean>();
-  const filesOf = new Map<TAction, ActionFiles>();
+  const seen = new Set<TAction>();
   const wanted = new Set<string>();
   const origin = new Map<string, Origin>();
   const named = (file: string, what: string, span: Span | undefined) => {
@@ -216,12 +222,12 @@ function filesToHash(drafts: Drafts, inputs: InputFiles) {
   for (let i = 0; i < drafts.tasks.length; i++) {
     const action = drafts.actions[i]!;
     // The tasks of a sweep are made one after another: most tasks ask for the action of the one before.
-    if (action !== last && !filesOf.has(action)) {
-      const files = actionFiles(action);
+    if (action !== last && !seen.has(action)) {
+      seen.add(action);
+      const files = filesFor(action);
       for (const u of action.uses) named(u.path, "`uses` file", u.span);
       const impl = action.impl;
       if (impl.kind !== "Shell") for (const f of files) if (f.role !== "uses") named(f.path, impl.kind === "Ts" ? "TypeScript source" : "Python source", impl.span);
-      filesOf.set(action, files);
       for (const f of files) wanted.add(f.path);
     }
     last = action;
@@ -235,7 +241,7 @@ function filesToHash(drafts: Drafts, inputs: InputFiles) {
       named(file, "input", v.span);
     }
   }
-  return { filesOf, wanted, expectDir, origin, hashed };
+  return { wanted, expectDir, origin, hashed };
 }
 
 /**
