@@ -71,8 +71,8 @@ const NO_DEPS: readonly string[] = Object.freeze([]);
 const NO_PATHS: readonly string[] = Object.freeze([]);
 const NO_FILES: readonly KeyFile[] = Object.freeze([]);
 
-/** `record[name] = value`, where a parameter named `__proto__` is a field like any other. */
-function setField(record: Record<string, PlanValue>, name: string, value: PlanValue): void {
+/** `record[name] = value`, where a parameter or output named `__proto__` is a field like any other. */
+function setField<T>(record: Record<string, T>, name: string, value: T): void {
   if (name === "__proto__") Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
   else record[name] = value;
 }
@@ -263,7 +263,7 @@ export class Expander {
     const at = this.drafts.tasks.length - 1;
     for (let k = 0; k < callee.outputs.length; k++) {
       const o = callee.outputs[k]!;
-      fields[o.name] = { t: "ref", task: id, output: o.name, type: o.type, at };
+      setField<Value>(fields, o.name, { t: "ref", task: id, output: o.name, type: o.type, at });
     }
     return { t: "record", fields };
   }

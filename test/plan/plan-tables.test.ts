@@ -61,4 +61,29 @@ pipeline main() -> (y: Int) {
     expect(one.tasks[0]!.command).toBe('echo 1 > "$out/y"');
     expect(one.tasks[0]!.key).not.toBe(two.tasks[0]!.key);
   });
+
+  it("an output named __proto__ is an output like any other, of an action, a nested pipeline and the entry", async () => {
+    const plan = await mustPlan(
+      project({
+        "main.pipe": `
+action make() -> (__proto__: Int) {
+  shell "echo 3 > ~{out.__proto__}"
+}
+pipeline inner() -> (__proto__: Int) {
+  let m = make()
+  return (__proto__ = m.__proto__)
+}
+pipeline main() -> (__proto__: Int, n: Int) {
+  let i = inner()
+  let m = make()
+  return (__proto__ = i.__proto__, n = m.__proto__)
+}
+`,
+      }),
+    );
+    expect(plan.outputs.map((o) => [o.name, o.value])).toEqual([
+      ["__proto__", { $ref: "main/i/m", output: "__proto__" }],
+      ["n", { $ref: "main/m", output: "__proto__" }],
+    ]);
+  });
 });
