@@ -188,15 +188,21 @@ function actionFiles(action: TAction): ActionFiles {
   return files;
 }
 
-/** What an action's keys share, when each of its files is none or known unchanged to the stat cache. */
-function knownTail(action: TAction, own: ActionFiles, inputs: InputFiles, projectDir: string, defOf: (action: TAction) => ActionDef): string | undefined {
+/** An action's files as its keys and the plan record them; undefined when `hashOf` lacks one's hash. */
+function keyFilesOf(own: ActionFiles, projectDir: string, hashOf: (file: string) => string | undefined): KeyFile[] | undefined {
   const files: KeyFile[] = [];
   for (const f of own) {
-    const hash = inputs.known(f.path);
+    const hash = hashOf(f.path);
     if (hash === undefined) return undefined;
     files.push({ role: f.role, path: relativePosix(projectDir, f.path), hash });
   }
-  return keyTail(defOf(action).definitionHash, files, action.cache);
+  return files;
+}
+
+/** What an action's keys share, when each of its files is none or known unchanged to the stat cache. */
+function knownTail(action: TAction, own: ActionFiles, inputs: InputFiles, projectDir: string, defOf: (action: TAction) => ActionDef): string | undefined {
+  const files = keyFilesOf(own, projectDir, (p) => inputs.known(p));
+  return files && keyTail(defOf(action).definitionHash, files, action.cache);
 }
 
 /**
@@ -262,7 +268,7 @@ function keyTheRest(drafts: Drafts, hashes: ReadonlyMap<string, string>, filesOf
     if (action !== last) {
       own = perAction.get(action);
       if (!own) {
-        const files = filesOf.get(action)!.map((f) => ({ role: f.role, path: relativePosix(projectDir, f.path), hash: hashes.get(f.path)! }));
+        const files = keyFilesOf(filesOf.get(action)!, projectDir, (p) => hashes.get(p))!;
         perAction.set(action, (own = { files, tail: keyTail(defOf(action).definitionHash, files, action.cache) }));
       }
       last = action;
